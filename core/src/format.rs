@@ -1,0 +1,141 @@
+//! Numbers as people read them on a dashboard: `1.5K`, `12.3`, `1,532`.
+
+/// Compact form for tiles: three significant figures below a thousand, then K/M/G/T with one decimal under 10.
+pub fn compact(v: f64) -> String {
+    if let Some(s) = non_finite(v) {
+        return s.to_string();
+    }
+    let abs = v.abs();
+    if abs < 1000.0 {
+        return small(v);
+    }
+    let (scaled, suffix) = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")]
+        .iter()
+        .find(|(size, _)| abs >= *size)
+        .map(|(size, suffix)| (v / size, *suffix))
+        .unwrap_or((v, ""));
+    let text = if scaled.abs() < 10.0 {
+        trim_zeros(format!("{scaled:.1}"))
+    } else {
+        format!("{scaled:.0}")
+    };
+    format!("{text}{suffix}")
+}
+
+/// Exact-ish form for sentences: thousands separators, at most two decimals (`1,532`, `0.42`).
+pub fn grouped(v: f64) -> String {
+    if let Some(s) = non_finite(v) {
+        return s.to_string();
+    }
+    if v.abs() < 1.0 && v != 0.0 {
+        return small(v);
+    }
+    let text = trim_zeros(format!("{:.2}", v.abs()));
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
+    if v < 0.0 {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(frac) = frac {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
+/// A headline as the stage tile shows it: `lag 1.5K`, `12.3 ins/s`, `—` when there is no value.
+pub fn headline(label: &str, value: Option<f64>, unit: &str) -> String {
+    let number = value.map_or_else(|| "—".to_string(), compact);
+    [label, number.as_str(), unit]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn non_finite(v: f64) -> Option<&'static str> {
+    if v.is_nan() {
+        Some("NaN")
+    } else if v == f64::INFINITY {
+        Some("+Inf")
+    } else if v == f64::NEG_INFINITY {
+        Some("-Inf")
+    } else {
+        None
+    }
+}
+
+/// Three significant figures for |v| < 1000; values too small to show become `<0.001`.
+fn small(v: f64) -> String {
+    let abs = v.abs();
+    let text = if abs == 0.0 {
+        "0".to_string()
+    } else if abs >= 100.0 {
+        format!("{v:.0}")
+    } else if abs >= 10.0 {
+        trim_zeros(format!("{v:.1}"))
+    } else if abs >= 1.0 {
+        trim_zeros(format!("{v:.2}"))
+    } else if abs >= 0.001 {
+        trim_zeros(format!("{v:.3}"))
+    } else {
+        return if v > 0.0 { "<0.001".into() } else { ">-0.001".into() };
+    };
+    if text == "-0" { "0".into() } else { text }
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_matches_the_tiles() {
+        assert_eq!(compact(1532.0), "1.5K");
+        assert_eq!(compact(1000.0), "1K");
+        assert_eq!(compact(15_320.0), "15K");
+        assert_eq!(compact(2_500_000.0), "2.5M");
+        assert_eq!(compact(40.0), "40");
+        assert_eq!(compact(12.34), "12.3");
+        assert_eq!(compact(0.4217), "0.422");
+        assert_eq!(compact(0.0), "0");
+        assert_eq!(compact(-1532.0), "-1.5K");
+        assert_eq!(compact(0.0001), "<0.001");
+        assert_eq!(compact(f64::NAN), "NaN");
+        assert_eq!(compact(f64::INFINITY), "+Inf");
+    }
+
+    #[test]
+    fn grouped_for_sentences() {
+        assert_eq!(grouped(1532.0), "1,532");
+        assert_eq!(grouped(1000.0), "1,000");
+        assert_eq!(grouped(1_234_567.891), "1,234,567.89");
+        assert_eq!(grouped(999.0), "999");
+        assert_eq!(grouped(0.05), "0.05");
+        assert_eq!(grouped(-2500.5), "-2,500.5");
+        assert_eq!(grouped(0.0), "0");
+    }
+
+    #[test]
+    fn headlines_read_naturally() {
+        assert_eq!(headline("lag", Some(1532.0), ""), "lag 1.5K");
+        assert_eq!(headline("pending", Some(40.0), ""), "pending 40");
+        assert_eq!(headline("", Some(12.3), "ins/s"), "12.3 ins/s");
+        assert_eq!(headline("", Some(85.0), "SSE conns"), "85 SSE conns");
+        assert_eq!(headline("lag", None, ""), "lag —");
+    }
+}
