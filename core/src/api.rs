@@ -225,6 +225,8 @@ pub struct NamedSeries {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiError {
+    /// Machine-readable kind: `bad_request`, `not_found`, `method_not_allowed`, `settings`, `upstream`, `internal`.
+    pub code: String,
     pub error: String,
     /// The settings or request field at fault, when there is one (`jsonData.prometheusUrl`, `from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

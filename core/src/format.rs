@@ -139,3 +139,40 @@ mod tests {
         assert_eq!(headline("lag", None, ""), "lag —");
     }
 }
+
+/// `HH:MM` of an epoch-ms instant in UTC (reasons are written server-side, without the viewer's zone).
+pub fn utc_clock(ms: i64) -> String {
+    let secs = ms.div_euclid(1000).rem_euclid(86_400);
+    format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+/// `YYYY-MM-DD` of an epoch-ms instant in UTC.
+pub fn utc_date(ms: i64) -> String {
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    #[test]
+    fn utc_clock_and_date() {
+        // 2026-11-27T12:03:45Z
+        let t = 1_795_737_600_000 + (12 * 3600 + 3 * 60 + 45) * 1000;
+        assert_eq!(utc_date(t), "2026-11-27");
+        assert_eq!(utc_clock(t), "12:03");
+        assert_eq!(utc_date(0), "1970-01-01");
+        assert_eq!(utc_clock(-60_000), "23:59");
+        assert_eq!(utc_date(951_782_400_000), "2000-02-29");
+    }
+}

@@ -1,0 +1,15 @@
+//! Codex Flow's Grafana backend: evaluates the pipeline's alert rules against a
+//! Prometheus-compatible API exactly as a Prometheus ruler would, and serves
+//! stage health, alert timelines and stage metrics to the flow panel.
+
+pub mod defaults;
+pub mod evaluate;
+pub mod plugin;
+pub mod prom;
+pub mod promql;
+pub mod reason;
+pub mod rules;
+pub mod settings;
+pub mod stage_metrics;
+
+pub use plugin::CodexFlowPlugin;

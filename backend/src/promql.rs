@@ -1,0 +1,187 @@
+//! What we need to know about a PromQL expression without running it.
+//!
+//! Prometheus only tells us "no result" whether a rule is healthy or its
+//! inputs are gone. To tell those apart we find the vector selectors a rule
+//! reads and decide, from which of them have series, whether the expression
+//! could return anything at all: `a or b` needs either side, `a and b` needs
+//! both, `absent(x)` always can.
+
+use promql_parser::parser::{self, token, Expr, VectorSelector};
+
+use codexflow_core::pipeline::PipelineSpec;
+
+/// A parsed expression and the selectors it reads.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// The expression as written, sent upstream verbatim.
+    pub text: String,
+    pub ast: Expr,
+    /// Distinct vector selectors, without `offset`/`@`, in order of appearance.
+    pub selectors: Vec<String>,
+}
+
+impl Query {
+    pub fn parse(text: &str) -> Result<Query, String> {
+        let ast = parser::parse(text)?;
+        let mut selectors = Vec::new();
+        visit_selectors(&ast, &mut |vs| {
+            let s = selector_text(vs);
+            if !selectors.contains(&s) {
+                selectors.push(s);
+            }
+        });
+        Ok(Query { text: text.to_string(), ast, selectors })
+    }
+
+    /// Whether the expression can return a sample given which selectors have series.
+    pub fn can_have_data(&self, present: &dyn Fn(&str) -> bool) -> bool {
+        has_data(&self.ast, present)
+    }
+
+    /// Metric names the expression reads (selectors without a name are left out).
+    pub fn metric_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        visit_selectors(&self.ast, &mut |vs| {
+            if let Some(name) = &vs.name {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        });
+        names
+    }
+
+    /// `(operator, threshold)` when the expression is `<something> <cmp> <number>`.
+    pub fn threshold(&self) -> Option<(String, f64)> {
+        let mut e = &self.ast;
+        while let Expr::Paren(p) = e {
+            e = &p.expr;
+        }
+        match e {
+            Expr::Binary(b) if b.op.is_comparison_operator() && !b.return_bool() => match &*b.rhs {
+                Expr::NumberLiteral(n) => Some((b.op.to_string(), n.val)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Functions that return a sample whether or not their arguments have series.
+const ALWAYS_HAS_DATA: [&str; 5] = ["absent", "absent_over_time", "vector", "time", "scalar"];
+
+fn has_data(e: &Expr, present: &dyn Fn(&str) -> bool) -> bool {
+    match e {
+        Expr::Aggregate(a) => has_data(&a.expr, present),
+        Expr::Unary(u) => has_data(&u.expr, present),
+        Expr::Paren(p) => has_data(&p.expr, present),
+        Expr::Subquery(s) => has_data(&s.expr, present),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => true,
+        Expr::VectorSelector(vs) => present(&selector_text(vs)),
+        Expr::MatrixSelector(ms) => present(&selector_text(&ms.vs)),
+        Expr::Call(c) => {
+            ALWAYS_HAS_DATA.contains(&c.func.name) || c.args.args.iter().all(|a| has_data(a, present))
+        }
+        Expr::Binary(b) => {
+            let (l, r) = (has_data(&b.lhs, present), has_data(&b.rhs, present));
+            match b.op.id() {
+                token::T_LOR => l || r,
+                token::T_LUNLESS => l,
+                _ => l && r,
+            }
+        }
+    }
+}
+
+fn visit_selectors<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a VectorSelector)) {
+    match e {
+        Expr::Aggregate(a) => {
+            if let Some(p) = &a.param {
+                visit_selectors(p, f);
+            }
+            visit_selectors(&a.expr, f)
+        }
+        Expr::Unary(u) => visit_selectors(&u.expr, f),
+        Expr::Paren(p) => visit_selectors(&p.expr, f),
+        Expr::Subquery(s) => visit_selectors(&s.expr, f),
+        Expr::Binary(b) => {
+            visit_selectors(&b.lhs, f);
+            visit_selectors(&b.rhs, f);
+        }
+        Expr::Call(c) => c.args.args.iter().for_each(|a| visit_selectors(a, f)),
+        Expr::VectorSelector(vs) => f(vs),
+        Expr::MatrixSelector(ms) => f(&ms.vs),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+    }
+}
+
+/// A selector as `match[]` takes it: name and matchers, no `offset` or `@`.
+fn selector_text(vs: &VectorSelector) -> String {
+    let mut plain = vs.clone();
+    plain.offset = None;
+    plain.at = None;
+    plain.to_string()
+}
+
+/// Parses every query of a pipeline so a typo fails at configuration time, naming its field.
+pub fn check_pipeline_queries(p: &PipelineSpec) -> Result<(), (String, String)> {
+    let check = |field: String, expr: &str| Query::parse(expr).map(|_| ()).map_err(|e| (field, e));
+    for (i, stage) in p.stages.iter().enumerate() {
+        check(format!("stages[{i}].headline.expr"), &stage.headline.expr)?;
+        for (j, panel) in stage.raw_panels.iter().enumerate() {
+            for (k, t) in panel.targets.iter().enumerate() {
+                check(format!("stages[{i}].rawPanels[{j}].targets[{k}].expr"), &t.expr)?;
+            }
+        }
+    }
+    for (i, edge) in p.edges.iter().enumerate() {
+        check(format!("edges[{i}].rateExpr"), &edge.rate_expr)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(s: &str) -> Query {
+        Query::parse(s).unwrap()
+    }
+
+    #[test]
+    fn selectors_are_found_once_each_without_offsets() {
+        let query = q(r#"sum(rate(a{x="1"}[5m] offset 1h)) / sum(b) > 3 and on() a{x="1"}"#);
+        assert_eq!(query.selectors, [r#"a{x="1"}"#, "b"]);
+        assert_eq!(query.metric_names(), ["a", "b"]);
+    }
+
+    #[test]
+    fn or_needs_one_side_and_needs_both() {
+        let nats = q(r#"max(p{consumer_name="c"} or p{consumer="c"}) > 1000"#);
+        let only = |ok: &'static str| move |s: &str| s == ok;
+        assert!(nats.can_have_data(&only(r#"p{consumer="c"}"#)));
+        assert!(nats.can_have_data(&only(r#"p{consumer_name="c"}"#)));
+        assert!(!nats.can_have_data(&|_| false));
+
+        let stall = q("(sum(rate(s[10m])) or sum(rate(t[10m]))) > 0 and sum(rate(ins[10m])) == 0");
+        assert!(stall.can_have_data(&|s| s == "s" || s == "ins"));
+        assert!(!stall.can_have_data(&|s| s == "s" || s == "t"));
+    }
+
+    #[test]
+    fn absent_and_unless_are_understood() {
+        assert!(q("absent(up)").can_have_data(&|_| false));
+        assert!(q("a unless b").can_have_data(&|s| s == "a"));
+        assert!(!q("a unless b").can_have_data(&|s| s == "b"));
+        assert!(q("vector(1) > 0").can_have_data(&|_| false));
+        assert!(!q("rate(x[5m]) > 0").can_have_data(&|_| false));
+    }
+
+    #[test]
+    fn thresholds_are_read_from_simple_comparisons() {
+        assert_eq!(q("sum(x) > 1000").threshold(), Some((">".into(), 1000.0)));
+        assert_eq!(q("(sum(x) <= 0.05)").threshold(), Some(("<=".into(), 0.05)));
+        assert_eq!(q("sum(x) > bool 1").threshold(), None);
+        assert_eq!(q("a > 0 and b == 0").threshold(), None);
+    }
+}
