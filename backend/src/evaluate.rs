@@ -77,10 +77,7 @@ pub async fn evaluate(settings: &Settings, client: &PromClient, req: &EvaluateRe
         settings.rules.rules.iter().flat_map(|r| r.query.selectors.iter()).filter(|s| seen.insert(s.as_str())).cloned().collect()
     };
     let presence_checks = join_all(selectors.iter().map(|s| client.series(s, presence_from, req.to)));
-    let rule_queries = join_all(settings.rules.rules.iter().map(|rule| {
-        let eval = eval_ticks(rule, interval, &ticks, last_tick);
-        async move { (eval, client.query_range(&rule.query.text, eval.first, eval.at(eval.count - 1), interval).await) }
-    }));
+    let rule_queries = join_all(settings.rules.rules.iter().map(|rule| evaluate_rule(client, rule, interval, &ticks, last_tick)));
     let spark = sparkline_ticks(&ticks, last_tick);
     let headlines = join_all(settings.pipeline.stages.iter().map(|s| graph(client, &s.headline.expr, spark)));
     let edges = join_all(settings.pipeline.edges.iter().map(|e| graph(client, &e.rate_expr, spark)));
@@ -95,13 +92,13 @@ pub async fn evaluate(settings: &Settings, client: &PromClient, req: &EvaluateRe
         .rules
         .iter()
         .zip(rule_results)
-        .map(|(rule, (eval, result))| {
+        .map(|(rule, result)| {
             let is_present = |s: &str| present.get(s).copied().unwrap_or(true);
             let nodata_missing = (!rule.query.can_have_data(&is_present)).then(|| {
                 rule.query.selectors.iter().filter(|s| !is_present(s)).cloned().collect::<Vec<_>>()
             });
             match result {
-                Ok(series) => RuleOutcome { alerts: alerts_of(rule, &series, eval, &ticks), nodata_missing, error: None },
+                Ok(alerts) => RuleOutcome { alerts, nodata_missing, error: None },
                 Err(e) => RuleOutcome { alerts: vec![errored_alert(rule, &e)], nodata_missing, error: Some(e.to_string()) },
             }
         })
@@ -186,6 +183,43 @@ pub async fn evaluate(settings: &Settings, client: &PromClient, req: &EvaluateRe
 /// the strict `<` in the keep-firing check and a tick that lands on the bound.
 pub fn lookback_ms(timing: RuleTiming, interval: i64) -> i64 {
     timing.hold_ms + timing.keep_firing_for_ms + 2 * interval
+}
+
+/// How much further back to look, step by step, when an episode began at the edge of what was looked at.
+const EXTENSIONS_MS: [i64; 3] = [3_600_000, 4 * 3_600_000, 24 * 3_600_000];
+
+/// Evaluates one rule over the window.
+///
+/// The base lookback makes every state exact. An alert's `activeAt` is exact
+/// too unless its episode began so close to the first evaluated tick that
+/// earlier history could belong to it (at that tick, or within
+/// `keep_firing_for` of it); then we look further back, up to a day, and run
+/// the machine again. Only rules active at the edge pay for that.
+async fn evaluate_rule(client: &PromClient, rule: &Rule, interval: i64, window: &Ticks, last_tick: i64) -> Result<Vec<AlertTimeline>, PromError> {
+    let mut eval = eval_ticks(rule, interval, window, last_tick);
+    let mut series = client.query_range(&rule.query.text, eval.first, last_tick, interval).await?;
+    let mut alerts = alerts_of(rule, &series, eval, window);
+    for extra in EXTENSIONS_MS {
+        if !alerts.iter().any(|a| a.active_at_is_bound) {
+            break;
+        }
+        let extra_ticks = (extra + interval - 1) / interval;
+        let first = eval.first - extra_ticks * interval;
+        let earlier = client.query_range(&rule.query.text, first, eval.first - interval, interval).await?;
+        series = prepend(earlier, series);
+        eval = Ticks { first, step: interval, count: eval.count + extra_ticks as usize };
+        alerts = alerts_of(rule, &series, eval, window);
+    }
+    Ok(alerts)
+}
+
+/// Joins earlier samples in front of later ones, series by series.
+fn prepend(earlier: Vec<RangeSeries>, later: Vec<RangeSeries>) -> Vec<RangeSeries> {
+    let mut by_labels: BTreeMap<_, Vec<(i64, f64)>> = earlier.into_iter().map(|s| (s.labels, s.samples)).collect();
+    for s in later {
+        by_labels.entry(s.labels).or_default().extend(s.samples);
+    }
+    by_labels.into_iter().map(|(labels, samples)| RangeSeries { labels, samples }).collect()
 }
 
 /// The ticks a rule is evaluated at: the window's, preceded by its lookback.
@@ -278,8 +312,11 @@ fn finish_alert(
     eval: Ticks,
 ) -> AlertTimeline {
     let last_t = eval.last().unwrap_or(0);
-    let bound = last.active_at == Some(eval.first);
-    let reason = last.active_at.and_then(|at| reason::alert_reason(rule, last.state, last_value, at, last_t, bound));
+    // History before the first evaluated tick could belong to an episode that began
+    // at that tick, or (through keep_firing_for) within keep_firing_for after it.
+    let edge = eval.first + rule.timing.keep_firing_for_ms;
+    let bound = timeline.iter().filter_map(|p| p.active_at).chain(last.active_at).any(|at| at <= edge);
+    let reason = last.active_at.and_then(|at| reason::alert_reason(rule, last.state, last_value, at, last_t, at <= edge));
     AlertTimeline {
         name: rule.name.clone(),
         stage: rule.stage.clone(),
@@ -287,7 +324,7 @@ fn finish_alert(
         labels,
         state: last.state,
         active_at: last.active_at,
-        active_at_is_bound: bound && last.active_at.is_some(),
+        active_at_is_bound: bound,
         reason,
         error: None,
         nodata: false,

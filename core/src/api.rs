@@ -112,8 +112,8 @@ pub struct AlertTimeline {
     /// When the current pending/firing episode started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_at: Option<EpochMs>,
-    /// True when the episode began at or before the first tick looked at, so
-    /// `activeAt` is an upper bound rather than the exact start.
+    /// True when an episode in this timeline began so long ago (over a day
+    /// before the window) that its `activeAt` is only an upper bound; states are exact regardless.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub active_at_is_bound: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,1 +1,9 @@
+//! Test and demo harness: plays Grafana's part towards the plugin binary and
+//! runs the pipeline's telemetry in a real Prometheus.
+
+pub mod oracle;
+pub mod plugin_host;
+pub mod prometheus;
+pub mod scenario;
+pub mod stories;
 

@@ -1,0 +1,239 @@
+//! Plays Grafana's part towards a backend plugin binary.
+//!
+//! What Grafana does and we do too (see `../shared/reference/grafana-plugin-contracts.md`):
+//! start the executable with `grafana_plugin_type=datasource` (the value Grafana
+//! also uses for apps), `PLUGIN_PROTOCOL_VERSIONS=2` and a port range; read one
+//! handshake line `1|2|tcp|127.0.0.1:PORT|grpc` from stdout; speak pluginv2
+//! gRPC to that address; send `PluginContext` with the app's instance settings
+//! (jsonData as JSON bytes, secrets decrypted); give `CallResource` the path
+//! after `/resources/` without a leading slash and the URL with its query.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use grafana_plugin_sdk::pluginv2;
+use thiserror::Error;
+
+pub const APP_ID: &str = "proompteng-codexflow-app";
+
+#[derive(Debug, Error)]
+pub enum HostError {
+    #[error("cannot start {path}: {source}")]
+    Spawn { path: String, source: std::io::Error },
+    #[error("bad handshake line {0:?}; expected 1|2|tcp|127.0.0.1:PORT|grpc")]
+    Handshake(String),
+    #[error("plugin exited or printed nothing within {0:?}; stderr: {1}")]
+    NoHandshake(Duration, String),
+    #[error("gRPC: {0}")]
+    Grpc(String),
+}
+
+/// The app's settings as Grafana would hold them for one organisation.
+#[derive(Debug, Clone, Default)]
+pub struct AppSettings {
+    pub json_data: serde_json::Value,
+    pub secure_json_data: HashMap<String, String>,
+}
+
+/// A resource call's answer, headers lower-cased.
+#[derive(Debug, Clone)]
+pub struct ResourceResponse {
+    pub status: i32,
+    pub headers: HashMap<String, Vec<String>>,
+    pub body: Vec<u8>,
+}
+
+impl ResourceResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("response body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
+        })
+    }
+}
+
+/// A running plugin process, killed on drop.
+pub struct PluginProcess {
+    child: Child,
+    pub address: String,
+    stderr: Arc<Mutex<String>>,
+    channel: tonic::transport::Channel,
+}
+
+impl PluginProcess {
+    /// Starts the executable as Grafana does and connects to it.
+    pub async fn start(executable: &Path) -> Result<PluginProcess, HostError> {
+        let mut child = Command::new(executable)
+            .env("grafana_plugin_type", "datasource")
+            .env("PLUGIN_PROTOCOL_VERSIONS", "2")
+            .env("PLUGIN_MIN_PORT", "10000")
+            .env("PLUGIN_MAX_PORT", "25000")
+            .env("GF_VERSION", "12.2.0")
+            .env("GF_EDITION", "oss")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| HostError::Spawn { path: executable.display().to_string(), source })?;
+
+        let stderr = Arc::new(Mutex::new(String::new()));
+        if let Some(mut err) = child.stderr.take() {
+            let sink = stderr.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = err.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().unwrap_or_else(|p| p.into_inner()).push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+        }
+        // The handshake is the first stdout line; go-plugin keeps reading stdout after it, so do we.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().ok_or_else(|| HostError::Handshake("no stdout".into()))?;
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(first)) = lines.next() {
+                let _ = tx.send(first);
+            }
+            for _ in lines {}
+        });
+        let wait = Duration::from_secs(30);
+        let line = match rx.recv_timeout(wait) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = child.kill();
+                let text = stderr.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                return Err(HostError::NoHandshake(wait, text));
+            }
+        };
+        let address = parse_handshake(&line)?;
+        let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+            .map_err(|e| HostError::Grpc(e.to_string()))?
+            .connect_timeout(Duration::from_secs(10));
+        let channel = endpoint.connect().await.map_err(|e| HostError::Grpc(e.to_string()))?;
+        Ok(PluginProcess { child, address, stderr, channel })
+    }
+
+    /// What the plugin logged to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// `GET|POST /api/plugins/<app>/resources/<path_and_query>` as Grafana forwards it.
+    pub async fn call_resource(
+        &self,
+        settings: Option<&AppSettings>,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+    ) -> Result<ResourceResponse, HostError> {
+        let path = path_and_query.split('?').next().unwrap_or("").to_string();
+        let mut headers = HashMap::new();
+        headers.insert("Content-Type".to_string(), pluginv2::StringList { values: vec!["application/json".into()] });
+        headers.insert("Accept".to_string(), pluginv2::StringList { values: vec!["application/json".into()] });
+        let request = pluginv2::CallResourceRequest {
+            plugin_context: Some(plugin_context(settings)),
+            path,
+            method: method.to_string(),
+            url: path_and_query.to_string(),
+            headers,
+            body: body.to_vec().into(),
+        };
+        let mut client = pluginv2::resource_client::ResourceClient::new(self.channel.clone());
+        let mut stream = client.call_resource(request).await.map_err(|e| HostError::Grpc(e.to_string()))?.into_inner();
+        // The first message carries status and headers; further messages only add to the body.
+        let mut out: Option<ResourceResponse> = None;
+        while let Some(msg) = stream.message().await.map_err(|e| HostError::Grpc(e.to_string()))? {
+            match out.as_mut() {
+                None => {
+                    out = Some(ResourceResponse {
+                        status: msg.code,
+                        headers: msg.headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v.values)).collect(),
+                        body: msg.body.to_vec(),
+                    })
+                }
+                Some(r) => r.body.extend_from_slice(&msg.body),
+            }
+        }
+        out.ok_or_else(|| HostError::Grpc("empty CallResource stream".into()))
+    }
+
+    /// `CheckHealth`, as Grafana's "Save & test" / health endpoint calls it.
+    pub async fn check_health(&self, settings: Option<&AppSettings>) -> Result<pluginv2::CheckHealthResponse, HostError> {
+        let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(self.channel.clone());
+        let request = pluginv2::CheckHealthRequest { plugin_context: Some(plugin_context(settings)), ..Default::default() };
+        client.check_health(request).await.map(|r| r.into_inner()).map_err(|e| HostError::Grpc(e.to_string()))
+    }
+}
+
+impl Drop for PluginProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Parses go-plugin's handshake: core protocol 1, app protocol 2, tcp, grpc.
+pub fn parse_handshake(line: &str) -> Result<String, HostError> {
+    let parts: Vec<&str> = line.trim().split('|').collect();
+    match parts.as_slice() {
+        ["1", "2", "tcp", addr, "grpc"] if addr.parse::<std::net::SocketAddr>().is_ok() => Ok(addr.to_string()),
+        _ => Err(HostError::Handshake(line.to_string())),
+    }
+}
+
+/// Grafana's `PluginContext` for the app in org 1, with a signed-in admin.
+fn plugin_context(settings: Option<&AppSettings>) -> pluginv2::PluginContext {
+    let updated = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    pluginv2::PluginContext {
+        org_id: 1,
+        plugin_id: APP_ID.to_string(),
+        user: Some(pluginv2::User {
+            login: "admin".into(),
+            name: "admin".into(),
+            email: "admin@localhost".into(),
+            role: "Admin".into(),
+        }),
+        app_instance_settings: settings.map(|s| pluginv2::AppInstanceSettings {
+            json_data: serde_json::to_vec(&s.json_data).unwrap_or_default(),
+            decrypted_secure_json_data: s.secure_json_data.clone(),
+            last_updated_ms: updated,
+        }),
+        ..Default::default()
+    }
+}
+
+/// Waits until `check` passes or `limit` runs out, polling every 50 ms.
+pub fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handshake_lines() {
+        assert_eq!(parse_handshake("1|2|tcp|127.0.0.1:1234|grpc\n").unwrap(), "127.0.0.1:1234");
+        for bad in ["", "1|1|tcp|127.0.0.1:1|grpc", "1|2|unix|/tmp/x|grpc", "1|2|tcp|nohost|grpc", "1|2|tcp|127.0.0.1:1|netrpc"] {
+            assert!(parse_handshake(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! A real Prometheus (Debian's 2.42) on a loopback port, with backfilled history.
+//!
+//! History goes in through `promtool tsdb create-blocks-from openmetrics`
+//! before the server starts, so every sample is there from the first query;
+//! readiness is `/-/ready`, never a sleep.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::plugin_host::wait_until;
+
+#[derive(Debug, Error)]
+pub enum PromServerError {
+    #[error("{0} is not installed; run scripts/setup.sh (Debian package `prometheus`)")]
+    Missing(&'static str),
+    #[error("{what}: {detail}")]
+    Failed { what: String, detail: String },
+}
+
+fn failed(what: impl Into<String>, detail: impl ToString) -> PromServerError {
+    PromServerError::Failed { what: what.into(), detail: detail.to_string() }
+}
+
+/// A Prometheus process and its data directory, both gone on drop.
+pub struct PrometheusServer {
+    child: Child,
+    pub url: String,
+    pub dir: PathBuf,
+}
+
+/// A fresh directory under the system temp dir.
+pub fn scratch_dir(prefix: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn which(binary: &'static str) -> Result<PathBuf, PromServerError> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(binary))
+        .find(|p| p.is_file())
+        .ok_or(PromServerError::Missing(binary))
+}
+
+/// Runs promtool with `args`, failing with its output.
+pub fn promtool(args: &[&str], cwd: Option<&Path>) -> Result<String, PromServerError> {
+    let mut cmd = Command::new(which("promtool")?);
+    cmd.args(args);
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    let out = cmd.output().map_err(|e| failed("promtool", e))?;
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if out.status.success() { Ok(text) } else { Err(failed(format!("promtool {}", args.join(" ")), text)) }
+}
+
+impl PrometheusServer {
+    /// Backfills `openmetrics` (may be empty) and starts Prometheus with `scrape_configs` (YAML list, may be empty).
+    pub fn start(openmetrics: &str, scrape_configs: &str) -> Result<PrometheusServer, PromServerError> {
+        let prometheus = which("prometheus")?;
+        let dir = scratch_dir("codexflow-prom");
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).map_err(|e| failed("create data dir", e))?;
+        if !openmetrics.trim().is_empty() {
+            let input = dir.join("history.om");
+            std::fs::write(&input, openmetrics).map_err(|e| failed("write history", e))?;
+            let (input, data) = (input.display().to_string(), data.display().to_string());
+            promtool(&["tsdb", "create-blocks-from", "openmetrics", &input, &data], None)?;
+        }
+        let config = dir.join("prometheus.yml");
+        let scrape = if scrape_configs.trim().is_empty() { "[]".to_string() } else { format!("\n{scrape_configs}") };
+        std::fs::write(&config, format!("global:\n  scrape_interval: 15s\n  evaluation_interval: 1m\nscrape_configs: {scrape}\n"))
+            .map_err(|e| failed("write config", e))?;
+        let port = free_port().map_err(|e| failed("pick a port", e))?;
+        let log = std::fs::File::create(dir.join("prometheus.log")).map_err(|e| failed("log file", e))?;
+        let child = Command::new(prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg("--storage.tsdb.retention.time=3650d")
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--log.level=warn")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| failed("log file", e))?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| failed("start prometheus", e))?;
+        let mut server = PrometheusServer { child, url: format!("http://127.0.0.1:{port}"), dir };
+        let addr = format!("127.0.0.1:{port}");
+        let ready = wait_until(Duration::from_secs(60), || http_get(&addr, "/-/ready").is_some_and(|(code, _)| code == 200));
+        if !ready || !server.is_running() {
+            let log = std::fs::read_to_string(server.dir.join("prometheus.log")).unwrap_or_default();
+            return Err(failed("prometheus did not become ready", log));
+        }
+        Ok(server)
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The host:port Prometheus listens on.
+    pub fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+}
+
+impl Drop for PrometheusServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A minimal blocking HTTP/1.0 GET: status code and body, or None when nothing answers.
+pub fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    let code = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Some((code, body))
+}
