@@ -6,4 +6,5 @@ pub mod plugin_host;
 pub mod prometheus;
 pub mod scenario;
 pub mod stories;
+pub mod upstreams;
 

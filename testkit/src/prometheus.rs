@@ -69,9 +69,25 @@ pub fn promtool(args: &[&str], cwd: Option<&Path>) -> Result<String, PromServerE
     if out.status.success() { Ok(text) } else { Err(failed(format!("promtool {}", args.join(" ")), text)) }
 }
 
+/// What to start Prometheus with.
+#[derive(Debug, Default, Clone)]
+pub struct PromOptions<'a> {
+    /// History to backfill (OpenMetrics, may be empty).
+    pub openmetrics: &'a str,
+    /// YAML list under `scrape_configs:` (may be empty).
+    pub scrape_configs: &'a str,
+    /// Contents of `--web.config.file` (e.g. `basic_auth_users`), if any.
+    pub web_config: Option<&'a str>,
+}
+
 impl PrometheusServer {
     /// Backfills `openmetrics` (may be empty) and starts Prometheus with `scrape_configs` (YAML list, may be empty).
     pub fn start(openmetrics: &str, scrape_configs: &str) -> Result<PrometheusServer, PromServerError> {
+        Self::start_with(&PromOptions { openmetrics, scrape_configs, web_config: None })
+    }
+
+    pub fn start_with(options: &PromOptions) -> Result<PrometheusServer, PromServerError> {
+        let PromOptions { openmetrics, scrape_configs, web_config } = *options;
         let prometheus = which("prometheus")?;
         let dir = scratch_dir("codexflow-prom");
         let data = dir.join("data");
@@ -88,7 +104,13 @@ impl PrometheusServer {
             .map_err(|e| failed("write config", e))?;
         let port = free_port().map_err(|e| failed("pick a port", e))?;
         let log = std::fs::File::create(dir.join("prometheus.log")).map_err(|e| failed("log file", e))?;
-        let child = Command::new(prometheus)
+        let mut command = Command::new(prometheus);
+        if let Some(web) = web_config {
+            let path = dir.join("web.yml");
+            std::fs::write(&path, web).map_err(|e| failed("write web config", e))?;
+            command.arg(format!("--web.config.file={}", path.display()));
+        }
+        let child = command
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", data.display()))
             .arg("--storage.tsdb.retention.time=3650d")
@@ -101,7 +123,7 @@ impl PrometheusServer {
             .map_err(|e| failed("start prometheus", e))?;
         let mut server = PrometheusServer { child, url: format!("http://127.0.0.1:{port}"), dir };
         let addr = format!("127.0.0.1:{port}");
-        let ready = wait_until(Duration::from_secs(60), || http_get(&addr, "/-/ready").is_some_and(|(code, _)| code == 200));
+        let ready = wait_until(Duration::from_secs(60), || http_get(&addr, "/-/ready").is_some_and(|(code, _)| code == 200 || (web_config.is_some() && code == 401)));
         if !ready || !server.is_running() {
             let log = std::fs::read_to_string(server.dir.join("prometheus.log")).unwrap_or_default();
             return Err(failed("prometheus did not become ready", log));

@@ -1,0 +1,211 @@
+//! The built `gpx_codexflow` binary, started and spoken to as Grafana does:
+//! go-plugin handshake, pluginv2 CheckHealth and CallResource, against a real
+//! Prometheus and against upstreams that are down, slow, locked or talking nonsense.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use codexflow_core::api::{ApiError, EvaluateResponse, HealthDetails, RulesResponse, StageMetricsResponse};
+use codexflow_core::StageStatus;
+use codexflow_testkit::plugin_host::{AppSettings, PluginProcess, ResourceResponse};
+use codexflow_testkit::prometheus::{PromOptions, PrometheusServer};
+use codexflow_testkit::scenario::openmetrics_of;
+use codexflow_testkit::stories::{absent_metrics, MINUTE};
+use codexflow_testkit::upstreams;
+use serde_json::json;
+
+const HEALTH_OK: i32 = 1;
+const HEALTH_ERROR: i32 = 2;
+/// bcrypt of "s3cret-pw" for Prometheus' own basic auth (`--web.config.file`).
+const BASIC_AUTH_WEB_CONFIG: &str = "basic_auth_users:\n  codexflow: $2b$04$T09TyKIQhBqEMQgsFC13nOkFu4tjHmYtpaOGeViBi2eFFBVgZwO9G\n";
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow"))
+}
+
+fn settings(json_data: serde_json::Value) -> AppSettings {
+    AppSettings { json_data, secure_json_data: Default::default() }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+/// The absent-metrics story, ending a few minutes ago so CheckHealth's last-hour look sees it.
+fn recent_story() -> (codexflow_testkit::scenario::Scenario, PrometheusServer) {
+    let end = now_ms() / MINUTE * MINUTE - 3 * MINUTE;
+    let story = absent_metrics(end - 120 * MINUTE);
+    let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
+    (story, prom)
+}
+
+async fn post(plugin: &PluginProcess, s: Option<&AppSettings>, path: &str, body: serde_json::Value) -> ResourceResponse {
+    plugin.call_resource(s, "POST", path, body.to_string().as_bytes()).await.expect("CallResource")
+}
+
+fn api_error(r: &ResourceResponse) -> ApiError {
+    serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("error body is not ApiError ({e}): {}", String::from_utf8_lossy(&r.body)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_api_over_grpc() {
+    let (story, prom) = recent_story();
+    let mut plugin = PluginProcess::start(&binary()).await.expect("handshake");
+    let good = settings(json!({ "prometheusUrl": prom.url }));
+    let window = json!({ "from": story.start, "to": story.end(), "intervalMs": 60_000 });
+
+    // The evaluation: missing Jangar/NATS series mean nodata with a reason naming them.
+    let r = post(&plugin, Some(&good), "v1/evaluate", window.clone()).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.headers.get("content-type").map(|v| v[0].as_str()), Some("application/json"));
+    let answer: EvaluateResponse = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(answer.ticks.len(), 121);
+    let stage = |id: &str| answer.stages.iter().find(|s| s.id == id).unwrap().clone();
+    let jangar = stage("jangar");
+    assert_eq!(jangar.status, StageStatus::Nodata);
+    let reason = jangar.reason.unwrap();
+    assert!(reason.contains("jangar_agent_comms_inserted_total") && reason.contains("can never fire"), "{reason}");
+    assert_eq!(stage("sse").status, StageStatus::Nodata);
+    let nats = stage("nats");
+    assert_eq!(nats.status, StageStatus::Nodata);
+    assert_eq!(nats.missing_series.len(), 2, "both NATS spellings are missing: {:?}", nats.missing_series);
+    // Kafka lag was 1400 for 30 minutes: the strip shows the firing episode, now it is healthy again.
+    let kafka = stage("kafka");
+    assert_eq!(kafka.status, StageStatus::Ok);
+    assert!(kafka.status_timeline.contains(&StageStatus::Warning));
+    assert_eq!(kafka.headline.value, Some(100.0));
+    assert_eq!(kafka.status_timeline.len(), answer.ticks.len());
+    let edge = answer.edges.iter().find(|e| e.from == "kafka").unwrap();
+    assert!((edge.rate.unwrap() - 6.0).abs() < 0.5, "kafka ingest ≈ 6 msg/s, got {:?}", edge.rate);
+
+    // Stage metrics for the drill-down.
+    let r = post(&plugin, Some(&good), "v1/stage-metrics", json!({"stage": "kafka", "from": story.start, "to": story.end()})).await;
+    assert_eq!(r.status, 200);
+    let metrics: StageMetricsResponse = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(metrics.panels.iter().map(|p| p.panel_id).collect::<Vec<_>>(), [Some(1), Some(2)]);
+    assert!(metrics.panels.iter().all(|p| p.errors.is_empty() && !p.series.is_empty()));
+    let r = post(&plugin, Some(&good), "v1/stage-metrics", json!({"stage": "db", "from": 0, "to": 1})).await;
+    assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some("stage")));
+
+    // Rules and pipeline; a query string is tolerated.
+    let r = plugin.call_resource(Some(&good), "GET", "v1/rules?refresh=1", b"").await.unwrap();
+    assert_eq!(r.status, 200);
+    let rules: RulesResponse = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(rules.rules.iter().map(|r| (r.stage.as_str(), r.stage_source.as_str())).collect::<Vec<_>>(),
+        [("kafka", "default"), ("nats", "default"), ("jangar", "default"), ("sse", "default")]);
+    let r = plugin.call_resource(Some(&good), "GET", "v1/pipeline", b"").await.unwrap();
+    assert_eq!(r.json()["pipeline"]["stages"].as_array().unwrap().len(), 4);
+
+    // Malformed requests: each a JSON error with a code, none a crash.
+    let cases: Vec<(&str, &str, &[u8], i32, &str)> = vec![
+        ("POST", "v1/evaluate", b"", 400, "bad_request"),
+        ("POST", "v1/evaluate", b"{not json", 400, "bad_request"),
+        ("POST", "v1/evaluate", br#"{"from": "yesterday", "to": 1}"#, 400, "bad_request"),
+        ("POST", "v1/evaluate", br#"{"to": 1}"#, 400, "bad_request"),
+        ("POST", "v1/evaluate", br#"{"from": 10, "to": 5}"#, 400, "bad_request"),
+        ("POST", "v1/evaluate", br#"{"from": 0, "to": 864000000000, "intervalMs": 1000}"#, 400, "bad_request"),
+        ("POST", "v1/evaluate", &[0xff, 0xfe, 0x00], 400, "bad_request"),
+        ("GET", "v1/evaluate", b"", 405, "method_not_allowed"),
+        ("DELETE", "v1/rules", b"", 405, "method_not_allowed"),
+        ("GET", "v2/evaluate", b"", 404, "not_found"),
+        ("GET", "", b"", 404, "not_found"),
+        ("GET", "../../etc/passwd", b"", 404, "not_found"),
+    ];
+    for (method, path, body, status, code) in cases {
+        let r = plugin.call_resource(Some(&good), method, path, body).await.unwrap();
+        let err = api_error(&r);
+        assert_eq!((r.status, err.code.as_str()), (status, code), "{method} {path}: {}", err.error);
+        assert!(!err.error.is_empty());
+    }
+    let r = plugin.call_resource(Some(&good), "GET", "v1/evaluate", b"").await.unwrap();
+    assert_eq!(r.headers.get("allow").map(|v| v[0].as_str()), Some("POST"));
+    let r = post(&plugin, Some(&good), "v1/evaluate", json!({"to": 1})).await;
+    assert_eq!(api_error(&r).field.as_deref(), Some("from"));
+
+    // Unconfigured or misconfigured app: 503 naming the setting.
+    let r = post(&plugin, None, "v1/evaluate", window.clone()).await;
+    assert_eq!((r.status, api_error(&r).code.as_str()), (503, "settings"));
+    let r = post(&plugin, Some(&settings(json!({"prometheusUrl": "localhost:9090"}))), "v1/evaluate", window.clone()).await;
+    let err = api_error(&r);
+    assert_eq!((r.status, err.field.as_deref()), (503, Some("jsonData.prometheusUrl")));
+
+    // Upstream down, silent or speaking HTML: still a 200 answer, every stage nodata with the cause.
+    let silent = upstreams::silent().unwrap();
+    let html = upstreams::answering("<html><body>Sign in</body></html>", "text/html").unwrap();
+    let closed = upstreams::closed_port_url().unwrap();
+    for (url, needle) in [(closed.as_str(), "cannot reach"), (silent.as_str(), "did not answer within 1000 ms"), (html.as_str(), "did not answer like a Prometheus API")] {
+        let started = Instant::now();
+        let s = settings(json!({ "prometheusUrl": url, "timeout": "1s" }));
+        let r = post(&plugin, Some(&s), "v1/evaluate", window.clone()).await;
+        assert!(started.elapsed() < Duration::from_secs(10), "{url}: took {:?}", started.elapsed());
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let answer: EvaluateResponse = serde_json::from_slice(&r.body).unwrap();
+        for s in &answer.stages {
+            assert_eq!(s.status, StageStatus::Nodata, "{url}: stage {}", s.id);
+            let reason = s.reason.clone().unwrap_or_default();
+            assert!(reason.contains(needle), "{url}: stage {} reason {reason:?} lacks {needle:?}", s.id);
+        }
+    }
+
+    assert!(plugin.is_running(), "the plugin must survive all of the above");
+    assert!(!plugin.stderr().contains("panicked"), "{}", plugin.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_health_reports_reachability_auth_and_metrics() {
+    let (_story, prom) = recent_story();
+    let plugin = PluginProcess::start(&binary()).await.expect("handshake");
+
+    let h = plugin.check_health(Some(&settings(json!({ "prometheusUrl": prom.url })))).await.unwrap();
+    assert_eq!(h.status, HEALTH_OK, "{}", h.message);
+    let details: HealthDetails = serde_json::from_slice(&h.json_details).unwrap();
+    assert!(details.reachable && details.auth_accepted);
+    assert!(details.metrics_present.contains(&"kafka_consumergroup_lag".to_string()), "{details:?}");
+    assert!(details.metrics_missing.contains(&"jangar_agent_comms_inserted_total".to_string()), "{details:?}");
+    assert!(h.message.contains("missing:") && h.message.contains("jangar_agent_comms_inserted_total"), "{}", h.message);
+
+    let h = plugin.check_health(Some(&settings(json!({})))).await.unwrap();
+    assert_eq!(h.status, HEALTH_ERROR);
+    assert!(h.message.contains("jsonData.prometheusUrl"), "{}", h.message);
+    let h = plugin.check_health(None).await.unwrap();
+    assert_eq!(h.status, HEALTH_ERROR);
+    assert!(h.message.contains("not enabled"), "{}", h.message);
+
+    let closed = upstreams::closed_port_url().unwrap();
+    let h = plugin.check_health(Some(&settings(json!({ "prometheusUrl": closed })))).await.unwrap();
+    assert_eq!(h.status, HEALTH_ERROR);
+    assert!(h.message.contains("cannot reach"), "{}", h.message);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_is_sent_and_secrets_never_come_back() {
+    let locked = PrometheusServer::start_with(&PromOptions { web_config: Some(BASIC_AUTH_WEB_CONFIG), ..Default::default() }).expect("prometheus with basic auth");
+    let plugin = PluginProcess::start(&binary()).await.expect("handshake");
+    let with = |json_data: serde_json::Value, secrets: &[(&str, &str)]| AppSettings {
+        json_data,
+        secure_json_data: secrets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    };
+
+    let right = with(json!({"prometheusUrl": locked.url, "basicAuthUser": "codexflow", "tenant": "team-a"}), &[("basicAuthPassword", "s3cret-pw")]);
+    let h = plugin.check_health(Some(&right)).await.unwrap();
+    assert_eq!(h.status, HEALTH_OK, "{}", h.message);
+    assert!(h.message.contains("tenant team-a"), "{}", h.message);
+
+    let wrong = with(json!({"prometheusUrl": locked.url, "basicAuthUser": "codexflow"}), &[("basicAuthPassword", "guess")]);
+    let h = plugin.check_health(Some(&wrong)).await.unwrap();
+    assert_eq!(h.status, HEALTH_ERROR);
+    assert!(h.message.contains("rejected the credentials"), "{}", h.message);
+
+    let token = with(json!({"prometheusUrl": locked.url}), &[("bearerToken", "tok-XYZZY-123")]);
+    let h = plugin.check_health(Some(&token)).await.unwrap();
+    assert_eq!(h.status, HEALTH_ERROR);
+    for path in ["v1/rules", "v1/pipeline"] {
+        let r = plugin.call_resource(Some(&token), "GET", path, b"").await.unwrap();
+        assert!(!String::from_utf8_lossy(&r.body).contains("XYZZY"), "{path} echoed the token");
+    }
+    let r = post(&plugin, Some(&token), "v1/evaluate", json!({"from": 0, "to": 600_000})).await;
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(!body.contains("XYZZY") && body.contains("rejected the credentials"), "{body}");
+    assert!(!h.message.contains("XYZZY") && !String::from_utf8_lossy(&h.json_details).contains("XYZZY"));
+    assert!(!plugin.stderr().contains("XYZZY") && !plugin.stderr().contains("s3cret-pw"), "secrets in logs");
+}
