@@ -69,23 +69,25 @@ pub async fn evaluate(settings: &Settings, client: &PromClient, req: &EvaluateRe
     // Where the latest state is read: the last tick of the window, or the last tick before it if it has none.
     let last_tick = ticks.last().unwrap_or(req.to.div_euclid(interval) * interval);
 
-    // One existence check per distinct selector, shared by every rule that reads it.
+    // One existence check for every selector of every rule: a single series call, sorted out locally.
     let lookback_max = settings.rules.rules.iter().map(|r| lookback_ms(r.timing, interval)).max().unwrap_or(0);
     let presence_from = last_tick.min(ticks.first) - lookback_max - STALENESS_MS;
     let selectors: Vec<String> = {
         let mut seen = HashSet::new();
         settings.rules.rules.iter().flat_map(|r| r.query.selectors.iter()).filter(|s| seen.insert(s.as_str())).cloned().collect()
     };
-    let presence_checks = join_all(selectors.iter().map(|s| client.series(s, presence_from, req.to)));
+    let presence_check = client.series(&selectors, presence_from, req.to);
     let rule_queries = join_all(settings.rules.rules.iter().map(|rule| evaluate_rule(client, rule, interval, &ticks, last_tick)));
     let spark = sparkline_ticks(&ticks, last_tick);
     let headlines = join_all(settings.pipeline.stages.iter().map(|s| graph(client, &s.headline.expr, spark)));
     let edges = join_all(settings.pipeline.edges.iter().map(|e| graph(client, &e.rate_expr, spark)));
-    let (presence, rule_results, headlines, edge_series) = tokio::join!(presence_checks, rule_queries, headlines, edges);
+    let (presence, rule_results, headlines, edge_series) = tokio::join!(presence_check, rule_queries, headlines, edges);
 
-    // A selector whose check failed is given the benefit of the doubt: the rule's own query reports the failure.
-    let present: HashMap<&str, bool> =
-        selectors.iter().zip(&presence).map(|(s, r)| (s.as_str(), r.as_ref().map_or(true, |series| !series.is_empty()))).collect();
+    // If the check itself failed, every selector gets the benefit of the doubt: the rules' own queries report the failure.
+    let present: HashMap<&str, bool> = match &presence {
+        Ok(series) => settings.rules.rules.iter().flat_map(|r| r.query.selectors_present(series)).collect(),
+        Err(_) => HashMap::new(),
+    };
 
     let outcomes: Vec<RuleOutcome> = settings
         .rules

@@ -68,7 +68,7 @@ struct Upstream {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Request {
     Range { expr: String, start: i64, end: i64, step: i64 },
-    Series { matcher: String, start: i64, end: i64 },
+    Series { matchers: Vec<String>, start: i64, end: i64 },
     LabelValues { label: String, matchers: Vec<String>, start: i64, end: i64 },
     Instant { expr: String, time: i64 },
 }
@@ -162,9 +162,9 @@ impl PromClient {
         Ok(merged.into_iter().map(|(labels, samples)| RangeSeries { labels, samples }).collect())
     }
 
-    /// Label sets of the series matching `matcher` in `[start, end]`.
-    pub async fn series(&self, matcher: &str, start: i64, end: i64) -> Result<Vec<Labels>, PromError> {
-        match &*self.fetch(Request::Series { matcher: matcher.to_string(), start, end }).await? {
+    /// Label sets of the series matching any of `matchers` in `[start, end]`.
+    pub async fn series(&self, matchers: &[String], start: i64, end: i64) -> Result<Vec<Labels>, PromError> {
+        match &*self.fetch(Request::Series { matchers: matchers.to_vec(), start, end }).await? {
             Answer::Series(s) => Ok(s.clone()),
             _ => Ok(Vec::new()),
         }
@@ -262,9 +262,11 @@ async fn execute(http: &reqwest::Client, up: &Upstream, request: &Request) -> Re
             let url = format!("{}/api/v1/query", up.base);
             (http.post(&url).form(&[("query", expr.clone()), ("time", ms_to_s(*time))]), url)
         }
-        Request::Series { matcher, start, end } => {
+        Request::Series { matchers, start, end } => {
             let url = format!("{}/api/v1/series", up.base);
-            let form = [("match[]", matcher.clone()), ("start", ms_to_s(*start)), ("end", ms_to_s(*end))];
+            let mut form: Vec<(&str, String)> = matchers.iter().map(|m| ("match[]", m.clone())).collect();
+            form.push(("start", ms_to_s(*start)));
+            form.push(("end", ms_to_s(*end)));
             (http.post(&url).form(&form), url)
         }
         Request::LabelValues { label, matchers, start, end } => {

@@ -6,6 +6,9 @@
 //! could return anything at all: `a or b` needs either side, `a and b` needs
 //! both, `absent(x)` always can.
 
+use std::collections::BTreeMap;
+
+use promql_parser::label::Matcher;
 use promql_parser::parser::{self, token, Expr, VectorSelector};
 
 use codexflow_core::pipeline::PipelineSpec;
@@ -18,19 +21,36 @@ pub struct Query {
     pub ast: Expr,
     /// Distinct vector selectors, without `offset`/`@`, in order of appearance.
     pub selectors: Vec<String>,
+    /// The same selectors, parsed, for matching label sets locally.
+    selector_asts: Vec<VectorSelector>,
 }
 
 impl Query {
     pub fn parse(text: &str) -> Result<Query, String> {
         let ast = parser::parse(text)?;
         let mut selectors = Vec::new();
+        let mut selector_asts = Vec::new();
         visit_selectors(&ast, &mut |vs| {
             let s = selector_text(vs);
             if !selectors.contains(&s) {
                 selectors.push(s);
+                selector_asts.push(vs.clone());
             }
         });
-        Ok(Query { text: text.to_string(), ast, selectors })
+        Ok(Query { text: text.to_string(), ast, selectors, selector_asts })
+    }
+
+    /// Which of this query's selectors match at least one of `series` (label sets with `__name__`).
+    ///
+    /// Lets one `/api/v1/series` call with every selector as a `match[]` answer
+    /// for all of them: Prometheus returns the union, and we sort it out here
+    /// with the same anchored matching Prometheus uses.
+    pub fn selectors_present<'a>(&'a self, series: &[BTreeMap<String, String>]) -> Vec<(&'a str, bool)> {
+        self.selectors
+            .iter()
+            .zip(&self.selector_asts)
+            .map(|(text, vs)| (text.as_str(), series.iter().any(|labels| selector_matches(vs, labels))))
+            .collect()
     }
 
     /// Whether the expression can return a sample given which selectors have series.
@@ -115,6 +135,16 @@ fn visit_selectors<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a VectorSelector)) {
     }
 }
 
+/// Whether a label set is selected by `vs`; a missing label reads as "", as in Prometheus.
+fn selector_matches(vs: &VectorSelector, labels: &BTreeMap<String, String>) -> bool {
+    let get = |k: &str| labels.get(k).map_or("", String::as_str);
+    if vs.name.as_deref().is_some_and(|name| get("__name__") != name) {
+        return false;
+    }
+    let all = |ms: &[Matcher]| ms.iter().all(|m| m.is_match(get(&m.name)));
+    all(&vs.matchers.matchers) && (vs.matchers.or_matchers.is_empty() || vs.matchers.or_matchers.iter().any(|g| all(g)))
+}
+
 /// A selector as `match[]` takes it: name and matchers, no `offset` or `@`.
 fn selector_text(vs: &VectorSelector) -> String {
     let mut plain = vs.clone();
@@ -175,6 +205,24 @@ mod tests {
         assert!(!q("a unless b").can_have_data(&|s| s == "b"));
         assert!(q("vector(1) > 0").can_have_data(&|_| false));
         assert!(!q("rate(x[5m]) > 0").can_have_data(&|_| false));
+    }
+
+    #[test]
+    fn label_sets_are_matched_like_prometheus() {
+        let query = q(r#"max(p{consumer_name="c", stream_name=~"agent-.*"} or p{consumer="c"}) + q{x!="1"}"#);
+        let labels = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
+        let found = query.selectors_present(&[
+            labels(&[("__name__", "p"), ("consumer_name", "c"), ("stream_name", "agent-comms")]),
+            labels(&[("__name__", "q"), ("x", "1")]),
+            labels(&[("__name__", "p"), ("consumer", "other")]),
+        ]);
+        let found: Vec<bool> = found.into_iter().map(|(_, present)| present).collect();
+        assert_eq!(found, [true, false, false]);
+        // Regexes are anchored: "agent" alone does not match "agent-.*"'s complement, "xagent-1" is not selected.
+        let found = query.selectors_present(&[labels(&[("__name__", "p"), ("consumer_name", "c"), ("stream_name", "xagent-1")])]);
+        assert!(!found[0].1);
+        // A missing label is "", which `x!="1"` accepts.
+        assert!(query.selectors_present(&[labels(&[("__name__", "q")])])[2].1);
     }
 
     #[test]

@@ -209,3 +209,42 @@ async fn auth_is_sent_and_secrets_never_come_back() {
     assert!(!h.message.contains("XYZZY") && !String::from_utf8_lossy(&h.json_details).contains("XYZZY"));
     assert!(!plugin.stderr().contains("XYZZY") && !plugin.stderr().contains("s3cret-pw"), "secrets in logs");
 }
+
+/// A hundred viewers of one dashboard: the upstream sees each distinct query once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_evaluations_share_upstream_queries() {
+    let (story, prom) = recent_story();
+    let proxy = upstreams::CountingProxy::start(&prom.url).await.unwrap();
+    let plugin = std::sync::Arc::new(PluginProcess::start(&binary()).await.expect("handshake"));
+    let s = std::sync::Arc::new(settings(json!({ "prometheusUrl": proxy.url })));
+    let body = json!({ "from": story.start, "to": story.end() }).to_string();
+
+    let calls = (0..100).map(|_| {
+        let (plugin, s, body) = (plugin.clone(), s.clone(), body.clone());
+        tokio::spawn(async move { plugin.call_resource(Some(&s), "POST", "v1/evaluate", body.as_bytes()).await })
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let mut first: Option<Vec<u8>> = None;
+    for a in answers {
+        let r = a.unwrap().unwrap();
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let answer: EvaluateResponse = serde_json::from_slice(&r.body).unwrap();
+        assert!(answer.alerts.iter().all(|a| a.error.is_none()));
+        // Every viewer gets the same answer.
+        match &first {
+            None => first = Some(r.body),
+            Some(f) => assert_eq!(f, &r.body),
+        }
+    }
+    let requests = proxy.requests();
+    let distinct: std::collections::HashSet<_> = requests.iter().collect();
+    assert!(distinct.len() >= 10, "an evaluation makes its range and series queries: {distinct:?}");
+    assert_eq!(requests.len(), distinct.len(), "each distinct query must reach the upstream once: {requests:#?}");
+
+    // A later, different window is not served from another window's answers.
+    proxy.reset();
+    let later = json!({ "from": story.start + MINUTE, "to": story.end() + MINUTE }).to_string();
+    let r = plugin.call_resource(Some(&s), "POST", "v1/evaluate", later.as_bytes()).await.unwrap();
+    assert_eq!(r.status, 200);
+    assert!(!proxy.requests().is_empty());
+}

@@ -63,9 +63,10 @@ impl Scenario {
                 if reset(t) {
                     total = 0.0;
                 } else if i > 0 {
-                    total += (rate(t) * step_s).round();
+                    total += rate(t) * step_s;
                 }
-                present(t).then_some(total)
+                // Counters count whole events.
+                present(t).then_some(total.floor())
             })
             .collect();
         self.series.push(SeriesData {

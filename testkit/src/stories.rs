@@ -134,3 +134,23 @@ pub fn base_days_ago(days: i64) -> i64 {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     (now / 86_400_000 - days) * 86_400_000
 }
+
+/// The lag-spike story repeated every three hours for `duration_ms`, for long windows (benchmarks).
+pub fn looping(start: i64, duration_ms: i64) -> Scenario {
+    let mut sc = Scenario::new("looping", start, SCRAPE, duration_ms);
+    let one = lag_spikes(start);
+    let per_loop = one.steps - 1;
+    for s in one.series {
+        let values = (0..sc.steps).map(|i| s.values[i % per_loop]).collect::<Vec<_>>();
+        // Counters keep counting across loops instead of resetting.
+        let is_counter = s.metric.ends_with("_total") || s.metric.ends_with("_last_seq") || s.metric.ends_with("_offset");
+        let span = s.values[per_loop].unwrap_or(0.0) - s.values[0].unwrap_or(0.0);
+        let values = values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| v.map(|v| if is_counter { v + span * (i / per_loop) as f64 } else { v }))
+            .collect();
+        sc.series.push(crate::scenario::SeriesData { metric: s.metric, labels: s.labels, values });
+    }
+    sc
+}

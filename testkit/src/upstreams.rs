@@ -40,3 +40,89 @@ pub fn answering(body: &'static str, content_type: &'static str) -> std::io::Res
 pub fn closed_port_url() -> std::io::Result<String> {
     Ok(format!("http://127.0.0.1:{}", crate::prometheus::free_port()?))
 }
+
+/// An HTTP/1.1 proxy in front of an upstream that counts the requests passing through,
+/// so "how many queries did the upstream see" is measured on the wire, not taken from the plugin's word.
+pub struct CountingProxy {
+    pub url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CountingProxy {
+    pub async fn start(target: &str) -> std::io::Result<CountingProxy> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let client = reqwest::Client::builder().build().map_err(std::io::Error::other)?;
+        let (target, log) = (target.trim_end_matches('/').to_string(), seen.clone());
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                let (client, target, log) = (client.clone(), target.clone(), log.clone());
+                tokio::spawn(async move {
+                    let _ = serve(conn, &client, &target, &log).await;
+                });
+            }
+        });
+        Ok(CountingProxy { url, seen })
+    }
+
+    /// Requests seen so far: method, path with query, and body.
+    pub fn requests(&self) -> Vec<String> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn reset(&self) {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+async fn serve(conn: tokio::net::TcpStream, client: &reqwest::Client, target: &str, log: &std::sync::Mutex<Vec<String>>) -> std::io::Result<()> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let mut conn = BufReader::new(conn);
+    loop {
+        let mut request_line = String::new();
+        if conn.read_line(&mut request_line).await? == 0 {
+            return Ok(());
+        }
+        let mut parts = request_line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or("GET").to_string(), parts.next().unwrap_or("/").to_string());
+        let mut length = 0usize;
+        let mut content_type = None;
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            conn.read_line(&mut line).await?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
+                match k.as_str() {
+                    "content-length" => length = v.parse().unwrap_or(0),
+                    "content-type" => content_type = Some(v),
+                    "authorization" | "x-scope-orgid" => headers.push((k, v)),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0u8; length];
+        conn.read_exact(&mut body).await?;
+        log.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{method} {path} {}", String::from_utf8_lossy(&body)));
+        let mut forward = client.request(method.parse().unwrap_or(reqwest::Method::GET), format!("{target}{path}")).body(body);
+        if let Some(ct) = content_type {
+            forward = forward.header("content-type", ct);
+        }
+        for (k, v) in headers {
+            forward = forward.header(k, v);
+        }
+        let (status, answer) = match forward.send().await {
+            Ok(r) => (r.status().as_u16(), r.bytes().await.map(|b| b.to_vec()).unwrap_or_default()),
+            Err(e) => (502, e.to_string().into_bytes()),
+        };
+        let head = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", answer.len());
+        conn.get_mut().write_all(head.as_bytes()).await?;
+        conn.get_mut().write_all(&answer).await?;
+    }
+}
