@@ -1,0 +1,173 @@
+//! Sparklines and drill-down charts drawn with plotters into SVG strings.
+//!
+//! plotters draws the data (lines, areas, grid); labels are drawn by the
+//! panel as HTML so no font backend is needed in the WebAssembly build.
+
+use codexflow_core::api::Point;
+use plotters::prelude::*;
+
+/// Parses `#rgb`, `#rrggbb`, `rgb(r, g, b)` and `rgba(r, g, b, a)`; grey when unreadable.
+pub fn parse_color(s: &str) -> RGBColor {
+    let s = s.trim();
+    let grey = RGBColor(128, 128, 128);
+    if let Some(hex) = s.strip_prefix('#') {
+        let hex: String = if hex.len() == 3 { hex.chars().flat_map(|c| [c, c]).collect() } else { hex.chars().take(6).collect() };
+        if hex.len() == 6 {
+            if let Ok(v) = u32::from_str_radix(&hex, 16) {
+                return RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8);
+            }
+        }
+        return grey;
+    }
+    let inner = s.strip_prefix("rgba(").or_else(|| s.strip_prefix("rgb(")).and_then(|r| r.strip_suffix(')'));
+    match inner.map(|i| i.split(',').map(|p| p.trim().parse::<f64>()).collect::<Vec<_>>()) {
+        Some(parts) if parts.len() >= 3 && parts[..3].iter().all(Result::is_ok) => {
+            let c = |i: usize| parts[i].as_ref().map_or(128.0, |v| *v).clamp(0.0, 255.0) as u8;
+            RGBColor(c(0), c(1), c(2))
+        }
+        _ => grey,
+    }
+}
+
+/// Consecutive points with values, as separate runs so gaps stay gaps.
+fn runs(points: &[Point]) -> Vec<Vec<(i64, f64)>> {
+    let mut out: Vec<Vec<(i64, f64)>> = vec![Vec::new()];
+    for p in points {
+        match p.v.filter(|v| v.is_finite()) {
+            Some(v) => out.last_mut().into_iter().for_each(|r| r.push((p.t, v))),
+            None if out.last().is_some_and(|r| !r.is_empty()) => out.push(Vec::new()),
+            None => {}
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// The value range to plot: finite min/max, widened when flat; `None` when nothing is finite.
+pub fn value_range<'a>(series: impl IntoIterator<Item = &'a [Point]>) -> Option<(f64, f64)> {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for s in series {
+        for v in s.iter().filter_map(|p| p.v).filter(|v| v.is_finite()) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if !lo.is_finite() {
+        return None;
+    }
+    if (hi - lo).abs() < f64::EPSILON {
+        let pad = if hi == 0.0 { 1.0 } else { hi.abs() * 0.1 };
+        return Some((lo - pad, hi + pad));
+    }
+    Some((lo, hi))
+}
+
+/// A filled sparkline; empty string when there is nothing to draw.
+pub fn sparkline_svg(points: &[Point], width: u32, height: u32, color: &str) -> String {
+    let (Some((lo, hi)), Some(first), Some(last)) = (value_range([points]), points.first(), points.last()) else {
+        return String::new();
+    };
+    if width < 4 || height < 4 || first.t >= last.t {
+        return String::new();
+    }
+    let color = parse_color(color);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let chart = ChartBuilder::on(&root).margin(1).build_cartesian_2d(first.t..last.t, lo..hi);
+        if let Ok(mut chart) = chart {
+            for run in runs(points) {
+                let _ = chart.draw_series(AreaSeries::new(run.iter().copied(), lo, color.mix(0.18)).border_style(color.stroke_width(1)));
+            }
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+/// One line per series over a shared time axis, with horizontal grid lines at `ticks` values.
+pub fn chart_svg(series: &[(&[Point], String)], from: i64, to: i64, width: u32, height: u32, grid: &str, ticks: &[f64]) -> String {
+    let Some((lo, hi)) = value_range(series.iter().map(|(p, _)| *p)) else {
+        return String::new();
+    };
+    if width < 8 || height < 8 || from >= to {
+        return String::new();
+    }
+    let (lo, hi) = (lo.min(ticks.first().copied().unwrap_or(lo)), hi.max(ticks.last().copied().unwrap_or(hi)));
+    let grid = parse_color(grid);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        if let Ok(mut chart) = ChartBuilder::on(&root).margin(2).build_cartesian_2d(from..to, lo..hi) {
+            for &y in ticks {
+                let _ = chart.draw_series(LineSeries::new([(from, y), (to, y)], grid.mix(0.6).stroke_width(1)));
+            }
+            for (points, color) in series {
+                let color = parse_color(color);
+                for run in runs(points) {
+                    let _ = chart.draw_series(LineSeries::new(run, color.stroke_width(2)));
+                }
+            }
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+/// About `n` round values spanning `[lo, hi]` for axis labels.
+pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    if !lo.is_finite() || !hi.is_finite() || hi <= lo || n == 0 {
+        return Vec::new();
+    }
+    let raw = (hi - lo) / n as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let start = (lo / step).floor() * step;
+    let mut out = Vec::new();
+    let mut v = start;
+    // Until a tick covers the top, so the axis spans all the data.
+    while out.last().is_none_or(|last: &f64| *last < hi) && out.len() < 50 {
+        out.push((v / step).round() * step);
+        v += step;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pts(vals: &[Option<f64>]) -> Vec<Point> {
+        vals.iter().enumerate().map(|(i, v)| Point { t: i as i64 * 60_000, v: *v }).collect()
+    }
+
+    #[test]
+    fn colours_parse() {
+        assert_eq!(parse_color("#73BF69"), RGBColor(0x73, 0xBF, 0x69));
+        assert_eq!(parse_color("#fff"), RGBColor(255, 255, 255));
+        assert_eq!(parse_color("rgba(242, 73, 92, 0.5)"), RGBColor(242, 73, 92));
+        assert_eq!(parse_color("nonsense"), RGBColor(128, 128, 128));
+    }
+
+    #[test]
+    fn sparklines_draw_runs_and_skip_gaps() {
+        let svg = sparkline_svg(&pts(&[Some(1.0), Some(3.0), None, Some(2.0), Some(f64::NAN), Some(5.0)]), 120, 30, "#73BF69");
+        assert!(svg.starts_with("<svg") && svg.contains("polygon") || svg.contains("path"), "{svg}");
+        assert_eq!(sparkline_svg(&pts(&[None, None]), 120, 30, "#fff"), "");
+        assert_eq!(sparkline_svg(&[], 120, 30, "#fff"), "");
+        assert!(!sparkline_svg(&pts(&[Some(4.0), Some(4.0)]), 120, 30, "#fff").is_empty(), "a flat line still draws");
+    }
+
+    #[test]
+    fn charts_and_ticks() {
+        let a = pts(&[Some(0.0), Some(10.0), Some(5.0)]);
+        let ticks = nice_ticks(0.0, 10.0, 4);
+        assert_eq!(ticks, [0.0, 5.0, 10.0]);
+        let svg = chart_svg(&[(&a, "#f00".into())], 0, 120_000, 400, 200, "#333", &ticks);
+        assert!(svg.contains("<svg"));
+        assert_eq!(chart_svg(&[], 0, 1, 400, 200, "#333", &[]), "");
+        assert_eq!(nice_ticks(0.0, 1532.0, 4), [0.0, 500.0, 1000.0, 1500.0, 2000.0]);
+        assert!(nice_ticks(1.0, 1.0, 4).is_empty());
+    }
+}

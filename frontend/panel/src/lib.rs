@@ -1,0 +1,15 @@
+//! The Codex Flow panel: the pipeline as a health-coloured flow diagram with
+//! drill-down, compiled to WebAssembly and mounted by `module.js`.
+//!
+//! Geometry, the view at a moment and the charts are pure and tested on the
+//! host; the Yew components (`ui`) exist only in the wasm32 build.
+
+pub mod charts;
+pub mod layout;
+pub mod options;
+pub mod view;
+
+#[cfg(target_arch = "wasm32")]
+mod ui;
+#[cfg(target_arch = "wasm32")]
+pub use ui::mount;

@@ -1,0 +1,185 @@
+//! The panel's options as Grafana's editor stores them, and the props the host hands over.
+
+use serde::Deserialize;
+
+use crate::layout::Direction;
+
+/// Raw panel ids of the provisioned Codex Pipeline Observability dashboard, per stage.
+pub const DEFAULT_STAGE_PANELS: &str = "kafka=1,2; nats=3,4,5; jangar=6,7; sse=8,9";
+
+/// Options from the panel editor (`options` in the panel JSON).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PanelOptions {
+    /// Which raw panels open from which stage: `stage=id,id; stage=id`.
+    pub stage_panels: String,
+    pub show_sparklines: bool,
+    pub show_edge_rates: bool,
+    /// `lr` or `tb`.
+    pub direction: String,
+    /// Evaluation interval override (Prometheus duration); empty = the app's.
+    pub interval: String,
+}
+
+impl Default for PanelOptions {
+    fn default() -> Self {
+        PanelOptions {
+            stage_panels: DEFAULT_STAGE_PANELS.to_string(),
+            show_sparklines: true,
+            show_edge_rates: true,
+            direction: "lr".into(),
+            interval: String::new(),
+        }
+    }
+}
+
+impl PanelOptions {
+    pub fn direction(&self) -> Direction {
+        Direction::parse(&self.direction)
+    }
+
+    /// The stage → raw panel ids mapping; a malformed entry is reported, not guessed at.
+    pub fn stage_panels(&self) -> Result<StagePanels, String> {
+        parse_stage_panels(&self.stage_panels)
+    }
+
+    /// The interval override in ms, if one is set and valid.
+    pub fn interval_ms(&self) -> Result<Option<i64>, String> {
+        if self.interval.trim().is_empty() {
+            return Ok(None);
+        }
+        codexflow_core::duration::parse_duration(&self.interval)
+            .map_err(|e| format!("Evaluation interval: {e}"))
+            .and_then(|ms| if ms >= 1000 { Ok(Some(ms)) } else { Err("Evaluation interval must be at least 1s".into()) })
+    }
+}
+
+/// Raw panel ids per stage id, in the order written.
+///
+/// A plain list rather than a map: a handful of entries, and every map type
+/// instantiated in the panel costs bytes in the .wasm.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StagePanels(pub Vec<(String, Vec<u32>)>);
+
+impl StagePanels {
+    /// The panel ids of `stage` (the last entry wins if a stage is listed twice).
+    pub fn get(&self, stage: &str) -> Option<&[u32]> {
+        self.0.iter().rev().find(|(s, _)| s == stage).map(|(_, ids)| ids.as_slice())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Parses `kafka=1,2; nats=3` (whitespace and a trailing `;` allowed).
+pub fn parse_stage_panels(s: &str) -> Result<StagePanels, String> {
+    let mut out = Vec::new();
+    for entry in s.split([';', '\n']).map(str::trim).filter(|e| !e.is_empty()) {
+        let (stage, ids) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("Raw panels: {entry:?} is not stage=id,id"))?;
+        let ids = ids
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(|i| i.parse::<u32>().map_err(|_| format!("Raw panels: {i:?} (stage {}) is not a panel id", stage.trim())))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push((stage.trim().to_string(), ids));
+    }
+    Ok(StagePanels(out))
+}
+
+/// Grafana theme colours, picked from `theme2` by the module.js shim.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Theme {
+    pub is_dark: bool,
+    pub ok: String,
+    pub warning: String,
+    pub critical: String,
+    pub nodata: String,
+    pub text: String,
+    pub text_weak: String,
+    pub background: String,
+    pub surface: String,
+    pub border: String,
+    pub primary: String,
+}
+
+impl Default for Theme {
+    /// Grafana's dark theme, for hosts that send none.
+    fn default() -> Self {
+        Theme {
+            is_dark: true,
+            ok: "#73BF69".into(),
+            warning: "#FF9830".into(),
+            critical: "#F2495C".into(),
+            nodata: "#8E8E8E".into(),
+            text: "#CCCCDC".into(),
+            text_weak: "#8E8E9E".into(),
+            background: "#181B1F".into(),
+            surface: "#22252B".into(),
+            border: "#34373D".into(),
+            primary: "#6E9FFF".into(),
+        }
+    }
+}
+
+/// Everything the host (Grafana, through module.js) hands the panel on each render.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostProps {
+    pub panel_id: u32,
+    pub width: f64,
+    pub height: f64,
+    /// Epoch ms.
+    pub from: i64,
+    pub to: i64,
+    /// Changes whenever the dashboard refreshes (refresh button, auto-refresh).
+    #[serde(default)]
+    pub refresh: u64,
+    /// `/api/plugins/<app>/resources` as the browser reaches it.
+    pub resource_url: String,
+    #[serde(default)]
+    pub options: PanelOptions,
+    #[serde(default)]
+    pub theme: Theme,
+    /// `browser`, `utc` or an IANA zone.
+    #[serde(default)]
+    pub time_zone: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_panels_parse_and_errors_say_where() {
+        let m = parse_stage_panels(DEFAULT_STAGE_PANELS).unwrap();
+        assert_eq!(m.get("nats"), Some(&[3, 4, 5][..]));
+        assert_eq!(m.len(), 4);
+        assert_eq!(parse_stage_panels(" a = 1 ;\n b=2,3; ").unwrap().get("b"), Some(&[2, 3][..]));
+        assert_eq!(parse_stage_panels("a=1; a=2").unwrap().get("a"), Some(&[2][..]));
+        assert!(parse_stage_panels("kafka 1").unwrap_err().contains("stage=id"));
+        assert!(parse_stage_panels("kafka=1,x").unwrap_err().contains("\"x\""));
+        assert!(parse_stage_panels("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn props_fill_defaults() {
+        let p: HostProps = serde_json::from_str(r#"{"panelId":3,"width":800,"height":300,"from":0,"to":1,"resourceUrl":"/r"}"#).unwrap();
+        assert_eq!(p.options, PanelOptions::default());
+        assert!(p.theme.is_dark);
+        let o: PanelOptions = serde_json::from_str(r#"{"direction":"tb","interval":"30s"}"#).unwrap();
+        assert_eq!(o.direction(), Direction::TopToBottom);
+        assert_eq!(o.interval_ms(), Ok(Some(30_000)));
+        assert!(o.show_sparklines);
+        let bad: PanelOptions = serde_json::from_str(r#"{"interval":"10ms"}"#).unwrap();
+        assert!(bad.interval_ms().is_err());
+    }
+}

@@ -1,0 +1,63 @@
+//! Times in the dashboard's time zone (`browser`, `utc` or an IANA name), via Intl.
+
+use js_sys::{Array, Date, Function, Intl, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+#[derive(Clone)]
+pub struct Clock {
+    short: Option<Intl::DateTimeFormat>,
+    long: Option<Intl::DateTimeFormat>,
+}
+
+impl PartialEq for Clock {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// `new Intl.DateTimeFormat([], options)`, or None when Intl refuses (e.g. an unknown zone).
+fn format(zone: &str, with_date: bool) -> Option<Intl::DateTimeFormat> {
+    let options = Object::new();
+    let set = |k: &str, v: &str| {
+        let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
+    };
+    set("hour", "2-digit");
+    set("minute", "2-digit");
+    set("hourCycle", "h23");
+    if with_date {
+        set("month", "short");
+        set("day", "numeric");
+    }
+    match zone {
+        "" | "browser" => {}
+        "utc" => set("timeZone", "UTC"),
+        other => set("timeZone", other),
+    }
+    let intl = Reflect::get(&js_sys::global(), &JsValue::from_str("Intl")).ok()?;
+    let ctor: Function = Reflect::get(&intl, &JsValue::from_str("DateTimeFormat")).ok()?.dyn_into().ok()?;
+    let args = Array::of2(&Array::new(), &options);
+    Reflect::construct(&ctor, &args).ok()?.dyn_into().ok()
+}
+
+impl Clock {
+    pub fn new(zone: &str) -> Clock {
+        // An unknown zone makes Intl throw; fall back to UTC, then to the browser's zone.
+        let pick = |with_date| format(zone, with_date).or_else(|| format("utc", with_date)).or_else(|| format("", with_date));
+        Clock { short: pick(false), long: pick(true) }
+    }
+
+    /// `12:03`
+    pub fn time(&self, ms: i64) -> String {
+        render(self.short.as_ref(), ms).unwrap_or_else(|| codexflow_core::format::utc_clock(ms))
+    }
+
+    /// `Nov 27, 12:03`
+    pub fn date_time(&self, ms: i64) -> String {
+        render(self.long.as_ref(), ms)
+            .unwrap_or_else(|| format!("{} {}", codexflow_core::format::utc_date(ms), codexflow_core::format::utc_clock(ms)))
+    }
+}
+
+fn render(f: Option<&Intl::DateTimeFormat>, ms: i64) -> Option<String> {
+    f?.format().call1(&JsValue::NULL, &Date::new(&JsValue::from_f64(ms as f64))).ok()?.as_string()
+}

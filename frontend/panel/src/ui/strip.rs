@@ -1,0 +1,91 @@
+//! A state strip per stage across the window, like Grafana's state timeline. The pointer on a strip
+//! moves the whole panel to that moment (time travel); leaving the strips returns to now.
+
+use std::rc::Rc;
+
+use codexflow_core::api::EvaluateResponse;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::clock::Clock;
+use super::style::status_color;
+use crate::options::Theme;
+use crate::view::{status_runs, tick_at_fraction};
+
+#[derive(Properties, PartialEq)]
+pub struct StripsProps {
+    pub answer: Rc<EvaluateResponse>,
+    pub generation: u32,
+    pub cursor: Option<usize>,
+    pub height: f64,
+    pub theme: Theme,
+    pub clock: Clock,
+    pub on_cursor: Callback<Option<usize>>,
+}
+
+#[function_component(Strips)]
+pub fn strips(p: &StripsProps) -> Html {
+    let ticks = p.answer.ticks.len().max(1);
+    // Runs of equal status, so a day of minutes is a handful of rectangles per stage.
+    let rows = {
+        let answer = p.answer.clone();
+        let theme = p.theme.clone();
+        use_memo((p.generation, theme), move |(_, theme)| {
+            answer
+                .stages
+                .iter()
+                .map(|s| {
+                    let rects: Vec<(usize, usize, String)> =
+                        status_runs(&s.status_timeline).into_iter().map(|(start, len, st)| (start, len, status_color(theme, st).to_string())).collect();
+                    (s.id.clone(), s.name.clone(), rects)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let ticks_vec = p.answer.ticks.clone();
+    let on_move = {
+        let (on_cursor, ticks_vec) = (p.on_cursor.clone(), ticks_vec.clone());
+        Callback::from(move |e: MouseEvent| {
+            // Yew delegates events to the app root, so find the strip from the event's target.
+            let Some(target) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest(".cf-strip").ok().flatten())
+            else {
+                return;
+            };
+            let rect = target.get_bounding_client_rect();
+            if rect.width() > 0.0 {
+                on_cursor.emit(tick_at_fraction(&ticks_vec, (e.client_x() as f64 - rect.left()) / rect.width()));
+            }
+        })
+    };
+    let on_leave = {
+        let on_cursor = p.on_cursor.clone();
+        Callback::from(move |_: MouseEvent| on_cursor.emit(None))
+    };
+    let first = p.answer.ticks.first().copied();
+    let last = p.answer.ticks.last().copied();
+    html! {
+        <div class="cf-strips" style={format!("height:{:.0}px;", p.height)} onmouseleave={on_leave}>
+            { for rows.iter().map(|(id, name, rects)| html! {
+                <div class="cf-strip-row" key={id.clone()} data-testid={format!("codex-flow-strip-{id}")}>
+                    <span class="cf-strip-name" title={name.clone()}>{ name.clone() }</span>
+                    <svg class="cf-strip" viewBox={format!("0 0 {ticks} 1")} preserveAspectRatio="none" onmousemove={on_move.clone()}
+                        role="img" aria-label={format!("{name} state over the time range")}>
+                        { for rects.iter().map(|(start, len, color)| html! {
+                            <rect x={start.to_string()} y="0" width={len.to_string()} height="1" fill={color.clone()} />
+                        }) }
+                        if let Some(c) = p.cursor {
+                            <line class="cf-cursor" x1={format!("{}.5", c)} x2={format!("{}.5", c)} y1="0" y2="1" vector-effect="non-scaling-stroke" />
+                        }
+                    </svg>
+                </div>
+            }) }
+            <div class="cf-strip-axis">
+                <span>{ first.map(|t| p.clock.time(t)).unwrap_or_default() }</span>
+                <span>{ last.map(|t| p.clock.time(t)).unwrap_or_default() }</span>
+            </div>
+        </div>
+    }
+}

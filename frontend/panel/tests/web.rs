@@ -1,0 +1,317 @@
+//! Component tests of the panel in headless Chromium (wasm-bindgen-test).
+//!
+//! `fetch` is replaced by a scripted stand-in: these tests are about the
+//! components; `tests/e2e` drives the built panel against the real backend.
+
+#![cfg(target_arch = "wasm32")]
+
+use codexflow_panel::mount;
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, KeyboardEvent, KeyboardEventInit, MouseEvent, MouseEventInit};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FIXTURE: &str = include_str!("fixtures/evaluate.json");
+const METRICS: &str = r#"{"stage":"kafka","stepMs":60000,"panels":[
+  {"panelId":1,"title":"Kafka Completions Ingest Rate","unit":"msg/s","series":[{"refId":"A","legend":"messages/sec","labels":{},"points":[{"t":1795780800000,"v":1},{"t":1795780860000,"v":3}]}]},
+  {"panelId":2,"title":"Kafka Completions Consumer Lag","unit":"messages","series":[]}]}"#;
+
+/// Installs a fetch stand-in: answers by path suffix from `window.__cf`, counting calls.
+fn stub_fetch(status: u16, evaluate: &str, hang: bool) {
+    let window = web_sys::window().unwrap();
+    let config = js_sys::Object::new();
+    Reflect::set(&config, &"status".into(), &JsValue::from(status)).unwrap();
+    Reflect::set(&config, &"evaluate".into(), &JsValue::from_str(evaluate)).unwrap();
+    Reflect::set(&config, &"metrics".into(), &JsValue::from_str(METRICS)).unwrap();
+    Reflect::set(&config, &"hang".into(), &JsValue::from(hang)).unwrap();
+    Reflect::set(&config, &"calls".into(), &js_sys::Array::new()).unwrap();
+    Reflect::set(&window, &"__cf".into(), &config).unwrap();
+    let fetch = Function::new_with_args(
+        "url, init",
+        "const c = window.__cf; url = typeof url === 'string' ? url : url.url; c.calls.push(url);
+         if (c.hang) return new Promise(() => {});
+         const metrics = String(url).endsWith('/v1/stage-metrics');
+         return Promise.resolve(new Response(metrics ? c.metrics : c.evaluate,
+           { status: metrics ? 200 : c.status, headers: { 'Content-Type': 'application/json' } }));",
+    );
+    Reflect::set(&window, &"fetch".into(), &fetch).unwrap();
+}
+
+fn calls() -> u32 {
+    let config = Reflect::get(&web_sys::window().unwrap(), &"__cf".into()).unwrap();
+    Reflect::get(&config, &"calls".into()).unwrap().unchecked_into::<js_sys::Array>().length()
+}
+
+fn props(width: f64, height: f64) -> String {
+    format!(
+        r#"{{"panelId":7,"width":{width},"height":{height},"from":1795780800000,"to":1795780980000,"refresh":0,
+            "resourceUrl":"/api/plugins/proompteng-codexflow-app/resources","timeZone":"utc",
+            "options":{{"stagePanels":"kafka=1,2; nats=3,4,5","showSparklines":true,"showEdgeRates":true,"direction":"lr","interval":""}}}}"#
+    )
+}
+
+fn host() -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let el = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+/// Polls the DOM until `selector` matches under `root` (never a fixed sleep).
+async fn wait_for(root: &Element, selector: &str) -> Element {
+    for _ in 0..200 {
+        if let Ok(Some(el)) = root.query_selector(selector) {
+            return el;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    panic!("{selector} did not appear; DOM: {}", root.inner_html().chars().take(2000).collect::<String>());
+}
+
+async fn wait_gone(root: &Element, selector: &str) {
+    for _ in 0..200 {
+        if root.query_selector(selector).ok().flatten().is_none() {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    panic!("{selector} did not go away");
+}
+
+fn attr(el: &Element, name: &str) -> String {
+    el.get_attribute(name).unwrap_or_default()
+}
+
+fn key(el: &Element, key: &str) {
+    let init = KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    el.dispatch_event(&KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn every_status_has_colour_icon_and_word() {
+    stub_fetch(200, FIXTURE, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None).unwrap();
+    for (id, status, icon) in [("kafka", "critical", "✕"), ("nats", "ok", "✓"), ("jangar", "nodata", "?"), ("sse", "warning", "!")] {
+        let stage = wait_for(&root, &format!("[data-testid=codex-flow-stage-{id}]")).await;
+        assert_eq!(attr(&stage, "data-status"), status);
+        let text = stage.text_content().unwrap_or_default();
+        assert!(text.contains(icon) && text.contains(status), "{id}: {text}");
+        assert_eq!(attr(&stage, "role"), "button");
+        assert_eq!(attr(&stage, "tabindex"), "0");
+        assert!(attr(&stage, "aria-label").contains(status));
+    }
+    let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
+    assert!(kafka.text_content().unwrap().contains("lag 1.5K"));
+    assert!(kafka.query_selector(".cf-spark svg").unwrap().is_some(), "sparkline drawn by plotters");
+    assert!(root.text_content().unwrap().contains("10.5 msg/s"), "edge throughput");
+    assert_eq!(attr(&wait_for(&root, "[data-testid=codex-flow-panel]").await, "data-state"), "ready");
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn loading_error_retry_and_unconfigured_states() {
+    stub_fetch(200, FIXTURE, true);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None).unwrap();
+    let panel = wait_for(&root, "[data-testid=codex-flow-panel]").await;
+    assert_eq!(attr(&panel, "data-state"), "loading");
+    assert!(panel.text_content().unwrap().contains("Loading pipeline health"));
+    handle.unmount();
+
+    stub_fetch(500, r#"{"code":"internal","error":"boom from the backend"}"#, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None).unwrap();
+    let button = wait_for(&root, ".cf-error button").await;
+    assert!(root.text_content().unwrap().contains("boom from the backend"));
+    let before = calls();
+    button.unchecked_ref::<HtmlElement>().click();
+    for _ in 0..100 {
+        if calls() > before {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    assert!(calls() > before, "Retry fetches again");
+    handle.unmount();
+
+    stub_fetch(503, r#"{"code":"settings","error":"jsonData.prometheusUrl: is required","field":"jsonData.prometheusUrl"}"#, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None).unwrap();
+    wait_for(&root, "[data-state=unconfigured]").await;
+    let text = root.text_content().unwrap();
+    assert!(text.contains("not configured") && text.contains("prometheusUrl"), "{text}");
+    handle.unmount();
+
+    stub_fetch(200, "this is not json", false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None).unwrap();
+    wait_for(&root, "[data-state=error]").await;
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn click_and_keyboard_open_the_drilldown_and_escape_closes_it() {
+    stub_fetch(200, FIXTURE, false);
+    let root = host();
+    let navigated = js_sys::Array::new();
+    let navigate = Function::new_with_args("id", "this.push(id); return true;").bind0(&navigated);
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), Some(navigate)).unwrap();
+
+    let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
+    kafka.unchecked_ref::<HtmlElement>().click();
+    let drill = wait_for(&root, "[data-testid=codex-flow-drilldown]").await;
+    assert_eq!(attr(&drill, "role"), "dialog");
+    let link = wait_for(&root, "[data-testid=codex-flow-open-panel-2]").await;
+    assert!(attr(&link, "href").contains("viewPanel=2"), "{}", attr(&link, "href"));
+    wait_for(&root, "[data-testid=codex-flow-open-panel-1]").await;
+    wait_for(&root, ".cf-chart svg").await; // the raw series, drawn by plotters
+    assert!(root.text_content().unwrap().contains("Kafka Completions Ingest Rate"));
+    link.unchecked_ref::<HtmlElement>().click();
+    assert_eq!(navigated.length(), 1, "the host's navigation gets the panel id");
+    assert_eq!(navigated.get(0).as_f64(), Some(2.0));
+
+    key(&drill, "Escape");
+    wait_gone(&root, "[data-testid=codex-flow-drilldown]").await;
+    let document = web_sys::window().unwrap().document().unwrap();
+    assert_eq!(document.active_element().map(|e| attr(&e, "data-testid")), Some("codex-flow-stage-kafka".into()), "focus returns to the stage");
+
+    // Keyboard only: Enter and Space on a focused stage, the close button.
+    let nats = wait_for(&root, "[data-testid=codex-flow-stage-nats]").await;
+    nats.unchecked_ref::<HtmlElement>().focus().unwrap();
+    key(&nats, "Enter");
+    wait_for(&root, "[data-testid=codex-flow-drilldown][data-stage=nats]").await;
+    wait_for(&root, "[data-testid=codex-flow-open-panel-5]").await;
+    wait_for(&root, ".cf-drill-head button").await.unchecked_ref::<HtmlElement>().click();
+    wait_gone(&root, "[data-testid=codex-flow-drilldown]").await;
+    key(&nats, " ");
+    wait_for(&root, "[data-testid=codex-flow-drilldown]").await;
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn hover_tooltip_and_time_travel_on_the_strip() {
+    stub_fetch(200, FIXTURE, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None).unwrap();
+    let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
+    kafka.dispatch_event(&MouseEvent::new("mouseenter").unwrap()).unwrap();
+    let tip = wait_for(&root, "[role=tooltip]").await;
+    let text = tip.text_content().unwrap();
+    assert!(text.contains("CodexKafkaCompletionsLagHigh") && text.contains("firing") && text.contains("since 12:03"), "{text}");
+
+    // The strip spans 4 ticks; the pointer at the first quarter shows the pipeline at tick 0.
+    let strip = wait_for(&root, "[data-testid=codex-flow-strip-kafka] svg").await;
+    let rect = strip.get_bounding_client_rect();
+    let init = MouseEventInit::new();
+    init.set_client_x((rect.left() + rect.width() * 0.1) as i32);
+    init.set_client_y((rect.top() + 2.0) as i32);
+    init.set_bubbles(true);
+    strip.dispatch_event(&MouseEvent::new_with_mouse_event_init_dict("mousemove", &init).unwrap()).unwrap();
+    for _ in 0..100 {
+        if attr(&kafka, "data-status") == "ok" {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    assert_eq!(attr(&kafka, "data-status"), "ok", "tick 0: kafka was healthy");
+    assert!(kafka.text_content().unwrap().contains("lag 210"));
+    wait_for(&root, ".cf-travel").await;
+    let strips = wait_for(&root, ".cf-strips").await;
+    strips.dispatch_event(&MouseEvent::new("mouseleave").unwrap()).unwrap();
+    wait_gone(&root, ".cf-travel").await;
+    assert_eq!(attr(&kafka, "data-status"), "critical", "back to now");
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn resize_relays_out_and_small_tiles_are_compact() {
+    stub_fetch(200, FIXTURE, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None).unwrap();
+    let sse = wait_for(&root, "[data-testid=codex-flow-stage-sse]").await;
+    let wide = sse.unchecked_ref::<HtmlElement>().style().get_property_value("left").unwrap();
+    handle.update(&props(500.0, 120.0)).unwrap();
+    for _ in 0..100 {
+        if sse.unchecked_ref::<HtmlElement>().style().get_property_value("left").unwrap() != wide {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    let narrow = sse.unchecked_ref::<HtmlElement>().style().get_property_value("left").unwrap();
+    assert_ne!(wide, narrow);
+    assert!(root.query_selector(".cf-compact").unwrap().is_some(), "a small tile is compact");
+    assert!(root.query_selector(".cf-strips").unwrap().is_none(), "no strip in a 120px tile");
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn two_panels_do_not_share_ids_and_unmount_cleans_up() {
+    stub_fetch(200, FIXTURE, false);
+    let (a, b) = (host(), host());
+    let mut ha = mount(a.clone(), &props(900.0, 300.0), None).unwrap();
+    let mut hb = mount(b.clone(), &props(900.0, 300.0), None).unwrap();
+    let ma = wait_for(&a, "marker").await;
+    let mb = wait_for(&b, "marker").await;
+    assert_ne!(attr(&ma, "id"), attr(&mb, "id"));
+    ha.unmount();
+    // Yew tears down on its scheduler; poll rather than sleep.
+    for _ in 0..100 {
+        if a.child_element_count() == 0 {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    assert_eq!(a.child_element_count(), 0, "unmount removes the app");
+    assert!(b.query_selector("[data-testid=codex-flow-stage-kafka]").unwrap().is_some(), "the other panel lives on");
+    hb.unmount();
+    assert!(hb.update(&props(900.0, 300.0)).is_err(), "update after unmount is refused, not a crash");
+}
+
+#[wasm_bindgen_test]
+async fn a_thousand_rerenders_do_not_grow_memory() {
+    stub_fetch(200, FIXTURE, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(1000.0, 400.0), None).unwrap();
+    wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
+    let memory = || wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
+    for i in 0..100 {
+        handle.update(&props(1000.0 + (i % 7) as f64, 400.0)).unwrap();
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+    let after_warmup = memory();
+    for i in 0..1000 {
+        handle.update(&props(1000.0 + (i % 7) as f64, 400.0 + (i % 3) as f64)).unwrap();
+        if i % 50 == 0 {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+        }
+    }
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    let after = memory();
+    assert!(after <= after_warmup + 1024 * 1024, "memory grew from {after_warmup} to {after} bytes over 1000 re-renders");
+    handle.unmount();
+}
+
+/// Re-renders patch the DOM in place: a stage keeps its element (and the keyboard focus) through
+/// hover, time travel and resizes.
+#[wasm_bindgen_test]
+async fn stage_elements_survive_rerenders() {
+    stub_fetch(200, FIXTURE, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None).unwrap();
+    let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
+    kafka.unchecked_ref::<HtmlElement>().focus().unwrap();
+    kafka.dispatch_event(&MouseEvent::new("mouseenter").unwrap()).unwrap();
+    wait_for(&root, "[role=tooltip]").await;
+    assert!(kafka.is_connected(), "hover replaced the stage element");
+    handle.update(&props(1100.0, 450.0)).unwrap();
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    assert!(kafka.is_connected(), "a resize replaced the stage element");
+    let document = web_sys::window().unwrap().document().unwrap();
+    assert_eq!(document.active_element().map(|e| attr(&e, "data-testid")), Some("codex-flow-stage-kafka".into()), "focus kept");
+    handle.unmount();
+}
