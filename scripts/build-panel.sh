@@ -15,7 +15,8 @@ rm -rf frontend/pkg
 wasm-bindgen --target web --out-dir frontend/pkg --out-name codexflow_panel \
   target/wasm32-unknown-unknown/wasm-release/codexflow_panel.wasm
 log "wasm-opt -Oz"
-node_modules/.bin/wasm-opt -Oz frontend/pkg/codexflow_panel_bg.wasm -o frontend/pkg/codexflow_panel_bg.wasm
+# --zero-filled-memory: the module owns its memory, which starts zeroed, so zero bytes need no data segment.
+node_modules/.bin/wasm-opt -Oz --converge --zero-filled-memory frontend/pkg/codexflow_panel_bg.wasm -o frontend/pkg/codexflow_panel_bg.wasm
 log "module.js (rollup, AMD)"
 mkdir -p dist/panel/img
 CODEXFLOW_PANEL_OUT=dist/panel/module.js node_modules/.bin/rollup -c frontend/rollup.config.mjs --silent

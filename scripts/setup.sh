@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need. Idempotent: run it as often as you like.
-# Debian packages: prometheus (brings promtool). Rust: the toolchain this machine has, plus the wasm32 target.
+# Debian: prometheus (brings promtool), chromium + chromium-driver (browser tests).
+# Rust: the wasm32 target, wasm-bindgen-cli pinned to the crate's version. npm: the lockfile's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+WASM_BINDGEN_VERSION=0.2.130
 
 need_apt=()
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v promtool   >/dev/null 2>&1 || need_apt+=(prometheus)
+[ -x /usr/bin/chromium ]     || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if ((${#need_apt[@]})); then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   log "apt: installing ${need_apt[*]}"
@@ -16,13 +21,25 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 # The Debian package enables a system service; we start our own Prometheus per test instead.
-command -v prometheus >/dev/null && command -v promtool >/dev/null || { echo "prometheus/promtool missing after install" >&2; exit 1; }
+for tool in prometheus promtool /usr/bin/chromium /usr/bin/chromedriver node npm; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "$tool missing after install" >&2; exit 1; }
+done
 
-if ! command -v cargo >/dev/null 2>&1; then
-  echo "cargo not found: install Rust (rustup) first" >&2; exit 1
-fi
+command -v cargo >/dev/null 2>&1 || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
 if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "rustup: adding wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown >/dev/null
 fi
-log "ready: $(prometheus --version 2>&1 | head -1), $(cargo --version)"
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
+  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# npm packages: Playwright drives the Debian Chromium, never a downloaded browser.
+stamp=node_modules/.codexflow-lock
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  log "npm ci"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
+fi
+log "ready: $(prometheus --version 2>&1 | head -1 | cut -d' ' -f1-3), $(cargo --version | cut -d' ' -f1-2), $(wasm-bindgen --version), node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1)"

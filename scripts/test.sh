@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: unit, the promtool oracle, the plugin process under a Grafana-faithful host,
-# the shipped rules under promtool, and the shared crate on wasm32.
+# Runs every test: unit tests, the promtool oracle, the plugin process under a Grafana-faithful host,
+# the panel's components in headless Chromium, and the panel end to end (built module.js and .wasm,
+# the real backend, a real Prometheus), plus the shipped rules under promtool and the size budgets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,8 +11,16 @@ log() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
 log "promtool check rules (shipped rules file)"
 promtool check rules provisioning/rules/codex-pipeline-observability.rules.yaml
 
-log "shared crate builds for wasm32-unknown-unknown"
-cargo build -q -p codexflow-core --target wasm32-unknown-unknown
+log "build the panel (wasm32 + module.js) and the dev host page"
+bash scripts/build-panel.sh
+node frontend/harness/build.mjs
 
-log "cargo test --workspace"
+log "size budgets: .wasm <= 200 KB gzip, module.js <= 20 KB gzip"
+node scripts/check-sizes.mjs
+
+log "cargo test --workspace (unit, oracle, plugin process, panel end to end)"
 cargo test --workspace --all-targets 2>&1
+
+log "panel components in headless Chromium (wasm-bindgen-test)"
+(cd frontend/panel && CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --target wasm32-unknown-unknown --test web 2>&1)

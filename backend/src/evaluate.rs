@@ -323,7 +323,7 @@ fn finish_alert(
         name: rule.name.clone(),
         stage: rule.stage.clone(),
         severity: rule.severity.clone(),
-        labels,
+        labels: labels.into(),
         state: last.state,
         active_at: last.active_at,
         active_at_is_bound: bound,
@@ -341,7 +341,7 @@ fn errored_alert(rule: &Rule, e: &PromError) -> AlertTimeline {
         name: rule.name.clone(),
         stage: rule.stage.clone(),
         severity: rule.severity.clone(),
-        labels,
+        labels: labels.into(),
         state: AlertState::Inactive,
         active_at: None,
         active_at_is_bound: false,
@@ -441,9 +441,9 @@ mod tests {
         assert_eq!(got.len(), 2);
         let states: Vec<_> = got[0].timeline.iter().map(|p| p.state).collect();
         assert_eq!(states, [AlertState::Firing, AlertState::Firing, AlertState::Inactive, AlertState::Inactive]);
-        assert_eq!(got[0].labels.get("topic").map(String::as_str), Some("a"));
-        assert_eq!(got[0].labels.get("alertname").map(String::as_str), Some("Lag"));
-        assert!(!got[0].labels.contains_key("__name__"));
+        assert_eq!(got[0].labels.get("topic"), Some("a"));
+        assert_eq!(got[0].labels.get("alertname"), Some("Lag"));
+        assert_eq!(got[0].labels.get("__name__"), None);
         assert_eq!(got[0].timeline[0].active_at, Some(0));
         assert_eq!(got[1].timeline[2].state, AlertState::Pending);
         assert_eq!(got[1].timeline[2].value, Some(20.0));

@@ -44,7 +44,7 @@ pub async fn stage_metrics(settings: &Settings, client: &PromClient, req: &Stage
                             points[i].v = Some(v);
                         }
                     }
-                    NamedSeries { ref_id: target.ref_id.clone(), legend: target.legend.clone(), labels: s.labels, points }
+                    NamedSeries { ref_id: target.ref_id.clone(), legend: target.legend.clone(), labels: s.labels.into(), points }
                 })),
             }
         }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::alerting::AlertState;
+use crate::labels::Labels;
 use crate::pipeline::PipelineSpec;
 use crate::status::StageStatus;
 
@@ -106,7 +107,7 @@ pub struct AlertTimeline {
     pub stage: String,
     pub severity: String,
     /// The alert's labels as Prometheus would send them (result labels, rule labels, `alertname`).
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     /// State at the last tick.
     pub state: AlertState,
     /// When the current pending/firing episode started.
@@ -217,7 +218,7 @@ pub struct PanelSeries {
 pub struct NamedSeries {
     pub ref_id: String,
     pub legend: String,
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub points: Vec<Point>,
 }
 

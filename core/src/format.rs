@@ -15,9 +15,9 @@ pub fn compact(v: f64) -> String {
         .map(|(size, suffix)| (v / size, *suffix))
         .unwrap_or((v, ""));
     let text = if scaled.abs() < 10.0 {
-        trim_zeros(format!("{scaled:.1}"))
+        trim_zeros(fixed(scaled, 1))
     } else {
-        format!("{scaled:.0}")
+        fixed(scaled, 0)
     };
     format!("{text}{suffix}")
 }
@@ -30,7 +30,7 @@ pub fn grouped(v: f64) -> String {
     if v.abs() < 1.0 && v != 0.0 {
         return small(v);
     }
-    let text = trim_zeros(format!("{:.2}", v.abs()));
+    let text = trim_zeros(fixed(v.abs(), 2));
     let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
     let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
     if v < 0.0 {
@@ -60,6 +60,37 @@ pub fn headline(label: &str, value: Option<f64>, unit: &str) -> String {
         .join(" ")
 }
 
+/// `v` with `decimals` digits after the point (0 to 6), rounded half away from zero.
+///
+/// Integer arithmetic instead of `format!("{:.N}")`: Rust's exact float formatting is several
+/// kilobytes of code in the WASM panel, which formats many numbers and coordinates.
+pub fn fixed(v: f64, decimals: u32) -> String {
+    if let Some(s) = non_finite(v) {
+        return s.to_string();
+    }
+    let decimals = decimals.min(6);
+    let scale = 10u64.pow(decimals);
+    let scaled = (v * scale as f64).round();
+    if scaled.abs() >= 9.0e15 {
+        // Beyond exact integers in an f64: the whole part is all that is meaningful.
+        return (v as i64).to_string();
+    }
+    let n = scaled as i64;
+    let magnitude = n.unsigned_abs();
+    let mut out = String::with_capacity(24);
+    if n < 0 {
+        out.push('-');
+    }
+    out.push_str(&(magnitude / scale).to_string());
+    if decimals > 0 {
+        let frac = (magnitude % scale).to_string();
+        out.push('.');
+        out.extend(std::iter::repeat_n('0', decimals as usize - frac.len()));
+        out.push_str(&frac);
+    }
+    out
+}
+
 fn non_finite(v: f64) -> Option<&'static str> {
     if v.is_nan() {
         Some("NaN")
@@ -78,13 +109,13 @@ fn small(v: f64) -> String {
     let text = if abs == 0.0 {
         "0".to_string()
     } else if abs >= 100.0 {
-        format!("{v:.0}")
+        fixed(v, 0)
     } else if abs >= 10.0 {
-        trim_zeros(format!("{v:.1}"))
+        trim_zeros(fixed(v, 1))
     } else if abs >= 1.0 {
-        trim_zeros(format!("{v:.2}"))
+        trim_zeros(fixed(v, 2))
     } else if abs >= 0.001 {
-        trim_zeros(format!("{v:.3}"))
+        trim_zeros(fixed(v, 3))
     } else {
         return if v > 0.0 { "<0.001".into() } else { ">-0.001".into() };
     };
@@ -128,6 +159,25 @@ mod tests {
         assert_eq!(grouped(0.05), "0.05");
         assert_eq!(grouped(-2500.5), "-2,500.5");
         assert_eq!(grouped(0.0), "0");
+    }
+
+    #[test]
+    fn fixed_matches_format_for_ordinary_values() {
+        // Exactly as format! away from ties; at a tie (format! rounds the exact binary value half
+        // to even) at most one unit in the last place apart.
+        for v in [0.0, 1.0, -1.25, 12.345, 0.05, 999.96, 1532.0, -0.04, 123456.789, 1e-9, 2.5, 0.125] {
+            for d in 0..4u32 {
+                let ours: f64 = fixed(v, d).parse().unwrap();
+                let std: f64 = format!("{v:.*}", d as usize).parse().unwrap();
+                assert!((ours - std).abs() <= 10f64.powi(-(d as i32)) * 1.000001, "{v} to {d} places: {ours} vs {std}");
+            }
+        }
+        assert_eq!(fixed(1532.0, 0), "1532");
+        assert_eq!(fixed(12.345, 1), "12.3");
+        assert_eq!(fixed(-0.5, 2), "-0.50");
+        assert_eq!(fixed(0.004, 2), "0.00");
+        assert_eq!(fixed(1e20, 1), "9223372036854775807");
+        assert_eq!(fixed(f64::NAN, 2), "NaN");
     }
 
     #[test]

@@ -8,9 +8,11 @@ pub mod alerting;
 pub mod api;
 pub mod duration;
 pub mod format;
+pub mod labels;
 pub mod pipeline;
 pub mod status;
 pub mod value;
 
 pub use alerting::{AlertState, Ticks};
+pub use labels::Labels;
 pub use status::StageStatus;

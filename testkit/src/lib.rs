@@ -7,4 +7,5 @@ pub mod prometheus;
 pub mod scenario;
 pub mod stories;
 pub mod upstreams;
+pub mod devhost;
 

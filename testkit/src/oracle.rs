@@ -61,8 +61,8 @@ fn minutes(ms: i64) -> String {
     format!("{}s", ms / 1000)
 }
 
-fn label_text(name: &str, labels: &BTreeMap<String, String>, extra: &[(&str, &str)]) -> String {
-    let mut all: BTreeMap<&str, &str> = labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+fn label_text(name: &str, labels: &codexflow_core::Labels, extra: &[(&str, &str)]) -> String {
+    let mut all: BTreeMap<&str, &str> = labels.iter().collect();
     all.extend(extra.iter().copied());
     let inner: Vec<String> = all.iter().map(|(k, v)| format!("{k}={}", quote(v))).collect();
     format!("{name}{{{}}}", inner.join(", "))

@@ -50,7 +50,9 @@ pub struct Layout {
 }
 
 const PAD: f64 = 8.0;
-const GAP_MAIN: f64 = 44.0; // between layers, room for an edge label
+/// Between layers: room for an edge label ("12.3 msg/s") beside the edge left to right, above it top to bottom.
+const GAP_MAIN_LR: f64 = 72.0;
+const GAP_MAIN_TB: f64 = 44.0;
 const GAP_CROSS: f64 = 12.0; // between stages of one layer
 const GAP_WRAP: f64 = 28.0; // between wrapped rows
 const MIN_MAIN: f64 = 96.0; // narrowest stage along the flow before wrapping
@@ -102,9 +104,9 @@ pub fn layout(n: usize, edges: &[(usize, usize)], width: f64, height: f64, direc
     if n == 0 {
         return Layout { nodes: Vec::new(), edges: Vec::new(), compact: true };
     }
-    let (main_len, cross_len) = match direction {
-        Direction::LeftToRight => (width.max(1.0), height.max(1.0)),
-        Direction::TopToBottom => (height.max(1.0), width.max(1.0)),
+    let (main_len, cross_len, gap_main) = match direction {
+        Direction::LeftToRight => (width.max(1.0), height.max(1.0), GAP_MAIN_LR),
+        Direction::TopToBottom => (height.max(1.0), width.max(1.0), GAP_MAIN_TB),
     };
     let layer_of = layers(n, edges);
     let layer_count = layer_of.iter().max().map_or(1, |m| m + 1);
@@ -132,13 +134,13 @@ pub fn layout(n: usize, edges: &[(usize, usize)], width: f64, height: f64, direc
 
     let widest = groups.iter().map(Vec::len).max().unwrap_or(1);
     let usable_main = main_len - 2.0 * PAD;
-    let per_row = (((usable_main + GAP_MAIN) / (MIN_MAIN + GAP_MAIN)).floor() as usize).clamp(1, layer_count);
+    let per_row = (((usable_main + gap_main) / (MIN_MAIN + gap_main)).floor() as usize).clamp(1, layer_count);
     let rows = layer_count.div_ceil(per_row);
-    let node_main = ((usable_main - GAP_MAIN * (per_row as f64 - 1.0)) / per_row as f64).clamp(24.0, MAX_MAIN);
+    let node_main = ((usable_main - gap_main * (per_row as f64 - 1.0)) / per_row as f64).clamp(24.0, MAX_MAIN);
     let band = (cross_len - 2.0 * PAD - GAP_WRAP * (rows as f64 - 1.0)) / rows as f64;
     let node_cross = ((band - GAP_CROSS * (widest as f64 - 1.0)) / widest as f64).clamp(16.0, MAX_CROSS);
     // Centre the drawing when it does not need the whole box.
-    let used_main = node_main * per_row as f64 + GAP_MAIN * (per_row as f64 - 1.0);
+    let used_main = node_main * per_row as f64 + gap_main * (per_row as f64 - 1.0);
     let offset_main = PAD + ((usable_main - used_main) / 2.0).max(0.0);
 
     let mut nodes = vec![Rect { x: 0.0, y: 0.0, w: 0.0, h: 0.0 }; n];
@@ -148,7 +150,7 @@ pub fn layout(n: usize, edges: &[(usize, usize)], width: f64, height: f64, direc
         let stack = node_cross * group.len() as f64 + GAP_CROSS * (group.len() as f64 - 1.0);
         let cross_start = band_start + ((band - stack) / 2.0).max(0.0);
         for (i, &v) in group.iter().enumerate() {
-            let main = offset_main + col as f64 * (node_main + GAP_MAIN);
+            let main = offset_main + col as f64 * (node_main + gap_main);
             let cross = cross_start + i as f64 * (node_cross + GAP_CROSS);
             nodes[v] = match direction {
                 Direction::LeftToRight => Rect { x: main, y: cross, w: node_main, h: node_cross },
@@ -169,6 +171,11 @@ pub fn layout(n: usize, edges: &[(usize, usize)], width: f64, height: f64, direc
     Layout { nodes, edges, compact }
 }
 
+/// A coordinate to one decimal, without Rust's float formatting (see `codexflow_core::format::fixed`).
+pub fn px(v: f64) -> String {
+    codexflow_core::format::fixed(v, 1)
+}
+
 fn edge_path(from: usize, to: usize, a: Rect, b: Rect, direction: Direction) -> EdgeGeometry {
     let (sx, sy, tx, ty, forward) = match direction {
         Direction::LeftToRight => (a.x + a.w, a.y + a.h / 2.0, b.x, b.y + b.h / 2.0, b.x >= a.x + a.w),
@@ -179,11 +186,11 @@ fn edge_path(from: usize, to: usize, a: Rect, b: Rect, direction: Direction) -> 
         match direction {
             Direction::LeftToRight => {
                 let mx = (sx + tx) / 2.0;
-                format!("M{sx:.1},{sy:.1} C{mx:.1},{sy:.1} {mx:.1},{ty:.1} {tx:.1},{ty:.1}")
+                format!("M{},{} C{},{} {},{} {},{}", px(sx), px(sy), px(mx), px(sy), px(mx), px(ty), px(tx), px(ty))
             }
             Direction::TopToBottom => {
                 let my = (sy + ty) / 2.0;
-                format!("M{sx:.1},{sy:.1} C{sx:.1},{my:.1} {tx:.1},{my:.1} {tx:.1},{ty:.1}")
+                format!("M{},{} C{},{} {},{} {},{}", px(sx), px(sy), px(sx), px(my), px(tx), px(my), px(tx), px(ty))
             }
         }
     } else {
@@ -193,13 +200,13 @@ fn edge_path(from: usize, to: usize, a: Rect, b: Rect, direction: Direction) -> 
                 let (sx, sy) = (a.x + a.w / 2.0, a.y + a.h);
                 let (tx, ty) = (b.x + b.w / 2.0, b.y);
                 let my = if ty > sy { (sy + ty) / 2.0 } else { sy + 20.0 };
-                format!("M{sx:.1},{sy:.1} C{sx:.1},{my:.1} {tx:.1},{my:.1} {tx:.1},{ty:.1}")
+                format!("M{},{} C{},{} {},{} {},{}", px(sx), px(sy), px(sx), px(my), px(tx), px(my), px(tx), px(ty))
             }
             Direction::TopToBottom => {
                 let (sx, sy) = (a.x + a.w, a.y + a.h / 2.0);
                 let (tx, ty) = (b.x, b.y + b.h / 2.0);
                 let mx = if tx > sx { (sx + tx) / 2.0 } else { sx + 20.0 };
-                format!("M{sx:.1},{sy:.1} C{mx:.1},{sy:.1} {mx:.1},{ty:.1} {tx:.1},{ty:.1}")
+                format!("M{},{} C{},{} {},{} {},{}", px(sx), px(sy), px(mx), px(sy), px(mx), px(ty), px(tx), px(ty))
             }
         }
     };
@@ -230,7 +237,7 @@ mod tests {
     fn the_codex_pipeline_flows_left_to_right() {
         let l = layout(4, &CHAIN, 1200.0, 220.0, Direction::LeftToRight);
         assert_sane(&l, 1200.0, 220.0);
-        assert!(l.nodes.windows(2).all(|w| w[0].x + w[0].w < w[1].x), "{:?}", l.nodes);
+        assert!(l.nodes.windows(2).all(|w| w[1].x - (w[0].x + w[0].w) >= 64.0), "room for an edge label: {:?}", l.nodes);
         assert!(l.nodes.iter().all(|n| (n.y - l.nodes[0].y).abs() < 1e-9));
         assert!(!l.compact);
         assert_eq!(l.edges.len(), 3);

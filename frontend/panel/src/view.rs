@@ -54,7 +54,7 @@ pub fn status_at(stage: &StageHealth, at: Option<usize>) -> StageStatus {
 fn label_text(a: &AlertTimeline) -> String {
     a.labels
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "alertname" | "severity" | "stage"))
+        .filter(|(k, _)| !matches!(*k, "alertname" | "severity" | "stage"))
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(", ")

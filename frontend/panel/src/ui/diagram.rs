@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::style::{status_color, status_icon, status_var};
 use crate::charts::sparkline_svg;
-use crate::layout::Layout;
+use crate::layout::{px, Layout};
 use crate::options::Theme;
 use crate::view::{edge_rate_at, StageView};
 
@@ -59,7 +59,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
             <g key={format!("e{i}")}>
                 <path class="cf-edge" d={e.path.clone()} marker-end={format!("url(#{marker})")} />
                 if let Some(text) = label {
-                    <text class="cf-edge-label" x={format!("{:.1}", e.label_x)} y={format!("{:.1}", e.label_y - 6.0)} text-anchor="middle">{ text }</text>
+                    <text class="cf-edge-label" x={px(e.label_x)} y={px(e.label_y - 6.0)} text-anchor="middle">{ text }</text>
                 }
             </g>
         }
@@ -103,7 +103,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
             v.headline,
             v.reason.as_ref().map(|r| format!(", {r}")).unwrap_or_default()
         );
-        let style = format!("left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px;--cf-status:{};", r.x, r.y, r.w, r.h, status_var(v.status));
+        let style = format!("left:{}px;top:{}px;width:{}px;height:{}px;--cf-status:{};", px(r.x), px(r.y), px(r.w), px(r.h), status_var(v.status));
         html! {
             <div key={v.id.clone()} class="cf-stage" role="button" tabindex="0" style={style}
                 data-testid={format!("codex-flow-stage-{}", v.id)} data-status={v.status.as_str()}
@@ -127,7 +127,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let left = if right + 240.0 <= p.width { right } else { (r.x - 248.0).max(4.0) };
         let top = r.y.min((p.height - 60.0).max(0.0));
         html! {
-            <div class="cf-tooltip" id={format!("cf-tip-{}-{}", p.instance, i)} role="tooltip" style={format!("left:{left:.0}px;top:{top:.0}px;")}>
+            <div class="cf-tooltip" id={format!("cf-tip-{}-{}", p.instance, i)} role="tooltip" style={format!("left:{}px;top:{}px;", px(left), px(top))}>
                 <h4>{ format!("{} · {}", v.name, v.status.as_str()) }</h4>
                 if let Some(reason) = &v.reason {
                     <div>{ reason.clone() }</div>
@@ -147,8 +147,8 @@ pub fn diagram(p: &DiagramProps) -> Html {
     });
 
     html! {
-        <div class="cf-diagram" style={format!("height:{:.0}px;", p.height)}>
-            <svg class="cf-edges" width={format!("{:.0}", p.width)} height={format!("{:.0}", p.height)} aria-hidden="true">
+        <div class="cf-diagram" style={format!("height:{}px;", px(p.height))}>
+            <svg class="cf-edges" width={px(p.width)} height={px(p.height)} aria-hidden="true">
                 <defs>
                     <marker id={marker.clone()} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M0,0 L10,5 L0,10 z" fill={p.theme.text_weak.clone()} />

@@ -14,6 +14,7 @@ use super::fetch::{self, FetchError};
 use super::style::{status_icon, status_var};
 use super::Bridge;
 use crate::charts::{chart_svg, nice_ticks, value_range};
+use crate::layout::px;
 use crate::options::HostProps;
 
 /// Line colours for the series of one chart (Grafana's classic palette).
@@ -170,7 +171,7 @@ pub fn drill_down(p: &DrillProps) -> Html {
                         <div class="cf-chart" style={format!("height:{chart_h}px;padding-left:44px;")}>
                             { for ticks.iter().map(|t| {
                                 let y = if hi > lo { (1.0 - (t - lo) / (hi - lo)) * (chart_h - 4.0) + 2.0 } else { chart_h / 2.0 };
-                                html! { <span class="cf-y" style={format!("top:{y:.0}px")}>{ compact(*t) }</span> }
+                                html! { <span class="cf-y" style={format!("top:{}px", px(y))}>{ compact(*t) }</span> }
                             }) }
                             { Html::from_html_unchecked(AttrValue::from(svg)) }
                         </div>

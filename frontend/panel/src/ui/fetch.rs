@@ -17,11 +17,13 @@ pub enum FetchError {
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B, signal: Option<&AbortSignal>) -> Result<T, FetchError> {
+    let body = serde_json::to_string(body).map_err(|e| FetchError::Failed(format!("cannot encode the request: {e}")))?;
     let request = Request::post(url)
         .header("Accept", "application/json")
+        .header("Content-Type", "application/json")
         .abort_signal(signal)
-        .json(body)
-        .map_err(|e| FetchError::Failed(format!("cannot encode the request: {e}")))?;
+        .body(body)
+        .map_err(|e| FetchError::Failed(format!("cannot build the request: {e}")))?;
     let response = request.send().await.map_err(|e| {
         if signal.is_some_and(AbortSignal::aborted) {
             FetchError::Aborted

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
 use yew::prelude::*;
 
-use crate::layout::layout;
+use crate::layout::{layout, px};
 use crate::options::HostProps;
 use crate::view::stages_at;
 use clock::Clock;
@@ -137,7 +137,7 @@ fn root(props: &RootProps) -> Html {
     }
 
     let vars = style::theme_vars(&host.theme);
-    let frame = format!("{vars}width:{:.0}px;height:{:.0}px;background:transparent;", host.width.max(0.0), host.height.max(0.0));
+    let frame = format!("{vars}width:{}px;height:{}px;background:transparent;", px(host.width.max(0.0)), px(host.height.max(0.0)));
     let on_retry = {
         let retry = retry.clone();
         Callback::from(move |_: MouseEvent| retry.set(*retry + 1))

@@ -67,7 +67,7 @@ pub fn strips(p: &StripsProps) -> Html {
     let first = p.answer.ticks.first().copied();
     let last = p.answer.ticks.last().copied();
     html! {
-        <div class="cf-strips" style={format!("height:{:.0}px;", p.height)} onmouseleave={on_leave}>
+        <div class="cf-strips" style={format!("height:{}px;", crate::layout::px(p.height))} onmouseleave={on_leave}>
             { for rows.iter().map(|(id, name, rects)| html! {
                 <div class="cf-strip-row" key={id.clone()} data-testid={format!("codex-flow-strip-{id}")}>
                     <span class="cf-strip-name" title={name.clone()}>{ name.clone() }</span>

@@ -1,0 +1,71 @@
+//! The flow panel end to end: a real Prometheus with the lag-spike story, the real plugin binary,
+//! the dev host serving `dist/` as Grafana serves plugins, and headless Chromium driven by
+//! `tests/e2e/panel.e2e.mjs` (Playwright). Needs `scripts/build-panel.sh` and the harness build first;
+//! `scripts/test.sh` does both.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use codexflow_testkit::devhost::DevHost;
+use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
+use codexflow_testkit::prometheus::PrometheusServer;
+use codexflow_testkit::scenario::openmetrics_of;
+use codexflow_testkit::stories::{lag_spikes, MINUTE};
+
+/// The runbook rules plus a critical one, so the story has a critical stage to click.
+const RULES: &str = concat!(
+    include_str!("../../provisioning/rules/codex-pipeline-observability.rules.yaml"),
+    r#"      - alert: CodexKafkaCompletionsLagCritical
+        expr: sum(kafka_consumergroup_lag{consumergroup="jangar-codex-completions", topic="argo.workflows.completions"}) > 1500
+        for: 5m
+        labels:
+          severity: critical
+          stage: kafka
+"#
+);
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panel_in_chromium_against_the_real_backend() {
+    let root = root();
+    for needed in ["dist/panel/module.js", "dist/panel/codexflow_panel_bg.wasm", "target/harness/host.js", "node_modules/playwright-core"] {
+        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/build-panel.sh and node frontend/harness/build.mjs (scripts/test.sh does)");
+    }
+    // "Now" is 122 minutes into the story: Kafka lag past 1,500 (critical) and NATS behind (warning).
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let mut story = lag_spikes(now / MINUTE * MINUTE - 122 * MINUTE);
+    story.steps = (122 * MINUTE / story.scrape_ms) as usize + 1;
+    story.series.iter_mut().for_each(|s| s.values.truncate(story.steps));
+    let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
+    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("provisioning/dashboards/codex-pipeline-observability.json")).unwrap()).unwrap();
+    let host = DevHost {
+        dist: root.join("dist"),
+        harness: root.join("target/harness"),
+        dashboards: vec![dashboard],
+        plugin: plugin.clone(),
+        app_settings: AppSettings { json_data: serde_json::json!({ "prometheusUrl": prom.url, "rulesYaml": RULES }), secure_json_data: Default::default() },
+        datasources: [("codex-prometheus".to_string(), prom.url.clone())].into(),
+    }
+    .start("127.0.0.1:0")
+    .await
+    .expect("dev host");
+
+    let shots = root.join("target/e2e");
+    let out = tokio::process::Command::new("node")
+        .arg(root.join("tests/e2e/panel.e2e.mjs"))
+        .arg(&host.url)
+        .arg(&shots)
+        .current_dir(&root)
+        .output()
+        .await
+        .expect("node runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    println!("{text}");
+    assert!(out.status.success(), "browser e2e failed:\n{text}\nplugin stderr:\n{}", plugin.stderr());
+    assert!(shots.join("drilldown.png").exists());
+}

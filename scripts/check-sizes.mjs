@@ -1,0 +1,18 @@
+// Fails when the panel's assets exceed their budgets (issue 3): gzip at level 9 (Node's zlib, which comes
+// out a little larger than GNU gzip -9), budgets in KiB.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const budgets = [
+  ['dist/panel/codexflow_panel_bg.wasm', 200 * 1024],
+  ['dist/panel/module.js', 20 * 1024],
+];
+let failed = false;
+for (const [file, limit] of budgets) {
+  const raw = readFileSync(file);
+  const gz = gzipSync(raw, { level: 9 }).length;
+  const ok = gz <= limit;
+  failed ||= !ok;
+  console.log(`${ok ? 'ok' : 'OVER BUDGET'}: ${file} ${raw.length} bytes, ${gz} gzip (budget ${limit})`);
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,246 @@
+//! A small HTTP server that plays Grafana's HTTP side for the real plugin package.
+//!
+//! Faithful to Grafana where the plugin can tell the difference:
+//! * `GET public/plugins/<app id>/<path>` serves `dist/<path>`, so the nested panel is at
+//!   `public/plugins/<app id>/panel/module.js` as in Grafana 12; the older layout
+//!   `public/plugins/<panel id>/…` is served too, so the panel must find its `.wasm`
+//!   from its own module URI either way;
+//! * `/api/plugins/<app id>/resources/<path>` becomes a pluginv2 `CallResource` (path without a
+//!   leading slash, URL with the query) carrying the app's settings in `PluginContext`;
+//! * `/api/datasources/proxy/uid/<uid>/<path>` forwards to the datasource's URL, as Grafana's proxy does;
+//! * `/api/dashboards/uid/<uid>` answers `{dashboard, meta}` from the provisioned dashboard files.
+//!
+//! Not reproduced: users, sessions, permissions, the database, plugin signature checks, Grafana's UI.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::plugin_host::{AppSettings, PluginProcess, APP_ID};
+
+pub const PANEL_ID: &str = "proompteng-codexflow-panel";
+/// Largest request body accepted (Grafana's own limit is larger; ours only carries small JSON).
+const MAX_BODY: usize = 8 << 20;
+
+/// What the host serves and forwards to.
+pub struct DevHost {
+    pub dist: PathBuf,
+    /// Files of the harness page (system.js, amd.js, host.js, index.html).
+    pub harness: PathBuf,
+    pub dashboards: Vec<serde_json::Value>,
+    pub plugin: Arc<PluginProcess>,
+    pub app_settings: AppSettings,
+    /// Datasource uid → URL.
+    pub datasources: HashMap<String, String>,
+}
+
+/// A running host; the listener stops when this is dropped.
+pub struct RunningHost {
+    pub url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RunningHost {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl DevHost {
+    /// Serves on `addr` (e.g. `127.0.0.1:0`) in the background.
+    pub async fn start(self, addr: &str) -> std::io::Result<RunningHost> {
+        let listener = TcpListener::bind(addr).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let host = Arc::new(self);
+        let http = reqwest::Client::new();
+        let task = tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                let (host, http) = (host.clone(), http.clone());
+                tokio::spawn(async move {
+                    let _ = host.serve(conn, &http).await;
+                });
+            }
+        });
+        Ok(RunningHost { url, task })
+    }
+
+    async fn serve(&self, conn: TcpStream, http: &reqwest::Client) -> std::io::Result<()> {
+        let mut conn = BufReader::new(conn);
+        let mut line = String::new();
+        if conn.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or("GET").to_string();
+        let target = parts.next().unwrap_or("/").to_string();
+        let mut length = 0usize;
+        let mut content_type = String::new();
+        loop {
+            let mut header = String::new();
+            if conn.read_line(&mut header).await? == 0 {
+                break;
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = header.split_once(':') {
+                match k.trim().to_ascii_lowercase().as_str() {
+                    "content-length" => length = v.trim().parse().unwrap_or(0),
+                    "content-type" => content_type = v.trim().to_string(),
+                    _ => {}
+                }
+            }
+        }
+        let response = if length > MAX_BODY {
+            Response::text(413, "request body too large")
+        } else {
+            let mut body = vec![0u8; length];
+            conn.read_exact(&mut body).await?;
+            self.route(&method, &target, &content_type, body, http).await
+        };
+        let mut head = format!("HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n", response.status, reason(response.status), response.body.len());
+        for (k, v) in &response.headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        let stream = conn.get_mut();
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&response.body).await?;
+        stream.shutdown().await
+    }
+
+    async fn route(&self, method: &str, target: &str, content_type: &str, body: Vec<u8>, http: &reqwest::Client) -> Response {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let path = path.trim_start_matches('/');
+        if let Some(rest) = path.strip_prefix(&format!("api/plugins/{APP_ID}/resources")) {
+            // Grafana hands the plugin what follows `resources/`, without the slash, and the query with it.
+            let rest = rest.trim_start_matches('/');
+            let url = if query.is_empty() { rest.to_string() } else { format!("{rest}?{query}") };
+            return match self.plugin.call_resource(Some(&self.app_settings), method, &url, &body).await {
+                Ok(r) => {
+                    let mut out = Response { status: r.status as u16, headers: Vec::new(), body: r.body };
+                    for (k, vs) in r.headers {
+                        for v in vs {
+                            out.headers.push((k.clone(), v));
+                        }
+                    }
+                    out
+                }
+                // Grafana answers a failed plugin call with 500 and a JSON message.
+                Err(e) => Response::json(500, &serde_json::json!({ "message": format!("plugin unavailable: {e}") })),
+            };
+        }
+        if let Some(rest) = path.strip_prefix("api/datasources/proxy/uid/") {
+            let (uid, sub) = rest.split_once('/').unwrap_or((rest, ""));
+            let Some(base) = self.datasources.get(uid) else {
+                return Response::json(404, &serde_json::json!({ "message": "Data source not found" }));
+            };
+            let url = if query.is_empty() { format!("{base}/{sub}") } else { format!("{base}/{sub}?{query}") };
+            let mut req = http.request(method.parse().unwrap_or(reqwest::Method::GET), url).body(body);
+            if !content_type.is_empty() {
+                req = req.header("content-type", content_type);
+            }
+            return match req.send().await {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let bytes = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                    Response { status, headers: vec![("Content-Type".into(), "application/json".into())], body: bytes }
+                }
+                Err(e) => Response::json(502, &serde_json::json!({ "message": format!("bad gateway: {e}") })),
+            };
+        }
+        if let Some(uid) = path.strip_prefix("api/dashboards/uid/") {
+            return match self.dashboards.iter().find(|d| d["uid"] == uid) {
+                Some(d) => Response::json(200, &serde_json::json!({ "dashboard": d, "meta": { "provisioned": true, "slug": "codex-pipeline-observability" } })),
+                None => Response::json(404, &serde_json::json!({ "message": "Dashboard not found" })),
+            };
+        }
+        if path == "api/health" {
+            return Response::json(200, &serde_json::json!({ "database": "ok", "version": "dev-host" }));
+        }
+        if method != "GET" && method != "HEAD" {
+            return Response::text(405, "method not allowed");
+        }
+        if let Some(rest) = path.strip_prefix(&format!("public/plugins/{APP_ID}/")) {
+            return file(&self.dist, rest);
+        }
+        if let Some(rest) = path.strip_prefix(&format!("public/plugins/{PANEL_ID}/")) {
+            return file(&self.dist.join("panel"), rest);
+        }
+        if let Some(rest) = path.strip_prefix("public/harness/") {
+            return file(&self.harness, rest);
+        }
+        if path == "favicon.ico" {
+            return file(&self.dist, "img/logo.svg");
+        }
+        if path.is_empty() {
+            return Response { status: 302, headers: vec![("Location".into(), "/d/codex-pipeline-observability".into())], body: Vec::new() };
+        }
+        if path.starts_with("d/") {
+            return file(&self.harness, "index.html");
+        }
+        Response::text(404, "not found")
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn text(status: u16, text: &str) -> Response {
+        Response { status, headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())], body: text.as_bytes().to_vec() }
+    }
+
+    fn json(status: u16, value: &serde_json::Value) -> Response {
+        Response { status, headers: vec![("Content-Type".into(), "application/json".into())], body: value.to_string().into_bytes() }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        302 => "Found",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Payload Too Large",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// A file under `root`, refusing anything that climbs out of it.
+fn file(root: &Path, rel: &str) -> Response {
+    let rel = Path::new(rel);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Response::text(400, "bad path");
+    }
+    let path = root.join(rel);
+    match std::fs::read(&path) {
+        Ok(body) => {
+            let content_type = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+                "js" | "mjs" => "text/javascript; charset=utf-8",
+                "wasm" => "application/wasm",
+                "json" | "map" => "application/json",
+                "svg" => "image/svg+xml",
+                "html" => "text/html; charset=utf-8",
+                "css" => "text/css",
+                "png" => "image/png",
+                "md" => "text/markdown",
+                _ => "application/octet-stream",
+            };
+            Response { status: 200, headers: vec![("Content-Type".into(), content_type.into())], body }
+        }
+        Err(_) => Response::text(404, "not found"),
+    }
+}

@@ -1,0 +1,101 @@
+// Browser end-to-end: the built panel (module.js through SystemJS/AMD with the real @grafana/data and
+// @grafana/runtime, the .wasm) in headless Chromium, against the real plugin binary and a real Prometheus
+// behind the dev host. Usage: node tests/e2e/panel.e2e.mjs <dev host URL> <screenshot dir>
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const [base, shots = 'target/e2e'] = process.argv.slice(2);
+mkdirSync(shots, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const problems = [];
+let passed = 0;
+async function step(name, fn) {
+  await fn();
+  passed += 1;
+  console.log(`ok - ${name}`);
+}
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+
+  await step('the dashboard loads the flow panel through SystemJS and its .wasm', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    await page.getByTestId('codex-flow-stage-kafka').waitFor({ timeout: 30_000 });
+  });
+
+  await step('stages show the story\'s current health', async () => {
+    const status = (id) => page.getByTestId(`codex-flow-stage-${id}`).getAttribute('data-status');
+    await page.waitForSelector('[data-testid=codex-flow-stage-kafka][data-status=critical]', { timeout: 20_000 });
+    assert.equal(await status('nats'), 'warning');
+    assert.equal(await status('jangar'), 'ok');
+    assert.equal(await status('sse'), 'ok');
+    const kafka = await page.getByTestId('codex-flow-stage-kafka').innerText();
+    assert.match(kafka, /lag 2(\.\d)?K/);
+    await page.screenshot({ path: `${shots}/dashboard.png` });
+  });
+
+  await step('hovering a stage lists its alerts with reasons', async () => {
+    await page.getByTestId('codex-flow-stage-kafka').hover();
+    const tip = page.getByRole('tooltip');
+    await tip.waitFor();
+    const text = await tip.innerText();
+    assert.match(text, /CodexKafkaCompletionsLagCritical/);
+    assert.match(text, /firing/i);
+  });
+
+  await step('clicking the critical stage opens the drill-down with raw panel links', async () => {
+    await page.getByTestId('codex-flow-stage-kafka').click();
+    const drill = page.getByTestId('codex-flow-drilldown');
+    await drill.waitFor();
+    await page.getByTestId('codex-flow-open-panel-1').waitFor();
+    await drill.locator('.cf-chart svg').first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: `${shots}/drilldown.png` });
+  });
+
+  await step('a raw-panel link opens that panel (viewPanel) and Back returns', async () => {
+    await page.getByTestId('codex-flow-open-panel-2').click();
+    await page.waitForURL(/viewPanel=2/);
+    await page.getByTestId('panel-2').waitFor();
+    await page.getByTestId('raw-panel-series-2').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByTestId('panel-10').count(), 0, 'only the viewed panel is shown');
+    await page.screenshot({ path: `${shots}/view-panel.png` });
+    await page.getByTestId('back-to-dashboard').click();
+    await page.getByTestId('codex-flow-stage-kafka').waitFor();
+    assert.doesNotMatch(page.url(), /viewPanel/);
+  });
+
+  await step('keyboard: Tab reaches a stage and Enter opens it', async () => {
+    await page.getByTestId('codex-flow-stage-kafka').waitFor();
+    await page.getByTestId('codex-flow-stage-nats').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('codex-flow-drilldown').waitFor({ timeout: 5_000 });
+  });
+
+  await step('keyboard: Escape closes the drill-down', async () => {
+    await page.keyboard.press('Escape');
+    await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached', timeout: 5_000 });
+  });
+
+  await step('the older nested-plugin path and the light theme work too', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=&legacyPaths=1&theme=light`);
+    await page.waitForSelector('[data-testid=codex-flow-stage-kafka][data-status=critical]', { timeout: 30_000 });
+    await page.screenshot({ path: `${shots}/dashboard-light.png` });
+  });
+
+  assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
+  console.log(`${passed} passed, 0 failed`);
+} catch (e) {
+  console.error(`not ok - ${e.message}`);
+  if (problems.length) console.error(problems.join('\n'));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
