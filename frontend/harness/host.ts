@@ -26,6 +26,13 @@ for (const [name, module] of Object.entries(shared)) {
   System.set(`app:${name}`, module);
 }
 System.addImportMap({ imports: Object.fromEntries(Object.keys(shared).map((n) => [n, `app:${n}`])) });
+// Grafana fills the standard options-editor registry at start-up; the option builders of a panel
+// plugin look their editors up there (a real editor UI is not part of this host).
+grafanaData.standardEditorsRegistry.setInit(() =>
+  ['text', 'boolean', 'radio', 'number', 'select', 'color', 'unit'].map((id) => ({ id, name: id, editor: () => null }))
+);
+// For tests that inspect a loaded plugin with Grafana's own classes.
+(window as unknown as Record<string, unknown>).__grafanaData = grafanaData;
 
 interface Target { refId: string; expr: string; legendFormat?: string; datasource?: { uid: string } }
 interface Panel {

@@ -23,12 +23,27 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  // The panel aborts its own requests when a view closes or a newer one supersedes them; those are fine.
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
 
   await step('the dashboard loads the flow panel through SystemJS and its .wasm', async () => {
     await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
     await page.getByTestId('codex-flow-stage-kafka').waitFor({ timeout: 30_000 });
+  });
+
+  await step('module.js exports a real PanelPlugin whose options build in Grafana\'s editor builder', async () => {
+    const paths = await page.evaluate(async () => {
+      const { plugin } = await System.import('/public/plugins/proompteng-codexflow-app/panel/module.js');
+      const data = window.__grafanaData;
+      if (!(plugin instanceof data.PanelPlugin)) throw new Error('not a PanelPlugin from @grafana/data');
+      const builder = new data.PanelOptionsEditorBuilder();
+      plugin.getPanelOptionsSupplier()(builder, { data: [] });
+      return builder.getItems().map((item) => item.path);
+    });
+    assert.deepEqual(paths, ['stagePanels', 'showSparklines', 'showEdgeRates', 'direction', 'interval']);
   });
 
   await step('stages show the story\'s current health', async () => {

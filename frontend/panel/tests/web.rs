@@ -315,3 +315,39 @@ async fn stage_elements_survive_rerenders() {
     assert_eq!(document.active_element().map(|e| attr(&e, "data-testid")), Some("codex-flow-stage-kafka".into()), "focus kept");
     handle.unmount();
 }
+
+/// The dashboard's refresh (button or auto-refresh) bumps `refresh`; a new time range refetches too.
+#[wasm_bindgen_test]
+async fn refresh_and_time_range_changes_fetch_again() {
+    stub_fetch(200, FIXTURE, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(900.0, 300.0), None).unwrap();
+    wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
+    let evaluations = || {
+        let config = Reflect::get(&web_sys::window().unwrap(), &"__cf".into()).unwrap();
+        let calls = Reflect::get(&config, &"calls".into()).unwrap().unchecked_into::<js_sys::Array>();
+        calls.iter().filter(|c| c.as_string().is_some_and(|u| u.ends_with("/v1/evaluate"))).count()
+    };
+    let before = evaluations();
+    handle.update(&props(900.0, 300.0).replace("\"refresh\":0", "\"refresh\":1")).unwrap();
+    for _ in 0..100 {
+        if evaluations() > before {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    assert_eq!(evaluations(), before + 1, "a refresh fetches once");
+    handle.update(&props(900.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000")).unwrap();
+    for _ in 0..100 {
+        if evaluations() > before + 1 {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    assert_eq!(evaluations(), before + 2, "a new time range fetches once");
+    // A resize alone does not refetch.
+    handle.update(&props(700.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000")).unwrap();
+    gloo_timers::future::TimeoutFuture::new(30).await;
+    assert_eq!(evaluations(), before + 2);
+    handle.unmount();
+}

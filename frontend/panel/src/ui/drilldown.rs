@@ -83,7 +83,7 @@ pub fn drill_down(p: &DrillProps) -> Html {
             let request = StageMetricsRequest { stage: stage.clone(), from: *from, to: *to, max_points: Some(*max_points) };
             let url = format!("{url}/v1/stage-metrics");
             wasm_bindgen_futures::spawn_local(async move {
-                match fetch::post::<_, StageMetricsResponse>(&url, &request, signal.as_ref()).await {
+                match fetch::post::<_, StageMetricsResponse>(&url, &request, signal.as_ref(), || ()).await {
                     Err(FetchError::Aborted) => {}
                     result => metrics.set(Some(result)),
                 }

@@ -16,7 +16,8 @@ pub enum FetchError {
     Aborted,
 }
 
-pub async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B, signal: Option<&AbortSignal>) -> Result<T, FetchError> {
+/// POSTs `body` as JSON and parses the answer; `arrived` runs when the answer's bytes are in, before parsing.
+pub async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B, signal: Option<&AbortSignal>, arrived: impl FnOnce()) -> Result<T, FetchError> {
     let body = serde_json::to_string(body).map_err(|e| FetchError::Failed(format!("cannot encode the request: {e}")))?;
     let request = Request::post(url)
         .header("Accept", "application/json")
@@ -33,6 +34,7 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B, signal
     })?;
     let status = response.status();
     let text = response.text().await.map_err(|e| FetchError::Failed(format!("reading the answer failed: {e}")))?;
+    arrived();
     if (200..300).contains(&status) {
         return serde_json::from_str(&text).map_err(|e| FetchError::Failed(format!("the backend's answer does not match this panel's version: {e}")));
     }

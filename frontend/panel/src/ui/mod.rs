@@ -98,11 +98,13 @@ fn root(props: &RootProps) -> Html {
                 Ok(interval_ms) => {
                     wasm_bindgen_futures::spawn_local(async move {
                         let request = EvaluateRequest { from, to, interval_ms };
-                        let result = fetch::post::<_, EvaluateResponse>(&format!("{url}/v1/evaluate"), &request, signal.as_ref()).await;
+                        let generation = answer.as_ref().map_or(1, |a| a.generation + 1);
+                        // "Data arrived": the answer's bytes are in; parsing, layout and paint are ours.
+                        let arrived = || mark(&format!("codexflow-data-{instance}-{generation}"));
+                        let result = fetch::post::<_, EvaluateResponse>(&format!("{url}/v1/evaluate"), &request, signal.as_ref(), arrived).await;
                         match result {
                             Ok(data) => {
-                                let generation = answer.as_ref().map_or(1, |a| a.generation + 1);
-                                mark(&format!("codexflow-data-{instance}-{generation}"));
+                                mark(&format!("codexflow-parsed-{instance}-{generation}"));
                                 answer.set(Some(Answer { generation, data: Rc::new(data) }));
                                 error.set(None);
                                 loading.set(false);
