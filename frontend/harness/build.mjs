@@ -21,3 +21,4 @@ await build({
 copyFileSync('node_modules/systemjs/dist/system.js', `${out}/system.js`);
 copyFileSync('node_modules/systemjs/dist/extras/amd.js', `${out}/amd.js`);
 copyFileSync('frontend/harness/index.html', `${out}/index.html`);
+copyFileSync('img/logo.svg', `${out}/favicon.svg`);

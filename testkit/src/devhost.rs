@@ -176,7 +176,7 @@ impl DevHost {
             return file(&self.harness, rest);
         }
         if path == "favicon.ico" {
-            return file(&self.dist, "img/logo.svg");
+            return file(&self.harness, "favicon.svg");
         }
         if path.is_empty() {
             return Response { status: 302, headers: vec![("Location".into(), "/d/codex-pipeline-observability".into())], body: Vec::new() };
