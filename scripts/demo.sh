@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Sets everything up, then shows the backend at work: a real Prometheus with the Codex pipeline's
-# last three hours backfilled (lag spike, NATS falling behind, SSE errors), the plugin binary started
-# exactly as Grafana starts it, and the stage health it serves printed as a table.
+# Sets everything up, builds, and starts the demo: a real Prometheus holding two hours of the Codex
+# pipeline's history (a Kafka lag spike and NATS falling behind, both firing "now"), the plugin binary
+# started exactly as Grafana starts a backend plugin, and the dev host serving the Codex Pipeline
+# Observability dashboard (the flow panel on top of the raw panels) at http://127.0.0.1:3000.
+# Ctrl-C stops everything it started. `--table` prints the stage health in the terminal instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build -q --release -p codexflow-backend -p codexflow-testkit --bins
-exec target/release/codexflow-demo --plugin target/release/gpx_codexflow "$@"
+if [ "${1:-}" = "--table" ]; then
+  shift
+  exec target/release/codexflow-demo --plugin target/release/gpx_codexflow "$@"
+fi
+bash scripts/build-panel.sh
+node frontend/harness/build.mjs
+exec target/release/codexflow-devhost --plugin target/release/gpx_codexflow --port "${CODEXFLOW_PORT:-3000}" "$@"

@@ -15,7 +15,7 @@ log "build the panel (wasm32 + module.js) and the dev host page"
 bash scripts/build-panel.sh
 node frontend/harness/build.mjs
 
-log "size budgets: .wasm <= 200 KB gzip, module.js <= 20 KB gzip"
+log "size budgets: .wasm <= 200 KiB gzip, module.js <= 20 KiB gzip"
 node scripts/check-sizes.mjs
 
 log "cargo test --workspace (unit, oracle, plugin process, panel end to end)"

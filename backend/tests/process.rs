@@ -238,7 +238,9 @@ async fn concurrent_identical_evaluations_share_upstream_queries() {
     }
     let requests = proxy.requests();
     let distinct: std::collections::HashSet<_> = requests.iter().collect();
-    assert!(distinct.len() >= 10, "an evaluation makes its range and series queries: {distinct:?}");
+    // One series call for the existence checks, a range query per rule, per headline and per edge
+    // (the default pipeline's jangar headline and jangar→sse edge are the same query, shared).
+    assert_eq!(distinct.len(), 1 + 4 + 4 + 3 - 1, "an evaluation's upstream queries: {distinct:#?}");
     assert_eq!(requests.len(), distinct.len(), "each distinct query must reach the upstream once: {requests:#?}");
 
     // A later, different window is not served from another window's answers.
@@ -247,4 +249,32 @@ async fn concurrent_identical_evaluations_share_upstream_queries() {
     let r = plugin.call_resource(Some(&s), "POST", "v1/evaluate", later.as_bytes()).await.unwrap();
     assert_eq!(r.status, 200);
     assert!(!proxy.requests().is_empty());
+}
+
+/// A rule that fails upstream at evaluation time (not at parse time) degrades only its own stage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_failing_upstream_degrades_only_its_stage() {
+    let (story, prom) = recent_story();
+    let plugin = PluginProcess::start(&binary()).await.expect("handshake");
+    let rules = r#"groups:
+- name: g
+  rules:
+  - alert: KafkaLag
+    expr: sum(kafka_consumergroup_lag) > 1000
+    for: 5m
+    labels: {stage: kafka, severity: critical}
+  - alert: ManyToMany
+    expr: kafka_consumergroup_lag * on(topic) kafka_topic_partition_current_offset > 0
+    labels: {stage: nats}
+"#;
+    let s = settings(json!({ "prometheusUrl": prom.url, "rulesYaml": rules }));
+    let r = post(&plugin, Some(&s), "v1/evaluate", json!({ "from": story.start, "to": story.end() })).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let answer: EvaluateResponse = serde_json::from_slice(&r.body).unwrap();
+    let nats = answer.stages.iter().find(|s| s.id == "nats").unwrap();
+    assert_eq!(nats.status, StageStatus::Nodata);
+    assert!(nats.reason.as_deref().unwrap_or("").contains("many-to-many"), "{:?}", nats.reason);
+    let kafka_alert = answer.alerts.iter().find(|a| a.name == "KafkaLag").unwrap();
+    assert!(kafka_alert.error.is_none());
+    assert!(kafka_alert.timeline.iter().any(|p| p.state == codexflow_core::AlertState::Firing), "the good rule still evaluates");
 }
