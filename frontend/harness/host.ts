@@ -41,7 +41,21 @@ interface Panel {
   options?: Record<string, unknown>; targets?: Target[]; datasource?: { uid: string };
   fieldConfig?: { defaults: Record<string, unknown>; overrides: unknown[] };
 }
-interface Dashboard { uid: string; title: string; panels: Panel[]; time: { from: string; to: string }; refresh?: string }
+interface Variable { name: string; current?: { value?: string | string[] } }
+interface Dashboard {
+  uid: string; title: string; panels: Panel[]; time: { from: string; to: string }; refresh?: string;
+  templating?: { list: Variable[] };
+}
+
+/** `$name` / `${name}` from `?var-name=…` or the variable's current value, as Grafana's template service does. */
+function variableReplacer(dashboard: Dashboard, params: Record<string, string>): (s: string) => string {
+  const values = new Map<string, string>();
+  for (const v of dashboard.templating?.list ?? []) {
+    const current = v.current?.value;
+    values.set(v.name, params[`var-${v.name}`] ?? (Array.isArray(current) ? current.join(',') : current ?? ''));
+  }
+  return (s: string) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a, b) => values.get(a ?? b) ?? all);
+}
 
 const CELL = 30; // Grafana's grid cell height
 const MARGIN = 8;
@@ -71,7 +85,7 @@ function loadPanelPlugin(type: string): Promise<grafanaData.PanelPlugin> {
   return pluginCache.get(type)!;
 }
 
-function PluginPanel(props: { panel: Panel; width: number; height: number; timeRange: TimeRange; eventBus: EventBusSrv; renderCounter: number; onChangeTimeRange: (r: { from: number; to: number }) => void }) {
+function PluginPanel(props: { panel: Panel; width: number; height: number; timeRange: TimeRange; eventBus: EventBusSrv; renderCounter: number; replaceVariables: (s: string) => string; onChangeTimeRange: (r: { from: number; to: number }) => void }) {
   const [plugin, setPlugin] = React.useState<grafanaData.PanelPlugin | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   React.useEffect(() => {
@@ -92,7 +106,7 @@ function PluginPanel(props: { panel: Panel; width: number; height: number; timeR
     renderCounter: props.renderCounter,
     title: props.panel.title,
     eventBus: props.eventBus,
-    replaceVariables: (s: string) => s,
+    replaceVariables: props.replaceVariables,
     onOptionsChange: () => {},
     onFieldConfigChange: () => {},
     onChangeTimeRange: (r) => props.onChangeTimeRange({ from: r.from, to: r.to }),
@@ -165,6 +179,7 @@ function App(props: { dashboard: Dashboard }) {
     return () => window.clearInterval(id);
   }, [params.refresh, dashboard.refresh, refresh]);
 
+  const replaceVariables = React.useMemo(() => variableReplacer(dashboard, params), [dashboard, params]);
   const viewPanel = params.viewPanel ? Number(params.viewPanel) : null;
   const colWidth = (width - MARGIN) / 24;
   const toolbar = React.createElement('div', { style: { display: 'flex', gap: 8, alignItems: 'center', padding: '6px 8px' } },
@@ -189,7 +204,7 @@ function App(props: { dashboard: Dashboard }) {
     const content = p.type === 'timeseries'
       ? React.createElement(RawPanel, { panel: p, ...inner, timeRange, renderCounter })
       : React.createElement(PluginPanel, {
-          panel: p, ...inner, timeRange, eventBus, renderCounter,
+          panel: p, ...inner, timeRange, eventBus, renderCounter, replaceVariables,
           onChangeTimeRange: (r) => locationService.partial({ from: String(r.from), to: String(r.to) }),
         });
     return React.createElement('section', {

@@ -99,6 +99,14 @@ try {
     await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached', timeout: 5_000 });
   });
 
+  await step('template variables in the panel options reach the backend ($eval_interval = 30s)', async () => {
+    const asked = page.waitForRequest((r) => r.url().endsWith('/resources/v1/evaluate') && r.method() === 'POST');
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=&var-eval_interval=30s`);
+    const body = JSON.parse((await asked).postData());
+    assert.equal(body.intervalMs, 30000);
+    await page.getByTestId('codex-flow-stage-kafka').waitFor();
+  });
+
   await step('the older nested-plugin path and the light theme work too', async () => {
     await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=&legacyPaths=1&theme=light`);
     await page.waitForSelector('[data-testid=codex-flow-stage-kafka][data-status=critical]', { timeout: 30_000 });

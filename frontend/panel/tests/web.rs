@@ -351,3 +351,14 @@ async fn refresh_and_time_range_changes_fetch_again() {
     assert_eq!(evaluations(), before + 2);
     handle.unmount();
 }
+
+#[wasm_bindgen_test]
+async fn an_empty_pipeline_says_so() {
+    let empty = r#"{"from":0,"to":60000,"intervalMs":60000,"ticks":[0,60000],"stages":[],"edges":[],"alerts":[]}"#;
+    stub_fetch(200, empty, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(600.0, 200.0), None).unwrap();
+    wait_for(&root, "[data-state=ready] .cf-message").await;
+    assert!(root.text_content().unwrap().contains("The pipeline has no stages"));
+    handle.unmount();
+}
