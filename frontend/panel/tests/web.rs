@@ -59,6 +59,17 @@ fn host() -> Element {
     el
 }
 
+/// Polls `cond` every 10 ms for up to 2 s (never a fixed sleep); whether it came true.
+async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if cond() {
+            return true;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    cond()
+}
+
 /// Polls the DOM until `selector` matches under `root` (never a fixed sleep).
 async fn wait_for(root: &Element, selector: &str) -> Element {
     for _ in 0..200 {
@@ -71,13 +82,7 @@ async fn wait_for(root: &Element, selector: &str) -> Element {
 }
 
 async fn wait_gone(root: &Element, selector: &str) {
-    for _ in 0..200 {
-        if root.query_selector(selector).ok().flatten().is_none() {
-            return;
-        }
-        gloo_timers::future::TimeoutFuture::new(10).await;
-    }
-    panic!("{selector} did not go away");
+    assert!(eventually(|| root.query_selector(selector).ok().flatten().is_none()).await, "{selector} did not go away");
 }
 
 fn attr(el: &Element, name: &str) -> String {
@@ -130,12 +135,7 @@ async fn loading_error_retry_and_unconfigured_states() {
     assert!(root.text_content().unwrap().contains("boom from the backend"));
     let before = calls();
     button.unchecked_ref::<HtmlElement>().click();
-    for _ in 0..100 {
-        if calls() > before {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(10).await;
-    }
+    eventually(|| calls() > before).await;
     assert!(calls() > before, "Retry fetches again");
     handle.unmount();
 
@@ -212,12 +212,7 @@ async fn hover_tooltip_and_time_travel_on_the_strip() {
     init.set_client_y((rect.top() + 2.0) as i32);
     init.set_bubbles(true);
     strip.dispatch_event(&MouseEvent::new_with_mouse_event_init_dict("mousemove", &init).unwrap()).unwrap();
-    for _ in 0..100 {
-        if attr(&kafka, "data-status") == "ok" {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(10).await;
-    }
+    eventually(|| attr(&kafka, "data-status") == "ok").await;
     assert_eq!(attr(&kafka, "data-status"), "ok", "tick 0: kafka was healthy");
     assert!(kafka.text_content().unwrap().contains("lag 210"));
     wait_for(&root, ".cf-travel").await;
@@ -236,12 +231,7 @@ async fn resize_relays_out_and_small_tiles_are_compact() {
     let sse = wait_for(&root, "[data-testid=codex-flow-stage-sse]").await;
     let wide = sse.unchecked_ref::<HtmlElement>().style().get_property_value("left").unwrap();
     handle.update(&props(500.0, 120.0)).unwrap();
-    for _ in 0..100 {
-        if sse.unchecked_ref::<HtmlElement>().style().get_property_value("left").unwrap() != wide {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(10).await;
-    }
+    eventually(|| sse.unchecked_ref::<HtmlElement>().style().get_property_value("left").unwrap() != wide).await;
     let narrow = sse.unchecked_ref::<HtmlElement>().style().get_property_value("left").unwrap();
     assert_ne!(wide, narrow);
     assert!(root.query_selector(".cf-compact").unwrap().is_some(), "a small tile is compact");
@@ -260,12 +250,7 @@ async fn two_panels_do_not_share_ids_and_unmount_cleans_up() {
     assert_ne!(attr(&ma, "id"), attr(&mb, "id"));
     ha.unmount();
     // Yew tears down on its scheduler; poll rather than sleep.
-    for _ in 0..100 {
-        if a.child_element_count() == 0 {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(10).await;
-    }
+    eventually(|| a.child_element_count() == 0).await;
     assert_eq!(a.child_element_count(), 0, "unmount removes the app");
     assert!(b.query_selector("[data-testid=codex-flow-stage-kafka]").unwrap().is_some(), "the other panel lives on");
     hb.unmount();
@@ -330,20 +315,10 @@ async fn refresh_and_time_range_changes_fetch_again() {
     };
     let before = evaluations();
     handle.update(&props(900.0, 300.0).replace("\"refresh\":0", "\"refresh\":1")).unwrap();
-    for _ in 0..100 {
-        if evaluations() > before {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(10).await;
-    }
+    eventually(|| evaluations() > before).await;
     assert_eq!(evaluations(), before + 1, "a refresh fetches once");
     handle.update(&props(900.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000")).unwrap();
-    for _ in 0..100 {
-        if evaluations() > before + 1 {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(10).await;
-    }
+    eventually(|| evaluations() > before + 1).await;
     assert_eq!(evaluations(), before + 2, "a new time range fetches once");
     // A resize alone does not refetch.
     handle.update(&props(700.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000")).unwrap();
