@@ -57,6 +57,21 @@ try {
     await page.screenshot({ path: `${shots}/dashboard.png` });
   });
 
+  await step('the dashboard\'s Refresh reaches the panel (RefreshEvent) and it fetches again', async () => {
+    // An absolute time range: Refresh cannot move "now", so only RefreshEvent can cause the fetch.
+    const now = Date.now();
+    await page.goto(`${base}/d/codex-pipeline-observability?from=${now - 7_200_000}&to=${now}&refresh=`);
+    await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]');
+    let evaluations = 0;
+    const count = (r) => { if (r.url().endsWith('/resources/v1/evaluate')) evaluations += 1; };
+    page.on('request', count);
+    await page.getByTestId('refresh').click();
+    await page.waitForResponse((r) => r.url().endsWith('/resources/v1/evaluate'));
+    await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]');
+    page.off('request', count);
+    assert.equal(evaluations, 1, 'one refresh, one evaluation');
+  });
+
   await step('hovering a stage lists its alerts with reasons', async () => {
     await page.getByTestId('codex-flow-stage-kafka').hover();
     const tip = page.getByRole('tooltip');
