@@ -15,14 +15,19 @@ const typescript = {
   },
 };
 
-export default {
-  input: 'frontend/module.ts',
-  external,
-  plugins: [typescript, terser({ format: { comments: false } })],
-  output: {
-    file: process.env.CODEXFLOW_PANEL_OUT ?? 'dist/panel/module.js',
-    format: 'amd',
-    sourcemap: true,
-    interop: 'auto',
+const output = (file) => ({ file, format: 'amd', sourcemap: true, interop: 'auto' });
+
+export default [
+  {
+    input: 'frontend/module.ts',
+    external,
+    plugins: [typescript, terser({ format: { comments: false } })],
+    output: output(process.env.CODEXFLOW_PANEL_OUT ?? 'dist/panel/module.js'),
   },
-};
+  {
+    input: 'frontend/app/module.ts',
+    external,
+    plugins: [typescript, terser({ format: { comments: false } })],
+    output: output('dist/module.js'),
+  },
+];

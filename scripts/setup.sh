@@ -14,6 +14,10 @@ command -v promtool   >/dev/null 2>&1 || need_apt+=(prometheus)
 [ -x /usr/bin/chromium ]     || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+# Packaging: the arm64 backend is cross-compiled and shown to start under qemu; zip makes the archive.
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need_apt+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+[ -x /usr/bin/qemu-aarch64 ] || need_apt+=(qemu-user)
+command -v zip >/dev/null 2>&1 || need_apt+=(zip unzip)
 if ((${#need_apt[@]})); then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   log "apt: installing ${need_apt[*]}"
@@ -29,6 +33,10 @@ command -v cargo >/dev/null 2>&1 || { echo "cargo not found: install Rust (rustu
 if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "rustup: adding wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown >/dev/null
+fi
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+  log "rustup: adding aarch64-unknown-linux-gnu"
+  rustup target add aarch64-unknown-linux-gnu >/dev/null
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, the promtool oracle, the plugin process under a Grafana-faithful host,
-# the panel's components in headless Chromium, and the panel end to end (built module.js and .wasm,
-# the real backend, a real Prometheus), plus the shipped rules under promtool and the size budgets.
+# the panel's components in headless Chromium, the panel end to end (built module.js and .wasm, the real
+# backend, a real Prometheus), the package (layout, schema, zip, arm64 under qemu), the shipped rules
+# under promtool and the size budgets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,9 +12,12 @@ log() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
 log "promtool check rules (shipped rules file)"
 promtool check rules provisioning/rules/codex-pipeline-observability.rules.yaml
 
-log "build the panel (wasm32 + module.js) and the dev host page"
-bash scripts/build-panel.sh
+log "build the package (panel, amd64 + arm64 backends, zip) and the dev host page"
+bash scripts/package.sh
 node frontend/harness/build.mjs
+
+log "plugin.json files against Grafana's schema"
+node scripts/validate-plugin-json.mjs dist
 
 log "size budgets: .wasm <= 200 KiB gzip, module.js <= 20 KiB gzip"
 node scripts/check-sizes.mjs

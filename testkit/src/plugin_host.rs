@@ -66,7 +66,14 @@ pub struct PluginProcess {
 impl PluginProcess {
     /// Starts the executable as Grafana does and connects to it.
     pub async fn start(executable: &Path) -> Result<PluginProcess, HostError> {
+        Self::start_with(executable, &[]).await
+    }
+
+    /// Starts `program args…` with Grafana's environment, e.g. `qemu-aarch64 … gpx_codexflow_linux_arm64`.
+    pub async fn start_with(program: &Path, args: &[&str]) -> Result<PluginProcess, HostError> {
+        let executable = program;
         let mut child = Command::new(executable)
+            .args(args)
             .env("grafana_plugin_type", "datasource")
             .env("PLUGIN_PROTOCOL_VERSIONS", "2")
             .env("PLUGIN_MIN_PORT", "10000")

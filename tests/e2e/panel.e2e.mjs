@@ -46,6 +46,14 @@ try {
     assert.deepEqual(paths, ['stagePanels', 'showSparklines', 'showEdgeRates', 'direction', 'interval']);
   });
 
+  await step('the app\'s module.js loads through SystemJS and exports an AppPlugin', async () => {
+    const ok = await page.evaluate(async () => {
+      const { plugin } = await System.import('/public/plugins/proompteng-codexflow-app/module.js');
+      return plugin instanceof window.__grafanaData.AppPlugin;
+    });
+    assert.equal(ok, true);
+  });
+
   await step('stages show the story\'s current health', async () => {
     const status = (id) => page.getByTestId(`codex-flow-stage-${id}`).getAttribute('data-status');
     await page.waitForSelector('[data-testid=codex-flow-stage-kafka][data-status=critical]', { timeout: 20_000 });
