@@ -281,8 +281,8 @@ async fn a_thousand_rerenders_do_not_grow_memory() {
     handle.unmount();
 }
 
-/// Re-renders patch the DOM in place: a stage keeps its element (and the keyboard focus) through
-/// hover, time travel and resizes.
+/// Re-renders patch the DOM in place: a stage keeps its element (and the keyboard focus) through a
+/// hover and a resize. (Time travel keeps it too: the strip test reads the same element before and after.)
 #[wasm_bindgen_test]
 async fn stage_elements_survive_rerenders() {
     stub_fetch(200, FIXTURE, false);
