@@ -49,6 +49,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .start(&format!("127.0.0.1:{port}"))
     .await?;
     println!("Codex Flow dev host: {}/d/codex-pipeline-observability", host.url);
-    tokio::signal::ctrl_c().await?;
+    // Ctrl-C or a plain `kill`: either way return normally, so Prometheus and the plugin are stopped
+    // by their Drop impls instead of being left behind.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    eprintln!("stopping Prometheus and the plugin");
+    drop(host);
+    drop(prom);
     Ok(())
 }
