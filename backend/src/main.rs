@@ -1,17 +1,26 @@
 //! `gpx_codexflow`: started by Grafana as a go-plugin (protocol 2, gRPC).
 //!
-//! Nothing may reach stdout before the handshake line the SDK prints; logs go to stderr.
+//! Nothing may reach stdout before the handshake line; logs go to stderr.
+
+use std::io::Write;
 
 use grafana_plugin_sdk::backend;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let listener = backend::initialize().await?;
-    // Accepted sockets inherit TCP_NODELAY from the listener on Linux. Without it, Nagle's algorithm and
-    // delayed ACKs stall every multi-segment gRPC answer by ~40 ms (Grafana's Go side sets NODELAY itself).
+    // What backend::initialize() does, with one addition: TCP_NODELAY on the listener *before* the
+    // handshake is printed. Accepted sockets inherit it on Linux, but only those accepted after it is set,
+    // and Grafana connects as soon as it reads the handshake. Without it, Nagle's algorithm and delayed
+    // ACKs stall every multi-segment answer by ~40 ms (Grafana's Go side sets NODELAY on its own end).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     if let Err(e) = socket2::SockRef::from(&listener).set_tcp_nodelay(true) {
         eprintln!("warning: cannot set TCP_NODELAY on the plugin listener: {e}");
     }
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "1|2|tcp|{}|grpc", listener.local_addr()?)?;
+    stdout.flush()?;
+    drop(stdout);
+
     let plugin = codexflow_backend::CodexFlowPlugin::default();
     backend::Plugin::new()
         .diagnostics_service(plugin.clone())
