@@ -10,7 +10,7 @@ use codexflow_testkit::devhost::DevHost;
 use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
-use codexflow_testkit::stories::{lag_spikes, MINUTE};
+use codexflow_testkit::stories::lag_spikes_until_now;
 
 /// The runbook rules plus a critical one, so the story has a critical stage to click.
 const RULES: &str = concat!(
@@ -35,10 +35,7 @@ async fn panel_in_chromium_against_the_real_backend() {
         assert!(root.join(needed).exists(), "{needed} is missing: run scripts/build-panel.sh and node frontend/harness/build.mjs (scripts/test.sh does)");
     }
     // "Now" is 122 minutes into the story: Kafka lag past 1,500 (critical) and NATS behind (warning).
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-    let mut story = lag_spikes(now / MINUTE * MINUTE - 122 * MINUTE);
-    story.steps = (122 * MINUTE / story.scrape_ms) as usize + 1;
-    story.series.iter_mut().for_each(|s| s.values.truncate(story.steps));
+    let story = lag_spikes_until_now(122);
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
     let dashboard: serde_json::Value =

@@ -154,3 +154,14 @@ pub fn looping(start: i64, duration_ms: i64) -> Scenario {
     }
     sc
 }
+
+/// The lag-spike story ending at the current minute, `minutes_in` minutes into it: "now" lands mid-story.
+/// At 122 minutes Kafka lag and NATS pending are both past 1,000 (the demo and the panel e2e use that).
+pub fn lag_spikes_until_now(minutes_in: i64) -> Scenario {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let mut story = lag_spikes(now / MINUTE * MINUTE - minutes_in * MINUTE);
+    story.steps = (minutes_in * MINUTE / story.scrape_ms) as usize + 1;
+    let steps = story.steps;
+    story.series.iter_mut().for_each(|s| s.values.truncate(steps));
+    story
+}

@@ -12,7 +12,7 @@ use codexflow_core::{AlertState, StageStatus};
 use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
-use codexflow_testkit::stories::{lag_spikes, MINUTE};
+use codexflow_testkit::stories::{lag_spikes_until_now, MINUTE};
 
 fn paint(status: StageStatus, text: &str) -> String {
     let code = match status {
@@ -81,13 +81,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let watch = args.iter().any(|a| a == "--watch");
 
     // The story is 3 h long; put "now" 122 minutes in, while Kafka lag and NATS pending are both past 1,000.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
-    let start = now / MINUTE * MINUTE - 122 * MINUTE;
-    let mut story = lag_spikes(start);
-    story.steps = (122 * MINUTE / story.scrape_ms) as usize + 1;
-    for s in &mut story.series {
-        s.values.truncate(story.steps);
-    }
+    // "Now" is 122 minutes into the 3 h story, while Kafka lag and NATS pending are both past 1,000.
+    let story = lag_spikes_until_now(122);
     eprintln!("starting Prometheus with {} series of history…", story.series.len());
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "")?;
     eprintln!("Prometheus ready at {}", prom.url);

@@ -11,7 +11,7 @@ use codexflow_testkit::devhost::DevHost;
 use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
-use codexflow_testkit::stories::{lag_spikes, MINUTE};
+use codexflow_testkit::stories::lag_spikes_until_now;
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
@@ -25,10 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(arg(&args, "--root").unwrap_or_else(|| ".".into()));
     let rules = arg(&args, "--rules").map(std::fs::read_to_string).transpose()?;
 
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
-    let mut story = lag_spikes(now / MINUTE * MINUTE - 122 * MINUTE);
-    story.steps = (122 * MINUTE / story.scrape_ms) as usize + 1;
-    story.series.iter_mut().for_each(|s| s.values.truncate(story.steps));
+    let story = lag_spikes_until_now(122);
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "")?;
     eprintln!("Prometheus ready at {}", prom.url);
     let plugin = Arc::new(PluginProcess::start(&plugin_path).await?);
