@@ -22,11 +22,8 @@ use crate::stage_metrics;
 /// Settings are re-read only when Grafana's copy changes; this many versions are kept.
 const SETTINGS_CACHE: usize = 32;
 
-/// Settings compiled once per version of the app's configuration.
-struct Compiled {
-    settings: Result<Settings, SettingsError>,
-    client: Option<PromClient>,
-}
+/// Settings compiled once per version of the app's configuration, with the client they configure.
+type Compiled = Result<(Settings, PromClient), SettingsError>;
 
 #[derive(Clone, Default)]
 pub struct CodexFlowPlugin {
@@ -71,8 +68,10 @@ impl CodexFlowPlugin {
             }),
             Some(_) => Settings::from_grafana(json, secure),
         };
-        let client = settings.as_ref().ok().map(PromClient::new);
-        let compiled = Arc::new(Compiled { settings, client });
+        let compiled: Arc<Compiled> = Arc::new(settings.map(|s| {
+            let client = PromClient::new(&s);
+            (s, client)
+        }));
         if cache.len() >= SETTINGS_CACHE {
             cache.clear();
         }
@@ -108,10 +107,9 @@ impl CodexFlowPlugin {
             return response;
         }
         let compiled = self.compile(req.plugin_context.instance_settings.as_ref());
-        let (settings, client) = match (&compiled.settings, &compiled.client) {
-            (Ok(s), Some(c)) => (s, c),
-            (Err(e), _) => return settings_error(e),
-            (Ok(_), None) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "no upstream client".into(), None),
+        let (settings, client) = match &*compiled {
+            Ok((s, c)) => (s, c),
+            Err(e) => return settings_error(e),
         };
         let body = req.request.body();
         match path.as_str() {
@@ -140,13 +138,12 @@ impl CodexFlowPlugin {
     async fn health(&self, instance: Option<&Instance>) -> backend::CheckHealthResponse {
         let compiled = self.compile(instance);
         let mut details = HealthDetails::default();
-        let (settings, client) = match (&compiled.settings, &compiled.client) {
-            (Ok(s), Some(c)) => (s, c),
-            (Err(e), _) => {
+        let (settings, client) = match &*compiled {
+            Ok((s, c)) => (s, c),
+            Err(e) => {
                 details.errors.push(api_error("settings", e.to_string(), Some(e.field.clone())));
                 return health(HealthStatus::Error, format!("Invalid settings: {e}"), &details);
             }
-            (Ok(_), None) => return health(HealthStatus::Error, "no upstream client".into(), &details),
         };
         details.prometheus_url = Some(settings.prometheus_url.clone());
         let now = now_ms();
