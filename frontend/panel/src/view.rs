@@ -137,16 +137,17 @@ pub fn edge_rate_at(answer: &EvaluateResponse, edge: usize, at: Option<usize>) -
     Some(headline("", value, &e.unit))
 }
 
-/// Runs of equal status along a stage's strip: (first tick, length, status), for drawing few rectangles.
-pub fn status_runs(timeline: &[StageStatus]) -> Vec<(usize, usize, StageStatus)> {
-    let mut runs: Vec<(usize, usize, StageStatus)> = Vec::new();
+/// Runs of equal values along a timeline: (first tick, length, value), for drawing few rectangles
+/// (stage status on the strips, alert state in the drill-down).
+pub fn runs<T: PartialEq + Copy>(timeline: &[T]) -> Vec<(usize, usize, T)> {
+    let mut out: Vec<(usize, usize, T)> = Vec::new();
     for (i, s) in timeline.iter().enumerate() {
-        match runs.last_mut() {
+        match out.last_mut() {
             Some(last) if last.2 == *s => last.1 += 1,
-            _ => runs.push((i, 1, *s)),
+            _ => out.push((i, 1, *s)),
         }
     }
-    runs
+    out
 }
 
 #[cfg(test)]
@@ -207,7 +208,7 @@ mod tests {
         assert_eq!(value_at(&pts, 15), None);
         assert_eq!(value_at(&pts, 99), Some(3.0));
         use StageStatus::*;
-        assert_eq!(status_runs(&[Ok, Ok, Warning, Ok]), [(0, 2, Ok), (2, 1, Warning), (3, 1, Ok)]);
-        assert!(status_runs(&[]).is_empty());
+        assert_eq!(runs(&[Ok, Ok, Warning, Ok]), [(0, 2, Ok), (2, 1, Warning), (3, 1, Ok)]);
+        assert!(runs::<StageStatus>(&[]).is_empty());
     }
 }

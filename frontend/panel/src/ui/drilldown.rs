@@ -16,6 +16,7 @@ use super::Bridge;
 use crate::charts::{chart_svg, nice_ticks, value_range};
 use crate::layout::px;
 use crate::options::HostProps;
+use crate::view::runs;
 
 /// Line colours for the series of one chart (Grafana's classic palette).
 const PALETTE: [&str; 6] = ["#7EB26D", "#EAB839", "#6ED0E0", "#EF843C", "#E24D42", "#1F78C1"];
@@ -45,17 +46,11 @@ fn view_panel_href(id: u32) -> String {
 
 fn alert_timeline(a: &AlertTimeline, theme: &crate::options::Theme) -> Html {
     let n = a.timeline.len().max(1);
-    let mut runs: Vec<(usize, usize, AlertState)> = Vec::new();
-    for (i, p) in a.timeline.iter().enumerate() {
-        match runs.last_mut() {
-            Some(r) if r.2 == p.state => r.1 += 1,
-            _ => runs.push((i, 1, p.state)),
-        }
-    }
+    let states: Vec<AlertState> = a.timeline.iter().map(|p| p.state).collect();
     html! {
         <svg class="cf-timeline" viewBox={format!("0 0 {n} 1")} preserveAspectRatio="none" role="img"
             aria-label={format!("{} over the time range", a.name)}>
-            { for runs.into_iter().filter(|r| r.2 != AlertState::Inactive).map(|(start, len, state)| {
+            { for runs(&states).into_iter().filter(|r| r.2 != AlertState::Inactive).map(|(start, len, state)| {
                 let fill = if state == AlertState::Firing { theme.critical.clone() } else { theme.warning.clone() };
                 html! { <rect x={start.to_string()} y="0" width={len.to_string()} height="1" fill={fill} /> }
             }) }

@@ -10,7 +10,7 @@ use yew::prelude::*;
 use super::clock::Clock;
 use super::style::status_color;
 use crate::options::Theme;
-use crate::view::{status_runs, tick_at_fraction};
+use crate::view::{runs, tick_at_fraction};
 
 #[derive(Properties, PartialEq)]
 pub struct StripsProps {
@@ -36,7 +36,7 @@ pub fn strips(p: &StripsProps) -> Html {
                 .iter()
                 .map(|s| {
                     let rects: Vec<(usize, usize, String)> =
-                        status_runs(&s.status_timeline).into_iter().map(|(start, len, st)| (start, len, status_color(theme, st).to_string())).collect();
+                        runs(&s.status_timeline).into_iter().map(|(start, len, st)| (start, len, status_color(theme, st).to_string())).collect();
                     (s.id.clone(), s.name.clone(), rects)
                 })
                 .collect::<Vec<_>>()
