@@ -92,15 +92,7 @@ pub fn fixed(v: f64, decimals: u32) -> String {
 }
 
 fn non_finite(v: f64) -> Option<&'static str> {
-    if v.is_nan() {
-        Some("NaN")
-    } else if v == f64::INFINITY {
-        Some("+Inf")
-    } else if v == f64::NEG_INFINITY {
-        Some("-Inf")
-    } else {
-        None
-    }
+    (!v.is_finite()).then(|| crate::value::non_finite_name(v))
 }
 
 /// Three significant figures for |v| < 1000; values too small to show become `<0.001`.

@@ -54,7 +54,8 @@ pub mod opt {
     }
 }
 
-fn non_finite_name(v: f64) -> &'static str {
+/// `NaN`, `+Inf` or `-Inf` for a non-finite value, as Prometheus writes them.
+pub(crate) fn non_finite_name(v: f64) -> &'static str {
     if v.is_nan() {
         "NaN"
     } else if v > 0.0 {
