@@ -368,16 +368,28 @@ async fn graph(client: &PromClient, expr: &str, ticks: Ticks) -> Result<(Ticks, 
     client.query_range(expr, ticks.first, last, ticks.step).await.map(|s| (ticks, s))
 }
 
+/// One point per tick, `v` from the sample at that tick or null where there is none.
+pub fn dense_points(ticks: &Ticks, samples: &[(i64, f64)]) -> Vec<Point> {
+    let mut points: Vec<Point> = ticks.iter().map(|t| Point { t, v: None }).collect();
+    for &(t, v) in samples {
+        if let Some(i) = ticks.index_of(t) {
+            points[i].v = Some(v);
+        }
+    }
+    points
+}
+
 /// The graphed series as dense points (summed across series), its value at the last tick, or the error.
 fn headline_parts(result: Result<(Ticks, Vec<RangeSeries>), PromError>, last_tick: i64) -> (Option<f64>, Vec<codexflow_core::api::Point>, Option<String>) {
     match result {
         Err(e) => (None, Vec::new(), Some(e.to_string())),
         Ok((ticks, series)) => {
-            let mut points: Vec<Point> = ticks.iter().map(|t| Point { t, v: None }).collect();
+            // Summed across series: a headline query that is not aggregated still gives one number.
+            let mut points = dense_points(&ticks, &[]);
             for s in &series {
-                for &(t, v) in &s.samples {
-                    if let Some(i) = ticks.index_of(t) {
-                        points[i].v = Some(points[i].v.unwrap_or(0.0) + v);
+                for (total, p) in points.iter_mut().zip(dense_points(&ticks, &s.samples)) {
+                    if let Some(v) = p.v {
+                        total.v = Some(total.v.unwrap_or(0.0) + v);
                     }
                 }
             }

@@ -1,10 +1,10 @@
 //! `v1/stage-metrics`: a stage's raw panels over a window, for the drill-down charts.
 
-use codexflow_core::api::{NamedSeries, PanelSeries, Point, StageMetricsRequest, StageMetricsResponse};
+use codexflow_core::api::{NamedSeries, PanelSeries, StageMetricsRequest, StageMetricsResponse};
 use codexflow_core::Ticks;
 use futures_util::future::join_all;
 
-use crate::evaluate::BadRequest;
+use crate::evaluate::{dense_points, BadRequest};
 use crate::prom::PromClient;
 use crate::settings::Settings;
 
@@ -37,14 +37,11 @@ pub async fn stage_metrics(settings: &Settings, client: &PromClient, req: &Stage
         for (target, result) in panel.targets.iter().zip(results) {
             match result {
                 Err(e) => out.errors.push(format!("{}: {e}", target.ref_id)),
-                Ok(series) => out.series.extend(series.into_iter().map(|s| {
-                    let mut points: Vec<Point> = ticks.iter().map(|t| Point { t, v: None }).collect();
-                    for (t, v) in s.samples {
-                        if let Some(i) = ticks.index_of(t) {
-                            points[i].v = Some(v);
-                        }
-                    }
-                    NamedSeries { ref_id: target.ref_id.clone(), legend: target.legend.clone(), labels: s.labels.into(), points }
+                Ok(series) => out.series.extend(series.into_iter().map(|s| NamedSeries {
+                    ref_id: target.ref_id.clone(),
+                    legend: target.legend.clone(),
+                    points: dense_points(&ticks, &s.samples),
+                    labels: s.labels.into(),
                 })),
             }
         }
