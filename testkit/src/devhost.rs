@@ -16,9 +16,10 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::http::read_request;
 use crate::plugin_host::{AppSettings, PluginProcess, APP_ID};
 
 pub const PANEL_ID: &str = "proompteng-codexflow-panel";
@@ -70,38 +71,14 @@ impl DevHost {
 
     async fn serve(&self, conn: TcpStream, http: &reqwest::Client) -> std::io::Result<()> {
         let mut conn = BufReader::new(conn);
-        let mut line = String::new();
-        if conn.read_line(&mut line).await? == 0 {
-            return Ok(());
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or("GET").to_string();
-        let target = parts.next().unwrap_or("/").to_string();
-        let mut length = 0usize;
-        let mut content_type = String::new();
-        loop {
-            let mut header = String::new();
-            if conn.read_line(&mut header).await? == 0 {
-                break;
+        let response = match read_request(&mut conn, MAX_BODY).await {
+            Ok(None) => return Ok(()),
+            Ok(Some(r)) => {
+                let content_type = r.header("content-type").unwrap_or("").to_string();
+                self.route(&r.method, &r.target, &content_type, r.body, http).await
             }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = header.split_once(':') {
-                match k.trim().to_ascii_lowercase().as_str() {
-                    "content-length" => length = v.trim().parse().unwrap_or(0),
-                    "content-type" => content_type = v.trim().to_string(),
-                    _ => {}
-                }
-            }
-        }
-        let response = if length > MAX_BODY {
-            Response::text(413, "request body too large")
-        } else {
-            let mut body = vec![0u8; length];
-            conn.read_exact(&mut body).await?;
-            self.route(&method, &target, &content_type, body, http).await
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Response::text(413, "request body too large"),
+            Err(e) => return Err(e),
         };
         let mut head = format!("HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n", response.status, reason(response.status), response.body.len());
         for (k, v) in &response.headers {

@@ -8,4 +8,5 @@ pub mod scenario;
 pub mod stories;
 pub mod upstreams;
 pub mod devhost;
+pub mod http;
 

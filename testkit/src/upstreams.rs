@@ -78,45 +78,17 @@ impl CountingProxy {
 }
 
 async fn serve(conn: tokio::net::TcpStream, client: &reqwest::Client, target: &str, log: &std::sync::Mutex<Vec<String>>) -> std::io::Result<()> {
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    use tokio::io::{AsyncWriteExt, BufReader};
     let mut conn = BufReader::new(conn);
-    loop {
-        let mut request_line = String::new();
-        if conn.read_line(&mut request_line).await? == 0 {
-            return Ok(());
-        }
-        let mut parts = request_line.split_whitespace();
-        let (method, path) = (parts.next().unwrap_or("GET").to_string(), parts.next().unwrap_or("/").to_string());
-        let mut length = 0usize;
-        let mut content_type = None;
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            conn.read_line(&mut line).await?;
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
-                match k.as_str() {
-                    "content-length" => length = v.parse().unwrap_or(0),
-                    "content-type" => content_type = Some(v),
-                    "authorization" | "x-scope-orgid" => headers.push((k, v)),
-                    _ => {}
-                }
+    while let Some(req) = crate::http::read_request(&mut conn, 8 << 20).await? {
+        log.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{} {} {}", req.method, req.target, String::from_utf8_lossy(&req.body)));
+        let mut forward = client.request(req.method.parse().unwrap_or(reqwest::Method::GET), format!("{target}{}", req.target));
+        for name in ["content-type", "authorization", "x-scope-orgid"] {
+            if let Some(v) = req.header(name) {
+                forward = forward.header(name, v);
             }
         }
-        let mut body = vec![0u8; length];
-        conn.read_exact(&mut body).await?;
-        log.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{method} {path} {}", String::from_utf8_lossy(&body)));
-        let mut forward = client.request(method.parse().unwrap_or(reqwest::Method::GET), format!("{target}{path}")).body(body);
-        if let Some(ct) = content_type {
-            forward = forward.header("content-type", ct);
-        }
-        for (k, v) in headers {
-            forward = forward.header(k, v);
-        }
+        let forward = forward.body(req.body);
         let (status, answer) = match forward.send().await {
             Ok(r) => (r.status().as_u16(), r.bytes().await.map(|b| b.to_vec()).unwrap_or_default()),
             Err(e) => (502, e.to_string().into_bytes()),
@@ -125,4 +97,5 @@ async fn serve(conn: tokio::net::TcpStream, client: &reqwest::Client, target: &s
         conn.get_mut().write_all(head.as_bytes()).await?;
         conn.get_mut().write_all(&answer).await?;
     }
+    Ok(())
 }
