@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Sets everything up, builds, and starts the demo: a real Prometheus holding two hours of the Codex
-# pipeline's history (a Kafka lag spike and NATS falling behind, both firing "now"), the plugin binary
-# started exactly as Grafana starts a backend plugin, and the dev host serving the Codex Pipeline
-# Observability dashboard (the flow panel on top of the raw panels) at http://127.0.0.1:3000.
-# Ctrl-C stops everything it started. `--table` prints the stage health in the terminal instead.
+# Sets everything up, builds, and starts the demo: the pipeline simulator (kafka-exporter, NATS and
+# Jangar metrics playing an eight-minute incident on a loop) scraped every 5 s by a real Prometheus
+# that also holds the hour before (backfilled), the plugin binary started exactly as Grafana starts a
+# backend plugin, and the dev host serving the package, the provisioned Codex Pipeline Observability
+# dashboard (the flow panel on top of the raw panels) and the app's config page at
+# http://127.0.0.1:3000. Ctrl-C stops everything it started. `--table` prints the stage health in the
+# terminal instead (add `--watch` to follow the story).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use codexflow_testkit::devhost::DevHost;
-use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
+use codexflow_testkit::plugin_host::{AppSettings, PluginProcess, APP_ID};
+use codexflow_testkit::provisioning::{ProvisionedApp, Provisioning};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
 use codexflow_testkit::stories::lag_spikes_until_now;
@@ -38,15 +39,20 @@ async fn panel_in_chromium_against_the_real_backend() {
     let story = lag_spikes_until_now(122);
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    let dashboard: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join("provisioning/dashboards/codex-pipeline-observability.json")).unwrap()).unwrap();
+    // The repository's provisioning (dashboard, datasource, app), with this story's rules for the app.
+    let url = prom.url.clone();
+    let mut provisioning = Provisioning::read(&[root.join("provisioning")], &|name| (name == "CODEXFLOW_PROMETHEUS_URL").then(|| url.clone())).unwrap();
+    provisioning.apps = vec![ProvisionedApp {
+        app_type: APP_ID.into(),
+        org_id: 1,
+        enabled: true,
+        settings: AppSettings { json_data: serde_json::json!({ "prometheusUrl": prom.url, "rulesYaml": RULES }), secure_json_data: Default::default() },
+    }];
     let host = DevHost {
         dist: root.join("dist"),
         harness: root.join("target/harness"),
-        dashboards: vec![dashboard],
+        provisioning,
         plugin: plugin.clone(),
-        app_settings: AppSettings { json_data: serde_json::json!({ "prometheusUrl": prom.url, "rulesYaml": RULES }), secure_json_data: Default::default() },
-        datasources: [("codex-prometheus".to_string(), prom.url.clone())].into(),
     }
     .start("127.0.0.1:0")
     .await

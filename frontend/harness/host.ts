@@ -134,7 +134,7 @@ function RawPanel(props: { panel: Panel; width: number; height: number; timeRang
       }));
     })).then((all) => setSeries(all.flat()), (e) => setError(String(e)));
   }, [from, to, props.renderCounter, props.panel.id, props.width]);
-  const w = props.width, h = Math.max(props.height - 18, 20);
+  const w = Math.max(props.width, 0), h = Math.max(props.height - 18, 20);
   if (error) return React.createElement('div', { role: 'alert' }, error);
   if (!series) return React.createElement('div', null, 'Loading…');
   const values = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);

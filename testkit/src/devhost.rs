@@ -8,19 +8,28 @@
 //! * `/api/plugins/<app id>/resources/<path>` becomes a pluginv2 `CallResource` (path without a
 //!   leading slash, URL with the query) carrying the app's settings in `PluginContext`;
 //! * `/api/datasources/proxy/uid/<uid>/<path>` forwards to the datasource's URL, as Grafana's proxy does;
-//! * `/api/dashboards/uid/<uid>` answers `{dashboard, meta}` from the provisioned dashboard files.
+//! * `/api/dashboards/uid/<uid>` answers `{dashboard, meta}` from the provisioned dashboard files;
+//! * `GET /api/plugins/<app id>/settings` answers the plugin's settings DTO (`jsonData`,
+//!   `secureJsonFields` for secrets whose stored value is non-empty, never their values) and
+//!   `POST` updates them as Grafana's `UpdatePluginSetting` does: `jsonData`, `enabled` and `pinned`
+//!   replaced, each `secureJsonData` key sent overwrites the stored one (an empty string clears it),
+//!   keys not sent are kept; later `CallResource`s carry the new settings;
+//! * `GET /api/plugins/<app id>/health` runs `CheckHealth` and answers `{status, message, details}`,
+//!   400 unless the status is OK;
+//! * `/plugins/<app id>` serves the page that renders the app's config page (`AppPlugin.configPages`).
 //!
 //! Not reproduced: users, sessions, permissions, the database, plugin signature checks, Grafana's UI.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::http::read_request;
 use crate::plugin_host::{AppSettings, PluginProcess, APP_ID};
+use crate::provisioning::Provisioning;
 
 pub const PANEL_ID: &str = "proompteng-codexflow-panel";
 /// Largest request body accepted (Grafana's own limit is larger; ours only carries small JSON).
@@ -31,11 +40,36 @@ pub struct DevHost {
     pub dist: PathBuf,
     /// Files of the harness page (system.js, amd.js, host.js, index.html).
     pub harness: PathBuf,
-    pub dashboards: Vec<serde_json::Value>,
+    /// Apps, datasources and dashboards, as read from the provisioning directories.
+    pub provisioning: Provisioning,
     pub plugin: Arc<PluginProcess>,
-    pub app_settings: AppSettings,
-    /// Datasource uid → URL.
-    pub datasources: HashMap<String, String>,
+}
+
+/// The app's stored settings: what Grafana keeps in its `plugin_setting` table.
+#[derive(Debug, Clone)]
+struct StoredSettings {
+    enabled: bool,
+    pinned: bool,
+    settings: AppSettings,
+}
+
+/// The body of `POST /api/plugins/<id>/settings` (Grafana's `UpdatePluginSettingCmd`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SettingsUpdate {
+    #[serde(default)]
+    enabled: bool,
+    #[serde(default)]
+    pinned: bool,
+    #[serde(default)]
+    json_data: Option<serde_json::Value>,
+    #[serde(default)]
+    secure_json_data: Option<HashMap<String, String>>,
+}
+
+struct Shared {
+    host: DevHost,
+    stored: RwLock<StoredSettings>,
 }
 
 /// A running host; the listener stops when this is dropped.
@@ -56,7 +90,11 @@ impl DevHost {
         let listener = TcpListener::bind(addr).await?;
         let url = format!("http://{}", listener.local_addr()?);
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let host = Arc::new(self);
+        let stored = match self.provisioning.app(APP_ID) {
+            Some(app) => StoredSettings { enabled: app.enabled, pinned: app.enabled, settings: app.settings.clone() },
+            None => StoredSettings { enabled: false, pinned: false, settings: AppSettings { json_data: serde_json::json!({}), secure_json_data: HashMap::new() } },
+        };
+        let host = Arc::new(Shared { host: self, stored: RwLock::new(stored) });
         let http = reqwest::Client::new();
         let task = tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
@@ -67,6 +105,14 @@ impl DevHost {
             }
         });
         Ok(RunningHost { url, task })
+    }
+}
+
+impl Shared {
+    /// The settings a `PluginContext` carries now; none while the app is disabled, as in Grafana.
+    fn current(&self) -> Option<AppSettings> {
+        let stored = self.stored.read().unwrap_or_else(|p| p.into_inner());
+        stored.enabled.then(|| stored.settings.clone())
     }
 
     async fn serve(&self, conn: TcpStream, http: &reqwest::Client) -> std::io::Result<()> {
@@ -98,7 +144,8 @@ impl DevHost {
             // Grafana hands the plugin what follows `resources/`, without the slash, and the query with it.
             let rest = rest.trim_start_matches('/');
             let url = if query.is_empty() { rest.to_string() } else { format!("{rest}?{query}") };
-            return match self.plugin.call_resource(Some(&self.app_settings), method, &url, &body).await {
+            let settings = self.current();
+            return match self.host.plugin.call_resource(settings.as_ref(), method, &url, &body).await {
                 Ok(r) => {
                     let mut out = Response { status: r.status as u16, headers: Vec::new(), body: r.body };
                     for (k, vs) in r.headers {
@@ -114,7 +161,7 @@ impl DevHost {
         }
         if let Some(rest) = path.strip_prefix("api/datasources/proxy/uid/") {
             let (uid, sub) = rest.split_once('/').unwrap_or((rest, ""));
-            let Some(base) = self.datasources.get(uid) else {
+            let Some(base) = self.host.provisioning.datasources.get(uid) else {
                 return Response::json(404, &serde_json::json!({ "message": "Data source not found" }));
             };
             let url = if query.is_empty() { format!("{base}/{sub}") } else { format!("{base}/{sub}?{query}") };
@@ -132,9 +179,37 @@ impl DevHost {
             };
         }
         if let Some(uid) = path.strip_prefix("api/dashboards/uid/") {
-            return match self.dashboards.iter().find(|d| d["uid"] == uid) {
+            return match self.host.provisioning.dashboards.iter().find(|d| d["uid"] == uid) {
                 Some(d) => Response::json(200, &serde_json::json!({ "dashboard": d, "meta": { "provisioned": true, "slug": "codex-pipeline-observability" } })),
                 None => Response::json(404, &serde_json::json!({ "message": "Dashboard not found" })),
+            };
+        }
+        if path == format!("api/plugins/{APP_ID}/settings") {
+            return match method {
+                "GET" => self.settings_dto(),
+                "POST" => self.update_settings(&body),
+                _ => Response::json(405, &serde_json::json!({ "message": "Method not allowed" })),
+            };
+        }
+        if path == format!("api/plugins/{APP_ID}/health") {
+            let settings = self.current();
+            return match self.host.plugin.check_health(settings.as_ref()).await {
+                Ok(r) => {
+                    let status = match r.status {
+                        1 => "OK",
+                        2 => "ERROR",
+                        _ => "UNKNOWN",
+                    };
+                    let mut payload = serde_json::json!({ "status": status, "message": r.message });
+                    if !r.json_details.is_empty() {
+                        match serde_json::from_slice::<serde_json::Value>(&r.json_details) {
+                            Ok(details) => payload["details"] = details,
+                            Err(_) => return Response::json(500, &serde_json::json!({ "message": "Failed to unmarshal detailed response from backend plugin" })),
+                        }
+                    }
+                    Response::json(if status == "OK" { 200 } else { 400 }, &payload)
+                }
+                Err(e) => Response::json(503, &serde_json::json!({ "message": format!("Plugin health check failed: {e}") })),
             };
         }
         if path == "api/health" {
@@ -144,24 +219,67 @@ impl DevHost {
             return Response::text(405, "method not allowed");
         }
         if let Some(rest) = path.strip_prefix(&format!("public/plugins/{APP_ID}/")) {
-            return file(&self.dist, rest);
+            return file(&self.host.dist, rest);
         }
         if let Some(rest) = path.strip_prefix(&format!("public/plugins/{PANEL_ID}/")) {
-            return file(&self.dist.join("panel"), rest);
+            return file(&self.host.dist.join("panel"), rest);
         }
         if let Some(rest) = path.strip_prefix("public/harness/") {
-            return file(&self.harness, rest);
+            return file(&self.host.harness, rest);
         }
         if path == "favicon.ico" {
-            return file(&self.harness, "favicon.svg");
+            return file(&self.host.harness, "favicon.svg");
         }
         if path.is_empty() {
             return Response { status: 302, headers: vec![("Location".into(), "/d/codex-pipeline-observability".into())], body: Vec::new() };
         }
-        if path.starts_with("d/") {
-            return file(&self.harness, "index.html");
+        if path.starts_with("d/") || path == format!("plugins/{APP_ID}") {
+            return file(&self.host.harness, "index.html");
         }
         Response::text(404, "not found")
+    }
+
+    /// Grafana's `PluginSetting` DTO: the plugin's `plugin.json` facts plus the org's settings.
+    fn settings_dto(&self) -> Response {
+        let meta: serde_json::Value = std::fs::read(self.host.dist.join("plugin.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_else(|| serde_json::json!({ "id": APP_ID, "type": "app" }));
+        let stored = self.stored.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let secure_json_fields: serde_json::Map<String, serde_json::Value> = stored
+            .settings
+            .secure_json_data
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, _)| (k.clone(), serde_json::Value::Bool(true)))
+            .collect();
+        Response::json(
+            200,
+            &serde_json::json!({
+                "name": meta["name"], "type": meta["type"], "id": meta["id"], "info": meta["info"],
+                "includes": meta["includes"], "dependencies": meta["dependencies"],
+                "enabled": stored.enabled, "pinned": stored.pinned, "autoEnabled": false,
+                "module": format!("public/plugins/{APP_ID}/module.js"), "baseUrl": format!("public/plugins/{APP_ID}"),
+                "jsonData": stored.settings.json_data, "secureJsonFields": secure_json_fields,
+                "defaultNavUrl": "", "hasUpdate": false, "state": "", "signature": "unsigned",
+                "signatureType": "", "signatureOrg": "", "latestVersion": "",
+            }),
+        )
+    }
+
+    fn update_settings(&self, body: &[u8]) -> Response {
+        let update: SettingsUpdate = match serde_json::from_slice(body) {
+            Ok(u) => u,
+            Err(e) => return Response::json(400, &serde_json::json!({ "message": "bad request data", "error": e.to_string() })),
+        };
+        let mut stored = self.stored.write().unwrap_or_else(|p| p.into_inner());
+        stored.enabled = update.enabled;
+        stored.pinned = update.pinned;
+        stored.settings.json_data = update.json_data.unwrap_or(serde_json::Value::Null);
+        for (k, v) in update.secure_json_data.unwrap_or_default() {
+            stored.settings.secure_json_data.insert(k, v);
+        }
+        Response::json(200, &serde_json::json!({ "message": "Plugin settings updated" }))
     }
 }
 

@@ -9,4 +9,6 @@ pub mod stories;
 pub mod upstreams;
 pub mod devhost;
 pub mod http;
+pub mod simulator;
+pub mod provisioning;
 

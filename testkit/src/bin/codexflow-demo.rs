@@ -1,7 +1,8 @@
-//! The demo: a real Prometheus holding the Codex pipeline's recent history, the
-//! plugin binary started as Grafana starts it, and the health it serves, printed.
+//! The demo in a terminal: the pipeline simulator scraped by a real Prometheus (the last hour
+//! backfilled), the plugin binary started as Grafana starts it with the demo's provisioned app
+//! settings, and the health it serves, printed (every 15 s with `--watch`).
 //!
-//! Usage: codexflow-demo --plugin <path to gpx_codexflow> [--watch]
+//! Usage: codexflow-demo --plugin <path to gpx_codexflow> [--root <repo>] [--watch]
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,10 +10,10 @@ use std::time::Duration;
 use codexflow_core::api::EvaluateResponse;
 use codexflow_core::format::{headline, utc_clock};
 use codexflow_core::{AlertState, StageStatus};
-use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
-use codexflow_testkit::prometheus::PrometheusServer;
-use codexflow_testkit::scenario::openmetrics_of;
-use codexflow_testkit::stories::{lag_spikes_until_now, MINUTE};
+use codexflow_testkit::plugin_host::{PluginProcess, APP_ID};
+use codexflow_testkit::provisioning::Provisioning;
+use codexflow_testkit::simulator::{now_ms, story_json, LivePipeline, Story};
+use codexflow_testkit::stories::MINUTE;
 
 fn paint(status: StageStatus, text: &str) -> String {
     let code = match status {
@@ -79,23 +80,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(PathBuf::from)
         .ok_or("usage: codexflow-demo --plugin <gpx_codexflow> [--watch]")?;
     let watch = args.iter().any(|a| a == "--watch");
+    let root = PathBuf::from(args.iter().position(|a| a == "--root").and_then(|i| args.get(i + 1)).map_or(".", |s| s.as_str()));
 
-    // The story is 3 h long; put "now" 122 minutes in, while Kafka lag and NATS pending are both past 1,000.
-    // "Now" is 122 minutes into the 3 h story, while Kafka lag and NATS pending are both past 1,000.
-    let story = lag_spikes_until_now(122);
-    eprintln!("starting Prometheus with {} series of history…", story.series.len());
-    let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "")?;
-    eprintln!("Prometheus ready at {}", prom.url);
+    eprintln!("starting the pipeline simulator and Prometheus (backfilling the last hour)…");
+    let live = LivePipeline::start(Story::in_act(now_ms(), Some("kafka"), 65.0)).await?;
+    eprintln!("simulator at http://{}/metrics, Prometheus at {}", live.simulator.addr, live.prometheus.url);
+    let url = live.prometheus.url.clone();
+    let provisioning = Provisioning::read(
+        &[root.join("provisioning"), root.join("testkit/demo/provisioning")],
+        &|name| if name == "CODEXFLOW_PROMETHEUS_URL" { Some(url.clone()) } else { std::env::var(name).ok() },
+    )?;
+    let settings = provisioning.app(APP_ID).ok_or("the app is not provisioned")?.settings.clone();
     let plugin = PluginProcess::start(&plugin_path).await?;
     eprintln!("plugin {} answered the go-plugin handshake at {}", plugin_path.display(), plugin.address);
 
-    let settings = AppSettings { json_data: serde_json::json!({ "prometheusUrl": prom.url }), secure_json_data: Default::default() };
     let health = plugin.check_health(Some(&settings)).await?;
     eprintln!("CheckHealth: {}", health.message);
 
     loop {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
-        let body = serde_json::json!({ "from": now - 2 * 60 * MINUTE, "to": now }).to_string();
+        let now = now_ms();
+        eprintln!("simulator now playing: {}", story_json(&live.simulator.story, now)["act"].as_str().unwrap_or("?"));
+        let body = serde_json::json!({ "from": now - 60 * MINUTE, "to": now }).to_string();
         let response = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await?;
         if response.status != 200 {
             return Err(format!("v1/evaluate answered {}: {}", response.status, String::from_utf8_lossy(&response.body)).into());
@@ -105,7 +110,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             break;
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(15)) => {}
             _ = tokio::signal::ctrl_c() => break,
         }
     }

@@ -1,20 +1,29 @@
-//! The dev host: a real Prometheus with the pipeline's recent history, the plugin binary started as
-//! Grafana starts it, and the dashboard served at http://127.0.0.1:<port> the way Grafana serves
-//! plugins and provisioned dashboards. Ctrl-C stops everything.
+//! The dev host with the live demo: the pipeline simulator scraped by a real Prometheus (with the
+//! hour before backfilled), the plugin binary started as Grafana starts it, and the provisioned
+//! dashboard and app config page served at http://127.0.0.1:<port> the way Grafana serves them.
+//! Ctrl-C stops everything.
 //!
-//! Usage: codexflow-devhost --plugin <gpx_codexflow> [--port 3000] [--root <repo>] [--rules <yaml>]
+//! Usage: codexflow-devhost --plugin <gpx_codexflow> [--port 3000] [--root <repo>]
+//!        [--provisioning <dir>]... [--prometheus <url>]
+//!
+//! Provisioning directories are read in order (later ones override the app and datasources); the
+//! default is the repository's `provisioning/` followed by the demo's `testkit/demo/provisioning/`.
+//! With `--prometheus`, no simulator is started and that URL is `CODEXFLOW_PROMETHEUS_URL`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use codexflow_testkit::devhost::DevHost;
-use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
-use codexflow_testkit::prometheus::PrometheusServer;
-use codexflow_testkit::scenario::openmetrics_of;
-use codexflow_testkit::stories::lag_spikes_until_now;
+use codexflow_testkit::plugin_host::PluginProcess;
+use codexflow_testkit::provisioning::Provisioning;
+use codexflow_testkit::simulator::{now_ms, story_json, LivePipeline, Story};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn args_named(args: &[String], name: &str) -> Vec<String> {
+    args.windows(2).filter(|w| w[0] == name).map(|w| w[1].clone()).collect()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -23,29 +32,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let plugin_path = PathBuf::from(arg(&args, "--plugin").ok_or("usage: codexflow-devhost --plugin <gpx_codexflow> [--port 3000]")?);
     let port = arg(&args, "--port").unwrap_or_else(|| "3000".into());
     let root = PathBuf::from(arg(&args, "--root").unwrap_or_else(|| ".".into()));
-    let rules = arg(&args, "--rules").map(std::fs::read_to_string).transpose()?;
+    let mut dirs: Vec<PathBuf> = args_named(&args, "--provisioning").into_iter().map(PathBuf::from).collect();
+    if dirs.is_empty() {
+        dirs = vec![root.join("provisioning"), root.join("testkit/demo/provisioning")];
+    }
 
-    let story = lag_spikes_until_now(122);
-    let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "")?;
-    eprintln!("Prometheus ready at {}", prom.url);
+    // Start 65 s into the Kafka act: its alert is firing, so the first look at the dashboard shows an incident.
+    let live = match arg(&args, "--prometheus") {
+        Some(_) => None,
+        None => {
+            eprintln!("starting the pipeline simulator and Prometheus (backfilling the last hour)…");
+            Some(LivePipeline::start(Story::in_act(now_ms(), Some("kafka"), 65.0)).await?)
+        }
+    };
+    let prometheus_url = match (&live, arg(&args, "--prometheus")) {
+        (Some(l), _) => l.prometheus.url.clone(),
+        (None, Some(url)) => url,
+        (None, None) => unreachable!("one of the two is set above"),
+    };
+    if let Some(l) = &live {
+        eprintln!("simulator at http://{}/metrics, Prometheus at {}", l.simulator.addr, prometheus_url);
+    }
+    let env = |name: &str| if name == "CODEXFLOW_PROMETHEUS_URL" { Some(prometheus_url.clone()) } else { std::env::var(name).ok() };
+    let provisioning = Provisioning::read(&dirs, &env)?;
     let plugin = Arc::new(PluginProcess::start(&plugin_path).await?);
-    let mut json = serde_json::json!({ "prometheusUrl": prom.url });
-    if let Some(r) = rules {
-        json["rulesYaml"] = r.into();
-    }
-    let dashboard: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join("provisioning/dashboards/codex-pipeline-observability.json"))?)?;
-    let host = DevHost {
-        dist: root.join("dist"),
-        harness: root.join("target/harness"),
-        dashboards: vec![dashboard],
-        plugin,
-        app_settings: AppSettings { json_data: json, secure_json_data: Default::default() },
-        datasources: [("codex-prometheus".to_string(), prom.url.clone())].into(),
-    }
-    .start(&format!("127.0.0.1:{port}"))
-    .await?;
+    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin }
+        .start(&format!("127.0.0.1:{port}"))
+        .await?;
     println!("Codex Flow dev host: {}/d/codex-pipeline-observability", host.url);
+    println!("App configuration:   {}/plugins/proompteng-codexflow-app", host.url);
+    if let Some(l) = &live {
+        let story = story_json(&l.simulator.story, now_ms());
+        println!("The simulator loops every {} s; now playing: {}", story["loopSeconds"], story["act"].as_str().unwrap_or("?"));
+    }
     // Ctrl-C or a plain `kill`: either way return normally, so Prometheus and the plugin are stopped
     // by their Drop impls instead of being left behind.
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -53,8 +72,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
-    eprintln!("stopping Prometheus and the plugin");
+    eprintln!("stopping the simulator, Prometheus and the plugin");
     drop(host);
-    drop(prom);
+    drop(live);
     Ok(())
 }

@@ -1,0 +1,53 @@
+//! The live demo end to end: the pipeline simulator scraped by a real Prometheus (the hour before
+//! backfilled), the real plugin binary, the dev host reading `dist/` and the repository's and the
+//! demo's provisioning as Grafana does, and headless Chromium driven by `tests/e2e/demo.e2e.mjs`.
+//! Needs `scripts/build-panel.sh`, `scripts/package.sh` and the harness build first; `scripts/test.sh`
+//! does all three. Screenshots land in `target/e2e/`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use codexflow_testkit::devhost::DevHost;
+use codexflow_testkit::plugin_host::PluginProcess;
+use codexflow_testkit::provisioning::Provisioning;
+use codexflow_testkit::simulator::{now_ms, LivePipeline, Story};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_demo_in_chromium() {
+    let root = root();
+    for needed in ["dist/module.js", "dist/panel/module.js", "dist/panel/codexflow_panel_bg.wasm", "target/harness/host.js", "node_modules/playwright-core"] {
+        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/test.sh (it builds the package and the harness)");
+    }
+    // Each act four times as long (6 minutes for the NATS act) and two minutes into it: the NATS
+    // alert has fired (30 s `for`), and the act outlasts the test's start-up by minutes.
+    let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("nats"), 120.0, 4.0)).await.expect("simulator and prometheus");
+    let url = live.prometheus.url.clone();
+    let provisioning = Provisioning::read(&[root.join("provisioning"), root.join("testkit/demo/provisioning")], &|name| {
+        (name == "CODEXFLOW_PROMETHEUS_URL").then(|| url.clone())
+    })
+    .expect("provisioning");
+    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin: plugin.clone() }
+        .start("127.0.0.1:0")
+        .await
+        .expect("dev host");
+
+    let shots = root.join("target/e2e");
+    let out = tokio::process::Command::new("node")
+        .arg(root.join("tests/e2e/demo.e2e.mjs"))
+        .arg(&host.url)
+        .arg(&shots)
+        .arg(format!("http://{}", live.simulator.addr))
+        .current_dir(&root)
+        .output()
+        .await
+        .expect("node runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    println!("{text}");
+    assert!(out.status.success(), "browser e2e failed:\n{text}\nplugin stderr:\n{}", plugin.stderr());
+    assert!(shots.join("demo-dashboard.png").exists());
+}

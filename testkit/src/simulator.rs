@@ -1,0 +1,429 @@
+//! A live Codex pipeline for the demo: serves the kafka-exporter, NATS JetStream and Jangar metric
+//! names at `/metrics` following a scripted incident on a loop, so a real Prometheus scrapes it as
+//! it scrapes the real exporters. The same function of time renders the backfilled history, so the
+//! hour before the simulator started joins the live samples without a seam.
+//!
+//! One loop is eight minutes: healthy → Kafka lag past 1,000 → the NATS consumer falls behind →
+//! Jangar stops inserting while the stream advances → SSE errors spike → recovery. Counters grow at
+//! a constant rate per act, so their value at any instant is exact (no accumulated state), and a
+//! scrape at any moment agrees with the backfill.
+
+use std::f64::consts::TAU;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+use crate::http::read_request;
+use crate::scenario::Scenario;
+
+/// One act of the story: how long it lasts and the pipeline's levels while it plays.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Act {
+    pub name: &'static str,
+    /// The stage this act breaks, if any (`kafka`, `nats`, `jangar`, `sse`).
+    pub breaks: Option<&'static str>,
+    pub secs: i64,
+    /// Total consumer lag of `jangar-codex-completions` (messages).
+    pub kafka_lag: f64,
+    /// Completions produced to the topic (messages/s).
+    pub produced: f64,
+    /// Pending messages of the `jangar-agent-comms` consumer.
+    pub nats_pending: f64,
+    /// Messages published to `agent-comms` (messages/s).
+    pub published: f64,
+    /// Rows Jangar inserts (rows/s).
+    pub inserts: f64,
+    /// Jangar ingest errors (errors/s).
+    pub ingest_errors: f64,
+    /// SSE errors on the `chat` and `agent-events` streams (errors/s).
+    pub sse_errors: [f64; 2],
+}
+
+const HEALTHY: Act = Act {
+    name: "healthy",
+    breaks: None,
+    secs: 60,
+    kafka_lag: 240.0,
+    produced: 12.0,
+    nats_pending: 40.0,
+    published: 5.0,
+    inserts: 5.0,
+    ingest_errors: 0.01,
+    sse_errors: [0.004, 0.002],
+};
+
+/// The story's acts, in order.
+pub const ACTS: [Act; 6] = [
+    HEALTHY,
+    Act { name: "Kafka lag past 1,000", breaks: Some("kafka"), secs: 90, kafka_lag: 1650.0, produced: 30.0, ..HEALTHY },
+    Act { name: "NATS consumer falls behind", breaks: Some("nats"), secs: 90, nats_pending: 2400.0, ..HEALTHY },
+    Act { name: "Jangar stops inserting", breaks: Some("jangar"), secs: 90, inserts: 0.0, ingest_errors: 0.2, ..HEALTHY },
+    Act { name: "SSE errors spike", breaks: Some("sse"), secs: 75, sse_errors: [0.3, 0.12], ..HEALTHY },
+    Act { name: "recovery", breaks: None, secs: 75, ..HEALTHY },
+];
+
+/// Seconds a gauge takes to move from one act's level to the next.
+const RAMP_SECS: f64 = 20.0;
+
+/// Where the story is at an instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moment {
+    /// Index into [`ACTS`].
+    pub act: usize,
+    /// Seconds since the act began.
+    pub into: f64,
+    /// Completed loops since the story's epoch.
+    pub loops: i64,
+}
+
+/// The scripted pipeline, anchored at `epoch_ms` (the start of a loop).
+#[derive(Debug, Clone, Copy)]
+pub struct Story {
+    pub epoch_ms: i64,
+    /// Every act lasts `stretch` times its scripted length (1 for the demo). A browser test stretches
+    /// the story so the act it looks at outlasts its own start-up by minutes, not seconds.
+    pub stretch: f64,
+}
+
+/// One exported series: name, labels, and how its value follows the story.
+struct Metric {
+    name: &'static str,
+    labels: Vec<(&'static str, &'static str)>,
+    kind: Kind,
+}
+
+enum Kind {
+    /// A level that ramps between acts: `level(act)`, times `scale`, with a little wobble.
+    Gauge { level: fn(&Act) -> f64, scale: f64, base: f64 },
+    /// A counter growing at `rate(act) * scale` per second from `base`.
+    Counter { rate: fn(&Act) -> f64, scale: f64, base: f64 },
+}
+
+const GROUP: (&str, &str) = ("consumergroup", "jangar-codex-completions");
+const TOPIC: (&str, &str) = ("topic", "argo.workflows.completions");
+const STREAM: (&str, &str) = ("stream_name", "agent-comms");
+
+fn metrics() -> Vec<Metric> {
+    let mut out = Vec::new();
+    for (partition, share) in [("0", 0.6), ("1", 0.3), ("2", 0.1)] {
+        out.push(Metric {
+            name: "kafka_consumergroup_lag",
+            labels: vec![GROUP, ("partition", partition), TOPIC],
+            kind: Kind::Gauge { level: |a| a.kafka_lag, scale: share, base: 0.0 },
+        });
+        out.push(Metric {
+            name: "kafka_topic_partition_current_offset",
+            labels: vec![("partition", partition), TOPIC],
+            kind: Kind::Counter { rate: |a| a.produced, scale: share, base: 1_000_000.0 },
+        });
+    }
+    out.push(Metric {
+        name: "jetstream_consumer_num_pending",
+        labels: vec![("consumer_name", "jangar-agent-comms"), STREAM],
+        kind: Kind::Gauge { level: |a| a.nats_pending, scale: 1.0, base: 0.0 },
+    });
+    out.push(Metric { name: "jetstream_stream_last_seq", labels: vec![STREAM], kind: Kind::Counter { rate: |a| a.published, scale: 1.0, base: 500_000.0 } });
+    out.push(Metric {
+        name: "jetstream_stream_total_messages",
+        labels: vec![STREAM],
+        kind: Kind::Gauge { level: |a| a.nats_pending, scale: 1.0, base: 48_000.0 },
+    });
+    out.push(Metric {
+        name: "jetstream_stream_total_bytes",
+        labels: vec![STREAM],
+        kind: Kind::Gauge { level: |a| a.nats_pending, scale: 410.0, base: 48_000.0 * 410.0 },
+    });
+    out.push(Metric { name: "jangar_agent_comms_inserted_total", labels: vec![], kind: Kind::Counter { rate: |a| a.inserts, scale: 1.0, base: 400_000.0 } });
+    out.push(Metric {
+        name: "jangar_agent_comms_ingest_errors_total",
+        labels: vec![],
+        kind: Kind::Counter { rate: |a| a.ingest_errors, scale: 1.0, base: 120.0 },
+    });
+    for (i, (stream, opened, closed)) in [("chat", 0.5, 0.48), ("agent-events", 0.3, 0.29)].into_iter().enumerate() {
+        let errors: fn(&Act) -> f64 = if i == 0 { |a| a.sse_errors[0] } else { |a| a.sse_errors[1] };
+        out.push(Metric {
+            name: "jangar_sse_connections_total",
+            labels: vec![("state", "opened"), ("stream", stream)],
+            kind: Kind::Counter { rate: |_| 1.0, scale: opened, base: 20_000.0 },
+        });
+        out.push(Metric {
+            name: "jangar_sse_connections_total",
+            labels: vec![("state", "closed"), ("stream", stream)],
+            kind: Kind::Counter { rate: |_| 1.0, scale: closed, base: 19_900.0 },
+        });
+        out.push(Metric { name: "jangar_sse_errors_total", labels: vec![("stream", stream)], kind: Kind::Counter { rate: errors, scale: 1.0, base: 50.0 } });
+    }
+    out
+}
+
+/// Seconds in one loop of the scripted (unstretched) story.
+pub fn loop_secs() -> i64 {
+    ACTS.iter().map(|a| a.secs).sum()
+}
+
+impl Story {
+    /// A story whose loop is `secs_into_loop` seconds along at `now_ms`.
+    pub fn at(now_ms: i64, secs_into_loop: f64) -> Story {
+        Story { epoch_ms: now_ms - (secs_into_loop * 1000.0) as i64, stretch: 1.0 }
+    }
+
+    /// A story that is `into` seconds into the act named by the stage it breaks (`None`: healthy).
+    pub fn in_act(now_ms: i64, breaks: Option<&str>, into: f64) -> Story {
+        Story::stretched_in_act(now_ms, breaks, into, 1.0)
+    }
+
+    /// Like [`Story::in_act`], every act lasting `stretch` times as long (`into` is real seconds).
+    pub fn stretched_in_act(now_ms: i64, breaks: Option<&str>, into: f64, stretch: f64) -> Story {
+        let before: i64 = ACTS.iter().take_while(|a| a.breaks != breaks).map(|a| a.secs).sum();
+        Story { epoch_ms: now_ms - ((before as f64 * stretch + into) * 1000.0) as i64, stretch }
+    }
+
+    fn secs(&self, act: &Act) -> f64 {
+        act.secs as f64 * self.stretch
+    }
+
+    /// Seconds in one loop of this story.
+    pub fn period(&self) -> f64 {
+        ACTS.iter().map(|a| self.secs(a)).sum()
+    }
+
+    pub fn moment(&self, t_ms: i64) -> Moment {
+        let secs = (t_ms - self.epoch_ms) as f64 / 1000.0;
+        let period = self.period();
+        let loops = secs.div_euclid(period);
+        let mut into = secs - loops * period;
+        for (i, act) in ACTS.iter().enumerate() {
+            if into < self.secs(act) || i == ACTS.len() - 1 {
+                return Moment { act: i, into, loops: loops as i64 };
+            }
+            into -= self.secs(act);
+        }
+        Moment { act: 0, into: 0.0, loops: loops as i64 }
+    }
+
+    /// Every series' value at `t_ms`, in exposition order.
+    fn sample(&self, metric: &Metric, t_ms: i64) -> f64 {
+        let m = self.moment(t_ms);
+        match metric.kind {
+            Kind::Gauge { level, scale, base } => {
+                let previous = &ACTS[(m.act + ACTS.len() - 1) % ACTS.len()];
+                let current = &ACTS[m.act];
+                let ramp = (m.into / RAMP_SECS).min(1.0);
+                let level = level(previous) + (level(current) - level(previous)) * ramp;
+                // A slow wobble so the charts look like a live system, the same at every scrape of one instant.
+                let wobble = 1.0 + 0.03 * (TAU * t_ms as f64 / 47_000.0).sin();
+                (base + level * scale * wobble).round()
+            }
+            Kind::Counter { rate, scale, base } => {
+                let per_loop: f64 = ACTS.iter().map(|a| rate(a) * self.secs(a)).sum();
+                let done: f64 = ACTS[..m.act].iter().map(|a| rate(a) * self.secs(a)).sum();
+                (base + scale * (per_loop * m.loops as f64 + done + rate(&ACTS[m.act]) * m.into)).floor()
+            }
+        }
+    }
+
+    /// The Prometheus text exposition at `t_ms`, as an exporter answers a scrape.
+    pub fn exposition(&self, t_ms: i64) -> String {
+        let mut out = String::new();
+        let mut last = "";
+        for m in metrics() {
+            if m.name != last {
+                let kind = if matches!(m.kind, Kind::Counter { .. }) { "counter" } else { "gauge" };
+                let _ = writeln!(out, "# TYPE {} {kind}", m.name);
+                last = m.name;
+            }
+            let labels: Vec<String> = m.labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+            let selector = if labels.is_empty() { m.name.to_string() } else { format!("{}{{{}}}", m.name, labels.join(",")) };
+            let _ = writeln!(out, "{selector} {}", self.sample(&m, t_ms));
+        }
+        out
+    }
+
+    /// The story from `from_ms` to `to_ms` sampled every `scrape_ms`, with `extra` labels on every
+    /// series (a scrape's `job` and `instance`), for a backfill that the live scrapes continue.
+    pub fn history(&self, from_ms: i64, to_ms: i64, scrape_ms: i64, extra: &[(&str, &str)]) -> Scenario {
+        let mut sc = Scenario::new("simulator-history", from_ms, scrape_ms, to_ms - from_ms);
+        for m in metrics() {
+            let mut labels = m.labels.clone();
+            labels.extend_from_slice(extra);
+            sc.series(m.name, &labels, |t| Some(self.sample(&m, from_ms + t)));
+        }
+        sc
+    }
+}
+
+/// A running simulator; it stops serving when dropped.
+pub struct Simulator {
+    pub addr: String,
+    pub story: Story,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Simulator {
+    /// Serves `/metrics` (the exposition now) and `/story` (which act is playing, as JSON) on `addr`.
+    pub async fn start(story: Story, addr: &str) -> std::io::Result<Simulator> {
+        let listener = TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?.to_string();
+        let shared = Arc::new(story);
+        let task = tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                let story = shared.clone();
+                tokio::spawn(async move {
+                    let mut conn = BufReader::new(conn);
+                    let Ok(Some(request)) = read_request(&mut conn, 0).await else { return };
+                    let now = now_ms();
+                    let (status, content_type, body) = match request.target.split('?').next().unwrap_or("") {
+                        "/metrics" => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", story.exposition(now)),
+                        "/story" => ("200 OK", "application/json", story_json(&story, now).to_string()),
+                        _ => ("404 Not Found", "text/plain", "not found: try /metrics or /story\n".to_string()),
+                    };
+                    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                    let stream = conn.get_mut();
+                    let _ = stream.write_all(head.as_bytes()).await;
+                    let _ = stream.write_all(body.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Ok(Simulator { addr: bound, story, task })
+    }
+}
+
+/// The scrape job Prometheus runs against the simulator.
+pub const JOB: &str = "codex-pipeline";
+/// How often Prometheus scrapes the simulator.
+pub const SCRAPE_MS: i64 = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("simulator: {0}")]
+    Simulator(#[from] std::io::Error),
+    #[error(transparent)]
+    Prometheus(#[from] crate::prometheus::PromServerError),
+    #[error("prometheus start-up task failed: {0}")]
+    Join(String),
+}
+
+/// The simulator and a real Prometheus scraping it, with the hour before `now` backfilled.
+pub struct LivePipeline {
+    pub simulator: Simulator,
+    pub prometheus: crate::prometheus::PrometheusServer,
+}
+
+impl LivePipeline {
+    pub async fn start(story: Story) -> Result<LivePipeline, LiveError> {
+        let simulator = Simulator::start(story, "127.0.0.1:0").await?;
+        let now = now_ms() / SCRAPE_MS * SCRAPE_MS;
+        // The backfill carries the labels the scrape adds, so history and live samples are one series.
+        let history = story.history(now - 3_600_000, now, SCRAPE_MS, &[("instance", &simulator.addr), ("job", JOB)]);
+        let openmetrics = crate::scenario::openmetrics_of(std::slice::from_ref(&history));
+        let scrape = format!(
+            "  - job_name: {JOB}\n    scrape_interval: {}s\n    static_configs:\n      - targets: ['{}']\n",
+            SCRAPE_MS / 1000,
+            simulator.addr
+        );
+        let prometheus = tokio::task::spawn_blocking(move || crate::prometheus::PrometheusServer::start(&openmetrics, &scrape))
+            .await
+            .map_err(|e| LiveError::Join(e.to_string()))??;
+        Ok(LivePipeline { simulator, prometheus })
+    }
+}
+
+/// Which act plays at `now_ms` and for how much longer.
+pub fn story_json(story: &Story, now_ms: i64) -> serde_json::Value {
+    let m = story.moment(now_ms);
+    let act = &ACTS[m.act];
+    serde_json::json!({
+        "act": act.name,
+        "breaks": act.breaks,
+        "secondsIn": m.into,
+        "secondsLeft": story.secs(act) - m.into,
+        "loopSeconds": story.period(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(text: &str, series: &str) -> f64 {
+        text.lines().find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok())).unwrap_or(f64::NAN)
+    }
+
+    #[test]
+    fn acts_follow_the_runbook_story_in_order() {
+        let breaks: Vec<_> = ACTS.iter().map(|a| a.breaks).collect();
+        assert_eq!(breaks, [None, Some("kafka"), Some("nats"), Some("jangar"), Some("sse"), None]);
+        assert!((180..=600).contains(&loop_secs()), "a loop of a few minutes");
+    }
+
+    #[test]
+    fn kafka_act_lags_past_the_threshold_and_recovery_does_not() {
+        let now = 1_700_000_000_000;
+        let lag = |story: Story| {
+            let text = story.exposition(now);
+            ["0", "1", "2"]
+                .iter()
+                .map(|p| value(&text, &format!("kafka_consumergroup_lag{{consumergroup=\"jangar-codex-completions\",partition=\"{p}\",topic=\"argo.workflows.completions\"}}")))
+                .sum::<f64>()
+        };
+        assert!(lag(Story::in_act(now, Some("kafka"), 45.0)) > 1000.0);
+        assert!(lag(Story::in_act(now, Some("nats"), 45.0)) < 1000.0);
+        assert!(lag(Story::in_act(now, None, 30.0)) < 1000.0);
+    }
+
+    #[test]
+    fn counters_never_go_backwards_across_acts_and_loops() {
+        let story = Story { epoch_ms: 0, stretch: 1.5 };
+        let mut last = vec![f64::MIN; metrics().len()];
+        for t in (0..3 * loop_secs() * 1000).step_by(2_500) {
+            for (i, m) in metrics().iter().enumerate() {
+                if matches!(m.kind, Kind::Counter { .. }) {
+                    let v = story.sample(m, t);
+                    assert!(v >= last[i], "{} went back at {t}", m.name);
+                    last[i] = v;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stretching_lengthens_every_act() {
+        let story = Story::stretched_in_act(0, Some("nats"), 200.0, 4.0);
+        assert_eq!(ACTS[story.moment(0).act].breaks, Some("nats"));
+        assert_eq!(ACTS[story.moment(150_000).act].breaks, Some("nats"), "a 360 s act, 200 s in, lasts 160 s more");
+        assert_eq!(ACTS[story.moment(170_000).act].breaks, Some("jangar"));
+    }
+
+    #[test]
+    fn jangar_stalls_while_the_stream_advances() {
+        let story = Story::in_act(0, Some("jangar"), 10.0);
+        let later = 60_000;
+        let (a, b) = (story.exposition(0), story.exposition(later));
+        assert_eq!(value(&a, "jangar_agent_comms_inserted_total"), value(&b, "jangar_agent_comms_inserted_total"));
+        let seq = "jetstream_stream_last_seq{stream_name=\"agent-comms\"}";
+        assert!(value(&b, seq) > value(&a, seq));
+    }
+
+    #[test]
+    fn history_and_live_exposition_agree() {
+        let story = Story { epoch_ms: 1_000_000, stretch: 1.0 };
+        let history = story.history(1_000_000, 1_060_000, 5_000, &[("job", "sim")]);
+        let last = history.series.iter().find(|s| s.metric == "jangar_agent_comms_inserted_total").and_then(|s| *s.values.last().unwrap());
+        assert_eq!(last, Some(value(&story.exposition(1_060_000), "jangar_agent_comms_inserted_total")));
+        assert!(history.series.iter().all(|s| s.labels.contains(&("job".to_string(), "sim".to_string()))));
+    }
+}

@@ -1,0 +1,81 @@
+// Browser end-to-end against the live demo: the pipeline simulator scraped by a real Prometheus, the
+// real plugin binary, the dev host serving dist/ and provisioning/ as Grafana does, headless Chromium.
+// Usage: node tests/e2e/demo.e2e.mjs <dev host URL> <screenshot dir> <simulator URL>
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const [base, shots = 'target/e2e', simulator] = process.argv.slice(2);
+mkdirSync(shots, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const problems = [];
+let passed = 0;
+async function step(name, fn) {
+  await fn();
+  passed += 1;
+  console.log(`ok - ${name}`);
+}
+const stages = ['kafka', 'nats', 'jangar', 'sse'];
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+
+  await step('the provisioned dashboard shows the simulator\'s current act: only the stage it breaks is red', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability`);
+    await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]', { timeout: 30_000 });
+    const story = await (await fetch(`${simulator}/story`)).json();
+    assert.ok(story.breaks, `the test starts inside an incident act, got ${JSON.stringify(story)}`);
+    for (const id of stages) {
+      const status = await page.getByTestId(`codex-flow-stage-${id}`).getAttribute('data-status');
+      assert.equal(status, id === story.breaks ? 'warning' : 'ok', `${id} while the simulator plays "${story.act}"`);
+    }
+    const broken = await page.getByTestId(`codex-flow-stage-${story.breaks}`).innerText();
+    assert.match(broken, /pending 2(\.\d)?K/, 'the headline carries the live value and its unit');
+  });
+
+  await step('the raw panels below draw the simulator\'s series from the provisioned datasource', async () => {
+    for (const id of [2, 5, 6, 9]) {
+      await page.locator(`[data-testid=raw-panel-series-${id}] polyline`).first().waitFor({ timeout: 20_000 });
+    }
+    await page.screenshot({ path: `${shots}/demo-dashboard.png` });
+  });
+
+  await step('the state strip remembers earlier acts from the backfilled hour', async () => {
+    // The hour before holds a whole stretched loop, so every stage has been red at least once.
+    for (const id of stages) {
+      const fills = await page.locator(`[data-testid=codex-flow-strip-${id}] rect`).evaluateAll((rects) => [...new Set(rects.map((r) => r.getAttribute('fill')))]);
+      assert.ok(fills.length >= 2, `${id}'s strip shows an earlier incident besides ok (fills: ${fills})`);
+    }
+  });
+
+  await step('clicking the red stage opens its drill-down; its raw panel opens full size and Back returns', async () => {
+    await page.getByTestId('codex-flow-stage-nats').click();
+    await page.getByTestId('codex-flow-drilldown').waitFor();
+    await page.getByTestId('codex-flow-open-panel-5').click();
+    await page.waitForURL(/viewPanel=5/);
+    await page.getByTestId('raw-panel-series-5').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByTestId('panel-10').count(), 0, 'only the viewed panel is shown');
+    await page.screenshot({ path: `${shots}/demo-view-panel.png` });
+    await page.getByTestId('back-to-dashboard').click();
+    await page.getByTestId('codex-flow-stage-nats').waitFor();
+    assert.doesNotMatch(page.url(), /viewPanel/);
+  });
+
+  assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
+  console.log(`${passed} passed, 0 failed`);
+} catch (e) {
+  console.error(`not ok - ${e.message}`);
+  if (problems.length) console.error(problems.join('\n'));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
