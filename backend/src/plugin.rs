@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use codexflow_core::api::{ApiError, EvaluateRequest, HealthDetails, PipelineResponse, RulesResponse, StageMetricsRequest};
+use codexflow_core::api::{
+    ApiError, EvaluateRequest, HealthDetails, PipelineResponse, RulesResponse, SettingsCheckRequest, SettingsCheckResponse, StageMetricsRequest,
+};
 use codexflow_core::duration::format_duration;
 use grafana_plugin_sdk::backend::{self, AppPlugin, GrafanaPlugin, HealthStatus, InstanceSettings};
 use http::{Method, Response, StatusCode};
@@ -16,7 +18,7 @@ use serde_json::Value;
 
 use crate::evaluate::{self, BadRequest};
 use crate::prom::{PromClient, PromError};
-use crate::settings::{Settings, SettingsError};
+use crate::settings::{Auth, Settings, SettingsError};
 use crate::stage_metrics;
 
 /// Settings are re-read only when Grafana's copy changes; this many versions are kept.
@@ -83,13 +85,13 @@ impl CodexFlowPlugin {
         let path = req.request.uri().path().trim_matches('/').to_string();
         let method = req.request.method().clone();
         let allowed = match path.as_str() {
-            "v1/evaluate" | "v1/stage-metrics" => Method::POST,
+            "v1/evaluate" | "v1/stage-metrics" | "v1/settings/check" => Method::POST,
             "v1/rules" | "v1/pipeline" => Method::GET,
             _ => {
                 return error(
                     StatusCode::NOT_FOUND,
                     "not_found",
-                    format!("no resource {path:?}; available: v1/evaluate, v1/stage-metrics, v1/rules, v1/pipeline (see docs/api.md)"),
+                    format!("no resource {path:?}; available: v1/evaluate, v1/stage-metrics, v1/rules, v1/pipeline, v1/settings/check (see docs/api.md)"),
                     None,
                 )
             }
@@ -105,6 +107,13 @@ impl CodexFlowPlugin {
                 response.headers_mut().insert(http::header::ALLOW, v);
             }
             return response;
+        }
+        if path == "v1/settings/check" {
+            // Checks proposed settings, so it must work while the stored ones are broken.
+            return match parse_body::<SettingsCheckRequest>(req.request.body(), r#"{"jsonData": {...}, "secureJsonData": {...}}"#) {
+                Err(r) => r,
+                Ok(r) => check_settings(&r, req.plugin_context.instance_settings.as_ref()),
+            };
         }
         let compiled = self.compile(req.plugin_context.instance_settings.as_ref());
         let (settings, client) = match &*compiled {
@@ -252,6 +261,35 @@ fn respond<T: Serialize>(result: Result<T, BadRequest>) -> Response<Bytes> {
     match result {
         Ok(v) => json(StatusCode::OK, &v),
         Err(e) => error(StatusCode::BAD_REQUEST, "bad_request", e.to_string(), Some(e.field)),
+    }
+}
+
+/// Parses proposed settings with the stored secrets merged in as Grafana would merge them on save.
+fn check_settings(request: &SettingsCheckRequest, stored: Option<&Instance>) -> Response<Bytes> {
+    let mut secrets: HashMap<String, String> = stored.map(|i| i.decrypted_secure_json_data().clone()).unwrap_or_default();
+    secrets.extend(request.secure_json_data.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let json_data = match serde_json::to_value(&request.json_data) {
+        Ok(v) => v,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", format!("invalid jsonData: {e}"), Some("jsonData".into())),
+    };
+    match Settings::from_grafana(&json_data, &secrets) {
+        Err(e) => error(StatusCode::BAD_REQUEST, "settings", e.to_string(), Some(e.field)),
+        Ok(s) => json(
+            StatusCode::OK,
+            &SettingsCheckResponse {
+                prometheus_url: s.prometheus_url.clone(),
+                evaluation_interval: format_duration(s.interval_ms),
+                auth: match s.auth {
+                    Auth::None => "none",
+                    Auth::Bearer(_) => "bearer",
+                    Auth::Basic { .. } => "basic",
+                }
+                .into(),
+                rules: s.rules.rules.len(),
+                rules_source: s.rules_source.into(),
+                stages: s.pipeline.stages.len(),
+            },
+        ),
     }
 }
 

@@ -278,3 +278,49 @@ async fn a_rule_failing_upstream_degrades_only_its_stage() {
     assert!(kafka_alert.error.is_none());
     assert!(kafka_alert.timeline.iter().any(|p| p.state == codexflow_core::AlertState::Firing), "the good rule still evaluates");
 }
+
+/// The config page's check: proposed settings parsed by the backend itself, stored secrets merged as
+/// Grafana merges them on save, nothing contacted and no secret echoed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proposed_settings_are_checked_before_saving() {
+    let plugin = PluginProcess::start(&binary()).await.expect("handshake");
+    let stored = |json_data: serde_json::Value, secrets: &[(&str, &str)]| AppSettings {
+        json_data,
+        secure_json_data: secrets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    };
+    let check = |s: AppSettings, body: serde_json::Value| {
+        let plugin = &plugin;
+        async move { post(plugin, Some(&s), "v1/settings/check", body).await }
+    };
+
+    // Stored settings are broken (no URL); the check of good proposed ones still answers.
+    let r = check(stored(json!({}), &[]), json!({"jsonData": {"prometheusUrl": "http://prom:9090", "evaluationInterval": "30s"}})).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let ok: codexflow_core::api::SettingsCheckResponse = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!((ok.evaluation_interval.as_str(), ok.auth.as_str(), ok.rules, ok.rules_source.as_str(), ok.stages), ("30s", "none", 4, "default", 4));
+
+    let r = check(stored(json!({}), &[]), json!({"jsonData": {"prometheusUrl": "http://prom:9090", "rulesYaml": "groups: [{name: g, rules: [{alert: A, expr: 'up >'}]}]"}})).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(api_error(&r).field.as_deref(), Some("jsonData.rulesYaml"), "{:?}", api_error(&r));
+
+    let r = check(stored(json!({}), &[]), json!({"jsonData": {"prometheusUrl": "ftp://x"}})).await;
+    assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some("jsonData.prometheusUrl")));
+
+    // A stored token is kept when the form does not send it, and cleared by an empty value.
+    let with_token = stored(json!({"prometheusUrl": "http://prom:9090"}), &[("bearerToken", "tok-XYZZY-9")]);
+    let r = check(with_token.clone(), json!({"jsonData": {"prometheusUrl": "http://prom:9090"}})).await;
+    assert!(String::from_utf8_lossy(&r.body).contains("\"auth\":\"bearer\""), "{}", String::from_utf8_lossy(&r.body));
+    assert!(!String::from_utf8_lossy(&r.body).contains("XYZZY"));
+    let r = check(with_token.clone(), json!({"jsonData": {"prometheusUrl": "http://prom:9090", "basicAuthUser": "me"}, "secureJsonData": {"basicAuthPassword": "pw"}})).await;
+    assert_eq!(api_error(&r).field.as_deref(), Some("secureJsonData.bearerToken"), "switching to basic auth without clearing the token");
+    let r = check(
+        with_token,
+        json!({"jsonData": {"prometheusUrl": "http://prom:9090", "basicAuthUser": "me"}, "secureJsonData": {"basicAuthPassword": "pw", "bearerToken": ""}}),
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&r.body).contains("\"auth\":\"basic\""), "{}", String::from_utf8_lossy(&r.body));
+
+    let r = post(&plugin, None, "v1/settings/check", json!({"jsonData": 5})).await;
+    assert_eq!((r.status, api_error(&r).code.as_str()), (400, "bad_request"));
+    assert!(!plugin.stderr().contains("XYZZY"));
+}

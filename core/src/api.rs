@@ -234,6 +234,60 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
+/// The app's `jsonData` fields the backend reads, as the config page edits them.
+///
+/// Absent or empty fields take the documented defaults. `pipeline` is JSON text here (the form edits
+/// it as text); provisioning may give it as an object, which the backend accepts too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AppJsonData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus_url: Option<String>,
+    /// Mimir/Cortex tenant, sent as `X-Scope-OrgID`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_interval: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_yaml: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
+    /// Basic auth user; its password is the secret `basicAuthPassword`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic_auth_user: Option<String>,
+}
+
+/// The secrets the app keeps in `secureJsonData`: written by the config page, never read back.
+pub const SECRET_KEYS: [&str; 2] = ["bearerToken", "basicAuthPassword"];
+
+/// Body of `POST v1/settings/check`: settings the config page is about to save, checked by the
+/// backend's own parser first so a typo never replaces working settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsCheckRequest {
+    pub json_data: AppJsonData,
+    /// Secrets as Grafana would merge them: a key sent replaces the stored value (empty clears it),
+    /// a key not sent keeps the stored one.
+    #[serde(default)]
+    pub secure_json_data: BTreeMap<String, String>,
+}
+
+/// Answer of `v1/settings/check` when the settings are usable (otherwise an [`ApiError`] naming the field).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsCheckResponse {
+    pub prometheus_url: String,
+    pub evaluation_interval: String,
+    /// `none`, `bearer` or `basic`.
+    pub auth: String,
+    pub rules: usize,
+    /// `default` or `settings`.
+    pub rules_source: String,
+    pub stages: usize,
+}
+
 /// `jsonDetails` of CheckHealth, for the app's config page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
