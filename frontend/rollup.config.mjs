@@ -22,7 +22,7 @@ export default [
     input: 'frontend/module.ts',
     external,
     plugins: [typescript, terser({ format: { comments: false } })],
-    output: output(process.env.CODEXFLOW_PANEL_OUT ?? 'dist/panel/module.js'),
+    output: output('dist/panel/module.js'),
   },
   {
     input: 'frontend/app/module.ts',

@@ -14,6 +14,6 @@ if [ "${1:-}" = "--table" ]; then
   shift
   exec target/release/codexflow-demo --plugin target/release/gpx_codexflow "$@"
 fi
-bash scripts/build-panel.sh
+bash scripts/build-frontend.sh
 node frontend/harness/build.mjs
 exec target/release/codexflow-devhost --plugin target/release/gpx_codexflow --port "${CODEXFLOW_PORT:-3000}" "$@"

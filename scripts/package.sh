@@ -8,7 +8,7 @@ log() { printf '\033[1;34m[package]\033[0m %s\n' "$*"; }
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 today=$(date -u +%Y-%m-%d)
 
-bash scripts/build-panel.sh
+bash scripts/build-frontend.sh
 log "backend for linux/amd64 and linux/arm64"
 cargo build -q --release -p codexflow-backend --bin gpx_codexflow
 cargo build -q --release -p codexflow-backend --bin gpx_codexflow --target aarch64-unknown-linux-gnu

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, the promtool oracle, the plugin process under a Grafana-faithful host,
 # the panel's components in headless Chromium, the panel end to end (built module.js and .wasm, the real
-# backend, a real Prometheus), the package (layout, schema, zip, arm64 under qemu), the shipped rules
-# under promtool and the size budgets.
+# backend, a real Prometheus), the live demo end to end (simulator scraped by Prometheus, dashboard,
+# drill-down, viewPanel, the app's config page), the package (layout, schema, zip, arm64 under qemu),
+# the shipped rules under promtool and the size budgets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -19,10 +20,10 @@ node frontend/harness/build.mjs
 log "plugin.json files against Grafana's schema"
 node scripts/validate-plugin-json.mjs dist
 
-log "size budgets: .wasm <= 200 KiB gzip, module.js <= 20 KiB gzip"
+log "size budgets: each .wasm <= 200 KiB gzip, each module.js <= 20 KiB gzip"
 node scripts/check-sizes.mjs
 
-log "cargo test --workspace (unit, oracle, plugin process, panel end to end)"
+log "cargo test --workspace (unit, oracle, plugin process, panel and demo end to end)"
 cargo test --workspace --all-targets 2>&1
 
 log "panel components in headless Chromium (wasm-bindgen-test)"

@@ -1,7 +1,7 @@
 //! The live demo end to end: the pipeline simulator scraped by a real Prometheus (the hour before
 //! backfilled), the real plugin binary, the dev host reading `dist/` and the repository's and the
 //! demo's provisioning as Grafana does, and headless Chromium driven by `tests/e2e/demo.e2e.mjs`.
-//! Needs `scripts/build-panel.sh`, `scripts/package.sh` and the harness build first; `scripts/test.sh`
+//! Needs `scripts/build-frontend.sh`, `scripts/package.sh` and the harness build first; `scripts/test.sh`
 //! does all three. Screenshots land in `target/e2e/`.
 
 use std::path::{Path, PathBuf};

@@ -18,7 +18,7 @@ fn dist(rel: &str) -> PathBuf {
 
 #[test]
 fn dist_has_what_grafana_loads() {
-    for f in ["plugin.json", "module.js", "img/logo.svg", "README.md", "CHANGELOG.md", "LICENSE", "panel/plugin.json", "panel/module.js", "panel/codexflow_panel_bg.wasm", "panel/img/logo.svg"] {
+    for f in ["plugin.json", "module.js", "codexflow_config_bg.wasm", "img/logo.svg", "README.md", "CHANGELOG.md", "LICENSE", "panel/plugin.json", "panel/module.js", "panel/codexflow_panel_bg.wasm", "panel/img/logo.svg"] {
         dist(f);
     }
     for bin in ["gpx_codexflow_linux_amd64", "gpx_codexflow_linux_arm64"] {
@@ -36,7 +36,7 @@ fn the_zip_has_one_root_folder_named_after_the_plugin() {
     let names = String::from_utf8_lossy(&out.stdout);
     let roots: std::collections::BTreeSet<&str> = names.lines().map(|l| l.split('/').next().unwrap_or("")).collect();
     assert_eq!(roots.into_iter().collect::<Vec<_>>(), ["proompteng-codexflow-app"]);
-    for f in ["plugin.json", "gpx_codexflow_linux_amd64", "gpx_codexflow_linux_arm64", "panel/module.js", "panel/codexflow_panel_bg.wasm"] {
+    for f in ["plugin.json", "module.js", "codexflow_config_bg.wasm", "gpx_codexflow_linux_amd64", "gpx_codexflow_linux_arm64", "panel/module.js", "panel/codexflow_panel_bg.wasm"] {
         assert!(names.lines().any(|l| l == format!("proompteng-codexflow-app/{f}")), "{f} not in the zip");
     }
     // Modes survive in the zip (Grafana's installer keeps them): rwxr-xr-x on both binaries.

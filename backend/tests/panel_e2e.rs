@@ -1,6 +1,6 @@
 //! The flow panel end to end: a real Prometheus with the lag-spike story, the real plugin binary,
 //! the dev host serving `dist/` as Grafana serves plugins, and headless Chromium driven by
-//! `tests/e2e/panel.e2e.mjs` (Playwright). Needs `scripts/build-panel.sh` and the harness build first;
+//! `tests/e2e/panel.e2e.mjs` (Playwright). Needs `scripts/build-frontend.sh` and the harness build first;
 //! `scripts/test.sh` does both.
 
 use std::path::{Path, PathBuf};
@@ -33,7 +33,7 @@ fn root() -> PathBuf {
 async fn panel_in_chromium_against_the_real_backend() {
     let root = root();
     for needed in ["dist/panel/module.js", "dist/panel/codexflow_panel_bg.wasm", "target/harness/host.js", "node_modules/playwright-core"] {
-        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/build-panel.sh and node frontend/harness/build.mjs (scripts/test.sh does)");
+        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/build-frontend.sh and node frontend/harness/build.mjs (scripts/test.sh does)");
     }
     // "Now" is 122 minutes into the story: Kafka lag past 1,500 (critical) and NATS behind (warning).
     let story = lag_spikes_until_now(122);

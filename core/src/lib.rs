@@ -11,6 +11,7 @@ pub mod format;
 pub mod labels;
 pub mod pipeline;
 pub mod status;
+pub mod theme;
 pub mod value;
 
 pub use alerting::{AlertState, Ticks};

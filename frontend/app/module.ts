@@ -1,6 +1,75 @@
-// The Codex Flow app's module.js: Grafana loads it for every app plugin. It registers the app; the
-// backend (gpx_codexflow) and the nested flow panel do the work. Settings come from provisioning
-// (provisioning/plugins/apps.yaml); the in-Grafana config page is still to come (issue 4).
-import { AppPlugin } from '@grafana/data';
+// The Codex Flow app's module.js: Grafana loads it for every app plugin. It registers the app and its
+// config page; the page itself is Rust compiled to WebAssembly (frontend/config), handed its DOM node,
+// the plugin's settings meta and the theme here. The backend (gpx_codexflow) and the nested flow panel
+// do the rest.
+import * as React from 'react';
+import { AppPlugin, type AppPluginMeta, type PluginConfigPageProps, type GrafanaTheme2 } from '@grafana/data';
+import { config } from '@grafana/runtime';
+// AMD's "module" dependency: SystemJS sets its `uri` to this file's URL (public/plugins/<app id>/module.js).
+import * as amd from 'module';
+import init, { mount_config, type ConfigHandle } from '../pkg-config/codexflow_config.js';
 
-export const plugin = new AppPlugin<Record<string, unknown>>();
+/** The .wasm sits next to this module; its URL comes from the AMD module URI, never import.meta.url. */
+export function wasmUrl(moduleUri: string, base: string): string {
+  return new URL('codexflow_config_bg.wasm', new URL(moduleUri, base)).href;
+}
+
+let wasmReady: Promise<unknown> | undefined;
+function loadWasm(): Promise<unknown> {
+  wasmReady ??= init({ module_or_path: wasmUrl((amd as { uri: string }).uri, document.baseURI) });
+  return wasmReady;
+}
+
+function themeColors(theme: GrafanaTheme2) {
+  const c = theme.colors;
+  return {
+    isDark: theme.isDark,
+    ok: c.success.main,
+    warning: c.warning.main,
+    critical: c.error.text,
+    nodata: c.text.disabled,
+    text: c.text.primary,
+    textWeak: c.text.secondary,
+    background: c.background.primary,
+    surface: c.background.secondary,
+    border: c.border.medium,
+    primary: c.primary.main,
+  };
+}
+
+function ConfigPage(props: PluginConfigPageProps<AppPluginMeta>) {
+  const host = React.useRef<HTMLDivElement>(null);
+  const [failure, setFailure] = React.useState<string | null>(null);
+  const { meta } = props.plugin;
+  const json = JSON.stringify({
+    pluginId: meta.id,
+    apiBase: config.appSubUrl ?? '',
+    meta: { enabled: meta.enabled ?? false, pinned: meta.pinned ?? false, jsonData: meta.jsonData ?? {}, secureJsonFields: meta.secureJsonFields ?? {} },
+    theme: themeColors(config.theme2),
+  });
+  React.useEffect(() => {
+    let cancelled = false;
+    let handle: ConfigHandle | null = null;
+    loadWasm()
+      .then(() => {
+        if (!cancelled && host.current) handle = mount_config(host.current, json);
+      })
+      .catch((e: unknown) => setFailure(`The Codex Flow config page could not load its WebAssembly: ${String(e)}`));
+    return () => {
+      cancelled = true;
+      handle?.unmount();
+      handle?.free();
+    };
+  }, [json]);
+  if (failure) {
+    return React.createElement('div', { role: 'alert' }, failure);
+  }
+  return React.createElement('div', { ref: host, 'data-testid': 'codexflow-config' });
+}
+
+export const plugin = new AppPlugin<Record<string, unknown>>().addConfigPage({
+  title: 'Configuration',
+  icon: 'cog',
+  body: ConfigPage,
+  id: 'configuration',
+});

@@ -218,8 +218,39 @@ function App(props: { dashboard: Dashboard }) {
     React.createElement('main', { style: { position: 'relative', minHeight: '100vh' } }, body));
 }
 
+/**
+ * Grafana's plugin page (`/plugins/<id>`): the settings DTO from `/api/plugins/<id>/settings`, the app's
+ * module.js through SystemJS, `plugin.init(meta)` and `plugin.meta = meta` as `importAppPlugin` does, then
+ * the chosen config page's `body` with `{ plugin, query }`.
+ */
+async function appPage(root: ReturnType<typeof createRoot>, id: string) {
+  const r = await fetch(`/api/plugins/${id}/settings`);
+  if (!r.ok) {
+    root.render(React.createElement('div', { role: 'alert' }, `Plugin ${id} not found`));
+    return;
+  }
+  const meta = await r.json();
+  const exports = await System.import(`/${meta.module}`);
+  const plugin = exports.plugin as grafanaData.AppPlugin;
+  plugin.init(meta);
+  plugin.meta = meta;
+  const query = search();
+  const pages = plugin.configPages ?? [];
+  const page = pages.find((p) => p.id === query.page) ?? pages[0];
+  document.title = `${meta.name} · Codex Flow dev host`;
+  root.render(React.createElement('main', { style: { padding: 16 } },
+    React.createElement('h1', { style: { fontSize: 20, fontWeight: 500 } }, meta.name),
+    React.createElement('nav', { 'aria-label': 'Plugin pages', style: { display: 'flex', gap: 12, marginBottom: 12 } },
+      pages.map((p) => React.createElement('a', { key: p.id, href: `?page=${p.id}`, 'aria-current': p === page ? 'page' : undefined }, p.title))),
+    page ? React.createElement(page.body, { plugin, query }) : React.createElement('p', null, 'This app has no config pages.')));
+}
+
 async function main() {
   if (config.theme2.isLight) document.body.classList.add('light');
+  if (location.pathname.startsWith('/plugins/')) {
+    await appPage(createRoot(document.getElementById('root')!), location.pathname.split('/')[2] ?? '');
+    return;
+  }
   const uid = location.pathname.split('/')[2] ?? '';
   const r = await fetch(`/api/dashboards/uid/${uid}`);
   const root = createRoot(document.getElementById('root')!);

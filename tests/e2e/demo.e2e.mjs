@@ -70,7 +70,89 @@ try {
     assert.doesNotMatch(page.url(), /viewPanel/);
   });
 
-  assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
+  const app = 'proompteng-codexflow-app';
+  const stored = async () => (await fetch(`${base}/api/plugins/${app}/settings`)).json();
+  // The config page answers 400s on purpose below (rejected settings); only other problems count.
+  // (Chromium logs each such answer as a console error too.)
+  const expected400 = (p) => /HTTP 400 .*\/resources\/v1\/settings\/check$/.test(p) || /^console: Failed to load resource: .* 400 \(Bad Request\)$/.test(p);
+
+  await step('the app\'s config page (Rust/WASM) shows the provisioned settings', async () => {
+    await page.goto(`${base}/plugins/${app}`);
+    await page.getByTestId('cfc-form').waitFor({ timeout: 30_000 });
+    const before = await stored();
+    assert.equal(await page.locator('#cfc-prometheus-url').inputValue(), before.jsonData.prometheusUrl);
+    assert.equal(await page.locator('#cfc-interval').inputValue(), '15s');
+    assert.match(await page.locator('#cfc-rules').inputValue(), /CodexKafkaCompletionsLagHigh/);
+    assert.equal(await page.getByTestId('cfc-auth-none').isChecked(), true);
+    await page.screenshot({ path: `${shots}/demo-config.png`, fullPage: true });
+  });
+
+  await step('a mistake found locally is marked at its field, focused, and nothing is saved', async () => {
+    const before = await stored();
+    await page.locator('#cfc-prometheus-url').fill('');
+    await page.getByTestId('cfc-save').click();
+    await page.locator('#cfc-prometheus-url-error').waitFor();
+    assert.equal(await page.locator('#cfc-prometheus-url').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'cfc-prometheus-url');
+    assert.deepEqual(await stored(), before);
+  });
+
+  await step('rules the backend rejects are marked at the rules field and the saved settings stay', async () => {
+    const before = await stored();
+    await page.locator('#cfc-prometheus-url').fill(before.jsonData.prometheusUrl);
+    await page.locator('#cfc-rules').fill('groups:\n  - name: g\n    rules:\n      - alert: Broken\n        expr: sum(rate(x[5m]) >\n');
+    await page.getByTestId('cfc-save').click();
+    await page.locator('#cfc-rules-error').waitFor();
+    assert.match(await page.locator('#cfc-rules-error').innerText(), /Broken|expr|parse/i);
+    assert.equal(await page.getByTestId('cfc-status').getAttribute('data-state'), 'failed');
+    assert.deepEqual(await stored(), before);
+  });
+
+  await step('a bearer token is saved to secureJsonData, shown only as configured, never read back', async () => {
+    await page.reload();
+    await page.getByTestId('cfc-form').waitFor();
+    await page.getByTestId('cfc-auth-bearer').check();
+    await page.locator('#cfc-bearer-token').fill('tok-SECRET-4242');
+    await page.getByTestId('cfc-save').click();
+    await page.waitForSelector('[data-testid=cfc-status][data-state=ok]', { timeout: 20_000 });
+    const after = await stored();
+    assert.equal(after.secureJsonFields.bearerToken, true);
+    assert.equal(after.jsonData.rulesYaml.includes('CodexKafkaCompletionsLagHigh'), true, 'the other settings are kept');
+    assert.doesNotMatch(JSON.stringify(after), /tok-SECRET/);
+    await page.reload();
+    await page.getByTestId('cfc-form').waitFor();
+    assert.equal(await page.getByTestId('cfc-auth-bearer').isChecked(), true);
+    assert.equal(await page.locator('#cfc-bearer-token').inputValue(), 'configured');
+    assert.doesNotMatch(await page.content(), /tok-SECRET/);
+  });
+
+  await step('the flow panel keeps working with the saved settings', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability`);
+    await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]', { timeout: 30_000 });
+  });
+
+  await step('Reset and "None" remove the stored token (keyboard only)', async () => {
+    await page.goto(`${base}/plugins/${app}`);
+    await page.getByTestId('cfc-form').waitFor();
+    await page.getByTestId('cfc-bearer-token-reset').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('cfc-auth-none').focus();
+    await page.keyboard.press('Space');
+    await page.getByTestId('cfc-save').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=cfc-status][data-state=ok]', { timeout: 20_000 });
+    assert.equal((await stored()).secureJsonFields.bearerToken, undefined);
+  });
+
+  await step('the config page follows the light theme', async () => {
+    await page.goto(`${base}/plugins/${app}?theme=light`);
+    await page.getByTestId('cfc-form').waitFor();
+    const color = await page.locator('#cfc-title').evaluate((el) => getComputedStyle(el).color);
+    assert.notEqual(color, 'rgb(204, 204, 220)', 'not the dark theme text colour');
+    await page.screenshot({ path: `${shots}/demo-config-light.png` });
+  });
+
+  assert.deepEqual(problems.filter((p) => !expected400(p)), [], 'no page errors, console errors or failed requests');
   console.log(`${passed} passed, 0 failed`);
 } catch (e) {
   console.error(`not ok - ${e.message}`);

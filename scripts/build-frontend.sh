@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the two WebAssembly frontends and their AMD module.js files into dist/: the flow panel
+# (dist/panel/) and the app's config page (dist/module.js + dist/codexflow_config_bg.wasm). For each:
+# the Rust crate for wasm32, wasm-bindgen's glue, wasm-opt, then rollup (AMD, Grafana's shared modules
+# external).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '\033[1;34m[build-frontend]\033[0m %s\n' "$*"; }
+
+# Panic locations carry source paths; shorten the registry's so they cost fewer bytes in the .wasm.
+registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+wasm() { # crate, output name, glue dir
+  log "$1: cargo build (wasm32, wasm-release profile), wasm-bindgen, wasm-opt -Oz"
+  RUSTFLAGS="--remap-path-prefix=$registry=crates" \
+    cargo build -q -p "$1" --target wasm32-unknown-unknown --profile wasm-release
+  rm -rf "$3"
+  wasm-bindgen --target web --out-dir "$3" --out-name "$2" "target/wasm32-unknown-unknown/wasm-release/$2.wasm"
+  # --zero-filled-memory: the module owns its memory, which starts zeroed, so zero bytes need no data segment.
+  node_modules/.bin/wasm-opt -Oz --converge --zero-filled-memory "$3/$2_bg.wasm" -o "$3/$2_bg.wasm"
+}
+wasm codexflow-panel codexflow_panel frontend/pkg
+wasm codexflow-config codexflow_config frontend/pkg-config
+
+log "module.js files (rollup, AMD)"
+mkdir -p dist/panel/img
+node_modules/.bin/rollup -c frontend/rollup.config.mjs --silent
+cp frontend/pkg/codexflow_panel_bg.wasm dist/panel/
+cp frontend/pkg-config/codexflow_config_bg.wasm dist/
+cp frontend/plugin.json dist/panel/plugin.json
+cp img/logo.svg dist/panel/img/logo.svg
+log "typecheck the module.ts files"
+node_modules/.bin/tsc -p frontend/tsconfig.json
+for f in dist/panel/module.js dist/panel/codexflow_panel_bg.wasm dist/module.js dist/codexflow_config_bg.wasm; do
+  log "$(printf '%-36s %8d bytes, %7d gzip' "$f" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)")"
+done
