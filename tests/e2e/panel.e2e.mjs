@@ -73,8 +73,10 @@ try {
     let evaluations = 0;
     const count = (r) => { if (r.url().endsWith('/resources/v1/evaluate')) evaluations += 1; };
     page.on('request', count);
+    // Listen before clicking: a fast answer could otherwise arrive before the wait starts.
+    const answered = page.waitForResponse((r) => r.url().endsWith('/resources/v1/evaluate'));
     await page.getByTestId('refresh').click();
-    await page.waitForResponse((r) => r.url().endsWith('/resources/v1/evaluate'));
+    await answered;
     await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]');
     page.off('request', count);
     assert.equal(evaluations, 1, 'one refresh, one evaluation');
