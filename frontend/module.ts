@@ -1,12 +1,13 @@
 // The flow panel's module.js: registers a real @grafana/data PanelPlugin and hands the DOM node, props,
 // theme and navigation to the Rust/WebAssembly panel. Everything else is Rust (frontend/panel).
 import * as React from 'react';
-import { PanelPlugin, type PanelProps, type GrafanaTheme2 } from '@grafana/data';
+import { PanelPlugin, type PanelProps } from '@grafana/data';
 import { config, locationService, RefreshEvent } from '@grafana/runtime';
 // AMD's "module" dependency: SystemJS sets its `uri` to this file's URL, wherever Grafana serves the
 // nested plugin from (public/plugins/<app>/panel/ in Grafana 12, public/plugins/<panel id>/ before).
 import * as amd from 'module';
 import init, { mount, type PanelHandle } from './pkg/codexflow_panel.js';
+import { themeColors, wasmLoader } from './wasm-host.ts';
 
 const APP_ID = 'proompteng-codexflow-app';
 
@@ -18,33 +19,7 @@ interface Options {
   interval: string;
 }
 
-/** The .wasm sits next to this module; its URL comes from the AMD module URI, never import.meta.url. */
-export function wasmUrl(moduleUri: string, base: string): string {
-  return new URL('codexflow_panel_bg.wasm', new URL(moduleUri, base)).href;
-}
-
-let wasmReady: Promise<unknown> | undefined;
-function loadWasm(): Promise<unknown> {
-  wasmReady ??= init({ module_or_path: wasmUrl((amd as { uri: string }).uri, document.baseURI) });
-  return wasmReady;
-}
-
-function themeColors(theme: GrafanaTheme2) {
-  const c = theme.colors;
-  return {
-    isDark: theme.isDark,
-    ok: c.success.main,
-    warning: c.warning.main,
-    critical: c.error.main,
-    nodata: c.text.disabled,
-    text: c.text.primary,
-    textWeak: c.text.secondary,
-    background: c.background.primary,
-    surface: c.background.secondary,
-    border: c.border.medium,
-    primary: c.primary.text,
-  };
-}
+const loadWasm = wasmLoader(init, 'codexflow_panel_bg.wasm', (amd as { uri: string }).uri);
 
 function FlowPanel(props: PanelProps<Options>) {
   const host = React.useRef<HTMLDivElement>(null);

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use codexflow_testkit::devhost::DevHost;
 use codexflow_testkit::plugin_host::PluginProcess;
-use codexflow_testkit::provisioning::Provisioning;
+use codexflow_testkit::browser::run_script;
+use codexflow_testkit::provisioning::{env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, LivePipeline, Story};
 
 fn root() -> PathBuf {
@@ -25,11 +26,8 @@ async fn live_demo_in_chromium() {
     // Each act four times as long (6 minutes for the NATS act) and two minutes into it: the NATS
     // alert has fired (30 s `for`), and the act outlasts the test's start-up by minutes.
     let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("nats"), 120.0, 4.0)).await.expect("simulator and prometheus");
-    let url = live.prometheus.url.clone();
-    let provisioning = Provisioning::read(&[root.join("provisioning"), root.join("testkit/demo/provisioning")], &|name| {
-        (name == "CODEXFLOW_PROMETHEUS_URL").then(|| url.clone())
-    })
-    .expect("provisioning");
+    let dirs = [root.join("provisioning"), root.join("testkit/demo/provisioning")];
+    let provisioning = Provisioning::read(&dirs, &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
     let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin: plugin.clone() }
         .start("127.0.0.1:0")
@@ -37,17 +35,9 @@ async fn live_demo_in_chromium() {
         .expect("dev host");
 
     let shots = root.join("target/e2e");
-    let out = tokio::process::Command::new("node")
-        .arg(root.join("tests/e2e/demo.e2e.mjs"))
-        .arg(&host.url)
-        .arg(&shots)
-        .arg(format!("http://{}", live.simulator.addr))
-        .current_dir(&root)
-        .output()
-        .await
-        .expect("node runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    println!("{text}");
-    assert!(out.status.success(), "browser e2e failed:\n{text}\nplugin stderr:\n{}", plugin.stderr());
+    let simulator = format!("http://{}", live.simulator.addr);
+    let run = run_script(&root, "tests/e2e/demo.e2e.mjs", &[&host.url, &shots.display().to_string(), &simulator]).await;
+    println!("{}", run.output);
+    assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
     assert!(shots.join("demo-dashboard.png").exists());
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use codexflow_testkit::devhost::DevHost;
 use codexflow_testkit::plugin_host::{AppSettings, PluginProcess, APP_ID};
-use codexflow_testkit::provisioning::{ProvisionedApp, Provisioning};
+use codexflow_testkit::browser::run_script;
+use codexflow_testkit::provisioning::{env_with_prometheus, ProvisionedApp, Provisioning};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
 use codexflow_testkit::stories::lag_spikes_until_now;
@@ -40,8 +41,7 @@ async fn panel_in_chromium_against_the_real_backend() {
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
     // The repository's provisioning (dashboard, datasource, app), with this story's rules for the app.
-    let url = prom.url.clone();
-    let mut provisioning = Provisioning::read(&[root.join("provisioning")], &|name| (name == "CODEXFLOW_PROMETHEUS_URL").then(|| url.clone())).unwrap();
+    let mut provisioning = Provisioning::read(&[root.join("provisioning")], &env_with_prometheus(&prom.url)).unwrap();
     provisioning.apps = vec![ProvisionedApp {
         app_type: APP_ID.into(),
         org_id: 1,
@@ -59,16 +59,8 @@ async fn panel_in_chromium_against_the_real_backend() {
     .expect("dev host");
 
     let shots = root.join("target/e2e");
-    let out = tokio::process::Command::new("node")
-        .arg(root.join("tests/e2e/panel.e2e.mjs"))
-        .arg(&host.url)
-        .arg(&shots)
-        .current_dir(&root)
-        .output()
-        .await
-        .expect("node runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    println!("{text}");
-    assert!(out.status.success(), "browser e2e failed:\n{text}\nplugin stderr:\n{}", plugin.stderr());
+    let run = run_script(&root, "tests/e2e/panel.e2e.mjs", &[&host.url, &shots.display().to_string()]).await;
+    println!("{}", run.output);
+    assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
     assert!(shots.join("drilldown.png").exists());
 }

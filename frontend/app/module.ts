@@ -3,39 +3,14 @@
 // the plugin's settings meta and the theme here. The backend (gpx_codexflow) and the nested flow panel
 // do the rest.
 import * as React from 'react';
-import { AppPlugin, type AppPluginMeta, type PluginConfigPageProps, type GrafanaTheme2 } from '@grafana/data';
+import { AppPlugin, type AppPluginMeta, type PluginConfigPageProps } from '@grafana/data';
 import { config } from '@grafana/runtime';
 // AMD's "module" dependency: SystemJS sets its `uri` to this file's URL (public/plugins/<app id>/module.js).
 import * as amd from 'module';
 import init, { mount_config, type ConfigHandle } from '../pkg-config/codexflow_config.js';
+import { themeColors, wasmLoader } from '../wasm-host.ts';
 
-/** The .wasm sits next to this module; its URL comes from the AMD module URI, never import.meta.url. */
-export function wasmUrl(moduleUri: string, base: string): string {
-  return new URL('codexflow_config_bg.wasm', new URL(moduleUri, base)).href;
-}
-
-let wasmReady: Promise<unknown> | undefined;
-function loadWasm(): Promise<unknown> {
-  wasmReady ??= init({ module_or_path: wasmUrl((amd as { uri: string }).uri, document.baseURI) });
-  return wasmReady;
-}
-
-function themeColors(theme: GrafanaTheme2) {
-  const c = theme.colors;
-  return {
-    isDark: theme.isDark,
-    ok: c.success.main,
-    warning: c.warning.main,
-    critical: c.error.text,
-    nodata: c.text.disabled,
-    text: c.text.primary,
-    textWeak: c.text.secondary,
-    background: c.background.primary,
-    surface: c.background.secondary,
-    border: c.border.medium,
-    primary: c.primary.main,
-  };
-}
+const loadWasm = wasmLoader(init, 'codexflow_config_bg.wasm', (amd as { uri: string }).uri);
 
 function ConfigPage(props: PluginConfigPageProps<AppPluginMeta>) {
   const host = React.useRef<HTMLDivElement>(null);

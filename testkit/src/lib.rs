@@ -11,4 +11,5 @@ pub mod devhost;
 pub mod http;
 pub mod simulator;
 pub mod provisioning;
+pub mod browser;
 

@@ -106,6 +106,13 @@ impl Provisioning {
     }
 }
 
+/// The environment Grafana would see with `CODEXFLOW_PROMETHEUS_URL` set to `url`, the variable
+/// `provisioning/` reads, for hosts that start their own Prometheus.
+pub fn env_with_prometheus(url: &str) -> impl Fn(&str) -> Option<String> {
+    let url = url.to_string();
+    move |name| if name == "CODEXFLOW_PROMETHEUS_URL" { Some(url.clone()) } else { std::env::var(name).ok() }
+}
+
 fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, ProvisioningError> {
     let mut files = files_with(dir, "yaml")?;
     files.extend(files_with(dir, "yml")?);

@@ -1,33 +1,18 @@
 // Browser end-to-end against the live demo: the pipeline simulator scraped by a real Prometheus, the
 // real plugin binary, the dev host serving dist/ and provisioning/ as Grafana does, headless Chromium.
 // Usage: node tests/e2e/demo.e2e.mjs <dev host URL> <screenshot dir> <simulator URL>
-import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { launch, watchedPage, stepper } from './browser.mjs';
 
 const [base, shots = 'target/e2e', simulator] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
-const problems = [];
-let passed = 0;
-async function step(name, fn) {
-  await fn();
-  passed += 1;
-  console.log(`ok - ${name}`);
-}
 const stages = ['kafka', 'nats', 'jangar', 'sse'];
+const browser = await launch();
+const problems = [];
+const { step, done, failed } = stepper();
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('requestfailed', (r) => {
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  const page = await watchedPage(browser, problems, { width: 1400, height: 1400 });
 
   await step('the provisioned dashboard shows the simulator\'s current act: only the stage it breaks is red', async () => {
     await page.goto(`${base}/d/codex-pipeline-observability`);
@@ -153,11 +138,9 @@ try {
   });
 
   assert.deepEqual(problems.filter((p) => !expected400(p)), [], 'no page errors, console errors or failed requests');
-  console.log(`${passed} passed, 0 failed`);
+  done();
 } catch (e) {
-  console.error(`not ok - ${e.message}`);
-  if (problems.length) console.error(problems.join('\n'));
-  process.exitCode = 1;
+  failed(e, problems);
 } finally {
   await browser.close();
 }

@@ -1,33 +1,17 @@
 // Browser end-to-end: the built panel (module.js through SystemJS/AMD with the real @grafana/data and
 // @grafana/runtime, the .wasm) in headless Chromium, against the real plugin binary and a real Prometheus
 // behind the dev host. Usage: node tests/e2e/panel.e2e.mjs <dev host URL> <screenshot dir>
-import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { launch, watchedPage, stepper } from './browser.mjs';
 
 const [base, shots = 'target/e2e'] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launch();
 const problems = [];
-let passed = 0;
-async function step(name, fn) {
-  await fn();
-  passed += 1;
-  console.log(`ok - ${name}`);
-}
+const { step, done, failed } = stepper();
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  // The panel aborts its own requests when a view closes or a newer one supersedes them; those are fine.
-  page.on('requestfailed', (r) => {
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  const page = await watchedPage(browser, problems, { width: 1400, height: 900 });
 
   await step('the dashboard loads the flow panel through SystemJS and its .wasm', async () => {
     await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
@@ -139,11 +123,9 @@ try {
   });
 
   assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
-  console.log(`${passed} passed, 0 failed`);
+  done();
 } catch (e) {
-  console.error(`not ok - ${e.message}`);
-  if (problems.length) console.error(problems.join('\n'));
-  process.exitCode = 1;
+  failed(e, problems);
 } finally {
   await browser.close();
 }

@@ -11,7 +11,7 @@ use codexflow_core::api::EvaluateResponse;
 use codexflow_core::format::{headline, utc_clock};
 use codexflow_core::{AlertState, StageStatus};
 use codexflow_testkit::plugin_host::{PluginProcess, APP_ID};
-use codexflow_testkit::provisioning::Provisioning;
+use codexflow_testkit::provisioning::{env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, story_json, LivePipeline, Story};
 use codexflow_testkit::stories::MINUTE;
 
@@ -85,11 +85,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("starting the pipeline simulator and Prometheus (backfilling the last hour)…");
     let live = LivePipeline::start(Story::in_act(now_ms(), Some("kafka"), 65.0)).await?;
     eprintln!("simulator at http://{}/metrics, Prometheus at {}", live.simulator.addr, live.prometheus.url);
-    let url = live.prometheus.url.clone();
-    let provisioning = Provisioning::read(
-        &[root.join("provisioning"), root.join("testkit/demo/provisioning")],
-        &|name| if name == "CODEXFLOW_PROMETHEUS_URL" { Some(url.clone()) } else { std::env::var(name).ok() },
-    )?;
+    let dirs = [root.join("provisioning"), root.join("testkit/demo/provisioning")];
+    let provisioning = Provisioning::read(&dirs, &env_with_prometheus(&live.prometheus.url))?;
     let settings = provisioning.app(APP_ID).ok_or("the app is not provisioned")?.settings.clone();
     let plugin = PluginProcess::start(&plugin_path).await?;
     eprintln!("plugin {} answered the go-plugin handshake at {}", plugin_path.display(), plugin.address);

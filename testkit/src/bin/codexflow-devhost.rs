@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use codexflow_testkit::devhost::DevHost;
 use codexflow_testkit::plugin_host::PluginProcess;
-use codexflow_testkit::provisioning::Provisioning;
+use codexflow_testkit::provisioning::{env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, story_json, LivePipeline, Story};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
@@ -53,8 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(l) = &live {
         eprintln!("simulator at http://{}/metrics, Prometheus at {}", l.simulator.addr, prometheus_url);
     }
-    let env = |name: &str| if name == "CODEXFLOW_PROMETHEUS_URL" { Some(prometheus_url.clone()) } else { std::env::var(name).ok() };
-    let provisioning = Provisioning::read(&dirs, &env)?;
+    let provisioning = Provisioning::read(&dirs, &env_with_prometheus(&prometheus_url))?;
     let plugin = Arc::new(PluginProcess::start(&plugin_path).await?);
     let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin }
         .start(&format!("127.0.0.1:{port}"))

@@ -1,0 +1,20 @@
+//! Runs a Playwright script of `tests/e2e/` (headless Debian Chromium) against a running dev host.
+
+use std::path::Path;
+
+/// What the script printed (stdout then stderr), and whether it passed.
+pub struct ScriptRun {
+    pub passed: bool,
+    pub output: String,
+}
+
+/// `node <root>/<script> <args…>` from the repository root. Missing node is a failed run, not a panic.
+pub async fn run_script(root: &Path, script: &str, args: &[&str]) -> ScriptRun {
+    match tokio::process::Command::new("node").arg(root.join(script)).args(args).current_dir(root).output().await {
+        Ok(out) => ScriptRun {
+            passed: out.status.success(),
+            output: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        },
+        Err(e) => ScriptRun { passed: false, output: format!("cannot run node: {e}") },
+    }
+}

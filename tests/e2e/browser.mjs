@@ -1,0 +1,45 @@
+// What the browser end-to-end scripts share: Debian's Chromium launched the way these machines allow
+// (never a downloaded browser), a page that records every error, failed request and HTTP error, and
+// numbered steps.
+import { chromium } from 'playwright-core';
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** A page whose problems (page errors, console errors, failed requests, HTTP >= 400) land in `problems`. */
+export async function watchedPage(browser, problems, viewport) {
+  const page = await browser.newPage({ viewport });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  // Requests the frontends abort themselves (a view closed, a newer one superseded them) are fine.
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  return page;
+}
+
+/** Runs named steps, printing TAP-like lines; the first failure ends the run with exit code 1. */
+export function stepper() {
+  let passed = 0;
+  return {
+    async step(name, fn) {
+      await fn();
+      passed += 1;
+      console.log(`ok - ${name}`);
+    },
+    done() {
+      console.log(`${passed} passed, 0 failed`);
+    },
+    failed(e, problems) {
+      console.error(`not ok - ${e.message}`);
+      if (problems.length) console.error(problems.join('\n'));
+      process.exitCode = 1;
+    },
+  };
+}
