@@ -62,7 +62,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("App configuration:   {}/plugins/proompteng-codexflow-app", host.url);
     if let Some(l) = &live {
         let story = story_json(&l.simulator.story, now_ms());
-        println!("The simulator loops every {} s; now playing: {}", story["loopSeconds"], story["act"].as_str().unwrap_or("?"));
+        let period = story["loopSeconds"].as_f64().unwrap_or(0.0);
+        println!("The simulator loops every {period:.0} s; now playing: {}", story["act"].as_str().unwrap_or("?"));
     }
     // Ctrl-C or a plain `kill`: either way return normally, so Prometheus and the plugin are stopped
     // by their Drop impls instead of being left behind.
