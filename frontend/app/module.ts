@@ -27,7 +27,9 @@ function ConfigPage(props: PluginConfigPageProps<AppPluginMeta>) {
     let handle: ConfigHandle | null = null;
     loadWasm()
       .then(() => {
-        if (!cancelled && host.current) handle = mount_config(host.current, json);
+        // After a save, Grafana's copy of the meta is updated in place, so the page shown again later
+        // (another tab, back navigation) starts from the saved settings, not the ones it was opened with.
+        if (!cancelled && host.current) handle = mount_config(host.current, json, (saved: string) => Object.assign(meta, JSON.parse(saved)));
       })
       .catch((e: unknown) => setFailure(`The Codex Flow config page could not load its WebAssembly: ${String(e)}`));
     return () => {

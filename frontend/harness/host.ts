@@ -234,6 +234,8 @@ async function appPage(root: ReturnType<typeof createRoot>, id: string) {
   const plugin = exports.plugin as grafanaData.AppPlugin;
   plugin.init(meta);
   plugin.meta = meta;
+  // For tests that check what the config page hands back to Grafana's copy of the meta.
+  (window as unknown as Record<string, unknown>).__appPlugin = plugin;
   const query = search();
   const pages = plugin.configPages ?? [];
   const page = pages.find((p) => p.id === query.page) ?? pages[0];

@@ -104,6 +104,9 @@ try {
     assert.equal(after.secureJsonFields.bearerToken, true);
     assert.equal(after.jsonData.rulesYaml.includes('CodexKafkaCompletionsLagHigh'), true, 'the other settings are kept');
     assert.doesNotMatch(JSON.stringify(after), /tok-SECRET/);
+    const meta = await page.evaluate(() => window.__appPlugin.meta);
+    assert.equal(meta.secureJsonFields.bearerToken, true, 'Grafana\'s copy of the meta follows the save');
+    assert.doesNotMatch(JSON.stringify(meta), /tok-SECRET/);
     await page.reload();
     await page.getByTestId('cfc-form').waitFor();
     assert.equal(await page.getByTestId('cfc-auth-bearer').isChecked(), true);

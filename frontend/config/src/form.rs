@@ -19,8 +19,9 @@ pub const DEFAULT_RULES: &str = include_str!("../../../provisioning/rules/codex-
 /// The Codex pipeline, offered as a starting point for a custom pipeline.
 pub const DEFAULT_PIPELINE: &str = include_str!("../../../backend/defaults/pipeline.json");
 
-/// What Grafana hands an app's config page about its settings (`AppPluginMeta`).
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+/// What Grafana hands an app's config page about its settings (`AppPluginMeta`), and what the page
+/// hands back after a save so Grafana's copy is not stale when the page is shown again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct PluginMeta {
     #[serde(default)]
@@ -308,6 +309,19 @@ impl ConfigForm {
         errors
     }
 
+    /// The settings meta as Grafana holds it once `update()` is saved (secrets only as flags).
+    pub fn saved_meta(&self) -> PluginMeta {
+        let mut after = self.clone();
+        let update = self.update();
+        after.saved();
+        let fields = [("bearerToken", &after.bearer_token), ("basicAuthPassword", &after.basic_password)]
+            .into_iter()
+            .filter(|(_, s)| s.configured)
+            .map(|(k, _)| (k.to_string(), true))
+            .collect();
+        PluginMeta { enabled: after.enabled, pinned: after.pinned, json_data: Some(update.json_data), secure_json_fields: Some(fields) }
+    }
+
     /// After a successful save: typed secrets are now stored, reset ones are gone, and the app is enabled.
     pub fn saved(&mut self) {
         let (bearer_used, basic_used) = (self.auth == AuthKind::Bearer, self.auth == AuthKind::Basic);
@@ -361,8 +375,12 @@ mod tests {
 
         form.bearer_token.value = "new".into();
         assert_eq!(form.secure_json_data().get("bearerToken").map(String::as_str), Some("new"));
+        let meta = form.saved_meta();
+        assert_eq!(meta.secure_json_fields.as_ref().and_then(|f| f.get("bearerToken")), Some(&true));
+        assert!(!serde_json::to_string(&meta).unwrap().contains("new"), "the meta never carries a secret");
         form.saved();
         assert!(form.bearer_token.shows_configured() && form.bearer_token.value.is_empty());
+        assert_eq!(ConfigForm::from_meta(&meta), form, "the saved meta reads back as the saved form");
     }
 
     #[test]

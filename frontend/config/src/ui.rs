@@ -27,9 +27,28 @@ pub struct PageProps {
     pub theme: Theme,
 }
 
+/// `module.js`'s callback for the saved settings meta (JSON), so Grafana's copy is updated in place.
+#[derive(Clone)]
+struct OnSaved(Option<js_sys::Function>);
+
+impl PartialEq for OnSaved {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl OnSaved {
+    fn emit(&self, meta: &crate::form::PluginMeta) {
+        if let (Some(f), Ok(json)) = (&self.0, serde_json::to_string(meta)) {
+            let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&json));
+        }
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct RootProps {
     page: PageProps,
+    on_saved: OnSaved,
 }
 
 /// Grafana's answer to `GET /api/plugins/<id>/health`.
@@ -243,7 +262,7 @@ fn config_page(props: &RootProps) -> Html {
     };
 
     let on_submit = {
-        let (form, errors, status) = (form.clone(), errors.clone(), status.clone());
+        let (form, errors, status, on_saved) = (form.clone(), errors.clone(), status.clone(), props.on_saved.clone());
         let (base, plugin_id) = (page.api_base.trim_end_matches('/').to_string(), page.plugin_id.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -261,7 +280,8 @@ fn config_page(props: &RootProps) -> Html {
             }
             errors.set(Vec::new());
             status.set(Status::Busy("Checking the settings…"));
-            let (form, errors, status, base, plugin_id) = (form.clone(), errors.clone(), status.clone(), base.clone(), plugin_id.clone());
+            let (form, errors, status, base, plugin_id, on_saved) =
+                (form.clone(), errors.clone(), status.clone(), base.clone(), plugin_id.clone(), on_saved.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let note = match check(&base, &plugin_id, &submitted).await {
                     Ok(_) => None,
@@ -278,6 +298,7 @@ fn config_page(props: &RootProps) -> Html {
                     status.set(Status::Failed(format!("Saving failed: {why}. Nothing was changed.")));
                     return;
                 }
+                on_saved.emit(&submitted.saved_meta());
                 let mut saved = submitted;
                 saved.saved();
                 form.dispatch(Edit::Saved(saved));
@@ -337,7 +358,7 @@ fn config_page(props: &RootProps) -> Html {
             label,
             help,
             error.clone(),
-            html! { <textarea id={field.id()} value={value.to_string()} placeholder={placeholder.to_string()} {oninput} spellcheck="false" aria-invalid={error.is_some().to_string()} aria-describedby={described} /> },
+            html! { <textarea id={field.id()} wrap="off" value={value.to_string()} placeholder={placeholder.to_string()} {oninput} spellcheck="false" aria-invalid={error.is_some().to_string()} aria-describedby={described} /> },
         )
     };
 
@@ -429,10 +450,11 @@ impl ConfigHandle {
     }
 }
 
-/// Renders the config page into `element`. `props` is JSON: `{pluginId, apiBase, meta, theme}`.
+/// Renders the config page into `element`. `props` is JSON: `{pluginId, apiBase, meta, theme}`;
+/// `on_saved` receives the settings meta (JSON, secrets only as flags) after each successful save.
 #[wasm_bindgen]
-pub fn mount_config(element: web_sys::Element, props: &str) -> Result<ConfigHandle, JsValue> {
+pub fn mount_config(element: web_sys::Element, props: &str, on_saved: Option<js_sys::Function>) -> Result<ConfigHandle, JsValue> {
     let page: PageProps = serde_json::from_str(props).map_err(|e| JsValue::from_str(&format!("Codex Flow config page: bad props: {e}")))?;
-    let app = yew::Renderer::<ConfigPage>::with_root_and_props(element, RootProps { page }).render();
+    let app = yew::Renderer::<ConfigPage>::with_root_and_props(element, RootProps { page, on_saved: OnSaved(on_saved) }).render();
     Ok(ConfigHandle { app: Some(app) })
 }
