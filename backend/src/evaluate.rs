@@ -140,7 +140,7 @@ pub async fn evaluate(settings: &Settings, client: &PromClient, req: &EvaluateRe
                 }
             }
             // The reason shown is that of the worst contributor; for an `ok` stage, a pending alert's if any.
-            reasons.sort_by(|a, b| b.0.cmp(&a.0));
+            reasons.sort_by_key(|r| std::cmp::Reverse(r.0));
             let reason = reasons.into_iter().next().map(|(_, r)| r);
             let (value, series, error) = headline_parts(headline, last_tick);
             StageHealth {

@@ -38,7 +38,7 @@ fn strip(statuses: &[StageStatus], width: usize) -> String {
 
 fn print(answer: &EvaluateResponse) {
     println!("\n  Codex pipeline, {} → {} UTC, ticks every {} s\n", utc_clock(answer.from), utc_clock(answer.to), answer.interval_ms / 1000);
-    println!("  {:<20} {:<9} {:<18} {}", "STAGE", "STATUS", "NOW", "WHY");
+    println!("  {:<20} {:<9} {:<18} WHY", "STAGE", "STATUS", "NOW");
     for s in &answer.stages {
         let status = format!("{:<9}", s.status.as_str());
         println!(
@@ -49,7 +49,7 @@ fn print(answer: &EvaluateResponse) {
             s.reason.as_deref().unwrap_or("")
         );
     }
-    println!("\n  {:<20} {}", "EDGE", "THROUGHPUT");
+    println!("\n  {:<20} THROUGHPUT", "EDGE");
     for e in &answer.edges {
         println!("  {:<20} {}", format!("{} → {}", e.from, e.to), headline("", e.rate, &e.unit));
     }
@@ -57,7 +57,7 @@ fn print(answer: &EvaluateResponse) {
     for s in &answer.stages {
         println!("  {:<20} {}", s.name, strip(&s.status_timeline, 72));
     }
-    println!("\n  {:<32} {:<9} {}", "ALERT", "STATE", "SINCE");
+    println!("\n  {:<32} {:<9} SINCE", "ALERT", "STATE");
     for a in &answer.alerts {
         let since = a.active_at.map(|t| format!("{} UTC", utc_clock(t))).unwrap_or_default();
         let color = match a.state {
