@@ -27,7 +27,7 @@ use std::sync::{Arc, RwLock};
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::http::read_request;
+use crate::http::{read_request, write_response};
 use crate::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use crate::provisioning::Provisioning;
 
@@ -126,14 +126,10 @@ impl Shared {
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Response::text(413, "request body too large"),
             Err(e) => return Err(e),
         };
-        let mut head = format!("HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n", response.status, reason(response.status), response.body.len());
-        for (k, v) in &response.headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
+        let mut headers: Vec<(&str, &str)> = vec![("Cache-Control", "no-store")];
+        headers.extend(response.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let stream = conn.get_mut();
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(&response.body).await?;
+        write_response(stream, response.status, &headers, &response.body, true).await?;
         stream.shutdown().await
     }
 
@@ -195,11 +191,8 @@ impl Shared {
             let settings = self.current();
             return match self.host.plugin.check_health(settings.as_ref()).await {
                 Ok(r) => {
-                    let status = match r.status {
-                        1 => "OK",
-                        2 => "ERROR",
-                        _ => "UNKNOWN",
-                    };
+                    // Grafana answers with the enum's name, as `resp.Status.String()` spells it.
+                    let status = r.status().as_str_name();
                     let mut payload = serde_json::json!({ "status": status, "message": r.message });
                     if !r.json_details.is_empty() {
                         match serde_json::from_slice::<serde_json::Value>(&r.json_details) {
@@ -296,21 +289,6 @@ impl Response {
 
     fn json(status: u16, value: &serde_json::Value) -> Response {
         Response { status, headers: vec![("Content-Type".into(), "application/json".into())], body: value.to_string().into_bytes() }
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        302 => "Found",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        413 => "Payload Too Large",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Status",
     }
 }
 

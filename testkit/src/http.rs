@@ -1,6 +1,7 @@
-//! Reading one HTTP/1.1 request off a connection, for the dev host and the counting proxy.
+//! One HTTP/1.1 request read off a connection and one response written back, for the dev host, the
+//! pipeline simulator and the counting proxy.
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// A request as read: header names lower-cased.
 pub struct Request {
@@ -47,4 +48,34 @@ pub async fn read_request<R: AsyncBufRead + Unpin>(conn: &mut R, max_body: usize
     let mut body = vec![0u8; length];
     conn.read_exact(&mut body).await?;
     Ok(Some(Request { method, target, headers, body }))
+}
+
+/// Writes one response with its `Content-Length` and `headers`; `close` adds `Connection: close`
+/// (closing the connection is the caller's).
+pub async fn write_response<W: AsyncWrite + Unpin>(out: &mut W, status: u16, headers: &[(&str, &str)], body: &[u8], close: bool) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status} {}\r\nContent-Length: {}\r\n", reason(status), body.len());
+    if close {
+        head.push_str("Connection: close\r\n");
+    }
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes()).await?;
+    out.write_all(body).await
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        302 => "Found",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Payload Too Large",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
 }

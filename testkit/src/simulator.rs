@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::http::read_request;
+use crate::http::{read_request, write_response};
 use crate::scenario::Scenario;
 
 /// One act of the story: how long it lasts and the pipeline's levels while it plays.
@@ -286,15 +286,14 @@ impl Simulator {
                     let Ok(Some(request)) = read_request(&mut conn, 0).await else { return };
                     let now = now_ms();
                     let (status, content_type, body) = match request.target.split('?').next().unwrap_or("") {
-                        "/metrics" => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", story.exposition(now)),
-                        "/story" => ("200 OK", "application/json", story_json(&story, now).to_string()),
-                        _ => ("404 Not Found", "text/plain", "not found: try /metrics or /story\n".to_string()),
+                        "/metrics" => (200, "text/plain; version=0.0.4; charset=utf-8", story.exposition(now)),
+                        "/story" => (200, "application/json", story_json(&story, now).to_string()),
+                        _ => (404, "text/plain", "not found: try /metrics or /story\n".to_string()),
                     };
-                    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
                     let stream = conn.get_mut();
-                    let _ = stream.write_all(head.as_bytes()).await;
-                    let _ = stream.write_all(body.as_bytes()).await;
-                    let _ = stream.shutdown().await;
+                    if write_response(stream, status, &[("Content-Type", content_type)], body.as_bytes(), true).await.is_ok() {
+                        let _ = stream.shutdown().await;
+                    }
                 });
             }
         });

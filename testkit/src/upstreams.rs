@@ -78,7 +78,7 @@ impl CountingProxy {
 }
 
 async fn serve(conn: tokio::net::TcpStream, client: &reqwest::Client, target: &str, log: &std::sync::Mutex<Vec<String>>) -> std::io::Result<()> {
-    use tokio::io::{AsyncWriteExt, BufReader};
+    use tokio::io::BufReader;
     let mut conn = BufReader::new(conn);
     while let Some(req) = crate::http::read_request(&mut conn, 8 << 20).await? {
         log.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{} {} {}", req.method, req.target, String::from_utf8_lossy(&req.body)));
@@ -93,9 +93,7 @@ async fn serve(conn: tokio::net::TcpStream, client: &reqwest::Client, target: &s
             Ok(r) => (r.status().as_u16(), r.bytes().await.map(|b| b.to_vec()).unwrap_or_default()),
             Err(e) => (502, e.to_string().into_bytes()),
         };
-        let head = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", answer.len());
-        conn.get_mut().write_all(head.as_bytes()).await?;
-        conn.get_mut().write_all(&answer).await?;
+        crate::http::write_response(conn.get_mut(), status, &[("Content-Type", "application/json")], &answer, false).await?;
     }
     Ok(())
 }
