@@ -10,7 +10,7 @@ use std::sync::Arc;
 use codexflow_testkit::devhost::DevHost;
 use codexflow_testkit::plugin_host::PluginProcess;
 use codexflow_testkit::browser::run_script;
-use codexflow_testkit::provisioning::{env_with_prometheus, Provisioning};
+use codexflow_testkit::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, LivePipeline, Story};
 
 fn root() -> PathBuf {
@@ -26,8 +26,7 @@ async fn live_demo_in_chromium() {
     // Each act four times as long (6 minutes for the NATS act) and two minutes into it: the NATS
     // alert has fired (30 s `for`), and the act outlasts the test's start-up by minutes.
     let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("nats"), 120.0, 4.0)).await.expect("simulator and prometheus");
-    let dirs = [root.join("provisioning"), root.join("testkit/demo/provisioning")];
-    let provisioning = Provisioning::read(&dirs, &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
+    let provisioning = Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
     let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin: plugin.clone() }
         .start("127.0.0.1:0")

@@ -106,6 +106,12 @@ impl Provisioning {
     }
 }
 
+/// The demo's provisioning: the repository's `provisioning/`, then the demo's app settings
+/// (`testkit/demo/provisioning/`, the runbook's rules with short windows) over it.
+pub fn demo_dirs(root: &Path) -> Vec<PathBuf> {
+    vec![root.join("provisioning"), root.join("testkit/demo/provisioning")]
+}
+
 /// The environment Grafana would see with `CODEXFLOW_PROMETHEUS_URL` set to `url`, the variable
 /// `provisioning/` reads, for hosts that start their own Prometheus.
 pub fn env_with_prometheus(url: &str) -> impl Fn(&str) -> Option<String> {
@@ -228,7 +234,7 @@ mod tests {
     #[test]
     fn a_later_directory_overrides_the_app() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let p = Provisioning::read(&[root.join("provisioning"), root.join("testkit/demo/provisioning")], &env).unwrap();
+        let p = Provisioning::read(&demo_dirs(&root), &env).unwrap();
         assert_eq!(p.apps.len(), 1);
         let json = &p.app(crate::plugin_host::APP_ID).unwrap().settings.json_data;
         assert_eq!(json["evaluationInterval"], "15s");

@@ -158,12 +158,13 @@ fn metrics() -> Vec<Metric> {
     out
 }
 
-/// Seconds in one loop of the scripted (unstretched) story.
-pub fn loop_secs() -> i64 {
-    ACTS.iter().map(|a| a.secs).sum()
-}
-
 impl Story {
+    /// The demo's story: 65 s into the Kafka act, so its alert (30 s `for`) is already firing when
+    /// someone first looks at the dashboard.
+    pub fn demo(now_ms: i64) -> Story {
+        Story::in_act(now_ms, Some("kafka"), 65.0)
+    }
+
     /// A story whose loop is `secs_into_loop` seconds along at `now_ms`.
     pub fn at(now_ms: i64, secs_into_loop: f64) -> Story {
         Story { epoch_ms: now_ms - (secs_into_loop * 1000.0) as i64, stretch: 1.0 }
@@ -366,7 +367,7 @@ mod tests {
     fn acts_follow_the_runbook_story_in_order() {
         let breaks: Vec<_> = ACTS.iter().map(|a| a.breaks).collect();
         assert_eq!(breaks, [None, Some("kafka"), Some("nats"), Some("jangar"), Some("sse"), None]);
-        assert!((180..=600).contains(&loop_secs()), "a loop of a few minutes");
+        assert!((180.0..=600.0).contains(&Story::at(0, 0.0).period()), "a loop of a few minutes");
     }
 
     #[test]
@@ -388,7 +389,7 @@ mod tests {
     fn counters_never_go_backwards_across_acts_and_loops() {
         let story = Story { epoch_ms: 0, stretch: 1.5 };
         let mut last = vec![f64::MIN; metrics().len()];
-        for t in (0..3 * loop_secs() * 1000).step_by(2_500) {
+        for t in (0..(3.0 * story.period() * 1000.0) as i64).step_by(2_500) {
             for (i, m) in metrics().iter().enumerate() {
                 if matches!(m.kind, Kind::Counter { .. }) {
                     let v = story.sample(m, t);

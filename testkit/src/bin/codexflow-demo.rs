@@ -11,7 +11,7 @@ use codexflow_core::api::EvaluateResponse;
 use codexflow_core::format::{headline, utc_clock};
 use codexflow_core::{AlertState, StageStatus};
 use codexflow_testkit::plugin_host::{PluginProcess, APP_ID};
-use codexflow_testkit::provisioning::{env_with_prometheus, Provisioning};
+use codexflow_testkit::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, story_json, LivePipeline, Story};
 use codexflow_testkit::stories::MINUTE;
 
@@ -83,10 +83,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(args.iter().position(|a| a == "--root").and_then(|i| args.get(i + 1)).map_or(".", |s| s.as_str()));
 
     eprintln!("starting the pipeline simulator and Prometheus (backfilling the last hour)…");
-    let live = LivePipeline::start(Story::in_act(now_ms(), Some("kafka"), 65.0)).await?;
+    let live = LivePipeline::start(Story::demo(now_ms())).await?;
     eprintln!("simulator at http://{}/metrics, Prometheus at {}", live.simulator.addr, live.prometheus.url);
-    let dirs = [root.join("provisioning"), root.join("testkit/demo/provisioning")];
-    let provisioning = Provisioning::read(&dirs, &env_with_prometheus(&live.prometheus.url))?;
+    let provisioning = Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url))?;
     let settings = provisioning.app(APP_ID).ok_or("the app is not provisioned")?.settings.clone();
     let plugin = PluginProcess::start(&plugin_path).await?;
     eprintln!("plugin {} answered the go-plugin handshake at {}", plugin_path.display(), plugin.address);

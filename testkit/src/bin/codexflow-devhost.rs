@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use codexflow_testkit::devhost::DevHost;
 use codexflow_testkit::plugin_host::PluginProcess;
-use codexflow_testkit::provisioning::{env_with_prometheus, Provisioning};
+use codexflow_testkit::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, story_json, LivePipeline, Story};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
@@ -34,21 +34,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(arg(&args, "--root").unwrap_or_else(|| ".".into()));
     let mut dirs: Vec<PathBuf> = args_named(&args, "--provisioning").into_iter().map(PathBuf::from).collect();
     if dirs.is_empty() {
-        dirs = vec![root.join("provisioning"), root.join("testkit/demo/provisioning")];
+        dirs = demo_dirs(&root);
     }
 
-    // Start 65 s into the Kafka act: its alert is firing, so the first look at the dashboard shows an incident.
-    let live = match arg(&args, "--prometheus") {
-        Some(_) => None,
+    let (live, prometheus_url) = match arg(&args, "--prometheus") {
+        Some(url) => (None, url),
         None => {
             eprintln!("starting the pipeline simulator and Prometheus (backfilling the last hour)…");
-            Some(LivePipeline::start(Story::in_act(now_ms(), Some("kafka"), 65.0)).await?)
+            let live = LivePipeline::start(Story::demo(now_ms())).await?;
+            let url = live.prometheus.url.clone();
+            (Some(live), url)
         }
-    };
-    let prometheus_url = match (&live, arg(&args, "--prometheus")) {
-        (Some(l), _) => l.prometheus.url.clone(),
-        (None, Some(url)) => url,
-        (None, None) => unreachable!("one of the two is set above"),
     };
     if let Some(l) = &live {
         eprintln!("simulator at http://{}/metrics, Prometheus at {}", l.simulator.addr, prometheus_url);
