@@ -21,9 +21,10 @@
 use serde::{Deserialize, Serialize};
 
 /// The state Prometheus reports for an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertState {
+    #[default]
     Inactive,
     Pending,
     Firing,
@@ -48,17 +49,19 @@ pub struct Ticks {
 }
 
 impl Ticks {
-    /// The multiples of `step` (ms, > 0) that lie in `[from, to]`.
+    /// The multiples of `step` (ms, > 0) that lie in `[from, to]`. Safe at the 64-bit limits: the
+    /// ticks are clamped, never wrapped.
     pub fn covering(from: i64, to: i64, step: i64) -> Ticks {
         let step = step.max(1);
-        let first = from.div_euclid(step) * step + if from.rem_euclid(step) == 0 { 0 } else { step };
-        let count = if to < first { 0 } else { ((to - first) / step + 1) as usize };
+        let below = from.div_euclid(step).saturating_mul(step);
+        let first = if below == from { from } else { below.saturating_add(step) };
+        let count = if to < first { 0 } else { ((i128::from(to) - i128::from(first)) / i128::from(step) + 1).min(usize::MAX as i128) as usize };
         Ticks { first, step, count }
     }
 
     /// The tick at index `i`.
     pub fn at(&self, i: usize) -> i64 {
-        self.first + self.step * i as i64
+        self.first.saturating_add(self.step.saturating_mul(i64::try_from(i).unwrap_or(i64::MAX)))
     }
 
     /// The last tick, if there is one.
@@ -68,19 +71,21 @@ impl Ticks {
 
     /// Index of `t` when it is one of these ticks.
     pub fn index_of(&self, t: i64) -> Option<usize> {
-        if t < self.first || (t - self.first) % self.step != 0 {
+        let offset = t.checked_sub(self.first)?;
+        if offset < 0 || offset % self.step != 0 {
             return None;
         }
-        let i = ((t - self.first) / self.step) as usize;
+        let i = usize::try_from(offset / self.step).ok()?;
         (i < self.count).then_some(i)
     }
 
     /// Index of the last tick at or before `t`.
     pub fn index_at_or_before(&self, t: i64) -> Option<usize> {
-        if self.count == 0 || t < self.first {
+        let offset = t.checked_sub(self.first)?;
+        if self.count == 0 || offset < 0 {
             return None;
         }
-        Some((((t - self.first) / self.step) as usize).min(self.count - 1))
+        Some(usize::try_from(offset / self.step).unwrap_or(usize::MAX).min(self.count - 1))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
@@ -296,5 +301,18 @@ mod tests {
         assert_eq!(t.index_at_or_before(200_000), Some(1));
         assert_eq!(t.index_at_or_before(10_000_000), Some(3));
         assert_eq!(t.index_at_or_before(0), None);
+    }
+
+    #[test]
+    fn ticks_never_wrap_at_the_64_bit_limits() {
+        let t = Ticks::covering(i64::MAX - 5, i64::MAX, 60_000);
+        assert!(t.count <= 1, "clamped, never wrapped to a negative tick: {t:?}");
+        assert!(t.first > 0);
+        let t = Ticks::covering(i64::MIN, i64::MAX, i64::MAX);
+        assert!(t.count >= 2);
+        assert_eq!(t.index_of(i64::MIN), Some(0));
+        assert_eq!(t.index_of(0), None);
+        assert_eq!(Ticks { first: i64::MAX - 1, step: 1, count: 10 }.at(9), i64::MAX);
+        assert_eq!(Ticks { first: 0, step: 1, count: 3 }.index_at_or_before(i64::MIN), None);
     }
 }

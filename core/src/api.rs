@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::alerting::AlertState;
+use crate::error::ErrorCode;
 use crate::labels::Labels;
 use crate::pipeline::PipelineSpec;
+use crate::settings::{AppJsonData, AuthKind};
 use crate::status::StageStatus;
 
 /// Milliseconds since the Unix epoch, as Grafana's time range carries them.
@@ -38,8 +40,42 @@ pub struct EvaluateResponse {
     pub ticks: Vec<EpochMs>,
     pub stages: Vec<StageHealth>,
     pub edges: Vec<EdgeHealth>,
+    /// The rules evaluated; each alert names its rule by index here.
+    pub rules: Vec<RuleSummary>,
     pub alerts: Vec<AlertTimeline>,
 }
+
+/// What the panel needs to know about a rule to explain its alerts at any moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleSummary {
+    /// The `alertname`.
+    pub name: String,
+    pub group: String,
+    /// The stage the rule speaks for.
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub severity: String,
+    #[serde(default)]
+    pub for_ms: i64,
+    #[serde(default)]
+    pub keep_firing_for_ms: i64,
+    /// Set with `threshold` when the expression is `<something> <op> <number>`: reasons then
+    /// quote the value and the threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+    #[serde(default, with = "crate::value::opt", skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// The rule's `value_name` annotation: what the compared value is called ("lag").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_name: Option<String>,
+    /// The rule's `summary` annotation, for reasons of rules that are not a plain comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+
 
 /// One stage as the panel colours it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,16 +135,22 @@ pub struct Point {
 }
 
 /// One alert (a rule and one label set of its result) over the window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertTimeline {
     /// The `alertname`.
     pub name: String,
-    pub stage: String,
+    /// Index of the alert's rule in `rules`.
+    pub rule: usize,
+    /// The stage the rule speaks for.
+    pub stage: Option<String>,
     pub severity: String,
     /// The alert's labels as Prometheus would send them (result labels, rule labels, `alertname`).
     pub labels: Labels,
-    /// State at the last tick.
+    /// The evaluation tick `state`, `activeAt` and `value` describe: the window's last tick, or the
+    /// last one before `from` when the window holds none.
+    pub at: EpochMs,
+    /// State at `at`.
     pub state: AlertState,
     /// When the current pending/firing episode started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,6 +167,9 @@ pub struct AlertTimeline {
     /// Set when the rule's input series do not exist, so it can never fire.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub nodata: bool,
+    /// The rule's selectors that have no series at all (set with `nodata`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_series: Vec<String>,
     pub timeline: Vec<TimelinePoint>,
 }
 
@@ -146,8 +191,8 @@ pub struct TimelinePoint {
 #[serde(rename_all = "camelCase")]
 pub struct RulesResponse {
     pub evaluation_interval: String,
-    /// Where the rules come from: `default` or `settings` (`jsonData.rulesYaml`).
-    pub source: String,
+    /// Where the rules come from.
+    pub source: RulesSource,
     pub rules: Vec<RuleInfo>,
 }
 
@@ -157,9 +202,9 @@ pub struct RulesResponse {
 pub struct RuleInfo {
     pub name: String,
     pub group: String,
-    pub stage: String,
-    /// How the stage was decided: `label` (the rule's `stage` label) or `default` (built-in mapping).
-    pub stage_source: String,
+    pub stage: Option<String>,
+    /// How the stage was decided.
+    pub stage_source: StageSource,
     pub expr: String,
     #[serde(rename = "for")]
     pub for_: String,
@@ -169,6 +214,44 @@ pub struct RuleInfo {
     pub annotations: BTreeMap<String, String>,
     /// Vector selectors the rule reads, for no-data detection.
     pub selectors: Vec<String>,
+}
+
+/// Where the rules in force come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RulesSource {
+    /// The runbook's rules, built in.
+    Default,
+    /// `jsonData.rulesYaml`.
+    Settings,
+}
+
+impl RulesSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RulesSource::Default => "default",
+            RulesSource::Settings => "settings",
+        }
+    }
+}
+
+/// How a rule's stage was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageSource {
+    /// The rule's `stage` label.
+    Label,
+    /// The built-in mapping of the four runbook alerts.
+    Default,
+}
+
+impl StageSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageSource::Label => "label",
+            StageSource::Default => "default",
+        }
+    }
 }
 
 /// `GET v1/pipeline` answer: the stages and edges in force.
@@ -226,45 +309,17 @@ pub struct NamedSeries {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiError {
-    /// Machine-readable kind: `bad_request`, `not_found`, `method_not_allowed`, `settings`, `upstream`, `internal`.
-    pub code: String,
+    /// Machine-readable kind.
+    pub code: ErrorCode,
     pub error: String,
     /// The settings or request field at fault, when there is one (`jsonData.prometheusUrl`, `from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
-/// The app's `jsonData` fields the backend reads, as the config page edits them.
-///
-/// Absent or empty fields take the documented defaults. `pipeline` is JSON text here (the form edits
-/// it as text); provisioning may give it as an object, which the backend accepts too.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct AppJsonData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prometheus_url: Option<String>,
-    /// Mimir/Cortex tenant, sent as `X-Scope-OrgID`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenant: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evaluation_interval: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rules_yaml: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pipeline: Option<String>,
-    /// Basic auth user; its password is the secret `basicAuthPassword`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub basic_auth_user: Option<String>,
-}
-
-/// The secrets the app keeps in `secureJsonData`: written by the config page, never read back.
-pub const SECRET_KEYS: [&str; 2] = ["bearerToken", "basicAuthPassword"];
-
 /// Body of `POST v1/settings/check`: settings the config page is about to save, checked by the
 /// backend's own parser first so a typo never replaces working settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsCheckRequest {
     pub json_data: AppJsonData,
@@ -275,16 +330,14 @@ pub struct SettingsCheckRequest {
 }
 
 /// Answer of `v1/settings/check` when the settings are usable (otherwise an [`ApiError`] naming the field).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsCheckResponse {
     pub prometheus_url: String,
     pub evaluation_interval: String,
-    /// `none`, `bearer` or `basic`.
-    pub auth: String,
+    pub auth: AuthKind,
     pub rules: usize,
-    /// `default` or `settings`.
-    pub rules_source: String,
+    pub rules_source: RulesSource,
     pub stages: usize,
 }
 
@@ -300,4 +353,42 @@ pub struct HealthDetails {
     pub metrics_missing: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ApiError>,
+}
+
+/// The status word of Grafana's `GET /api/plugins/<id>/health` answer (pluginv2's `HealthStatus` name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HealthStatus {
+    Ok,
+    Error,
+    #[serde(other)]
+    Unknown,
+}
+
+/// Grafana's answer to `GET /api/plugins/<id>/health`: CheckHealth's result, `details` from its `jsonDetails`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthAnswer {
+    pub status: HealthStatus,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<HealthDetails>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_words_are_grafanas() {
+        let a: HealthAnswer = serde_json::from_str(r#"{"status":"OK","message":"fine"}"#).unwrap();
+        assert_eq!(a.status, HealthStatus::Ok);
+        assert_eq!(serde_json::to_string(&HealthStatus::Error).unwrap(), "\"ERROR\"");
+        assert_eq!(serde_json::from_str::<HealthStatus>("\"UNKNOWN\"").unwrap(), HealthStatus::Unknown);
+    }
+
+    #[test]
+    fn sources_are_fixed_words() {
+        assert_eq!(serde_json::to_string(&RulesSource::Settings).unwrap(), "\"settings\"");
+        assert_eq!(serde_json::to_string(&StageSource::Label).unwrap(), "\"label\"");
+    }
 }

@@ -5,7 +5,8 @@
 //! default. Ids end up in DOM test ids and URLs, so they are kept to a safe alphabet.
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
+
+use crate::error::FieldError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -76,18 +77,10 @@ fn default_edge_unit() -> String {
     "msg/s".to_string()
 }
 
-/// A pipeline spec that cannot be used, with the JSON path of the culprit.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[error("{field}: {message}")]
-pub struct PipelineError {
-    pub field: String,
-    pub message: String,
-}
-
 impl PipelineSpec {
     /// Checks what serde cannot: non-empty, unique, well-formed ids; edges between known stages.
-    pub fn validate(&self) -> Result<(), PipelineError> {
-        let err = |field: String, message: &str| Err(PipelineError { field, message: message.to_string() });
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let err = |field: String, message: &str| Err(FieldError::new(field, message));
         if self.stages.is_empty() {
             return err("stages".into(), "at least one stage is required");
         }

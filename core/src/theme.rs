@@ -38,3 +38,28 @@ impl Default for Theme {
         }
     }
 }
+
+impl Theme {
+    /// The theme as CSS custom properties (`--cf-ok`, `--cf-text`, …) for a frontend's root element,
+    /// so both frontends' stylesheets read the same names and follow dark and light alike.
+    pub fn css_vars(&self) -> String {
+        // Grafana's primary buttons carry white text in both themes.
+        format!(
+            "--cf-ok:{};--cf-warning:{};--cf-critical:{};--cf-nodata:{};--cf-text:{};--cf-text-weak:{};--cf-bg:{};--cf-surface:{};--cf-border:{};--cf-primary:{};--cf-on-primary:#FFFFFF;",
+            self.ok, self.warning, self.critical, self.nodata, self.text, self.text_weak, self.background, self.surface, self.border, self.primary
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn css_vars_carry_every_colour() {
+        let t = Theme { ok: "#0a0".into(), background: "#fff".into(), ..Theme::default() };
+        let vars = t.css_vars();
+        assert!(vars.starts_with("--cf-ok:#0a0;") && vars.contains("--cf-bg:#fff;"), "{vars}");
+        assert_eq!(vars.matches(';').count(), 11);
+    }
+}

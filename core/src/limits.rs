@@ -1,0 +1,136 @@
+//! Every limit and shared constant of the resource API, in one place, so the backend that enforces
+//! a limit, the frontends that stay inside it and `docs/api.md` that documents it cannot drift.
+
+use crate::error::FieldError;
+
+/// A duration limit, with the words a form shows for it (a test checks they say the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    pub ms: i64,
+    pub text: &'static str,
+}
+
+/// The shortest evaluation interval (tick spacing) anywhere: settings, requests, panel options.
+pub const MIN_INTERVAL: Bound = Bound { ms: 1_000, text: "1s" };
+/// The longest: a day.
+pub const MAX_INTERVAL: Bound = Bound { ms: 86_400_000, text: "1d" };
+pub const MIN_INTERVAL_MS: i64 = MIN_INTERVAL.ms;
+pub const MAX_INTERVAL_MS: i64 = MAX_INTERVAL.ms;
+/// The tick spacing when neither the request nor `jsonData.evaluationInterval` says.
+pub const DEFAULT_INTERVAL: Bound = Bound { ms: 60_000, text: "1m" };
+
+/// Upstream timeouts: at least a second, at most two minutes, ten seconds unless set.
+pub const MIN_TIMEOUT: Bound = Bound { ms: 1_000, text: "1s" };
+pub const MAX_TIMEOUT: Bound = Bound { ms: 120_000, text: "2m" };
+pub const DEFAULT_TIMEOUT: Bound = Bound { ms: 10_000, text: "10s" };
+
+/// The latest instant a request may name: the end of the year 9999 (epoch ms). Keeps every sum of
+/// times, lookbacks and intervals far from the 64-bit limits.
+pub const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
+
+
+/// Most ticks one `v1/evaluate` window may hold (7 days at 15 s is 40,320).
+pub const MAX_TICKS: usize = 100_000;
+
+/// Points in a sparkline (a headline or an edge's series); longer windows use a coarser step.
+pub const SPARKLINE_POINTS: usize = 240;
+
+/// `v1/stage-metrics`: points per series when the request does not say, and the most it may ask.
+pub const STAGE_METRICS_DEFAULT_POINTS: u32 = 600;
+pub const STAGE_METRICS_MAX_POINTS: u32 = 5_000;
+
+/// Prometheus' default lookback for instant vectors: a series is "there" this long after its last sample.
+pub const STALENESS_MS: i64 = 5 * 60_000;
+
+/// How far back, in total beyond the base lookback, the backend looks for the start of an episode
+/// that was already active at the edge of what it looked at: an hour, then four, then a day. An
+/// episode older than the last step gets `activeAtIsBound`.
+pub const ACTIVE_AT_LOOKBACK_MS: [i64; 3] = [3_600_000, 4 * 3_600_000, 24 * 3_600_000];
+
+/// Prometheus refuses range queries above 11,000 points per series; a longer range is sent in chunks
+/// of at most this many steps.
+pub const MAX_POINTS_PER_QUERY: i64 = 10_000;
+
+/// Upstream requests in flight at once, across every evaluation of the plugin process.
+pub const MAX_CONCURRENT_UPSTREAM: usize = 16;
+
+/// The most bytes one upstream answer may have; a larger one is refused while it streams in, never
+/// buffered whole.
+pub const MAX_UPSTREAM_BODY_BYTES: usize = 16 << 20;
+
+/// Series one upstream query may return before it is refused ("narrow it, e.g. `sum by (…)`").
+pub const MAX_SERIES_PER_QUERY: usize = 2_000;
+
+/// Bytes of one series' label names and values together.
+pub const MAX_LABEL_BYTES: usize = 16 << 10;
+
+/// How long a finished upstream answer is reused by identical queries (same upstream, credentials,
+/// expression and range).
+pub const SHARE_TTL_MS: u64 = 10_000;
+
+/// The most bytes of finished answers kept for reuse; the oldest go first beyond it.
+pub const SHARE_BUDGET_BYTES: usize = 64 << 20;
+
+/// Characters of an upstream's raw error body quoted in a reason (after secrets and header echoes
+/// are cut): enough to recognise a proxy's page, not to carry it.
+pub const UPSTREAM_EXCERPT_CHARS: usize = 160;
+
+/// Characters of a Prometheus API `error` message quoted in a reason: its own words, which say what
+/// was wrong with the query, so more of them.
+pub const UPSTREAM_MESSAGE_CHARS: usize = 600;
+
+/// The largest resource request body (`v1/settings/check` carries rules YAML and a pipeline).
+pub const MAX_REQUEST_BODY_BYTES: usize = 2 << 20;
+
+/// Settings versions kept compiled (a version is one `jsonData` + secrets as Grafana sends them);
+/// the least recently used goes first.
+pub const SETTINGS_VERSIONS_KEPT: usize = 32;
+
+/// Checks a tick spacing in milliseconds: between a second and a day. `field` names it in the error.
+pub fn check_interval(field: &str, interval_ms: i64) -> Result<i64, FieldError> {
+    check_between(field, interval_ms, MIN_INTERVAL, MAX_INTERVAL)
+}
+
+/// Checks an upstream timeout in milliseconds: between a second and two minutes.
+pub fn check_timeout(field: &str, timeout_ms: i64) -> Result<i64, FieldError> {
+    check_between(field, timeout_ms, MIN_TIMEOUT, MAX_TIMEOUT)
+}
+
+fn check_between(field: &str, ms: i64, min: Bound, max: Bound) -> Result<i64, FieldError> {
+    if ms < min.ms {
+        return Err(FieldError::new(field, format!("must be at least {}, got {ms} ms", min.text)));
+    }
+    if ms > max.ms {
+        return Err(FieldError::new(field, format!("must be at most {}, got {ms} ms", max.text)));
+    }
+    Ok(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_below_a_second_are_refused_with_their_field() {
+        assert_eq!(check_interval("intervalMs", 1_000), Ok(1_000));
+        let e = check_interval("jsonData.evaluationInterval", 999).unwrap_err();
+        assert_eq!(e.field, "jsonData.evaluationInterval");
+        assert!(e.message.contains("at least 1s"), "{e}");
+        let e = check_interval("intervalMs", 150_000_000 * 365 * 86_400_000).unwrap_err();
+        assert!(e.message.contains("at most 1d"), "{e}");
+        assert!(check_timeout("jsonData.timeout", 121_000).unwrap_err().message.contains("at most 2m"));
+    }
+
+    #[test]
+    fn bound_texts_say_their_values() {
+        for b in [MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL, MIN_TIMEOUT, MAX_TIMEOUT, DEFAULT_TIMEOUT] {
+            assert_eq!(crate::duration::format_duration(b.ms), b.text, "{b:?}");
+        }
+    }
+
+    #[test]
+    fn the_active_at_lookback_ends_at_one_day() {
+        assert!(ACTIVE_AT_LOOKBACK_MS.windows(2).all(|w| w[0] < w[1]), "cumulative totals, growing");
+        assert_eq!(ACTIVE_AT_LOOKBACK_MS.last(), Some(&86_400_000));
+    }
+}

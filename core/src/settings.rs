@@ -1,0 +1,230 @@
+//! The app's settings as Grafana stores them (`jsonData`, `secureJsonData`): one shape that the
+//! backend deserializes before it validates and the config page edits, so a key renamed on one
+//! side fails to compile on the other.
+
+use serde::{Deserialize, Serialize};
+
+/// The app's `jsonData` fields the backend reads, as the config page edits them.
+///
+/// Absent or blank fields take the documented defaults. Text fields also accept a YAML/JSON number
+/// or boolean as its text: provisioning files often carry `tenant: 123` or `timeout: 30`, and the
+/// admin should read "30 is not a duration", not "expected a string".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AppJsonData {
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub prometheus_url: Option<String>,
+    /// Mimir/Cortex tenant, sent as `X-Scope-OrgID`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub tenant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub evaluation_interval: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub timeout: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub rules_yaml: Option<String>,
+    /// Stages and edges: JSON text as the config page stores it, or an object as provisioning may
+    /// give it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<serde_json::Value>,
+    /// Basic auth user; its password is the secret [`SecretKey::BasicAuthPassword`].
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub basic_auth_user: Option<String>,
+}
+
+/// A key of [`AppJsonData`] as it is spelled in `jsonData` (a test checks them against serde's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JsonKey {
+    PrometheusUrl,
+    Tenant,
+    EvaluationInterval,
+    Timeout,
+    RulesYaml,
+    Pipeline,
+    BasicAuthUser,
+}
+
+impl JsonKey {
+    pub const ALL: [JsonKey; 7] =
+        [JsonKey::PrometheusUrl, JsonKey::Tenant, JsonKey::EvaluationInterval, JsonKey::Timeout, JsonKey::RulesYaml, JsonKey::Pipeline, JsonKey::BasicAuthUser];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JsonKey::PrometheusUrl => "prometheusUrl",
+            JsonKey::Tenant => "tenant",
+            JsonKey::EvaluationInterval => "evaluationInterval",
+            JsonKey::Timeout => "timeout",
+            JsonKey::RulesYaml => "rulesYaml",
+            JsonKey::Pipeline => "pipeline",
+            JsonKey::BasicAuthUser => "basicAuthUser",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<JsonKey> {
+        JsonKey::ALL.into_iter().find(|k| k.as_str() == key)
+    }
+
+    /// The `jsonData.<key>` path, for errors.
+    pub fn field(self) -> String {
+        format!("jsonData.{}", self.as_str())
+    }
+}
+
+/// The text of an optional field, trimmed; `None` when absent or blank.
+pub fn trimmed(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The secrets the app keeps in `secureJsonData`: written by the config page, never read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SecretKey {
+    BearerToken,
+    BasicAuthPassword,
+}
+
+impl SecretKey {
+    pub const ALL: [SecretKey; 2] = [SecretKey::BearerToken, SecretKey::BasicAuthPassword];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SecretKey::BearerToken => "bearerToken",
+            SecretKey::BasicAuthPassword => "basicAuthPassword",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<SecretKey> {
+        SecretKey::ALL.into_iter().find(|k| k.as_str() == key)
+    }
+
+    /// The `secureJsonData.<key>` path of the secret, for errors.
+    pub fn field(self) -> String {
+        format!("secureJsonData.{}", self.as_str())
+    }
+}
+
+/// How the backend authenticates to the upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthKind {
+    #[default]
+    None,
+    Bearer,
+    Basic,
+}
+
+impl AuthKind {
+    pub const ALL: [AuthKind; 3] = [AuthKind::None, AuthKind::Bearer, AuthKind::Basic];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::None => "none",
+            AuthKind::Bearer => "bearer",
+            AuthKind::Basic => "basic",
+        }
+    }
+
+    /// The kind named `s`; anything unknown is no authentication.
+    pub fn parse(s: &str) -> AuthKind {
+        AuthKind::ALL.into_iter().find(|k| k.as_str() == s).unwrap_or_default()
+    }
+
+    /// The secret this kind of authentication uses, if any.
+    pub fn secret(self) -> Option<SecretKey> {
+        match self {
+            AuthKind::None => None,
+            AuthKind::Bearer => Some(SecretKey::BearerToken),
+            AuthKind::Basic => Some(SecretKey::BasicAuthPassword),
+        }
+    }
+}
+
+/// Lenient text: a string, or a number or boolean as its text; `null` is absent.
+mod text {
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, Visitor};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<String>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("text (a string, or a number)")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(V)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Some(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Some(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Some(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Some(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Some(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Some(v.to_string()))
+            }
+        }
+        d.deserialize_option(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_the_serialized_names() {
+        let all = AppJsonData {
+            prometheus_url: Some("u".into()),
+            tenant: Some("t".into()),
+            evaluation_interval: Some("1m".into()),
+            timeout: Some("1s".into()),
+            rules_yaml: Some("r".into()),
+            pipeline: Some(serde_json::json!({})),
+            basic_auth_user: Some("me".into()),
+        };
+        let value = serde_json::to_value(&all).unwrap();
+        let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut declared: Vec<&str> = JsonKey::ALL.iter().map(|k| k.as_str()).collect();
+        keys.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(keys, declared);
+    }
+
+    #[test]
+    fn text_fields_take_numbers_as_text_and_refuse_objects() {
+        let d: AppJsonData = serde_json::from_str(r#"{"tenant": 123, "timeout": 30, "rulesYaml": null, "future": [1]}"#).unwrap();
+        assert_eq!(d.tenant.as_deref(), Some("123"));
+        assert_eq!(d.timeout.as_deref(), Some("30"));
+        assert_eq!(d.rules_yaml, None);
+        let e = serde_json::from_str::<AppJsonData>(r#"{"prometheusUrl": {"a": 1}}"#).unwrap_err();
+        assert!(e.to_string().contains("text"), "{e}");
+        assert_eq!(trimmed(&Some("  x ".into())), Some("x"));
+        assert_eq!(trimmed(&Some("   ".into())), None);
+    }
+
+    #[test]
+    fn auth_kinds_and_their_secrets() {
+        assert_eq!(AuthKind::Bearer.secret(), Some(SecretKey::BearerToken));
+        assert_eq!(serde_json::to_string(&AuthKind::Basic).unwrap(), "\"basic\"");
+        assert_eq!(SecretKey::BasicAuthPassword.field(), "secureJsonData.basicAuthPassword");
+        assert_eq!(SecretKey::parse("bearerToken"), Some(SecretKey::BearerToken));
+        assert_eq!(JsonKey::parse("rulesYaml").map(JsonKey::field).as_deref(), Some("jsonData.rulesYaml"));
+        assert_eq!(JsonKey::parse("nope"), None);
+    }
+}
