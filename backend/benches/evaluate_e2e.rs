@@ -12,7 +12,8 @@
 use std::time::{Duration, Instant};
 
 use codexflow_backend::defaults;
-use codexflow_backend::evaluate::{lookback_ms, SPARKLINE_POINTS};
+use codexflow_backend::evaluate::plan::lookback_ms;
+use codexflow_core::limits::SPARKLINE_POINTS;
 use codexflow_core::api::EvaluateResponse;
 use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
 use codexflow_testkit::prometheus::PrometheusServer;

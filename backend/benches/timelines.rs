@@ -2,8 +2,8 @@
 //! machine and the JSON-ready timelines, for 7 days at 15 s and 20 series.
 //! Run: cargo bench -p codexflow-backend --bench timelines
 
-use codexflow_backend::evaluate::alerts_of;
-use codexflow_backend::prom::RangeSeries;
+use codexflow_backend::evaluate::alerts::alerts_of;
+use codexflow_backend::series::RangeSeries;
 use codexflow_backend::rules::RuleSet;
 use codexflow_core::Ticks;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -22,7 +22,7 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     c.bench_function("alerts_of 7d@15s x 20 series (dense + machine + timelines)", |b| {
-        b.iter(|| alerts_of(black_box(&rule), black_box(&series), ticks, &ticks))
+        b.iter(|| alerts_of(black_box(&rule), 0, black_box(&series), ticks, &ticks))
     });
 }
 

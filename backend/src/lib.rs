@@ -4,12 +4,16 @@
 
 pub mod defaults;
 pub mod evaluate;
+pub mod health;
 pub mod plugin;
 pub mod prom;
 pub mod promql;
-pub mod reason;
+pub mod resource_error;
+pub mod routes;
 pub mod rules;
+pub mod series;
 pub mod settings;
+pub mod settings_cache;
 pub mod stage_metrics;
 
 pub use plugin::CodexFlowPlugin;

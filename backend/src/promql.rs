@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use promql_parser::label::Matcher;
 use promql_parser::parser::{self, token, Expr, VectorSelector};
 
+use codexflow_core::error::FieldError;
 use codexflow_core::pipeline::PipelineSpec;
 
 /// A parsed expression and the selectors it reads.
@@ -154,8 +155,8 @@ fn selector_text(vs: &VectorSelector) -> String {
 }
 
 /// Parses every query of a pipeline so a typo fails at configuration time, naming its field.
-pub fn check_pipeline_queries(p: &PipelineSpec) -> Result<(), (String, String)> {
-    let check = |field: String, expr: &str| Query::parse(expr).map(|_| ()).map_err(|e| (field, e));
+pub fn check_pipeline_queries(p: &PipelineSpec) -> Result<(), FieldError> {
+    let check = |field: String, expr: &str| Query::parse(expr).map(|_| ()).map_err(|e| FieldError::new(field, e));
     for (i, stage) in p.stages.iter().enumerate() {
         check(format!("stages[{i}].headline.expr"), &stage.headline.expr)?;
         for (j, panel) in stage.raw_panels.iter().enumerate() {

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use codexflow_core::alerting::RuleTiming;
+use codexflow_core::api::{RuleInfo, RuleSummary, StageSource};
 use codexflow_core::duration::{format_duration, parse_duration};
 use serde::Deserialize;
 use thiserror::Error;
@@ -32,22 +33,6 @@ pub enum RuleError {
     Rule { group: String, index: usize, message: String },
 }
 
-/// How a rule's stage was decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StageSource {
-    Label,
-    Default,
-}
-
-impl StageSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StageSource::Label => "label",
-            StageSource::Default => "default",
-        }
-    }
-}
-
 /// One alerting rule, parsed and mapped to a stage.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -57,7 +42,8 @@ pub struct Rule {
     pub timing: RuleTiming,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
-    pub stage: String,
+    /// The stage the rule speaks for.
+    pub stage: Option<String>,
     pub stage_source: StageSource,
     pub severity: String,
 }
@@ -126,65 +112,9 @@ impl RuleSet {
         let mut rules = Vec::new();
         for group in file.groups {
             for (index, raw) in group.rules.into_iter().enumerate() {
-                let fail = |message: String| RuleError::Rule { group: group.name.clone(), index, message };
-                let name = match (raw.alert, raw.record) {
-                    (Some(_), Some(_)) => return Err(fail("has both `alert` and `record`".into())),
-                    (None, None) => return Err(fail("needs `alert` or `record`".into())),
-                    // Recording rules feed other rules inside the ruler; they raise no alerts.
-                    (None, Some(_)) => continue,
-                    (Some(name), None) => name,
-                };
-                let fail = |message: String| RuleError::Rule {
-                    group: group.name.clone(),
-                    index,
-                    message: format!("alert {name}: {message}"),
-                };
-                if name.trim().is_empty() {
-                    return Err(fail("the alert name is empty".into()));
+                if let Some(rule) = rule_of(&group.name, index, raw)? {
+                    rules.push(rule);
                 }
-                let duration = |v: &Option<ScalarYaml>, key: &str| -> Result<i64, RuleError> {
-                    match v {
-                        None => Ok(0),
-                        Some(v) => parse_duration(&v.text()).map_err(|e| fail(format!("`{key}`: {e}"))),
-                    }
-                };
-                let timing = RuleTiming {
-                    hold_ms: duration(&raw.for_, "for")?,
-                    keep_firing_for_ms: duration(&raw.keep_firing_for, "keep_firing_for")?,
-                };
-                let query = promql::Query::parse(&raw.expr.text()).map_err(|e| fail(format!("`expr`: {e}")))?;
-                if let Some((k, _)) = raw.labels.iter().find(|(_, v)| v.contains("{{")) {
-                    return Err(fail(format!(
-                        "label {k} uses a template; label templates are not supported (annotations may use them)"
-                    )));
-                }
-                if let Some(k) = raw.labels.keys().find(|k| !is_label_name(k)) {
-                    return Err(fail(format!("invalid label name {k:?}")));
-                }
-                let (stage, stage_source) = match raw.labels.get("stage") {
-                    Some(stage) => (stage.clone(), StageSource::Label),
-                    None => match DEFAULT_STAGE_OF.iter().find(|(alert, _)| *alert == name) {
-                        Some((_, stage)) => (stage.to_string(), StageSource::Default),
-                        None => {
-                            return Err(fail(
-                                "has no `stage` label and is not one of the runbook alerts; add labels: {stage: <stage id>}"
-                                    .into(),
-                            ))
-                        }
-                    },
-                };
-                let severity = raw.labels.get("severity").cloned().unwrap_or_default();
-                rules.push(Rule {
-                    name,
-                    group: group.name.clone(),
-                    query,
-                    timing,
-                    labels: raw.labels,
-                    annotations: raw.annotations,
-                    stage,
-                    stage_source,
-                    severity,
-                });
             }
         }
         if rules.is_empty() {
@@ -194,14 +124,84 @@ impl RuleSet {
     }
 }
 
+/// Rule number `index` of `group`: an alerting rule, or `None` for a recording rule (those feed
+/// other rules inside the ruler and raise no alerts).
+fn rule_of(group: &str, index: usize, raw: RuleYaml) -> Result<Option<Rule>, RuleError> {
+    let fail = |message: String| RuleError::Rule { group: group.to_string(), index, message };
+    let name = match (raw.alert, raw.record) {
+        (Some(_), Some(_)) => return Err(fail("has both `alert` and `record`".into())),
+        (None, None) => return Err(fail("needs `alert` or `record`".into())),
+        (None, Some(_)) => return Ok(None),
+        (Some(name), None) => name,
+    };
+    let fail = |message: String| RuleError::Rule { group: group.to_string(), index, message: format!("alert {name}: {message}") };
+    if name.trim().is_empty() {
+        return Err(fail("the alert name is empty".into()));
+    }
+    let duration = |v: &Option<ScalarYaml>, key: &str| -> Result<i64, RuleError> {
+        match v {
+            None => Ok(0),
+            Some(v) => parse_duration(&v.text()).map_err(|e| fail(format!("`{key}`: {e}"))),
+        }
+    };
+    let timing = RuleTiming { hold_ms: duration(&raw.for_, "for")?, keep_firing_for_ms: duration(&raw.keep_firing_for, "keep_firing_for")? };
+    let query = promql::Query::parse(&raw.expr.text()).map_err(|e| fail(format!("`expr`: {e}")))?;
+    if let Some((k, _)) = raw.labels.iter().find(|(_, v)| v.contains("{{")) {
+        return Err(fail(format!("label {k} uses a template; label templates are not supported (annotations may use them)")));
+    }
+    if let Some(k) = raw.labels.keys().find(|k| !is_label_name(k)) {
+        return Err(fail(format!("invalid label name {k:?}")));
+    }
+    let (stage, stage_source) = stage_of(&name, &raw.labels).ok_or_else(|| {
+        fail("has no `stage` label and is not one of the runbook alerts; add labels: {stage: <stage id>}".into())
+    })?;
+    let severity = raw.labels.get("severity").cloned().unwrap_or_default();
+    Ok(Some(Rule {
+        name,
+        group: group.to_string(),
+        query,
+        timing,
+        labels: raw.labels,
+        annotations: raw.annotations,
+        stage: Some(stage),
+        stage_source,
+        severity,
+    }))
+}
+
+/// The stage of an alert: its `stage` label, else the built-in mapping of the runbook alerts.
+fn stage_of(name: &str, labels: &BTreeMap<String, String>) -> Option<(String, StageSource)> {
+    if let Some(stage) = labels.get("stage") {
+        return Some((stage.clone(), StageSource::Label));
+    }
+    DEFAULT_STAGE_OF.iter().find(|(alert, _)| *alert == name).map(|(_, stage)| (stage.to_string(), StageSource::Default))
+}
+
 impl Rule {
-    /// The rule as `GET v1/rules` shows it.
-    pub fn info(&self) -> codexflow_core::api::RuleInfo {
-        codexflow_core::api::RuleInfo {
+    /// What the panel needs to explain this rule's alerts (`EvaluateResponse.rules`).
+    pub fn summary(&self) -> RuleSummary {
+        let (op, threshold) = self.query.threshold().map_or((None, None), |(op, t)| (Some(op), Some(t)));
+        RuleSummary {
             name: self.name.clone(),
             group: self.group.clone(),
             stage: self.stage.clone(),
-            stage_source: self.stage_source.as_str().to_string(),
+            severity: self.severity.clone(),
+            for_ms: self.timing.hold_ms,
+            keep_firing_for_ms: self.timing.keep_firing_for_ms,
+            op,
+            threshold,
+            value_name: self.annotations.get("value_name").cloned(),
+            summary: self.annotations.get("summary").cloned(),
+        }
+    }
+
+    /// The rule as `GET v1/rules` shows it.
+    pub fn info(&self) -> RuleInfo {
+        RuleInfo {
+            name: self.name.clone(),
+            group: self.group.clone(),
+            stage: self.stage.clone(),
+            stage_source: self.stage_source,
             expr: self.query.text.clone(),
             for_: format_duration(self.timing.hold_ms),
             keep_firing_for: format_duration(self.timing.keep_firing_for_ms),
@@ -226,7 +226,7 @@ mod tests {
     #[test]
     fn the_shipped_rules_parse_and_map_by_default() {
         let set = crate::defaults::rules();
-        let got: Vec<_> = set.rules.iter().map(|r| (r.name.as_str(), r.stage.as_str(), r.stage_source)).collect();
+        let got: Vec<_> = set.rules.iter().map(|r| (r.name.as_str(), r.stage.as_deref().unwrap_or(""), r.stage_source)).collect();
         assert_eq!(
             got,
             [
@@ -249,7 +249,7 @@ mod tests {
         .unwrap();
         assert_eq!(set.rules.len(), 1);
         let r = &set.rules[0];
-        assert_eq!((r.stage.as_str(), r.stage_source), ("nats", StageSource::Label));
+        assert_eq!((r.stage.as_deref(), r.stage_source), (Some("nats"), StageSource::Label));
         assert_eq!(r.timing, RuleTiming { hold_ms: 0, keep_firing_for_ms: 300_000 });
         assert_eq!(r.severity, "critical");
     }

@@ -1,40 +1,23 @@
 //! The app's settings as Grafana hands them over in `PluginContext.appInstanceSettings`.
 //!
-//! Everything is checked up front and every problem names its field
-//! (`jsonData.timeout`), because the person reading the error is a Grafana
-//! admin looking at a config form, not at our code. Secrets are kept out of
+//! `jsonData` is deserialized into `core`'s [`AppJsonData`] (the shape the config page edits) and
+//! then validated; every problem names its field (`jsonData.timeout`), because the person reading
+//! the error is a Grafana admin looking at a config form, not at our code. Secrets are kept out of
 //! `Debug` so they cannot reach a log line.
 
 use std::collections::HashMap;
 use std::fmt;
 
+use codexflow_core::api::RulesSource;
 use codexflow_core::duration::parse_duration;
+use codexflow_core::error::{join_path, FieldError};
+use codexflow_core::limits::{check_interval, check_timeout, DEFAULT_INTERVAL, DEFAULT_TIMEOUT};
 use codexflow_core::pipeline::PipelineSpec;
+use codexflow_core::settings::{trimmed, AppJsonData, AuthKind, JsonKey, SecretKey};
 use serde_json::Value;
-use thiserror::Error;
 
 use crate::defaults;
-use crate::rules::{RuleError, RuleSet};
-
-/// Default tick spacing when `jsonData.evaluationInterval` is absent.
-pub const DEFAULT_INTERVAL_MS: i64 = 60_000;
-/// Default upstream timeout when `jsonData.timeout` is absent.
-pub const DEFAULT_TIMEOUT_MS: i64 = 10_000;
-
-/// A setting that cannot be used.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[error("{field}: {message}")]
-pub struct SettingsError {
-    /// Path as the admin sees it, e.g. `jsonData.prometheusUrl`.
-    pub field: String,
-    pub message: String,
-}
-
-impl SettingsError {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        SettingsError { field: field.into(), message: message.into() }
-    }
-}
+use crate::rules::RuleSet;
 
 /// How we authenticate to the upstream.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -42,6 +25,16 @@ pub enum Auth {
     None,
     Bearer(String),
     Basic { user: String, password: String },
+}
+
+impl Auth {
+    pub fn kind(&self) -> AuthKind {
+        match self {
+            Auth::None => AuthKind::None,
+            Auth::Bearer(_) => AuthKind::Bearer,
+            Auth::Basic { .. } => AuthKind::Basic,
+        }
+    }
 }
 
 impl fmt::Debug for Auth {
@@ -64,129 +57,133 @@ pub struct Settings {
     pub interval_ms: i64,
     pub timeout_ms: i64,
     pub rules: RuleSet,
-    /// `default` or `settings`.
-    pub rules_source: &'static str,
+    pub rules_source: RulesSource,
     pub pipeline: PipelineSpec,
+}
+
+/// `jsonData` as Grafana stores it, read into the shared shape; type errors name their key.
+pub fn json_data(json: &Value) -> Result<AppJsonData, FieldError> {
+    match json {
+        Value::Null => Ok(AppJsonData::default()),
+        Value::Object(_) => serde_path_to_error::deserialize(json).map_err(|e| path_error("jsonData", &e)),
+        _ => Err(FieldError::new("jsonData", "must be a JSON object")),
+    }
 }
 
 impl Settings {
     /// Reads `jsonData` and the decrypted `secureJsonData`.
-    pub fn from_grafana(json: &Value, secure: &HashMap<String, String>) -> Result<Settings, SettingsError> {
-        let obj = match json {
-            Value::Object(map) => map.clone(),
-            Value::Null => Default::default(),
-            _ => return Err(SettingsError::new("jsonData", "must be a JSON object")),
-        };
-        let string = |key: &str| -> Result<Option<String>, SettingsError> {
-            match obj.get(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-                Some(_) => Err(SettingsError::new(format!("jsonData.{key}"), "must be a string")),
-            }
-        };
+    pub fn from_grafana(json: &Value, secure: &HashMap<String, String>) -> Result<Settings, FieldError> {
+        Settings::from_json_data(&json_data(json)?, secure)
+    }
 
-        let url = string("prometheusUrl")?.ok_or_else(|| {
-            SettingsError::new(
-                "jsonData.prometheusUrl",
+    pub fn from_json_data(data: &AppJsonData, secure: &HashMap<String, String>) -> Result<Settings, FieldError> {
+        let url = trimmed(&data.prometheus_url).ok_or_else(|| {
+            FieldError::new(
+                JsonKey::PrometheusUrl.field(),
                 "is required: the base URL of a Prometheus-compatible API, e.g. http://prometheus:9090 or https://mimir.example/prometheus",
             )
         })?;
-        let prometheus_url = validate_url(&url)?;
+        let prometheus_url = validate_url(url)?;
 
-        let tenant = string("tenant")?;
-        if let Some(t) = &tenant {
-            if t.chars().any(|c| c.is_control()) {
-                return Err(SettingsError::new("jsonData.tenant", "must not contain control characters"));
-            }
+        let tenant = trimmed(&data.tenant).map(str::to_string);
+        if tenant.as_deref().is_some_and(|t| t.chars().any(char::is_control)) {
+            return Err(FieldError::new(JsonKey::Tenant.field(), "must not contain control characters"));
         }
 
-        let duration = |key: &str, default: i64| -> Result<i64, SettingsError> {
-            match string(key)? {
-                None => Ok(default),
-                Some(s) => match parse_duration(&s) {
-                    Ok(ms) if ms >= 1_000 => Ok(ms),
-                    Ok(_) => Err(SettingsError::new(format!("jsonData.{key}"), "must be at least 1s")),
-                    Err(e) => Err(SettingsError::new(format!("jsonData.{key}"), e.to_string())),
-                },
-            }
-        };
-        let interval_ms = duration("evaluationInterval", DEFAULT_INTERVAL_MS)?;
-        let timeout_ms = duration("timeout", DEFAULT_TIMEOUT_MS)?;
+        let interval_ms = duration(JsonKey::EvaluationInterval, &data.evaluation_interval, DEFAULT_INTERVAL.ms, check_interval)?;
+        let timeout_ms = duration(JsonKey::Timeout, &data.timeout, DEFAULT_TIMEOUT.ms, check_timeout)?;
+        let auth = auth(data, secure)?;
+        let pipeline = pipeline(data.pipeline.as_ref())?;
 
-        let secret = |key: &str| secure.get(key).filter(|s| !s.is_empty()).cloned();
-        let basic_user = string("basicAuthUser")?;
-        let auth = match (secret("bearerToken"), basic_user, secret("basicAuthPassword")) {
-            (Some(_), Some(_), _) => {
-                return Err(SettingsError::new(
-                    "secureJsonData.bearerToken",
-                    "set either a bearer token or basic auth, not both",
-                ))
-            }
-            (Some(token), None, _) => Auth::Bearer(token),
-            (None, Some(user), Some(password)) => Auth::Basic { user, password },
-            (None, Some(_), None) => {
-                return Err(SettingsError::new(
-                    "secureJsonData.basicAuthPassword",
-                    "is required when jsonData.basicAuthUser is set",
-                ))
-            }
-            (None, None, _) => Auth::None,
-        };
-
-        let pipeline = match obj.get("pipeline") {
-            None | Some(Value::Null) => defaults::pipeline(),
-            Some(Value::String(s)) if s.trim().is_empty() => defaults::pipeline(),
-            // The config page stores it as a JSON string; provisioning may give an object.
-            Some(Value::String(s)) => serde_json::from_str(s)
-                .map_err(|e| SettingsError::new("jsonData.pipeline", format!("invalid JSON: {e}")))?,
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| SettingsError::new("jsonData.pipeline", e.to_string()))?,
-        };
-        pipeline
-            .validate()
-            .map_err(|e| SettingsError::new(format!("jsonData.pipeline.{}", e.field), e.message))?;
-        crate::promql::check_pipeline_queries(&pipeline)
-            .map_err(|(field, msg)| SettingsError::new(format!("jsonData.pipeline.{field}"), msg))?;
-
-        let (rules, rules_source) = match string("rulesYaml")? {
-            None => (defaults::rules(), "default"),
-            Some(yaml) => (RuleSet::parse(&yaml).map_err(rules_error)?, "settings"),
+        let (rules, rules_source) = match trimmed(&data.rules_yaml) {
+            None => (defaults::rules(), RulesSource::Default),
+            Some(_) => (
+                RuleSet::parse(data.rules_yaml.as_deref().unwrap_or_default()).map_err(|e| FieldError::new(JsonKey::RulesYaml.field(), e.to_string()))?,
+                RulesSource::Settings,
+            ),
         };
         for rule in &rules.rules {
-            if pipeline.stage(&rule.stage).is_none() {
-                return Err(SettingsError::new(
-                    "jsonData.rulesYaml",
+            let known = rule.stage.as_deref().is_some_and(|s| pipeline.stage(s).is_some());
+            if !known {
+                return Err(FieldError::new(
+                    JsonKey::RulesYaml.field(),
                     format!(
                         "rule {} maps to stage {:?}, which the pipeline does not have (stages: {})",
                         rule.name,
-                        rule.stage,
+                        rule.stage.as_deref().unwrap_or(""),
                         pipeline.stages.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
                     ),
                 ));
             }
         }
 
-        Ok(Settings {
-            prometheus_url,
-            tenant,
-            auth,
-            interval_ms,
-            timeout_ms,
-            rules,
-            rules_source,
-            pipeline,
-        })
+        Ok(Settings { prometheus_url, tenant, auth, interval_ms, timeout_ms, rules, rules_source, pipeline })
     }
 }
 
-fn rules_error(e: RuleError) -> SettingsError {
-    SettingsError::new("jsonData.rulesYaml", e.to_string())
+/// A Prometheus duration within `check`'s bounds, or `default` when the field is blank.
+fn duration(key: JsonKey, value: &Option<String>, default: i64, check: fn(&str, i64) -> Result<i64, FieldError>) -> Result<i64, FieldError> {
+    let field = key.field();
+    match trimmed(value) {
+        None => Ok(default),
+        Some(s) => check(&field, parse_duration(s).map_err(|e| FieldError::new(&field, e.to_string()))?),
+    }
+}
+
+fn auth(data: &AppJsonData, secure: &HashMap<String, String>) -> Result<Auth, FieldError> {
+    let secret = |key: SecretKey| secure.get(key.as_str()).filter(|s| !s.is_empty()).cloned();
+    let user = trimmed(&data.basic_auth_user).map(str::to_string);
+    match (secret(SecretKey::BearerToken), user, secret(SecretKey::BasicAuthPassword)) {
+        (Some(_), Some(_), _) => Err(FieldError::new(SecretKey::BearerToken.field(), "set either a bearer token or basic auth, not both")),
+        (Some(token), None, _) => Ok(Auth::Bearer(token)),
+        (None, Some(user), Some(password)) => Ok(Auth::Basic { user, password }),
+        (None, Some(_), None) => Err(FieldError::new(SecretKey::BasicAuthPassword.field(), format!("is required when {} is set", JsonKey::BasicAuthUser.field()))),
+        (None, None, _) => Ok(Auth::None),
+    }
+}
+
+/// The pipeline from JSON text (the config page) or an object (provisioning); blank is the default.
+fn pipeline(value: Option<&Value>) -> Result<PipelineSpec, FieldError> {
+    let field = JsonKey::Pipeline.field();
+    let spec: PipelineSpec = match value {
+        None | Some(Value::Null) => defaults::pipeline(),
+        Some(Value::String(s)) if s.trim().is_empty() => defaults::pipeline(),
+        Some(Value::String(s)) => {
+            let mut de = serde_json::Deserializer::from_str(s);
+            serde_path_to_error::deserialize(&mut de).map_err(|e| path_error(&field, &e))?
+        }
+        Some(v @ Value::Object(_)) => serde_path_to_error::deserialize(v).map_err(|e| path_error(&field, &e))?,
+        Some(_) => return Err(FieldError::new(field, "must be JSON text or an object with `stages` and `edges`")),
+    };
+    spec.validate().map_err(|e| e.under(&field))?;
+    crate::promql::check_pipeline_queries(&spec).map_err(|e| e.under(&field))?;
+    Ok(spec)
+}
+
+/// A deserialization error at its path under `prefix` (`jsonData` + `tenant`); serde's own
+/// message says what was wrong there.
+/// A missing field is reported by serde at the object that lacks it; the field is named in serde's
+/// message (`missing field `from``), so it is appended to the path.
+pub fn path_error<E: fmt::Display>(prefix: &str, e: &serde_path_to_error::Error<E>) -> FieldError {
+    use serde_path_to_error::Segment;
+    let mut path = prefix.to_string();
+    for segment in e.path().iter() {
+        match segment {
+            Segment::Map { key } => path = join_path(&path, key),
+            Segment::Seq { index } => path = join_path(&path, &format!("[{index}]")),
+            Segment::Enum { variant } => path = join_path(&path, variant),
+            // Where the input ended too early: the error is at the last known place.
+            Segment::Unknown => break,
+        }
+    }
+    let message = e.inner().to_string();
+    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()).unwrap_or("");
+    FieldError::new(join_path(&path, missing), message)
 }
 
 /// Accepts `http(s)://host[:port][/path]`; drops a trailing slash.
-fn validate_url(url: &str) -> Result<String, SettingsError> {
-    let bad = |m: &str| SettingsError::new("jsonData.prometheusUrl", format!("{m} (got {url:?})"));
+fn validate_url(url: &str) -> Result<String, FieldError> {
+    let bad = |m: &str| FieldError::new(JsonKey::PrometheusUrl.field(), format!("{m} (got {url:?})"));
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
@@ -210,7 +207,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse(json: Value) -> Result<Settings, SettingsError> {
+    fn parse(json: Value) -> Result<Settings, FieldError> {
         Settings::from_grafana(&json, &HashMap::new())
     }
 
@@ -221,7 +218,7 @@ mod tests {
         assert_eq!(s.interval_ms, 60_000);
         assert_eq!(s.timeout_ms, 10_000);
         assert_eq!(s.rules.rules.len(), 4);
-        assert_eq!(s.rules_source, "default");
+        assert_eq!(s.rules_source, RulesSource::Default);
         assert_eq!(s.pipeline.stages.len(), 4);
         assert_eq!(s.auth, Auth::None);
     }
@@ -234,12 +231,18 @@ mod tests {
             (json!({"prometheusUrl": "http://"}), "jsonData.prometheusUrl"),
             (json!({"prometheusUrl": "http://u:p@h"}), "jsonData.prometheusUrl"),
             (json!({"prometheusUrl": 9090}), "jsonData.prometheusUrl"),
+            (json!({"prometheusUrl": ["http://h"]}), "jsonData.prometheusUrl"),
+            (json!({"prometheusUrl": "http://h", "tenant": {"id": 1}}), "jsonData.tenant"),
             (json!({"prometheusUrl": "http://h", "evaluationInterval": "5 minutes"}), "jsonData.evaluationInterval"),
             (json!({"prometheusUrl": "http://h", "evaluationInterval": "10ms"}), "jsonData.evaluationInterval"),
             (json!({"prometheusUrl": "http://h", "timeout": "x"}), "jsonData.timeout"),
+            (json!({"prometheusUrl": "http://h", "timeout": "1h"}), "jsonData.timeout"),
+            (json!({"prometheusUrl": "http://h", "evaluationInterval": "150000000y"}), "jsonData.evaluationInterval"),
             (json!({"prometheusUrl": "http://h", "rulesYaml": "groups: [ {"}), "jsonData.rulesYaml"),
             (json!({"prometheusUrl": "http://h", "pipeline": "{"}), "jsonData.pipeline"),
+            (json!({"prometheusUrl": "http://h", "pipeline": 5}), "jsonData.pipeline"),
             (json!({"prometheusUrl": "http://h", "pipeline": {"stages": []}}), "jsonData.pipeline.stages"),
+            (json!({"prometheusUrl": "http://h", "pipeline": {"stages": [{"id": "a", "name": 3}]}}), "jsonData.pipeline.stages[0].name"),
             (json!({"prometheusUrl": "http://h", "basicAuthUser": "me"}), "secureJsonData.basicAuthPassword"),
             (json!([1]), "jsonData"),
         ];
@@ -250,19 +253,22 @@ mod tests {
     }
 
     #[test]
+    fn a_numeric_tenant_from_yaml_is_its_text() {
+        let s = parse(json!({"prometheusUrl": "http://h", "tenant": 42})).unwrap();
+        assert_eq!(s.tenant.as_deref(), Some("42"));
+    }
+
+    #[test]
     fn auth_comes_from_secure_json_data_and_never_prints() {
-        let secure: HashMap<_, _> = [("bearerToken".to_string(), "s3cret".to_string())].into();
+        let secure: HashMap<_, _> = [(SecretKey::BearerToken.as_str().to_string(), "s3cret".to_string())].into();
         let s = Settings::from_grafana(&json!({"prometheusUrl": "https://m/prometheus"}), &secure).unwrap();
         assert_eq!(s.auth, Auth::Bearer("s3cret".into()));
         assert!(!format!("{s:?}").contains("s3cret"));
 
-        let secure: HashMap<_, _> = [("basicAuthPassword".to_string(), "pw".to_string())].into();
-        let s = Settings::from_grafana(
-            &json!({"prometheusUrl": "https://m", "basicAuthUser": "me", "tenant": "team-a"}),
-            &secure,
-        )
-        .unwrap();
+        let secure: HashMap<_, _> = [(SecretKey::BasicAuthPassword.as_str().to_string(), "pw".to_string())].into();
+        let s = Settings::from_grafana(&json!({"prometheusUrl": "https://m", "basicAuthUser": "me", "tenant": "team-a"}), &secure).unwrap();
         assert_eq!(s.auth, Auth::Basic { user: "me".into(), password: "pw".into() });
+        assert_eq!(s.auth.kind(), AuthKind::Basic);
         assert_eq!(s.tenant.as_deref(), Some("team-a"));
         assert!(!format!("{s:?}").contains("\"pw\""));
     }

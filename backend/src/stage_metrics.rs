@@ -1,39 +1,40 @@
 //! `v1/stage-metrics`: a stage's raw panels over a window, for the drill-down charts.
 
 use codexflow_core::api::{NamedSeries, PanelSeries, StageMetricsRequest, StageMetricsResponse};
+use codexflow_core::error::FieldError;
+use codexflow_core::limits::{MAX_EPOCH_MS, STAGE_METRICS_DEFAULT_POINTS, STAGE_METRICS_MAX_POINTS};
 use codexflow_core::Ticks;
 use futures_util::future::join_all;
 
-use crate::evaluate::{dense_points, BadRequest};
 use crate::prom::PromClient;
+use crate::series::dense_points;
 use crate::settings::Settings;
 
-/// Default and ceiling for points per series.
-const DEFAULT_POINTS: u32 = 600;
-const MAX_POINTS: u32 = 5_000;
+/// The step for `points` points over `[from, to]`: whole seconds, so viewers of the same window share
+/// upstream queries.
+fn step_ms(from: i64, to: i64, points: u32) -> i64 {
+    let raw = (to - from) / (i64::from(points) - 1);
+    (raw.max(1_000) + 999) / 1_000 * 1_000
+}
 
-pub async fn stage_metrics(settings: &Settings, client: &PromClient, req: &StageMetricsRequest) -> Result<StageMetricsResponse, BadRequest> {
-    let bad = |field: &str, message: String| BadRequest { field: field.into(), message };
+pub async fn stage_metrics(settings: &Settings, client: &PromClient, req: &StageMetricsRequest) -> Result<StageMetricsResponse, FieldError> {
     let stage = settings.pipeline.stage(&req.stage).ok_or_else(|| {
         let known: Vec<_> = settings.pipeline.stages.iter().map(|s| s.id.as_str()).collect();
-        bad("stage", format!("unknown stage {:?}; known stages: {}", req.stage, known.join(", ")))
+        FieldError::new("stage", format!("unknown stage {:?}; known stages: {}", req.stage, known.join(", ")))
     })?;
-    if req.from < 0 || req.from > req.to {
-        return Err(bad("from", format!("need 0 <= from <= to, got from={} to={}", req.from, req.to)));
+    if req.from < 0 || req.from > req.to || req.to > MAX_EPOCH_MS {
+        return Err(FieldError::new("from", format!("need 0 <= from <= to <= {MAX_EPOCH_MS}, got from={} to={}", req.from, req.to)));
     }
-    let points = req.max_points.unwrap_or(DEFAULT_POINTS);
-    if !(2..=MAX_POINTS).contains(&points) {
-        return Err(bad("maxPoints", format!("must be between 2 and {MAX_POINTS}, got {points}")));
+    let points = req.max_points.unwrap_or(STAGE_METRICS_DEFAULT_POINTS);
+    if !(2..=STAGE_METRICS_MAX_POINTS).contains(&points) {
+        return Err(FieldError::new("maxPoints", format!("must be between 2 and {STAGE_METRICS_MAX_POINTS}, got {points}")));
     }
-    // Whole seconds, aligned to the step, so viewers of the same window share upstream queries.
-    let step = (((req.to - req.from) / (points as i64 - 1)).max(1_000) + 999) / 1_000 * 1_000;
+    let step = step_ms(req.from, req.to, points);
     let ticks = Ticks::covering(req.from, req.to, step);
     let fetches = stage.raw_panels.iter().map(|panel| async move {
         let mut out = PanelSeries { panel_id: panel.id, title: panel.title.clone(), unit: panel.unit.clone(), series: Vec::new(), errors: Vec::new() };
-        if ticks.count == 0 {
-            return out;
-        }
-        let results = join_all(panel.targets.iter().map(|t| client.query_range(&t.expr, ticks.first, ticks.at(ticks.count - 1), step))).await;
+        let Some(last) = ticks.last() else { return out };
+        let results = join_all(panel.targets.iter().map(|t| client.query_range(&t.expr, ticks.first, last, step))).await;
         for (target, result) in panel.targets.iter().zip(results) {
             match result {
                 Err(e) => out.errors.push(format!("{}: {e}", target.ref_id)),
@@ -48,4 +49,17 @@ pub async fn stage_metrics(settings: &Settings, client: &PromClient, req: &Stage
         out
     });
     Ok(StageMetricsResponse { stage: stage.id.clone(), step_ms: step, panels: join_all(fetches).await })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_whole_seconds_and_never_zero() {
+        assert_eq!(step_ms(0, 600_000, 601), 1_000);
+        assert_eq!(step_ms(0, 86_400_000, 600), 145_000);
+        assert_eq!(step_ms(0, 0, 2), 1_000);
+        assert_eq!(step_ms(0, MAX_EPOCH_MS, 2) % 1_000, 0);
+    }
 }

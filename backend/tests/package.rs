@@ -54,6 +54,6 @@ async fn the_arm64_binary_hand_shakes_under_qemu() {
     let binary = dist("gpx_codexflow_linux_arm64");
     let plugin = PluginProcess::start_with(qemu, &["-L", "/usr/aarch64-linux-gnu", binary.to_str().unwrap()]).await.expect("arm64 plugin hand-shakes under qemu");
     let h = plugin.check_health(None).await.expect("CheckHealth over gRPC");
-    assert_eq!(h.status, 2, "an app that is not enabled is an error: {}", h.message);
-    assert!(h.message.contains("not enabled"), "{}", h.message);
+    assert_eq!(h.status, 2, "an app never configured is an error: {}", h.message);
+    assert!(h.message.contains("jsonData.prometheusUrl"), "{}", h.message);
 }

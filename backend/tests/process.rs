@@ -91,7 +91,7 @@ async fn resource_api_over_grpc() {
     let r = plugin.call_resource(Some(&good), "GET", "v1/rules?refresh=1", b"").await.unwrap();
     assert_eq!(r.status, 200);
     let rules: RulesResponse = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!(rules.rules.iter().map(|r| (r.stage.as_str(), r.stage_source.as_str())).collect::<Vec<_>>(),
+    assert_eq!(rules.rules.iter().map(|r| (r.stage.as_deref().unwrap_or(""), r.stage_source.as_str())).collect::<Vec<_>>(),
         [("kafka", "default"), ("nats", "default"), ("jangar", "default"), ("sse", "default")]);
     let r = plugin.call_resource(Some(&good), "GET", "v1/pipeline", b"").await.unwrap();
     assert_eq!(r.json()["pipeline"]["stages"].as_array().unwrap().len(), 4);
@@ -167,9 +167,10 @@ async fn check_health_reports_reachability_auth_and_metrics() {
     let h = plugin.check_health(Some(&settings(json!({})))).await.unwrap();
     assert_eq!(h.status, HEALTH_ERROR);
     assert!(h.message.contains("jsonData.prometheusUrl"), "{}", h.message);
+    // An app never configured: Grafana sends empty settings, which say what to set.
     let h = plugin.check_health(None).await.unwrap();
     assert_eq!(h.status, HEALTH_ERROR);
-    assert!(h.message.contains("not enabled"), "{}", h.message);
+    assert!(h.message.contains("jsonData.prometheusUrl") && h.message.contains("is required"), "{}", h.message);
 
     let closed = upstreams::closed_port_url().unwrap();
     let h = plugin.check_health(Some(&settings(json!({ "prometheusUrl": closed })))).await.unwrap();

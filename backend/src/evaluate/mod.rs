@@ -1,0 +1,25 @@
+//! `v1/evaluate`: the pipeline's health over a window, tick by tick.
+//!
+//! Each rule's own PromQL runs upstream as a range query whose steps are the evaluation ticks,
+//! starting early enough (`for` + `keep_firing_for` + two ticks) that the state at the first tick is
+//! already what a ruler that has always been running would report; the results then go through
+//! the same state machine Prometheus uses. The work is split so the logic is tested without a
+//! server: [`plan`] (which ticks, checked), [`fetch`] (all upstream I/O, concurrently; a failing
+//! query degrades its stage only) and [`assemble`] (pure).
+
+pub mod alerts;
+pub mod assemble;
+pub mod fetch;
+pub mod plan;
+
+use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
+use codexflow_core::error::FieldError;
+
+use crate::prom::PromClient;
+use crate::settings::Settings;
+
+pub async fn evaluate(settings: &Settings, client: &PromClient, req: &EvaluateRequest) -> Result<EvaluateResponse, FieldError> {
+    let plan = plan::plan(req, settings.interval_ms, &settings.rules.rules)?;
+    let fetched = fetch::fetch(settings, client, &plan).await;
+    Ok(assemble::assemble(settings, req, &plan, fetched))
+}

@@ -1,0 +1,135 @@
+//! Which ticks a `v1/evaluate` request covers, and what each upstream query must span for the
+//! answer at the first tick to be exact. Pure and bounded: every time and count from the request is
+//! checked before any arithmetic, so no request can wrap a number or ask for an unbounded range.
+
+use codexflow_core::alerting::RuleTiming;
+use codexflow_core::api::EvaluateRequest;
+use codexflow_core::error::FieldError;
+use codexflow_core::limits::{check_interval, MAX_EPOCH_MS, MAX_TICKS, SPARKLINE_POINTS, STALENESS_MS};
+use codexflow_core::Ticks;
+
+use crate::rules::Rule;
+
+/// What one evaluation asks of the upstream, and over which ticks it answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub interval: i64,
+    /// The window's ticks: the multiples of `interval` in `[from, to]`.
+    pub window: Ticks,
+    /// Where the latest state is read: the window's last tick, or the last tick before it if it has none.
+    pub last_tick: i64,
+    /// Per rule (in settings order), the ticks it is evaluated at: the window preceded by its lookback.
+    pub rules: Vec<Ticks>,
+    /// Headline and edge series: a whole multiple of the interval, ending on the last tick.
+    pub spark: Ticks,
+    /// The span in which a rule's selectors must have series for it to be able to fire at all.
+    pub presence: (i64, i64),
+}
+
+/// Checks the request and works out its ticks.
+pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, rules: &[Rule]) -> Result<Plan, FieldError> {
+    let interval = check_interval("intervalMs", req.interval_ms.unwrap_or(default_interval_ms))?;
+    for (field, t) in [("from", req.from), ("to", req.to)] {
+        if !(0..=MAX_EPOCH_MS).contains(&t) {
+            return Err(FieldError::new(field, format!("must be epoch milliseconds between 0 and {MAX_EPOCH_MS} (the year 9999), got {t}")));
+        }
+    }
+    if req.from > req.to {
+        return Err(FieldError::new("from", format!("from ({}) is after to ({})", req.from, req.to)));
+    }
+    let window = Ticks::covering(req.from, req.to, interval);
+    if window.count > MAX_TICKS {
+        return Err(FieldError::new(
+            "to",
+            format!("{} ticks of {interval} ms exceed the limit of {MAX_TICKS}; widen intervalMs or narrow the window", window.count),
+        ));
+    }
+    let last_tick = window.last().unwrap_or(req.to.div_euclid(interval) * interval);
+    let rules: Vec<Ticks> = rules.iter().map(|r| eval_ticks(r.timing, interval, &window, last_tick)).collect();
+    let earliest = rules.iter().map(|t| t.first).min().unwrap_or(last_tick).min(window.first);
+    Ok(Plan {
+        interval,
+        window,
+        last_tick,
+        spark: sparkline_ticks(&window, last_tick),
+        presence: (earliest.saturating_sub(STALENESS_MS), req.to),
+        rules,
+    })
+}
+
+/// How far before the first tick a rule must be evaluated for its state there to be exact.
+///
+/// A firing alert at tick `t` needs its condition to have held since `t - for`,
+/// and `keep_firing_for` can stretch that back further; two extra ticks cover
+/// the strict `<` in the keep-firing check and a tick that lands on the bound.
+pub fn lookback_ms(timing: RuleTiming, interval: i64) -> i64 {
+    timing.hold_ms.saturating_add(timing.keep_firing_for_ms).saturating_add(interval.saturating_mul(2))
+}
+
+/// The ticks a rule is evaluated at: the window's, preceded by its lookback.
+fn eval_ticks(timing: RuleTiming, interval: i64, window: &Ticks, last_tick: i64) -> Ticks {
+    let first_wanted = if window.count > 0 { window.first } else { last_tick };
+    Ticks::covering(first_wanted.saturating_sub(lookback_ms(timing, interval)), last_tick, interval)
+}
+
+/// Sparkline ticks: a whole multiple of the interval, ending on the last tick.
+fn sparkline_ticks(window: &Ticks, last_tick: i64) -> Ticks {
+    if window.count == 0 {
+        return Ticks { first: last_tick, step: window.step, count: 1 };
+    }
+    let stride = window.count.div_ceil(SPARKLINE_POINTS).max(1) as i64;
+    let step = window.step.saturating_mul(stride);
+    let count = ((last_tick - window.first) / step + 1) as usize;
+    Ticks { first: last_tick - (count as i64 - 1) * step, step, count }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: i64 = 60_000;
+
+    fn req(from: i64, to: i64, interval_ms: Option<i64>) -> EvaluateRequest {
+        EvaluateRequest { from, to, interval_ms }
+    }
+
+    #[test]
+    fn bad_windows_are_refused_with_their_field() {
+        assert_eq!(plan(&req(10, 5, None), M, &[]).unwrap_err().field, "from");
+        assert_eq!(plan(&req(0, 5, Some(10)), M, &[]).unwrap_err().field, "intervalMs");
+        assert_eq!(plan(&req(-5, 5, None), M, &[]).unwrap_err().field, "from");
+        assert_eq!(plan(&req(0, 30 * 86_400_000, Some(15_000)), M, &[]).unwrap_err().field, "to");
+        let p = plan(&req(M + 1, 10 * M, None), M, &[]).unwrap();
+        assert_eq!((p.interval, p.window.first, p.window.count), (M, 2 * M, 9));
+    }
+
+    #[test]
+    fn numbers_near_the_64_bit_limits_are_refused_not_wrapped() {
+        let huge = [
+            req(0, i64::MAX, None),
+            req(i64::MAX - 1, i64::MAX, None),
+            req(0, 1, Some(i64::MAX)),
+            req(i64::MIN, 0, None),
+            req(9_000_000_000_000_000, 9_000_000_000_000_001, Some(1_000)),
+        ];
+        for r in huge {
+            assert!(plan(&r, M, &[]).is_err(), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn lookback_covers_for_and_keep_firing_for() {
+        assert_eq!(lookback_ms(RuleTiming { hold_ms: 15 * M, keep_firing_for_ms: 5 * M }, M), 22 * M);
+        assert_eq!(lookback_ms(RuleTiming { hold_ms: i64::MAX, keep_firing_for_ms: 1 }, M), i64::MAX);
+    }
+
+    #[test]
+    fn sparklines_end_on_the_last_tick() {
+        let w = Ticks { first: 0, step: M, count: 1440 };
+        let s = sparkline_ticks(&w, w.at(1439));
+        assert_eq!(s.at(s.count - 1), w.at(1439));
+        assert!(s.count <= SPARKLINE_POINTS && s.first >= 0 && s.step % M == 0);
+        let empty = sparkline_ticks(&Ticks { first: 0, step: M, count: 0 }, 5 * M);
+        assert_eq!((empty.first, empty.count), (5 * M, 1));
+    }
+}
