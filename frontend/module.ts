@@ -7,7 +7,7 @@ import { config, locationService, RefreshEvent } from '@grafana/runtime';
 // nested plugin from (public/plugins/<app>/panel/ in Grafana 12, public/plugins/<panel id>/ before).
 import * as amd from 'module';
 import init, { mount, type PanelHandle } from './pkg/codexflow_panel.js';
-import { themeColors, wasmLoader } from './wasm-host.ts';
+import { hostRequest, themeColors, wasmLoader } from './wasm-host.ts';
 
 const APP_ID = 'proompteng-codexflow-app';
 
@@ -41,7 +41,8 @@ function FlowPanel(props: PanelProps<Options>) {
     from: props.timeRange.from.valueOf(),
     to: props.timeRange.to.valueOf(),
     refresh,
-    resourceUrl: `${config.appSubUrl ?? ''}/api/plugins/${APP_ID}/resources`,
+    // backendSrv resolves /api/... against Grafana's base, sub-path included.
+    resourceUrl: `/api/plugins/${APP_ID}/resources`,
     options: {
       ...options,
       stagePanels: replaceVariables(options.stagePanels ?? ''),
@@ -51,15 +52,21 @@ function FlowPanel(props: PanelProps<Options>) {
     timeZone: props.timeZone,
   });
 
+  // The props of the latest render: the mount below happens once the .wasm has loaded, by when
+  // Grafana may have rendered again (a resize, a new time range) and those props must not be lost.
+  const latest = React.useRef(json);
+  latest.current = json;
+
   React.useEffect(() => {
     let cancelled = false;
     loadWasm()
       .then(() => {
         if (!cancelled && host.current && !handle.current) {
-          handle.current = mount(host.current, json, (panelId: number) => {
+          const navigate = (panelId: number) => {
             locationService.partial({ viewPanel: panelId });
             return true;
-          });
+          };
+          handle.current = mount(host.current, latest.current, navigate, hostRequest);
         }
       })
       .catch((e: unknown) => setFailure(`The Codex Flow panel could not load its WebAssembly: ${String(e)}`));

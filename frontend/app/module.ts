@@ -8,7 +8,7 @@ import { config } from '@grafana/runtime';
 // AMD's "module" dependency: SystemJS sets its `uri` to this file's URL (public/plugins/<app id>/module.js).
 import * as amd from 'module';
 import init, { mount_config, type ConfigHandle } from '../pkg-config/codexflow_config.js';
-import { themeColors, wasmLoader } from '../wasm-host.ts';
+import { hostRequest, themeColors, wasmLoader } from '../wasm-host.ts';
 
 const loadWasm = wasmLoader(init, 'codexflow_config_bg.wasm', (amd as { uri: string }).uri);
 
@@ -18,7 +18,8 @@ function ConfigPage(props: PluginConfigPageProps<AppPluginMeta>) {
   const { meta } = props.plugin;
   const json = JSON.stringify({
     pluginId: meta.id,
-    apiBase: config.appSubUrl ?? '',
+    // backendSrv resolves /api/... against Grafana's base, sub-path included.
+    apiBase: '',
     meta: { enabled: meta.enabled ?? false, pinned: meta.pinned ?? false, jsonData: meta.jsonData ?? {}, secureJsonFields: meta.secureJsonFields ?? {} },
     theme: themeColors(config.theme2),
   });
@@ -29,7 +30,7 @@ function ConfigPage(props: PluginConfigPageProps<AppPluginMeta>) {
       .then(() => {
         // After a save, Grafana's copy of the meta is updated in place, so the page shown again later
         // (another tab, back navigation) starts from the saved settings, not the ones it was opened with.
-        if (!cancelled && host.current) handle = mount_config(host.current, json, (saved: string) => Object.assign(meta, JSON.parse(saved)));
+        if (!cancelled && host.current) handle = mount_config(host.current, json, hostRequest, (saved: string) => Object.assign(meta, JSON.parse(saved)));
       })
       .catch((e: unknown) => setFailure(`The Codex Flow config page could not load its WebAssembly: ${String(e)}`));
     return () => {

@@ -8,7 +8,8 @@ import { createRoot } from 'react-dom/client';
 import * as grafanaData from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
 import { dateMath, dateTime, EventBusSrv, LoadingState, type PanelProps, type TimeRange } from '@grafana/data';
-import { config, locationService, RefreshEvent } from '@grafana/runtime';
+import { config, locationService, RefreshEvent, setBackendSrv, type BackendSrv } from '@grafana/runtime';
+import { DevBackendSrv } from './backend_srv.ts';
 
 declare const System: {
   set(id: string, module: unknown): void;
@@ -31,6 +32,8 @@ System.addImportMap({ imports: Object.fromEntries(Object.keys(shared).map((n) =>
 grafanaData.standardEditorsRegistry.setInit(() =>
   ['text', 'boolean', 'radio', 'number', 'select', 'color', 'unit'].map((id) => ({ id, name: id, editor: () => null }))
 );
+// Grafana sets its backendSrv before any plugin loads; plugins reach it through getBackendSrv().
+setBackendSrv(new DevBackendSrv({ orgId: config.bootData.user.orgId, isSignedIn: config.bootData.user.isSignedIn }) as unknown as BackendSrv);
 // For tests that inspect a loaded plugin with Grafana's own classes.
 (window as unknown as Record<string, unknown>).__grafanaData = grafanaData;
 

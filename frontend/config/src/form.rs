@@ -8,9 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use codexflow_core::api::{AppJsonData, SettingsCheckRequest};
+use codexflow_core::api::SettingsCheckRequest;
 use codexflow_core::duration::parse_duration;
+use codexflow_core::limits::{check_interval, check_timeout};
 use codexflow_core::pipeline::PipelineSpec;
+pub use codexflow_core::settings::AuthKind;
+use codexflow_core::settings::{AppJsonData, JsonKey, SecretKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -42,32 +45,6 @@ pub struct SettingsUpdate {
     pub pinned: bool,
     pub json_data: Value,
     pub secure_json_data: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AuthKind {
-    #[default]
-    None,
-    Bearer,
-    Basic,
-}
-
-impl AuthKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthKind::None => "none",
-            AuthKind::Bearer => "bearer",
-            AuthKind::Basic => "basic",
-        }
-    }
-
-    pub fn parse(s: &str) -> AuthKind {
-        match s {
-            "bearer" => AuthKind::Bearer,
-            "basic" => AuthKind::Basic,
-            _ => AuthKind::None,
-        }
-    }
 }
 
 /// One secret as the form holds it.
@@ -105,49 +82,48 @@ impl Secret {
 /// A form field, for placing an error next to the input it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
-    PrometheusUrl,
-    Tenant,
-    Timeout,
-    EvaluationInterval,
-    BearerToken,
-    BasicAuthUser,
-    BasicAuthPassword,
-    RulesYaml,
-    Pipeline,
+    /// The input of a `jsonData` key.
+    Json(JsonKey),
+    /// The input of a secret.
+    Secret(SecretKey),
     /// Not tied to one input.
     Form,
 }
 
 impl Field {
+    pub const PROMETHEUS_URL: Field = Field::Json(JsonKey::PrometheusUrl);
+    pub const TENANT: Field = Field::Json(JsonKey::Tenant);
+    pub const TIMEOUT: Field = Field::Json(JsonKey::Timeout);
+    pub const EVALUATION_INTERVAL: Field = Field::Json(JsonKey::EvaluationInterval);
+    pub const BASIC_AUTH_USER: Field = Field::Json(JsonKey::BasicAuthUser);
+    pub const RULES_YAML: Field = Field::Json(JsonKey::RulesYaml);
+    pub const PIPELINE: Field = Field::Json(JsonKey::Pipeline);
+    pub const BEARER_TOKEN: Field = Field::Secret(SecretKey::BearerToken);
+    pub const BASIC_AUTH_PASSWORD: Field = Field::Secret(SecretKey::BasicAuthPassword);
+
     /// The input's element id (also used in test selectors).
     pub fn id(self) -> &'static str {
         match self {
-            Field::PrometheusUrl => "cfc-prometheus-url",
-            Field::Tenant => "cfc-tenant",
-            Field::Timeout => "cfc-timeout",
-            Field::EvaluationInterval => "cfc-interval",
-            Field::BearerToken => "cfc-bearer-token",
-            Field::BasicAuthUser => "cfc-basic-user",
-            Field::BasicAuthPassword => "cfc-basic-password",
-            Field::RulesYaml => "cfc-rules",
-            Field::Pipeline => "cfc-pipeline",
+            Field::Json(JsonKey::PrometheusUrl) => "cfc-prometheus-url",
+            Field::Json(JsonKey::Tenant) => "cfc-tenant",
+            Field::Json(JsonKey::Timeout) => "cfc-timeout",
+            Field::Json(JsonKey::EvaluationInterval) => "cfc-interval",
+            Field::Json(JsonKey::BasicAuthUser) => "cfc-basic-user",
+            Field::Json(JsonKey::RulesYaml) => "cfc-rules",
+            Field::Json(JsonKey::Pipeline) => "cfc-pipeline",
+            Field::Secret(SecretKey::BearerToken) => "cfc-bearer-token",
+            Field::Secret(SecretKey::BasicAuthPassword) => "cfc-basic-password",
             Field::Form => "cfc-form",
         }
     }
 
     /// The field a backend error path (`jsonData.pipeline.stages[1].id`) is about.
     pub fn from_path(path: &str) -> Field {
-        let key = path.split(['.', '[']).nth(1).unwrap_or("");
-        match key {
-            "prometheusUrl" => Field::PrometheusUrl,
-            "tenant" => Field::Tenant,
-            "timeout" => Field::Timeout,
-            "evaluationInterval" => Field::EvaluationInterval,
-            "bearerToken" => Field::BearerToken,
-            "basicAuthUser" => Field::BasicAuthUser,
-            "basicAuthPassword" => Field::BasicAuthPassword,
-            "rulesYaml" => Field::RulesYaml,
-            "pipeline" => Field::Pipeline,
+        let mut parts = path.split(['.', '[']);
+        let (root, key) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        match root {
+            "jsonData" => JsonKey::parse(key).map_or(Field::Form, Field::Json),
+            "secureJsonData" => SecretKey::parse(key).map_or(Field::Form, Field::Secret),
             _ => Field::Form,
         }
     }
@@ -170,22 +146,17 @@ pub struct ConfigForm {
     pub pipeline: String,
     /// jsonData keys this form does not edit, kept as they were.
     others: Map<String, Value>,
+    /// Why the stored jsonData could not be read into the form, if it could not.
+    pub load_problem: Option<String>,
 }
 
-fn text(map: &Map<String, Value>, key: &str) -> String {
-    match map.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
+/// A duration check of `core::limits` (the bounds the backend checks too).
+type Bounds = fn(&str, i64) -> Result<i64, codexflow_core::error::FieldError>;
 
 fn trimmed(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
 }
-
-const EDITED: [&str; 7] = ["prometheusUrl", "tenant", "timeout", "evaluationInterval", "basicAuthUser", "rulesYaml", "pipeline"];
 
 impl ConfigForm {
     pub fn from_meta(meta: &PluginMeta) -> ConfigForm {
@@ -193,36 +164,56 @@ impl ConfigForm {
             Some(Value::Object(m)) => m.clone(),
             _ => Map::new(),
         };
-        let stored = |key: &str| meta.secure_json_fields.as_ref().is_some_and(|f| f.get(key).copied().unwrap_or(false));
-        let basic_user = text(&json, "basicAuthUser");
+        let (data, load_problem) = match serde_json::from_value::<AppJsonData>(Value::Object(json.clone())) {
+            Ok(d) => (d, None),
+            Err(e) => (AppJsonData::default(), Some(format!("The stored settings could not be read ({e}); saving replaces them."))),
+        };
+        let stored = |key: SecretKey| meta.secure_json_fields.as_ref().is_some_and(|f| f.get(key.as_str()).copied().unwrap_or(false));
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let basic_user = text(&data.basic_auth_user);
         let auth = if !basic_user.is_empty() {
             AuthKind::Basic
-        } else if stored("bearerToken") {
+        } else if stored(SecretKey::BearerToken) {
             AuthKind::Bearer
         } else {
             AuthKind::None
         };
-        let pipeline = match json.get("pipeline") {
+        let pipeline = match &data.pipeline {
             Some(Value::String(s)) => s.clone(),
             Some(v @ Value::Object(_)) => serde_json::to_string_pretty(v).unwrap_or_default(),
             _ => String::new(),
         };
-        let mut others = json.clone();
-        others.retain(|k, _| !EDITED.contains(&k.as_str()));
+        let mut others = json;
+        others.retain(|k, _| JsonKey::parse(k).is_none());
         ConfigForm {
             enabled: meta.enabled,
             pinned: meta.pinned,
-            prometheus_url: text(&json, "prometheusUrl"),
-            tenant: text(&json, "tenant"),
-            timeout: text(&json, "timeout"),
-            evaluation_interval: text(&json, "evaluationInterval"),
+            prometheus_url: text(&data.prometheus_url),
+            tenant: text(&data.tenant),
+            timeout: text(&data.timeout),
+            evaluation_interval: text(&data.evaluation_interval),
             auth,
             basic_user,
-            bearer_token: Secret { configured: stored("bearerToken"), ..Secret::default() },
-            basic_password: Secret { configured: stored("basicAuthPassword"), ..Secret::default() },
-            rules_yaml: text(&json, "rulesYaml"),
+            bearer_token: Secret { configured: stored(SecretKey::BearerToken), ..Secret::default() },
+            basic_password: Secret { configured: stored(SecretKey::BasicAuthPassword), ..Secret::default() },
+            rules_yaml: text(&data.rules_yaml),
             pipeline,
             others,
+            load_problem,
+        }
+    }
+
+    pub fn secret(&self, key: SecretKey) -> &Secret {
+        match key {
+            SecretKey::BearerToken => &self.bearer_token,
+            SecretKey::BasicAuthPassword => &self.basic_password,
+        }
+    }
+
+    fn secret_mut(&mut self, key: SecretKey) -> &mut Secret {
+        match key {
+            SecretKey::BearerToken => &mut self.bearer_token,
+            SecretKey::BasicAuthPassword => &mut self.basic_password,
         }
     }
 
@@ -234,21 +225,17 @@ impl ConfigForm {
             evaluation_interval: trimmed(&self.evaluation_interval),
             timeout: trimmed(&self.timeout),
             rules_yaml: trimmed(&self.rules_yaml).map(|_| self.rules_yaml.clone()),
-            pipeline: trimmed(&self.pipeline).map(|_| self.pipeline.clone()),
+            pipeline: trimmed(&self.pipeline).map(|_| Value::String(self.pipeline.clone())),
             basic_auth_user: if self.auth == AuthKind::Basic { trimmed(&self.basic_user) } else { None },
         }
     }
 
     /// Secrets to send, by Grafana's merge rules.
     pub fn secure_json_data(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        if let Some(v) = self.bearer_token.outgoing(self.auth == AuthKind::Bearer) {
-            out.insert("bearerToken".to_string(), v);
-        }
-        if let Some(v) = self.basic_password.outgoing(self.auth == AuthKind::Basic) {
-            out.insert("basicAuthPassword".to_string(), v);
-        }
-        out
+        SecretKey::ALL
+            .into_iter()
+            .filter_map(|key| self.secret(key).outgoing(self.auth.secret() == Some(key)).map(|v| (key.as_str().to_string(), v)))
+            .collect()
     }
 
     pub fn check_request(&self) -> SettingsCheckRequest {
@@ -264,44 +251,45 @@ impl ConfigForm {
         SettingsUpdate { enabled: true, pinned: self.pinned || !self.enabled, json_data: Value::Object(json), secure_json_data: self.secure_json_data() }
     }
 
-    /// Mistakes found without asking the backend, each with its field.
+    /// Mistakes found without asking the backend, each with its field. The bounds are `core`'s,
+    /// the ones the backend checks too.
     pub fn local_errors(&self) -> Vec<(Field, String)> {
         let mut errors = Vec::new();
         let url = self.prometheus_url.trim();
         if url.is_empty() {
-            errors.push((Field::PrometheusUrl, "Required: the Prometheus or Mimir query URL, e.g. http://prometheus:9090".to_string()));
+            errors.push((Field::PROMETHEUS_URL, "Required: the Prometheus or Mimir query URL, e.g. http://prometheus:9090".to_string()));
         } else if !(url.starts_with("http://") || url.starts_with("https://")) {
-            errors.push((Field::PrometheusUrl, "Must start with http:// or https://".to_string()));
+            errors.push((Field::PROMETHEUS_URL, "Must start with http:// or https://".to_string()));
         }
-        for (field, value) in [(Field::Timeout, &self.timeout), (Field::EvaluationInterval, &self.evaluation_interval)] {
+        let durations: [(Field, &String, Bounds); 2] = [(Field::TIMEOUT, &self.timeout, check_timeout), (Field::EVALUATION_INTERVAL, &self.evaluation_interval, check_interval)];
+        for (field, value, check) in durations {
             if let Some(v) = trimmed(value) {
                 match parse_duration(&v) {
-                    Ok(ms) if ms < 1_000 => errors.push((field, "Must be at least 1s".to_string())),
-                    Ok(_) => {}
+                    Ok(ms) => {
+                        if let Err(e) = check("", ms) {
+                            errors.push((field, format!("Must be {}", e.message.trim_start_matches("must be "))));
+                        }
+                    }
                     Err(e) => errors.push((field, format!("Not a Prometheus duration (like 30s, 1m, 1h30m): {e}"))),
                 }
             }
         }
-        match self.auth {
-            AuthKind::Bearer if !self.bearer_token.shows_configured() && self.bearer_token.value.is_empty() => {
-                errors.push((Field::BearerToken, "Enter the token, or choose another authentication".to_string()));
+        if let Some(key) = self.auth.secret() {
+            let secret = self.secret(key);
+            if !secret.shows_configured() && secret.value.is_empty() {
+                let message = if key == SecretKey::BearerToken { "Enter the token, or choose another authentication" } else { "Required for basic authentication" };
+                errors.push((Field::Secret(key), message.to_string()));
             }
-            AuthKind::Basic => {
-                if self.basic_user.trim().is_empty() {
-                    errors.push((Field::BasicAuthUser, "Required for basic authentication".to_string()));
-                }
-                if !self.basic_password.shows_configured() && self.basic_password.value.is_empty() {
-                    errors.push((Field::BasicAuthPassword, "Required for basic authentication".to_string()));
-                }
-            }
-            _ => {}
+        }
+        if self.auth == AuthKind::Basic && self.basic_user.trim().is_empty() {
+            errors.push((Field::BASIC_AUTH_USER, "Required for basic authentication".to_string()));
         }
         if trimmed(&self.pipeline).is_some() {
             match serde_json::from_str::<PipelineSpec>(&self.pipeline) {
-                Err(e) => errors.push((Field::Pipeline, format!("Invalid pipeline JSON: {e}"))),
+                Err(e) => errors.push((Field::PIPELINE, format!("Invalid pipeline JSON: {e}"))),
                 Ok(p) => {
                     if let Err(e) = p.validate() {
-                        errors.push((Field::Pipeline, format!("{}: {}", e.field, e.message)));
+                        errors.push((Field::PIPELINE, e.to_string()));
                     }
                 }
             }
@@ -314,19 +302,16 @@ impl ConfigForm {
         let mut after = self.clone();
         let update = self.update();
         after.saved();
-        let fields = [("bearerToken", &after.bearer_token), ("basicAuthPassword", &after.basic_password)]
-            .into_iter()
-            .filter(|(_, s)| s.configured)
-            .map(|(k, _)| (k.to_string(), true))
-            .collect();
+        let fields = SecretKey::ALL.into_iter().filter(|k| after.secret(*k).configured).map(|k| (k.as_str().to_string(), true)).collect();
         PluginMeta { enabled: after.enabled, pinned: after.pinned, json_data: Some(update.json_data), secure_json_fields: Some(fields) }
     }
 
     /// After a successful save: typed secrets are now stored, reset ones are gone, and the app is enabled.
     pub fn saved(&mut self) {
-        let (bearer_used, basic_used) = (self.auth == AuthKind::Bearer, self.auth == AuthKind::Basic);
-        for (secret, used) in [(&mut self.bearer_token, bearer_used), (&mut self.basic_password, basic_used)] {
-            secret.configured = used && (!secret.value.is_empty() || (secret.configured && !secret.reset));
+        let used = self.auth.secret();
+        for key in SecretKey::ALL {
+            let secret = self.secret_mut(key);
+            secret.configured = used == Some(key) && (!secret.value.is_empty() || (secret.configured && !secret.reset));
             secret.reset = false;
             secret.value.clear();
         }
@@ -339,6 +324,9 @@ impl ConfigForm {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    const BEARER: &str = SecretKey::BearerToken.as_str();
+    const PASSWORD: &str = SecretKey::BasicAuthPassword.as_str();
 
     fn meta(json_data: Value, secure: &[&str]) -> PluginMeta {
         PluginMeta {
@@ -363,20 +351,20 @@ mod tests {
 
     #[test]
     fn a_stored_secret_is_never_sent_back_unless_reset_or_replaced() {
-        let mut form = ConfigForm::from_meta(&meta(json!({"prometheusUrl": "http://p"}), &["bearerToken"]));
+        let mut form = ConfigForm::from_meta(&meta(json!({"prometheusUrl": "http://p"}), &[BEARER]));
         assert_eq!(form.auth, AuthKind::Bearer);
         assert!(form.bearer_token.shows_configured());
         assert!(form.secure_json_data().is_empty(), "untouched: nothing sent, Grafana keeps it");
         assert!(form.local_errors().is_empty());
 
         form.bearer_token.reset = true;
-        assert_eq!(form.secure_json_data().get("bearerToken").map(String::as_str), Some(""), "reset clears it");
-        assert_eq!(form.local_errors()[0].0, Field::BearerToken, "reset without a new token");
+        assert_eq!(form.secure_json_data().get(BEARER).map(String::as_str), Some(""), "reset clears it");
+        assert_eq!(form.local_errors()[0].0, Field::BEARER_TOKEN, "reset without a new token");
 
         form.bearer_token.value = "new".into();
-        assert_eq!(form.secure_json_data().get("bearerToken").map(String::as_str), Some("new"));
+        assert_eq!(form.secure_json_data().get(BEARER).map(String::as_str), Some("new"));
         let meta = form.saved_meta();
-        assert_eq!(meta.secure_json_fields.as_ref().and_then(|f| f.get("bearerToken")), Some(&true));
+        assert_eq!(meta.secure_json_fields.as_ref().and_then(|f| f.get(BEARER)), Some(&true));
         assert!(!serde_json::to_string(&meta).unwrap().contains("new"), "the meta never carries a secret");
         form.saved();
         assert!(form.bearer_token.shows_configured() && form.bearer_token.value.is_empty());
@@ -385,20 +373,20 @@ mod tests {
 
     #[test]
     fn switching_authentication_clears_the_secret_no_longer_used() {
-        let mut form = ConfigForm::from_meta(&meta(json!({"prometheusUrl": "http://p"}), &["bearerToken"]));
+        let mut form = ConfigForm::from_meta(&meta(json!({"prometheusUrl": "http://p"}), &[BEARER]));
         form.auth = AuthKind::Basic;
         form.basic_user = "me".into();
         form.basic_password.value = "pw".into();
         let secrets = form.secure_json_data();
-        assert_eq!(secrets.get("bearerToken").map(String::as_str), Some(""));
-        assert_eq!(secrets.get("basicAuthPassword").map(String::as_str), Some("pw"));
+        assert_eq!(secrets.get(BEARER).map(String::as_str), Some(""));
+        assert_eq!(secrets.get(PASSWORD).map(String::as_str), Some("pw"));
         assert_eq!(form.json_data().basic_auth_user.as_deref(), Some("me"));
         form.saved();
         assert!(!form.bearer_token.configured && form.basic_password.configured);
 
         form.auth = AuthKind::None;
         assert_eq!(form.json_data().basic_auth_user, None);
-        assert_eq!(form.secure_json_data().get("basicAuthPassword").map(String::as_str), Some(""));
+        assert_eq!(form.secure_json_data().get(PASSWORD).map(String::as_str), Some(""));
     }
 
     #[test]
@@ -408,7 +396,7 @@ mod tests {
         form.evaluation_interval = "500ms".into();
         form.pipeline = "{ not json".into();
         let fields: Vec<Field> = form.local_errors().into_iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, [Field::PrometheusUrl, Field::Timeout, Field::EvaluationInterval, Field::Pipeline]);
+        assert_eq!(fields, [Field::PROMETHEUS_URL, Field::TIMEOUT, Field::EVALUATION_INTERVAL, Field::PIPELINE]);
         form.prometheus_url = "http://p".into();
         form.timeout = "10s".into();
         form.evaluation_interval = "15s".into();
@@ -418,9 +406,9 @@ mod tests {
 
     #[test]
     fn backend_error_paths_map_to_inputs() {
-        assert_eq!(Field::from_path("jsonData.rulesYaml"), Field::RulesYaml);
-        assert_eq!(Field::from_path("jsonData.pipeline.stages[1].id"), Field::Pipeline);
-        assert_eq!(Field::from_path("secureJsonData.bearerToken"), Field::BearerToken);
+        assert_eq!(Field::from_path("jsonData.rulesYaml"), Field::RULES_YAML);
+        assert_eq!(Field::from_path("jsonData.pipeline.stages[1].id"), Field::PIPELINE);
+        assert_eq!(Field::from_path("secureJsonData.bearerToken"), Field::BEARER_TOKEN);
         assert_eq!(Field::from_path("appInstanceSettings"), Field::Form);
     }
 

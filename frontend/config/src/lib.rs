@@ -5,8 +5,14 @@
 //! on the host (`form`); the Yew component (`ui`) exists only in the wasm32 build.
 
 pub mod form;
+pub mod page;
 
 #[cfg(target_arch = "wasm32")]
 mod ui;
 #[cfg(target_arch = "wasm32")]
 pub use ui::mount_config;
+
+/// The page's allocator: talc, several kilobytes smaller in the `.wasm` than the standard dlmalloc.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -6,21 +6,15 @@
 //! layers do not fit across the panel they wrap into rows (or columns), so a
 //! 200-stage pipeline still reads. Pure geometry: no DOM, tested on the host.
 
-/// Flow direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Direction {
-    #[default]
-    LeftToRight,
-    TopToBottom,
-}
+pub use codexflow_core::options::Direction;
 
-impl Direction {
-    pub fn parse(s: &str) -> Direction {
-        match s.to_ascii_lowercase().as_str() {
-            "tb" | "top-to-bottom" | "vertical" => Direction::TopToBottom,
-            _ => Direction::LeftToRight,
-        }
-    }
+/// An edge to draw: between stages `from` and `to` (indices of the drawn stages), known to the
+/// answer as edge number `index`, so its label is looked up by that and never by position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeInput {
+    pub index: usize,
+    pub from: usize,
+    pub to: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,6 +28,8 @@ pub struct Rect {
 /// An edge drawn as an SVG path, with where its label goes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EdgeGeometry {
+    /// The edge's index in the answer (`EdgeInput::index`).
+    pub index: usize,
     pub from: usize,
     pub to: usize,
     pub path: String,
@@ -60,12 +56,12 @@ const MAX_MAIN: f64 = 240.0;
 const MAX_CROSS: f64 = 132.0;
 
 /// Layer index of each stage: longest path from a source.
-pub fn layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
+pub fn layers(n: usize, edges: &[EdgeInput]) -> Vec<usize> {
     let mut indegree = vec![0usize; n];
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for &(a, b) in edges.iter().filter(|(a, b)| *a < n && *b < n && a != b) {
-        out[a].push(b);
-        indegree[b] += 1;
+    for e in edges.iter().filter(|e| drawable(e, n)) {
+        out[e.from].push(e.to);
+        indegree[e.to] += 1;
     }
     let mut layer = vec![0usize; n];
     let mut done = vec![false; n];
@@ -99,8 +95,49 @@ pub fn layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
     layer
 }
 
+/// Whether an edge joins two different stages that exist.
+fn drawable(e: &EdgeInput, n: usize) -> bool {
+    e.from < n && e.to < n && e.from != e.to
+}
+
+/// How the panel's height is shared: the diagram on top, the state strips (one row per stage) below
+/// when the panel is tall enough for them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PanelSplit {
+    pub diagram_h: f64,
+    /// Zero when the strips are hidden.
+    pub strips_h: f64,
+}
+
+/// Below this height the strips would crowd the diagram out, so they are left out.
+const STRIPS_MIN_PANEL_H: f64 = 180.0;
+const STRIP_ROW_H: f64 = 14.0;
+const STRIP_AXIS_H: f64 = 22.0;
+/// The strips take at most this share of the panel.
+const STRIPS_MAX_SHARE: f64 = 0.35;
+
+pub fn split_panel(height: f64, stages: usize) -> PanelSplit {
+    let strips_h = if height >= STRIPS_MIN_PANEL_H { (stages as f64 * STRIP_ROW_H + STRIP_AXIS_H).min(height * STRIPS_MAX_SHARE) } else { 0.0 };
+    PanelSplit { diagram_h: (height - strips_h).max(40.0), strips_h }
+}
+
+/// Where a stage's tooltip goes: beside the stage on whichever side has room, never outside the panel.
+pub fn tooltip_position(stage: &Rect, width: f64, height: f64) -> (f64, f64) {
+    const TIP_W: f64 = 240.0;
+    const GAP: f64 = 8.0;
+    let right = stage.x + stage.w + GAP;
+    let left = if right + TIP_W <= width { right } else { (stage.x - TIP_W - GAP).max(4.0) };
+    (left, stage.y.min((height - 60.0).max(0.0)))
+}
+
+/// The width of a drill-down card in a panel `width` wide: as many 320px+ columns as fit.
+pub fn card_width(width: f64) -> f64 {
+    let columns = (((width - 20.0) / 332.0).floor() as usize).max(1);
+    ((width - 20.0 - 12.0 * (columns as f64 - 1.0)) / columns as f64 - 18.0).max(120.0)
+}
+
 /// Lays out `n` stages joined by `edges` in a `width` × `height` box.
-pub fn layout(n: usize, edges: &[(usize, usize)], width: f64, height: f64, direction: Direction) -> Layout {
+pub fn layout(n: usize, edges: &[EdgeInput], width: f64, height: f64, direction: Direction) -> Layout {
     if n == 0 {
         return Layout { nodes: Vec::new(), edges: Vec::new(), compact: true };
     }
@@ -120,7 +157,7 @@ pub fn layout(n: usize, edges: &[(usize, usize)], width: f64, height: f64, direc
         let mut keyed: Vec<(f64, usize)> = group
             .iter()
             .map(|&v| {
-                let preds: Vec<f64> = edges.iter().filter(|(a, b)| *b == v && *a < n).map(|(a, _)| slot[*a]).collect();
+                let preds: Vec<f64> = edges.iter().filter(|e| e.to == v && e.from < n).map(|e| slot[e.from]).collect();
                 let key = if preds.is_empty() { v as f64 } else { preds.iter().sum::<f64>() / preds.len() as f64 };
                 (key, v)
             })
@@ -159,11 +196,7 @@ pub fn layout(n: usize, edges: &[(usize, usize)], width: f64, height: f64, direc
         }
     }
 
-    let edges = edges
-        .iter()
-        .filter(|(a, b)| *a < n && *b < n && a != b)
-        .map(|&(a, b)| edge_path(a, b, nodes[a], nodes[b], direction))
-        .collect();
+    let edges = edges.iter().filter(|e| drawable(e, n)).map(|e| edge_path(*e, nodes[e.from], nodes[e.to], direction)).collect();
     let compact = match direction {
         Direction::LeftToRight => node_cross < 64.0 || node_main < 130.0,
         Direction::TopToBottom => node_main < 64.0 || node_cross < 130.0,
@@ -176,7 +209,7 @@ pub fn px(v: f64) -> String {
     codexflow_core::format::fixed(v, 1)
 }
 
-fn edge_path(from: usize, to: usize, a: Rect, b: Rect, direction: Direction) -> EdgeGeometry {
+fn edge_path(edge: EdgeInput, a: Rect, b: Rect, direction: Direction) -> EdgeGeometry {
     let (sx, sy, tx, ty, forward) = match direction {
         Direction::LeftToRight => (a.x + a.w, a.y + a.h / 2.0, b.x, b.y + b.h / 2.0, b.x >= a.x + a.w),
         Direction::TopToBottom => (a.x + a.w / 2.0, a.y + a.h, b.x + b.w / 2.0, b.y, b.y >= a.y + a.h),
@@ -210,7 +243,7 @@ fn edge_path(from: usize, to: usize, a: Rect, b: Rect, direction: Direction) -> 
             }
         }
     };
-    EdgeGeometry { from, to, path, label_x: (sx + tx) / 2.0, label_y: (sy + ty) / 2.0 }
+    EdgeGeometry { index: edge.index, from: edge.from, to: edge.to, path, label_x: (sx + tx) / 2.0, label_y: (sy + ty) / 2.0 }
 }
 
 #[cfg(test)]
@@ -231,11 +264,17 @@ mod tests {
         }
     }
 
-    const CHAIN: [(usize, usize); 3] = [(0, 1), (1, 2), (2, 3)];
+    fn edges(pairs: &[(usize, usize)]) -> Vec<EdgeInput> {
+        pairs.iter().enumerate().map(|(index, &(from, to))| EdgeInput { index, from, to }).collect()
+    }
+
+    fn chain() -> Vec<EdgeInput> {
+        edges(&[(0, 1), (1, 2), (2, 3)])
+    }
 
     #[test]
     fn the_codex_pipeline_flows_left_to_right() {
-        let l = layout(4, &CHAIN, 1200.0, 220.0, Direction::LeftToRight);
+        let l = layout(4, &chain(), 1200.0, 220.0, Direction::LeftToRight);
         assert_sane(&l, 1200.0, 220.0);
         assert!(l.nodes.windows(2).all(|w| w[1].x - (w[0].x + w[0].w) >= 64.0), "room for an edge label: {:?}", l.nodes);
         assert!(l.nodes.iter().all(|n| (n.y - l.nodes[0].y).abs() < 1e-9));
@@ -246,14 +285,14 @@ mod tests {
 
     #[test]
     fn top_to_bottom_stacks_vertically() {
-        let l = layout(4, &CHAIN, 300.0, 800.0, Direction::TopToBottom);
+        let l = layout(4, &chain(), 300.0, 800.0, Direction::TopToBottom);
         assert_sane(&l, 300.0, 800.0);
         assert!(l.nodes.windows(2).all(|w| w[0].y + w[0].h < w[1].y));
     }
 
     #[test]
     fn a_small_tile_is_compact_and_still_fits() {
-        let l = layout(4, &CHAIN, 420.0, 90.0, Direction::LeftToRight);
+        let l = layout(4, &chain(), 420.0, 90.0, Direction::LeftToRight);
         assert!(l.compact);
         assert_sane(&l, 420.0, 90.0);
     }
@@ -261,8 +300,8 @@ mod tests {
     #[test]
     fn long_pipelines_wrap_into_rows() {
         let n = 200;
-        let edges: Vec<_> = (0..n - 1).map(|i| (i, i + 1)).collect();
-        let l = layout(n, &edges, 1600.0, 900.0, Direction::LeftToRight);
+        let pairs: Vec<_> = (0..n - 1).map(|i| (i, i + 1)).collect();
+        let l = layout(n, &edges(&pairs), 1600.0, 900.0, Direction::LeftToRight);
         assert_sane(&l, 1600.0, 900.0);
         let rows: std::collections::BTreeSet<i64> = l.nodes.iter().map(|r| r.y.round() as i64).collect();
         assert!(rows.len() > 1, "200 stages must wrap");
@@ -270,20 +309,46 @@ mod tests {
 
     #[test]
     fn fan_out_and_cycles_are_laid_out() {
-        assert_eq!(layers(4, &[(0, 1), (0, 2), (1, 3), (2, 3)]), [0, 1, 1, 2]);
-        assert_eq!(layers(3, &[(0, 1), (1, 2), (2, 0)]), [0, 1, 2]);
-        let l = layout(4, &[(0, 1), (0, 2), (1, 3), (2, 3)], 800.0, 300.0, Direction::LeftToRight);
+        assert_eq!(layers(4, &edges(&[(0, 1), (0, 2), (1, 3), (2, 3)])), [0, 1, 1, 2]);
+        assert_eq!(layers(3, &edges(&[(0, 1), (1, 2), (2, 0)])), [0, 1, 2]);
+        let l = layout(4, &edges(&[(0, 1), (0, 2), (1, 3), (2, 3)]), 800.0, 300.0, Direction::LeftToRight);
         assert_sane(&l, 800.0, 300.0);
         assert_eq!(l.nodes[1].x, l.nodes[2].x);
-        // Out-of-range edges are ignored rather than panicking.
-        assert_eq!(layout(2, &[(0, 5), (0, 1)], 400.0, 100.0, Direction::LeftToRight).edges.len(), 1);
+        // Out-of-range edges are ignored rather than panicking, and the drawn one keeps its index.
+        let l = layout(2, &edges(&[(0, 5), (0, 1)]), 400.0, 100.0, Direction::LeftToRight);
+        assert_eq!(l.edges.iter().map(|e| e.index).collect::<Vec<_>>(), [1]);
         assert!(layout(0, &[], 100.0, 100.0, Direction::LeftToRight).nodes.is_empty());
     }
 
     #[test]
+    fn strips_share_the_height_only_when_there_is_room() {
+        let tall = split_panel(500.0, 4);
+        assert_eq!(tall.strips_h, 4.0 * 14.0 + 22.0);
+        assert_eq!(tall.diagram_h + tall.strips_h, 500.0);
+        assert_eq!(split_panel(120.0, 4).strips_h, 0.0);
+        let many = split_panel(400.0, 200);
+        assert!(many.strips_h <= 400.0 * 0.35 + 1e-9 && many.diagram_h >= 40.0);
+        assert_eq!(split_panel(10.0, 4).diagram_h, 40.0, "never a zero-height diagram");
+    }
+
+    #[test]
+    fn tooltips_stay_inside_and_cards_fill_columns() {
+        let stage = Rect { x: 10.0, y: 20.0, w: 100.0, h: 50.0 };
+        assert_eq!(tooltip_position(&stage, 800.0, 300.0), (118.0, 20.0));
+        let far_right = Rect { x: 700.0, ..stage };
+        let (x, _) = tooltip_position(&far_right, 800.0, 300.0);
+        assert!(x + 240.0 <= 700.0, "flips to the left of the stage");
+        let low = Rect { y: 290.0, ..stage };
+        assert_eq!(tooltip_position(&low, 800.0, 300.0).1, 240.0);
+        assert_eq!(card_width(1400.0).round(), (((1400.0 - 20.0 - 12.0 * 3.0) / 4.0) - 18.0_f64).round());
+        assert_eq!(card_width(200.0), 162.0);
+        assert_eq!(card_width(50.0), 120.0, "never narrower than a readable chart");
+    }
+
+    #[test]
     fn resizing_moves_everything() {
-        let small = layout(4, &CHAIN, 600.0, 150.0, Direction::LeftToRight);
-        let big = layout(4, &CHAIN, 1800.0, 400.0, Direction::LeftToRight);
+        let small = layout(4, &chain(), 600.0, 150.0, Direction::LeftToRight);
+        let big = layout(4, &chain(), 1800.0, 400.0, Direction::LeftToRight);
         assert!(big.nodes[3].x > small.nodes[3].x && big.nodes[0].h >= small.nodes[0].h);
     }
 }

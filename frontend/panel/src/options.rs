@@ -1,8 +1,7 @@
 //! The panel's options as Grafana's editor stores them, and the props the host hands over.
 
+use codexflow_core::options::Direction;
 use serde::Deserialize;
-
-use crate::layout::Direction;
 
 /// Raw panel ids of the provisioned Codex Pipeline Observability dashboard, per stage.
 pub const DEFAULT_STAGE_PANELS: &str = "kafka=1,2; nats=3,4,5; jangar=6,7; sse=8,9";
@@ -15,8 +14,7 @@ pub struct PanelOptions {
     pub stage_panels: String,
     pub show_sparklines: bool,
     pub show_edge_rates: bool,
-    /// `lr` or `tb`.
-    pub direction: String,
+    pub direction: Direction,
     /// Evaluation interval override (Prometheus duration); empty = the app's.
     pub interval: String,
 }
@@ -27,17 +25,13 @@ impl Default for PanelOptions {
             stage_panels: DEFAULT_STAGE_PANELS.to_string(),
             show_sparklines: true,
             show_edge_rates: true,
-            direction: "lr".into(),
+            direction: Direction::LeftToRight,
             interval: String::new(),
         }
     }
 }
 
 impl PanelOptions {
-    pub fn direction(&self) -> Direction {
-        Direction::parse(&self.direction)
-    }
-
     /// The stage → raw panel ids mapping; a malformed entry is reported, not guessed at.
     pub fn stage_panels(&self) -> Result<StagePanels, String> {
         parse_stage_panels(&self.stage_panels)
@@ -50,7 +44,7 @@ impl PanelOptions {
         }
         codexflow_core::duration::parse_duration(&self.interval)
             .map_err(|e| format!("Evaluation interval: {e}"))
-            .and_then(|ms| if ms >= 1000 { Ok(Some(ms)) } else { Err("Evaluation interval must be at least 1s".into()) })
+            .and_then(|ms| codexflow_core::limits::check_interval("Evaluation interval", ms).map(Some).map_err(|e| e.to_string()))
     }
 }
 
@@ -142,7 +136,7 @@ mod tests {
         assert_eq!(p.options, PanelOptions::default());
         assert!(p.theme.is_dark);
         let o: PanelOptions = serde_json::from_str(r#"{"direction":"tb","interval":"30s"}"#).unwrap();
-        assert_eq!(o.direction(), Direction::TopToBottom);
+        assert_eq!(o.direction, Direction::TopToBottom);
         assert_eq!(o.interval_ms(), Ok(Some(30_000)));
         assert!(o.show_sparklines);
         let bad: PanelOptions = serde_json::from_str(r#"{"interval":"10ms"}"#).unwrap();

@@ -1,9 +1,13 @@
-//! What the panel shows at a moment: "now" (the last tick) or a tick under the
-//! pointer on the state strip (time travel). Pure: tested on the host.
+//! What the panel shows at a moment: "now" (the tick the answer's states describe) or a tick under
+//! the pointer on the state strip (time travel). Reasons come from `core::reason`, the same text the
+//! backend writes, in the dashboard's time zone. Pure: tested on the host.
 
 use codexflow_core::api::{AlertTimeline, EvaluateResponse, Point, StageHealth};
-use codexflow_core::format::{grouped, headline};
+use codexflow_core::format::headline;
+use codexflow_core::reason::{alert_contribution, stage_reason_at, AlertMoment, Clock};
 use codexflow_core::{AlertState, StageStatus};
+
+use crate::layout::EdgeInput;
 
 /// An alert as the tooltip and drill-down list it.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +47,7 @@ pub fn value_at(series: &[Point], t: i64) -> Option<f64> {
     i.checked_sub(1).and_then(|i| series[i].v)
 }
 
-/// Status colour and label of a stage at tick `at` (None = now).
+/// Status of a stage at tick `at` (None = now).
 pub fn status_at(stage: &StageHealth, at: Option<usize>) -> StageStatus {
     match at {
         None => stage.status,
@@ -61,73 +65,56 @@ fn label_text(a: &AlertTimeline) -> String {
 }
 
 /// The alerts of `stage_id` at tick `at` (None = now), firing first.
-pub fn alerts_at(answer: &EvaluateResponse, stage_id: &str, at: Option<usize>, clock: &dyn Fn(i64) -> String) -> Vec<AlertView> {
+pub fn alerts_at(answer: &EvaluateResponse, stage_id: &str, at: Option<usize>, clock: &dyn Clock) -> Vec<AlertView> {
     let mut out: Vec<AlertView> = answer
         .alerts
         .iter()
-        .filter(|a| a.stage == stage_id)
-        .map(|a| match at {
-            None => AlertView {
-                name: a.name.clone(),
-                labels: label_text(a),
-                state: a.state,
-                since: a.active_at,
-                value: a.timeline.last().and_then(|p| p.value),
-                reason: a.reason.clone(),
-                error: a.error.clone(),
-            },
-            Some(i) => {
-                let p = a.timeline.get(i);
-                let state = p.map_or(AlertState::Inactive, |p| p.state);
-                let since = p.and_then(|p| p.active_at);
-                let value = p.and_then(|p| p.value);
-                let reason = (state != AlertState::Inactive).then(|| {
-                    let mut text = format!("{} since {}", state.as_str(), since.map_or_else(|| "?".into(), clock));
-                    if let Some(v) = value {
-                        text.push_str(&format!(" (value {})", grouped(v)));
-                    }
-                    text
-                });
-                AlertView { name: a.name.clone(), labels: label_text(a), state, since, value, reason, error: a.error.clone() }
-            }
+        .filter(|a| a.stage.as_deref() == Some(stage_id))
+        .map(|a| {
+            let m = AlertMoment::of(a, at);
+            let reason = answer.rules.get(a.rule).and_then(|rule| alert_contribution(rule, a, at, clock).1);
+            AlertView { name: a.name.clone(), labels: label_text(a), state: m.state, since: m.active_at, value: m.value, reason, error: a.error.clone() }
         })
         .collect();
-    out.sort_by(|a, b| b.state.cmp(&a.state));
+    out.sort_by_key(|a| std::cmp::Reverse(a.state));
     out
 }
 
 /// Every stage at tick `at` (None = now).
-pub fn stages_at(answer: &EvaluateResponse, at: Option<usize>, clock: &dyn Fn(i64) -> String) -> Vec<StageView> {
+pub fn stages_at(answer: &EvaluateResponse, at: Option<usize>, clock: &dyn Clock) -> Vec<StageView> {
     let t = at.and_then(|i| answer.ticks.get(i).copied());
     answer
         .stages
         .iter()
         .map(|s| {
-            let status = status_at(s, at);
             let value = match t {
                 None => s.headline.value,
                 Some(t) => value_at(&s.series, t),
             };
-            let alerts = alerts_at(answer, &s.id, at, clock);
-            let reason = match at {
-                None => s.reason.clone(),
-                Some(_) => alerts.iter().find(|a| a.state == AlertState::Firing).and_then(|a| a.reason.clone()).or_else(|| {
-                    (status == StageStatus::Nodata).then(|| s.reason.clone().unwrap_or_else(|| "no data".into()))
-                }),
-            };
             StageView {
                 id: s.id.clone(),
                 name: s.name.clone(),
-                status,
+                status: status_at(s, at),
                 headline: headline(&s.headline.label, value, &s.headline.unit),
-                reason,
-                alerts,
+                reason: stage_reason_at(&answer.rules, &answer.alerts, &s.id, at, clock),
+                alerts: alerts_at(answer, &s.id, at, clock),
             }
         })
         .collect()
 }
 
-/// The edge's rate at tick `at` (None = now), formatted with its unit.
+/// The answer's edges between stages it has, each keeping its index in the answer.
+pub fn edge_inputs(answer: &EvaluateResponse) -> Vec<EdgeInput> {
+    let index_of = |id: &str| answer.stages.iter().position(|s| s.id == id);
+    answer
+        .edges
+        .iter()
+        .enumerate()
+        .filter_map(|(index, e)| Some(EdgeInput { index, from: index_of(&e.from)?, to: index_of(&e.to)? }))
+        .collect()
+}
+
+/// Edge number `edge`'s rate at tick `at` (None = now), formatted with its unit.
 pub fn edge_rate_at(answer: &EvaluateResponse, edge: usize, at: Option<usize>) -> Option<String> {
     let e = answer.edges.get(edge)?;
     let value = match at.and_then(|i| answer.ticks.get(i).copied()) {
@@ -153,40 +140,56 @@ pub fn runs<T: PartialEq + Copy>(timeline: &[T]) -> Vec<(usize, usize, T)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::{layout, Direction};
+    use codexflow_core::reason::UtcClock;
 
     fn answer() -> EvaluateResponse {
         serde_json::from_str(include_str!("../tests/fixtures/evaluate.json")).unwrap()
     }
 
-    fn clock(t: i64) -> String {
-        codexflow_core::format::utc_clock(t)
-    }
-
     #[test]
     fn now_is_the_last_tick() {
         let a = answer();
-        let stages = stages_at(&a, None, &clock);
+        let stages = stages_at(&a, None, &UtcClock);
         let kafka = &stages[0];
         assert_eq!(kafka.status, StageStatus::Critical);
         assert_eq!(kafka.headline, "lag 1.5K");
-        assert_eq!(kafka.reason.as_deref(), Some("lag 1,532 > 1,000 for 17m, since 12:03 UTC"));
+        assert_eq!(kafka.reason.as_deref(), Some("lag 1,532 > 1,000 for 2m, since 12:01 UTC"));
         assert_eq!(kafka.alerts[0].state, AlertState::Firing);
         assert_eq!(stages[2].status, StageStatus::Nodata);
+        assert_eq!(
+            stages[2].reason.as_deref(),
+            Some("no data: jangar_agent_comms_inserted_total has no series, so CodexJangarAgentCommsStalled can never fire")
+        );
     }
 
     #[test]
-    fn time_travel_shows_the_pipeline_as_it_was() {
+    fn time_travel_speaks_as_now_does() {
         let a = answer();
-        let then = stages_at(&a, Some(0), &clock);
+        let last = a.ticks.len() - 1;
+        assert_eq!(stages_at(&a, Some(last), &UtcClock), stages_at(&a, None, &UtcClock), "the last tick is now");
+        let then = stages_at(&a, Some(0), &UtcClock);
         assert_eq!(then[0].status, StageStatus::Ok);
         assert_eq!(then[0].headline, "lag 210");
         assert_eq!(then[0].reason, None);
-        let mid = stages_at(&a, Some(1), &clock);
+        let mid = stages_at(&a, Some(1), &UtcClock);
         assert_eq!(mid[0].alerts[0].state, AlertState::Pending);
-        assert_eq!(mid[0].alerts[0].reason.as_deref(), Some("pending since 12:01 (value 1,200)"));
+        assert_eq!(mid[0].alerts[0].reason.as_deref(), Some("pending: lag 1,200 > 1,000 for 0s of 1m, since 12:01 UTC"));
         assert_eq!(edge_rate_at(&a, 0, Some(0)).as_deref(), Some("12 msg/s"));
         assert_eq!(edge_rate_at(&a, 0, None).as_deref(), Some("10.5 msg/s"));
         assert_eq!(edge_rate_at(&a, 9, None), None);
+    }
+
+    #[test]
+    fn an_edge_the_diagram_cannot_draw_takes_no_label_from_the_others() {
+        let mut a = answer();
+        // The first edge names a stage the answer does not have: the others keep their own labels.
+        a.edges[0].from = "gone".into();
+        let inputs = edge_inputs(&a);
+        assert_eq!(inputs.iter().map(|e| e.index).collect::<Vec<_>>(), [1, 2]);
+        let geometry = layout(a.stages.len(), &inputs, 1200.0, 300.0, Direction::LeftToRight);
+        let labels: Vec<_> = geometry.edges.iter().map(|g| edge_rate_at(&a, g.index, None)).collect();
+        assert_eq!(labels, [Some("5 msg/s".to_string()), Some("— msg/s".to_string())]);
     }
 
     #[test]

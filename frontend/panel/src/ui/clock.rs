@@ -1,5 +1,7 @@
-//! Times in the dashboard's time zone (`browser`, `utc` or an IANA name), via Intl.
+//! Times in the dashboard's time zone (`browser`, `utc` or an IANA name), via Intl, as
+//! `core::reason` writes them.
 
+use codexflow_core::format::{utc_clock, utc_date};
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -45,16 +47,17 @@ impl Clock {
         let pick = |with_date| format(zone, with_date).or_else(|| format("utc", with_date)).or_else(|| format("", with_date));
         Clock { short: pick(false), long: pick(true) }
     }
+}
 
+impl codexflow_core::reason::Clock for Clock {
     /// `12:03`
-    pub fn time(&self, ms: i64) -> String {
-        render(self.short.as_ref(), ms).unwrap_or_else(|| codexflow_core::format::utc_clock(ms))
+    fn time(&self, ms: i64) -> String {
+        render(self.short.as_ref(), ms).unwrap_or_else(|| utc_clock(ms))
     }
 
     /// `Nov 27, 12:03`
-    pub fn date_time(&self, ms: i64) -> String {
-        render(self.long.as_ref(), ms)
-            .unwrap_or_else(|| format!("{} {}", codexflow_core::format::utc_date(ms), codexflow_core::format::utc_clock(ms)))
+    fn date_time(&self, ms: i64) -> String {
+        render(self.long.as_ref(), ms).unwrap_or_else(|| format!("{} {}", utc_date(ms), utc_clock(ms)))
     }
 }
 

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::style::{status_color, status_icon, status_var};
 use crate::charts::sparkline_svg;
-use crate::layout::{px, Layout};
+use crate::layout::{px, tooltip_position, Layout, Rect};
 use crate::options::Theme;
 use crate::view::{edge_rate_at, StageView};
 
@@ -38,8 +38,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
     let sparks = {
         let sizes: Vec<(u32, u32)> = geometry.nodes.iter().map(|r| ((r.w - 20.0).max(0.0) as u32, (r.h * 0.36).max(0.0) as u32)).collect();
         let answer = p.answer.clone();
-        let theme = p.theme.clone();
-        use_memo((p.generation, sizes, theme.clone(), draw_sparks), move |(_, sizes, theme, draw)| {
+        use_memo((p.generation, sizes, p.theme.clone(), draw_sparks), move |(_, sizes, theme, draw)| {
             if !*draw {
                 return Vec::new();
             }
@@ -51,12 +50,36 @@ pub fn diagram(p: &DiagramProps) -> Html {
                 .collect::<Vec<_>>()
         })
     };
+    let on_hover = {
+        let hovered = hovered.clone();
+        Callback::from(move |i: Option<usize>| hovered.set(i))
+    };
+    let stages = p.views.iter().zip(&geometry.nodes).enumerate().map(|(i, (v, r))| {
+        let tile = Tile { index: i, view: v, rect: *r, compact: geometry.compact, instance: p.instance, hovered: *hovered == Some(i), spark: sparks.get(i).filter(|s| !s.is_empty()) };
+        stage_tile(&tile, &p.on_open, &on_hover)
+    });
+    let tooltip = hovered.and_then(|i| Some((i, p.views.get(i)?, geometry.nodes.get(i)?)));
+    html! {
+        <div class="cf-diagram" style={format!("height:{}px;", px(p.height))}>
+            { edge_layer(p) }
+            <div class={classes!(geometry.compact.then_some("cf-compact"))}>{ for stages }</div>
+            // Always one node here: an optional iterated into a list made Yew rebuild the stages beside it.
+            { tooltip.map(|(i, v, r)| tooltip_view(&tip_id(p.instance, i), v, r, p.width, p.height)).unwrap_or_default() }
+        </div>
+    }
+}
 
+fn tip_id(instance: u32, i: usize) -> String {
+    format!("cf-tip-{instance}-{i}")
+}
+
+/// The edges with their throughput, each label found by the edge's own index in the answer.
+fn edge_layer(p: &DiagramProps) -> Html {
     let marker = format!("cf-arrow-{}", p.instance);
-    let edges = geometry.edges.iter().enumerate().map(|(i, e)| {
-        let label = if p.show_edge_rates { edge_rate_at(&p.answer, i, p.cursor) } else { None };
+    let edges = p.geometry.edges.iter().map(|e| {
+        let label = if p.show_edge_rates { edge_rate_at(&p.answer, e.index, p.cursor) } else { None };
         html! {
-            <g key={format!("e{i}")}>
+            <g key={format!("e{}", e.index)} data-edge={e.index.to_string()}>
                 <path class="cf-edge" d={e.path.clone()} marker-end={format!("url(#{marker})")} />
                 if let Some(text) = label {
                     <text class="cf-edge-label" x={px(e.label_x)} y={px(e.label_y - 6.0)} text-anchor="middle">{ text }</text>
@@ -64,101 +87,96 @@ pub fn diagram(p: &DiagramProps) -> Html {
             </g>
         }
     });
-
-    let stages = p.views.iter().zip(&geometry.nodes).enumerate().map(|(i, (v, r))| {
-        let open = {
-            let (on_open, id) = (p.on_open.clone(), v.id.clone());
-            Callback::from(move |_: MouseEvent| on_open.emit(id.clone()))
-        };
-        let key = {
-            let (on_open, id) = (p.on_open.clone(), v.id.clone());
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    on_open.emit(id.clone());
-                }
-            })
-        };
-        let enter = {
-            let hovered = hovered.clone();
-            Callback::from(move |_: MouseEvent| hovered.set(Some(i)))
-        };
-        let focus = {
-            let hovered = hovered.clone();
-            Callback::from(move |_: FocusEvent| hovered.set(Some(i)))
-        };
-        let leave = {
-            let hovered = hovered.clone();
-            Callback::from(move |_: MouseEvent| hovered.set(None))
-        };
-        let blur = {
-            let hovered = hovered.clone();
-            Callback::from(move |_: FocusEvent| hovered.set(None))
-        };
-        let tip_id = format!("cf-tip-{}-{}", p.instance, i);
-        let label = format!(
-            "{}: {}, {}{}. Press Enter for details.",
-            v.name,
-            v.status.as_str(),
-            v.headline,
-            v.reason.as_ref().map(|r| format!(", {r}")).unwrap_or_default()
-        );
-        let style = format!("left:{}px;top:{}px;width:{}px;height:{}px;--cf-status:{};", px(r.x), px(r.y), px(r.w), px(r.h), status_var(v.status));
-        html! {
-            <div key={v.id.clone()} class="cf-stage" role="button" tabindex="0" style={style}
-                data-testid={format!("codex-flow-stage-{}", v.id)} data-status={v.status.as_str()}
-                aria-label={label} aria-describedby={(*hovered == Some(i)).then(|| tip_id.clone())}
-                onclick={open} onkeydown={key} onmouseenter={enter} onmouseleave={leave} onfocus={focus} onblur={blur}>
-                <div class="cf-stage-head"><span class="cf-icon" aria-hidden="true">{ status_icon(v.status) }</span><span>{ v.name.clone() }</span></div>
-                <div class="cf-headline">{ v.headline.clone() }</div>
-                if !geometry.compact {
-                    <div class="cf-status-word">{ v.status.as_str() }</div>
-                }
-                if let Some(svg) = sparks.get(i).filter(|s| !s.is_empty()) {
-                    <div class="cf-spark" aria-hidden="true">{ Html::from_html_unchecked(svg.clone()) }</div>
-                }
-            </div>
-        }
-    });
-
-    let tooltip = hovered.and_then(|i| Some((i, p.views.get(i)?, geometry.nodes.get(i)?))).map(|(i, v, r)| {
-        // Beside the stage, on whichever side has room; never outside the panel.
-        let right = r.x + r.w + 8.0;
-        let left = if right + 240.0 <= p.width { right } else { (r.x - 248.0).max(4.0) };
-        let top = r.y.min((p.height - 60.0).max(0.0));
-        html! {
-            <div class="cf-tooltip" id={format!("cf-tip-{}-{}", p.instance, i)} role="tooltip" style={format!("left:{}px;top:{}px;", px(left), px(top))}>
-                <h4>{ format!("{} · {}", v.name, v.status.as_str()) }</h4>
-                if let Some(reason) = &v.reason {
-                    <div>{ reason.clone() }</div>
-                }
-                { for v.alerts.iter().map(|a| html! {
-                    <div class="cf-alert">
-                        <span class={classes!("cf-pill", format!("cf-pill-{}", a.state.as_str()))}>{ a.state.as_str() }</span>
-                        <span>{ a.name.clone() }{ if a.labels.is_empty() { String::new() } else { format!(" {{{}}}", a.labels) } }</span>
-                        if let Some(text) = a.error.clone().or_else(|| (a.state != AlertState::Inactive).then(|| a.reason.clone()).flatten()) {
-                            <span></span><span class="cf-weak">{ text }</span>
-                        }
-                    </div>
-                }) }
-                <div class="cf-weak">{ "Click or press Enter for raw panels" }</div>
-            </div>
-        }
-    });
-
     html! {
-        <div class="cf-diagram" style={format!("height:{}px;", px(p.height))}>
-            <svg class="cf-edges" width={px(p.width)} height={px(p.height)} aria-hidden="true">
-                <defs>
-                    <marker id={marker.clone()} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                        <path d="M0,0 L10,5 L0,10 z" fill={p.theme.text_weak.clone()} />
-                    </marker>
-                </defs>
-                { for edges }
-            </svg>
-            <div class={classes!(geometry.compact.then_some("cf-compact"))}>{ for stages }</div>
-            // Always one node here: an optional iterated into a list made Yew rebuild the stages beside it.
-            { tooltip.unwrap_or_default() }
+        <svg class="cf-edges" width={px(p.width)} height={px(p.height)} aria-hidden="true">
+            <defs>
+                <marker id={marker.clone()} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <path d="M0,0 L10,5 L0,10 z" fill={p.theme.text_weak.clone()} />
+                </marker>
+            </defs>
+            { for edges }
+        </svg>
+    }
+}
+
+/// What one stage tile is drawn from.
+struct Tile<'a> {
+    index: usize,
+    view: &'a StageView,
+    rect: Rect,
+    compact: bool,
+    instance: u32,
+    hovered: bool,
+    spark: Option<&'a AttrValue>,
+}
+
+/// One stage: icon, name, headline, status word, sparkline; opens its drill-down on click, Enter or Space.
+fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<usize>>) -> Html {
+    let v = t.view;
+    let open = {
+        let (on_open, id) = (on_open.clone(), v.id.clone());
+        Callback::from(move |_: MouseEvent| on_open.emit(id.clone()))
+    };
+    let key = {
+        let (on_open, id) = (on_open.clone(), v.id.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                on_open.emit(id.clone());
+            }
+        })
+    };
+    let hover = |on: bool| {
+        let (on_hover, i) = (on_hover.clone(), t.index);
+        move || on_hover.emit(on.then_some(i))
+    };
+    let (enter, leave, focus, blur) = (hover(true), hover(false), hover(true), hover(false));
+    let label = format!(
+        "{}: {}, {}{}. Press Enter for details.",
+        v.name,
+        v.status.as_str(),
+        v.headline,
+        v.reason.as_ref().map(|r| format!(", {r}")).unwrap_or_default()
+    );
+    let r = &t.rect;
+    let style = format!("left:{}px;top:{}px;width:{}px;height:{}px;--cf-status:{};", px(r.x), px(r.y), px(r.w), px(r.h), status_var(v.status));
+    html! {
+        <div key={v.id.clone()} class="cf-stage" role="button" tabindex="0" style={style}
+            data-testid={format!("codex-flow-stage-{}", v.id)} data-status={v.status.as_str()}
+            aria-label={label} aria-describedby={t.hovered.then(|| tip_id(t.instance, t.index))}
+            onclick={open} onkeydown={key} onmouseenter={Callback::from(move |_: MouseEvent| enter())} onmouseleave={Callback::from(move |_: MouseEvent| leave())}
+            onfocus={Callback::from(move |_: FocusEvent| focus())} onblur={Callback::from(move |_: FocusEvent| blur())}>
+            <div class="cf-stage-head"><span class="cf-icon" aria-hidden="true">{ status_icon(v.status) }</span><span>{ v.name.clone() }</span></div>
+            <div class="cf-headline">{ v.headline.clone() }</div>
+            if !t.compact {
+                <div class="cf-status-word">{ v.status.as_str() }</div>
+            }
+            if let Some(svg) = t.spark {
+                <div class="cf-spark" aria-hidden="true">{ Html::from_html_unchecked(svg.clone()) }</div>
+            }
+        </div>
+    }
+}
+
+/// The hovered (or focused) stage's alerts with their reasons, beside the stage.
+fn tooltip_view(id: &str, v: &StageView, r: &Rect, width: f64, height: f64) -> Html {
+    let (left, top) = tooltip_position(r, width, height);
+    html! {
+        <div class="cf-tooltip" id={id.to_string()} role="tooltip" style={format!("left:{}px;top:{}px;", px(left), px(top))}>
+            <h4>{ format!("{} · {}", v.name, v.status.as_str()) }</h4>
+            if let Some(reason) = &v.reason {
+                <div>{ reason.clone() }</div>
+            }
+            { for v.alerts.iter().map(|a| html! {
+                <div class="cf-alert">
+                    <span class={classes!("cf-pill", format!("cf-pill-{}", a.state.as_str()))}>{ a.state.as_str() }</span>
+                    <span>{ a.name.clone() }{ if a.labels.is_empty() { String::new() } else { format!(" {{{}}}", a.labels) } }</span>
+                    if let Some(text) = a.error.clone().or_else(|| (a.state != AlertState::Inactive).then(|| a.reason.clone()).flatten()) {
+                        <span></span><span class="cf-weak">{ text }</span>
+                    }
+                </div>
+            }) }
+            <div class="cf-weak">{ "Click or press Enter for raw panels" }</div>
         </div>
     }
 }

@@ -3,23 +3,25 @@
 
 use std::rc::Rc;
 
-use codexflow_core::api::{AlertTimeline, EvaluateResponse, StageHealth, StageMetricsRequest, StageMetricsResponse};
+use codexflow_core::api::{AlertTimeline, EvaluateResponse, PanelSeries, Point, StageHealth, StageMetricsResponse};
 use codexflow_core::format::compact;
+use codexflow_core::reason::Clock as _;
 use codexflow_core::AlertState;
-use web_sys::AbortController;
 use yew::prelude::*;
 
 use super::clock::Clock;
-use super::fetch::{self, FetchError};
+use super::hooks::use_stage_metrics;
 use super::style::{status_icon, status_var};
 use super::Bridge;
 use crate::charts::{chart_svg, nice_ticks, value_range};
-use crate::layout::px;
-use crate::options::HostProps;
+use crate::layout::{card_width, px};
+use crate::options::{HostProps, Theme};
+use crate::state::Problem;
 use crate::view::runs;
 
 /// Line colours for the series of one chart (Grafana's classic palette).
 const PALETTE: [&str; 6] = ["#7EB26D", "#EAB839", "#6ED0E0", "#EF843C", "#E24D42", "#1F78C1"];
+const CHART_H: f64 = 140.0;
 
 #[derive(Properties, PartialEq)]
 pub struct DrillProps {
@@ -29,6 +31,106 @@ pub struct DrillProps {
     pub bridge: Bridge,
     pub clock: Clock,
     pub on_close: Callback<String>,
+}
+
+#[function_component(DrillDown)]
+pub fn drill_down(p: &DrillProps) -> Html {
+    let node = use_node_ref();
+    let card_w = card_width(p.host.width);
+    let metrics = use_stage_metrics(&p.stage.id, &p.host, &p.bridge, (card_w as u32).clamp(2, 2000));
+    // Focus the dialog so Escape works at once and screen readers announce it.
+    {
+        let node = node.clone();
+        use_effect_with((), move |_| {
+            if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    let close = {
+        let (on_close, id) = (p.on_close.clone(), p.stage.id.clone());
+        Callback::from(move |_: MouseEvent| on_close.emit(id.clone()))
+    };
+    let keydown = {
+        let (on_close, id) = (p.on_close.clone(), p.stage.id.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                e.prevent_default();
+                e.stop_propagation();
+                on_close.emit(id.clone());
+            }
+        })
+    };
+    let titles = match &metrics {
+        Some(Ok(m)) => m.clone(),
+        _ => Rc::new(StageMetricsResponse { stage: p.stage.id.clone(), step_ms: 0, panels: Vec::new() }),
+    };
+    let charts = match &metrics {
+        None => html! { <div class="cf-card" role="status">{ "Loading raw series…" }</div> },
+        Some(Err(Problem::Unconfigured(m) | Problem::Failed(m))) => html! { <div class="cf-card" role="alert">{ format!("Could not load raw series: {m}") }</div> },
+        Some(Ok(m)) => m.panels.iter().map(|panel| chart_card(panel, &p.host, &p.clock, card_w)).collect::<Html>(),
+    };
+    html! {
+        <div class="cf-drill" role="dialog" aria-modal="true" aria-label={format!("{} details", p.stage.name)} tabindex="-1"
+            ref={node} onkeydown={keydown} data-testid="codex-flow-drilldown" data-stage={p.stage.id.clone()}>
+            <div class="cf-drill-head" style={format!("--cf-status:{}", status_var(p.stage.status))}>
+                <span class="cf-icon" aria-hidden="true">{ status_icon(p.stage.status) }</span>
+                <h3>{ format!("{} · {}", p.stage.name, p.stage.status.as_str()) }</h3>
+                <button class="cf-button" onclick={close} aria-label="Close details (Escape)">{ "✕ Close" }</button>
+            </div>
+            <div class="cf-drill-body">
+                <div class="cf-card">
+                    { alerts_card(&p.stage, &p.answer, &p.host.theme, &p.clock) }
+                    { panel_links(&p.stage.id, &p.host, &p.bridge, &titles) }
+                </div>
+                { charts }
+            </div>
+        </div>
+    }
+}
+
+/// The stage's reason and each of its alerts with its state over the window.
+fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, clock: &Clock) -> Html {
+    let alerts: Vec<&AlertTimeline> = answer.alerts.iter().filter(|a| a.stage.as_deref() == Some(stage.id.as_str())).collect();
+    let reason = codexflow_core::reason::stage_reason_at(&answer.rules, &answer.alerts, &stage.id, None, clock);
+    html! {
+        <>
+            <h4><span>{ "Alerts" }</span></h4>
+            if let Some(reason) = reason {
+                <div>{ reason }</div>
+            }
+            { for alerts.iter().map(|a| {
+                let text = answer.rules.get(a.rule).and_then(|rule| codexflow_core::reason::alert_contribution(rule, a, None, clock).1);
+                html! {
+                    <div class="cf-alert" style="display:block">
+                        <span class={classes!("cf-pill", format!("cf-pill-{}", a.state.as_str()))}>{ a.state.as_str() }</span>
+                        { format!(" {}", a.name) }
+                        if let Some(at) = a.active_at {
+                            <span class="cf-weak">{ format!(" since {}", clock.date_time(at)) }</span>
+                        }
+                        if let Some(text) = text {
+                            <div class="cf-weak">{ text }</div>
+                        }
+                        { alert_timeline(a, theme) }
+                    </div>
+                }
+            }) }
+        </>
+    }
+}
+
+fn alert_timeline(a: &AlertTimeline, theme: &Theme) -> Html {
+    let n = a.timeline.len().max(1);
+    let states: Vec<AlertState> = a.timeline.iter().map(|p| p.state).collect();
+    html! {
+        <svg class="cf-timeline" viewBox={format!("0 0 {n} 1")} preserveAspectRatio="none" role="img"
+            aria-label={format!("{} over the time range", a.name)}>
+            { for runs(&states).into_iter().filter(|r| r.2 != AlertState::Inactive).map(|(start, len, state)| {
+                let fill = if state == AlertState::Firing { theme.critical.clone() } else { theme.warning.clone() };
+                html! { <rect x={start.to_string()} y="0" width={len.to_string()} height="1" fill={fill} /> }
+            }) }
+        </svg>
+    }
 }
 
 /// The current dashboard URL with `viewPanel=<id>`: what Grafana's "View" does.
@@ -44,91 +146,17 @@ fn view_panel_href(id: u32) -> String {
     }
 }
 
-fn alert_timeline(a: &AlertTimeline, theme: &crate::options::Theme) -> Html {
-    let n = a.timeline.len().max(1);
-    let states: Vec<AlertState> = a.timeline.iter().map(|p| p.state).collect();
-    html! {
-        <svg class="cf-timeline" viewBox={format!("0 0 {n} 1")} preserveAspectRatio="none" role="img"
-            aria-label={format!("{} over the time range", a.name)}>
-            { for runs(&states).into_iter().filter(|r| r.2 != AlertState::Inactive).map(|(start, len, state)| {
-                let fill = if state == AlertState::Firing { theme.critical.clone() } else { theme.warning.clone() };
-                html! { <rect x={start.to_string()} y="0" width={len.to_string()} height="1" fill={fill} /> }
-            }) }
-        </svg>
-    }
-}
-
-#[function_component(DrillDown)]
-pub fn drill_down(p: &DrillProps) -> Html {
-    let metrics = use_state(|| None::<Result<StageMetricsResponse, FetchError>>);
-    let node = use_node_ref();
-    let h = &p.host;
-
-    // Charts sized to the panel: as many 320px+ columns as fit.
-    let columns = (((h.width - 20.0) / 332.0).floor() as usize).max(1);
-    let card_w = ((h.width - 20.0 - 12.0 * (columns as f64 - 1.0)) / columns as f64 - 18.0).max(120.0);
-    let max_points = (card_w as u32).clamp(2, 2000);
-
-    {
-        let metrics = metrics.clone();
-        let deps = (p.stage.id.clone(), h.from, h.to, h.refresh, h.resource_url.clone(), max_points);
-        use_effect_with(deps, move |(stage, from, to, _, url, max_points)| {
-            let controller = AbortController::new().ok();
-            let signal = controller.as_ref().map(AbortController::signal);
-            let request = StageMetricsRequest { stage: stage.clone(), from: *from, to: *to, max_points: Some(*max_points) };
-            let url = format!("{url}/v1/stage-metrics");
-            wasm_bindgen_futures::spawn_local(async move {
-                match fetch::post::<_, StageMetricsResponse>(&url, &request, signal.as_ref(), || ()).await {
-                    Err(FetchError::Aborted) => {}
-                    result => metrics.set(Some(result)),
-                }
-            });
-            move || {
-                if let Some(c) = controller {
-                    c.abort();
-                }
-            }
-        });
-    }
-    // Focus the dialog so Escape works at once and screen readers announce it.
-    {
-        let node = node.clone();
-        use_effect_with((), move |_| {
-            if let Some(el) = node.cast::<web_sys::HtmlElement>() {
-                let _ = el.focus();
-            }
-        });
-    }
-
-    let close_click = {
-        let (on_close, id) = (p.on_close.clone(), p.stage.id.clone());
-        Callback::from(move |_: MouseEvent| on_close.emit(id.clone()))
-    };
-    let keydown = {
-        let (on_close, id) = (p.on_close.clone(), p.stage.id.clone());
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                e.prevent_default();
-                e.stop_propagation();
-                on_close.emit(id.clone());
-            }
-        })
-    };
-
-    let stage_panels = h.options.stage_panels();
-    let panel_ids: Vec<u32> = match &stage_panels {
-        Ok(map) => map.get(&p.stage.id).map(<[u32]>::to_vec).unwrap_or_default(),
+/// Links to the stage's raw panels on this dashboard (panel option "Raw panels per stage"), named
+/// as the backend names them (`titles`, empty while loading).
+fn panel_links(stage: &str, host: &HostProps, bridge: &Bridge, titles: &StageMetricsResponse) -> Html {
+    let mapping = host.options.stage_panels();
+    let ids: Vec<u32> = match &mapping {
+        Ok(map) => map.get(stage).map(<[u32]>::to_vec).unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    let titles = |id: u32| -> String {
-        match &*metrics {
-            Some(Ok(m)) => m.panels.iter().find(|x| x.panel_id == Some(id)).map(|x| x.title.clone()),
-            _ => None,
-        }
-        .unwrap_or_else(|| format!("Panel {id}"))
-    };
-    let links = panel_ids.iter().map(|&id| {
-        let bridge = p.bridge.clone();
+    let title = |id: u32| titles.panels.iter().find(|x| x.panel_id == Some(id)).map_or_else(|| format!("Panel {id}"), |x| x.title.clone());
+    let links = ids.iter().map(|&id| {
+        let bridge = bridge.clone();
         let onclick = Callback::from(move |e: MouseEvent| {
             if bridge.open_panel(id) {
                 e.prevent_default();
@@ -136,90 +164,52 @@ pub fn drill_down(p: &DrillProps) -> Html {
         });
         html! {
             <li><a class="cf-link" data-testid={format!("codex-flow-open-panel-{id}")} href={view_panel_href(id)} onclick={onclick}>
-                { format!("Open “{}” ↗", titles(id)) }
+                { format!("Open “{}” ↗", title(id)) }
             </a></li>
         }
     });
-
-    let alerts: Vec<&AlertTimeline> = p.answer.alerts.iter().filter(|a| a.stage == p.stage.id).collect();
-    let charts = match &*metrics {
-        None => html! { <div class="cf-card" role="status">{ "Loading raw series…" }</div> },
-        Some(Err(FetchError::Unconfigured(m) | FetchError::Failed(m))) => html! { <div class="cf-card" role="alert">{ format!("Could not load raw series: {m}") }</div> },
-        Some(Err(FetchError::Aborted)) => html! {},
-        Some(Ok(m)) => m.panels.iter().map(|panel| {
-            let series: Vec<(&[codexflow_core::api::Point], String)> =
-                panel.series.iter().enumerate().map(|(i, s)| (s.points.as_slice(), PALETTE[i % PALETTE.len()].to_string())).collect();
-            let chart_h = 140.0;
-            let range = value_range(series.iter().map(|(pts, _)| *pts));
-            let ticks = range.map(|(lo, hi)| nice_ticks(lo, hi, 4)).unwrap_or_default();
-            let (lo, hi) = match (ticks.first(), ticks.last(), range) {
-                (Some(a), Some(b), Some((l, h2))) => (a.min(l), b.max(h2)),
-                _ => (0.0, 1.0),
-            };
-            let svg = chart_svg(&series, h.from, h.to, (card_w - 44.0).max(40.0) as u32, chart_h as u32, &p.host.theme.border, &ticks);
-            html! {
-                <div class="cf-card">
-                    <h4><span>{ panel.title.clone() }</span><span class="cf-weak">{ panel.unit.clone() }</span></h4>
-                    if svg.is_empty() {
-                        <div class="cf-weak" style="height:140px;display:flex;align-items:center;justify-content:center">{ "No data in this time range" }</div>
-                    } else {
-                        <div class="cf-chart" style={format!("height:{chart_h}px;padding-left:44px;")}>
-                            { for ticks.iter().map(|t| {
-                                let y = if hi > lo { (1.0 - (t - lo) / (hi - lo)) * (chart_h - 4.0) + 2.0 } else { chart_h / 2.0 };
-                                html! { <span class="cf-y" style={format!("top:{}px", px(y))}>{ compact(*t) }</span> }
-                            }) }
-                            { Html::from_html_unchecked(AttrValue::from(svg)) }
-                        </div>
-                        <div class="cf-x"><span>{ p.clock.time(h.from) }</span><span>{ p.clock.time(h.to) }</span></div>
-                    }
-                    <div class="cf-legend">
-                        { for panel.series.iter().enumerate().map(|(i, s)| html! {
-                            <span><span class="cf-swatch" style={format!("background:{}", PALETTE[i % PALETTE.len()])}></span>{ if s.legend.is_empty() { s.ref_id.clone() } else { s.legend.clone() } }</span>
-                        }) }
-                    </div>
-                    { for panel.errors.iter().map(|e| html! { <div class="cf-weak" role="alert">{ e.clone() }</div> }) }
-                </div>
-            }
-        }).collect::<Html>(),
-    };
-
     html! {
-        <div class="cf-drill" role="dialog" aria-modal="true" aria-label={format!("{} details", p.stage.name)} tabindex="-1"
-            ref={node} onkeydown={keydown} data-testid="codex-flow-drilldown" data-stage={p.stage.id.clone()}>
-            <div class="cf-drill-head" style={format!("--cf-status:{}", status_var(p.stage.status))}>
-                <span class="cf-icon" aria-hidden="true">{ status_icon(p.stage.status) }</span>
-                <h3>{ format!("{} · {}", p.stage.name, p.stage.status.as_str()) }</h3>
-                <button class="cf-button" onclick={close_click} aria-label="Close details (Escape)">{ "✕ Close" }</button>
-            </div>
-            <div class="cf-drill-body">
-                <div class="cf-card">
-                    <h4><span>{ "Alerts" }</span></h4>
-                    if let Some(reason) = &p.stage.reason {
-                        <div>{ reason.clone() }</div>
-                    }
-                    { for alerts.iter().map(|a| html! {
-                        <div class="cf-alert" style="display:block">
-                            <span class={classes!("cf-pill", format!("cf-pill-{}", a.state.as_str()))}>{ a.state.as_str() }</span>
-                            { format!(" {}", a.name) }
-                            if let Some(at) = a.active_at {
-                                <span class="cf-weak">{ format!(" since {}", p.clock.date_time(at)) }</span>
-                            }
-                            if let Some(text) = a.error.clone().or_else(|| a.reason.clone()) {
-                                <div class="cf-weak">{ text }</div>
-                            }
-                            { alert_timeline(a, &p.host.theme) }
-                        </div>
-                    }) }
-                    <h4 style="margin-top:8px"><span>{ "Raw panels" }</span></h4>
-                    if let Err(e) = &stage_panels {
-                        <div role="alert">{ e.clone() }</div>
-                    } else if panel_ids.is_empty() {
-                        <div class="cf-weak">{ "No raw panels mapped to this stage (panel option “Raw panels per stage”)." }</div>
-                    }
-                    <ul style="margin:0;padding-left:16px">{ for links }</ul>
+        <>
+            <h4 style="margin-top:8px"><span>{ "Raw panels" }</span></h4>
+            if let Err(e) = &mapping {
+                <div role="alert">{ e.clone() }</div>
+            } else if ids.is_empty() {
+                <div class="cf-weak">{ "No raw panels mapped to this stage (panel option “Raw panels per stage”)." }</div>
+            }
+            <ul style="margin:0;padding-left:16px">{ for links }</ul>
+        </>
+    }
+}
+
+/// One raw panel's series as a full-size chart `width` wide, with value axis, time axis and legend.
+fn chart_card(panel: &PanelSeries, h: &HostProps, clock: &Clock, width: f64) -> Html {
+    let series: Vec<(&[Point], String)> = panel.series.iter().enumerate().map(|(i, s)| (s.points.as_slice(), PALETTE[i % PALETTE.len()].to_string())).collect();
+    let range = value_range(series.iter().map(|(pts, _)| *pts));
+    let ticks = range.map(|(lo, hi)| nice_ticks(lo, hi, 4)).unwrap_or_default();
+    let (lo, hi) = match (ticks.first(), ticks.last(), range) {
+        (Some(a), Some(b), Some((l, top))) => (a.min(l), b.max(top)),
+        _ => (0.0, 1.0),
+    };
+    let svg = chart_svg(&series, h.from, h.to, (width - 44.0).max(40.0) as u32, CHART_H as u32, &h.theme.border, &ticks);
+    let y_of = |t: f64| if hi > lo { (1.0 - (t - lo) / (hi - lo)) * (CHART_H - 4.0) + 2.0 } else { CHART_H / 2.0 };
+    html! {
+        <div class="cf-card">
+            <h4><span>{ panel.title.clone() }</span><span class="cf-weak">{ panel.unit.clone() }</span></h4>
+            if svg.is_empty() {
+                <div class="cf-weak" style="height:140px;display:flex;align-items:center;justify-content:center">{ "No data in this time range" }</div>
+            } else {
+                <div class="cf-chart" style={format!("height:{}px;padding-left:44px;", px(CHART_H))}>
+                    { for ticks.iter().map(|t| html! { <span class="cf-y" style={format!("top:{}px", px(y_of(*t)))}>{ compact(*t) }</span> }) }
+                    { Html::from_html_unchecked(AttrValue::from(svg)) }
                 </div>
-                { charts }
+                <div class="cf-x"><span>{ clock.time(h.from) }</span><span>{ clock.time(h.to) }</span></div>
+            }
+            <div class="cf-legend">
+                { for panel.series.iter().enumerate().map(|(i, s)| html! {
+                    <span><span class="cf-swatch" style={format!("background:{}", PALETTE[i % PALETTE.len()])}></span>{ if s.legend.is_empty() { s.ref_id.clone() } else { s.legend.clone() } }</span>
+                }) }
             </div>
+            { for panel.errors.iter().map(|e| html! { <div class="cf-weak" role="alert">{ e.clone() }</div> }) }
         </div>
     }
 }

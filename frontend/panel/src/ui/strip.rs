@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use codexflow_core::api::EvaluateResponse;
+use codexflow_core::reason::Clock as _;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 

@@ -56,14 +56,6 @@ pub const CSS: &str = r#"
 .cf-timeline{display:block;width:100%;height:8px;margin-top:2px}
 "#;
 
-/// CSS variables for the theme, set on the root element.
-pub fn theme_vars(t: &Theme) -> String {
-    format!(
-        "--cf-ok:{};--cf-warning:{};--cf-critical:{};--cf-nodata:{};--cf-text:{};--cf-text-weak:{};--cf-bg:{};--cf-surface:{};--cf-border:{};--cf-primary:{};",
-        t.ok, t.warning, t.critical, t.nodata, t.text, t.text_weak, t.background, t.surface, t.border, t.primary
-    )
-}
-
 /// The theme colour of a status, as a CSS variable reference.
 pub fn status_var(status: codexflow_core::StageStatus) -> &'static str {
     match status {

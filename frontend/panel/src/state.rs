@@ -1,0 +1,184 @@
+//! The panel's state and every way it changes, as a reducer (Yew's `function_todomvc` shape): the
+//! components only dispatch actions, and what each action does is pure and tested on the host.
+
+use std::rc::Rc;
+
+use codexflow_core::api::EvaluateResponse;
+use codexflow_core::error::ErrorCode;
+use codexflow_core::web::CallError;
+
+/// The last good answer, numbered so effects and memos can key on it cheaply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub generation: u32,
+    pub data: Rc<EvaluateResponse>,
+}
+
+/// Why there is nothing (new) to show, as the panel tells the user.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// The app's settings are missing or invalid, or its backend is not installed: say what to do.
+    Unconfigured(String),
+    /// Anything else, with the message to show.
+    Failed(String),
+}
+
+impl Problem {
+    /// The problem a failed call is, or `None` for a call the panel cancelled itself.
+    pub fn of(e: CallError) -> Option<Problem> {
+        match e {
+            CallError::Aborted => None,
+            CallError::Api { error, .. } if error.code == ErrorCode::Settings => Some(Problem::Unconfigured(error.error)),
+            CallError::Http { status: 404, .. } => Some(Problem::Unconfigured(
+                "the Codex Flow app backend is not available: install and enable the proompteng-codexflow-app plugin".into(),
+            )),
+            other => Some(Problem::Failed(other.message())),
+        }
+    }
+}
+
+/// What the panel shows as a whole, also its root's `data-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Loading,
+    Unconfigured,
+    Error,
+    Refreshing,
+    Ready,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Loading => "loading",
+            Phase::Unconfigured => "unconfigured",
+            Phase::Error => "error",
+            Phase::Refreshing => "refreshing",
+            Phase::Ready => "ready",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PanelState {
+    pub answer: Option<Answer>,
+    pub problem: Option<Problem>,
+    pub loading: bool,
+    /// Bumped by Retry, so the fetch effect runs again.
+    pub retries: u32,
+    /// The tick under the pointer on the state strip (time travel), if any.
+    pub cursor: Option<usize>,
+    /// The stage whose drill-down is open.
+    pub drill: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A fetch started.
+    Fetching,
+    /// An answer arrived.
+    Arrived(Rc<EvaluateResponse>),
+    /// A fetch failed (a cancelled one changes nothing).
+    Failed(CallError),
+    /// Nothing could be asked (the panel's own options are wrong).
+    Problem(Problem),
+    Retry,
+    /// The pointer moved along the strip, or off it.
+    Cursor(Option<usize>),
+    Open(String),
+    Close,
+}
+
+impl PanelState {
+    pub fn reduce(&self, action: Action) -> PanelState {
+        let mut next = self.clone();
+        match action {
+            Action::Fetching => next.loading = true,
+            Action::Arrived(data) => {
+                let generation = self.answer.as_ref().map_or(1, |a| a.generation.wrapping_add(1));
+                next.answer = Some(Answer { generation, data });
+                next.problem = None;
+                next.loading = false;
+                // A tick index into the old answer means nothing in the new one.
+                next.cursor = next.cursor.filter(|&c| next.answer.as_ref().is_some_and(|a| c < a.data.ticks.len()));
+            }
+            Action::Failed(e) => {
+                if let Some(problem) = Problem::of(e) {
+                    next.problem = Some(problem);
+                    next.loading = false;
+                }
+            }
+            Action::Problem(problem) => {
+                next.problem = Some(problem);
+                next.loading = false;
+            }
+            Action::Retry => next.retries = next.retries.wrapping_add(1),
+            Action::Cursor(c) => next.cursor = c,
+            Action::Open(id) => next.drill = Some(id),
+            Action::Close => next.drill = None,
+        }
+        next
+    }
+
+    pub fn phase(&self) -> Phase {
+        match (&self.answer, &self.problem) {
+            (_, Some(Problem::Unconfigured(_))) => Phase::Unconfigured,
+            (None, Some(_)) => Phase::Error,
+            (None, None) => Phase::Loading,
+            (Some(_), _) if self.loading => Phase::Refreshing,
+            (Some(_), _) => Phase::Ready,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codexflow_core::api::ApiError;
+
+    fn answer(ticks: usize) -> Rc<EvaluateResponse> {
+        let mut a: EvaluateResponse = serde_json::from_str(include_str!("../tests/fixtures/evaluate.json")).unwrap();
+        a.ticks.truncate(ticks);
+        Rc::new(a)
+    }
+
+    #[test]
+    fn loading_answers_and_refreshes() {
+        let s = PanelState::default().reduce(Action::Fetching);
+        assert_eq!(s.phase(), Phase::Loading);
+        let s = s.reduce(Action::Arrived(answer(4)));
+        assert_eq!((s.phase(), s.answer.as_ref().unwrap().generation), (Phase::Ready, 1));
+        let s = s.reduce(Action::Fetching);
+        assert_eq!(s.phase(), Phase::Refreshing);
+        let s = s.reduce(Action::Failed(CallError::Transport("down".into())));
+        assert_eq!(s.phase(), Phase::Ready, "the last answer stays, with the failure beside it");
+        assert!(matches!(&s.problem, Some(Problem::Failed(m)) if m.contains("down")));
+        let s = s.reduce(Action::Arrived(answer(4)));
+        assert_eq!((s.problem.clone(), s.answer.as_ref().unwrap().generation), (None, 2));
+    }
+
+    #[test]
+    fn a_cancelled_fetch_changes_nothing_and_settings_errors_say_what_to_do() {
+        let s = PanelState::default().reduce(Action::Fetching);
+        assert_eq!(s.reduce(Action::Failed(CallError::Aborted)), s);
+        let unconfigured = CallError::Api {
+            status: 503,
+            error: ApiError { code: ErrorCode::Settings, error: "jsonData.prometheusUrl: is required".into(), field: None },
+        };
+        assert_eq!(s.reduce(Action::Failed(unconfigured)).phase(), Phase::Unconfigured);
+        let missing = CallError::Http { status: 404, message: "Not found".into() };
+        assert_eq!(s.reduce(Action::Failed(missing)).phase(), Phase::Unconfigured);
+        assert_eq!(s.reduce(Action::Failed(CallError::Http { status: 500, message: "x".into() })).phase(), Phase::Error);
+        assert_eq!(s.reduce(Action::Problem(Problem::Failed("Evaluation interval: bad".into()))).phase(), Phase::Error);
+    }
+
+    #[test]
+    fn time_travel_and_drill_down() {
+        let s = PanelState::default().reduce(Action::Arrived(answer(4))).reduce(Action::Cursor(Some(3))).reduce(Action::Open("kafka".into()));
+        assert_eq!((s.cursor, s.drill.as_deref()), (Some(3), Some("kafka")));
+        let s = s.reduce(Action::Arrived(answer(2)));
+        assert_eq!(s.cursor, None, "the old tick is not in the new answer");
+        assert_eq!(s.reduce(Action::Close).drill, None);
+        assert_eq!(s.reduce(Action::Retry).retries, 1);
+    }
+}
