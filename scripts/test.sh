@@ -10,6 +10,14 @@ bash scripts/setup.sh
 
 log() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
 
+log "reference copies (tests/fixtures/reference) match ../shared/reference where it is present"
+for f in tests/fixtures/reference/*; do
+  ref="../shared/reference/$(basename "$f")"
+  if [ -f "$ref" ]; then
+    cmp -s "$f" "$ref" || { echo "$f differs from $ref: copy the new reference in" >&2; exit 1; }
+  fi
+done
+
 log "promtool check rules (shipped rules file)"
 promtool check rules provisioning/rules/codex-pipeline-observability.rules.yaml
 
@@ -28,4 +36,4 @@ cargo test --workspace --all-targets 2>&1
 
 log "panel components in headless Chromium (wasm-bindgen-test)"
 (cd frontend/panel && CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --target wasm32-unknown-unknown --test web 2>&1)
+  cargo test --target wasm32-unknown-unknown --test web --features test-allocator 2>&1)

@@ -1,4 +1,5 @@
-// Validates every plugin.json of the package against Grafana's schema (../shared/reference/plugin.schema.json)
+// Validates every plugin.json of the package against Grafana's schema (tests/fixtures/reference/plugin.schema.json,
+// a copy of ../shared/reference/plugin.schema.json that scripts/test.sh keeps in step)
 // and checks that the app's `includes` match the nested plugins. Usage: node scripts/validate-plugin-json.mjs <dist>
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -6,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const dist = process.argv[2] ?? 'dist';
-const schemaPath = process.env.PLUGIN_SCHEMA ?? '../shared/reference/plugin.schema.json';
+const schemaPath = process.env.PLUGIN_SCHEMA ?? 'tests/fixtures/reference/plugin.schema.json';
 // The schema's patterns use escapes such as \- that are invalid under the u flag; compile them as draft-07 does.
 const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
 addFormats(ajv);

@@ -200,7 +200,8 @@ impl Shared {
                             Err(_) => return Response::json(500, &serde_json::json!({ "message": "Failed to unmarshal detailed response from backend plugin" })),
                         }
                     }
-                    Response::json(if status == "OK" { 200 } else { 400 }, &payload)
+                    let ok = r.status() == grafana_plugin_sdk::pluginv2::check_health_response::HealthStatus::Ok;
+                    Response::json(if ok { 200 } else { 400 }, &payload)
                 }
                 Err(e) => Response::json(503, &serde_json::json!({ "message": format!("Plugin health check failed: {e}") })),
             };
