@@ -12,6 +12,7 @@ use promql_parser::label::Matcher;
 use promql_parser::parser::{self, token, Expr, VectorSelector};
 
 use codexflow_core::error::FieldError;
+use codexflow_core::limits::{MAX_PROMQL_BYTES, MAX_PROMQL_DEPTH, MAX_PROMQL_OPERATORS};
 use codexflow_core::pipeline::PipelineSpec;
 
 /// A parsed expression and the selectors it reads.
@@ -27,7 +28,10 @@ pub struct Query {
 }
 
 impl Query {
+    /// Parses `text`, once [`check_shape`] has made sure nothing in it can make the parser, the
+    /// tree or the analysis below deep or slow.
     pub fn parse(text: &str) -> Result<Query, String> {
+        check_shape(text)?;
         let ast = parser::parse(text)?;
         let mut selectors = Vec::new();
         let mut selector_asts = Vec::new();
@@ -86,6 +90,81 @@ impl Query {
             _ => None,
         }
     }
+}
+
+/// Bounds an expression before it is parsed: its bytes, how deep its brackets nest and how many
+/// operators it has (each binary or unary operator is a level of the tree; label matchers inside
+/// `{…}` and string literals are not counted). A linear scan.
+pub fn check_shape(text: &str) -> Result<(), String> {
+    if text.len() > MAX_PROMQL_BYTES {
+        return Err(format!("the expression has {} bytes, more than the {} KiB allowed", text.len(), MAX_PROMQL_BYTES >> 10));
+    }
+    let bytes = text.as_bytes();
+    let (mut depth, mut deepest, mut braces, mut operators) = (0usize, 0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'"' | b'\'' | b'`' => i = skip_string(bytes, i),
+            b'#' => {
+                // A comment runs to the end of the line.
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                braces += usize::from(b == b'{');
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                braces = braces.saturating_sub(usize::from(b == b'}'));
+            }
+            _ if braces > 0 => {}
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' => operators += 1,
+            b'=' | b'!' | b'<' | b'>' => {
+                operators += 1;
+                // `==`, `!=`, `<=`, `>=` are one operator.
+                if bytes.get(i + 1) == Some(&b'=') {
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_alphabetic() => {
+                let start = i;
+                while i + 1 < bytes.len() && (bytes[i + 1].is_ascii_alphanumeric() || bytes[i + 1] == b'_') {
+                    i += 1;
+                }
+                let word = &text[start..=i];
+                if ["and", "or", "unless", "atan2"].iter().any(|k| word.eq_ignore_ascii_case(k)) {
+                    operators += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if deepest > MAX_PROMQL_DEPTH {
+        return Err(format!("the expression nests brackets {deepest} deep, more than the {MAX_PROMQL_DEPTH} allowed"));
+    }
+    if operators > MAX_PROMQL_OPERATORS {
+        return Err(format!("the expression has {operators} operators, more than the {MAX_PROMQL_OPERATORS} allowed"));
+    }
+    Ok(())
+}
+
+/// The index of the closing quote of the string literal opening at `start` (or the last byte).
+fn skip_string(bytes: &[u8], start: usize) -> usize {
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() && bytes[i] != quote {
+        // Backtick strings are raw; the others take escapes.
+        if bytes[i] == b'\\' && quote != b'`' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i.min(bytes.len().saturating_sub(1))
 }
 
 /// Functions that return a sample whether or not their arguments have series.
@@ -224,6 +303,24 @@ mod tests {
         assert!(!found[0].1);
         // A missing label is "", which `x!="1"` accepts.
         assert!(query.selectors_present(&[labels(&[("__name__", "q")])])[2].1);
+    }
+
+    #[test]
+    fn deep_long_or_huge_expressions_are_refused_before_parsing() {
+        let huge = format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(Query::parse(&huge).unwrap_err().contains("bytes"), "10⁵ brackets never reach the parser");
+        let deep = format!("{}x{}", "(".repeat(1_000), ")".repeat(1_000));
+        assert!(Query::parse(&deep).unwrap_err().contains("nests brackets 1000 deep"));
+        let unary = format!("{}x", "- ".repeat(300));
+        assert!(Query::parse(&unary).unwrap_err().contains("300 operators"));
+        let chain = vec!["a"; 301].join(" + ");
+        assert!(Query::parse(&chain).unwrap_err().contains("300 operators"));
+        // Matchers, strings and comments do not count; an ordinary runbook query passes.
+        assert!(check_shape(r#"sum(rate(x{a!="-+-", b=~"(((("}[5m])) > 0 # a-b-c"#).is_ok());
+        assert!(check_shape(&format!("{}x{}", "(".repeat(64), ")".repeat(64))).is_ok());
+        assert!(check_shape(&vec!["a"; 257].join(" or ")).is_ok());
+        assert!(check_shape(&vec!["a"; 258].join(" or ")).is_err());
+        assert!(check_shape("\"unterminated").is_ok(), "the parser reports that, not the scan");
     }
 
     #[test]

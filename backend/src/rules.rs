@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use codexflow_core::alerting::RuleTiming;
 use codexflow_core::api::{RuleInfo, RuleSummary, StageSource};
 use codexflow_core::duration::{format_duration, parse_duration};
+use codexflow_core::limits::{MAX_RULES, MAX_RULES_YAML_BYTES, MAX_YAML_DEPTH};
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -108,6 +109,7 @@ impl ScalarYaml {
 
 impl RuleSet {
     pub fn parse(yaml: &str) -> Result<RuleSet, RuleError> {
+        check_yaml_shape(yaml)?;
         let file: FileYaml = serde_yaml_ng::from_str(yaml).map_err(|e| RuleError::Yaml(e.to_string()))?;
         let mut rules = Vec::new();
         for group in file.groups {
@@ -120,8 +122,44 @@ impl RuleSet {
         if rules.is_empty() {
             return Err(RuleError::Empty);
         }
+        if rules.len() > MAX_RULES {
+            return Err(RuleError::Yaml(format!("{} alerting rules, more than the {MAX_RULES} allowed", rules.len())));
+        }
         Ok(RuleSet { rules })
     }
+}
+
+/// Bounds a rule file before it is parsed: its bytes and how deep its flow collections (`[…]`,
+/// `{…}`) nest, outside quotes and comments. A linear scan; block nesting is bounded by the size
+/// (each level costs indentation) and by the YAML reader's own recursion limit.
+fn check_yaml_shape(yaml: &str) -> Result<(), RuleError> {
+    if yaml.len() > MAX_RULES_YAML_BYTES {
+        return Err(RuleError::Yaml(format!("the rules are {} bytes, more than the {} KiB allowed", yaml.len(), MAX_RULES_YAML_BYTES >> 10)));
+    }
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for line in yaml.lines() {
+        let mut quote: Option<char> = None;
+        let mut previous = ' ';
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), _) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') if previous.is_whitespace() => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            previous = c;
+        }
+    }
+    if deepest > MAX_YAML_DEPTH {
+        return Err(RuleError::Yaml(format!("the rules nest [ and {{ {deepest} deep, more than the {MAX_YAML_DEPTH} allowed")));
+    }
+    Ok(())
 }
 
 /// Rule number `index` of `group`: an alerting rule, or `None` for a recording rule (those feed
@@ -252,6 +290,18 @@ mod tests {
         assert_eq!((r.stage.as_deref(), r.stage_source), (Some("nats"), StageSource::Label));
         assert_eq!(r.timing, RuleTiming { hold_ms: 0, keep_firing_for_ms: 300_000 });
         assert_eq!(r.severity, "critical");
+    }
+
+    #[test]
+    fn huge_or_deeply_nested_rule_files_are_refused_before_parsing() {
+        let deep = format!("groups: {}{}", "[".repeat(50_000), "]".repeat(50_000));
+        assert!(RuleSet::parse(&deep).unwrap_err().to_string().contains("nest [ and { 50000 deep"));
+        let big = format!("# {}\ngroups: []", "x".repeat(MAX_RULES_YAML_BYTES));
+        assert!(RuleSet::parse(&big).unwrap_err().to_string().contains("KiB allowed"));
+        let many: String = (0..=MAX_RULES).map(|i| format!("  - alert: A{i}\n    expr: up == 0\n    labels: {{stage: kafka}}\n")).collect();
+        assert!(RuleSet::parse(&format!("groups:\n- name: g\n  rules:\n{many}")).unwrap_err().to_string().contains("1000 allowed"));
+        // Brackets in quotes and comments do not count.
+        assert!(check_yaml_shape("a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['  # {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{").is_ok());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::fmt;
 use codexflow_core::api::RulesSource;
 use codexflow_core::duration::parse_duration;
 use codexflow_core::error::{join_path, FieldError};
-use codexflow_core::limits::{check_interval, check_timeout, DEFAULT_INTERVAL, DEFAULT_TIMEOUT};
+use codexflow_core::limits::{check_interval, check_timeout, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, MAX_PIPELINE_BYTES};
 use codexflow_core::pipeline::PipelineSpec;
 use codexflow_core::settings::{trimmed, AppJsonData, AuthKind, JsonKey, SecretKey};
 use serde_json::Value;
@@ -148,6 +148,9 @@ fn pipeline(value: Option<&Value>) -> Result<PipelineSpec, FieldError> {
     let spec: PipelineSpec = match value {
         None | Some(Value::Null) => defaults::pipeline(),
         Some(Value::String(s)) if s.trim().is_empty() => defaults::pipeline(),
+        Some(Value::String(s)) if s.len() > MAX_PIPELINE_BYTES => {
+            return Err(FieldError::new(field, format!("the pipeline is {} bytes, more than the {} KiB allowed", s.len(), MAX_PIPELINE_BYTES >> 10)))
+        }
         Some(Value::String(s)) => {
             let mut de = serde_json::Deserializer::from_str(s);
             serde_path_to_error::deserialize(&mut de).map_err(|e| path_error(&field, &e))?

@@ -73,6 +73,7 @@ pub fn parse_duration(input: &str) -> Result<i64, DurationError> {
             .ok_or_else(|| DurationError::Overflow(input.to_string()))?;
         total = total
             .checked_add(part)
+            .filter(|t| *t <= crate::limits::MAX_DURATION_MS)
             .ok_or_else(|| DurationError::Overflow(input.to_string()))?;
     }
     Ok(total)
@@ -155,6 +156,12 @@ mod tests {
             parse_duration("9999999999y"),
             Err(DurationError::Overflow(_))
         ));
+        // Where promtool itself draws the line (Go's time.Duration): 106751d is fine, 106752d not.
+        assert_eq!(parse_duration("292y"), Ok(292 * 365 * 86_400_000));
+        assert_eq!(parse_duration("106751d"), Ok(106_751 * 86_400_000));
+        for out in ["293y", "106752d", "292000000y"] {
+            assert!(matches!(parse_duration(out), Err(DurationError::Overflow(_))), "{out}");
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub const MAX_CONCURRENT_UPSTREAM: usize = 16;
 
 /// The most bytes one upstream answer may have; a larger one is refused while it streams in, never
 /// buffered whole.
-pub const MAX_UPSTREAM_BODY_BYTES: usize = 16 << 20;
+pub const MAX_UPSTREAM_BODY_BYTES: usize = 8 << 20;
 
 /// Series one upstream query may return before it is refused ("narrow it, e.g. `sum by (…)`").
 pub const MAX_SERIES_PER_QUERY: usize = 2_000;
@@ -78,6 +78,49 @@ pub const UPSTREAM_EXCERPT_CHARS: usize = 160;
 /// Characters of a Prometheus API `error` message quoted in a reason: its own words, which say what
 /// was wrong with the query, so more of them.
 pub const UPSTREAM_MESSAGE_CHARS: usize = 600;
+
+/// The longest Prometheus duration: what Go's `time.Duration` holds (int64 nanoseconds), about 292
+/// years. Prometheus refuses anything longer ("duration out of range"), and so do we.
+pub const MAX_DURATION_MS: i64 = i64::MAX / 1_000_000;
+
+/// The longest `for` + `keep_firing_for` of a rule this panel evaluates: a week. Prometheus accepts
+/// longer; such a rule is not evaluated here and its stage says why.
+pub const MAX_RULE_HOLD_MS: i64 = 7 * 86_400_000;
+
+/// One PromQL expression: bytes, bracket nesting, and operators (binary and unary). Checked
+/// before the expression is parsed, so no expression can make the parser or the analysis deep.
+pub const MAX_PROMQL_BYTES: usize = 16 << 10;
+pub const MAX_PROMQL_DEPTH: usize = 64;
+pub const MAX_PROMQL_OPERATORS: usize = 256;
+
+/// `jsonData.rulesYaml`: bytes, flow nesting (`[`/`{`), and alerting rules. With the pipeline's
+/// bytes and a request body, settings travel in every gRPC request, which the SDK's server takes up
+/// to 4 MiB.
+pub const MAX_RULES_YAML_BYTES: usize = 512 << 10;
+pub const MAX_YAML_DEPTH: usize = 32;
+pub const MAX_RULES: usize = 1_000;
+
+/// `jsonData.pipeline`: bytes, stages, edges, raw panels per stage and targets per panel.
+pub const MAX_PIPELINE_BYTES: usize = 512 << 10;
+pub const MAX_STAGES: usize = 500;
+pub const MAX_EDGES: usize = 2_000;
+pub const MAX_RAW_PANELS: usize = 32;
+pub const MAX_TARGETS: usize = 16;
+
+/// What one evaluation (or one `v1/stage-metrics` call) may ask of the upstream and hold: requests
+/// sent, and samples kept from the answers plus points of the answer it builds.
+pub const MAX_UPSTREAM_REQUESTS_PER_CALL: usize = 2_000;
+pub const MAX_SAMPLES_PER_CALL: usize = 4_000_000;
+
+/// Samples all calls of the process hold at once; a call that would go beyond waits for nothing
+/// and fails its part with a reason, so memory stays bounded whatever many viewers ask.
+pub const MAX_SAMPLES_IN_PROCESS: usize = 8_000_000;
+
+/// The largest answer a resource sends; a larger one is refused while it is written, never built.
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
+/// Label sets one rule's result may have (one alert each).
+pub const MAX_ALERTS_PER_RULE: usize = 2_000;
 
 /// The largest resource request body (`v1/settings/check` carries rules YAML and a pipeline).
 pub const MAX_REQUEST_BODY_BYTES: usize = 2 << 20;

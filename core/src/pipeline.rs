@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
+use crate::limits::{MAX_EDGES, MAX_RAW_PANELS, MAX_STAGES, MAX_TARGETS};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -84,6 +85,12 @@ impl PipelineSpec {
         if self.stages.is_empty() {
             return err("stages".into(), "at least one stage is required");
         }
+        if self.stages.len() > MAX_STAGES {
+            return err("stages".into(), &format!("{} stages, more than the {MAX_STAGES} allowed", self.stages.len()));
+        }
+        if self.edges.len() > MAX_EDGES {
+            return err("edges".into(), &format!("{} edges, more than the {MAX_EDGES} allowed", self.edges.len()));
+        }
         for (i, stage) in self.stages.iter().enumerate() {
             let at = |f: &str| format!("stages[{i}].{f}");
             if !is_valid_id(&stage.id) {
@@ -98,7 +105,13 @@ impl PipelineSpec {
             if stage.headline.expr.trim().is_empty() {
                 return err(at("headline.expr"), "must not be empty");
             }
+            if stage.raw_panels.len() > MAX_RAW_PANELS {
+                return err(at("rawPanels"), &format!("{} raw panels, more than the {MAX_RAW_PANELS} allowed", stage.raw_panels.len()));
+            }
             for (j, panel) in stage.raw_panels.iter().enumerate() {
+                if panel.targets.len() > MAX_TARGETS {
+                    return err(at(&format!("rawPanels[{j}].targets")), &format!("{} targets, more than the {MAX_TARGETS} allowed", panel.targets.len()));
+                }
                 if panel.targets.is_empty() {
                     return err(at(&format!("rawPanels[{j}].targets")), "at least one target is required");
                 }
@@ -176,5 +189,9 @@ mod tests {
         s.stages.clear();
         s.edges.clear();
         assert_eq!(s.validate().unwrap_err().field, "stages");
+        let mut s = spec(TWO);
+        s.stages = (0..=MAX_STAGES).map(|i| StageSpec { id: format!("s{i}"), ..spec(TWO).stages[0].clone() }).collect();
+        s.edges.clear();
+        assert!(s.validate().unwrap_err().message.contains("more than the 500"));
     }
 }
