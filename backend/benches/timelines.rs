@@ -22,7 +22,7 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     c.bench_function("alerts_of 7d@15s x 20 series (dense + machine + timelines)", |b| {
-        b.iter(|| alerts_of(black_box(&rule), 0, black_box(&series), ticks, &ticks))
+        b.iter(|| alerts_of(black_box(&rule), 0, black_box(&series), ticks, &ticks, &codexflow_backend::budget::Budget::default()))
     });
 }
 

@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use codexflow_core::api::ApiError;
 use codexflow_core::error::{ErrorCode, FieldError};
+use codexflow_core::limits::MAX_ANSWER_BYTES;
 use http::{Method, Response, StatusCode};
 use serde::Serialize;
 
@@ -83,13 +84,40 @@ impl From<FieldError> for ResourceError {
     }
 }
 
-/// A JSON answer; an answer that cannot be encoded becomes a 500 saying so.
+/// Writes into a buffer, refusing to grow it past [`MAX_ANSWER_BYTES`].
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_ANSWER_BYTES {
+            return Err(std::io::Error::other(ANSWER_TOO_LARGE));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const ANSWER_TOO_LARGE: &str = "answer too large";
+
+/// A JSON answer, written once and never past [`MAX_ANSWER_BYTES`]: a larger one becomes a 400
+/// `too_large` saying what to change, one that cannot be encoded a 500 saying so.
 pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Bytes> {
-    let (status, bytes) = match serde_json::to_vec(body) {
-        Ok(b) => (status, b),
+    let mut out = Capped(Vec::new());
+    let (status, bytes) = match serde_json::to_writer(&mut out, body) {
+        Ok(()) => (status, out.0),
         Err(e) => {
-            let fallback = ApiError { code: ErrorCode::Internal, error: format!("cannot encode answer: {e}"), field: None };
-            (StatusCode::INTERNAL_SERVER_ERROR, serde_json::to_vec(&fallback).unwrap_or_default())
+            let too_large = e.io_error_kind().is_some() && e.to_string().contains(ANSWER_TOO_LARGE);
+            let (status, fallback) = if too_large {
+                let message = format!("the answer would be larger than {} MiB; narrow the time range or widen intervalMs", MAX_ANSWER_BYTES >> 20);
+                (StatusCode::BAD_REQUEST, ApiError { code: ErrorCode::TooLarge, error: message, field: None })
+            } else {
+                (StatusCode::INTERNAL_SERVER_ERROR, ApiError { code: ErrorCode::Internal, error: format!("cannot encode answer: {e}"), field: None })
+            };
+            (status, serde_json::to_vec(&fallback).unwrap_or_default())
         }
     };
     let mut response = Response::new(Bytes::from(bytes));
@@ -120,5 +148,16 @@ mod tests {
         assert_eq!(r.headers().get(http::header::ALLOW).map(|v| v.to_str().unwrap()), Some("POST"));
         let r = ResourceError::unconfigured(&FieldError::new("jsonData.prometheusUrl", "is required")).into_response();
         assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn an_answer_over_the_cap_is_refused_while_it_is_written() {
+        let big = vec!["x".repeat(1 << 20); (MAX_ANSWER_BYTES >> 20) + 1];
+        let r = json(StatusCode::OK, &big);
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body: ApiError = serde_json::from_slice(r.body()).unwrap();
+        assert_eq!(body.code, ErrorCode::TooLarge);
+        assert!(body.error.contains("64 MiB"), "{}", body.error);
+        assert_eq!(json(StatusCode::OK, &vec!["x"; 3]).status(), StatusCode::OK);
     }
 }

@@ -6,6 +6,7 @@ use codexflow_core::limits::{MAX_EPOCH_MS, STAGE_METRICS_DEFAULT_POINTS, STAGE_M
 use codexflow_core::Ticks;
 use futures_util::future::join_all;
 
+use crate::budget::Budget;
 use crate::prom::PromClient;
 use crate::series::dense_points;
 use crate::settings::Settings;
@@ -31,10 +32,12 @@ pub async fn stage_metrics(settings: &Settings, client: &PromClient, req: &Stage
     }
     let step = step_ms(req.from, req.to, points);
     let ticks = Ticks::covering(req.from, req.to, step);
+    let budget = Budget::default();
+    let budget = &budget;
     let fetches = stage.raw_panels.iter().map(|panel| async move {
         let mut out = PanelSeries { panel_id: panel.id, title: panel.title.clone(), unit: panel.unit.clone(), series: Vec::new(), errors: Vec::new() };
         let Some(last) = ticks.last() else { return out };
-        let results = join_all(panel.targets.iter().map(|t| client.query_range(&t.expr, ticks.first, last, step))).await;
+        let results = join_all(panel.targets.iter().map(|t| client.query_range(&t.expr, ticks.first, last, step, budget))).await;
         for (target, result) in panel.targets.iter().zip(results) {
             match result {
                 Err(e) => out.errors.push(format!("{}: {e}", target.ref_id)),

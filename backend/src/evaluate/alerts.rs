@@ -7,11 +7,16 @@ use codexflow_core::alerting::{run_alert, AlertState, Observation, TickState};
 use codexflow_core::api::{AlertTimeline, TimelinePoint};
 use codexflow_core::Ticks;
 
+use codexflow_core::limits::MAX_ALERTS_PER_RULE;
+
+use crate::budget::Budget;
 use crate::rules::Rule;
 use crate::series::{dense_values, RangeSeries};
 
-/// The alerts of rule number `index` over `window`, evaluated at `eval` (the window and its lookback).
-pub fn alerts_of(rule: &Rule, index: usize, series: &[RangeSeries], eval: Ticks, window: &Ticks) -> Vec<AlertTimeline> {
+/// The alerts of rule number `index` over `window`, evaluated at `eval` (the window and its lookback),
+/// or why they are not: more label sets than a rule may have, or more ticks × series than `budget`
+/// lets this call hold.
+pub fn alerts_of(rule: &Rule, index: usize, series: &[RangeSeries], eval: Ticks, window: &Ticks, budget: &Budget) -> Result<Vec<AlertTimeline>, String> {
     // Label sets as Prometheus builds them: result labels without __name__, rule labels on top, alertname.
     let mut by_key: BTreeMap<BTreeMap<String, String>, Vec<usize>> = BTreeMap::new();
     for (i, s) in series.iter().enumerate() {
@@ -21,6 +26,12 @@ pub fn alerts_of(rule: &Rule, index: usize, series: &[RangeSeries], eval: Ticks,
         labels.insert("alertname".into(), rule.name.clone());
         by_key.entry(labels).or_default().push(i);
     }
+    if by_key.len() > MAX_ALERTS_PER_RULE {
+        return Err(format!("it returned {} label sets, more than the {MAX_ALERTS_PER_RULE} one rule may have here; aggregate it (sum by …)", by_key.len()));
+    }
+    // The per-tick values of every series, and the timelines of every alert, are held at once.
+    let held = series.len().saturating_add(by_key.len()).saturating_mul(eval.count);
+    budget.hold(held).map_err(|e| e.to_string())?;
     let dense: Vec<Vec<Option<f64>>> = series.iter().map(|s| dense_values(&eval, &s.samples)).collect();
     let failed = collisions(&by_key, &dense, eval.count);
 
@@ -53,7 +64,7 @@ pub fn alerts_of(rule: &Rule, index: usize, series: &[RangeSeries], eval: Ticks,
         let timeline = window.iter().map(|t| TimelinePoint { t, state: AlertState::Inactive, value: None, active_at: None }).collect();
         alerts.push(finish(rule, index, rule_labels(rule), timeline, TickState::INACTIVE, eval));
     }
-    alerts
+    Ok(alerts)
 }
 
 /// Ticks at which two series collapse onto one label set: Prometheus fails the whole evaluation there.
@@ -132,7 +143,7 @@ mod tests {
         let window = Ticks { first: 2 * M, step: M, count: 4 };
         let a = RangeSeries::new(&[("__name__", "lag"), ("topic", "a")], &[(0, 11.0), (M, 12.0), (2 * M, 13.0), (3 * M, 14.0)]);
         let b = RangeSeries::new(&[("topic", "b")], &[(4 * M, 20.0)]);
-        let got = alerts_of(&r, 3, &[a, b], eval, &window);
+        let got = alerts_of(&r, 3, &[a, b], eval, &window, &Budget::default()).unwrap();
         assert_eq!(got.len(), 2);
         let states: Vec<_> = got[0].timeline.iter().map(|p| p.state).collect();
         assert_eq!(states, [AlertState::Firing, AlertState::Firing, AlertState::Inactive, AlertState::Inactive]);
@@ -150,7 +161,7 @@ mod tests {
     fn a_quiet_rule_still_has_one_inactive_timeline() {
         let r = rule("  - alert: Quiet\n    expr: x > 1\n    labels: {stage: kafka}\n");
         let eval = Ticks { first: 0, step: M, count: 3 };
-        let got = alerts_of(&r, 0, &[], eval, &eval);
+        let got = alerts_of(&r, 0, &[], eval, &eval, &Budget::default()).unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].timeline.len(), 3);
         assert!(got[0].timeline.iter().all(|p| p.state == AlertState::Inactive && p.value.is_none()));
@@ -164,10 +175,22 @@ mod tests {
         let eval = Ticks { first: 0, step: M, count: 3 };
         let a = RangeSeries::new(&[("__name__", "a")], &[(0, 1.0), (M, 1.0), (2 * M, 1.0)]);
         let b = RangeSeries::new(&[("__name__", "b")], &[(M, 1.0)]);
-        let got = alerts_of(&r, 0, &[a, b], eval, &eval);
+        let got = alerts_of(&r, 0, &[a, b], eval, &eval, &Budget::default()).unwrap();
         assert_eq!(got.len(), 1);
         let states: Vec<_> = got[0].timeline.iter().map(|p| p.state).collect();
         assert_eq!(states, [AlertState::Pending, AlertState::Pending, AlertState::Firing]);
+    }
+
+    #[test]
+    fn too_many_label_sets_or_samples_are_refused_not_allocated() {
+        let r = rule("  - alert: Many\n    expr: x > 1\n    labels: {stage: kafka}\n");
+        let eval = Ticks { first: 0, step: M, count: 10 };
+        let many: Vec<RangeSeries> = (0..=MAX_ALERTS_PER_RULE).map(|i| RangeSeries::new(&[("i", &i.to_string())], &[(0, 2.0)])).collect();
+        assert!(alerts_of(&r, 0, &many, eval, &eval, &Budget::default()).unwrap_err().contains("label sets"));
+        static POOL: crate::budget::Pool = crate::budget::Pool::new(usize::MAX);
+        let small = Budget::new(10, 15, &POOL);
+        let two = [RangeSeries::new(&[("i", "a")], &[(0, 2.0)])];
+        assert!(alerts_of(&r, 0, &two, eval, &eval, &small).unwrap_err().contains("million samples"));
     }
 
     #[test]

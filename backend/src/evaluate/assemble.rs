@@ -13,15 +13,16 @@ use codexflow_core::status::{fold_alert_into, raise_to, StageStatus};
 use super::alerts::{alerts_of, errored};
 use super::fetch::Fetched;
 use super::plan::Plan;
+use crate::budget::Budget;
 use crate::prom::PromError;
 use crate::rules::Rule;
 use crate::series::{summed_points, Labels, RangeSeries};
 use crate::settings::Settings;
 
-pub fn assemble(settings: &Settings, req: &EvaluateRequest, plan: &Plan, fetched: Fetched) -> EvaluateResponse {
+pub fn assemble(settings: &Settings, req: &EvaluateRequest, plan: &Plan, fetched: Fetched, budget: &Budget) -> EvaluateResponse {
     let rules = &settings.rules.rules;
     let summaries: Vec<RuleSummary> = rules.iter().map(Rule::summary).collect();
-    let alerts = rule_alerts(rules, &summaries, plan, fetched.presence.as_deref().ok(), fetched.rules);
+    let alerts = rule_alerts(rules, &summaries, plan, fetched.presence.as_deref().ok(), fetched.rules, budget);
     let stages = settings
         .pipeline
         .stages
@@ -58,6 +59,7 @@ fn rule_alerts(
     plan: &Plan,
     presence: Option<&[Labels]>,
     results: Vec<Result<super::fetch::RuleSeries, PromError>>,
+    budget: &Budget,
 ) -> Vec<AlertTimeline> {
     // If the existence check itself failed, every selector gets the benefit of the doubt: the
     // rules' own queries report the failure.
@@ -67,15 +69,16 @@ fn rule_alerts(
     for (index, (rule, result)) in rules.iter().zip(results).enumerate() {
         let missing: Option<Vec<String>> =
             (!rule.query.can_have_data(&is_present)).then(|| rule.query.selectors.iter().filter(|s| !is_present(s)).cloned().collect());
-        match result {
-            Ok(rs) => alerts.extend(alerts_of(rule, index, &rs.series, rs.eval, &plan.window).into_iter().map(|mut a| {
+        let evaluated = result.map_err(|e| e.to_string()).and_then(|rs| alerts_of(rule, index, &rs.series, rs.eval, &plan.window, budget));
+        match evaluated {
+            Ok(evaluated) => alerts.extend(evaluated.into_iter().map(|mut a| {
                 if let Some(missing) = &missing {
                     a.nodata = true;
                     a.missing_series = missing.clone();
                 }
                 a
             })),
-            Err(e) => alerts.push(errored(rule, index, e.to_string(), plan.last_tick)),
+            Err(e) => alerts.push(errored(rule, index, e, plan.last_tick)),
         }
     }
     for a in &mut alerts {
@@ -155,8 +158,8 @@ mod tests {
         Fetched {
             presence: Ok(presence),
             rules: vec![
-                Ok(RuleSeries { eval: p.rules[0], series: lag_series(p.rules[0]) }),
-                Ok(RuleSeries { eval: p.rules[1], series: Vec::new() }),
+                Ok(RuleSeries { eval: ticks(p, 0), series: lag_series(ticks(p, 0)) }),
+                Ok(RuleSeries { eval: ticks(p, 1), series: Vec::new() }),
                 Err(PromError::Timeout { url: "http://p/api/v1/query_range".into(), timeout_ms: 1000 }),
             ],
             headlines: vec![Ok(vec![RangeSeries::new(&[], &[(p.last_tick, 1532.0)])]), Ok(Vec::new()), Ok(Vec::new()), Ok(Vec::new())],
@@ -165,6 +168,15 @@ mod tests {
     }
 
     use codexflow_core::Ticks;
+
+    fn assemble_with(s: &Settings, req: &EvaluateRequest, p: &Plan, f: Fetched) -> EvaluateResponse {
+        assemble(s, req, p, f, &Budget::default())
+    }
+
+    /// The ticks rule `i` is evaluated at.
+    fn ticks(p: &Plan, i: usize) -> Ticks {
+        *p.rules[i].as_ref().unwrap()
+    }
 
     fn labels(name: &str) -> Labels {
         [("__name__".to_string(), name.to_string())].into()
@@ -176,8 +188,8 @@ mod tests {
         let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None };
         let p = plan(&req, M, &s.rules.rules).unwrap();
         // Lag 1,532 from 12:05: pending at 12:05 and 12:06, firing from 12:07.
-        let lag: Vec<f64> = p.rules[0].iter().map(|t| if t >= T0 + 5 * M { 1532.0 } else { 0.0 }).collect();
-        let answer = assemble(&s, &req, &p, fetched(&p, &lag, vec![labels("lag"), labels("pending"), labels("seq")]));
+        let lag: Vec<f64> = ticks(&p, 0).iter().map(|t| if t >= T0 + 5 * M { 1532.0 } else { 0.0 }).collect();
+        let answer = assemble_with(&s, &req, &p, fetched(&p, &lag, vec![labels("lag"), labels("pending"), labels("seq")]));
 
         let kafka = &answer.stages[0];
         assert_eq!(kafka.status, StageStatus::Warning);
@@ -211,8 +223,8 @@ mod tests {
         let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None };
         let p = plan(&req, M, &s.rules.rules).unwrap();
         let mut f = fetched(&p, &[0.0], vec![labels("pending")]);
-        f.rules[2] = Ok(RuleSeries { eval: p.rules[2], series: Vec::new() });
-        let answer = assemble(&s, &req, &p, f);
+        f.rules[2] = Ok(RuleSeries { eval: ticks(&p, 2), series: Vec::new() });
+        let answer = assemble(&s, &req, &p, f, &Budget::default());
         let lag_alerts: Vec<_> = answer.alerts.iter().filter(|a| a.rule < 2).collect();
         assert!(lag_alerts.iter().all(|a| a.nodata && a.missing_series == ["lag"]), "{lag_alerts:?}");
         let nats_alert = answer.alerts.iter().find(|a| a.rule == 2).unwrap();
@@ -224,7 +236,7 @@ mod tests {
         // The existence check failing gives every selector the benefit of the doubt.
         let mut f = fetched(&p, &[0.0], Vec::new());
         f.presence = Err(PromError::Timeout { url: "x".into(), timeout_ms: 1 });
-        let answer = assemble(&s, &req, &p, f);
+        let answer = assemble(&s, &req, &p, f, &Budget::default());
         assert!(answer.alerts.iter().all(|a| !a.nodata));
     }
 }

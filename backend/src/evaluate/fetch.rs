@@ -8,6 +8,7 @@ use futures_util::future::join_all;
 
 use super::alerts::active_at_edge;
 use super::plan::Plan;
+use crate::budget::Budget;
 use crate::prom::{PromClient, PromError};
 use crate::rules::Rule;
 use crate::series::{merge, Labels, RangeSeries};
@@ -32,7 +33,7 @@ pub struct Fetched {
     pub edges: Vec<Result<Vec<RangeSeries>, PromError>>,
 }
 
-pub async fn fetch(settings: &Settings, client: &PromClient, plan: &Plan) -> Fetched {
+pub async fn fetch(settings: &Settings, client: &PromClient, plan: &Plan, budget: &Budget) -> Fetched {
     let mut selectors: Vec<String> = Vec::new();
     for s in settings.rules.rules.iter().flat_map(|r| r.query.selectors.iter()) {
         if !selectors.contains(s) {
@@ -40,11 +41,16 @@ pub async fn fetch(settings: &Settings, client: &PromClient, plan: &Plan) -> Fet
         }
     }
     let presence = client.series(&selectors, plan.presence.0, plan.presence.1);
-    let rules = join_all(settings.rules.rules.iter().zip(&plan.rules).map(|(rule, eval)| rule_series(client, rule, *eval)));
+    let rules = join_all(settings.rules.rules.iter().zip(&plan.rules).map(|(rule, eval)| async move {
+        match eval {
+            Ok(eval) => rule_series(client, rule, *eval, budget).await,
+            Err(why) => Err(PromError::Limit(why.clone())),
+        }
+    }));
     let spark = plan.spark;
     let last = spark.last().unwrap_or(spark.first);
-    let headlines = join_all(settings.pipeline.stages.iter().map(|s| client.query_range(&s.headline.expr, spark.first, last, spark.step)));
-    let edges = join_all(settings.pipeline.edges.iter().map(|e| client.query_range(&e.rate_expr, spark.first, last, spark.step)));
+    let headlines = join_all(settings.pipeline.stages.iter().map(|s| client.query_range(&s.headline.expr, spark.first, last, spark.step, budget)));
+    let edges = join_all(settings.pipeline.edges.iter().map(|e| client.query_range(&e.rate_expr, spark.first, last, spark.step, budget)));
     let (presence, rules, headlines, edges) = tokio::join!(presence, rules, headlines, edges);
     Fetched { presence, rules, headlines, edges }
 }
@@ -52,16 +58,16 @@ pub async fn fetch(settings: &Settings, client: &PromClient, plan: &Plan) -> Fet
 /// One rule's range query. The base lookback makes every state exact; an alert's `activeAt` is exact
 /// too unless an episode was already active at the edge, so then we look further back, to an hour,
 /// four hours and a day in all ([`ACTIVE_AT_LOOKBACK_MS`]). Only rules active at the edge pay for that.
-async fn rule_series(client: &PromClient, rule: &Rule, base: Ticks) -> Result<RuleSeries, PromError> {
+async fn rule_series(client: &PromClient, rule: &Rule, base: Ticks, budget: &Budget) -> Result<RuleSeries, PromError> {
     let step = base.step;
     let last = base.last().unwrap_or(base.first);
     let mut eval = base;
-    let mut series = client.query_range(&rule.query.text, eval.first, last, step).await?;
+    let mut series = client.query_range(&rule.query.text, eval.first, last, step, budget).await?;
     for first in earlier_firsts(base) {
         if !active_at_edge(rule, &series, eval) {
             break;
         }
-        let earlier = client.query_range(&rule.query.text, first, eval.first - step, step).await?;
+        let earlier = client.query_range(&rule.query.text, first, eval.first - step, step, budget).await?;
         series = merge([earlier, series]);
         eval = Ticks::covering(first, last, step);
     }

@@ -15,11 +15,15 @@ pub mod plan;
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
 use codexflow_core::error::FieldError;
 
+use crate::budget::Budget;
 use crate::prom::PromClient;
 use crate::settings::Settings;
 
+/// Evaluates the window of `req`; what it asks of the upstream and holds is bounded by a budget
+/// of its own (`crate::budget`), given back when it returns.
 pub async fn evaluate(settings: &Settings, client: &PromClient, req: &EvaluateRequest) -> Result<EvaluateResponse, FieldError> {
     let plan = plan::plan(req, settings.interval_ms, &settings.rules.rules)?;
-    let fetched = fetch::fetch(settings, client, &plan).await;
-    Ok(assemble::assemble(settings, req, &plan, fetched))
+    let budget = Budget::default();
+    let fetched = fetch::fetch(settings, client, &plan, &budget).await;
+    Ok(assemble::assemble(settings, req, &plan, fetched, &budget))
 }

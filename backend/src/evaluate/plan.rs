@@ -5,7 +5,8 @@
 use codexflow_core::alerting::RuleTiming;
 use codexflow_core::api::EvaluateRequest;
 use codexflow_core::error::FieldError;
-use codexflow_core::limits::{check_interval, MAX_EPOCH_MS, MAX_TICKS, SPARKLINE_POINTS, STALENESS_MS};
+use codexflow_core::duration::format_duration;
+use codexflow_core::limits::{check_interval, MAX_EPOCH_MS, MAX_RULE_HOLD_MS, MAX_TICKS, SPARKLINE_POINTS, STALENESS_MS};
 use codexflow_core::Ticks;
 
 use crate::rules::Rule;
@@ -18,8 +19,9 @@ pub struct Plan {
     pub window: Ticks,
     /// Where the latest state is read: the window's last tick, or the last tick before it if it has none.
     pub last_tick: i64,
-    /// Per rule (in settings order), the ticks it is evaluated at: the window preceded by its lookback.
-    pub rules: Vec<Ticks>,
+    /// Per rule (in settings order), the ticks it is evaluated at: the window preceded by its
+    /// lookback; or why it is not evaluated (a `for` longer than this panel evaluates).
+    pub rules: Vec<Result<Ticks, String>>,
     /// Headline and edge series: a whole multiple of the interval, ending on the last tick.
     pub spark: Ticks,
     /// The span in which a rule's selectors must have series for it to be able to fire at all.
@@ -45,8 +47,8 @@ pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, rules: &[Rule]) -> 
         ));
     }
     let last_tick = window.last().unwrap_or(req.to.div_euclid(interval) * interval);
-    let rules: Vec<Ticks> = rules.iter().map(|r| eval_ticks(r.timing, interval, &window, last_tick)).collect();
-    let earliest = rules.iter().map(|t| t.first).min().unwrap_or(last_tick).min(window.first);
+    let rules: Vec<Result<Ticks, String>> = rules.iter().map(|r| evaluable(r.timing).map(|timing| eval_ticks(timing, interval, &window, last_tick))).collect();
+    let earliest = rules.iter().filter_map(|t| t.as_ref().ok()).map(|t| t.first).min().unwrap_or(last_tick).min(window.first);
     Ok(Plan {
         interval,
         window,
@@ -55,6 +57,20 @@ pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, rules: &[Rule]) -> 
         presence: (earliest.saturating_sub(STALENESS_MS), req.to),
         rules,
     })
+}
+
+/// A rule's timing if this panel evaluates it: `for` and `keep_firing_for` together within
+/// [`MAX_RULE_HOLD_MS`] (Prometheus accepts longer; such a rule would need that much history per tick).
+fn evaluable(timing: RuleTiming) -> Result<RuleTiming, String> {
+    if timing.hold_ms.saturating_add(timing.keep_firing_for_ms) > MAX_RULE_HOLD_MS {
+        return Err(format!(
+            "its for ({}) and keep_firing_for ({}) together are longer than the {} this panel evaluates",
+            format_duration(timing.hold_ms),
+            format_duration(timing.keep_firing_for_ms),
+            format_duration(MAX_RULE_HOLD_MS)
+        ));
+    }
+    Ok(timing)
 }
 
 /// How far before the first tick a rule must be evaluated for its state there to be exact.
@@ -115,6 +131,19 @@ mod tests {
         for r in huge {
             assert!(plan(&r, M, &[]).is_err(), "{r:?}");
         }
+    }
+
+    #[test]
+    fn rules_held_longer_than_a_week_are_not_evaluated_and_do_not_widen_the_presence_check() {
+        let rules = crate::rules::RuleSet::parse(
+            "groups:\n- name: g\n  rules:\n  - alert: Long\n    expr: x > 1\n    for: 10y\n    labels: {stage: kafka}\n  - alert: Short\n    expr: x > 1\n    for: 5m\n    labels: {stage: kafka}\n",
+        )
+        .unwrap()
+        .rules;
+        let p = plan(&req(100 * 86_400_000, 100 * 86_400_000 + M, None), M, &rules).unwrap();
+        assert!(p.rules[0].as_ref().unwrap_err().contains("10y"), "{:?}", p.rules[0]);
+        assert!(p.rules[1].is_ok());
+        assert!(100 * 86_400_000 - p.presence.0 < 86_400_000, "the presence check spans the evaluated rules only");
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub enum PromError {
     BadResponse { url: String, detail: String },
     #[error("{url}: {detail}")]
     TooLarge { url: String, detail: String },
+    /// A limit of this plugin, not of the upstream (`core::limits`, `budget`).
+    #[error("{0}")]
+    Limit(String),
 }
 
 impl PromError {
@@ -56,11 +59,7 @@ impl Redactor {
 
     fn cut(&self, body: &[u8], chars: usize) -> String {
         let text = String::from_utf8_lossy(body);
-        let kept: Vec<&str> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.to_ascii_lowercase().contains("authorization"))
-            .collect();
+        let kept: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(without_authorization).collect();
         let mut text = kept.join(" ");
         for secret in &self.secrets {
             text = text.replace(secret.as_str(), "<redacted>");
@@ -77,6 +76,15 @@ impl Redactor {
     }
 }
 
+/// A line with whatever follows a mention of an `Authorization` header cut off: an echoed header is
+/// the request's credentials, whatever the scheme.
+fn without_authorization(line: &str) -> String {
+    match line.to_ascii_lowercase().find("authorization") {
+        None => line.to_string(),
+        Some(at) => format!("{}[Authorization header removed]", &line[..at]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,9 +92,9 @@ mod tests {
     #[test]
     fn echoed_headers_and_secrets_never_come_through() {
         let r = Redactor::new(["tok-XYZZY".to_string(), String::new()]);
-        let body = b"bad request\nAuthorization: Bearer tok-XYZZY\nX-Debug: echo tok-XYZZY here\n";
+        let body = b"bad request\nAuthorization: Bearer tok-XYZZY\nX-Debug: echo tok-XYZZY here\nsaw authorization=Basic Zm9vOmJhcg== from you";
         let text = r.excerpt(body);
-        assert_eq!(text, "bad request X-Debug: echo <redacted> here");
+        assert_eq!(text, "bad request [Authorization header removed] X-Debug: echo <redacted> here saw [Authorization header removed]");
         assert_eq!(r.excerpt(b"   "), "(empty body)");
         let long = "x".repeat(500);
         assert_eq!(r.excerpt(long.as_bytes()).chars().count(), UPSTREAM_EXCERPT_CHARS + 1);

@@ -24,6 +24,7 @@ pub use error::{PromError, Redactor};
 use share::ShareTable;
 use wire::{Answer, Expect};
 
+use crate::budget::Budget;
 use crate::series::{merge, Labels, RangeSeries};
 use crate::settings::{Auth, Settings};
 
@@ -78,8 +79,24 @@ fn process_wide() -> &'static ProcessPool {
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
         let table = ShareTable::new(Duration::from_millis(SHARE_TTL_MS), SHARE_BUDGET_BYTES);
+        // Expired answers are also swept on a timer, so they go even when no new request comes.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(sweep_forever());
+        }
         ProcessPool { http, table: Mutex::new(table), limit: Semaphore::new(MAX_CONCURRENT_UPSTREAM) }
     })
+}
+
+/// Sweeps the sharing table every TTL; when that frees answers, hands the memory back.
+async fn sweep_forever() {
+    let mut every = tokio::time::interval(Duration::from_millis(SHARE_TTL_MS));
+    loop {
+        every.tick().await;
+        let freed = process_wide().table.lock().unwrap_or_else(|p| p.into_inner()).sweep(Instant::now());
+        if freed > 0 {
+            crate::memory::give_back();
+        }
+    }
 }
 
 /// A handle on one upstream with one set of credentials.
@@ -110,13 +127,16 @@ impl PromClient {
         &self.upstream.base
     }
 
-    /// A range query at `start, start+step, …, ≤ end` (ms), split into chunks Prometheus accepts.
-    pub async fn query_range(&self, expr: &str, start: i64, end: i64, step: i64) -> Result<Vec<RangeSeries>, PromError> {
-        let chunks = range_chunks(start, end, step).into_iter().map(|(start, end)| self.fetch(Request::Range { expr: expr.to_string(), start, end, step }));
-        let answers = futures_util::future::join_all(chunks).await;
+    /// A range query at `start, start+step, …, ≤ end` (ms), split into chunks Prometheus accepts;
+    /// the chunks are counted against `budget` before they go out, the samples kept after.
+    pub async fn query_range(&self, expr: &str, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
+        let chunks = range_chunks(start, end, step);
+        budget.send(chunks.len()).map_err(|e| PromError::Limit(e.to_string()))?;
+        let answers = futures_util::future::join_all(chunks.into_iter().map(|(start, end)| self.fetch(Request::Range { expr: expr.to_string(), start, end, step }))).await;
         let mut parts = Vec::with_capacity(answers.len());
         for answer in answers {
             if let Answer::Matrix(series) = &*answer? {
+                budget.hold(series.iter().map(|s| s.samples.len()).sum()).map_err(|e| PromError::Limit(e.to_string()))?;
                 parts.push(series.clone());
             }
         }

@@ -92,8 +92,15 @@ where
         result
     }
 
-    /// Drops what can no longer be reused, then the oldest answers beyond the byte budget.
-    fn sweep(&mut self, now: Instant) {
+    /// Drops what can no longer be reused, then the oldest answers beyond the byte budget; how many
+    /// bytes of answers it dropped.
+    pub fn sweep(&mut self, now: Instant) -> usize {
+        let before = self.kept_bytes();
+        self.sweep_inner(now);
+        before.saturating_sub(self.kept_bytes())
+    }
+
+    fn sweep_inner(&mut self, now: Instant) {
         let ttl = self.ttl;
         self.slots.retain(|_, slot| slot.reusable(now, ttl));
         let mut kept: usize = self.slots.values().filter_map(Slot::answered).map(|(_, w)| w).sum();

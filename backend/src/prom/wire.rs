@@ -144,7 +144,13 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
             raw.into_iter()
                 .map(|s| {
                     check_labels(&s.metric, url)?;
-                    Ok(RangeSeries { labels: s.metric, samples: s.values.into_iter().map(|(t, v)| (t.0, v.0)).collect() })
+                    let samples: Vec<(i64, f64)> = s.values.into_iter().map(|(t, v)| (t.0, v.0)).collect();
+                    // A range query answers each step once, in time order; anything else is not to be
+                    // believed (two values for one tick would give a reason that contradicts itself).
+                    if samples.windows(2).any(|w| w[1].0 <= w[0].0) {
+                        return Err(bad("a series' sample times repeat or go backwards".into()));
+                    }
+                    Ok(RangeSeries { labels: s.metric, samples })
                 })
                 .collect::<Result<_, _>>()
                 .map(Answer::Matrix)
@@ -236,6 +242,14 @@ mod tests {
         let huge = "v".repeat(MAX_LABEL_BYTES + 1);
         let body = format!(r#"{{"status":"success","data":[{{"__name__":"{huge}"}}]}}"#);
         assert!(matches!(read(Expect::Series, 200, &body), Err(PromError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn repeated_or_backward_sample_times_are_not_believed() {
+        for values in [r#"[[1,"5"],[1,"1500"]]"#, r#"[[2,"1"],[1,"1"]]"#] {
+            let body = format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":{values}}}]}}}}"#);
+            assert!(read(Expect::Matrix, 200, &body).unwrap_err().to_string().contains("repeat or go backwards"), "{values}");
+        }
     }
 
     #[test]
