@@ -12,7 +12,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // handshake is printed. Accepted sockets inherit it on Linux, but only those accepted after it is set,
     // and Grafana connects as soon as it reads the handshake. Without it, Nagle's algorithm and delayed
     // ACKs stall every multi-segment answer by ~40 ms (Grafana's Go side sets NODELAY on its own end).
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let min = std::env::var("PLUGIN_MIN_PORT").ok();
+    let max = std::env::var("PLUGIN_MAX_PORT").ok();
+    let range = codexflow_backend::listener::port_range(min.as_deref(), max.as_deref())?;
+    let listener = codexflow_backend::listener::bind(range).await?;
     if let Err(e) = socket2::SockRef::from(&listener).set_tcp_nodelay(true) {
         eprintln!("warning: cannot set TCP_NODELAY on the plugin listener: {e}");
     }
@@ -21,11 +24,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     stdout.flush()?;
     drop(stdout);
 
+    // Our own subscriber, not the SDK's: it keeps the SDK's request spans (which record decrypted
+    // secrets) out of the log at any RUST_LOG level.
+    codexflow_backend::logging::init();
+    codexflow_backend::memory::configure();
     let plugin = codexflow_backend::CodexFlowPlugin::default();
     backend::Plugin::new()
         .diagnostics_service(plugin.clone())
         .resource_service(plugin)
-        .init_subscriber(true)
+        .init_subscriber(false)
         .start(listener)
         .await?;
     Ok(())

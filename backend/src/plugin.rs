@@ -54,14 +54,33 @@ impl CodexFlowPlugin {
             Ok(r) => r,
             Err(e) => return e.into_response(),
         };
+        let head = req.request.method() == http::Method::HEAD;
         let instance = req.plugin_context.instance_settings.as_ref();
         let body = req.request.body();
         match route.needs() {
-            Needs::Nothing => respond(parse_body::<SettingsCheckRequest>(body, r#"{"jsonData": {...}, "secureJsonData": {...}}"#).and_then(|r| check_settings(&r, instance))),
-            Needs::Settings(served) => match self.compiled(instance).await {
-                Ok(ready) => serve(served, &ready, body).await,
-                Err(e) => ResourceError::unconfigured(&e).into_response(),
-            },
+            Needs::Nothing => {
+                // Parsing proposed settings (rules, PromQL, a pipeline) is work for the blocking pool:
+                // it must never hold up the calls of other viewers on the runtime's threads.
+                let body = body.clone();
+                let stored = instance.map(|i| i.decrypted_secure_json_data().clone());
+                let checked = tokio::task::spawn_blocking(move || {
+                    parse_body::<SettingsCheckRequest>(&body, r#"{"jsonData": {...}, "secureJsonData": {...}}"#).and_then(|r| check_settings(&r, stored))
+                })
+                .await
+                .unwrap_or_else(|e| Err(ResourceError::internal(format!("the check could not run: {e}"))));
+                respond(checked)
+            }
+            Needs::Settings(served) => {
+                let mut response = match self.compiled(instance).await {
+                    Ok(ready) => serve(served, &ready, body).await,
+                    Err(e) => ResourceError::unconfigured(&e).into_response(),
+                };
+                // HEAD is GET without the body: same status and headers.
+                if head {
+                    *response.body_mut() = Bytes::new();
+                }
+                response
+            }
         }
     }
 }
@@ -120,8 +139,8 @@ fn now_ms() -> i64 {
 }
 
 /// Parses proposed settings with the stored secrets merged in as Grafana would merge them on save.
-fn check_settings(request: &SettingsCheckRequest, stored: Option<&Instance>) -> Result<SettingsCheckResponse, ResourceError> {
-    let mut secrets: HashMap<String, String> = stored.map(|i| i.decrypted_secure_json_data().clone()).unwrap_or_default();
+fn check_settings(request: &SettingsCheckRequest, stored: Option<HashMap<String, String>>) -> Result<SettingsCheckResponse, ResourceError> {
+    let mut secrets: HashMap<String, String> = stored.unwrap_or_default();
     secrets.extend(request.secure_json_data.iter().map(|(k, v)| (k.clone(), v.clone())));
     let s = Settings::from_json_data(&request.json_data, &secrets).map_err(ResourceError::rejected_settings)?;
     Ok(SettingsCheckResponse {
