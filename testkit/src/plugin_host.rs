@@ -20,6 +20,11 @@ use thiserror::Error;
 
 pub const APP_ID: &str = "proompteng-codexflow-app";
 
+/// The largest gRPC message Grafana's side takes and sends: go-plugin dials with
+/// `MaxCallRecvMsgSize(math.MaxInt32)` and `MaxCallSendMsgSize(math.MaxInt32)`
+/// (hashicorp/go-plugin `grpc_client.go`, `dialGRPCConn`), not gRPC's 4 MiB default.
+pub const GO_PLUGIN_MAX_MESSAGE: usize = i32::MAX as usize;
+
 #[derive(Debug, Error)]
 pub enum HostError {
     #[error("cannot start {path}: {source}")]
@@ -71,6 +76,11 @@ impl PluginProcess {
 
     /// Starts `program args…` with Grafana's environment, e.g. `qemu-aarch64 … gpx_codexflow_linux_arm64`.
     pub async fn start_with(program: &Path, args: &[&str]) -> Result<PluginProcess, HostError> {
+        Self::start_with_env(program, args, &[]).await
+    }
+
+    /// Like [`PluginProcess::start_with`], with more environment (`RUST_LOG`, a port range).
+    pub async fn start_with_env(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<PluginProcess, HostError> {
         let executable = program;
         let mut child = Command::new(executable)
             .args(args)
@@ -78,6 +88,7 @@ impl PluginProcess {
             .env("PLUGIN_PROTOCOL_VERSIONS", "2")
             .env("PLUGIN_MIN_PORT", "10000")
             .env("PLUGIN_MAX_PORT", "25000")
+            .envs(env.iter().copied())
             .env("GF_VERSION", "12.2.0")
             .env("GF_EDITION", "oss")
             .stdin(Stdio::null())
@@ -126,6 +137,20 @@ impl PluginProcess {
         Ok(PluginProcess { child, address, stderr, channel })
     }
 
+    /// The process id, for reading its memory from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory now and at its peak, in KiB (`VmRSS`, `VmHWM` of `/proc/<pid>/status`).
+    pub fn memory_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let field = |name: &str| {
+            status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse().ok()).unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
     /// What the plugin logged to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap_or_else(|p| p.into_inner()).clone()
@@ -156,7 +181,9 @@ impl PluginProcess {
             headers,
             body: body.to_vec().into(),
         };
-        let mut client = pluginv2::resource_client::ResourceClient::new(self.channel.clone());
+        let mut client = pluginv2::resource_client::ResourceClient::new(self.channel.clone())
+            .max_decoding_message_size(GO_PLUGIN_MAX_MESSAGE)
+            .max_encoding_message_size(GO_PLUGIN_MAX_MESSAGE);
         let mut stream = client.call_resource(request).await.map_err(|e| HostError::Grpc(e.to_string()))?.into_inner();
         // The first message carries status and headers; further messages only add to the body.
         let mut out: Option<ResourceResponse> = None;
@@ -177,7 +204,9 @@ impl PluginProcess {
 
     /// `CheckHealth`, as Grafana's "Save & test" / health endpoint calls it.
     pub async fn check_health(&self, settings: Option<&AppSettings>) -> Result<pluginv2::CheckHealthResponse, HostError> {
-        let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(self.channel.clone());
+        let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(self.channel.clone())
+            .max_decoding_message_size(GO_PLUGIN_MAX_MESSAGE)
+            .max_encoding_message_size(GO_PLUGIN_MAX_MESSAGE);
         let request = pluginv2::CheckHealthRequest { plugin_context: Some(plugin_context(settings)), ..Default::default() };
         client.check_health(request).await.map(|r| r.into_inner()).map_err(|e| HostError::Grpc(e.to_string()))
     }

@@ -1,5 +1,6 @@
-//! Misbehaving upstreams for failure tests: one that accepts and never answers,
-//! one that answers garbage. (Unreachable needs no server: a closed port.)
+//! Misbehaving upstreams for failure tests: one that accepts and never answers, one that answers
+//! garbage, one scripted per request (huge answers, redirects, echoes, lies), and a counting proxy
+//! in front of a real one. (Unreachable needs no server: a closed port.)
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -96,4 +97,122 @@ async fn serve(conn: tokio::net::TcpStream, client: &reqwest::Client, target: &s
         crate::http::write_response(conn.get_mut(), status, &[("Content-Type", "application/json")], &answer, false).await?;
     }
     Ok(())
+}
+
+/// A request as a scripted upstream sees it.
+pub struct Seen {
+    pub method: String,
+    /// Path with the query.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The decoded form field `name` (`query`, `start`, `step`).
+    pub fn form(&self, name: &str) -> Option<String> {
+        let text = String::from_utf8_lossy(&self.body).to_string();
+        text.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| percent_decode(v))
+        })
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    out.push(b);
+                    i += 2;
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).to_string()
+}
+
+/// What a scripted upstream answers: status, headers, body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(body: impl Into<Vec<u8>>) -> Reply {
+        Reply { status: 200, headers: vec![("Content-Type".into(), "application/json".into())], body: body.into() }
+    }
+}
+
+/// A Prometheus-shaped upstream whose every answer comes from `script`, counting the requests it saw.
+pub struct Scripted {
+    pub url: String,
+    seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Scripted {
+    pub async fn start(script: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> std::io::Result<Scripted> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let script = std::sync::Arc::new(script);
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                let (script, count) = (script.clone(), count.clone());
+                tokio::spawn(async move {
+                    let mut conn = tokio::io::BufReader::new(conn);
+                    while let Ok(Some(req)) = crate::http::read_request(&mut conn, 8 << 20).await {
+                        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let seen = Seen { method: req.method, target: req.target, headers: req.headers, body: req.body };
+                        let reply = script(&seen);
+                        let headers: Vec<(&str, &str)> = reply.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                        if crate::http::write_response(conn.get_mut(), reply.status, &headers, &reply.body, false).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(Scripted { url, seen })
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> usize {
+        self.seen.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A Prometheus matrix answer with `series` series of `points` samples each, one per `step_s`
+/// seconds from `start_s`, each series labelled `i` and carrying `pad` extra bytes of label.
+pub fn matrix(series: usize, points: usize, start_s: f64, step_s: f64, pad: usize) -> Vec<u8> {
+    let mut out = String::from(r#"{"status":"success","data":{"resultType":"matrix","result":["#);
+    let padding = "x".repeat(pad);
+    for i in 0..series {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!(r#"{{"metric":{{"__name__":"lag","i":"{i}","pad":"{padding}"}},"values":["#));
+        for p in 0..points {
+            if p > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!(r#"[{},"1500"]"#, start_s + p as f64 * step_s));
+        }
+        out.push_str("]}");
+    }
+    out.push_str("]}}");
+    out.into_bytes()
 }

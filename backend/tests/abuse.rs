@@ -1,0 +1,378 @@
+//! No viewer can crash, stall or flood the plugin (issue 10): each request below is one any signed-in
+//! viewer can send, or an upstream any admin can point the app at. For each, the plugin process
+//! stays up, answers within a bound with a JSON error or a degraded stage, and a normal call
+//! afterwards still succeeds. Upstream faults come from small scripted servers; the many-series
+//! case also from a real Prometheus.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use codexflow_core::api::{ApiError, EvaluateResponse};
+use codexflow_core::error::ErrorCode;
+use codexflow_core::StageStatus;
+use codexflow_testkit::plugin_host::{AppSettings, PluginProcess, ResourceResponse};
+use codexflow_testkit::prometheus::PrometheusServer;
+use codexflow_testkit::scenario::{openmetrics_of, Scenario};
+use codexflow_testkit::upstreams::{self, matrix, Reply, Scripted};
+use serde_json::{json, Value};
+
+const MINUTE: i64 = 60_000;
+/// What "answers within a bound" means here: generous, so a loaded CI machine never fails it, and
+/// far below the minutes the defects took.
+const BOUND: Duration = Duration::from_secs(15);
+/// The documented ceiling of the plugin's resident memory under the worst input (`docs/api.md`).
+const RSS_CEILING_KIB: u64 = 512 * 1024;
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow"))
+}
+
+fn settings(json_data: Value) -> AppSettings {
+    AppSettings { json_data, secure_json_data: Default::default() }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+async fn call(plugin: &PluginProcess, s: &AppSettings, method: &str, path: &str, body: &[u8]) -> (ResourceResponse, Duration) {
+    let started = Instant::now();
+    let r = tokio::time::timeout(BOUND, plugin.call_resource(Some(s), method, path, body)).await.expect("answered within the bound").expect("CallResource");
+    (r, started.elapsed())
+}
+
+fn api_error(r: &ResourceResponse) -> ApiError {
+    serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("not an ApiError ({e}): {}", String::from_utf8_lossy(&r.body)))
+}
+
+fn answer(r: &ResourceResponse) -> EvaluateResponse {
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body[..r.body.len().min(2000)]));
+    serde_json::from_slice(&r.body).expect("an EvaluateResponse")
+}
+
+/// The plugin is alive and serves a normal call.
+async fn still_serves(plugin: &mut PluginProcess, s: &AppSettings) {
+    assert!(plugin.is_running(), "the plugin died; stderr:\n{}", plugin.stderr());
+    let (r, _) = call(plugin, s, "GET", "v1/pipeline", b"").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(!plugin.stderr().contains("panicked"), "{}", plugin.stderr());
+}
+
+/// An upstream that answers every query with an empty matrix (and every other call emptily).
+async fn quiet_upstream() -> Scripted {
+    Scripted::start(|seen| {
+        if seen.target.contains("/series") || seen.target.contains("/label/") {
+            Reply::json(r#"{"status":"success","data":[]}"#)
+        } else if seen.target.contains("/query_range") {
+            Reply::json(r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#)
+        } else {
+            Reply::json(r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#)
+        }
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_near_the_64_bit_limits_are_refused_not_wrapped() {
+    let up = quiet_upstream().await;
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    let s = settings(json!({ "prometheusUrl": up.url }));
+    let (max, min) = (i64::MAX, i64::MIN);
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("v1/evaluate", format!(r#"{{"from":0,"to":{max}}}"#), "to"),
+        ("v1/evaluate", format!(r#"{{"from":{},"to":{max}}}"#, max - 1), "from"),
+        ("v1/evaluate", format!(r#"{{"from":0,"to":60000,"intervalMs":{max}}}"#), "intervalMs"),
+        ("v1/evaluate", format!(r#"{{"from":{min},"to":0}}"#), "from"),
+        ("v1/stage-metrics", format!(r#"{{"stage":"kafka","from":0,"to":{max}}}"#), "from"),
+        ("v1/stage-metrics", format!(r#"{{"stage":"kafka","from":0,"to":60000,"maxPoints":{}}}"#, u32::MAX), "maxPoints"),
+        // The chunk arithmetic of a step this wide wrapped before: gigabytes of chunks, then an abort.
+        ("v1/evaluate", r#"{"from":0,"to":9000000000000000000,"intervalMs":1000000000000000}"#.to_string(), "intervalMs"),
+        ("v1/stage-metrics", format!(r#"{{"stage":"kafka","from":0,"to":{max},"maxPoints":2}}"#), "from"),
+    ];
+    for (path, body, field) in cases {
+        let (r, took) = call(&plugin, &s, "POST", path, body.as_bytes()).await;
+        let e = api_error(&r);
+        assert_eq!((r.status, e.code, e.field.as_deref()), (400, ErrorCode::BadRequest, Some(field)), "{path} {body}: {}", e.error);
+        assert!(took < Duration::from_secs(2), "{path} {body} took {took:?}");
+    }
+    still_serves(&mut plugin, &s).await;
+    let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
+    answer(&r);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_long_or_nested_inputs_are_refused_before_parsing() {
+    let up = quiet_upstream().await;
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    let good = settings(json!({ "prometheusUrl": up.url }));
+    let rule = |expr: &str| format!("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: '{expr}'\n    labels: {{stage: kafka}}\n");
+    let parens = format!("{}up{}", "(".repeat(100_000), ")".repeat(100_000));
+    let minus = format!("{}up", "-".repeat(100_000));
+    let chain = vec!["up"; 40_000].join(" + ");
+    let yaml_nest = format!("groups: {}{}", "[".repeat(50_000), "]".repeat(50_000));
+    let pipeline = |expr: &str| json!({"stages": [{"id": "a", "name": "A", "headline": {"expr": expr}}]});
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"prometheusUrl": up.url, "rulesYaml": rule(&parens)}), "jsonData.rulesYaml"),
+        (json!({"prometheusUrl": up.url, "rulesYaml": rule(&minus)}), "jsonData.rulesYaml"),
+        (json!({"prometheusUrl": up.url, "rulesYaml": rule(&chain)}), "jsonData.rulesYaml"),
+        (json!({"prometheusUrl": up.url, "rulesYaml": yaml_nest}), "jsonData.rulesYaml"),
+        (json!({"prometheusUrl": up.url, "pipeline": pipeline(&minus)}), "jsonData.pipeline.stages[0].headline.expr"),
+        (json!({"prometheusUrl": up.url, "pipeline": pipeline(&vec!["up"; 300].join(" * "))}), "jsonData.pipeline.stages[0].headline.expr"),
+    ];
+    for (json_data, field) in cases {
+        let body = json!({ "jsonData": json_data }).to_string();
+        let (r, took) = call(&plugin, &good, "POST", "v1/settings/check", body.as_bytes()).await;
+        let e = api_error(&r);
+        assert_eq!((r.status, e.code, e.field.as_deref()), (400, ErrorCode::Settings, Some(field)), "{}", e.error);
+        assert!(took < Duration::from_secs(3), "{field}: {took:?}");
+        // The same settings stored: CheckHealth and every call say what is wrong, quickly.
+        let stored = settings(json_data);
+        let h = tokio::time::timeout(BOUND, plugin.check_health(Some(&stored))).await.unwrap().unwrap();
+        assert!(h.message.contains(field), "{}", h.message);
+        let (r, _) = call(&plugin, &stored, "POST", "v1/evaluate", br#"{"from":0,"to":60000}"#).await;
+        assert_eq!(r.status, 503);
+    }
+    still_serves(&mut plugin, &good).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checking_large_settings_holds_up_no_other_call() {
+    let up = quiet_upstream().await;
+    let plugin = std::sync::Arc::new(PluginProcess::start(&binary()).await.unwrap());
+    let good = std::sync::Arc::new(settings(json!({ "prometheusUrl": up.url })));
+    // Just under the limits: 1,000 rules, each a long but legal expression.
+    let rules: String = (0..1_000).map(|i| format!("  - alert: A{i}\n    expr: '{}'\n    labels: {{stage: kafka}}\n", vec!["up"; 100].join(" + "))).collect();
+    let big = json!({ "jsonData": { "prometheusUrl": up.url, "rulesYaml": format!("groups:\n- name: g\n  rules:\n{rules}") } }).to_string();
+    assert!(big.len() > 300_000, "{} bytes", big.len());
+    let checks: Vec<_> = (0..4)
+        .map(|_| {
+            let (plugin, good, big) = (plugin.clone(), good.clone(), big.clone());
+            tokio::spawn(async move { plugin.call_resource(Some(&good), "POST", "v1/settings/check", big.as_bytes()).await.unwrap() })
+        })
+        .collect();
+    let started = Instant::now();
+    for _ in 0..10 {
+        let (r, _) = call(&plugin, &good, "GET", "v1/pipeline", b"").await;
+        assert_eq!(r.status, 200);
+    }
+    let others = started.elapsed();
+    for c in checks {
+        let r = c.await.unwrap();
+        assert!(r.status == 200 || r.status == 400, "{}", String::from_utf8_lossy(&r.body));
+    }
+    assert!(others < Duration::from_secs(5), "ten small calls took {others:?} beside four large checks");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absurd_durations_are_refused_or_cost_nothing() {
+    let up = quiet_upstream().await;
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    let good = settings(json!({ "prometheusUrl": up.url }));
+    let rule = |for_: &str| format!("groups:\n- name: g\n  rules:\n  - alert: Long\n    expr: up == 0\n    for: {for_}\n    labels: {{stage: kafka}}\n");
+    for (json_data, field) in [
+        (json!({"prometheusUrl": up.url, "rulesYaml": rule("292000000y")}), "jsonData.rulesYaml"),
+        (json!({"prometheusUrl": up.url, "evaluationInterval": "150000000y"}), "jsonData.evaluationInterval"),
+        (json!({"prometheusUrl": up.url, "evaluationInterval": "2d"}), "jsonData.evaluationInterval"),
+    ] {
+        let (r, _) = call(&plugin, &good, "POST", "v1/settings/check", json!({ "jsonData": json_data }).to_string().as_bytes()).await;
+        assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some(field)), "{}", String::from_utf8_lossy(&r.body));
+    }
+    // `for: 10y` is a rule Prometheus runs: it is not evaluated here, its stage says why, and it
+    // costs the upstream nothing.
+    let long = settings(json!({"prometheusUrl": up.url, "rulesYaml": rule("10y")}));
+    let before = up.requests();
+    let now = now_ms() / MINUTE * MINUTE;
+    let (r, took) = call(&plugin, &long, "POST", "v1/evaluate", json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes()).await;
+    let a = answer(&r);
+    let kafka = a.stages.iter().find(|s| s.id == "kafka").unwrap();
+    assert_eq!(kafka.status, StageStatus::Nodata);
+    assert!(kafka.reason.as_deref().unwrap_or("").contains("10y"), "{:?}", kafka.reason);
+    let asked = up.requests() - before;
+    assert!(asked <= 10, "a 1 h evaluation asked the upstream {asked} times");
+    assert!(took < Duration::from_secs(5));
+    still_serves(&mut plugin, &good).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_upstream_answers_degrade_their_stage_and_memory_stays_bounded() {
+    // Every range query answers by what it asks for: 2,500 series (over the series cap), one series
+    // with a 60 MB label (over the body cap), or 100 series of 2,000 points per chunk, under both
+    // caps, whose week at 30 s fills a call's sample budget.
+    let up = Scripted::start(|seen| {
+        if !seen.target.contains("/query_range") {
+            return Reply::json(r#"{"status":"success","data":[]}"#);
+        }
+        let query = seen.form("query").unwrap_or_default();
+        let start: f64 = seen.form("start").and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        let step: f64 = seen.form("step").and_then(|s| s.parse().ok()).unwrap_or(60.0);
+        if query.contains("many") {
+            Reply::json(matrix(2_500, 2, start, step, 0))
+        } else if query.contains("wide") {
+            Reply::json(matrix(1, 2, start, step, 60 << 20))
+        } else {
+            Reply::json(matrix(100, 2_000, start, step, 0))
+        }
+    })
+    .await
+    .unwrap();
+    let plugin = PluginProcess::start(&binary()).await.unwrap();
+    let rules = "groups:\n- name: g\n  rules:\n  - alert: Many\n    expr: many > 1\n    labels: {stage: kafka}\n  - alert: Wide\n    expr: wide > 1\n    labels: {stage: nats}\n  - alert: Full\n    expr: full > 1\n    labels: {stage: jangar}\n";
+    let s = settings(json!({ "prometheusUrl": up.url, "rulesYaml": rules, "timeout": "30s" }));
+    let (base_rss, _) = plugin.memory_kib();
+    let now = now_ms() / MINUTE * MINUTE;
+    // A week at 30 s: every rule's query is sent in chunks, each answered in full.
+    let window = json!({"from": now - 7 * 86_400_000, "to": now, "intervalMs": 30_000}).to_string();
+    let (r, took) = call(&plugin, &s, "POST", "v1/evaluate", window.as_bytes()).await;
+    let a = answer(&r);
+    let reason = |id: &str| a.stages.iter().find(|s| s.id == id).and_then(|s| s.reason.clone()).unwrap_or_default();
+    assert!(reason("kafka").contains("more than the 2000 one query may"), "{}", reason("kafka"));
+    assert!(reason("nats").contains("larger than 8 MiB"), "{}", reason("nats"));
+    assert!(reason("jangar").contains("million samples"), "{}", reason("jangar"));
+    assert!(r.body.len() < 64 << 20, "answer of {} bytes", r.body.len());
+    // Ten viewers asking at once still stay under the ceiling.
+    let plugin = std::sync::Arc::new(plugin);
+    let viewers: Vec<_> = (0..10)
+        .map(|i| {
+            let (plugin, s) = (plugin.clone(), s.clone());
+            let body = json!({"from": now - 7 * 86_400_000 + i * MINUTE, "to": now, "intervalMs": 30_000}).to_string();
+            tokio::spawn(async move { plugin.call_resource(Some(&s), "POST", "v1/evaluate", body.as_bytes()).await.unwrap().status })
+        })
+        .collect();
+    for v in viewers {
+        assert_eq!(v.await.unwrap(), 200);
+    }
+    let (after_rss, peak) = plugin.memory_kib();
+    eprintln!("rss: baseline {base_rss} KiB, peak {peak} KiB, after {after_rss} KiB; first call {took:?}, answer {} bytes", r.body.len());
+    assert!(peak < RSS_CEILING_KIB, "peak RSS {peak} KiB over the {RSS_CEILING_KIB} KiB ceiling");
+    // Once the calls are done, what they held is given back, and the shared answers expire within
+    // two sweeps of 10 s with no further request.
+    let settled = (0..30).find_map(|_| {
+        std::thread::sleep(Duration::from_secs(1));
+        let (rss, _) = plugin.memory_kib();
+        (rss < base_rss + 64 * 1024).then_some(rss)
+    });
+    assert!(settled.is_some(), "RSS {} KiB half a minute after the calls, baseline {base_rss} KiB", plugin.memory_kib().0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_series_in_a_real_prometheus_degrade_only_their_stage() {
+    let now = now_ms() / MINUTE * MINUTE;
+    let mut sc = Scenario::new("many-series", now - 30 * MINUTE, 15_000, 30 * MINUTE);
+    for i in 0..2_500 {
+        let label = i.to_string();
+        sc.series("kafka_consumergroup_lag", &[("consumergroup", "jangar-codex-completions"), ("partition", &label), ("topic", "argo.workflows.completions")], |_| Some(2.0));
+    }
+    let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&sc)), "").expect("prometheus");
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    let rules = "groups:\n- name: g\n  rules:\n  - alert: PerPartition\n    expr: kafka_consumergroup_lag > 1\n    labels: {stage: kafka}\n  - alert: Summed\n    expr: sum(kafka_consumergroup_lag) > 1\n    labels: {stage: nats}\n";
+    let s = settings(json!({ "prometheusUrl": prom.url, "rulesYaml": rules }));
+    let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", json!({"from": now - 20 * MINUTE, "to": now}).to_string().as_bytes()).await;
+    let a = answer(&r);
+    let stage = |id: &str| a.stages.iter().find(|s| s.id == id).unwrap().clone();
+    assert_eq!(stage("kafka").status, StageStatus::Nodata);
+    assert!(stage("kafka").reason.unwrap_or_default().contains("2500 series"), "the per-partition rule is refused");
+    assert_eq!(stage("nats").status, StageStatus::Warning, "the summed rule still evaluates");
+    still_serves(&mut plugin, &s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_reach_neither_the_log_nor_a_reason() {
+    const TOKEN: &str = "tok-NEVER-SHOWN-31337";
+    // An upstream that echoes the request's Authorization header in its error bodies and messages.
+    let echo = Scripted::start(|seen| {
+        let auth = seen.header("authorization").unwrap_or("").to_string();
+        if seen.target.contains("/query_range") {
+            let body = json!({"status": "error", "errorType": "bad_data", "error": format!("rejected request with Authorization: {auth}")});
+            Reply { status: 400, headers: vec![("Content-Type".into(), "application/json".into())], body: body.to_string().into_bytes() }
+        } else {
+            Reply { status: 502, headers: vec![], body: format!("proxy error\nAuthorization: {auth}\nupstream said {auth}").into_bytes() }
+        }
+    })
+    .await
+    .unwrap();
+    let mut plugin = PluginProcess::start_with_env(&binary(), &[], &[("RUST_LOG", "trace")]).await.unwrap();
+    let s = AppSettings { json_data: json!({ "prometheusUrl": echo.url }), secure_json_data: [("bearerToken".to_string(), TOKEN.to_string())].into() };
+    let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
+    let body = String::from_utf8_lossy(&r.body).to_string();
+    assert_eq!(r.status, 200, "{body}");
+    assert!(body.contains("rejected request with"), "the upstream's own words still reach the reason: {body}");
+    let h = plugin.check_health(Some(&s)).await.unwrap();
+    for text in [body.as_str(), h.message.as_str(), &String::from_utf8_lossy(&h.json_details)] {
+        assert!(!text.contains(TOKEN) && !text.contains("NEVER-SHOWN"), "a secret in an answer: {text}");
+    }
+    let log = plugin.stderr();
+    assert!(log.contains("TRACE") || log.contains("trace") || log.contains("DEBUG") || !log.is_empty(), "logging at trace is on");
+    assert!(!log.contains(TOKEN), "the secret reached the log at RUST_LOG=trace:\n{log}");
+    still_serves(&mut plugin, &s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_errors_and_lying_upstreams_are_not_believed() {
+    let moved = Scripted::start(|seen| {
+        let location = if seen.target.contains("/query?") || seen.target.ends_with("/query") { "http://elsewhere.example/api/v1/query" } else { "/login" };
+        Reply { status: 302, headers: vec![("Location".into(), location.into())], body: Vec::new() }
+    })
+    .await
+    .unwrap();
+    let liar = Scripted::start(|seen| {
+        if seen.target.contains("/query_range") {
+            let start: f64 = seen.form("start").and_then(|s| s.parse().ok()).unwrap_or(0.0);
+            Reply::json(format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":[[{start},"5"],[{start},"1500"]]}}]}}}}"#))
+        } else {
+            Reply::json(r#"{"status":"success","data":[]}"#)
+        }
+    })
+    .await
+    .unwrap();
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    let to_moved = settings(json!({ "prometheusUrl": moved.url }));
+    let (r, _) = call(&plugin, &to_moved, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
+    let a = answer(&r);
+    assert!(a.stages.iter().all(|s| s.reason.as_deref().unwrap_or("").contains("redirected (HTTP 302) to /login")), "{:?}", a.stages[0].reason);
+    let h = plugin.check_health(Some(&to_moved)).await.unwrap();
+    assert!(h.message.contains("redirected") && h.message.contains("elsewhere.example"), "a cross-origin redirect is not 'Connected': {}", h.message);
+    let to_liar = settings(json!({ "prometheusUrl": liar.url }));
+    let (r, _) = call(&plugin, &to_liar, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
+    let a = answer(&r);
+    assert!(a.stages[0].reason.as_deref().unwrap_or("").contains("repeat or go backwards"), "{:?}", a.stages[0].reason);
+    still_serves(&mut plugin, &to_liar).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_request_defects() {
+    let up = quiet_upstream().await;
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    let s = settings(json!({ "prometheusUrl": up.url }));
+    let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", b"[1,2]").await;
+    assert_eq!((r.status, api_error(&r).code), (400, ErrorCode::BadRequest));
+    let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", br#"{"from":"yesterday","to":1}"#).await;
+    assert_eq!(api_error(&r).field.as_deref(), Some("from"), "the field, not the value");
+    let (r, _) = call(&plugin, &s, "HEAD", "v1/rules", b"").await;
+    assert_eq!((r.status, r.body.len()), (200, 0), "HEAD: GET's status, no body");
+    let pipeline: Value = serde_json::from_str(include_str!("../defaults/pipeline.json")).unwrap();
+    let object = json!({"jsonData": {"prometheusUrl": up.url, "pipeline": pipeline}});
+    let (r, _) = call(&plugin, &s, "POST", "v1/settings/check", object.to_string().as_bytes()).await;
+    assert_eq!(r.status, 200, "the object form of the pipeline: {}", String::from_utf8_lossy(&r.body));
+    let huge = vec![b' '; 3 << 20];
+    let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", &huge).await;
+    assert_eq!((r.status, api_error(&r).code), (413, ErrorCode::TooLarge));
+    still_serves(&mut plugin, &s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugin_listens_inside_grafanas_port_range_and_answers_beyond_four_mib() {
+    let up = quiet_upstream().await;
+    let port = codexflow_testkit::prometheus::free_port().unwrap();
+    let (min, max) = (port.to_string(), (port + 3).to_string());
+    let plugin = PluginProcess::start_with_env(&binary(), &[], &[("PLUGIN_MIN_PORT", &min), ("PLUGIN_MAX_PORT", &max)]).await.unwrap();
+    let bound: u16 = plugin.address.rsplit(':').next().unwrap().parse().unwrap();
+    assert!((port..=port + 3).contains(&bound), "listening on {bound}, outside {min}..{max}");
+    // Seven days at 15 s: an answer of several MiB, which Grafana's client (and the dev host) take.
+    let s = settings(json!({ "prometheusUrl": up.url, "evaluationInterval": "15s" }));
+    let now = now_ms() / MINUTE * MINUTE;
+    let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", json!({"from": now - 7 * 86_400_000, "to": now}).to_string().as_bytes()).await;
+    assert!(r.body.len() > 4 << 20, "{} bytes", r.body.len());
+    answer(&r);
+    let _ = upstreams::closed_port_url();
+}
