@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need. Idempotent: run it as often as you like.
 # Debian: prometheus (brings promtool), chromium + chromium-driver (browser tests).
-# Rust: the wasm32 target, wasm-bindgen-cli pinned to the crate's version. npm: the lockfile's packages.
+# Rust: the wasm32 target, wasm-bindgen-cli pinned to the crate's version, cargo-fuzz (libFuzzer). npm: the lockfile's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 WASM_BINDGEN_VERSION=0.2.130
+CARGO_FUZZ_VERSION=0.13.2
 
 need_apt=()
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
@@ -43,6 +44,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+  log "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about a minute, once)"
+  cargo install -q cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+
 # npm packages: Playwright drives the Debian Chromium, never a downloaded browser.
 stamp=node_modules/.codexflow-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
@@ -50,4 +56,4 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
-log "ready: $(prometheus --version 2>&1 | head -1 | cut -d' ' -f1-3), $(cargo --version | cut -d' ' -f1-2), $(wasm-bindgen --version), node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+log "ready: $(prometheus --version 2>&1 | head -1 | cut -d' ' -f1-3), $(cargo --version | cut -d' ' -f1-2), $(wasm-bindgen --version), $(cargo fuzz --version), node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1)"

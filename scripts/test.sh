@@ -37,3 +37,18 @@ cargo test --workspace --all-targets 2>&1
 log "panel components in headless Chromium (wasm-bindgen-test)"
 (cd frontend/panel && CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test web --features test-allocator 2>&1)
+
+# libFuzzer needs nightly flags; RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them (docs/fuzzing.md).
+log "short fuzz pass: every target 20 s from the committed seeds and regressions"
+(cd backend/fuzz && export RUSTC_BOOTSTRAP=1 && cargo fuzz build 2>&1 | tail -n 1 &&
+  for target in $(cargo fuzz list); do
+    mkdir -p "corpus/$target"
+    out="target/fuzz-$target.log"
+    if ! cargo fuzz run "$target" "corpus/$target" "seeds/$target" "regressions/$target" -- \
+        -max_total_time=20 -timeout=10 -max_len=262144 >"$out" 2>&1; then
+      tail -n 40 "$out" >&2
+      echo "fuzz target $target failed: the input is in backend/fuzz/artifacts/$target" >&2
+      exit 1
+    fi
+    printf '  %-16s %s\n' "$target" "$(grep -E '^Done' "$out" | tail -n 1)"
+  done)

@@ -2,9 +2,14 @@
 //! Prometheus-compatible API exactly as a Prometheus ruler would, and serves
 //! stage health, alert timelines and stage metrics to the flow panel.
 
+pub mod budget;
 pub mod defaults;
 pub mod evaluate;
+pub mod fuzz_checks;
 pub mod health;
+pub mod listener;
+pub mod logging;
+pub mod memory;
 pub mod plugin;
 pub mod prom;
 pub mod promql;

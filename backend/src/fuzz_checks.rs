@@ -1,0 +1,96 @@
+//! The properties the fuzz targets check, one function per parser a viewer or an upstream can reach.
+//!
+//! They live in the library, not in `backend/fuzz/`, so that `cargo test` replays every committed seed
+//! and regression input through exactly the same checks (see `tests/fuzz_regressions.rs`) without the
+//! nightly-only libFuzzer build. Each function must return normally for every input: a panic is the bug.
+
+use std::collections::{BTreeMap, HashMap};
+
+use codexflow_core::api::{EvaluateRequest, SettingsCheckRequest, StageMetricsRequest};
+use codexflow_core::limits::MAX_TICKS;
+
+use crate::prom::wire::{parse, Expect};
+use crate::prom::Redactor;
+use crate::routes::parse_body;
+use crate::settings::Settings;
+
+/// A secret the checks plant so they can assert that no error text ever repeats it.
+const PLANTED_SECRET: &str = "s3cret-planted";
+
+/// One target's check: returns for every input, panics on a bug.
+pub type Check = fn(&[u8]);
+
+/// The fuzz targets, by the name `cargo fuzz` knows them and the folder their inputs live in.
+pub const TARGETS: [(&str, Check); 5] = [
+    ("settings", settings),
+    ("rules_yaml", rules_yaml),
+    ("promql", promql),
+    ("prom_answer", prom_answer),
+    ("resource_bodies", resource_bodies),
+];
+
+/// jsonData plus a bearer token as Grafana hands them over; the last quarter of the input is the secret.
+pub fn settings(data: &[u8]) {
+    let (json, secret) = data.split_at(data.len() / 4 * 3);
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(json) else { return };
+    let secret = String::from_utf8_lossy(secret).to_string();
+    let secrets: HashMap<String, String> = [("bearerToken".to_string(), secret.clone())].into();
+    match Settings::from_grafana(&value, &secrets) {
+        Ok(settings) => {
+            let _ = crate::health::expected_metrics(&settings);
+            if secret.len() >= 8 {
+                assert!(!format!("{settings:?}").contains(&secret), "the bearer token in Debug output");
+            }
+        }
+        Err(e) if secret.len() >= 8 => assert!(!e.to_string().contains(&secret), "the bearer token in {e}"),
+        Err(_) => {}
+    }
+}
+
+/// A rule file: parsed or refused, and every parsed rule can be summarised.
+pub fn rules_yaml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(set) = crate::rules::RuleSet::parse(text) {
+        for rule in &set.rules {
+            let _ = (rule.summary(), rule.info());
+        }
+    }
+}
+
+/// A PromQL expression: through the shape check, the parser and every analysis the backend runs.
+pub fn promql(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(q) = crate::promql::Query::parse(text) {
+        let _ = q.metric_names();
+        let _ = q.threshold();
+        let _ = q.can_have_data(&|s: &str| s.len().is_multiple_of(2));
+        let labels: BTreeMap<String, String> = [("__name__".to_string(), text.chars().take(8).collect())].into();
+        let _ = q.selectors_present(&[labels]);
+    }
+}
+
+/// An upstream answer: any bytes with any status, read as each kind of answer; no error repeats a secret.
+pub fn prom_answer(data: &[u8]) {
+    let Some((&first, body)) = data.split_first() else { return };
+    let status = [200u16, 204, 302, 400, 401, 422, 500, 503][usize::from(first) % 8];
+    let redactor = Redactor::new([PLANTED_SECRET.to_string()]);
+    for expect in [Expect::Matrix, Expect::Vector, Expect::Series, Expect::Strings] {
+        if let Err(e) = parse(expect, status, body, "http://fuzz/api/v1/x", &redactor) {
+            assert!(!e.to_string().contains(PLANTED_SECRET), "a secret in {e}");
+        }
+    }
+}
+
+/// Every resource body a viewer can send; an evaluate body is also planned, within the tick ceiling.
+pub fn resource_bodies(data: &[u8]) {
+    if let Ok(req) = parse_body::<EvaluateRequest>(data, "{}") {
+        let rules = crate::defaults::rules();
+        if let Ok(plan) = crate::evaluate::plan::plan(&req, 60_000, &rules.rules) {
+            assert!(plan.window.count <= MAX_TICKS, "{} ticks planned", plan.window.count);
+        }
+    }
+    let _ = parse_body::<StageMetricsRequest>(data, "{}");
+    if let Ok(check) = parse_body::<SettingsCheckRequest>(data, "{}") {
+        let _ = Settings::from_json_data(&check.json_data, &Default::default());
+    }
+}
