@@ -59,6 +59,15 @@ impl Ticks {
         Ticks { first, step, count }
     }
 
+    /// The instants `phase + k × step` that lie in `[from, to]`: a ruler group's ticks, whose slot
+    /// within the interval is `phase` (taken modulo `step`). Clamped like [`Ticks::covering`].
+    pub fn covering_phase(from: i64, to: i64, step: i64, phase: i64) -> Ticks {
+        let step = step.max(1);
+        let phase = phase.rem_euclid(step);
+        let shifted = Ticks::covering(from.saturating_sub(phase), to.saturating_sub(phase), step);
+        Ticks { first: shifted.first.saturating_add(phase), ..shifted }
+    }
+
     /// The tick at index `i`.
     pub fn at(&self, i: usize) -> i64 {
         self.first.saturating_add(self.step.saturating_mul(i64::try_from(i).unwrap_or(i64::MAX)))
@@ -198,6 +207,16 @@ mod tests {
     use AlertState::*;
 
     const M: i64 = 60_000;
+
+    #[test]
+    fn phased_ticks_sit_in_their_slot() {
+        let t = Ticks::covering_phase(0, 10 * M, M, 5_662);
+        assert_eq!((t.first, t.count, t.last()), (5_662, 10, Some(9 * M + 5_662)));
+        // A phase is taken within the interval, and a tick on either bound is kept.
+        assert_eq!(Ticks::covering_phase(M + 5_662, 2 * M + 5_662, M, M + 5_662).count, 2);
+        assert_eq!(Ticks::covering_phase(0, M, M, -1), Ticks { first: M - 1, step: M, count: 1 });
+        assert_eq!(Ticks::covering_phase(i64::MAX - 5, i64::MAX, M, 7).count, 0);
+    }
 
     /// Runs a one-minute-tick scenario written as a string: `x` sample, `.` absent, `e` failed eval.
     fn run(script: &str, hold_m: i64, keep_m: i64) -> Vec<TickState> {

@@ -12,7 +12,7 @@ use crate::alerting::AlertState;
 use crate::error::ErrorCode;
 use crate::labels::Labels;
 use crate::pipeline::PipelineSpec;
-use crate::settings::{AppJsonData, AuthKind};
+use crate::settings::{AppJsonData, AuthKind, RulesChoice};
 use crate::status::StageStatus;
 
 /// Milliseconds since the Unix epoch, as Grafana's time range carries them.
@@ -40,9 +40,118 @@ pub struct EvaluateResponse {
     pub ticks: Vec<EpochMs>,
     pub stages: Vec<StageHealth>,
     pub edges: Vec<EdgeHealth>,
+    /// Where the rules came from, and why that source (a fallback says what failed).
+    pub source: SourceNote,
+    /// The rule groups, each with the ticks its rules are evaluated at.
+    pub groups: Vec<GroupSummary>,
     /// The rules evaluated; each alert names its rule by index here.
     pub rules: Vec<RuleSummary>,
     pub alerts: Vec<AlertTimeline>,
+}
+
+/// Which rules source was used and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceNote {
+    pub source: RulesSource,
+    /// Why this source: "jsonData.rulesSource is ruler", "the ruler has 2 of the configured groups".
+    pub why: String,
+    /// Set when the source asked for could not be used (the ruler failed or lacks the groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+}
+
+/// One rule group and how its evaluation ticks were placed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSummary {
+    pub name: String,
+    /// The rule file (Prometheus, vmalert) or namespace (Mimir); empty for built-in and YAML rules.
+    #[serde(default)]
+    pub file: String,
+    /// The group's evaluation interval: its own, else the request's or the app's.
+    pub interval_ms: i64,
+    /// Ticks are the instants `phaseMs + k × intervalMs` since the epoch.
+    pub phase_ms: i64,
+    pub phase: PhaseSource,
+    /// When the ruler last evaluated the group (ruler source only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_evaluation: Option<EpochMs>,
+    /// How long that evaluation took.
+    #[serde(default, with = "crate::value::opt", skip_serializing_if = "Option::is_none")]
+    pub evaluation_time_ms: Option<f64>,
+}
+
+/// How a group's ticks were placed within its interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PhaseSource {
+    /// Multiples of the interval since the epoch: no ruler phase is known (YAML, built-in rules).
+    #[default]
+    Epoch,
+    /// Prometheus' own slot for the group (a hash of its file and name), confirmed by the group's
+    /// `lastEvaluation`.
+    GroupHash,
+    /// The ruler aligns evaluation time to the interval (vmalert's default), plus its `eval_offset`.
+    Aligned,
+    /// The phase of the ruler's `lastEvaluation`, to the millisecond (other rulers, e.g. Mimir).
+    LastEvaluation,
+}
+
+impl PhaseSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhaseSource::Epoch => "epoch",
+            PhaseSource::GroupHash => "groupHash",
+            PhaseSource::Aligned => "aligned",
+            PhaseSource::LastEvaluation => "lastEvaluation",
+        }
+    }
+}
+
+/// A rule as the ruler itself reports it (`/api/v1/rules`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RulerStatus {
+    pub health: RuleHealth,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_evaluation: Option<EpochMs>,
+    #[serde(default, with = "crate::value::opt", skip_serializing_if = "Option::is_none")]
+    pub evaluation_time_ms: Option<f64>,
+    /// The rule's state as the ruler reports it now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<AlertState>,
+    /// Set when the ruler has not evaluated the rule's group for over two of its intervals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_for_ms: Option<i64>,
+    /// The ruler's live alerts of the rule (`v1/rules` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<RulerAlert>,
+}
+
+/// The ruler's `health` of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleHealth {
+    Ok,
+    Err,
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
+/// One live alert as the ruler reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RulerAlert {
+    pub labels: Labels,
+    pub state: AlertState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_at: Option<EpochMs>,
+    #[serde(default, with = "crate::value::opt", skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
 }
 
 /// What the panel needs to know about a rule to explain its alerts at any moment.
@@ -52,9 +161,14 @@ pub struct RuleSummary {
     /// The `alertname`.
     pub name: String,
     pub group: String,
-    /// The stage the rule speaks for.
+    /// Index of the rule's group in `groups`.
+    #[serde(default)]
+    pub group_index: usize,
+    /// The stage the rule speaks for; `None` for a rule no stage could be decided for.
     #[serde(default)]
     pub stage: Option<String>,
+    #[serde(default)]
+    pub stage_source: StageSource,
     #[serde(default)]
     pub severity: String,
     #[serde(default)]
@@ -73,6 +187,9 @@ pub struct RuleSummary {
     /// The rule's `summary` annotation, for reasons of rules that are not a plain comparison.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// What the ruler reports about the deployed rule of this name in this group, when it runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruler: Option<RulerStatus>,
 }
 
 
@@ -184,6 +301,25 @@ pub struct TimelinePoint {
     pub value: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_at: Option<EpochMs>,
+    /// The ruler's state for this alert at this tick, read from the `ALERTS` series it wrote; absent
+    /// when the ruler's view is unknown (it does not run the rule, or could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruler: Option<AlertState>,
+    /// Whether `state` and `ruler` agree; absent when `ruler` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agrees: Option<bool>,
+    /// A disagreement of one tick where the ruler shows the state these rules showed a tick earlier:
+    /// the ruler saw the change one evaluation later, most likely because a sample reached it after
+    /// it evaluated (or, with vmalert, because it measures `for` on its wall clock).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
+}
+
+impl TimelinePoint {
+    /// A point with no ruler view.
+    pub fn new(t: EpochMs, state: AlertState, value: Option<f64>, active_at: Option<EpochMs>) -> TimelinePoint {
+        TimelinePoint { t, state, value, active_at, ruler: None, agrees: None, late: false }
+    }
 }
 
 /// `GET v1/rules` answer.
@@ -191,8 +327,9 @@ pub struct TimelinePoint {
 #[serde(rename_all = "camelCase")]
 pub struct RulesResponse {
     pub evaluation_interval: String,
-    /// Where the rules come from.
-    pub source: RulesSource,
+    /// Where the rules come from, and why.
+    pub source: SourceNote,
+    pub groups: Vec<GroupSummary>,
     pub rules: Vec<RuleInfo>,
 }
 
@@ -202,9 +339,14 @@ pub struct RulesResponse {
 pub struct RuleInfo {
     pub name: String,
     pub group: String,
+    /// The rule file or namespace the group comes from (ruler source).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub file: String,
     pub stage: Option<String>,
     /// How the stage was decided.
     pub stage_source: StageSource,
+    /// The decision in words: "reads kafka_consumergroup_lag, as stage kafka's headline does".
+    pub stage_why: String,
     pub expr: String,
     #[serde(rename = "for")]
     pub for_: String,
@@ -214,42 +356,61 @@ pub struct RuleInfo {
     pub annotations: BTreeMap<String, String>,
     /// Vector selectors the rule reads, for no-data detection.
     pub selectors: Vec<String>,
+    /// Why the rule cannot be evaluated here (it is still listed and shown as an error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The ruler's own view of the rule, alerts included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruler: Option<RulerStatus>,
 }
 
-/// Where the rules in force come from.
+/// Where the rules in force came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RulesSource {
-    /// The runbook's rules, built in.
-    Default,
+    /// The ruler's rules API.
+    Ruler,
     /// `jsonData.rulesYaml`.
-    Settings,
+    Yaml,
+    /// The runbook's rules, built in.
+    Builtin,
 }
 
 impl RulesSource {
     pub fn as_str(self) -> &'static str {
         match self {
-            RulesSource::Default => "default",
-            RulesSource::Settings => "settings",
+            RulesSource::Ruler => "ruler",
+            RulesSource::Yaml => "yaml",
+            RulesSource::Builtin => "builtin",
         }
     }
 }
 
-/// How a rule's stage was decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How a rule's stage was decided, in the order the decisions are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StageSource {
     /// The rule's `stage` label.
     Label,
+    /// `jsonData.stageOf`.
+    Setting,
     /// The built-in mapping of the four runbook alerts.
     Default,
+    /// The metric names the rule reads are those of exactly one stage's queries.
+    Inferred,
+    /// No stage: the rule is evaluated and shown among the other alerts.
+    #[default]
+    Unassigned,
 }
 
 impl StageSource {
     pub fn as_str(self) -> &'static str {
         match self {
             StageSource::Label => "label",
+            StageSource::Setting => "setting",
             StageSource::Default => "default",
+            StageSource::Inferred => "inferred",
+            StageSource::Unassigned => "unassigned",
         }
     }
 }
@@ -336,8 +497,9 @@ pub struct SettingsCheckResponse {
     pub prometheus_url: String,
     pub evaluation_interval: String,
     pub auth: AuthKind,
+    /// Rules in `rulesYaml` (or the built-in ones); the ruler's are counted when they are read.
     pub rules: usize,
-    pub rules_source: RulesSource,
+    pub rules_source: RulesChoice,
     pub stages: usize,
 }
 
@@ -351,6 +513,9 @@ pub struct HealthDetails {
     pub auth_accepted: bool,
     pub metrics_present: Vec<String>,
     pub metrics_missing: Vec<String>,
+    /// Which rules source is in force and why (a fallback says what failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_source: Option<SourceNote>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ApiError>,
 }
@@ -388,7 +553,16 @@ mod tests {
 
     #[test]
     fn sources_are_fixed_words() {
-        assert_eq!(serde_json::to_string(&RulesSource::Settings).unwrap(), "\"settings\"");
-        assert_eq!(serde_json::to_string(&StageSource::Label).unwrap(), "\"label\"");
+        for s in [RulesSource::Ruler, RulesSource::Yaml, RulesSource::Builtin] {
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
+        }
+        for s in [StageSource::Label, StageSource::Setting, StageSource::Default, StageSource::Inferred, StageSource::Unassigned] {
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
+        }
+        for p in [PhaseSource::Epoch, PhaseSource::GroupHash, PhaseSource::Aligned, PhaseSource::LastEvaluation] {
+            assert_eq!(serde_json::to_value(p).unwrap(), serde_json::json!(p.as_str()));
+        }
+        assert_eq!(serde_json::from_str::<RuleHealth>("\"unknown\"").unwrap(), RuleHealth::Unknown);
+        assert_eq!(serde_json::from_str::<RuleHealth>("\"err\"").unwrap(), RuleHealth::Err);
     }
 }

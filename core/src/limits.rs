@@ -149,6 +149,13 @@ fn check_between(field: &str, ms: i64, min: Bound, max: Bound) -> Result<i64, Fi
     Ok(ms)
 }
 
+/// How long one reading of the ruler's rules API serves every request, and a failed reading.
+pub const RULER_TTL_MS: u64 = 60_000;
+pub const RULER_ERROR_TTL_MS: u64 = 10_000;
+
+/// Longest `ruleGroups` / `ruleFiles` pattern, in bytes.
+pub const MAX_PATTERN_BYTES: usize = 4 << 10;
+
 #[cfg(test)]
 mod tests {
     use super::*;

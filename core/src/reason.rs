@@ -5,7 +5,7 @@
 //! text for any moment of time travel in the dashboard's time zone, so both must come from here.
 
 use crate::alerting::AlertState;
-use crate::api::{AlertTimeline, EpochMs, RuleSummary};
+use crate::api::{AlertTimeline, EpochMs, RuleHealth, RuleSummary, TimelinePoint};
 use crate::duration::humanize_duration;
 use crate::format::{grouped, utc_clock, utc_date};
 use crate::status::{alert_status, StageStatus};
@@ -43,24 +43,31 @@ pub struct AlertMoment {
 }
 
 impl AlertMoment {
-    /// The alert at timeline index `i`, or "now" (the tick its `state` describes) for `None`.
-    /// Outside the timeline it is inactive at `fallback_at`.
-    pub fn of(alert: &AlertTimeline, i: Option<usize>) -> AlertMoment {
+    /// The alert at the moment `at` (its latest tick at or before it), or "now" (the tick its `state`
+    /// describes) for `None`. Before its first tick it is inactive at `at`. By time, not index: a
+    /// group's ticks need not be the answer's.
+    pub fn of(alert: &AlertTimeline, at: Option<EpochMs>) -> AlertMoment {
         // Only the episode at the edge of the lookback can carry a bound: the first one seen.
         let first_active = alert.timeline.iter().find_map(|p| p.active_at).or(alert.active_at);
-        let bound = |at: Option<EpochMs>| alert.active_at_is_bound && at.is_some() && at == first_active;
-        match i {
+        let bound = |active: Option<EpochMs>| alert.active_at_is_bound && active.is_some() && active == first_active;
+        match at {
             None => {
                 // The value now is the timeline's at the same tick (none when the window holds no tick).
                 let value = alert.timeline.last().filter(|p| p.t == alert.at).and_then(|p| p.value);
                 AlertMoment { at: alert.at, state: alert.state, active_at: alert.active_at, value, bound: bound(alert.active_at) }
             }
-            Some(i) => match alert.timeline.get(i) {
+            Some(t) => match point_at(alert, t) {
                 Some(p) => AlertMoment { at: p.t, state: p.state, active_at: p.active_at, value: p.value, bound: bound(p.active_at) },
-                None => AlertMoment { at: alert.at, state: AlertState::Inactive, active_at: None, value: None, bound: false },
+                None => AlertMoment { at: t, state: AlertState::Inactive, active_at: None, value: None, bound: false },
             },
         }
     }
+}
+
+/// The alert's timeline point at the moment `t`: its latest tick at or before `t`.
+pub fn point_at(alert: &AlertTimeline, t: EpochMs) -> Option<&TimelinePoint> {
+    let i = alert.timeline.partition_point(|p| p.t <= t);
+    i.checked_sub(1).and_then(|i| alert.timeline.get(i))
 }
 
 /// Why an alert is pending or firing: "lag 1,532 > 1,000 for 17m, since 12:03 UTC".
@@ -100,14 +107,14 @@ pub fn error_reason(rule_name: &str, error: &str) -> String {
 /// What one alert says about its stage at a moment: the status it gives the stage and, when it has
 /// something to say, the line explaining it. A rule that could not be evaluated or can never fire
 /// makes its stage `nodata` whatever the moment; a pending alert explains an `ok` stage.
-pub fn alert_contribution(rule: &RuleSummary, alert: &AlertTimeline, i: Option<usize>, clock: &dyn Clock) -> (StageStatus, Option<String>) {
+pub fn alert_contribution(rule: &RuleSummary, alert: &AlertTimeline, at: Option<EpochMs>, clock: &dyn Clock) -> (StageStatus, Option<String>) {
     if let Some(error) = &alert.error {
         return (StageStatus::Nodata, Some(error_reason(&rule.name, error)));
     }
     if alert.nodata {
         return (StageStatus::Nodata, Some(nodata_reason(&rule.name, &alert.missing_series)));
     }
-    let m = AlertMoment::of(alert, i);
+    let m = AlertMoment::of(alert, at);
     (alert_status(m.state, &rule.severity), alert_reason(rule, &m, clock))
 }
 
@@ -124,14 +131,56 @@ pub fn stage_reason(contributions: impl IntoIterator<Item = (StageStatus, Option
     best.map(|(_, r)| r)
 }
 
-/// The reason of stage `stage` at timeline index `i` (None: now), from the answer's alerts and rules.
-pub fn stage_reason_at(rules: &[RuleSummary], alerts: &[AlertTimeline], stage: &str, i: Option<usize>, clock: &dyn Clock) -> Option<String> {
+/// The reason of stage `stage` (`None`: the unassigned alerts) at the moment `at` (None: now),
+/// from the answer's alerts and rules.
+pub fn stage_reason_at(rules: &[RuleSummary], alerts: &[AlertTimeline], stage: Option<&str>, at: Option<EpochMs>, clock: &dyn Clock) -> Option<String> {
     stage_reason(
         alerts
             .iter()
-            .filter(|a| a.stage.as_deref() == Some(stage))
-            .filter_map(|a| Some(alert_contribution(rules.get(a.rule)?, a, i, clock))),
+            .filter(|a| a.stage.as_deref() == stage)
+            .filter_map(|a| Some(alert_contribution(rules.get(a.rule)?, a, at, clock))),
     )
+}
+
+/// What the ruler itself says about an alert at the moment `at` (None: now), when it matters to the
+/// person reading: the rule is failing in the ruler, the ruler has stopped evaluating its group, or
+/// the ruler's state disagrees with the one shown. `from_ruler`: the rule shown is the ruler's own
+/// (so a disagreement means other data, not another rule).
+pub fn ruler_note(rule: &RuleSummary, alert: &AlertTimeline, at: Option<EpochMs>, from_ruler: bool, clock: &dyn Clock) -> Option<String> {
+    if let Some(ruler) = &rule.ruler {
+        if ruler.health == RuleHealth::Err {
+            let error = ruler.last_error.as_deref().unwrap_or("no error text");
+            return Some(format!("the ruler cannot evaluate {}: {error}", rule.name));
+        }
+        if let Some(stale) = ruler.stale_for_ms {
+            return Some(format!("the ruler has not evaluated group {} for {}", rule.group, humanize_duration(stale)));
+        }
+    }
+    let t = at.unwrap_or(alert.at);
+    let i = alert.timeline.partition_point(|p| p.t <= t).checked_sub(1)?;
+    let p = alert.timeline.get(i)?;
+    let ruler_state = p.ruler?;
+    if p.agrees != Some(false) || p.late {
+        return None;
+    }
+    // The ruler's current state began where its run of that state began.
+    let run_start = alert.timeline[..=i].iter().rev().take_while(|q| q.ruler == Some(ruler_state)).last().map_or(p.t, |q| q.t);
+    let since = since_text(run_start, p.t, false, clock);
+    let ours = p.state.as_str();
+    let cause = if from_ruler {
+        "the ruler saw other data (samples that arrived late, or a restart of the ruler)"
+    } else {
+        "the deployed rule differs from the panel's"
+    };
+    Some(format!("the ruler reports {} {since}; these rules say {ours}: {cause}", ruler_state.as_str()))
+}
+
+/// The first ruler note among a stage's alerts at the moment `at`.
+pub fn stage_ruler_note_at(rules: &[RuleSummary], alerts: &[AlertTimeline], stage: Option<&str>, at: Option<EpochMs>, from_ruler: bool, clock: &dyn Clock) -> Option<String> {
+    alerts
+        .iter()
+        .filter(|a| a.stage.as_deref() == stage)
+        .find_map(|a| ruler_note(rules.get(a.rule)?, a, at, from_ruler, clock))
 }
 
 fn since_text(active_at: EpochMs, at: EpochMs, bound: bool, clock: &dyn Clock) -> String {
@@ -196,7 +245,7 @@ mod tests {
 
     fn alert(points: &[(AlertState, Option<f64>, Option<i64>)], bound: bool) -> AlertTimeline {
         let timeline: Vec<TimelinePoint> =
-            points.iter().enumerate().map(|(i, &(state, value, active_at))| TimelinePoint { t: T + i as i64 * M, state, value, active_at }).collect();
+            points.iter().enumerate().map(|(i, &(state, value, active_at))| TimelinePoint::new(T + i as i64 * M, state, value, active_at)).collect();
         let last = timeline.last().copied().unwrap();
         AlertTimeline {
             name: "CodexKafkaCompletionsLagHigh".into(),
@@ -216,24 +265,52 @@ mod tests {
         let a = alert(&[(Inactive, None, None), (Pending, Some(1200.0), Some(T + M)), (Firing, Some(1532.0), Some(T + M))], false);
         let rules = [RuleSummary { for_ms: M, ..lag_rule() }];
         let alerts = [a];
-        let now = stage_reason_at(&rules, &alerts, "kafka", None, &UtcClock);
-        let last = stage_reason_at(&rules, &alerts, "kafka", Some(2), &UtcClock);
+        let kafka = Some("kafka");
+        let now = stage_reason_at(&rules, &alerts, kafka, None, &UtcClock);
+        let last = stage_reason_at(&rules, &alerts, kafka, Some(T + 2 * M), &UtcClock);
         assert_eq!(now.as_deref(), Some("lag 1,532 > 1,000 for 1m, since 12:04 UTC"));
         assert_eq!(now, last);
-        let before = stage_reason_at(&rules, &alerts, "kafka", Some(1), &UtcClock);
+        // A moment between ticks reads the tick before it.
+        let before = stage_reason_at(&rules, &alerts, kafka, Some(T + M + 30_000), &UtcClock);
         assert_eq!(before.as_deref(), Some("pending: lag 1,200 > 1,000 for 0s of 1m, since 12:04 UTC"));
-        assert_eq!(stage_reason_at(&rules, &alerts, "kafka", Some(0), &UtcClock), None);
-        assert_eq!(stage_reason_at(&rules, &alerts, "nats", None, &UtcClock), None);
+        assert_eq!(stage_reason_at(&rules, &alerts, kafka, Some(T), &UtcClock), None);
+        assert_eq!(stage_reason_at(&rules, &alerts, kafka, Some(T - M), &UtcClock), None);
+        assert_eq!(stage_reason_at(&rules, &alerts, Some("nats"), None, &UtcClock), None);
     }
 
     #[test]
     fn only_the_episode_at_the_edge_is_bound() {
         use AlertState::*;
         let a = alert(&[(Firing, Some(2.0), Some(T - 90 * M)), (Inactive, None, None), (Pending, Some(2.0), Some(T + 2 * M))], true);
-        assert!(AlertMoment::of(&a, Some(0)).bound);
-        assert!(!AlertMoment::of(&a, Some(2)).bound);
+        assert!(AlertMoment::of(&a, Some(T)).bound);
+        assert!(!AlertMoment::of(&a, Some(T + 2 * M)).bound);
         assert!(!AlertMoment::of(&a, None).bound);
-        assert_eq!(AlertMoment::of(&a, Some(9)).state, Inactive);
+        assert_eq!(AlertMoment::of(&a, Some(T - 1)).state, Inactive);
+        assert_eq!(AlertMoment::of(&a, Some(T + 9 * M)).state, Pending);
+    }
+
+    #[test]
+    fn the_ruler_speaks_when_it_disagrees_fails_or_stops() {
+        use crate::api::RulerStatus;
+        use AlertState::*;
+        let mut a = alert(&[(Inactive, None, None), (Inactive, None, None), (Inactive, None, None)], false);
+        for (p, (ruler, agrees, late)) in a.timeline.iter_mut().zip([(Inactive, true, false), (Firing, false, true), (Firing, false, false)]) {
+            (p.ruler, p.agrees, p.late) = (Some(ruler), Some(agrees), late);
+        }
+        let rule = lag_rule();
+        assert_eq!(ruler_note(&rule, &a, Some(T), false, &UtcClock), None);
+        assert_eq!(ruler_note(&rule, &a, Some(T + M), false, &UtcClock), None, "a late tick is not a disagreement");
+        assert_eq!(
+            ruler_note(&rule, &a, None, false, &UtcClock).as_deref(),
+            Some("the ruler reports firing since 12:04 UTC; these rules say inactive: the deployed rule differs from the panel's")
+        );
+        assert!(ruler_note(&rule, &a, None, true, &UtcClock).unwrap().contains("other data"));
+        let failing = RuleSummary { ruler: Some(RulerStatus { health: RuleHealth::Err, last_error: Some("bad_data: boom".into()), ..RulerStatus::default() }), ..lag_rule() };
+        assert_eq!(ruler_note(&failing, &a, Some(T), false, &UtcClock).as_deref(), Some("the ruler cannot evaluate CodexKafkaCompletionsLagHigh: bad_data: boom"));
+        let stale = RuleSummary { group: "g".into(), ruler: Some(RulerStatus { stale_for_ms: Some(10 * M), ..RulerStatus::default() }), ..lag_rule() };
+        assert_eq!(ruler_note(&stale, &a, Some(T), false, &UtcClock).as_deref(), Some("the ruler has not evaluated group g for 10m"));
+        let unknown = alert(&[(Firing, Some(2.0), Some(T))], false);
+        assert_eq!(ruler_note(&rule, &unknown, None, false, &UtcClock), None);
     }
 
     #[test]

@@ -30,6 +30,23 @@ pub struct AppJsonData {
     /// Basic auth user; its password is the secret [`SecretKey::BasicAuthPassword`].
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
     pub basic_auth_user: Option<String>,
+    /// Where the rules come from ([`RulesChoice`]); absent or blank is [`RulesChoice::Auto`].
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub rules_source: Option<String>,
+    /// The rules API's base URL when it is not `prometheusUrl` (vmalert serves its own).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub ruler_url: Option<String>,
+    /// Which of the ruler's groups are the pipeline's: a regular expression matched against the
+    /// whole group name (as PromQL's `=~`), so `a|b` lists names.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub rule_groups: Option<String>,
+    /// Optionally, which rule files (Mimir: namespaces) the groups must come from, as a regular expression.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub rule_files: Option<String>,
+    /// Alert name → stage id, for rules without a `stage` label: an object, or its JSON text as the
+    /// config page stores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_of: Option<serde_json::Value>,
 }
 
 /// A key of [`AppJsonData`] as it is spelled in `jsonData` (a test checks them against serde's names).
@@ -42,11 +59,28 @@ pub enum JsonKey {
     RulesYaml,
     Pipeline,
     BasicAuthUser,
+    RulesSource,
+    RulerUrl,
+    RuleGroups,
+    RuleFiles,
+    StageOf,
 }
 
 impl JsonKey {
-    pub const ALL: [JsonKey; 7] =
-        [JsonKey::PrometheusUrl, JsonKey::Tenant, JsonKey::EvaluationInterval, JsonKey::Timeout, JsonKey::RulesYaml, JsonKey::Pipeline, JsonKey::BasicAuthUser];
+    pub const ALL: [JsonKey; 12] = [
+        JsonKey::PrometheusUrl,
+        JsonKey::Tenant,
+        JsonKey::EvaluationInterval,
+        JsonKey::Timeout,
+        JsonKey::RulesYaml,
+        JsonKey::Pipeline,
+        JsonKey::BasicAuthUser,
+        JsonKey::RulesSource,
+        JsonKey::RulerUrl,
+        JsonKey::RuleGroups,
+        JsonKey::RuleFiles,
+        JsonKey::StageOf,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -57,6 +91,11 @@ impl JsonKey {
             JsonKey::RulesYaml => "rulesYaml",
             JsonKey::Pipeline => "pipeline",
             JsonKey::BasicAuthUser => "basicAuthUser",
+            JsonKey::RulesSource => "rulesSource",
+            JsonKey::RulerUrl => "rulerUrl",
+            JsonKey::RuleGroups => "ruleGroups",
+            JsonKey::RuleFiles => "ruleFiles",
+            JsonKey::StageOf => "stageOf",
         }
     }
 
@@ -67,6 +106,48 @@ impl JsonKey {
     /// The `jsonData.<key>` path, for errors.
     pub fn field(self) -> String {
         format!("jsonData.{}", self.as_str())
+    }
+}
+
+/// The rule groups read from the ruler when `ruleGroups` is blank: the runbook's group as deployed.
+pub const DEFAULT_RULE_GROUPS: &str = "codex-pipeline-observability.rules";
+
+/// Where the admin asked the rules to come from (`jsonData.rulesSource`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RulesChoice {
+    /// `yaml` when `rulesYaml` is set, else `ruler` when the rules API has the configured groups,
+    /// else `builtin`; decided again at every refresh of the ruler's rules.
+    #[default]
+    Auto,
+    /// The ruler's rules API; falls back (to `rulesYaml` if set, else the built-in rules) with a
+    /// reason while it fails or holds none of the groups.
+    Ruler,
+    /// `jsonData.rulesYaml`.
+    Yaml,
+    /// The runbook's four rules, built in.
+    Builtin,
+}
+
+impl RulesChoice {
+    pub const ALL: [RulesChoice; 4] = [RulesChoice::Auto, RulesChoice::Ruler, RulesChoice::Yaml, RulesChoice::Builtin];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RulesChoice::Auto => "auto",
+            RulesChoice::Ruler => "ruler",
+            RulesChoice::Yaml => "yaml",
+            RulesChoice::Builtin => "builtin",
+        }
+    }
+
+    /// The choice spelled `s` (blank is `auto`), or `None` for a word that is not one.
+    pub fn parse(s: &str) -> Option<RulesChoice> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Some(RulesChoice::Auto);
+        }
+        RulesChoice::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -197,6 +278,11 @@ mod tests {
             rules_yaml: Some("r".into()),
             pipeline: Some(serde_json::json!({})),
             basic_auth_user: Some("me".into()),
+            rules_source: Some("ruler".into()),
+            ruler_url: Some("http://vmalert:8880".into()),
+            rule_groups: Some("g".into()),
+            rule_files: Some("f".into()),
+            stage_of: Some(serde_json::json!({"A": "kafka"})),
         };
         let value = serde_json::to_value(&all).unwrap();
         let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
@@ -216,6 +302,16 @@ mod tests {
         assert!(e.to_string().contains("text"), "{e}");
         assert_eq!(trimmed(&Some("  x ".into())), Some("x"));
         assert_eq!(trimmed(&Some("   ".into())), None);
+    }
+
+    #[test]
+    fn rules_choices_are_fixed_words() {
+        assert_eq!(RulesChoice::parse(" "), Some(RulesChoice::Auto));
+        assert_eq!(RulesChoice::parse("yaml"), Some(RulesChoice::Yaml));
+        assert_eq!(RulesChoice::parse("Ruler"), None);
+        for c in RulesChoice::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::json!(c.as_str()));
+        }
     }
 
     #[test]
