@@ -84,7 +84,7 @@ async fn main() {
         let (mut slowest, mut sum) = (Duration::ZERO, Duration::ZERO);
         for rule in &rules.rules {
             let start = (from - lookback_ms(rule.timing, MINUTE)).div_euclid(MINUTE) * MINUTE + MINUTE;
-            let took = time_query_range(&http, &prom.url, &rule.query.text, start, to / MINUTE * MINUTE, MINUTE).await;
+            let took = time_query_range(&http, &prom.url, &rule.expr, start, to / MINUTE * MINUTE, MINUTE).await;
             slowest = slowest.max(took);
             sum += took;
         }

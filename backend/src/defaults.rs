@@ -43,12 +43,13 @@ mod tests {
         let text = include_str!("../../tests/fixtures/reference/upstream-dashboard-panels.json");
         let reference: serde_json::Value = serde_json::from_str(text).unwrap();
 
-        let rules = super::rules();
+        let mut rules = super::rules();
+        crate::rules::stage::assign(&mut rules, &super::pipeline(), &Default::default());
         let upstream_rules = reference["alert_rules"]["rules"].as_array().unwrap();
         assert_eq!(rules.rules.len(), upstream_rules.len());
         for (ours, theirs) in rules.rules.iter().zip(upstream_rules) {
             assert_eq!(ours.name, theirs["alert"].as_str().unwrap());
-            assert_eq!(ours.query.text, theirs["expr"].as_str().unwrap(), "{}", ours.name);
+            assert_eq!(ours.expr, theirs["expr"].as_str().unwrap(), "{}", ours.name);
             assert_eq!(ours.stage.as_deref(), theirs["stage"].as_str());
             assert_eq!(ours.severity, theirs["severity"].as_str().unwrap());
             let hold = codexflow_core::duration::parse_duration(theirs["for"].as_str().unwrap()).unwrap();

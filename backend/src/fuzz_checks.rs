@@ -21,12 +21,13 @@ const PLANTED_SECRET: &str = "s3cret-planted";
 pub type Check = fn(&[u8]);
 
 /// The fuzz targets, by the name `cargo fuzz` knows them and the folder their inputs live in.
-pub const TARGETS: [(&str, Check); 5] = [
+pub const TARGETS: [(&str, Check); 6] = [
     ("settings", settings),
     ("rules_yaml", rules_yaml),
     ("promql", promql),
     ("prom_answer", prom_answer),
     ("resource_bodies", resource_bodies),
+    ("ruler_answer", ruler_answer),
 ];
 
 /// jsonData plus a bearer token as Grafana hands them over; the last quarter of the input is the secret.
@@ -47,13 +48,33 @@ pub fn settings(data: &[u8]) {
     }
 }
 
-/// A rule file: parsed or refused, and every parsed rule can be summarised.
+/// A rule file: parsed or refused; every parsed rule gets a stage decision and can be summarised.
 pub fn rules_yaml(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(set) = crate::rules::RuleSet::parse(text) {
+    if let Ok(mut set) = crate::rules::RuleSet::parse(text) {
+        crate::rules::stage::assign(&mut set, &crate::defaults::pipeline(), &BTreeMap::new());
         for rule in &set.rules {
-            let _ = (rule.summary(), rule.info());
+            assert!(rule.stage.is_some() || rule.stage_why.starts_with("unassigned"), "{}: no decision", rule.name);
+            let _ = (rule.summary(&set.groups), rule.info(&set.groups));
         }
+        let _ = set.group_summaries(60_000);
+    }
+}
+
+/// A rules API answer (`data`), through selection, phase placement and the choice of rules.
+pub fn ruler_answer(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(groups) = crate::ruler::wire::groups(text) else { return };
+    let Ok(settings) = Settings::from_grafana(&serde_json::json!({"prometheusUrl": "http://fuzz", "ruleGroups": ".*"}), &HashMap::new()) else { return };
+    let in_force = crate::rules_in_force::decide(&settings, Ok(&groups), 1_800_000_000_000);
+    for g in &in_force.set.groups {
+        let s = g.summary(60_000);
+        assert!((0..s.interval_ms.max(1)).contains(&s.phase_ms), "phase {} outside its interval {}", s.phase_ms, s.interval_ms);
+    }
+    let _ = in_force.set.infos();
+    let req = EvaluateRequest { from: 1_800_000_000_000, to: 1_800_000_600_000, interval_ms: None };
+    if let Ok(plan) = crate::evaluate::plan::plan(&req, 60_000, &in_force.set) {
+        assert_eq!(plan.rules.len(), in_force.set.rules.len());
     }
 }
 
@@ -85,7 +106,7 @@ pub fn prom_answer(data: &[u8]) {
 pub fn resource_bodies(data: &[u8]) {
     if let Ok(req) = parse_body::<EvaluateRequest>(data, "{}") {
         let rules = crate::defaults::rules();
-        if let Ok(plan) = crate::evaluate::plan::plan(&req, 60_000, &rules.rules) {
+        if let Ok(plan) = crate::evaluate::plan::plan(&req, 60_000, &rules) {
             assert!(plan.window.count <= MAX_TICKS, "{} ticks planned", plan.window.count);
         }
     }

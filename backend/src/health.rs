@@ -7,14 +7,21 @@ use grafana_plugin_sdk::backend::CheckHealthResponse;
 
 use crate::promql::Query;
 use crate::resource_error::ResourceError;
+use crate::rules::RuleSet;
 use crate::settings::Settings;
 use crate::settings_cache::Ready;
 
 /// How far back CheckHealth looks for the expected metrics.
 const METRICS_LOOKBACK_MS: i64 = 3_600_000;
 
-/// Metric names the rules, headlines, raw panels and edges read, sorted and without repeats.
+/// Metric names the configured rules (`rulesYaml`, else the built-in ones), headlines, raw panels
+/// and edges read, sorted and without repeats.
 pub fn expected_metrics(settings: &Settings) -> Vec<String> {
+    expected_metrics_of(settings, settings.rules.yaml.as_ref().unwrap_or(&settings.rules.builtin))
+}
+
+/// The same with the rules of `set` (the rules in force, read from the ruler).
+pub fn expected_metrics_of(settings: &Settings, set: &RuleSet) -> Vec<String> {
     let pipeline = &settings.pipeline;
     let texts = pipeline
         .stages
@@ -22,7 +29,7 @@ pub fn expected_metrics(settings: &Settings) -> Vec<String> {
         .flat_map(|s| std::iter::once(&s.headline.expr).chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| &t.expr))))
         .chain(pipeline.edges.iter().map(|e| &e.rate_expr));
     let parsed: Vec<Query> = texts.filter_map(|e| Query::parse(e).ok()).collect();
-    let mut names: Vec<String> = settings.rules.rules.iter().map(|r| &r.query).chain(&parsed).flat_map(Query::metric_names).collect();
+    let mut names: Vec<String> = set.rules.iter().filter_map(|r| r.query.as_ref().ok()).chain(&parsed).flat_map(Query::metric_names).collect();
     names.sort();
     names.dedup();
     names
@@ -47,7 +54,11 @@ pub async fn check_health(compiled: Result<&Ready, &FieldError>, now: i64) -> Ch
     details.reachable = true;
     details.auth_accepted = true;
 
-    let matcher = format!("{{__name__=~\"{}\"}}", ready.expected_metrics.join("|"));
+    // The rules in force (read from the ruler now if need be) and what they read.
+    let rules = ready.rules(now).await;
+    details.rules_source = Some(rules.note.clone());
+    let expected = expected_metrics_of(settings, &rules.set);
+    let matcher = format!("{{__name__=~\"{}\"}}", expected.join("|"));
     let names = match client.label_values("__name__", &[matcher], now - METRICS_LOOKBACK_MS, now).await {
         Ok(names) => names,
         Err(e) => {
@@ -55,7 +66,7 @@ pub async fn check_health(compiled: Result<&Ready, &FieldError>, now: i64) -> Ch
             return answer(false, format!("Connected, but listing metrics failed: {e}"), &details);
         }
     };
-    let (present, missing): (Vec<String>, Vec<String>) = ready.expected_metrics.iter().cloned().partition(|n| names.contains(n));
+    let (present, missing): (Vec<String>, Vec<String>) = expected.into_iter().partition(|n| names.contains(n));
     let tenant = settings.tenant.as_deref().map(|t| format!(" (tenant {t})")).unwrap_or_default();
     let mut message = format!(
         "Connected to {}{tenant}: {} of {} expected metrics present in the last hour",
@@ -65,6 +76,10 @@ pub async fn check_health(compiled: Result<&Ready, &FieldError>, now: i64) -> Ch
     );
     if !missing.is_empty() {
         message.push_str(&format!("; missing: {} (stages reading them show no data)", missing.join(", ")));
+    }
+    message.push_str(&format!(". Rules: {} ({})", rules.note.source.as_str(), rules.note.why));
+    if let Some(fallback) = &rules.note.fallback {
+        message.push_str(&format!("; {fallback}"));
     }
     details.metrics_present = present;
     details.metrics_missing = missing;

@@ -90,20 +90,27 @@ async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
     match route {
         Served::Evaluate => match parse_body::<EvaluateRequest>(body, r#"{"from": <epoch ms>, "to": <epoch ms>}"#) {
             Err(e) => e.into_response(),
-            Ok(r) => respond(evaluate::evaluate(settings, client, &r).await.map_err(ResourceError::from)),
+            Ok(r) => {
+                let rules = ready.rules(now_ms()).await;
+                respond(evaluate::evaluate(settings, client, &rules, &r).await.map_err(ResourceError::from))
+            }
         },
         Served::StageMetrics => match parse_body::<StageMetricsRequest>(body, r#"{"stage": <id>, "from": <epoch ms>, "to": <epoch ms>}"#) {
             Err(e) => e.into_response(),
             Ok(r) => respond(stage_metrics::stage_metrics(settings, client, &r).await.map_err(ResourceError::from)),
         },
-        Served::Rules => json(
-            StatusCode::OK,
-            &RulesResponse {
-                evaluation_interval: format_duration(settings.interval_ms),
-                source: settings.rules_source,
-                rules: settings.rules.rules.iter().map(|r| r.info()).collect(),
-            },
-        ),
+        Served::Rules => {
+            let rules = ready.rules(now_ms()).await;
+            json(
+                StatusCode::OK,
+                &RulesResponse {
+                    evaluation_interval: format_duration(settings.interval_ms),
+                    source: rules.note.clone(),
+                    groups: rules.set.group_summaries(settings.interval_ms),
+                    rules: rules.set.infos(),
+                },
+            )
+        }
         Served::Pipeline => json(StatusCode::OK, &PipelineResponse { pipeline: settings.pipeline.clone() }),
     }
 }
@@ -143,12 +150,13 @@ fn check_settings(request: &SettingsCheckRequest, stored: Option<HashMap<String,
     let mut secrets: HashMap<String, String> = stored.unwrap_or_default();
     secrets.extend(request.secure_json_data.iter().map(|(k, v)| (k.clone(), v.clone())));
     let s = Settings::from_json_data(&request.json_data, &secrets).map_err(ResourceError::rejected_settings)?;
+    let rules = s.rules.yaml.as_ref().unwrap_or(&s.rules.builtin).rules.len();
     Ok(SettingsCheckResponse {
         prometheus_url: s.prometheus_url.clone(),
         evaluation_interval: format_duration(s.interval_ms),
         auth: s.auth.kind(),
-        rules: s.rules.rules.len(),
-        rules_source: s.rules_source,
+        rules,
+        rules_source: s.rules.choice,
         stages: s.pipeline.stages.len(),
     })
 }

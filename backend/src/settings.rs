@@ -5,19 +5,19 @@
 //! the error is a Grafana admin looking at a config form, not at our code. Secrets are kept out of
 //! `Debug` so they cannot reach a log line.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use codexflow_core::api::RulesSource;
 use codexflow_core::duration::parse_duration;
 use codexflow_core::error::{join_path, FieldError};
-use codexflow_core::limits::{check_interval, check_timeout, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, MAX_PIPELINE_BYTES};
+use codexflow_core::limits::{check_interval, check_timeout, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, MAX_PATTERN_BYTES, MAX_PIPELINE_BYTES, MAX_RULES};
 use codexflow_core::pipeline::PipelineSpec;
-use codexflow_core::settings::{trimmed, AppJsonData, AuthKind, JsonKey, SecretKey};
+use codexflow_core::settings::{trimmed, AppJsonData, AuthKind, JsonKey, RulesChoice, SecretKey, DEFAULT_RULE_GROUPS};
 use serde_json::Value;
 
 use crate::defaults;
-use crate::rules::RuleSet;
+use crate::ruler::RulerConfig;
+use crate::rules::{stage, RuleSet};
 
 /// How we authenticate to the upstream.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -56,9 +56,22 @@ pub struct Settings {
     pub auth: Auth,
     pub interval_ms: i64,
     pub timeout_ms: i64,
-    pub rules: RuleSet,
-    pub rules_source: RulesSource,
+    pub rules: RulesConfig,
     pub pipeline: PipelineSpec,
+}
+
+/// Where the rules come from and how they map to stages (`crate::rules_in_force` decides, per
+/// reading of the ruler, which set is in force).
+#[derive(Debug, Clone)]
+pub struct RulesConfig {
+    pub choice: RulesChoice,
+    /// `rulesYaml`, parsed, stages decided.
+    pub yaml: Option<RuleSet>,
+    /// The built-in rules, stages decided.
+    pub builtin: RuleSet,
+    pub ruler: RulerConfig,
+    /// `stageOf`: alert name → stage id, every stage known to the pipeline.
+    pub stage_of: BTreeMap<String, String>,
 }
 
 /// `jsonData` as Grafana stores it, read into the shared shape; type errors name their key.
@@ -95,30 +108,84 @@ impl Settings {
         let auth = auth(data, secure)?;
         let pipeline = pipeline(data.pipeline.as_ref())?;
 
-        let (rules, rules_source) = match trimmed(&data.rules_yaml) {
-            None => (defaults::rules(), RulesSource::Default),
-            Some(_) => (
-                RuleSet::parse(data.rules_yaml.as_deref().unwrap_or_default()).map_err(|e| FieldError::new(JsonKey::RulesYaml.field(), e.to_string()))?,
-                RulesSource::Settings,
-            ),
-        };
-        for rule in &rules.rules {
-            let known = rule.stage.as_deref().is_some_and(|s| pipeline.stage(s).is_some());
-            if !known {
-                return Err(FieldError::new(
-                    JsonKey::RulesYaml.field(),
-                    format!(
-                        "rule {} maps to stage {:?}, which the pipeline does not have (stages: {})",
-                        rule.name,
-                        rule.stage.as_deref().unwrap_or(""),
-                        pipeline.stages.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
-        }
-
-        Ok(Settings { prometheus_url, tenant, auth, interval_ms, timeout_ms, rules, rules_source, pipeline })
+        let rules = rules_config(data, &prometheus_url, &pipeline)?;
+        Ok(Settings { prometheus_url, tenant, auth, interval_ms, timeout_ms, rules, pipeline })
     }
+}
+
+/// The rules settings: the choice, `rulesYaml`, the ruler's URL and group patterns, `stageOf`.
+/// Only what a ruler would reject itself (bad YAML, PromQL, durations) or what names nothing (a
+/// `stageOf` stage the pipeline lacks, a pattern that does not compile) is an error here.
+fn rules_config(data: &AppJsonData, prometheus_url: &str, pipeline: &PipelineSpec) -> Result<RulesConfig, FieldError> {
+    let choice_text = trimmed(&data.rules_source).unwrap_or("");
+    let choice = RulesChoice::parse(choice_text).ok_or_else(|| {
+        let words: Vec<&str> = RulesChoice::ALL.iter().map(|c| c.as_str()).collect();
+        FieldError::new(JsonKey::RulesSource.field(), format!("must be one of {} (got {choice_text:?})", words.join(", ")))
+    })?;
+    let stage_of = stage_of(data.stage_of.as_ref(), pipeline)?;
+    let yaml = match trimmed(&data.rules_yaml) {
+        None if choice == RulesChoice::Yaml => {
+            return Err(FieldError::new(JsonKey::RulesYaml.field(), format!("is required when {} is yaml", JsonKey::RulesSource.field())))
+        }
+        None => None,
+        Some(_) => {
+            let mut set = RuleSet::parse(data.rules_yaml.as_deref().unwrap_or_default()).map_err(|e| FieldError::new(JsonKey::RulesYaml.field(), e.to_string()))?;
+            stage::assign(&mut set, pipeline, &stage_of);
+            Some(set)
+        }
+    };
+    let mut builtin = defaults::rules();
+    stage::assign(&mut builtin, pipeline, &stage_of);
+    let ruler_url = match trimmed(&data.ruler_url) {
+        None => prometheus_url.to_string(),
+        Some(u) => validate_url(u).map_err(|e| FieldError::new(JsonKey::RulerUrl.field(), e.message))?,
+    };
+    let pattern = |key: JsonKey, value: Option<&str>| -> Result<(), FieldError> {
+        match value {
+            Some(v) if v.len() > MAX_PATTERN_BYTES => Err(FieldError::new(key.field(), format!("{} bytes, more than the {} KiB allowed", v.len(), MAX_PATTERN_BYTES >> 10))),
+            _ => Ok(()),
+        }
+    };
+    let groups = trimmed(&data.rule_groups).unwrap_or(DEFAULT_RULE_GROUPS);
+    let files = trimmed(&data.rule_files);
+    pattern(JsonKey::RuleGroups, Some(groups))?;
+    pattern(JsonKey::RuleFiles, files)?;
+    let ruler = RulerConfig::new(ruler_url, groups, files).map_err(|(is_groups, e)| {
+        let key = if is_groups { JsonKey::RuleGroups } else { JsonKey::RuleFiles };
+        FieldError::new(key.field(), format!("is not a regular expression: {e}"))
+    })?;
+    Ok(RulesConfig { choice, yaml, builtin, ruler, stage_of })
+}
+
+/// `stageOf` from an object or its JSON text: alert names to stage ids the pipeline has.
+fn stage_of(value: Option<&Value>, pipeline: &PipelineSpec) -> Result<BTreeMap<String, String>, FieldError> {
+    let field = JsonKey::StageOf.field();
+    let parsed: Value = match value {
+        None | Some(Value::Null) => return Ok(BTreeMap::new()),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(BTreeMap::new()),
+        Some(Value::String(s)) if s.len() > MAX_PIPELINE_BYTES => {
+            return Err(FieldError::new(field, format!("{} bytes, more than the {} KiB allowed", s.len(), MAX_PIPELINE_BYTES >> 10)))
+        }
+        Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| FieldError::new(&field, format!("is not JSON: {e}")))?,
+        Some(v) => v.clone(),
+    };
+    let Value::Object(map) = parsed else {
+        return Err(FieldError::new(field, "must be an object of alert name to stage id, e.g. {\"DiskFull\": \"jangar\"}"));
+    };
+    if map.len() > MAX_RULES {
+        return Err(FieldError::new(field, format!("{} entries, more than the {MAX_RULES} allowed", map.len())));
+    }
+    let ids: Vec<&str> = pipeline.stages.iter().map(|s| s.id.as_str()).collect();
+    let mut out = BTreeMap::new();
+    for (alert, stage) in map {
+        let at = join_path(&field, &alert);
+        let Value::String(stage) = stage else { return Err(FieldError::new(at, "must be a stage id (text)")) };
+        if !ids.contains(&stage.as_str()) {
+            return Err(FieldError::new(at, format!("names stage {stage:?}, which the pipeline does not have (stages: {})", ids.join(", "))));
+        }
+        out.insert(alert, stage);
+    }
+    Ok(out)
 }
 
 /// A Prometheus duration within `check`'s bounds, or `default` when the field is blank.
@@ -220,8 +287,10 @@ mod tests {
         assert_eq!(s.prometheus_url, "http://127.0.0.1:9090");
         assert_eq!(s.interval_ms, 60_000);
         assert_eq!(s.timeout_ms, 10_000);
-        assert_eq!(s.rules.rules.len(), 4);
-        assert_eq!(s.rules_source, RulesSource::Default);
+        assert_eq!(s.rules.builtin.rules.len(), 4);
+        assert_eq!((s.rules.choice, s.rules.yaml.is_none()), (RulesChoice::Auto, true));
+        assert_eq!(s.rules.ruler.url, s.prometheus_url);
+        assert_eq!(s.rules.ruler.groups_text, DEFAULT_RULE_GROUPS);
         assert_eq!(s.pipeline.stages.len(), 4);
         assert_eq!(s.auth, Auth::None);
     }
@@ -247,6 +316,14 @@ mod tests {
             (json!({"prometheusUrl": "http://h", "pipeline": {"stages": []}}), "jsonData.pipeline.stages"),
             (json!({"prometheusUrl": "http://h", "pipeline": {"stages": [{"id": "a", "name": 3}]}}), "jsonData.pipeline.stages[0].name"),
             (json!({"prometheusUrl": "http://h", "basicAuthUser": "me"}), "secureJsonData.basicAuthPassword"),
+            (json!({"prometheusUrl": "http://h", "rulesSource": "mimir"}), "jsonData.rulesSource"),
+            (json!({"prometheusUrl": "http://h", "rulesSource": "yaml"}), "jsonData.rulesYaml"),
+            (json!({"prometheusUrl": "http://h", "rulerUrl": "vmalert:8880"}), "jsonData.rulerUrl"),
+            (json!({"prometheusUrl": "http://h", "ruleGroups": "codex("}), "jsonData.ruleGroups"),
+            (json!({"prometheusUrl": "http://h", "ruleFiles": "x".repeat(MAX_PATTERN_BYTES + 1)}), "jsonData.ruleFiles"),
+            (json!({"prometheusUrl": "http://h", "stageOf": "[1]"}), "jsonData.stageOf"),
+            (json!({"prometheusUrl": "http://h", "stageOf": {"DiskFull": "db"}}), "jsonData.stageOf.DiskFull"),
+            (json!({"prometheusUrl": "http://h", "stageOf": {"DiskFull": 3}}), "jsonData.stageOf.DiskFull"),
             (json!([1]), "jsonData"),
         ];
         for (json, field) in cases {
@@ -277,10 +354,21 @@ mod tests {
     }
 
     #[test]
-    fn rules_must_map_to_known_stages() {
-        let yaml = "groups:\n- name: g\n  rules:\n  - alert: Other\n    expr: up == 0\n    labels: {stage: db}\n";
-        let err = parse(json!({"prometheusUrl": "http://h", "rulesYaml": yaml})).unwrap_err();
-        assert_eq!(err.field, "jsonData.rulesYaml");
-        assert!(err.message.contains("\"db\""), "{err}");
+    fn a_rule_no_stage_claims_is_kept_unassigned_not_refused() {
+        let yaml = "groups:\n- name: g\n  rules:\n  - alert: Other\n    expr: up == 0\n    labels: {stage: db}\n  - alert: DiskFull\n    expr: node_filesystem_avail_bytes < 1\n";
+        let s = parse(json!({"prometheusUrl": "http://h", "rulesYaml": yaml, "stageOf": "{\"DiskFull\": \"jangar\"}"})).unwrap();
+        let set = s.rules.yaml.unwrap();
+        assert_eq!(set.rules[0].stage, None);
+        assert!(set.rules[0].stage_why.contains("\"db\", which the pipeline does not have"), "{}", set.rules[0].stage_why);
+        assert_eq!(set.rules[1].stage.as_deref(), Some("jangar"));
+    }
+
+    #[test]
+    fn the_ruler_settings() {
+        let s = parse(json!({"prometheusUrl": "http://h", "rulesSource": "ruler", "rulerUrl": "http://vmalert:8880/", "ruleGroups": "codex|team", "ruleFiles": "/etc/.*"})).unwrap();
+        assert_eq!(s.rules.choice, RulesChoice::Ruler);
+        assert_eq!(s.rules.ruler.url, "http://vmalert:8880");
+        assert_eq!(s.rules.ruler.literal_groups(), ["codex", "team"]);
+        assert!(s.rules.ruler.files.as_ref().unwrap().is_match("/etc/rules.yml"));
     }
 }

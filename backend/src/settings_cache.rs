@@ -17,15 +17,27 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use crate::prom::PromClient;
+use crate::rules_in_force::{InForce, InForceCache};
 use crate::settings::Settings;
 
-/// Settings ready to serve with: validated, with their client and what CheckHealth looks for.
+/// Settings ready to serve with: validated, with their clients, the rules in force (read from the
+/// ruler about once a minute) and what CheckHealth looks for.
 #[derive(Debug)]
 pub struct Ready {
     pub settings: Settings,
     pub client: PromClient,
-    /// Metric names the rules and the pipeline read, sorted, for CheckHealth.
+    /// The rules API's client: `client` at `rulerUrl` (the same URL unless set).
+    pub ruler: PromClient,
+    pub in_force: InForceCache,
+    /// Metric names the configured rules and the pipeline read, sorted, for CheckHealth.
     pub expected_metrics: Vec<String>,
+}
+
+impl Ready {
+    /// The rules in force now.
+    pub async fn rules(&self, now_ms: i64) -> Arc<InForce> {
+        self.in_force.get(&self.settings, &self.ruler, now_ms).await
+    }
 }
 
 pub type Compiled = Result<Arc<Ready>, FieldError>;
@@ -62,8 +74,9 @@ impl Default for SettingsCache {
 pub fn compile(json: &Value, secure: &HashMap<String, String>) -> Compiled {
     let settings = Settings::from_grafana(json, secure)?;
     let client = PromClient::new(&settings);
+    let ruler = client.with_base(&settings.rules.ruler.url);
     let expected_metrics = crate::health::expected_metrics(&settings);
-    Ok(Arc::new(Ready { settings, client, expected_metrics }))
+    Ok(Arc::new(Ready { settings, client, ruler, in_force: InForceCache::default(), expected_metrics }))
 }
 
 impl SettingsCache {

@@ -239,9 +239,10 @@ async fn concurrent_identical_evaluations_share_upstream_queries() {
     }
     let requests = proxy.requests();
     let distinct: std::collections::HashSet<_> = requests.iter().collect();
-    // One series call for the existence checks, a range query per rule, per headline and per edge
+    // One read of the ruler's rules (this Prometheus has none, so the built-in rules are in force),
+    // one series call for the existence checks, a range query per rule, per headline and per edge
     // (the default pipeline's jangar headline and jangar→sse edge are the same query, shared).
-    assert_eq!(distinct.len(), 1 + 4 + 4 + 3 - 1, "an evaluation's upstream queries: {distinct:#?}");
+    assert_eq!(distinct.len(), 1 + 1 + 4 + 4 + 3 - 1, "an evaluation's upstream queries: {distinct:#?}");
     assert_eq!(requests.len(), distinct.len(), "each distinct query must reach the upstream once: {requests:#?}");
 
     // A later, different window is not served from another window's answers.
@@ -298,7 +299,7 @@ async fn proposed_settings_are_checked_before_saving() {
     let r = check(stored(json!({}), &[]), json!({"jsonData": {"prometheusUrl": "http://prom:9090", "evaluationInterval": "30s"}})).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let ok: codexflow_core::api::SettingsCheckResponse = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!((ok.evaluation_interval.as_str(), ok.auth.as_str(), ok.rules, ok.rules_source.as_str(), ok.stages), ("30s", "none", 4, "default", 4));
+    assert_eq!((ok.evaluation_interval.as_str(), ok.auth.as_str(), ok.rules, ok.rules_source.as_str(), ok.stages), ("30s", "none", 4, "auto", 4));
 
     let r = check(stored(json!({}), &[]), json!({"jsonData": {"prometheusUrl": "http://prom:9090", "rulesYaml": "groups: [{name: g, rules: [{alert: A, expr: 'up >'}]}]"}})).await;
     assert_eq!(r.status, 400);

@@ -55,13 +55,13 @@ pub fn alerts_of(rule: &Rule, index: usize, series: &[RangeSeries], eval: Ticks,
         let timeline = visible
             .iter()
             .enumerate()
-            .map(|(j, s)| TimelinePoint { t: window.at(j), state: s.state, value: value_at(offset + j), active_at: s.active_at })
+            .map(|(j, s)| TimelinePoint::new(window.at(j), s.state, value_at(offset + j), s.active_at))
             .collect();
         alerts.push(finish(rule, index, labels, timeline, last, eval));
     }
     if alerts.is_empty() {
         // A rule that never triggered still shows up, so the panel can list it as inactive.
-        let timeline = window.iter().map(|t| TimelinePoint { t, state: AlertState::Inactive, value: None, active_at: None }).collect();
+        let timeline = window.iter().map(|t| TimelinePoint::new(t, AlertState::Inactive, None, None)).collect();
         alerts.push(finish(rule, index, rule_labels(rule), timeline, TickState::INACTIVE, eval));
     }
     Ok(alerts)

@@ -5,24 +5,25 @@
 
 use std::collections::HashMap;
 
-use codexflow_core::api::{AlertTimeline, EdgeHealth, EvaluateRequest, EvaluateResponse, Headline, Point, RuleSummary, StageHealth};
+use codexflow_core::api::{AlertTimeline, EdgeHealth, EvaluateRequest, EvaluateResponse, Headline, Point, RuleSummary, StageHealth, TimelinePoint};
 use codexflow_core::pipeline::StageSpec;
 use codexflow_core::reason::{alert_contribution, stage_reason, UtcClock};
 use codexflow_core::status::{fold_alert_into, raise_to, StageStatus};
+use codexflow_core::{AlertState, Ticks};
 
 use super::alerts::{alerts_of, errored};
-use super::fetch::Fetched;
+use super::fetch::{Fetched, RuleSeries};
+use super::overlay;
 use super::plan::Plan;
 use crate::budget::Budget;
 use crate::prom::PromError;
-use crate::rules::Rule;
+use crate::rules_in_force::InForce;
 use crate::series::{summed_points, Labels, RangeSeries};
 use crate::settings::Settings;
 
-pub fn assemble(settings: &Settings, req: &EvaluateRequest, plan: &Plan, fetched: Fetched, budget: &Budget) -> EvaluateResponse {
-    let rules = &settings.rules.rules;
-    let summaries: Vec<RuleSummary> = rules.iter().map(Rule::summary).collect();
-    let alerts = rule_alerts(rules, &summaries, plan, fetched.presence.as_deref().ok(), fetched.rules, budget);
+pub fn assemble(settings: &Settings, rules: &InForce, req: &EvaluateRequest, plan: &Plan, fetched: Fetched, budget: &Budget) -> EvaluateResponse {
+    let summaries: Vec<RuleSummary> = rules.set.summaries();
+    let alerts = rule_alerts(rules, &summaries, plan, fetched.presence.as_deref().ok(), fetched.rules, fetched.ruler, budget);
     let stages = settings
         .pipeline
         .stages
@@ -47,29 +48,43 @@ pub fn assemble(settings: &Settings, req: &EvaluateRequest, plan: &Plan, fetched
         ticks: plan.window.iter().collect(),
         stages,
         edges,
+        source: rules.note.clone(),
+        groups: rules.set.group_summaries(plan.interval),
         rules: summaries,
         alerts,
     }
 }
 
-/// Every rule's alerts, marked `nodata` where the rule's inputs do not exist, each with its reason now.
+/// Every rule's alerts, marked `nodata` where the rule's inputs do not exist, with the ruler's view
+/// where it runs the rule, each with its reason now.
 fn rule_alerts(
-    rules: &[Rule],
+    rules: &InForce,
     summaries: &[RuleSummary],
     plan: &Plan,
     presence: Option<&[Labels]>,
-    results: Vec<Result<super::fetch::RuleSeries, PromError>>,
+    results: Vec<Result<RuleSeries, PromError>>,
+    ruler: Vec<Option<Result<Vec<RangeSeries>, PromError>>>,
     budget: &Budget,
 ) -> Vec<AlertTimeline> {
     // If the existence check itself failed, every selector gets the benefit of the doubt: the
     // rules' own queries report the failure.
-    let present: HashMap<&str, bool> = presence.map_or_else(HashMap::new, |series| rules.iter().flat_map(|r| r.query.selectors_present(series)).collect());
+    let present: HashMap<&str, bool> =
+        presence.map_or_else(HashMap::new, |series| rules.set.rules.iter().filter_map(|r| r.query.as_ref().ok()).flat_map(|q| q.selectors_present(series)).collect());
     let is_present = |s: &str| present.get(s).copied().unwrap_or(true);
     let mut alerts = Vec::new();
-    for (index, (rule, result)) in rules.iter().zip(results).enumerate() {
-        let missing: Option<Vec<String>> =
-            (!rule.query.can_have_data(&is_present)).then(|| rule.query.selectors.iter().filter(|s| !is_present(s)).cloned().collect());
-        let evaluated = result.map_err(|e| e.to_string()).and_then(|rs| alerts_of(rule, index, &rs.series, rs.eval, &plan.window, budget));
+    let mut ruler = ruler.into_iter();
+    for (index, (rule, result)) in rules.set.rules.iter().zip(results).enumerate() {
+        let group = plan.groups.get(rule.group).and_then(|g| g.as_ref().ok());
+        let window = group.map_or(Ticks { first: plan.last_tick, step: plan.interval, count: 0 }, |g| g.window);
+        let last_tick = group.map_or(plan.last_tick, |g| g.last_tick);
+        let missing: Option<Vec<String>> = rule
+            .query
+            .as_ref()
+            .ok()
+            .filter(|q| !q.can_have_data(&is_present))
+            .map(|q| q.selectors.iter().filter(|s| !is_present(s)).cloned().collect());
+        let evaluated = result.map_err(|e| e.to_string()).and_then(|rs| alerts_of(rule, index, &rs.series, rs.eval, &window, budget));
+        let first_of_rule = alerts.len();
         match evaluated {
             Ok(evaluated) => alerts.extend(evaluated.into_iter().map(|mut a| {
                 if let Some(missing) = &missing {
@@ -78,13 +93,34 @@ fn rule_alerts(
                 }
                 a
             })),
-            Err(e) => alerts.push(errored(rule, index, e, plan.last_tick)),
+            Err(e) => alerts.push(errored(rule, index, e, last_tick)),
+        }
+        if let (Some(Some(Ok(series))), Some(deployed)) = (ruler.next(), rules.deployed.get(&index)) {
+            let mut of_rule: Vec<AlertTimeline> = alerts.split_off(first_of_rule);
+            overlay::apply(&mut of_rule, index, rule, &deployed.label_keys, &series, &window);
+            alerts.extend(of_rule);
         }
     }
     for a in &mut alerts {
         a.reason = summaries.get(a.rule).and_then(|rule| alert_contribution(rule, a, None, &UtcClock).1);
     }
     alerts
+}
+
+/// An alert's state at each of `ticks`: that of its latest tick at or before (inactive before its
+/// first), so groups ticking at other intervals and phases fold into the stage's timeline.
+fn states_on(timeline: &[TimelinePoint], ticks: &Ticks) -> Vec<AlertState> {
+    let mut out = Vec::with_capacity(ticks.count);
+    let mut j = 0;
+    let mut current = AlertState::Inactive;
+    for t in ticks.iter() {
+        while let Some(p) = timeline.get(j).filter(|p| p.t <= t) {
+            current = p.state;
+            j += 1;
+        }
+        out.push(current);
+    }
+    out
 }
 
 /// A stage: the worst of its alerts now and at every tick, the line of its worst contributor, its headline.
@@ -102,7 +138,7 @@ fn stage_health(spec: &StageSpec, alerts: &[AlertTimeline], summaries: &[RuleSum
                 }
             }
         } else {
-            fold_alert_into(&mut timeline, a.timeline.iter().map(|p| p.state), &a.severity);
+            fold_alert_into(&mut timeline, states_on(&a.timeline, &plan.window), &a.severity);
         }
         contributions.push(alert_contribution(rule, a, None, &UtcClock));
     }
@@ -135,10 +171,9 @@ fn graph_parts(plan: &Plan, result: Result<Vec<RangeSeries>, PromError>) -> (Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::fetch::RuleSeries;
     use crate::evaluate::plan::plan;
+    use crate::rules_in_force::decide;
     use codexflow_core::reason::stage_reason_at;
-    use codexflow_core::AlertState;
     use serde_json::json;
 
     const M: i64 = 60_000;
@@ -164,13 +199,17 @@ mod tests {
             ],
             headlines: vec![Ok(vec![RangeSeries::new(&[], &[(p.last_tick, 1532.0)])]), Ok(Vec::new()), Ok(Vec::new()), Ok(Vec::new())],
             edges: vec![Ok(Vec::new()), Ok(Vec::new()), Err(PromError::Query { kind: "bad_data".into(), message: "no".into() })],
+            ruler: vec![None, None, None],
         }
     }
 
-    use codexflow_core::Ticks;
+    /// The settings' rules, as in force when no ruler answers.
+    fn in_force(s: &Settings) -> InForce {
+        decide(s, Err(&"no ruler here".to_string()), T0)
+    }
 
     fn assemble_with(s: &Settings, req: &EvaluateRequest, p: &Plan, f: Fetched) -> EvaluateResponse {
-        assemble(s, req, p, f, &Budget::default())
+        assemble(s, &in_force(s), req, p, f, &Budget::default())
     }
 
     /// The ticks rule `i` is evaluated at.
@@ -186,7 +225,7 @@ mod tests {
     fn stages_fold_their_alerts_and_the_worst_one_speaks() {
         let s = settings();
         let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None };
-        let p = plan(&req, M, &s.rules.rules).unwrap();
+        let p = plan(&req, M, &in_force(&s).set).unwrap();
         // Lag 1,532 from 12:05: pending at 12:05 and 12:06, firing from 12:07.
         let lag: Vec<f64> = ticks(&p, 0).iter().map(|t| if t >= T0 + 5 * M { 1532.0 } else { 0.0 }).collect();
         let answer = assemble_with(&s, &req, &p, fetched(&p, &lag, vec![labels("lag"), labels("pending"), labels("seq")]));
@@ -199,10 +238,10 @@ mod tests {
         assert_eq!(kafka.reason.as_deref(), Some("lag 1,532 > 1,000 for 4m, since 12:05 UTC"));
         assert_eq!(kafka.headline.value, Some(1532.0));
         // The panel's time travel at the last tick writes the very same line.
-        let last = answer.ticks.len() - 1;
-        assert_eq!(stage_reason_at(&answer.rules, &answer.alerts, "kafka", Some(last), &UtcClock), kafka.reason);
+        let last = answer.ticks.last().copied();
+        assert_eq!(stage_reason_at(&answer.rules, &answer.alerts, Some("kafka"), last, &UtcClock), kafka.reason);
         assert_eq!(
-            stage_reason_at(&answer.rules, &answer.alerts, "kafka", Some(5), &UtcClock).as_deref(),
+            stage_reason_at(&answer.rules, &answer.alerts, Some("kafka"), Some(answer.ticks[5]), &UtcClock).as_deref(),
             Some("pending: lag 1,532 > 1,000 for 0s of 2m, since 12:05 UTC")
         );
 
@@ -221,10 +260,10 @@ mod tests {
     fn rules_whose_series_do_not_exist_are_nodata_and_say_which() {
         let s = settings();
         let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None };
-        let p = plan(&req, M, &s.rules.rules).unwrap();
+        let p = plan(&req, M, &in_force(&s).set).unwrap();
         let mut f = fetched(&p, &[0.0], vec![labels("pending")]);
         f.rules[2] = Ok(RuleSeries { eval: ticks(&p, 2), series: Vec::new() });
-        let answer = assemble(&s, &req, &p, f, &Budget::default());
+        let answer = assemble_with(&s, &req, &p, f);
         let lag_alerts: Vec<_> = answer.alerts.iter().filter(|a| a.rule < 2).collect();
         assert!(lag_alerts.iter().all(|a| a.nodata && a.missing_series == ["lag"]), "{lag_alerts:?}");
         let nats_alert = answer.alerts.iter().find(|a| a.rule == 2).unwrap();
@@ -236,7 +275,32 @@ mod tests {
         // The existence check failing gives every selector the benefit of the doubt.
         let mut f = fetched(&p, &[0.0], Vec::new());
         f.presence = Err(PromError::Timeout { url: "x".into(), timeout_ms: 1 });
-        let answer = assemble(&s, &req, &p, f, &Budget::default());
+        let answer = assemble_with(&s, &req, &p, f);
         assert!(answer.alerts.iter().all(|a| !a.nodata));
+    }
+
+    #[test]
+    fn alerts_on_other_ticks_fold_in_by_time() {
+        // A group ticking every 15 s at phase 5 s: its state at a one-minute tick is that of its
+        // latest tick at or before it; before its first tick, inactive.
+        let timeline: Vec<TimelinePoint> = [(65_000, AlertState::Pending), (80_000, AlertState::Firing), (125_000, AlertState::Inactive)]
+            .iter()
+            .map(|&(t, s)| TimelinePoint::new(t, s, None, None))
+            .collect();
+        let panel = Ticks { first: 0, step: M, count: 4 };
+        assert_eq!(states_on(&timeline, &panel), [AlertState::Inactive, AlertState::Inactive, AlertState::Firing, AlertState::Inactive]);
+    }
+
+    #[test]
+    fn the_answer_says_where_the_rules_came_from_and_each_groups_ticks() {
+        let s = settings();
+        let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None };
+        let f = in_force(&s);
+        let p = plan(&req, M, &f.set).unwrap();
+        let answer = assemble_with(&s, &req, &p, fetched(&p, &[0.0], vec![labels("lag")]));
+        assert_eq!(answer.source.source, codexflow_core::api::RulesSource::Yaml);
+        assert_eq!(answer.groups.len(), 1);
+        assert_eq!((answer.groups[0].interval_ms, answer.groups[0].phase_ms), (M, 0));
+        assert!(answer.rules.iter().all(|r| r.group == "g" && r.group_index == 0));
     }
 }

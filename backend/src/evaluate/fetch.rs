@@ -1,16 +1,20 @@
 //! All of an evaluation's upstream I/O, run concurrently: one existence check for every selector,
 //! each rule's range query (looking further back while an episode is active at the edge of what was
-//! looked at), and the headline and edge series. A failing query fails only its own part.
+//! looked at), what the ruler wrote for each rule it runs (`overlay`), and the headline and edge
+//! series. A failing query fails only its own part.
 
 use codexflow_core::limits::ACTIVE_AT_LOOKBACK_MS;
 use codexflow_core::Ticks;
 use futures_util::future::join_all;
 
 use super::alerts::active_at_edge;
+use super::overlay;
 use super::plan::Plan;
 use crate::budget::Budget;
 use crate::prom::{PromClient, PromError};
+use crate::promql::Query;
 use crate::rules::Rule;
+use crate::rules_in_force::InForce;
 use crate::series::{merge, Labels, RangeSeries};
 use crate::settings::Settings;
 
@@ -21,55 +25,63 @@ pub struct RuleSeries {
     pub series: Vec<RangeSeries>,
 }
 
-/// Everything the upstream said for one evaluation, in settings order.
+/// Everything the upstream said for one evaluation, in rule and pipeline order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fetched {
     /// Label sets of every rule selector's series in the presence span (one `series` call).
     pub presence: Result<Vec<Labels>, PromError>,
     pub rules: Vec<Result<RuleSeries, PromError>>,
+    /// Per rule, the `ALERTS` series the ruler wrote over its group's window (`None`: the ruler does
+    /// not run the rule, or its group has no window).
+    pub ruler: Vec<Option<Result<Vec<RangeSeries>, PromError>>>,
     /// Headline series per stage, at `plan.spark` ticks.
     pub headlines: Vec<Result<Vec<RangeSeries>, PromError>>,
     /// Rate series per edge, at `plan.spark` ticks.
     pub edges: Vec<Result<Vec<RangeSeries>, PromError>>,
 }
 
-pub async fn fetch(settings: &Settings, client: &PromClient, plan: &Plan, budget: &Budget) -> Fetched {
+pub async fn fetch(settings: &Settings, client: &PromClient, rules: &InForce, plan: &Plan, budget: &Budget) -> Fetched {
     let mut selectors: Vec<String> = Vec::new();
-    for s in settings.rules.rules.iter().flat_map(|r| r.query.selectors.iter()) {
+    for s in rules.set.rules.iter().flat_map(|r| r.selectors().iter()) {
         if !selectors.contains(s) {
             selectors.push(s.clone());
         }
     }
     let presence = client.series(&selectors, plan.presence.0, plan.presence.1);
-    let rules = join_all(settings.rules.rules.iter().zip(&plan.rules).map(|(rule, eval)| async move {
-        match eval {
-            Ok(eval) => rule_series(client, rule, *eval, budget).await,
-            Err(why) => Err(PromError::Limit(why.clone())),
+    let rule_results = join_all(rules.set.rules.iter().zip(&plan.rules).map(|(rule, eval)| async move {
+        match (eval, &rule.query) {
+            (Ok(eval), Ok(query)) => rule_series(client, rule, query, *eval, budget).await,
+            (Err(why), _) | (_, Err(why)) => Err(PromError::Limit(why.clone())),
         }
+    }));
+    let ruler = join_all(rules.set.rules.iter().enumerate().map(|(i, rule)| async move {
+        let deployed = rules.deployed.get(&i)?;
+        let window = plan.groups.get(rule.group)?.as_ref().ok()?.window;
+        Some(overlay::fetch(client, &rule.name, deployed.interval_ms, &window, budget).await)
     }));
     let spark = plan.spark;
     let last = spark.last().unwrap_or(spark.first);
     let headlines = join_all(settings.pipeline.stages.iter().map(|s| client.query_range(&s.headline.expr, spark.first, last, spark.step, budget)));
     let edges = join_all(settings.pipeline.edges.iter().map(|e| client.query_range(&e.rate_expr, spark.first, last, spark.step, budget)));
-    let (presence, rules, headlines, edges) = tokio::join!(presence, rules, headlines, edges);
-    Fetched { presence, rules, headlines, edges }
+    let (presence, rules, ruler, headlines, edges) = tokio::join!(presence, rule_results, ruler, headlines, edges);
+    Fetched { presence, rules, ruler, headlines, edges }
 }
 
 /// One rule's range query. The base lookback makes every state exact; an alert's `activeAt` is exact
 /// too unless an episode was already active at the edge, so then we look further back, to an hour,
 /// four hours and a day in all ([`ACTIVE_AT_LOOKBACK_MS`]). Only rules active at the edge pay for that.
-async fn rule_series(client: &PromClient, rule: &Rule, base: Ticks, budget: &Budget) -> Result<RuleSeries, PromError> {
+async fn rule_series(client: &PromClient, rule: &Rule, query: &Query, base: Ticks, budget: &Budget) -> Result<RuleSeries, PromError> {
     let step = base.step;
     let last = base.last().unwrap_or(base.first);
     let mut eval = base;
-    let mut series = client.query_range(&rule.query.text, eval.first, last, step, budget).await?;
+    let mut series = client.query_range(&query.text, eval.first, last, step, budget).await?;
     for first in earlier_firsts(base) {
         if !active_at_edge(rule, &series, eval) {
             break;
         }
-        let earlier = client.query_range(&rule.query.text, first, eval.first - step, step, budget).await?;
+        let earlier = client.query_range(&query.text, first, eval.first - step, step, budget).await?;
         series = merge([earlier, series]);
-        eval = Ticks::covering(first, last, step);
+        eval = Ticks::covering_phase(first, last, step, base.first);
     }
     Ok(RuleSeries { eval, series })
 }

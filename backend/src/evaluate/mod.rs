@@ -4,12 +4,14 @@
 //! starting early enough (`for` + `keep_firing_for` + two ticks) that the state at the first tick is
 //! already what a ruler that has always been running would report; the results then go through
 //! the same state machine Prometheus uses. The work is split so the logic is tested without a
-//! server: [`plan`] (which ticks, checked), [`fetch`] (all upstream I/O, concurrently; a failing
-//! query degrades its stage only) and [`assemble`] (pure).
+//! server: [`plan`] (which ticks, checked, per rule group), [`fetch`] (all upstream I/O,
+//! concurrently; a failing query degrades its stage only), [`overlay`] (the ruler's own states beside
+//! ours) and [`assemble`] (pure).
 
 pub mod alerts;
 pub mod assemble;
 pub mod fetch;
+pub mod overlay;
 pub mod plan;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
@@ -17,13 +19,14 @@ use codexflow_core::error::FieldError;
 
 use crate::budget::Budget;
 use crate::prom::PromClient;
+use crate::rules_in_force::InForce;
 use crate::settings::Settings;
 
-/// Evaluates the window of `req`; what it asks of the upstream and holds is bounded by a budget
-/// of its own (`crate::budget`), given back when it returns.
-pub async fn evaluate(settings: &Settings, client: &PromClient, req: &EvaluateRequest) -> Result<EvaluateResponse, FieldError> {
-    let plan = plan::plan(req, settings.interval_ms, &settings.rules.rules)?;
+/// Evaluates the window of `req` with the rules in force; what it asks of the upstream and holds is
+/// bounded by a budget of its own (`crate::budget`), given back when it returns.
+pub async fn evaluate(settings: &Settings, client: &PromClient, rules: &InForce, req: &EvaluateRequest) -> Result<EvaluateResponse, FieldError> {
+    let plan = plan::plan(req, settings.interval_ms, &rules.set)?;
     let budget = Budget::default();
-    let fetched = fetch::fetch(settings, client, &plan, &budget).await;
-    Ok(assemble::assemble(settings, req, &plan, fetched, &budget))
+    let fetched = fetch::fetch(settings, client, rules, &plan, &budget).await;
+    Ok(assemble::assemble(settings, rules, req, &plan, fetched, &budget))
 }

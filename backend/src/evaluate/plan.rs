@@ -9,18 +9,21 @@ use codexflow_core::duration::format_duration;
 use codexflow_core::limits::{check_interval, MAX_EPOCH_MS, MAX_RULE_HOLD_MS, MAX_TICKS, SPARKLINE_POINTS, STALENESS_MS};
 use codexflow_core::Ticks;
 
-use crate::rules::Rule;
+use crate::rules::{Group, RuleSet};
 
 /// What one evaluation asks of the upstream, and over which ticks it answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// The spacing of the stages' timelines: the request's `intervalMs`, else the app's interval.
     pub interval: i64,
     /// The window's ticks: the multiples of `interval` in `[from, to]`.
     pub window: Ticks,
     /// Where the latest state is read: the window's last tick, or the last tick before it if it has none.
     pub last_tick: i64,
-    /// Per rule (in settings order), the ticks it is evaluated at: the window preceded by its
-    /// lookback; or why it is not evaluated (a `for` longer than this panel evaluates).
+    /// Per group, its ticks in the window (its own interval and phase); or why it cannot be ticked.
+    pub groups: Vec<Result<GroupTicks, String>>,
+    /// Per rule (in rule order), the ticks it is evaluated at: its group's window preceded by its
+    /// lookback; or why it is not evaluated (a `for` longer than this panel evaluates, its group).
     pub rules: Vec<Result<Ticks, String>>,
     /// Headline and edge series: a whole multiple of the interval, ending on the last tick.
     pub spark: Ticks,
@@ -28,8 +31,17 @@ pub struct Plan {
     pub presence: (i64, i64),
 }
 
+/// One group's ticks within the window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GroupTicks {
+    /// The group's ticks in `[from, to]`: `phase + k × interval`.
+    pub window: Ticks,
+    /// Its last tick at or before `to` (the window's last, or the one before the window).
+    pub last_tick: i64,
+}
+
 /// Checks the request and works out its ticks.
-pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, rules: &[Rule]) -> Result<Plan, FieldError> {
+pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, set: &RuleSet) -> Result<Plan, FieldError> {
     let interval = check_interval("intervalMs", req.interval_ms.unwrap_or(default_interval_ms))?;
     for (field, t) in [("from", req.from), ("to", req.to)] {
         if !(0..=MAX_EPOCH_MS).contains(&t) {
@@ -47,7 +59,16 @@ pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, rules: &[Rule]) -> 
         ));
     }
     let last_tick = window.last().unwrap_or(req.to.div_euclid(interval) * interval);
-    let rules: Vec<Result<Ticks, String>> = rules.iter().map(|r| evaluable(r.timing).map(|timing| eval_ticks(timing, interval, &window, last_tick))).collect();
+    let groups: Vec<Result<GroupTicks, String>> = set.groups.iter().map(|g| group_ticks(g, req, interval)).collect();
+    let rules: Vec<Result<Ticks, String>> = set
+        .rules
+        .iter()
+        .map(|r| {
+            let group = groups.get(r.group).cloned().unwrap_or_else(|| Err("its group is unknown".to_string()))?;
+            let timing = evaluable(r.timing)?;
+            Ok(eval_ticks(timing, &group))
+        })
+        .collect();
     let earliest = rules.iter().filter_map(|t| t.as_ref().ok()).map(|t| t.first).min().unwrap_or(last_tick).min(window.first);
     Ok(Plan {
         interval,
@@ -55,8 +76,29 @@ pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, rules: &[Rule]) -> 
         last_tick,
         spark: sparkline_ticks(&window, last_tick),
         presence: (earliest.saturating_sub(STALENESS_MS), req.to),
+        groups,
         rules,
     })
+}
+
+/// A group's ticks in the window, at its own interval (else `interval`) and phase, within limits.
+fn group_ticks(group: &Group, req: &EvaluateRequest, interval: i64) -> Result<GroupTicks, String> {
+    let step = match group.interval_ms {
+        None => interval,
+        Some(ms) => check_interval("interval", ms).map_err(|e| format!("its group {} is evaluated every {}: {}", group.name, format_duration(ms), e.message))?,
+    };
+    let window = Ticks::covering_phase(req.from, req.to, step, group.phase_ms);
+    if window.count > MAX_TICKS {
+        return Err(format!(
+            "its group {} ticks every {}: {} ticks over this window, more than the {MAX_TICKS} allowed; narrow the time range",
+            group.name,
+            format_duration(step),
+            window.count
+        ));
+    }
+    let phase = group.phase_ms.rem_euclid(step);
+    let last_tick = window.last().unwrap_or_else(|| (req.to - phase).div_euclid(step) * step + phase);
+    Ok(GroupTicks { window, last_tick })
 }
 
 /// A rule's timing if this panel evaluates it: `for` and `keep_firing_for` together within
@@ -82,10 +124,11 @@ pub fn lookback_ms(timing: RuleTiming, interval: i64) -> i64 {
     timing.hold_ms.saturating_add(timing.keep_firing_for_ms).saturating_add(interval.saturating_mul(2))
 }
 
-/// The ticks a rule is evaluated at: the window's, preceded by its lookback.
-fn eval_ticks(timing: RuleTiming, interval: i64, window: &Ticks, last_tick: i64) -> Ticks {
-    let first_wanted = if window.count > 0 { window.first } else { last_tick };
-    Ticks::covering(first_wanted.saturating_sub(lookback_ms(timing, interval)), last_tick, interval)
+/// The ticks a rule is evaluated at: its group's window, preceded by its lookback.
+fn eval_ticks(timing: RuleTiming, group: &GroupTicks) -> Ticks {
+    let step = group.window.step;
+    let first_wanted = if group.window.count > 0 { group.window.first } else { group.last_tick };
+    Ticks::covering_phase(first_wanted.saturating_sub(lookback_ms(timing, step)), group.last_tick, step, group.last_tick)
 }
 
 /// Sparkline ticks: a whole multiple of the interval, ending on the last tick.
@@ -109,13 +152,17 @@ mod tests {
         EvaluateRequest { from, to, interval_ms }
     }
 
+    fn none() -> RuleSet {
+        RuleSet::default()
+    }
+
     #[test]
     fn bad_windows_are_refused_with_their_field() {
-        assert_eq!(plan(&req(10, 5, None), M, &[]).unwrap_err().field, "from");
-        assert_eq!(plan(&req(0, 5, Some(10)), M, &[]).unwrap_err().field, "intervalMs");
-        assert_eq!(plan(&req(-5, 5, None), M, &[]).unwrap_err().field, "from");
-        assert_eq!(plan(&req(0, 30 * 86_400_000, Some(15_000)), M, &[]).unwrap_err().field, "to");
-        let p = plan(&req(M + 1, 10 * M, None), M, &[]).unwrap();
+        assert_eq!(plan(&req(10, 5, None), M, &none()).unwrap_err().field, "from");
+        assert_eq!(plan(&req(0, 5, Some(10)), M, &none()).unwrap_err().field, "intervalMs");
+        assert_eq!(plan(&req(-5, 5, None), M, &none()).unwrap_err().field, "from");
+        assert_eq!(plan(&req(0, 30 * 86_400_000, Some(15_000)), M, &none()).unwrap_err().field, "to");
+        let p = plan(&req(M + 1, 10 * M, None), M, &none()).unwrap();
         assert_eq!((p.interval, p.window.first, p.window.count), (M, 2 * M, 9));
     }
 
@@ -129,21 +176,42 @@ mod tests {
             req(9_000_000_000_000_000, 9_000_000_000_000_001, Some(1_000)),
         ];
         for r in huge {
-            assert!(plan(&r, M, &[]).is_err(), "{r:?}");
+            assert!(plan(&r, M, &none()).is_err(), "{r:?}");
         }
     }
 
     #[test]
     fn rules_held_longer_than_a_week_are_not_evaluated_and_do_not_widen_the_presence_check() {
-        let rules = crate::rules::RuleSet::parse(
+        let rules = RuleSet::parse(
             "groups:\n- name: g\n  rules:\n  - alert: Long\n    expr: x > 1\n    for: 10y\n    labels: {stage: kafka}\n  - alert: Short\n    expr: x > 1\n    for: 5m\n    labels: {stage: kafka}\n",
         )
-        .unwrap()
-        .rules;
+        .unwrap();
         let p = plan(&req(100 * 86_400_000, 100 * 86_400_000 + M, None), M, &rules).unwrap();
         assert!(p.rules[0].as_ref().unwrap_err().contains("10y"), "{:?}", p.rules[0]);
         assert!(p.rules[1].is_ok());
         assert!(100 * 86_400_000 - p.presence.0 < 86_400_000, "the presence check spans the evaluated rules only");
+    }
+
+    #[test]
+    fn each_group_ticks_at_its_own_interval_and_phase() {
+        let mut rules = RuleSet::parse(
+            "groups:\n- name: fast\n  interval: 15s\n  rules:\n  - alert: A\n    expr: x > 1\n    for: 1m\n- name: plain\n  rules:\n  - alert: B\n    expr: x > 1\n- name: rare\n  interval: 2d\n  rules:\n  - alert: C\n    expr: x > 1\n",
+        )
+        .unwrap();
+        rules.groups[0].phase_ms = 5_662;
+        let day = 100 * 86_400_000;
+        let p = plan(&req(day, day + 10 * M, None), M, &rules).unwrap();
+        let fast = p.groups[0].as_ref().unwrap();
+        assert_eq!((fast.window.first, fast.window.step, fast.window.count), (day + 5_662, 15_000, 40));
+        assert_eq!(fast.last_tick, day + 10 * M - 15_000 + 5_662);
+        // The lookback (for + two ticks) on the group's own ticks, ending on its last tick.
+        let a = p.rules[0].as_ref().unwrap();
+        assert_eq!((a.first, a.step, a.last()), (day + 5_662 - 90_000, 15_000, Some(fast.last_tick)));
+        let plain = p.groups[1].as_ref().unwrap();
+        assert_eq!((plain.window.first, plain.window.step, plain.window.count), (day, M, 11));
+        assert!(p.rules[2].as_ref().unwrap_err().contains("rare is evaluated every 2d"), "{:?}", p.rules[2]);
+        let over = plan(&req(day, day + 30 * 86_400_000, Some(86_400_000)), M, &rules).unwrap();
+        assert!(over.rules[0].as_ref().unwrap_err().contains("more than the 100000 allowed"), "{:?}", over.rules[0]);
     }
 
     #[test]

@@ -44,6 +44,8 @@ enum Request {
     Series { matchers: Vec<String>, start: i64, end: i64 },
     LabelValues { label: String, matchers: Vec<String>, start: i64, end: i64 },
     Instant { expr: String, time: i64 },
+    /// The rules API; `groups` and `files` are sent as `rule_group[]` and `file[]` filters.
+    Rules { groups: Vec<String>, files: Vec<String> },
 }
 
 impl Request {
@@ -53,6 +55,7 @@ impl Request {
             Request::Series { .. } => Expect::Series,
             Request::LabelValues { .. } => Expect::Strings,
             Request::Instant { .. } => Expect::Vector,
+            Request::Rules { .. } => Expect::Rules,
         }
     }
 }
@@ -125,6 +128,20 @@ impl PromClient {
 
     pub fn base_url(&self) -> &str {
         &self.upstream.base
+    }
+
+    /// The same credentials, tenant and timeout against another base URL (a ruler of its own).
+    pub fn with_base(&self, base: &str) -> PromClient {
+        PromClient { upstream: Arc::new(Upstream { base: base.to_string(), ..(*self.upstream).clone() }) }
+    }
+
+    /// The ruler's alerting rules (`GET /api/v1/rules?type=alert`), asking the server to filter by
+    /// group names and files where it can (servers that cannot answer with every group).
+    pub async fn rules(&self, groups: &[String], files: &[String]) -> Result<Vec<crate::ruler::wire::RulerGroup>, PromError> {
+        match &*self.fetch(Request::Rules { groups: groups.to_vec(), files: files.to_vec() }).await? {
+            Answer::Rules(g) => Ok(g.clone()),
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// A range query at `start, start+step, …, ≤ end` (ms), split into chunks Prometheus accepts;
@@ -256,6 +273,13 @@ fn build(http: &reqwest::Client, up: &Upstream, request: &Request) -> (reqwest::
         Request::LabelValues { label, matchers, start, end } => {
             let url = format!("{}/api/v1/label/{label}/values", up.base);
             (http.get(&url).query(&range(matchers, *start, *end)), url)
+        }
+        Request::Rules { groups, files } => {
+            let url = format!("{}/api/v1/rules", up.base);
+            let mut query: Vec<(&'static str, &str)> = vec![("type", "alert")];
+            query.extend(groups.iter().map(|g| ("rule_group[]", g.as_str())));
+            query.extend(files.iter().map(|f| ("file[]", f.as_str())));
+            (http.get(&url).query(&query), url)
         }
     };
     let mut builder = builder.timeout(Duration::from_millis(up.timeout_ms.max(1) as u64));

@@ -25,6 +25,8 @@ pub enum Expect {
     Series,
     /// `label/<name>/values`: strings.
     Strings,
+    /// `rules`: the ruler's groups (`crate::ruler::wire`).
+    Rules,
 }
 
 /// A checked answer.
@@ -34,6 +36,7 @@ pub enum Answer {
     Series(Vec<Labels>),
     Strings(Vec<String>),
     Vector(usize),
+    Rules(Vec<crate::ruler::wire::RulerGroup>),
 }
 
 impl Answer {
@@ -45,6 +48,11 @@ impl Answer {
             Answer::Series(sets) => sets.iter().map(labels).sum(),
             Answer::Strings(strings) => strings.iter().map(|s| s.len() + 24).sum(),
             Answer::Vector(_) => 8,
+            Answer::Rules(groups) => groups
+                .iter()
+                .flat_map(|g| &g.rules)
+                .map(|r| r.query.len() + r.name.len() + 256 + r.status.alerts.iter().map(|a| a.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + 64).sum::<usize>())
+                .sum(),
         }
     }
 }
@@ -173,6 +181,7 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
             Ok(Answer::Series(sets))
         }
         Expect::Strings => Ok(Answer::Strings(serde_json::from_str(data).map_err(|e| bad(e.to_string()))?)),
+        Expect::Rules => crate::ruler::wire::groups(data).map(Answer::Rules).map_err(|e| bad(redactor.clean(&e))),
     }
 }
 
