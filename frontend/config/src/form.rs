@@ -13,6 +13,7 @@ use codexflow_core::duration::parse_duration;
 use codexflow_core::limits::{check_interval, check_timeout};
 use codexflow_core::pipeline::PipelineSpec;
 pub use codexflow_core::settings::AuthKind;
+pub use codexflow_core::settings::RulesChoice;
 use codexflow_core::settings::{AppJsonData, JsonKey, SecretKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -98,6 +99,11 @@ impl Field {
     pub const BASIC_AUTH_USER: Field = Field::Json(JsonKey::BasicAuthUser);
     pub const RULES_YAML: Field = Field::Json(JsonKey::RulesYaml);
     pub const PIPELINE: Field = Field::Json(JsonKey::Pipeline);
+    pub const RULES_SOURCE: Field = Field::Json(JsonKey::RulesSource);
+    pub const RULER_URL: Field = Field::Json(JsonKey::RulerUrl);
+    pub const RULE_GROUPS: Field = Field::Json(JsonKey::RuleGroups);
+    pub const RULE_FILES: Field = Field::Json(JsonKey::RuleFiles);
+    pub const STAGE_OF: Field = Field::Json(JsonKey::StageOf);
     pub const BEARER_TOKEN: Field = Field::Secret(SecretKey::BearerToken);
     pub const BASIC_AUTH_PASSWORD: Field = Field::Secret(SecretKey::BasicAuthPassword);
 
@@ -111,6 +117,11 @@ impl Field {
             Field::Json(JsonKey::BasicAuthUser) => "cfc-basic-user",
             Field::Json(JsonKey::RulesYaml) => "cfc-rules",
             Field::Json(JsonKey::Pipeline) => "cfc-pipeline",
+            Field::Json(JsonKey::RulesSource) => "cfc-rules-source",
+            Field::Json(JsonKey::RulerUrl) => "cfc-ruler-url",
+            Field::Json(JsonKey::RuleGroups) => "cfc-rule-groups",
+            Field::Json(JsonKey::RuleFiles) => "cfc-rule-files",
+            Field::Json(JsonKey::StageOf) => "cfc-stage-of",
             Field::Secret(SecretKey::BearerToken) => "cfc-bearer-token",
             Field::Secret(SecretKey::BasicAuthPassword) => "cfc-basic-password",
             Field::Form => "cfc-form",
@@ -144,6 +155,12 @@ pub struct ConfigForm {
     pub basic_password: Secret,
     pub rules_yaml: String,
     pub pipeline: String,
+    pub rules_source: RulesChoice,
+    pub ruler_url: String,
+    pub rule_groups: String,
+    pub rule_files: String,
+    /// `stageOf` as JSON text.
+    pub stage_of: String,
     /// jsonData keys this form does not edit, kept as they were.
     others: Map<String, Value>,
     /// Why the stored jsonData could not be read into the form, if it could not.
@@ -178,11 +195,12 @@ impl ConfigForm {
         } else {
             AuthKind::None
         };
-        let pipeline = match &data.pipeline {
+        let json_text = |v: &Option<Value>| match v {
             Some(Value::String(s)) => s.clone(),
             Some(v @ Value::Object(_)) => serde_json::to_string_pretty(v).unwrap_or_default(),
             _ => String::new(),
         };
+        let (pipeline, stage_of) = (json_text(&data.pipeline), json_text(&data.stage_of));
         let mut others = json;
         others.retain(|k, _| JsonKey::parse(k).is_none());
         ConfigForm {
@@ -198,6 +216,11 @@ impl ConfigForm {
             basic_password: Secret { configured: stored(SecretKey::BasicAuthPassword), ..Secret::default() },
             rules_yaml: text(&data.rules_yaml),
             pipeline,
+            rules_source: data.rules_source.as_deref().and_then(RulesChoice::parse).unwrap_or_default(),
+            ruler_url: text(&data.ruler_url),
+            rule_groups: text(&data.rule_groups),
+            rule_files: text(&data.rule_files),
+            stage_of,
             others,
             load_problem,
         }
@@ -227,6 +250,11 @@ impl ConfigForm {
             rules_yaml: trimmed(&self.rules_yaml).map(|_| self.rules_yaml.clone()),
             pipeline: trimmed(&self.pipeline).map(|_| Value::String(self.pipeline.clone())),
             basic_auth_user: if self.auth == AuthKind::Basic { trimmed(&self.basic_user) } else { None },
+            rules_source: (self.rules_source != RulesChoice::Auto).then(|| self.rules_source.as_str().to_string()),
+            ruler_url: trimmed(&self.ruler_url),
+            rule_groups: trimmed(&self.rule_groups),
+            rule_files: trimmed(&self.rule_files),
+            stage_of: trimmed(&self.stage_of).map(|_| Value::String(self.stage_of.clone())),
         }
     }
 
@@ -283,6 +311,26 @@ impl ConfigForm {
         }
         if self.auth == AuthKind::Basic && self.basic_user.trim().is_empty() {
             errors.push((Field::BASIC_AUTH_USER, "Required for basic authentication".to_string()));
+        }
+        let url = self.ruler_url.trim();
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            errors.push((Field::RULER_URL, "Must start with http:// or https://".to_string()));
+        }
+        if self.rules_source == RulesChoice::Yaml && trimmed(&self.rules_yaml).is_none() {
+            errors.push((Field::RULES_YAML, "Required when the rules come from YAML".to_string()));
+        }
+        if trimmed(&self.stage_of).is_some() {
+            match serde_json::from_str::<BTreeMap<String, String>>(&self.stage_of) {
+                Err(e) => errors.push((Field::STAGE_OF, format!("Must be a JSON object of alert name to stage id, e.g. {{\"DiskFull\": \"jangar\"}}: {e}"))),
+                Ok(map) => {
+                    let stages: Option<Vec<String>> = serde_json::from_str::<PipelineSpec>(if self.pipeline.trim().is_empty() { DEFAULT_PIPELINE } else { &self.pipeline })
+                        .ok()
+                        .map(|p| p.stages.into_iter().map(|s| s.id).collect());
+                    if let Some((alert, stage)) = stages.as_ref().and_then(|ids| map.iter().find(|(_, s)| !ids.contains(s))) {
+                        errors.push((Field::STAGE_OF, format!("{alert} maps to {stage:?}, which the pipeline does not have")));
+                    }
+                }
+            }
         }
         if trimmed(&self.pipeline).is_some() {
             match serde_json::from_str::<PipelineSpec>(&self.pipeline) {
@@ -405,7 +453,32 @@ mod tests {
     }
 
     #[test]
+    fn the_rules_source_settings_round_trip_and_are_checked() {
+        let stored = json!({"prometheusUrl": "http://p", "rulesSource": "ruler", "rulerUrl": "http://vmalert:8880", "ruleGroups": "codex|team", "stageOf": {"DiskFull": "jangar"}});
+        let mut form = ConfigForm::from_meta(&meta(stored, &[]));
+        assert_eq!((form.rules_source, form.ruler_url.as_str(), form.rule_groups.as_str()), (RulesChoice::Ruler, "http://vmalert:8880", "codex|team"));
+        assert!(form.stage_of.contains("\"DiskFull\": \"jangar\""), "{}", form.stage_of);
+        let update = form.update();
+        assert_eq!(update.json_data["rulesSource"], "ruler");
+        assert_eq!(update.json_data["ruleGroups"], "codex|team");
+        assert!(update.json_data.get("ruleFiles").is_none());
+        assert!(form.local_errors().is_empty(), "{:?}", form.local_errors());
+        form.rules_source = RulesChoice::Auto;
+        assert!(form.update().json_data.get("rulesSource").is_none(), "auto is the default: left out");
+
+        form.rules_source = RulesChoice::Yaml;
+        form.ruler_url = "vmalert:8880".into();
+        form.stage_of = "{\"DiskFull\": \"db\"}".into();
+        let fields: Vec<Field> = form.local_errors().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, [Field::RULER_URL, Field::RULES_YAML, Field::STAGE_OF]);
+        form.stage_of = "[1]".into();
+        assert_eq!(form.local_errors()[2].0, Field::STAGE_OF);
+    }
+
+    #[test]
     fn backend_error_paths_map_to_inputs() {
+        assert_eq!(Field::from_path("jsonData.stageOf.DiskFull"), Field::STAGE_OF);
+        assert_eq!(Field::from_path("jsonData.ruleGroups"), Field::RULE_GROUPS);
         assert_eq!(Field::from_path("jsonData.rulesYaml"), Field::RULES_YAML);
         assert_eq!(Field::from_path("jsonData.pipeline.stages[1].id"), Field::PIPELINE);
         assert_eq!(Field::from_path("secureJsonData.bearerToken"), Field::BEARER_TOKEN);

@@ -2,9 +2,10 @@
 //! the pointer on the state strip (time travel). Reasons come from `core::reason`, the same text the
 //! backend writes, in the dashboard's time zone. Pure: tested on the host.
 
-use codexflow_core::api::{AlertTimeline, EvaluateResponse, Point, StageHealth};
+use codexflow_core::api::{AlertTimeline, EvaluateResponse, Point, RulesSource, StageHealth};
 use codexflow_core::format::headline;
-use codexflow_core::reason::{alert_contribution, stage_reason_at, AlertMoment, Clock};
+use codexflow_core::reason::{alert_contribution, ruler_note, stage_reason_at, stage_ruler_note_at, AlertMoment, Clock};
+use codexflow_core::status::alert_status;
 use codexflow_core::{AlertState, StageStatus};
 
 use crate::layout::EdgeInput;
@@ -19,6 +20,8 @@ pub struct AlertView {
     pub value: Option<f64>,
     pub reason: Option<String>,
     pub error: Option<String>,
+    /// What the ruler itself says, when it disagrees, fails or has stopped.
+    pub ruler: Option<String>,
 }
 
 /// A stage at the moment looked at.
@@ -29,6 +32,8 @@ pub struct StageView {
     pub status: StageStatus,
     pub headline: String,
     pub reason: Option<String>,
+    /// The ruler's word on the stage's alerts at this moment, when it has one.
+    pub ruler: Option<String>,
     pub alerts: Vec<AlertView>,
 }
 
@@ -64,25 +69,50 @@ fn label_text(a: &AlertTimeline) -> String {
         .join(", ")
 }
 
-/// The alerts of `stage_id` at tick `at` (None = now), firing first.
-pub fn alerts_at(answer: &EvaluateResponse, stage_id: &str, at: Option<usize>, clock: &dyn Clock) -> Vec<AlertView> {
+/// The moment tick `at` stands for (None = now).
+pub fn moment(answer: &EvaluateResponse, at: Option<usize>) -> Option<i64> {
+    at.and_then(|i| answer.ticks.get(i).copied())
+}
+
+/// Whether the rules shown are the ruler's own (so a disagreement is about data, not the rule).
+pub fn from_ruler(answer: &EvaluateResponse) -> bool {
+    answer.source.source == RulesSource::Ruler
+}
+
+/// The alerts of stage `stage` (`None`: the unassigned ones) at tick `at` (None = now), firing first.
+pub fn alerts_at(answer: &EvaluateResponse, stage: Option<&str>, at: Option<usize>, clock: &dyn Clock) -> Vec<AlertView> {
+    let t = moment(answer, at);
     let mut out: Vec<AlertView> = answer
         .alerts
         .iter()
-        .filter(|a| a.stage.as_deref() == Some(stage_id))
+        .filter(|a| a.stage.as_deref() == stage)
         .map(|a| {
-            let m = AlertMoment::of(a, at);
-            let reason = answer.rules.get(a.rule).and_then(|rule| alert_contribution(rule, a, at, clock).1);
-            AlertView { name: a.name.clone(), labels: label_text(a), state: m.state, since: m.active_at, value: m.value, reason, error: a.error.clone() }
+            let m = AlertMoment::of(a, t);
+            let rule = answer.rules.get(a.rule);
+            let reason = rule.and_then(|rule| alert_contribution(rule, a, t, clock).1);
+            let ruler = rule.and_then(|rule| ruler_note(rule, a, t, from_ruler(answer), clock));
+            AlertView { name: a.name.clone(), labels: label_text(a), state: m.state, since: m.active_at, value: m.value, reason, error: a.error.clone(), ruler }
         })
         .collect();
     out.sort_by_key(|a| std::cmp::Reverse(a.state));
     out
 }
 
+/// The worst status among the unassigned alerts at tick `at` (an error counts as no data).
+pub fn others_status(answer: &EvaluateResponse, others: &[AlertView]) -> StageStatus {
+    others
+        .iter()
+        .map(|o| match &o.error {
+            Some(_) => StageStatus::Nodata,
+            None => alert_status(o.state, answer.alerts.iter().find(|a| a.name == o.name).map_or("", |a| a.severity.as_str())),
+        })
+        .max()
+        .unwrap_or_default()
+}
+
 /// Every stage at tick `at` (None = now).
 pub fn stages_at(answer: &EvaluateResponse, at: Option<usize>, clock: &dyn Clock) -> Vec<StageView> {
-    let t = at.and_then(|i| answer.ticks.get(i).copied());
+    let t = moment(answer, at);
     answer
         .stages
         .iter()
@@ -96,8 +126,9 @@ pub fn stages_at(answer: &EvaluateResponse, at: Option<usize>, clock: &dyn Clock
                 name: s.name.clone(),
                 status: status_at(s, at),
                 headline: headline(&s.headline.label, value, &s.headline.unit),
-                reason: stage_reason_at(&answer.rules, &answer.alerts, &s.id, at, clock),
-                alerts: alerts_at(answer, &s.id, at, clock),
+                reason: stage_reason_at(&answer.rules, &answer.alerts, Some(&s.id), t, clock),
+                ruler: stage_ruler_note_at(&answer.rules, &answer.alerts, Some(&s.id), t, from_ruler(answer), clock),
+                alerts: alerts_at(answer, Some(&s.id), at, clock),
             }
         })
         .collect()
@@ -117,7 +148,7 @@ pub fn edge_inputs(answer: &EvaluateResponse) -> Vec<EdgeInput> {
 /// Edge number `edge`'s rate at tick `at` (None = now), formatted with its unit.
 pub fn edge_rate_at(answer: &EvaluateResponse, edge: usize, at: Option<usize>) -> Option<String> {
     let e = answer.edges.get(edge)?;
-    let value = match at.and_then(|i| answer.ticks.get(i).copied()) {
+    let value = match moment(answer, at) {
         None => e.rate,
         Some(t) => value_at(&e.series, t),
     };
@@ -190,6 +221,31 @@ mod tests {
         let geometry = layout(a.stages.len(), &inputs, 1200.0, 300.0, Direction::LeftToRight);
         let labels: Vec<_> = geometry.edges.iter().map(|g| edge_rate_at(&a, g.index, None)).collect();
         assert_eq!(labels, [Some("5 msg/s".to_string()), Some("— msg/s".to_string())]);
+    }
+
+    #[test]
+    fn unassigned_alerts_and_the_rulers_word() {
+        let mut a = answer();
+        let mut other = a.alerts[0].clone();
+        other.name = "DiskFull".into();
+        other.stage = None;
+        a.alerts.push(other);
+        let others = alerts_at(&a, None, None, &UtcClock);
+        assert_eq!(others.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["DiskFull"]);
+        assert_eq!(others_status(&a, &others), StageStatus::Critical);
+        assert!(stages_at(&a, None, &UtcClock).iter().all(|s| s.alerts.iter().all(|x| x.name != "DiskFull")), "no stage lists it");
+
+        // The ruler saw the kafka alert inactive at the last two ticks: the stage says so, now and then.
+        for p in a.alerts[0].timeline.iter_mut().rev().take(2) {
+            (p.ruler, p.agrees) = (Some(AlertState::Inactive), Some(false));
+        }
+        let now = stages_at(&a, None, &UtcClock);
+        assert_eq!(
+            now[0].ruler.as_deref(),
+            Some("the ruler reports inactive since 12:02 UTC; these rules say firing: the deployed rule differs from the panel's")
+        );
+        assert_eq!(now[0].alerts[0].ruler, now[0].ruler);
+        assert_eq!(stages_at(&a, Some(0), &UtcClock)[0].ruler, None, "the ruler's view is unknown there");
     }
 
     #[test]

@@ -4,13 +4,13 @@
 use std::rc::Rc;
 
 use codexflow_core::limits::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, MAX_INTERVAL, MAX_TIMEOUT, MIN_INTERVAL, MIN_TIMEOUT};
-use codexflow_core::settings::AuthKind;
+use codexflow_core::settings::{AuthKind, DEFAULT_RULE_GROUPS};
 use yew::prelude::*;
 
 use super::controls::{SecretInput, TextField};
 use super::submit::{focus, save_and_test, Urls};
 use super::{style, RootProps};
-use crate::form::{ConfigForm, Field, DEFAULT_PIPELINE, DEFAULT_RULES};
+use crate::form::{ConfigForm, Field, RulesChoice, DEFAULT_PIPELINE, DEFAULT_RULES};
 use crate::page::{PageAction, PageState, Status};
 
 /// [`PageState`] as Yew's reducer, so quick successive keystrokes never overwrite each other.
@@ -88,14 +88,18 @@ pub fn config_page(props: &RootProps) -> Html {
             <fieldset>
                 <legend>{ "Alert evaluation" }</legend>
                 <TextField field={Field::EVALUATION_INTERVAL} label="Evaluation interval" value={f.evaluation_interval.clone()} placeholder={DEFAULT_INTERVAL.text}
-                    help={format!("Tick spacing, like Prometheus' evaluation_interval, {} to {}. Default {}.", MIN_INTERVAL.text, MAX_INTERVAL.text, DEFAULT_INTERVAL.text)}
+                    help={format!("Tick spacing for rules whose group has no interval of its own, like Prometheus' evaluation_interval, {} to {}. Default {}.", MIN_INTERVAL.text, MAX_INTERVAL.text, DEFAULT_INTERVAL.text)}
                     error={s.error(Field::EVALUATION_INTERVAL)} on_input={text(&dispatch, |f, v| f.evaluation_interval = v)} />
-                <TextField multiline=true field={Field::RULES_YAML} label="Alert rules (YAML)" value={f.rules_yaml.clone()} placeholder="(empty: the runbook's rules)"
-                    help="Prometheus/Mimir rule groups. Empty: the runbook's four rules. A `stage` label maps a rule to a stage."
+                <RulesSource state={s.clone()} dispatch={dispatch.clone()} />
+                <TextField multiline=true field={Field::RULES_YAML} label="Alert rules (YAML)" value={f.rules_yaml.clone()} placeholder="(empty: the ruler's or the runbook's rules)"
+                    help="Prometheus/Mimir rule groups, used when the source is YAML, or Automatic and this is set. A `stage` label maps a rule to a stage."
                     error={s.error(Field::RULES_YAML)} on_input={text(&dispatch, |f, v| f.rules_yaml = v)} />
                 <div class="cfc-row">
                     <button type="button" class="cfc-button" onclick={act::<MouseEvent>(&dispatch, |f| f.rules_yaml = DEFAULT_RULES.to_string())}>{ "Start from the runbook's rules" }</button>
                 </div>
+                <TextField multiline=true field={Field::STAGE_OF} label="Stage of each alert (JSON)" value={f.stage_of.clone()} placeholder={r#"{"DiskFull": "jangar"}"#}
+                    help="For rules without a stage label: alert name → stage id. Others are mapped by the runbook's table, then by the metrics they read; the rest show as other alerts."
+                    error={s.error(Field::STAGE_OF)} on_input={text(&dispatch, |f, v| f.stage_of = v)} />
             </fieldset>
             <fieldset>
                 <legend>{ "Pipeline" }</legend>
@@ -159,6 +163,53 @@ fn authentication(p: &SectionProps) -> Html {
                     on_input={text(dispatch, |f, v| f.basic_password.value = v)} on_reset={act::<MouseEvent>(dispatch, |f| f.basic_password.reset = true)} />
             }
         </fieldset>
+    }
+}
+
+/// Where the rules come from: the ruler's API (with its URL and which groups), YAML, built in, or
+/// automatic; native radios in a group, as Authentication is.
+#[function_component(RulesSource)]
+fn rules_source(p: &SectionProps) -> Html {
+    let (s, dispatch) = (&p.state, &p.dispatch);
+    let f = &s.form;
+    let choose = |choice: RulesChoice| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: Event| dispatch.dispatch(PageAction::Text(|f, v| f.rules_source = RulesChoice::parse(&v).unwrap_or_default(), choice.as_str().to_string())))
+    };
+    let label = |c: RulesChoice| match c {
+        RulesChoice::Auto => "Automatic",
+        RulesChoice::Ruler => "The ruler",
+        RulesChoice::Yaml => "YAML below",
+        RulesChoice::Builtin => "The runbook's rules",
+    };
+    let reads_ruler = matches!(f.rules_source, RulesChoice::Auto | RulesChoice::Ruler);
+    html! {
+        <>
+            <div class="cfc-field">
+                <span class="cfc-label" id="cfc-rules-source-label">{ "Rules come from" }</span>
+                <div class="cfc-radios" role="radiogroup" aria-labelledby="cfc-rules-source-label" id={Field::RULES_SOURCE.id()}>
+                    { for RulesChoice::ALL.into_iter().map(|c| html! {
+                        <label class="cfc-radio-label">
+                            <input type="radio" name="cfc-rules-source" value={c.as_str()} checked={f.rules_source == c} onchange={choose(c)} data-testid={format!("cfc-rules-source-{}", c.as_str())} />
+                            { format!(" {}", label(c)) }
+                        </label>
+                    }) }
+                </div>
+                <div class="cfc-help">{ "Automatic: the YAML below when set, else the ruler when it has the groups, else the runbook's rules. The ruler's own state is shown beside these rules whatever the source." }</div>
+                if let Some(e) = s.error(Field::RULES_SOURCE) { <div class="cfc-error" role="alert">{ e }</div> }
+            </div>
+            if reads_ruler {
+                <TextField field={Field::RULER_URL} label="Ruler URL" kind="url" value={f.ruler_url.clone()} placeholder="(empty: the query URL)"
+                    help="Base of the rules API (/api/v1/rules) when it is not the query URL, e.g. vmalert's http://vmalert:8880. Same authentication and tenant."
+                    error={s.error(Field::RULER_URL)} on_input={text(dispatch, |f, v| f.ruler_url = v)} />
+                <TextField field={Field::RULE_GROUPS} label="Rule groups" value={f.rule_groups.clone()} placeholder={DEFAULT_RULE_GROUPS}
+                    help="The ruler's groups that are the pipeline's: a regular expression for the whole name (a|b lists names)."
+                    error={s.error(Field::RULE_GROUPS)} on_input={text(dispatch, |f, v| f.rule_groups = v)} />
+                <TextField field={Field::RULE_FILES} label="Rule files" value={f.rule_files.clone()} placeholder="(any)"
+                    help="Optionally, only groups from files (Mimir: namespaces) matching this regular expression."
+                    error={s.error(Field::RULE_FILES)} on_input={text(dispatch, |f, v| f.rule_files = v)} />
+            }
+        </>
     }
 }
 

@@ -132,21 +132,27 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
     };
     let (enter, leave, focus, blur) = (hover(true), hover(false), hover(true), hover(false));
     let label = format!(
-        "{}: {}, {}{}. Press Enter for details.",
+        "{}: {}, {}{}{}. Press Enter for details.",
         v.name,
         v.status.as_str(),
         v.headline,
-        v.reason.as_ref().map(|r| format!(", {r}")).unwrap_or_default()
+        v.reason.as_ref().map(|r| format!(", {r}")).unwrap_or_default(),
+        v.ruler.as_ref().map(|r| format!(". Ruler: {r}")).unwrap_or_default()
     );
     let r = &t.rect;
     let style = format!("left:{}px;top:{}px;width:{}px;height:{}px;--cf-status:{};", px(r.x), px(r.y), px(r.w), px(r.h), status_var(v.status));
     html! {
         <div key={v.id.clone()} class="cf-stage" role="button" tabindex="0" style={style}
-            data-testid={format!("codex-flow-stage-{}", v.id)} data-status={v.status.as_str()}
+            data-testid={format!("codex-flow-stage-{}", v.id)} data-status={v.status.as_str()} data-ruler={v.ruler.is_some().then_some("disagrees")}
             aria-label={label} aria-describedby={t.hovered.then(|| tip_id(t.instance, t.index))}
             onclick={open} onkeydown={key} onmouseenter={Callback::from(move |_: MouseEvent| enter())} onmouseleave={Callback::from(move |_: MouseEvent| leave())}
             onfocus={Callback::from(move |_: FocusEvent| focus())} onblur={Callback::from(move |_: FocusEvent| blur())}>
-            <div class="cf-stage-head"><span class="cf-icon" aria-hidden="true">{ status_icon(v.status) }</span><span>{ v.name.clone() }</span></div>
+            <div class="cf-stage-head">
+                <span class="cf-icon" aria-hidden="true">{ status_icon(v.status) }</span><span>{ v.name.clone() }</span>
+                if let Some(note) = &v.ruler {
+                    <span class="cf-flag" title={note.clone()} aria-hidden="true">{ "⚑" }</span>
+                }
+            </div>
             <div class="cf-headline">{ v.headline.clone() }</div>
             if !t.compact {
                 <div class="cf-status-word">{ v.status.as_str() }</div>
@@ -166,6 +172,9 @@ fn tooltip_view(id: &str, v: &StageView, r: &Rect, width: f64, height: f64) -> H
             <h4>{ format!("{} · {}", v.name, v.status.as_str()) }</h4>
             if let Some(reason) = &v.reason {
                 <div>{ reason.clone() }</div>
+            }
+            if let Some(note) = &v.ruler {
+                <div class="cf-ruler">{ format!("⚑ {note}") }</div>
             }
             { for v.alerts.iter().map(|a| html! {
                 <div class="cf-alert">

@@ -92,7 +92,8 @@ pub fn drill_down(p: &DrillProps) -> Html {
 /// The stage's reason and each of its alerts with its state over the window.
 fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, clock: &Clock) -> Html {
     let alerts: Vec<&AlertTimeline> = answer.alerts.iter().filter(|a| a.stage.as_deref() == Some(stage.id.as_str())).collect();
-    let reason = codexflow_core::reason::stage_reason_at(&answer.rules, &answer.alerts, &stage.id, None, clock);
+    let reason = codexflow_core::reason::stage_reason_at(&answer.rules, &answer.alerts, Some(&stage.id), None, clock);
+    let from_ruler = crate::view::from_ruler(answer);
     html! {
         <>
             <h4><span>{ "Alerts" }</span></h4>
@@ -100,7 +101,9 @@ fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, cl
                 <div>{ reason }</div>
             }
             { for alerts.iter().map(|a| {
-                let text = answer.rules.get(a.rule).and_then(|rule| codexflow_core::reason::alert_contribution(rule, a, None, clock).1);
+                let rule = answer.rules.get(a.rule);
+                let text = rule.and_then(|rule| codexflow_core::reason::alert_contribution(rule, a, None, clock).1);
+                let note = rule.and_then(|rule| codexflow_core::reason::ruler_note(rule, a, None, from_ruler, clock));
                 html! {
                     <div class="cf-alert" style="display:block">
                         <span class={classes!("cf-pill", format!("cf-pill-{}", a.state.as_str()))}>{ a.state.as_str() }</span>
@@ -111,6 +114,9 @@ fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, cl
                         if let Some(text) = text {
                             <div class="cf-weak">{ text }</div>
                         }
+                        if let Some(note) = note {
+                            <div class="cf-ruler" data-testid="codex-flow-ruler-note">{ format!("⚑ {note}") }</div>
+                        }
                         { alert_timeline(a, theme) }
                     </div>
                 }
@@ -119,16 +125,28 @@ fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, cl
     }
 }
 
+/// The alert's state over the window; below it, where the ruler's view is known, the ruler's.
 fn alert_timeline(a: &AlertTimeline, theme: &Theme) -> Html {
     let n = a.timeline.len().max(1);
-    let states: Vec<AlertState> = a.timeline.iter().map(|p| p.state).collect();
-    html! {
-        <svg class="cf-timeline" viewBox={format!("0 0 {n} 1")} preserveAspectRatio="none" role="img"
-            aria-label={format!("{} over the time range", a.name)}>
-            { for runs(&states).into_iter().filter(|r| r.2 != AlertState::Inactive).map(|(start, len, state)| {
+    let ours: Vec<AlertState> = a.timeline.iter().map(|p| p.state).collect();
+    let ruler: Option<Vec<AlertState>> = a.timeline.iter().map(|p| p.ruler).collect();
+    let rows = if ruler.is_some() { 2 } else { 1 };
+    let row = |y: usize, states: &[AlertState]| {
+        runs(states)
+            .into_iter()
+            .filter(|r| r.2 != AlertState::Inactive)
+            .map(|(start, len, state)| {
                 let fill = if state == AlertState::Firing { theme.critical.clone() } else { theme.warning.clone() };
-                html! { <rect x={start.to_string()} y="0" width={len.to_string()} height="1" fill={fill} /> }
-            }) }
+                html! { <rect x={start.to_string()} y={y.to_string()} width={len.to_string()} height="0.9" fill={fill} opacity={if y == 0 { "1" } else { "0.6" }} /> }
+            })
+            .collect::<Html>()
+    };
+    let label = if rows == 2 { format!("{} over the time range, and below as the ruler saw it", a.name) } else { format!("{} over the time range", a.name) };
+    html! {
+        <svg class="cf-timeline" viewBox={format!("0 0 {n} {rows}")} preserveAspectRatio="none" role="img" aria-label={label}
+            style={format!("height:{}px", 8 * rows)}>
+            { row(0, &ours) }
+            { ruler.map(|r| row(1, &r)).unwrap_or_default() }
         </svg>
     }
 }

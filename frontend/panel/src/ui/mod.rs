@@ -8,6 +8,7 @@ mod diagram;
 mod drilldown;
 mod hooks;
 mod messages;
+mod others;
 mod root;
 mod strip;
 mod style;

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use super::clock::Clock;
 use super::hooks::{use_evaluation, State};
-use super::{diagram, drilldown, messages, strip, style, RootProps};
+use super::{diagram, drilldown, messages, others, strip, style, RootProps};
 use crate::layout::{layout, px, split_panel};
 use crate::state::{Action, Answer, Phase, Problem};
 use crate::view::{edge_inputs, stages_at};
@@ -97,9 +97,15 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
             if let Some(t) = v.cursor.and_then(|i| data.ticks.get(i)) {
                 <div class="cf-travel" role="status">{ format!("Showing {} · move off the strip to return to now", v.clock.date_time(*t)) }</div>
             }
-            if let Some(message) = v.stale {
-                <div class="cf-banner" role="alert">{ format!("Refresh failed, showing the last answer: {message}") }</div>
-            }
+            <div class="cf-notes">
+                <others::Others answer={data.clone()} cursor={v.cursor} clock={v.clock.clone()} />
+                if let Some(fallback) = &data.source.fallback {
+                    <div class="cf-banner" role="alert" data-testid="codex-flow-rules-fallback">{ format!("Rules: {}. {fallback}", data.source.why) }</div>
+                }
+                if let Some(message) = v.stale {
+                    <div class="cf-banner" role="alert">{ format!("Refresh failed, showing the last answer: {message}") }</div>
+                }
+            </div>
             if v.loading {
                 <div class="cf-progress" aria-hidden="true"></div>
             }

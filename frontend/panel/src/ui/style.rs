@@ -37,7 +37,14 @@ pub const CSS: &str = r#"
 .cf-strip-axis{display:flex;justify-content:space-between;margin-left:126px;font-size:10px;color:var(--cf-text-weak)}
 .cf-cursor{stroke:var(--cf-text);stroke-width:1}
 .cf-travel{position:absolute;top:4px;right:8px;z-index:4;padding:2px 8px;border-radius:4px;background:var(--cf-primary);color:var(--cf-bg);font-size:11px}
-.cf-banner{position:absolute;top:4px;left:8px;z-index:4;padding:2px 8px;border-radius:4px;background:var(--cf-surface);border:1px solid var(--cf-critical);font-size:11px}
+.cf-notes{position:absolute;top:4px;left:8px;z-index:4;display:flex;flex-direction:column;align-items:flex-start;gap:4px;max-width:70%}
+.cf-banner{padding:2px 8px;border-radius:4px;background:var(--cf-surface);border:1px solid var(--cf-critical);font-size:11px}
+.cf-others{padding:2px 8px;border-radius:4px;background:var(--cf-surface);border:1px solid var(--cf-status);font-size:11px;max-height:60vh;overflow:auto}
+.cf-others summary{cursor:pointer}
+.cf-others summary:focus-visible{outline:2px solid var(--cf-primary)}
+.cf-others ul{margin:4px 0;padding-left:12px}
+.cf-ruler{color:var(--cf-warning)}
+.cf-flag{margin-left:auto;color:var(--cf-warning)}
 .cf-drill{position:absolute;inset:0;z-index:10;display:flex;flex-direction:column;background:var(--cf-bg);border:1px solid var(--cf-border);outline:none}
 .cf-drill-head{display:flex;align-items:center;gap:8px;padding:8px 10px;border-bottom:1px solid var(--cf-border)}
 .cf-drill-head h3{margin:0;font-size:14px;flex:1}

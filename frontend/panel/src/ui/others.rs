@@ -1,0 +1,53 @@
+//! The alerts no stage speaks for (rules without a stage the backend could decide): one line that
+//! opens into the list, so nothing the ruler knows is hidden. A native `<details>`: keyboard and
+//! screen readers work without code of ours.
+
+use std::rc::Rc;
+
+use codexflow_core::api::EvaluateResponse;
+use codexflow_core::AlertState;
+use yew::prelude::*;
+
+use super::clock::Clock;
+use super::style::status_var;
+use crate::view::{alerts_at, others_status};
+
+#[derive(Properties, PartialEq)]
+pub struct OthersProps {
+    pub answer: Rc<EvaluateResponse>,
+    pub cursor: Option<usize>,
+    pub clock: Clock,
+}
+
+#[function_component(Others)]
+pub fn others(p: &OthersProps) -> Html {
+    let list = alerts_at(&p.answer, None, p.cursor, &p.clock);
+    if list.is_empty() {
+        return Html::default();
+    }
+    let status = others_status(&p.answer, &list);
+    let count = |s: AlertState| list.iter().filter(|a| a.state == s).count();
+    let summary = format!("Other alerts: {} · {} firing · {} pending", list.len(), count(AlertState::Firing), count(AlertState::Pending));
+    html! {
+        <details class="cf-others" data-testid="codex-flow-other-alerts" data-status={status.as_str()} style={format!("--cf-status:{}", status_var(status))}>
+            <summary>{ summary }</summary>
+            <ul>
+                { for list.iter().map(|a| html! {
+                    <li data-alert={a.name.clone()}>
+                        <span class={classes!("cf-pill", format!("cf-pill-{}", a.state.as_str()))}>{ a.state.as_str() }</span>
+                        { format!(" {}", a.name) }
+                        if !a.labels.is_empty() {
+                            <span class="cf-weak">{ format!(" {{{}}}", a.labels) }</span>
+                        }
+                        if let Some(text) = a.error.clone().or_else(|| a.reason.clone()) {
+                            <div class="cf-weak">{ text }</div>
+                        }
+                        if let Some(note) = &a.ruler {
+                            <div class="cf-ruler">{ format!("⚑ {note}") }</div>
+                        }
+                    </li>
+                }) }
+            </ul>
+        </details>
+    }
+}
