@@ -7,16 +7,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '\033[1;34m[build-frontend]\033[0m %s\n' "$*"; }
 
-# Panic locations carry source paths; shorten the registry's so they cost fewer bytes in the .wasm.
+# Panic locations carry source paths; shorten the registry's so they cost fewer bytes in the .wasm
+# (each registry index directory to `c`, anything else under the registry to `crates`).
 registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+remap="--remap-path-prefix=$registry=crates"
+for index in "$registry"/*/; do
+  [ -d "$index" ] && remap="$remap --remap-path-prefix=${index%/}=c" # the last match wins
+done
 wasm() { # crate, output name, glue dir
   log "$1: cargo build (wasm32, wasm-release profile), wasm-bindgen, wasm-opt -Oz"
-  RUSTFLAGS="--remap-path-prefix=$registry=crates" \
+  RUSTFLAGS="$remap" \
     cargo build -q -p "$1" --target wasm32-unknown-unknown --profile wasm-release
   rm -rf "$3"
   wasm-bindgen --target web --out-dir "$3" --out-name "$2" "target/wasm32-unknown-unknown/wasm-release/$2.wasm"
   # --zero-filled-memory: the module owns its memory, which starts zeroed, so zero bytes need no data segment.
-  node_modules/.bin/wasm-opt -Oz --converge --zero-filled-memory "$3/$2_bg.wasm" -o "$3/$2_bg.wasm"
+  # Two rounds of --flatten --rereloop (rebuild the control flow, then shrink it) before the usual
+  # -Oz: 4.6 KB less gzip on the panel than -Oz alone (measured with binaryen 132 on 2026-12-01).
+  node_modules/.bin/wasm-opt --flatten --rereloop -Oz -Oz --flatten --rereloop -Oz -Oz --converge --zero-filled-memory \
+    "$3/$2_bg.wasm" -o "$3/$2_bg.wasm"
 }
 wasm codexflow-panel codexflow_panel frontend/pkg
 wasm codexflow-config codexflow_config frontend/pkg-config

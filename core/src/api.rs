@@ -3,6 +3,11 @@
 //! These types are compiled into both the backend and the WASM panel, so a
 //! field renamed on one side fails to compile on the other. Field names are
 //! camelCase on the wire because outside tools read them.
+//!
+//! A field the panel never reads is not decoded in the wasm32 build
+//! (`cfg_attr(target_arch = "wasm32", serde(skip_deserializing))`): serde then skips it like an
+//! unknown key, and its decoder stays out of the panel's `.wasm`. The type, and what the backend
+//! sends, stay one.
 
 use std::collections::BTreeMap;
 
@@ -33,8 +38,11 @@ pub struct EvaluateRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EvaluateResponse {
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub from: EpochMs,
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub to: EpochMs,
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub interval_ms: i64,
     /// Every evaluation tick in `[from, to]`, oldest first; each alert timeline has one entry per tick.
     pub ticks: Vec<EpochMs>,
@@ -43,6 +51,8 @@ pub struct EvaluateResponse {
     /// Where the rules came from, and why that source (a fallback says what failed).
     pub source: SourceNote,
     /// The rule groups, each with the ticks its rules are evaluated at.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    #[serde(default)]
     pub groups: Vec<GroupSummary>,
     /// The rules evaluated; each alert names its rule by index here.
     pub rules: Vec<RuleSummary>,
@@ -116,19 +126,19 @@ pub struct RulerStatus {
     pub health: RuleHealth,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_evaluation: Option<EpochMs>,
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default, with = "crate::value::opt", skip_serializing_if = "Option::is_none")]
     pub evaluation_time_ms: Option<f64>,
     /// The rule's state as the ruler reports it now.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<AlertState>,
     /// Set when the ruler has not evaluated the rule's group for over two of its intervals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_for_ms: Option<i64>,
-    /// The ruler's live alerts of the rule (`v1/rules` only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub alerts: Vec<RulerAlert>,
 }
 
 /// The ruler's `health` of a rule.
@@ -162,11 +172,13 @@ pub struct RuleSummary {
     pub name: String,
     pub group: String,
     /// Index of the rule's group in `groups`.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub group_index: usize,
     /// The stage the rule speaks for; `None` for a rule no stage could be decided for.
     #[serde(default)]
     pub stage: Option<String>,
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub stage_source: StageSource,
     #[serde(default)]
@@ -204,6 +216,7 @@ pub struct StageHealth {
     pub status: StageStatus,
     /// What a person reads at a glance when the status is not `ok`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub reason: Option<String>,
     pub headline: Headline,
     /// The headline query over the window, for the sparkline.
@@ -212,6 +225,7 @@ pub struct StageHealth {
     pub status_timeline: Vec<StageStatus>,
     /// Metric selectors of this stage's rules that have no series at all in the window.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub missing_series: Vec<String>,
 }
 
@@ -224,6 +238,7 @@ pub struct Headline {
     #[serde(with = "crate::value::opt")]
     pub value: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub error: Option<String>,
 }
 
@@ -240,6 +255,7 @@ pub struct EdgeHealth {
     pub unit: String,
     pub series: Vec<Point>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub error: Option<String>,
 }
 
@@ -277,6 +293,7 @@ pub struct AlertTimeline {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub active_at_is_bound: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub reason: Option<String>,
     /// Set when the rule could not be evaluated (upstream error, bad query).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -359,9 +376,12 @@ pub struct RuleInfo {
     /// Why the rule cannot be evaluated here (it is still listed and shown as an error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The ruler's own view of the rule, alerts included.
+    /// The ruler's own view of the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ruler: Option<RulerStatus>,
+    /// The ruler's live alerts of the rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ruler_alerts: Vec<RulerAlert>,
 }
 
 /// Where the rules in force came from.

@@ -43,9 +43,24 @@ const SNIPPET_CHARS: usize = 160;
 /// Reads an answer with HTTP `status` and body `text` as `T`, or says why it is not one.
 pub fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, CallError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(text).map_err(|e| CallError::Decode(e.to_string()));
+        return serde_json::from_str(text).map_err(|e| CallError::Decode(json_problem(&e)));
     }
     Err(failure(status, text))
+}
+
+/// Where and how a JSON text failed to read, without serde_json's own message: its `Display` pulls
+/// std's I/O error texts into the `.wasm` (yew's runtime turns on serde_json's `std`), and the
+/// one case its message says more (which field) is a backend of another version, which the
+/// caller already says.
+pub fn json_problem(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax => "not valid JSON",
+        Category::Eof => "cut short",
+        Category::Data => "a field is missing or has another type",
+        Category::Io => "unreadable",
+    };
+    format!("{what} at line {}, column {}", e.line(), e.column())
 }
 
 /// The error bodies a frontend meets, read in one pass: the backend's [`ApiError`] (`code`,
@@ -134,7 +149,10 @@ mod tests {
     #[test]
     fn answers_and_errors_decode_by_shape() {
         assert_eq!(decode::<Answer>(200, r#"{"n": 3}"#), Ok(Answer { n: 3 }));
-        assert!(matches!(decode::<Answer>(200, "{}"), Err(CallError::Decode(_))));
+        let missing = decode::<Answer>(200, "{}").unwrap_err();
+        assert_eq!(missing.message(), "the backend's answer does not match this version: a field is missing or has another type at line 1, column 2");
+        assert_eq!(decode::<Answer>(200, "{\"n\": 3,").unwrap_err(), CallError::Decode("cut short at line 1, column 8".into()));
+        assert_eq!(decode::<Answer>(200, "<html>").unwrap_err(), CallError::Decode("not valid JSON at line 1, column 1".into()));
         let e = decode::<Answer>(503, r#"{"code":"settings","error":"jsonData.prometheusUrl: is required","field":"jsonData.prometheusUrl"}"#).unwrap_err();
         assert!(matches!(&e, CallError::Api { status: 503, error } if error.code == ErrorCode::Settings));
         assert_eq!(e.message(), "jsonData.prometheusUrl: is required");

@@ -51,7 +51,7 @@ impl Answer {
             Answer::Rules(groups) => groups
                 .iter()
                 .flat_map(|g| &g.rules)
-                .map(|r| r.query.len() + r.name.len() + 256 + r.status.alerts.iter().map(|a| a.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + 64).sum::<usize>())
+                .map(|r| r.query.len() + r.name.len() + 256 + r.alerts.iter().map(|a| a.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + 64).sum::<usize>())
                 .sum(),
         }
     }

@@ -91,6 +91,7 @@ pub fn select(config: &RulerConfig, answer: &[RulerGroup], now: i64) -> Result<R
             let mut rule = Rule::new(r.name.clone(), index, r.query.clone(), timing, r.labels.clone(), r.annotations.clone());
             rule.query = rule.query.map_err(|e| format!("the ruler runs it, but this panel cannot read its expression: {e}"));
             rule.ruler = Some(codexflow_core::api::RulerStatus { stale_for_ms: stale_for, ..r.status.clone() });
+            rule.ruler_alerts = r.alerts.clone();
             set.rules.push(rule);
         }
     }
@@ -128,6 +129,7 @@ pub fn attach(set: &mut RuleSet, config: &RulerConfig, answer: &[RulerGroup], no
         if let Some((g, r)) = deployed {
             let stale_for = g.last_evaluation.map(|last| now.saturating_sub(last)).filter(|&age| age > g.interval_ms.saturating_mul(2));
             rule.ruler = Some(codexflow_core::api::RulerStatus { stale_for_ms: stale_for, ..r.status.clone() });
+            rule.ruler_alerts = r.alerts.clone();
             deployed_rules.insert(i, Deployed { interval_ms: g.interval_ms, label_keys: r.labels.keys().cloned().collect() });
         }
     }

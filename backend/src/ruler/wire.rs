@@ -38,6 +38,7 @@ pub struct RulerRule {
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     pub status: RulerStatus,
+    pub alerts: Vec<RulerAlert>,
 }
 
 #[derive(Deserialize)]
@@ -145,7 +146,6 @@ fn group(g: GroupJson) -> Result<RulerGroup, String> {
             evaluation_time_ms: r.evaluation_time.filter(|t| t.is_finite()).map(|t| t * 1000.0),
             state: r.state.as_deref().and_then(state),
             stale_for_ms: None,
-            alerts,
         };
         rules.push(RulerRule {
             name: r.name,
@@ -155,6 +155,7 @@ fn group(g: GroupJson) -> Result<RulerGroup, String> {
             labels: r.labels.unwrap_or_default(),
             annotations: r.annotations.unwrap_or_default(),
             status,
+            alerts,
         });
     }
     Ok(RulerGroup {
@@ -229,8 +230,8 @@ mod tests {
         assert_eq!(g.rules.len(), 2, "the recording rule is not an alert");
         let on = &g.rules[0];
         assert_eq!((on.hold_ms, on.status.health, on.status.state), (20_000, RuleHealth::Ok, Some(AlertState::Firing)));
-        assert_eq!(on.status.alerts[0].active_at, Some(1_796_126_835_662));
-        assert_eq!(on.status.alerts[0].value, Some(1.0));
+        assert_eq!(on.alerts[0].active_at, Some(1_796_126_835_662));
+        assert_eq!(on.alerts[0].value, Some(1.0));
         let broken = &g.rules[1];
         assert_eq!((broken.keep_firing_for_ms, broken.status.health), (300_000, RuleHealth::Err));
         assert_eq!(broken.status.last_error.as_deref(), Some("found duplicate series"));
@@ -243,7 +244,7 @@ mod tests {
         assert!(g.vmalert);
         assert_eq!(g.rules[0].keep_firing_for_ms, 0);
         assert_eq!(g.rules[0].status.last_error, None, "an empty lastError is none");
-        assert_eq!(g.rules[0].status.alerts[0].labels.get("alertgroup"), Some("vm-group"));
+        assert_eq!(g.rules[0].alerts[0].labels.get("alertgroup"), Some("vm-group"));
     }
 
     #[test]

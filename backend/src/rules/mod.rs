@@ -10,7 +10,7 @@ pub mod yaml;
 use std::collections::BTreeMap;
 
 use codexflow_core::alerting::RuleTiming;
-use codexflow_core::api::{GroupSummary, PhaseSource, RuleInfo, RuleSummary, RulerStatus, StageSource};
+use codexflow_core::api::{GroupSummary, PhaseSource, RuleInfo, RuleSummary, RulerAlert, RulerStatus, StageSource};
 use codexflow_core::duration::format_duration;
 
 use crate::promql::Query;
@@ -73,6 +73,8 @@ pub struct Rule {
     pub stage_why: String,
     /// What the ruler reports about this rule (ruler source, or a ruler running a rule of this name).
     pub ruler: Option<RulerStatus>,
+    /// The ruler's live alerts of the rule.
+    pub ruler_alerts: Vec<RulerAlert>,
 }
 
 impl Rule {
@@ -93,6 +95,7 @@ impl Rule {
             stage_source: StageSource::Unassigned,
             stage_why: String::new(),
             ruler: None,
+            ruler_alerts: Vec::new(),
         }
     }
 
@@ -104,7 +107,7 @@ impl Rule {
     /// What the panel needs to explain this rule's alerts (`EvaluateResponse.rules`).
     pub fn summary(&self, groups: &[Group]) -> RuleSummary {
         let (op, threshold) = self.query.as_ref().ok().and_then(Query::threshold).map_or((None, None), |(op, t)| (Some(op), Some(t)));
-        let ruler = self.ruler.clone().map(|r| RulerStatus { alerts: Vec::new(), ..r });
+        let ruler = self.ruler.clone();
         RuleSummary {
             name: self.name.clone(),
             group: groups.get(self.group).map(|g| g.name.clone()).unwrap_or_default(),
@@ -141,6 +144,7 @@ impl Rule {
             selectors: self.selectors().to_vec(),
             error: self.query.as_ref().err().cloned(),
             ruler: self.ruler.clone(),
+            ruler_alerts: self.ruler_alerts.clone(),
         }
     }
 }

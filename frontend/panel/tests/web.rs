@@ -372,7 +372,7 @@ async fn refresh_and_time_range_changes_fetch_again() {
 
 #[wasm_bindgen_test]
 async fn an_empty_pipeline_says_so() {
-    let empty = r#"{"from":0,"to":60000,"intervalMs":60000,"ticks":[0,60000],"stages":[],"edges":[],"rules":[],"alerts":[]}"#;
+    let empty = r#"{"from":0,"to":60000,"intervalMs":60000,"ticks":[0,60000],"stages":[],"edges":[],"source":{"source":"builtin","why":"no rules are configured"},"rules":[],"alerts":[]}"#;
     stub_fetch(200, empty, false);
     let root = host();
     let mut handle = mount(root.clone(), &props(600.0, 200.0), None, request()).unwrap();

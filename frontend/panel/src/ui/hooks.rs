@@ -43,7 +43,7 @@ fn abort_on_drop(controller: Option<AbortController>) -> impl FnOnce() {
 
 /// POSTs `body` to `url` through the host, marking when the answer's bytes are in.
 async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(bridge: &Bridge, url: &str, body: &B, signal: Option<&web_sys::AbortSignal>, arrived: impl FnOnce()) -> Result<T, CallError> {
-    let body = serde_json::to_string(body).map_err(|e| CallError::Decode(e.to_string()))?;
+    let body = serde_json::to_string(body).map_err(|e| CallError::Decode(web::json_problem(&e)))?;
     let (status, text) = web::call_text(&bridge.request, "POST", url, Some(body), signal).await?;
     arrived();
     web::decode(status, &text)

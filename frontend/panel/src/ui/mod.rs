@@ -65,7 +65,7 @@ pub struct PanelHandle {
 }
 
 fn parse_props(json: &str) -> Result<HostProps, JsValue> {
-    serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("codexflow panel: invalid props: {e}")))
+    serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("codexflow panel: invalid props: {}", codexflow_core::web::json_problem(&e))))
 }
 
 /// Mounts the panel into `element`. `props` is the JSON of [`HostProps`]; `navigate(panelId)` opens

@@ -2,8 +2,6 @@
 //! opens into the list, so nothing the ruler knows is hidden. A native `<details>`: keyboard and
 //! screen readers work without code of ours.
 
-use std::rc::Rc;
-
 use codexflow_core::api::EvaluateResponse;
 use codexflow_core::AlertState;
 use yew::prelude::*;
@@ -12,20 +10,14 @@ use super::clock::Clock;
 use super::style::status_var;
 use crate::view::{alerts_at, others_status};
 
-#[derive(Properties, PartialEq)]
-pub struct OthersProps {
-    pub answer: Rc<EvaluateResponse>,
-    pub cursor: Option<usize>,
-    pub clock: Clock,
-}
-
-#[function_component(Others)]
-pub fn others(p: &OthersProps) -> Html {
-    let list = alerts_at(&p.answer, None, p.cursor, &p.clock);
+/// The list at tick `cursor` (None = now); nothing when every alert has a stage. A plain function,
+/// not a component: it has no state of its own, and a component costs the `.wasm` more.
+pub fn others(answer: &EvaluateResponse, cursor: Option<usize>, clock: &Clock) -> Html {
+    let list = alerts_at(answer, None, cursor, clock);
     if list.is_empty() {
         return Html::default();
     }
-    let status = others_status(&p.answer, &list);
+    let status = others_status(answer, &list);
     let count = |s: AlertState| list.iter().filter(|a| a.state == s).count();
     let summary = format!("Other alerts: {} · {} firing · {} pending", list.len(), count(AlertState::Firing), count(AlertState::Pending));
     html! {

@@ -98,7 +98,7 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                 <div class="cf-travel" role="status">{ format!("Showing {} · move off the strip to return to now", v.clock.date_time(*t)) }</div>
             }
             <div class="cf-notes">
-                <others::Others answer={data.clone()} cursor={v.cursor} clock={v.clock.clone()} />
+                { others::others(data, v.cursor, v.clock) }
                 if let Some(fallback) = &data.source.fallback {
                     <div class="cf-banner" role="alert" data-testid="codex-flow-rules-fallback">{ format!("Rules: {}. {fallback}", data.source.why) }</div>
                 }
