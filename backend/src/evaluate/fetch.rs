@@ -3,6 +3,7 @@
 //! looked at), what the ruler wrote for each rule it runs (`overlay`), and the headline and edge
 //! series. A failing query fails only its own part.
 
+use codexflow_core::api::PhaseSource;
 use codexflow_core::limits::ACTIVE_AT_LOOKBACK_MS;
 use codexflow_core::Ticks;
 use futures_util::future::join_all;
@@ -57,7 +58,8 @@ pub async fn fetch(settings: &Settings, client: &PromClient, rules: &InForce, pl
     let ruler = join_all(rules.set.rules.iter().enumerate().map(|(i, rule)| async move {
         let deployed = rules.deployed.get(&i)?;
         let window = plan.groups.get(rule.group)?.as_ref().ok()?.window;
-        Some(overlay::fetch(client, &rule.name, deployed.interval_ms, &window, budget).await)
+        let rulers_ticks = rules.set.groups.get(rule.group).is_some_and(|g| g.phase != PhaseSource::Epoch);
+        Some(overlay::fetch(client, &rule.name, deployed.interval_ms, rulers_ticks, &window, budget).await)
     }));
     let spark = plan.spark;
     let last = spark.last().unwrap_or(spark.first);

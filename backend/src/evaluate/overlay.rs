@@ -2,9 +2,17 @@
 //! rule's alerts was at each of our ticks, whether that agrees with our state, and which
 //! disagreements are only the ruler seeing a change one tick later.
 //!
-//! At a tick `t` the ruler's state is that of its latest evaluation at or before `t`:
-//! `last_over_time(ALERTS{alertname="…"}[interval − 1ms])`, where `interval` is the ruler's group
-//! interval, so the window holds exactly one of the ruler's evaluations. Range selectors skip the
+//! Which of the ruler's evaluations speaks for tick `t` depends on whether our ticks are the ruler's:
+//! * They are (the rules came from the ruler, so a group ticks at the ruler's phase): the
+//!   evaluation *for* `t`, the one sample in `[t, t + interval)`. Prometheus and Mimir write it at
+//!   `t` itself; vmalert 1.79 queries at `t` (aligned) but stamps `ALERTS` with its wall clock,
+//!   truncated to the second, anywhere in that interval (`AlertingRule.Exec`,
+//!   `toTimeSeries(lastExecTime.Unix())` in app/vmalert/alerting.go). Read as
+//!   `last_over_time(ALERTS{…}[interval])` at `t + interval − 1ms`, mapped back to `t`.
+//! * They are not (YAML or built-in rules on the epoch's ticks): the ruler's latest evaluation at or
+//!   before `t`, `last_over_time(ALERTS{…}[interval − 1ms])` at `t`.
+//!
+//! Either window holds exactly one of the ruler's evaluations. Range selectors skip the
 //! stale marker Prometheus writes when an alert resolves, so a resolved alert has no sample there
 //! and reads as inactive, as it should. Alerts are matched on their labels without the static rule
 //! labels (the deployed rule's may differ from ours), `alertstate`, and vmalert's `alertgroup`.
@@ -26,15 +34,36 @@ type Identity = BTreeMap<String, String>;
 /// Labels that say how the ruler stored an alert, not which alert it is.
 const STORAGE_LABELS: [&str; 3] = ["__name__", "alertstate", "alertgroup"];
 
-/// The `ALERTS` series the ruler wrote for alert `name` at `window`'s ticks.
-pub async fn fetch(client: &PromClient, name: &str, ruler_interval_ms: i64, window: &Ticks, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
-    let quoted = serde_json::to_string(name).unwrap_or_else(|_| "\"\"".to_string());
-    let expr = format!("last_over_time(ALERTS{{alertname={quoted}}}[{}ms])", ruler_interval_ms.saturating_sub(1).max(1));
-    let last = window.last().unwrap_or(window.first);
+/// The `ALERTS` series the ruler wrote for alert `name` at `window`'s ticks, with their samples
+/// on those ticks. `rulers_ticks`: whether `window` ticks at the ruler's own phase.
+pub async fn fetch(
+    client: &PromClient,
+    name: &str,
+    ruler_interval_ms: i64,
+    rulers_ticks: bool,
+    window: &Ticks,
+    budget: &Budget,
+) -> Result<Vec<RangeSeries>, PromError> {
     if window.count == 0 {
         return Ok(Vec::new());
     }
-    client.query_range(&expr, window.first, last, window.step, budget).await
+    let quoted = serde_json::to_string(name).unwrap_or_else(|_| "\"\"".to_string());
+    let (range, ahead) = reading(ruler_interval_ms, rulers_ticks);
+    let expr = format!("last_over_time(ALERTS{{alertname={quoted}}}[{range}ms])");
+    let last = window.last().unwrap_or(window.first);
+    let mut series = client.query_range(&expr, window.first.saturating_add(ahead), last.saturating_add(ahead), window.step, budget).await?;
+    for s in &mut series {
+        for sample in &mut s.samples {
+            sample.0 = sample.0.saturating_sub(ahead);
+        }
+    }
+    Ok(series)
+}
+
+/// The range of the `last_over_time` and how far after each tick it is read (ms).
+fn reading(interval_ms: i64, rulers_ticks: bool) -> (i64, i64) {
+    let interval = interval_ms.max(2);
+    if rulers_ticks { (interval, interval - 1) } else { (interval - 1, 0) }
 }
 
 /// The identity of an alert for matching: its labels without the static rule labels of either side
@@ -154,6 +183,15 @@ mod tests {
                 (Some(false), false) => 'X',
             })
             .collect()
+    }
+
+    #[test]
+    fn on_the_rulers_ticks_the_evaluation_for_the_tick_is_read_otherwise_the_last_before() {
+        // [t + 30 s − 1 ms − 30 s, t + 30 s − 1 ms] holds the sample stamped t (Prometheus) and
+        // one stamped up to 29 s later (vmalert's wall clock), never the next tick's.
+        assert_eq!(reading(30_000, true), (30_000, 29_999));
+        assert_eq!(reading(30_000, false), (29_999, 0));
+        assert_eq!(reading(0, true), (2, 1));
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //!   `labels.Labels{file, name}.Hash()`, xxHash64 over `file\xff<file>\xffname\xff<name>\xff`).
 //!   We compute that slot and accept it when the group's `lastEvaluation` (the wall-clock start of its
 //!   last run, a little after the slot) confirms it.
-//! * vmalert aligns the evaluation time to the interval (`-datasource.queryTimeAlignment`, on by
-//!   default) and writes `ALERTS` at that aligned time, whatever the wall-clock phase it runs at.
+//! * vmalert aligns the time it queries at to the interval (`-datasource.queryTimeAlignment`, on by
+//!   default), whatever the wall-clock phase it runs at; so its ticks are the multiples of the
+//!   interval. (It stamps `ALERTS` with its wall clock, which the overlay allows for.)
 //! * Any other ruler (Mimir runs Prometheus' manager on its own file paths, so the hash differs): the
 //!   phase of `lastEvaluation`, to the millisecond.
 //! * Never evaluated: no phase is known; ticks stay the multiples of the interval.
