@@ -98,13 +98,18 @@ pub fn alerts_at(answer: &EvaluateResponse, stage: Option<&str>, at: Option<usiz
     out
 }
 
-/// The worst status among the unassigned alerts at tick `at` (an error counts as no data).
+/// The worst status among the unassigned alerts at tick `at`: as a stage folds its alerts, an
+/// error or a rule that can never fire (`nodata`) counts as no data.
 pub fn others_status(answer: &EvaluateResponse, others: &[AlertView]) -> StageStatus {
     others
         .iter()
-        .map(|o| match &o.error {
-            Some(_) => StageStatus::Nodata,
-            None => alert_status(o.state, answer.alerts.iter().find(|a| a.name == o.name).map_or("", |a| a.severity.as_str())),
+        .map(|o| {
+            let alert = answer.alerts.iter().find(|a| a.name == o.name && a.stage.is_none());
+            match (&o.error, alert) {
+                (Some(_), _) => StageStatus::Nodata,
+                (None, Some(a)) if a.nodata => StageStatus::Nodata.max(alert_status(o.state, &a.severity)),
+                (None, a) => alert_status(o.state, a.map_or("", |a| a.severity.as_str())),
+            }
         })
         .max()
         .unwrap_or_default()
@@ -233,6 +238,17 @@ mod tests {
         let others = alerts_at(&a, None, None, &UtcClock);
         assert_eq!(others.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["DiskFull"]);
         assert_eq!(others_status(&a, &others), StageStatus::Critical);
+        // A rule that can never fire, beside one that fires harmlessly: no data, not ok.
+        let mut quiet = a.clone();
+        let disk = quiet.alerts.last_mut().unwrap();
+        (disk.severity, disk.nodata) = ("none".into(), true);
+        for p in &mut disk.timeline {
+            p.state = AlertState::Inactive;
+        }
+        disk.state = AlertState::Inactive;
+        assert_eq!(others_status(&quiet, &alerts_at(&quiet, None, None, &UtcClock)), StageStatus::Nodata);
+        quiet.alerts.last_mut().unwrap().nodata = false;
+        assert_eq!(others_status(&quiet, &alerts_at(&quiet, None, None, &UtcClock)), StageStatus::Ok);
         assert!(stages_at(&a, None, &UtcClock).iter().all(|s| s.alerts.iter().all(|x| x.name != "DiskFull")), "no stage lists it");
 
         // The ruler saw the kafka alert inactive at the last two ticks: the stage says so, now and then.
