@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need. Idempotent: run it as often as you like.
-# Debian: prometheus (brings promtool), chromium + chromium-driver (browser tests).
+# Debian: prometheus (brings promtool), victoria-metrics (brings vmalert, the second ruler the
+# live ruler tests run), chromium + chromium-driver (browser tests).
 # Rust: the wasm32 target, wasm-bindgen-cli pinned to the crate's version, cargo-fuzz (libFuzzer). npm: the lockfile's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ CARGO_FUZZ_VERSION=0.13.2
 need_apt=()
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v promtool   >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v vmalert    >/dev/null 2>&1 || need_apt+=(victoria-metrics)
 [ -x /usr/bin/chromium ]     || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
@@ -26,7 +28,7 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 # The Debian package enables a system service; we start our own Prometheus per test instead.
-for tool in prometheus promtool /usr/bin/chromium /usr/bin/chromedriver node npm; do
+for tool in prometheus promtool vmalert /usr/bin/chromium /usr/bin/chromedriver node npm; do
   command -v "$tool" >/dev/null 2>&1 || { echo "$tool missing after install" >&2; exit 1; }
 done
 
@@ -56,4 +58,4 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
-log "ready: $(prometheus --version 2>&1 | head -1 | cut -d' ' -f1-3), $(cargo --version | cut -d' ' -f1-2), $(wasm-bindgen --version), $(cargo fuzz --version), node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+log "ready: $(prometheus --version 2>&1 | head -1 | cut -d' ' -f1-3), vmalert $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null), $(cargo --version | cut -d' ' -f1-2), $(wasm-bindgen --version), $(cargo fuzz --version), node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1)"

@@ -14,7 +14,9 @@ use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
 use codexflow_testkit::stories::lag_spikes_until_now;
 
-/// The runbook rules plus a critical one, so the story has a critical stage to click.
+/// The runbook rules plus a critical one, so the story has a critical stage to click, and a team's
+/// group of rules no stage can be decided for (a watchdog that always fires, a disk rule whose
+/// metric is absent): they must be evaluated and shown among the other alerts, none lost.
 const RULES: &str = concat!(
     include_str!("../../provisioning/rules/codex-pipeline-observability.rules.yaml"),
     r#"      - alert: CodexKafkaCompletionsLagCritical
@@ -23,6 +25,17 @@ const RULES: &str = concat!(
         labels:
           severity: critical
           stage: kafka
+  - name: team-extras
+    rules:
+      - alert: Watchdog
+        expr: vector(1)
+        labels:
+          severity: none
+      - alert: DiskAlmostFull
+        expr: node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.1
+        for: 5m
+        labels:
+          severity: critical
 "#
 );
 

@@ -77,15 +77,19 @@ pub fn test_group(scenario: &Scenario, answer: &EvaluateResponse, rules: &[RuleE
     for (series, values) in scenario.promtool_input() {
         let _ = writeln!(out, "      - series: {}\n        values: {}", quote(&series), quote(&values));
     }
-    assert_eq!(answer.interval_ms, interval_ms);
     let mut alert_tests = String::new();
     let mut expr_tests = String::new();
-    for (i, &t) in answer.ticks.iter().enumerate() {
-        let rel = t - scenario.start;
-        assert!(rel >= 0, "tick before the scenario's start");
-        for rule in rules {
-            let alerts: Vec<_> = answer.alerts.iter().filter(|a| a.name == rule.name).collect();
-            assert!(alerts.iter().all(|a| a.error.is_none()), "rule {} errored: {:?}", rule.name, alerts[0].error);
+    for rule in rules {
+        let alerts: Vec<_> = answer.alerts.iter().filter(|a| a.name == rule.name).collect();
+        assert!(alerts.iter().all(|a| a.error.is_none()), "rule {} errored: {:?}", rule.name, alerts[0].error);
+        // Each rule at its own group's ticks, which all its alerts share; promtool's file evaluates
+        // at multiples of `interval_ms` from the scenario's start.
+        let ticks: Vec<i64> = alerts.first().map(|a| a.timeline.iter().map(|p| p.t).collect()).unwrap_or_default();
+        assert!(alerts.iter().all(|a| a.timeline.iter().map(|p| p.t).eq(ticks.iter().copied())), "{}: its alerts share the ticks", rule.name);
+        for (i, &t) in ticks.iter().enumerate() {
+            let rel = t - scenario.start;
+            assert!(rel >= 0, "tick before the scenario's start");
+            assert_eq!(rel % interval_ms, 0, "{}: tick {t} is not on promtool's {interval_ms} ms ticks", rule.name);
             let _ = writeln!(alert_tests, "      - eval_time: {}\n        alertname: {}", minutes(rel), rule.name);
             let firing: Vec<_> = alerts.iter().filter(|a| a.timeline[i].state == AlertState::Firing).collect();
             if firing.is_empty() {

@@ -78,16 +78,23 @@ pub struct PromOptions<'a> {
     pub scrape_configs: &'a str,
     /// Contents of `--web.config.file` (e.g. `basic_auth_users`), if any.
     pub web_config: Option<&'a str>,
+    /// Rule files (name, Prometheus rule-group YAML) the server evaluates itself, as a ruler.
+    pub rule_files: &'a [(&'a str, &'a str)],
+    /// `global.scrape_interval`; 15 s when `None`.
+    pub scrape_interval: Option<&'a str>,
+    /// More flags, e.g. `--web.route-prefix=/prometheus` (Mimir's path shape) or
+    /// `--web.enable-remote-write-receiver` (for vmalert's state).
+    pub args: &'a [&'a str],
 }
 
 impl PrometheusServer {
     /// Backfills `openmetrics` (may be empty) and starts Prometheus with `scrape_configs` (YAML list, may be empty).
     pub fn start(openmetrics: &str, scrape_configs: &str) -> Result<PrometheusServer, PromServerError> {
-        Self::start_with(&PromOptions { openmetrics, scrape_configs, web_config: None })
+        Self::start_with(&PromOptions { openmetrics, scrape_configs, ..PromOptions::default() })
     }
 
     pub fn start_with(options: &PromOptions) -> Result<PrometheusServer, PromServerError> {
-        let PromOptions { openmetrics, scrape_configs, web_config } = *options;
+        let PromOptions { openmetrics, scrape_configs, web_config, rule_files, scrape_interval, args } = *options;
         let prometheus = which("prometheus")?;
         let dir = scratch_dir("codexflow-prom");
         let data = dir.join("data");
@@ -100,7 +107,15 @@ impl PrometheusServer {
         }
         let config = dir.join("prometheus.yml");
         let scrape = if scrape_configs.trim().is_empty() { "[]".to_string() } else { format!("\n{scrape_configs}") };
-        std::fs::write(&config, format!("global:\n  scrape_interval: 15s\n  evaluation_interval: 1m\nscrape_configs: {scrape}\n"))
+        let mut rules = String::new();
+        for (name, yaml) in rule_files {
+            let path = dir.join(name);
+            std::fs::write(&path, yaml).map_err(|e| failed("write rule file", e))?;
+            rules.push_str(&format!("\n  - {}", path.display()));
+        }
+        let rules = if rules.is_empty() { " []".to_string() } else { rules };
+        let interval = scrape_interval.unwrap_or("15s");
+        std::fs::write(&config, format!("global:\n  scrape_interval: {interval}\n  evaluation_interval: 1m\nrule_files:{rules}\nscrape_configs: {scrape}\n"))
             .map_err(|e| failed("write config", e))?;
         let port = free_port().map_err(|e| failed("pick a port", e))?;
         let log = std::fs::File::create(dir.join("prometheus.log")).map_err(|e| failed("log file", e))?;
@@ -111,6 +126,7 @@ impl PrometheusServer {
             command.arg(format!("--web.config.file={}", path.display()));
         }
         let child = command
+            .args(args)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", data.display()))
             .arg("--storage.tsdb.retention.time=3650d")
@@ -123,7 +139,9 @@ impl PrometheusServer {
             .map_err(|e| failed("start prometheus", e))?;
         let mut server = PrometheusServer { child, url: format!("http://127.0.0.1:{port}"), dir };
         let addr = format!("127.0.0.1:{port}");
-        let ready = wait_until(Duration::from_secs(60), || http_get(&addr, "/-/ready").is_some_and(|(code, _)| code == 200 || (web_config.is_some() && code == 401)));
+        let prefix = args.iter().find_map(|a| a.strip_prefix("--web.route-prefix=")).unwrap_or("").trim_end_matches('/').to_string();
+        let ready_path = format!("{prefix}/-/ready");
+        let ready = wait_until(Duration::from_secs(60), || http_get(&addr, &ready_path).is_some_and(|(code, _)| code == 200 || (web_config.is_some() && code == 401)));
         if !ready || !server.is_running() {
             let log = std::fs::read_to_string(server.dir.join("prometheus.log")).unwrap_or_default();
             return Err(failed("prometheus did not become ready", log));

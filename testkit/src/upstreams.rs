@@ -51,6 +51,12 @@ pub struct CountingProxy {
 
 impl CountingProxy {
     pub async fn start(target: &str) -> std::io::Result<CountingProxy> {
+        Self::start_requiring(target, None).await
+    }
+
+    /// A proxy that, as Mimir does, answers `401 no org id` to a request without header `require`
+    /// (e.g. `x-scope-orgid`), so a test proves the plugin sends the tenant on every call.
+    pub async fn start_requiring(target: &str, require: Option<&'static str>) -> std::io::Result<CountingProxy> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
@@ -61,7 +67,7 @@ impl CountingProxy {
             while let Ok((conn, _)) = listener.accept().await {
                 let (client, target, log) = (client.clone(), target.clone(), log.clone());
                 tokio::spawn(async move {
-                    let _ = serve(conn, &client, &target, &log).await;
+                    let _ = serve(conn, &client, &target, &log, require).await;
                 });
             }
         });
@@ -78,11 +84,22 @@ impl CountingProxy {
     }
 }
 
-async fn serve(conn: tokio::net::TcpStream, client: &reqwest::Client, target: &str, log: &std::sync::Mutex<Vec<String>>) -> std::io::Result<()> {
+async fn serve(
+    conn: tokio::net::TcpStream,
+    client: &reqwest::Client,
+    target: &str,
+    log: &std::sync::Mutex<Vec<String>>,
+    require: Option<&'static str>,
+) -> std::io::Result<()> {
     use tokio::io::BufReader;
     let mut conn = BufReader::new(conn);
     while let Some(req) = crate::http::read_request(&mut conn, 8 << 20).await? {
         log.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{} {} {}", req.method, req.target, String::from_utf8_lossy(&req.body)));
+        if let Some(header) = require.filter(|h| req.header(h).is_none_or(str::is_empty)) {
+            let body = format!("no org id ({header} missing)");
+            crate::http::write_response(conn.get_mut(), 401, &[("Content-Type", "text/plain")], body.as_bytes(), false).await?;
+            continue;
+        }
         let mut forward = client.request(req.method.parse().unwrap_or(reqwest::Method::GET), format!("{target}{}", req.target));
         for name in ["content-type", "authorization", "x-scope-orgid"] {
             if let Some(v) = req.header(name) {

@@ -75,6 +75,25 @@ try {
     assert.match(text, /firing/i);
   });
 
+  await step('rules no stage can be decided for are listed as other alerts, by keyboard too', async () => {
+    const others = page.getByTestId('codex-flow-other-alerts');
+    await others.waitFor();
+    assert.equal(await others.locator('summary').innerText(), 'Other alerts: 2 · 1 firing · 0 pending');
+    // The absent disk metric makes that rule unable to fire: the strip says no data, not ok.
+    assert.equal(await others.getAttribute('data-status'), 'nodata');
+    assert.equal(await others.evaluate((d) => d.open), false);
+    await others.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await others.evaluate((d) => d.open), true);
+    const watchdog = await others.locator('[data-alert=Watchdog]').innerText();
+    assert.match(watchdog, /firing/i);
+    const disk = await others.locator('[data-alert=DiskAlmostFull]').innerText();
+    assert.match(disk, /node_filesystem_avail_bytes/);
+    await page.screenshot({ path: `${shots}/other-alerts.png` });
+    await page.keyboard.press('Enter');
+    assert.equal(await others.evaluate((d) => d.open), false);
+  });
+
   await step('clicking the critical stage opens the drill-down with raw panel links', async () => {
     await page.getByTestId('codex-flow-stage-kafka').click();
     const drill = page.getByTestId('codex-flow-drilldown');
