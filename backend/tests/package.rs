@@ -4,6 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use codexflow_testkit::angular::angular_pattern;
 use codexflow_testkit::plugin_host::PluginProcess;
 
 fn root() -> PathBuf {
@@ -14,6 +15,15 @@ fn dist(rel: &str) -> PathBuf {
     let p = root().join("dist").join(rel);
     assert!(p.exists(), "{} is missing: run scripts/package.sh (scripts/test.sh does)", p.display());
     p
+}
+
+/// Grafana's loader refuses (12) or flags (11) a plugin its Angular detector matches in module.js.
+#[test]
+fn no_module_js_trips_grafanas_angular_detector() {
+    for f in ["module.js", "panel/module.js"] {
+        let text = std::fs::read(dist(f)).unwrap();
+        assert_eq!(angular_pattern(&text), None, "dist/{f} contains a pattern Grafana takes for Angular");
+    }
 }
 
 #[test]

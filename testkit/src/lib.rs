@@ -12,4 +12,5 @@ pub mod http;
 pub mod simulator;
 pub mod provisioning;
 pub mod browser;
+pub mod angular;
 
