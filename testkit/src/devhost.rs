@@ -50,7 +50,18 @@ pub struct DevHost {
 struct StoredSettings {
     enabled: bool,
     pinned: bool,
+    /// Whether a row exists (provisioned or saved once); an app never saved has none.
+    saved: bool,
     settings: AppSettings,
+}
+
+impl StoredSettings {
+    /// What a `PluginContext` carries: the stored settings whether or not the app is enabled, and
+    /// for an app never saved nothing (`plugin_host` then sends empty `jsonData`), as Grafana's
+    /// `plugincontext.Provider.appInstanceSettings` does; Grafana checks `enabled` on no resource call.
+    fn instance_settings(&self) -> Option<AppSettings> {
+        self.saved.then(|| self.settings.clone())
+    }
 }
 
 /// The body of `POST /api/plugins/<id>/settings` (Grafana's `UpdatePluginSettingCmd`).
@@ -91,8 +102,13 @@ impl DevHost {
         let url = format!("http://{}", listener.local_addr()?);
         let _ = rustls::crypto::ring::default_provider().install_default();
         let stored = match self.provisioning.app(APP_ID) {
-            Some(app) => StoredSettings { enabled: app.enabled, pinned: app.enabled, settings: app.settings.clone() },
-            None => StoredSettings { enabled: false, pinned: false, settings: AppSettings { json_data: serde_json::json!({}), secure_json_data: HashMap::new() } },
+            Some(app) => StoredSettings { enabled: app.enabled, pinned: app.enabled, saved: true, settings: app.settings.clone() },
+            None => StoredSettings {
+                enabled: false,
+                pinned: false,
+                saved: false,
+                settings: AppSettings { json_data: serde_json::json!({}), secure_json_data: HashMap::new() },
+            },
         };
         let host = Arc::new(Shared { host: self, stored: RwLock::new(stored) });
         let http = reqwest::Client::new();
@@ -109,10 +125,9 @@ impl DevHost {
 }
 
 impl Shared {
-    /// The settings a `PluginContext` carries now; none while the app is disabled, as in Grafana.
+    /// The settings a `PluginContext` carries now ([`StoredSettings::instance_settings`]).
     fn current(&self) -> Option<AppSettings> {
-        let stored = self.stored.read().unwrap_or_else(|p| p.into_inner());
-        stored.enabled.then(|| stored.settings.clone())
+        self.stored.read().unwrap_or_else(|p| p.into_inner()).instance_settings()
     }
 
     async fn serve(&self, conn: TcpStream, http: &reqwest::Client) -> std::io::Result<()> {
@@ -270,6 +285,7 @@ impl Shared {
         stored.enabled = update.enabled;
         stored.pinned = update.pinned;
         stored.settings.json_data = update.json_data.unwrap_or(serde_json::Value::Null);
+        stored.saved = true;
         for (k, v) in update.secure_json_data.unwrap_or_default() {
             stored.settings.secure_json_data.insert(k, v);
         }
@@ -316,5 +332,19 @@ fn file(root: &Path, rel: &str) -> Response {
             Response { status: 200, headers: vec![("Content-Type".into(), content_type.into())], body }
         }
         Err(_) => Response::text(404, "not found"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disabled_app_still_gets_its_settings_and_a_never_saved_one_none() {
+        let settings = AppSettings { json_data: serde_json::json!({"prometheusUrl": "http://p"}), secure_json_data: HashMap::new() };
+        let disabled = StoredSettings { enabled: false, pinned: false, saved: true, settings: settings.clone() };
+        assert_eq!(disabled.instance_settings().map(|s| s.json_data), Some(settings.json_data.clone()));
+        let never = StoredSettings { enabled: false, pinned: false, saved: false, settings };
+        assert!(never.instance_settings().is_none());
     }
 }

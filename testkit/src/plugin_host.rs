@@ -240,10 +240,16 @@ fn plugin_context(settings: Option<&AppSettings>) -> pluginv2::PluginContext {
             email: "admin@localhost".into(),
             role: "Admin".into(),
         }),
-        app_instance_settings: settings.map(|s| pluginv2::AppInstanceSettings {
-            json_data: serde_json::to_vec(&s.json_data).unwrap_or_default(),
-            decrypted_secure_json_data: s.secure_json_data.clone(),
-            last_updated_ms: updated,
+        // Grafana always sends an app its instance settings, enabled or not: the stored ones, or for an
+        // app never saved empty `jsonData` bytes and no secrets (grafana/grafana
+        // pkg/services/pluginsintegration/plugincontext/plugincontext.go, `appInstanceSettings`).
+        app_instance_settings: Some(match settings {
+            Some(s) => pluginv2::AppInstanceSettings {
+                json_data: serde_json::to_vec(&s.json_data).unwrap_or_default(),
+                decrypted_secure_json_data: s.secure_json_data.clone(),
+                last_updated_ms: updated,
+            },
+            None => pluginv2::AppInstanceSettings { json_data: Vec::new(), decrypted_secure_json_data: Default::default(), last_updated_ms: 0 },
         }),
         ..Default::default()
     }
