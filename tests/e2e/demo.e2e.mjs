@@ -69,6 +69,8 @@ try {
     assert.equal(await page.locator('#cfc-interval').inputValue(), '15s');
     assert.match(await page.locator('#cfc-rules').inputValue(), /CodexKafkaCompletionsLagHigh/);
     assert.equal(await page.getByTestId('cfc-auth-none').isChecked(), true);
+    // Provisioning replaces these settings at every Grafana start: the page says so beside Save.
+    assert.match(await page.getByTestId('cfc-provisioned-note').innerText(), /applies that file again at every start/);
     await page.screenshot({ path: `${shots}/demo-config.png`, fullPage: true });
   });
 

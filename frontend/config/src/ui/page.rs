@@ -13,6 +13,10 @@ use super::{style, RootProps};
 use crate::form::{ConfigForm, Field, RulesChoice, DEFAULT_PIPELINE, DEFAULT_RULES};
 use crate::page::{PageAction, PageState, Status};
 
+/// What happens to edits of a provisioned app (Grafana's provisioning replaces `jsonData` at start).
+pub const PROVISIONED_NOTE: &str =
+    "If this app is provisioned (a provisioning/plugins/*.yaml file), Grafana applies that file again at every start and these edits are lost: change the file too.";
+
 /// [`PageState`] as Yew's reducer, so quick successive keystrokes never overwrite each other.
 #[derive(PartialEq)]
 pub struct Reducer(pub PageState);
@@ -116,6 +120,9 @@ pub fn config_page(props: &RootProps) -> Html {
             <div class="cfc-row">
                 <button type="submit" class="cfc-button cfc-primary" disabled={s.busy()} data-testid="cfc-save">{ if f.enabled { "Save & test" } else { "Enable, save & test" } }</button>
             </div>
+            // Grafana applies provisioning files at every start and does not tell the page whether this
+            // app came from one, so the rule is stated where it matters.
+            <p class="cfc-help" data-testid="cfc-provisioned-note">{ PROVISIONED_NOTE }</p>
             <div aria-live="polite"><StatusView status={s.status.clone()} /></div>
         </form>
     }
