@@ -376,3 +376,87 @@ async fn the_plugin_listens_inside_grafanas_port_range_and_answers_beyond_four_m
     answer(&r);
     let _ = upstreams::closed_port_url();
 }
+
+/// A rules API answer with `rules` (JSON objects) in the pipeline's group.
+fn rules_answer(rules: &[String]) -> Vec<u8> {
+    format!(
+        r#"{{"status":"success","data":{{"groups":[{{"name":"codex-pipeline-observability.rules","file":"/etc/rules/codex.yaml","interval":30,"rules":[{}]}}]}}}}"#,
+        rules.join(",")
+    )
+    .into_bytes()
+}
+
+fn alerting(name: &str, query: &str) -> String {
+    format!(r#"{{"name":{},"query":{},"type":"alerting","health":"ok","duration":0,"labels":{{}},"annotations":{{}},"alerts":[]}}"#, json!(name), json!(query))
+}
+
+/// A ruler that answers `/api/v1/rules` with `body`, and every query emptily.
+async fn ruler(body: Vec<u8>) -> Scripted {
+    Scripted::start(move |seen| {
+        if seen.target.contains("/api/v1/rules") {
+            Reply::json(body.clone())
+        } else if seen.target.contains("/query_range") {
+            Reply::json(r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#)
+        } else {
+            Reply::json(r#"{"status":"success","data":[]}"#)
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// The rules API is an upstream like any other: too many rules, a rule nested 10^5 deep, an answer
+/// over 8 MiB or a lie fall back to the built-in rules with the reason (or fail that one rule), fast,
+/// and a pathological `ruleGroups` pattern is a settings error, not a stall.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_rulers_fall_back_with_a_reason() {
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    let many: Vec<String> = (0..5_000).map(|i| alerting(&format!("R{i}"), "up > 1")).collect();
+    let deep = alerting("Deep", &format!("{}up{}", "(".repeat(100_000), ")".repeat(100_000)));
+    let huge = alerting("Huge", &format!("up{{x=\"{}\"}} > 1", "a".repeat(9 << 20)));
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("5,000 rules", rules_answer(&many), "more than the 1000 alerting rules"),
+        ("over 8 MiB", rules_answer(&[huge]), "larger than 8 MiB"),
+        ("not JSON", b"<html>login</html>".to_vec(), "the ruler's rules API failed"),
+        ("status error", br#"{"status":"error","errorType":"unavailable","error":"ruler is shutting down"}"#.to_vec(), "ruler is shutting down"),
+    ];
+    for (what, body, reason) in cases {
+        let up = ruler(body).await;
+        let s = settings(json!({ "prometheusUrl": up.url, "rulesSource": "ruler" }));
+        let (r, took) = call(&plugin, &s, "GET", "v1/rules", b"").await;
+        assert_eq!(r.status, 200, "{what}: {}", String::from_utf8_lossy(&r.body));
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(v["source"]["source"], "builtin", "{what}: {v}");
+        let fallback = v["source"]["fallback"].as_str().unwrap_or("");
+        assert!(fallback.contains(reason), "{what}: fallback {fallback:?}");
+        assert!(took < Duration::from_secs(5), "{what}: {took:?}");
+        still_serves(&mut plugin, &s).await;
+    }
+
+    // One rule nested 10^5 deep among good ones: that rule is listed with its error, the rest run.
+    let up = ruler(rules_answer(&[deep, alerting("Fine", "up > 1")])).await;
+    let s = settings(json!({ "prometheusUrl": up.url, "rulesSource": "ruler" }));
+    let (r, took) = call(&plugin, &s, "GET", "v1/rules", b"").await;
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["source"]["source"], "ruler", "{v}");
+    let rule = |name: &str| v["rules"].as_array().and_then(|a| a.iter().find(|x| x["name"] == name)).cloned().unwrap_or_default();
+    assert!(rule("Deep")["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", rule("Deep"));
+    assert!(rule("Fine")["error"].is_null(), "{}", rule("Fine"));
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    let now = now_ms();
+    let body = json!({ "from": now - 3_600_000, "to": now }).to_string();
+    let (r, took) = call(&plugin, &s, "POST", "v1/evaluate", body.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let a = answer(&r);
+    assert!(a.alerts.iter().any(|x| x.name == "Deep" && x.error.is_some()), "the deep rule is shown failed");
+    assert!(a.alerts.iter().any(|x| x.name == "Fine" && x.error.is_none()));
+    assert!(took < Duration::from_secs(5), "{took:?}");
+
+    // A pattern whose compiled form is huge is refused as a setting, at once.
+    let check = json!({ "jsonData": { "prometheusUrl": up.url, "ruleGroups": "(?:a{1000}){1000}" } }).to_string();
+    let (r, took) = call(&plugin, &s, "POST", "v1/settings/check", check.as_bytes()).await;
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(api_error(&r).field.as_deref(), Some("jsonData.ruleGroups"));
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    still_serves(&mut plugin, &s).await;
+}
