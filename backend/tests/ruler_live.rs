@@ -28,7 +28,7 @@ use codexflow_core::AlertState;
 use codexflow_testkit::plugin_host::{wait_until, AppSettings, PluginProcess};
 use codexflow_testkit::prometheus::{free_port, http_get, scratch_dir, PromOptions, PrometheusServer};
 use codexflow_testkit::simulator::{Simulator, Story};
-use codexflow_testkit::upstreams::CountingProxy;
+use codexflow_testkit::upstreams::{percent_decode, CountingProxy};
 use serde_json::json;
 
 const GROUP: &str = "codex-pipeline-observability.rules";
@@ -244,7 +244,7 @@ fn query_times(proxy: &CountingProxy, expr: &str) -> BTreeSet<i64> {
         if !path.ends_with("/api/v1/query") {
             continue;
         }
-        let params: Vec<(String, String)> = [query, body].iter().flat_map(|q| q.split('&')).filter_map(|kv| kv.split_once('=')).map(|(k, v)| (urldecode(k), urldecode(v))).collect();
+        let params: Vec<(String, String)> = [query, body].iter().flat_map(|q| q.split('&')).filter_map(|kv| kv.split_once('=')).map(|(k, v)| (percent_decode(k), percent_decode(v))).collect();
         let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         if get("query").as_deref() == Some(expr) {
             if let Some(t) = get("time").and_then(|t| t.parse::<f64>().ok()) {
@@ -253,30 +253,6 @@ fn query_times(proxy: &CountingProxy, expr: &str) -> BTreeSet<i64> {
         }
     }
     out
-}
-
-fn urldecode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn urlencode(s: &str) -> String {

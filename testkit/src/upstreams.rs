@@ -140,20 +140,21 @@ impl Seen {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+/// A URL query or form value decoded (`+` is a space, `%XX` a byte; a `%` not followed by two hex
+/// digits stays as it is).
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                    out.push(b);
-                    i += 2;
-                }
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'+', _) => out.push(b' '),
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 2;
             }
-            b => out.push(b),
+            (b, _) => out.push(b),
         }
         i += 1;
     }
@@ -232,4 +233,17 @@ pub fn matrix(series: usize, points: usize, start_s: f64, step_s: f64, pad: usiz
     }
     out.push_str("]}}");
     out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn query_values_decode_and_a_stray_percent_stays() {
+        assert_eq!(percent_decode("sum%28x%29+%3E+1"), "sum(x) > 1");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+    }
 }
