@@ -1,13 +1,15 @@
 // The flow panel's module.js: registers a real @grafana/data PanelPlugin and hands the DOM node, props,
 // theme and navigation to the Rust/WebAssembly panel. Everything else is Rust (frontend/panel).
 import * as React from 'react';
-import { PanelPlugin, type PanelProps } from '@grafana/data';
-import { config, locationService, RefreshEvent } from '@grafana/runtime';
+import { PanelPlugin, ThemeContext, type PanelProps } from '@grafana/data';
+import { config, locationService } from '@grafana/runtime';
 // AMD's "module" dependency: SystemJS sets its `uri` to this file's URL, wherever Grafana serves the
 // nested plugin from (public/plugins/<app>/panel/ in Grafana 12, public/plugins/<panel id>/ before).
 import * as amd from 'module';
-import init, { mount, type PanelHandle } from './pkg/codexflow_panel.js';
-import { hostRequest, themeColors, wasmLoader } from './wasm-host.ts';
+import init, { mount } from './pkg/codexflow_panel.js';
+import { hostRequest, themeColors, useWasmMount, wasmLoader } from './wasm-host.ts';
+import { evidence, findRawPanels, foundMapping, type Found } from './raw-panels.ts';
+import { StagePanelsEditor } from './stage-panels-editor.ts';
 
 const APP_ID = 'proompteng-codexflow-app';
 
@@ -19,74 +21,109 @@ interface Options {
   interval: string;
 }
 
-const loadWasm = wasmLoader(init, 'codexflow_panel_bg.wasm', (amd as { uri: string }).uri);
+const loadWasm = wasmLoader(init, 'codexflow_panel_bg.wasm', (amd as { uri?: string }).uri);
+// Before Grafana 11.1 the AMD module has no `uri`: Grafana's own meta for this panel says where it is
+// served from (`importPanelPlugin` sets `plugin.meta`, from `config.panels[id]`).
+const PANEL_ID = 'proompteng-codexflow-panel';
+const panelBaseUrl = () => plugin.meta?.baseUrl || (config as unknown as { panels?: Record<string, { baseUrl?: string }> }).panels?.[PANEL_ID]?.baseUrl;
+
+/**
+ * Public dashboards and snapshots: the app's resources answer signed-in users only, and a snapshot
+ * keeps no data for a panel without queries. Grafana's own alert-state worker skips its calls on
+ * `config.publicDashboardAccessToken` the same way (`UnifiedAlertStatesWorker.ts`).
+ */
+function unavailableHere(): string | null {
+  const publicToken = (config as unknown as { publicDashboardAccessToken?: string }).publicDashboardAccessToken;
+  if (publicToken) return 'a public dashboard';
+  if (locationService.getLocation().pathname.includes('/dashboard/snapshot/')) return 'a snapshot';
+  return null;
+}
+
+function Unavailable(props: { where: string; width: number; height: number }) {
+  return React.createElement('div', {
+    role: 'note', 'data-testid': 'codex-flow-unavailable',
+    style: { width: props.width, height: props.height, boxSizing: 'border-box', padding: 12, display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center', opacity: 0.85 },
+  }, `Codex Flow shows the pipeline live to signed-in Grafana users: its health comes from the app's backend, which ${props.where} cannot reach. Open the dashboard in Grafana to see it.`);
+}
 
 function FlowPanel(props: PanelProps<Options>) {
-  const host = React.useRef<HTMLDivElement>(null);
-  const handle = React.useRef<PanelHandle | null>(null);
-  const [refresh, setRefresh] = React.useState(0);
-  const [failure, setFailure] = React.useState<string | null>(null);
+  const where = unavailableHere();
+  if (where) return React.createElement(Unavailable, { where, width: props.width, height: props.height });
+  return React.createElement(LiveFlowPanel, props);
+}
 
-  // Follow the dashboard's refresh button and auto-refresh (a panel without queries gets RefreshEvent).
-  React.useEffect(() => {
-    const sub = props.eventBus.getStream(RefreshEvent).subscribe(() => setRefresh((n) => n + 1));
-    return () => sub.unsubscribe();
-  }, [props.eventBus]);
+function LiveFlowPanel(props: PanelProps<Options>) {
 
+  // A refresh (button or auto-refresh) reaches a panel without queries as a new `timeRange` object,
+  // equal in value when the range is absolute: Scenes' SceneTimeRange.onRefresh sets a new value
+  // and VizPanel hands it to skipDataQuery panels (its RefreshEvent goes up the scene, not to the
+  // panel's eventBus); the older PanelStateWrapper.onRefresh sets `data.timeRange` anew. Counting
+  // new objects covers both; a resize or an options change keeps the object.
+  const refreshes = React.useRef({ range: props.timeRange, count: 0 });
+  if (refreshes.current.range !== props.timeRange) {
+    refreshes.current = { range: props.timeRange, count: refreshes.current.count + 1 };
+  }
+  const refresh = refreshes.current.count;
+
+  // Grafana's theme as its own panels follow it (`useTheme2()` reads this context; Grafana's
+  // ThemeProvider updates it on ThemeChangedEvent), not `config.theme2` read once.
+  const theme = React.useContext(ThemeContext);
   const { options, replaceVariables } = props;
+  const resourceUrl = `/api/plugins/${APP_ID}/resources`;
+
+  // The dashboard's raw panels per stage, found once per mount by what they query.
+  const [found, setFound] = React.useState<Found | null>(null);
+  const [foundFailure, setFoundFailure] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    let cancelled = false;
+    findRawPanels(props.id, locationService.getLocation().pathname, replaceVariables, resourceUrl).then(
+      (f) => { if (!cancelled) setFound(f); },
+      (e: unknown) => { if (!cancelled) setFoundFailure(`The dashboard's panels could not be read: ${(e as { message?: string; statusText?: string })?.message ?? String(e)}`); },
+    );
+    return () => { cancelled = true; };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.id]);
+  // The options editor shows what was found (Grafana hands a panel's instance state to its editors).
+  const { onInstanceStateChange } = props as PanelProps<Options> & { onInstanceStateChange?: (s: unknown) => void };
+  React.useEffect(() => { if (found) onInstanceStateChange?.({ rawPanels: found }); }, [found, onInstanceStateChange]);
+  const from = props.timeRange.from.valueOf();
+  const to = props.timeRange.to.valueOf();
+
+  // The drill-down asks for titles and Explore links when it draws (see raw-panels.ts `evidence`).
+  const evidenceRef = React.useRef<ReturnType<typeof evidence> | null>(null);
+  evidenceRef.current = evidence(found, foundFailure, from, to);
+
   const json = JSON.stringify({
     panelId: props.id,
     width: props.width,
     height: props.height,
-    from: props.timeRange.from.valueOf(),
-    to: props.timeRange.to.valueOf(),
+    from,
+    to,
     refresh,
     // backendSrv resolves /api/... against Grafana's base, sub-path included.
-    resourceUrl: `/api/plugins/${APP_ID}/resources`,
+    resourceUrl,
     options: {
       ...options,
-      stagePanels: replaceVariables(options.stagePanels ?? ''),
+      // What was found on the dashboard, then the option: a stage listed in both takes the option's panels.
+      stagePanels: [foundMapping(found), replaceVariables(options.stagePanels ?? '')].filter((m) => m.trim()).join('; '),
       interval: replaceVariables(options.interval ?? ''),
     },
-    theme: themeColors(config.theme2),
+    theme: themeColors(theme),
     timeZone: props.timeZone,
   });
 
-  // The props of the latest render: the mount below happens once the .wasm has loaded, by when
-  // Grafana may have rendered again (a resize, a new time range) and those props must not be lost.
-  const latest = React.useRef(json);
-  latest.current = json;
-
-  React.useEffect(() => {
-    let cancelled = false;
-    loadWasm()
-      .then(() => {
-        if (!cancelled && host.current && !handle.current) {
-          const navigate = (panelId: number) => {
-            locationService.partial({ viewPanel: panelId });
-            return true;
-          };
-          handle.current = mount(host.current, latest.current, navigate, hostRequest);
-        }
-      })
-      .catch((e: unknown) => setFailure(`The Codex Flow panel could not load its WebAssembly: ${String(e)}`));
-    return () => {
-      cancelled = true;
-      handle.current?.unmount();
-      handle.current?.free();
-      handle.current = null;
-    };
-    // Mount once; later props go through update() below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
-
-  React.useEffect(() => {
-    try {
-      handle.current?.update(json);
-    } catch (e) {
-      setFailure(String(e));
-    }
-  }, [json]);
+  const { host, failure } = useWasmMount(
+    () => loadWasm(panelBaseUrl),
+    (element, first) => {
+      const navigate = (panelId: number) => {
+        locationService.partial({ viewPanel: panelId });
+        return true;
+      };
+      return mount(element, first, navigate, hostRequest, (kind: string, key: string) => evidenceRef.current?.(kind, key));
+    },
+    json,
+    'panel',
+  );
 
   if (failure) {
     return React.createElement('div', { role: 'alert', style: { padding: 8 } }, failure);
@@ -96,11 +133,13 @@ function FlowPanel(props: PanelProps<Options>) {
 
 export const plugin = new PanelPlugin<Options>(FlowPanel).setPanelOptions((builder) =>
   builder
-    .addTextInput({
+    .addCustomEditor({
+      id: 'stagePanels',
       path: 'stagePanels',
       name: 'Raw panels per stage',
-      description: 'Which dashboard panels open from each stage: stage=panelId,panelId; … (template variables allowed)',
-      defaultValue: 'kafka=1,2; nats=3,4,5; jangar=6,7; sse=8,9',
+      description: 'Empty: found on this dashboard by what the panels query. To choose a stage\'s panels yourself: stage=panelId,panelId; … (template variables allowed); other stages stay automatic.',
+      defaultValue: '',
+      editor: StagePanelsEditor,
     })
     .addBooleanSwitch({ path: 'showSparklines', name: 'Sparklines', defaultValue: true })
     .addBooleanSwitch({ path: 'showEdgeRates', name: 'Edge throughput', defaultValue: true })

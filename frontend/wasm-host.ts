@@ -2,22 +2,33 @@
 // the .wasm's URL, found from the AMD module's own URI (never import.meta.url: Grafana loads plugins
 // through SystemJS, and nested plugins move between Grafana versions), a load that happens once, and
 // Grafana's theme colours in the shape `codexflow_core::theme::Theme` reads.
+import * as React from 'react';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { getBackendSrv, type FetchError, type FetchResponse } from '@grafana/runtime';
 
-/** The URL of `file`, which sits next to the module at `moduleUri`. */
-export function wasmUrl(file: string, moduleUri: string, base: string): string {
-  return new URL(file, new URL(moduleUri, base)).href;
+/**
+ * The URL of `file`, which sits next to the plugin's module.js. SystemJS sets the AMD module's `uri`
+ * only from 6.15.1 (Grafana 11.1); before that, the plugin meta's `baseUrl` (the directory Grafana
+ * serves the plugin from, `config.panels[id].baseUrl` for a panel, the settings' `baseUrl` for an
+ * app) says the same. Both are relative to Grafana's base, sub-path included.
+ */
+export function wasmUrl(file: string, moduleUri: string | undefined, baseUrl: string | undefined, base: string): string {
+  if (moduleUri) return new URL(file, new URL(moduleUri, base)).href;
+  if (baseUrl) return new URL(`${baseUrl.replace(/\/+$/, '')}/${file}`, base).href;
+  throw new Error('neither the AMD module URI nor the plugin meta says where the plugin is served from');
 }
 
-/** Runs wasm-bindgen's `init` for `file` next to the module at `moduleUri`, once. */
+/**
+ * Runs wasm-bindgen's `init` for `file` next to the module, once; `baseUrl` is asked only when the
+ * module URI is missing, at load time, when Grafana has set the plugin's meta.
+ */
 export function wasmLoader(
   init: (options: { module_or_path: string }) => Promise<unknown>,
   file: string,
-  moduleUri: string,
-): () => Promise<unknown> {
+  moduleUri: string | undefined,
+): (baseUrl: () => string | undefined) => Promise<unknown> {
   let ready: Promise<unknown> | undefined;
-  return () => (ready ??= init({ module_or_path: wasmUrl(file, moduleUri, document.baseURI) }));
+  return (baseUrl) => (ready ??= Promise.resolve().then(() => init({ module_or_path: wasmUrl(file, moduleUri, moduleUri ? undefined : baseUrl(), document.baseURI) })));
 }
 
 export function themeColors(theme: GrafanaTheme2) {
@@ -79,4 +90,49 @@ export function hostRequest(method: string, url: string, body: string | null, si
       });
     signal?.addEventListener('abort', () => { sub.unsubscribe(); aborted(); }, { once: true });
   });
+}
+
+/** A mounted WASM frontend (wasm-bindgen's handle). */
+export interface Mounted {
+  update(props: string): void;
+  unmount(): void;
+  free(): void;
+}
+
+/**
+ * Mounts a WASM frontend into the returned element's ref once its .wasm has loaded, with the props of
+ * the latest render by then (Grafana may have rendered again meanwhile: a resize, a new range), and
+ * hands every later props JSON to `update()`: a remount would lose the frontend's own state (a
+ * config page's unsaved edits, a panel's open drill-down). Unmounts with the component.
+ */
+export function useWasmMount(load: () => Promise<unknown>, mount: (element: HTMLElement, props: string) => Mounted, json: string, what: string) {
+  const host = React.useRef<HTMLDivElement>(null);
+  const handle = React.useRef<Mounted | null>(null);
+  const [failure, setFailure] = React.useState<string | null>(null);
+  const latest = React.useRef(json);
+  latest.current = json;
+  React.useEffect(() => {
+    let cancelled = false;
+    load()
+      .then(() => {
+        if (!cancelled && host.current && !handle.current) handle.current = mount(host.current, latest.current);
+      })
+      .catch((e: unknown) => setFailure(`The Codex Flow ${what} could not load its WebAssembly: ${String(e)}`));
+    return () => {
+      cancelled = true;
+      handle.current?.unmount();
+      handle.current?.free();
+      handle.current = null;
+    };
+    // Mount once; later props go through update() below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  React.useEffect(() => {
+    try {
+      handle.current?.update(json);
+    } catch (e) {
+      setFailure(String(e));
+    }
+  }, [json]);
+  return { host, failure };
 }

@@ -14,9 +14,15 @@ remap="--remap-path-prefix=$registry=crates"
 for index in "$registry"/*/; do
   [ -d "$index" ] && remap="$remap --remap-path-prefix=${index%/}=c" # the last match wins
 done
+# -Zlocation-detail=none: a panic (which aborts: panic = "abort") carries no file, line and column, so
+# no source path is stored for any panic site in any crate: 2.5 KB less gzip on the panel (measured
+# 2026-12-01, 204,766 -> 202,241 B). An unstable flag of the stable toolchain, hence RUSTC_BOOTSTRAP=1
+# for these two builds only (the fuzz pass uses it the same way); nothing else changes.
+# -Zfmt-debug=none: `{:?}` prints nothing, so no Debug formatting code is kept: 1.1 KB less gzip on the
+# panel. No text a person reads uses `{:?}` in core or the frontends (quoted values are written out).
 wasm() { # crate, output name, glue dir
   log "$1: cargo build (wasm32, wasm-release profile), wasm-bindgen, wasm-opt -Oz"
-  RUSTFLAGS="$remap" \
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="$remap -Zlocation-detail=none -Zfmt-debug=none" \
     cargo build -q -p "$1" --target wasm32-unknown-unknown --profile wasm-release
   rm -rf "$3"
   wasm-bindgen --target web --out-dir "$3" --out-name "$2" "target/wasm32-unknown-unknown/wasm-release/$2.wasm"

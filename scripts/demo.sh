@@ -15,5 +15,5 @@ if [ "${1:-}" = "--table" ]; then
   exec target/release/codexflow-demo --plugin target/release/gpx_codexflow "$@"
 fi
 bash scripts/build-frontend.sh
-node frontend/harness/build.mjs
+node testkit/src/grafana/page/build.mjs
 exec target/release/codexflow-devhost --plugin target/release/gpx_codexflow --port "${CODEXFLOW_PORT:-3000}" "$@"

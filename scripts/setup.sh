@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need. Idempotent: run it as often as you like.
 # Debian: prometheus (brings promtool), victoria-metrics (brings vmalert, the second ruler the
-# live ruler tests run), chromium + chromium-driver (browser tests).
+# live ruler tests run), prometheus-alertmanager (silences), chromium + chromium-driver (browser tests).
 # Rust: the wasm32 target, wasm-bindgen-cli pinned to the crate's version, cargo-fuzz (libFuzzer). npm: the lockfile's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ need_apt=()
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v promtool   >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v vmalert    >/dev/null 2>&1 || need_apt+=(victoria-metrics)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need_apt+=(prometheus-alertmanager)
 [ -x /usr/bin/chromium ]     || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
@@ -28,7 +29,7 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 # The Debian package enables a system service; we start our own Prometheus per test instead.
-for tool in prometheus promtool vmalert /usr/bin/chromium /usr/bin/chromedriver node npm; do
+for tool in prometheus promtool vmalert prometheus-alertmanager /usr/bin/chromium /usr/bin/chromedriver node npm; do
   command -v "$tool" >/dev/null 2>&1 || { echo "$tool missing after install" >&2; exit 1; }
 done
 

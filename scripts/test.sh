@@ -23,7 +23,7 @@ promtool check rules provisioning/rules/codex-pipeline-observability.rules.yaml
 
 log "build the package (panel, amd64 + arm64 backends, zip) and the dev host page"
 bash scripts/package.sh
-node frontend/harness/build.mjs
+node testkit/src/grafana/page/build.mjs
 
 log "plugin.json files against Grafana's schema"
 node scripts/validate-plugin-json.mjs dist

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
+use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
 use codexflow_testkit::upstreams::{matrix, Reply, Scripted};
 use serde_json::{json, Value};
 

@@ -15,7 +15,7 @@ use codexflow_backend::defaults;
 use codexflow_backend::evaluate::plan::lookback_ms;
 use codexflow_core::limits::SPARKLINE_POINTS;
 use codexflow_core::api::EvaluateResponse;
-use codexflow_testkit::plugin_host::{AppSettings, PluginProcess};
+use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
 use codexflow_testkit::stories::{base_days_ago, looping, MINUTE};

@@ -35,7 +35,7 @@ pub fn settings(data: &[u8]) {
     let (json, secret) = data.split_at(data.len() / 4 * 3);
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(json) else { return };
     let secret = String::from_utf8_lossy(secret).to_string();
-    let secrets: HashMap<String, String> = [("bearerToken".to_string(), secret.clone())].into();
+    let secrets: HashMap<String, String> = [(codexflow_core::settings::SecretKey::BearerToken.as_str().to_string(), secret.clone())].into();
     match Settings::from_grafana(&value, &secrets) {
         Ok(settings) => {
             let _ = crate::health::expected_metrics(&settings);
@@ -95,7 +95,7 @@ pub fn prom_answer(data: &[u8]) {
     let Some((&first, body)) = data.split_first() else { return };
     let status = [200u16, 204, 302, 400, 401, 422, 500, 503][usize::from(first) % 8];
     let redactor = Redactor::new([PLANTED_SECRET.to_string()]);
-    for expect in [Expect::Matrix, Expect::Vector, Expect::Series, Expect::Strings] {
+    for expect in [Expect::Matrix, Expect::Vector, Expect::Series, Expect::Strings, Expect::AmAlerts, Expect::AmSilences] {
         if let Err(e) = parse(expect, status, body, "http://fuzz/api/v1/x", &redactor) {
             assert!(!e.to_string().contains(PLANTED_SECRET), "a secret in {e}");
         }
@@ -111,6 +111,12 @@ pub fn resource_bodies(data: &[u8]) {
         }
     }
     let _ = parse_body::<StageMetricsRequest>(data, "{}");
+    if let Ok(req) = parse_body::<codexflow_core::panel_map::PanelMapRequest>(data, "{}") {
+        if crate::panel_map::check(&req).is_ok() {
+            let mapped = crate::panel_map::map_panels(&crate::defaults::pipeline(), &req);
+            assert_eq!(mapped.stages.len(), crate::defaults::pipeline().stages.len());
+        }
+    }
     if let Ok(check) = parse_body::<SettingsCheckRequest>(data, "{}") {
         let _ = Settings::from_json_data(&check.json_data, &Default::default());
     }

@@ -2,14 +2,17 @@
 //! Prometheus-compatible API exactly as a Prometheus ruler would, and serves
 //! stage health, alert timelines and stage metrics to the flow panel.
 
+pub mod alertmanager;
 pub mod budget;
 pub mod defaults;
 pub mod evaluate;
 pub mod fuzz_checks;
 pub mod health;
+pub mod insight;
 pub mod listener;
 pub mod logging;
 pub mod memory;
+pub mod panel_map;
 pub mod plugin;
 pub mod prom;
 pub mod promql;

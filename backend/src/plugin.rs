@@ -6,12 +6,14 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use codexflow_core::panel_map::PanelMapRequest;
 use codexflow_core::api::{EvaluateRequest, PipelineResponse, RulesResponse, SettingsCheckRequest, SettingsCheckResponse, StageMetricsRequest};
 use codexflow_core::duration::format_duration;
 use grafana_plugin_sdk::backend::{self, AppPlugin, GrafanaPlugin, InstanceSettings};
 use http::{Response, StatusCode};
 use serde_json::Value;
 
+use crate::panel_map;
 use crate::resource_error::{json, respond, ResourceError};
 use crate::routes::{parse_body, Needs, Route, Served};
 use crate::settings::Settings;
@@ -112,6 +114,20 @@ async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
             )
         }
         Served::Pipeline => json(StatusCode::OK, &PipelineResponse { pipeline: settings.pipeline.clone() }),
+        Served::PanelMap => match parse_body::<PanelMapRequest>(body, r#"{"panels": [{"id": <n>, "title": <text>, "exprs": [<PromQL>]}]}"#) {
+            Err(e) => e.into_response(),
+            Ok(r) => match panel_map::check(&r) {
+                Err(e) => ResourceError::from(e).into_response(),
+                Ok(()) => {
+                    // Parsing a dashboard's worth of PromQL is blocking-pool work, as the settings are.
+                    let pipeline = settings.pipeline.clone();
+                    let mapped = tokio::task::spawn_blocking(move || panel_map::map_panels(&pipeline, &r))
+                        .await
+                        .map_err(|e| ResourceError::internal(format!("the mapping could not run: {e}")));
+                    respond(mapped)
+                }
+            },
+        },
     }
 }
 

@@ -12,7 +12,7 @@ use promql_parser::label::Matcher;
 use promql_parser::parser::{self, token, Expr, VectorSelector};
 
 use codexflow_core::error::FieldError;
-use codexflow_core::limits::{MAX_PROMQL_BYTES, MAX_PROMQL_DEPTH, MAX_PROMQL_OPERATORS};
+use codexflow_core::limits::{MAX_PROMQL_BYTES, MAX_PROMQL_DEPTH, MAX_PROMQL_DURATION_SECS, MAX_PROMQL_OPERATORS};
 use codexflow_core::pipeline::PipelineSpec;
 
 /// A parsed expression and the selectors it reads.
@@ -150,7 +150,76 @@ pub fn check_shape(text: &str) -> Result<(), String> {
     if operators > MAX_PROMQL_OPERATORS {
         return Err(format!("the expression has {operators} operators, more than the {MAX_PROMQL_OPERATORS} allowed"));
     }
+    check_number_durations(text)
+}
+
+/// Bounds every duration written as a bare number of seconds (`x[300]`, `x[5m:30]`, `offset 1e3`):
+/// the parser turns such a number into a `Duration` without a range check and panics on one too big,
+/// infinite or NaN. Go's `time.Duration`, which Prometheus parses into, ends at about 292 years; a
+/// duration with a unit (`5m`) is range-checked by the parser itself.
+fn check_number_durations(text: &str) -> Result<(), String> {
+    let bytes = text.as_bytes();
+    let (mut braces, mut in_range, mut expect_duration) = (0usize, false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'"' | b'\'' | b'`' => i = skip_string(bytes, i),
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'{' => braces += 1,
+            b'}' => braces = braces.saturating_sub(1),
+            _ if braces > 0 => {}
+            b'[' => (in_range, expect_duration) = (true, true),
+            b']' => (in_range, expect_duration) = (false, false),
+            b':' if in_range => expect_duration = true,
+            // `offset -5m`: a sign may stand between the keyword and the duration.
+            b'+' | b'-' if expect_duration => {}
+            c if c.is_ascii_whitespace() => {}
+            c if c.is_ascii_alphanumeric() || c == b'.' => {
+                let start = i;
+                while i + 1 < bytes.len() && continues_word(bytes, start, i + 1) {
+                    i += 1;
+                }
+                let word = &text[start..=i];
+                if expect_duration {
+                    number_duration_in_range(word)?;
+                }
+                expect_duration = !in_range && word.eq_ignore_ascii_case("offset");
+            }
+            _ => expect_duration = false,
+        }
+        i += 1;
+    }
     Ok(())
+}
+
+/// Whether the byte at `i` continues the word or number starting at `start` (a decimal number's
+/// exponent keeps its sign: `1e+30` is one number).
+fn continues_word(bytes: &[u8], start: usize, i: usize) -> bool {
+    let b = bytes[i];
+    let decimal = (bytes[start].is_ascii_digit() || bytes[start] == b'.')
+        && !matches!(bytes.get(start + 1), Some(b'x' | b'X'));
+    let exponent_sign = decimal && matches!(b, b'+' | b'-') && matches!(bytes[i - 1], b'e' | b'E');
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || exponent_sign
+}
+
+/// Refuses `word` if it is a bare number of seconds outside Go's `time.Duration` (or not finite).
+fn number_duration_in_range(word: &str) -> Result<(), String> {
+    let lower = word.to_ascii_lowercase();
+    let seconds = match lower.strip_prefix("0x") {
+        Some(hex) => u128::from_str_radix(hex, 16).ok().map(|v| v as f64),
+        None => lower.parse::<f64>().ok(),
+    };
+    match seconds {
+        Some(s) if !s.is_finite() || s > MAX_PROMQL_DURATION_SECS => {
+            Err(format!("the duration {word} is out of range: at most {MAX_PROMQL_DURATION_SECS} seconds"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The index of the closing quote of the string literal opening at `start` (or the last byte).
@@ -238,6 +307,12 @@ pub fn check_pipeline_queries(p: &PipelineSpec) -> Result<(), FieldError> {
     let check = |field: String, expr: &str| Query::parse(expr).map(|_| ()).map_err(|e| FieldError::new(field, e));
     for (i, stage) in p.stages.iter().enumerate() {
         check(format!("stages[{i}].headline.expr"), &stage.headline.expr)?;
+        if let Some(q) = &stage.queue {
+            check(format!("stages[{i}].queue.backlog"), &q.backlog)?;
+            if !q.position.trim().is_empty() {
+                check(format!("stages[{i}].queue.position"), &q.position)?;
+            }
+        }
         for (j, panel) in stage.raw_panels.iter().enumerate() {
             for (k, t) in panel.targets.iter().enumerate() {
                 check(format!("stages[{i}].rawPanels[{j}].targets[{k}].expr"), &t.expr)?;
@@ -321,6 +396,27 @@ mod tests {
         assert!(check_shape(&vec!["a"; 257].join(" or ")).is_ok());
         assert!(check_shape(&vec!["a"; 258].join(" or ")).is_err());
         assert!(check_shape("\"unterminated").is_ok(), "the parser reports that, not the scan");
+    }
+
+    #[test]
+    fn durations_written_as_numbers_are_bounded_before_the_parser_sees_them() {
+        // The parser turned each of these into a `Duration` unchecked and panicked (found by fuzzing).
+        for text in [
+            "x[111111111111111111111111111100:11111111111111111111111111111110m]",
+            "x[1e400:]",
+            "x[5m:1e+30]",
+            "x[1.9e19]",
+            "x offset Inf",
+            "x offset - 1e30",
+            "rate(x[5m] offset 1E+30)",
+        ] {
+            let err = Query::parse(text).err().unwrap_or_default();
+            assert!(err.contains("out of range: at most 9223372036 seconds"), "{text}: {err}");
+        }
+        // Numbers elsewhere, and durations in range, are not its business.
+        for text in ["x[300]", "x[5m:30]", "x offset -300", "x > 1e400", "x @ 1e9", r#"x{le="1e400"}[5m]"#] {
+            assert!(Query::parse(text).is_ok(), "{text}");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub enum Route {
     StageMetrics,
     Rules,
     Pipeline,
+    PanelMap,
     SettingsCheck,
 }
 
@@ -36,6 +37,7 @@ pub enum Served {
     StageMetrics,
     Rules,
     Pipeline,
+    PanelMap,
 }
 
 impl Route {
@@ -45,11 +47,12 @@ impl Route {
             Route::StageMetrics => Needs::Settings(Served::StageMetrics),
             Route::Rules => Needs::Settings(Served::Rules),
             Route::Pipeline => Needs::Settings(Served::Pipeline),
+            Route::PanelMap => Needs::Settings(Served::PanelMap),
             Route::SettingsCheck => Needs::Nothing,
         }
     }
 
-    pub const ALL: [Route; 5] = [Route::Evaluate, Route::StageMetrics, Route::Rules, Route::Pipeline, Route::SettingsCheck];
+    pub const ALL: [Route; 6] = [Route::Evaluate, Route::StageMetrics, Route::Rules, Route::Pipeline, Route::PanelMap, Route::SettingsCheck];
 
     pub fn path(self) -> &'static str {
         match self {
@@ -57,13 +60,14 @@ impl Route {
             Route::StageMetrics => "v1/stage-metrics",
             Route::Rules => "v1/rules",
             Route::Pipeline => "v1/pipeline",
+            Route::PanelMap => "v1/panel-map",
             Route::SettingsCheck => "v1/settings/check",
         }
     }
 
     pub fn method(self) -> Method {
         match self {
-            Route::Evaluate | Route::StageMetrics | Route::SettingsCheck => Method::POST,
+            Route::Evaluate | Route::StageMetrics | Route::PanelMap | Route::SettingsCheck => Method::POST,
             Route::Rules | Route::Pipeline => Method::GET,
         }
     }

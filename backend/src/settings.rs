@@ -10,7 +10,9 @@ use std::fmt;
 
 use codexflow_core::duration::parse_duration;
 use codexflow_core::error::{join_path, FieldError};
-use codexflow_core::limits::{check_interval, check_timeout, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, MAX_PATTERN_BYTES, MAX_PIPELINE_BYTES, MAX_RULES};
+use codexflow_core::limits::{
+    check_interval, check_queue_window, check_timeout, DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW, DEFAULT_TIMEOUT, MAX_PATTERN_BYTES, MAX_PIPELINE_BYTES, MAX_RULES,
+};
 use codexflow_core::pipeline::PipelineSpec;
 use codexflow_core::settings::{trimmed, AppJsonData, AuthKind, JsonKey, RulesChoice, SecretKey, DEFAULT_RULE_GROUPS};
 use serde_json::Value;
@@ -56,6 +58,10 @@ pub struct Settings {
     pub auth: Auth,
     pub interval_ms: i64,
     pub timeout_ms: i64,
+    /// Queue insight's window (`queueWindow`).
+    pub queue_window_ms: i64,
+    /// `alertmanagerUrl`, checked, without a trailing slash.
+    pub alertmanager_url: Option<String>,
     pub rules: RulesConfig,
     pub pipeline: PipelineSpec,
 }
@@ -105,11 +111,16 @@ impl Settings {
 
         let interval_ms = duration(JsonKey::EvaluationInterval, &data.evaluation_interval, DEFAULT_INTERVAL.ms, check_interval)?;
         let timeout_ms = duration(JsonKey::Timeout, &data.timeout, DEFAULT_TIMEOUT.ms, check_timeout)?;
+        let queue_window_ms = duration(JsonKey::QueueWindow, &data.queue_window, DEFAULT_QUEUE_WINDOW.ms, check_queue_window)?;
+        let alertmanager_url = match trimmed(&data.alertmanager_url) {
+            None => None,
+            Some(u) => Some(validate_url(u).map_err(|e| FieldError::new(JsonKey::AlertmanagerUrl.field(), e.message))?),
+        };
         let auth = auth(data, secure)?;
         let pipeline = pipeline(data.pipeline.as_ref())?;
 
         let rules = rules_config(data, &prometheus_url, &pipeline)?;
-        Ok(Settings { prometheus_url, tenant, auth, interval_ms, timeout_ms, rules, pipeline })
+        Ok(Settings { prometheus_url, tenant, auth, interval_ms, timeout_ms, queue_window_ms, alertmanager_url, rules, pipeline })
     }
 }
 
@@ -307,6 +318,9 @@ mod tests {
             (json!({"prometheusUrl": "http://h", "tenant": {"id": 1}}), "jsonData.tenant"),
             (json!({"prometheusUrl": "http://h", "evaluationInterval": "5 minutes"}), "jsonData.evaluationInterval"),
             (json!({"prometheusUrl": "http://h", "evaluationInterval": "10ms"}), "jsonData.evaluationInterval"),
+            (json!({"prometheusUrl": "http://h", "queueWindow": "2h"}), "jsonData.queueWindow"),
+            (json!({"prometheusUrl": "http://h", "alertmanagerUrl": "alertmanager:9093"}), "jsonData.alertmanagerUrl"),
+            (json!({"prometheusUrl": "http://h", "queueWindow": "soon"}), "jsonData.queueWindow"),
             (json!({"prometheusUrl": "http://h", "timeout": "x"}), "jsonData.timeout"),
             (json!({"prometheusUrl": "http://h", "timeout": "1h"}), "jsonData.timeout"),
             (json!({"prometheusUrl": "http://h", "evaluationInterval": "150000000y"}), "jsonData.evaluationInterval"),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use codexflow_core::api::{ApiError, EvaluateResponse};
 use codexflow_core::error::ErrorCode;
 use codexflow_core::StageStatus;
-use codexflow_testkit::plugin_host::{AppSettings, PluginProcess, ResourceResponse};
+use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, ResourceResponse};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::{openmetrics_of, Scenario};
 use codexflow_testkit::upstreams::{self, matrix, Reply, Scripted};
@@ -112,6 +112,9 @@ async fn deep_long_or_nested_inputs_are_refused_before_parsing() {
     let chain = vec!["up"; 40_000].join(" + ");
     let yaml_nest = format!("groups: {}{}", "[".repeat(50_000), "]".repeat(50_000));
     let pipeline = |expr: &str| json!({"stages": [{"id": "a", "name": "A", "headline": {"expr": expr}}]});
+    let queue = |backlog: &str, position: &str| {
+        json!({"stages": [{"id": "a", "name": "A", "headline": {"expr": "up"}, "queue": {"backlog": backlog, "position": position}}]})
+    };
     let cases: Vec<(Value, &str)> = vec![
         (json!({"prometheusUrl": up.url, "rulesYaml": rule(&parens)}), "jsonData.rulesYaml"),
         (json!({"prometheusUrl": up.url, "rulesYaml": rule(&minus)}), "jsonData.rulesYaml"),
@@ -119,6 +122,8 @@ async fn deep_long_or_nested_inputs_are_refused_before_parsing() {
         (json!({"prometheusUrl": up.url, "rulesYaml": yaml_nest}), "jsonData.rulesYaml"),
         (json!({"prometheusUrl": up.url, "pipeline": pipeline(&minus)}), "jsonData.pipeline.stages[0].headline.expr"),
         (json!({"prometheusUrl": up.url, "pipeline": pipeline(&vec!["up"; 300].join(" * "))}), "jsonData.pipeline.stages[0].headline.expr"),
+        (json!({"prometheusUrl": up.url, "pipeline": queue(&minus, "up")}), "jsonData.pipeline.stages[0].queue.backlog"),
+        (json!({"prometheusUrl": up.url, "pipeline": queue("up", "up offset 1e400")}), "jsonData.pipeline.stages[0].queue.position"),
     ];
     for (json_data, field) in cases {
         let body = json!({ "jsonData": json_data }).to_string();
@@ -188,8 +193,10 @@ async fn absurd_durations_are_refused_or_cost_nothing() {
     let kafka = a.stages.iter().find(|s| s.id == "kafka").unwrap();
     assert_eq!(kafka.status, StageStatus::Nodata);
     assert!(kafka.reason.as_deref().unwrap_or("").contains("10y"), "{:?}", kafka.reason);
+    // The rules API, the existence check, four headlines, two edges (one shares a headline's query)
+    // and the three backlog stages' consumer positions: none of it for the rule.
     let asked = up.requests() - before;
-    assert!(asked <= 10, "a 1 h evaluation asked the upstream {asked} times");
+    assert!(asked <= 11, "a 1 h evaluation asked the upstream {asked} times");
     assert!(took < Duration::from_secs(5));
     still_serves(&mut plugin, &good).await;
 }
@@ -458,5 +465,44 @@ async fn hostile_rulers_fall_back_with_a_reason() {
     assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(api_error(&r).field.as_deref(), Some("jsonData.ruleGroups"));
     assert!(took < Duration::from_secs(2), "{took:?}");
+    still_serves(&mut plugin, &s).await;
+}
+
+/// `v1/panel-map` takes a dashboard's worth of PromQL from any viewer: the biggest body it accepts
+/// (deep, long and many expressions) is parsed off the runtime's threads and answered within the
+/// bound, each bad expression only listed as unread, and beyond the limits the answer names the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_dashboards_for_the_panel_map_are_bounded() {
+    let mut plugin = PluginProcess::start(&binary()).await.expect("handshake");
+    let s = settings(json!({ "prometheusUrl": "http://127.0.0.1:9" }));
+    let deep = format!("{}up{}", "(".repeat(10_000), ")".repeat(10_000));
+    // Long but within the operator limit (256), so it parses.
+    let long = format!("sum({})", vec!["kafka_consumergroup_lag"; 200].join(" + "));
+    // Just under the 2 MiB body: deep and long expressions in many panels, plus plain noise.
+    let mut panels = Vec::new();
+    let mut bytes = 0;
+    let mut id = 0;
+    while bytes + deep.len() + long.len() < (2 << 20) - 4096 {
+        id += 1;
+        panels.push(json!({ "id": id, "title": "x", "exprs": [deep.clone(), long.clone(), "sum(rate(x[5m]"] }));
+        bytes += deep.len() + long.len() + 64;
+    }
+    let body = serde_json::to_vec(&json!({ "panels": panels })).unwrap();
+    assert!(body.len() < 2 << 20, "{} bytes", body.len());
+    let (r, took) = call(&plugin, &s, "POST", "v1/panel-map", &body).await;
+    println!("v1/panel-map, {} panels in {} bytes: {} in {took:?}", panels.len(), body.len(), r.status);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body[..r.body.len().min(500)]));
+    let map: codexflow_core::panel_map::PanelMapResponse = serde_json::from_slice(&r.body).unwrap();
+    let kafka = map.stages.iter().find(|s| s.stage == "kafka").unwrap();
+    assert_eq!(kafka.panels.len(), id, "the long expression still reads as Kafka's: {took:?}");
+    assert!(map.unread.is_empty(), "a readable query in each panel is enough");
+
+    // Beyond the limits: too many queries in a panel, a title too long.
+    let many = json!({ "panels": [{ "id": 1, "exprs": vec!["up"; 27] }] });
+    let (r, _) = call(&plugin, &s, "POST", "v1/panel-map", many.to_string().as_bytes()).await;
+    assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some("panels[0].exprs")));
+    let titled = json!({ "panels": [{ "id": 1, "title": "t".repeat(2000), "exprs": ["up"] }] });
+    let (r, _) = call(&plugin, &s, "POST", "v1/panel-map", titled.to_string().as_bytes()).await;
+    assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some("panels[0].title")));
     still_serves(&mut plugin, &s).await;
 }

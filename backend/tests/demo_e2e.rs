@@ -7,11 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codexflow_testkit::devhost::DevHost;
-use codexflow_testkit::plugin_host::PluginProcess;
+use codexflow_testkit::grafana::devhost::DevHost;
+use codexflow_testkit::grafana::plugin_host::PluginProcess;
+use codexflow_testkit::grafana::plugins::LoadingConfig;
 use codexflow_testkit::browser::run_script;
-use codexflow_testkit::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
-use codexflow_testkit::simulator::{now_ms, LivePipeline, Story};
+use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
+use codexflow_testkit::simulator::{now_ms, LivePipeline, Story, ACTS};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -28,7 +29,7 @@ async fn live_demo_in_chromium() {
     let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("nats"), 120.0, 4.0)).await.expect("simulator and prometheus");
     let provisioning = Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin: plugin.clone() }
+    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin: plugin.clone(), loading: LoadingConfig::demo(&root) }
         .start("127.0.0.1:0")
         .await
         .expect("dev host");
@@ -39,4 +40,75 @@ async fn live_demo_in_chromium() {
     println!("{}", run.output);
     assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
     assert!(shots.join("demo-dashboard.png").exists());
+}
+
+/// Queue insight in the browser: the live demo while the Kafka consumer commits nothing (under the
+/// alert's threshold, so only the insight sees it), in both themes; `tests/e2e/insight.e2e.mjs`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_insight_in_chromium() {
+    let root = root();
+    for needed in [
+        "dist/module.js",
+        "dist/panel/codexflow_panel_bg.wasm",
+        "target/harness/host.js",
+        "node_modules/playwright-core",
+    ] {
+        assert!(
+            root.join(needed).exists(),
+            "{needed} is missing: run scripts/test.sh (it builds the package and the harness)"
+        );
+    }
+    // 22 s into the act when the pipeline starts: even read from scrapes 5 s old, the consumer has
+    // been still for longer than it moved in the 30 s window (Burrow's STOP), later for all of it
+    // (STALL), and the act's 60 s outlast the test (about 10 s).
+    let act = ACTS
+        .iter()
+        .position(|a| a.name == "Kafka consumer stops committing")
+        .expect("the act");
+    let before: i64 = ACTS[..act].iter().map(|a| a.secs).sum();
+    let live = LivePipeline::start(Story::at(now_ms(), before as f64 + 22.0))
+        .await
+        .expect("simulator and prometheus");
+    let provisioning = Provisioning::read(
+        &demo_dirs(&root),
+        &env_with_prometheus(&live.prometheus.url),
+    )
+    .expect("provisioning");
+    let plugin = Arc::new(
+        PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow")))
+            .await
+            .expect("plugin"),
+    );
+    let host = DevHost {
+        dist: root.join("dist"),
+        harness: root.join("target/harness"),
+        provisioning,
+        plugin: plugin.clone(),
+        loading: LoadingConfig::demo(&root),
+    }
+    .start("127.0.0.1:0")
+    .await
+    .expect("dev host");
+    let shots = root.join("target/e2e");
+    let run = run_script(
+        &root,
+        "tests/e2e/insight.e2e.mjs",
+        &[&host.url, &shots.display().to_string()],
+    )
+    .await;
+    println!("{}", run.output);
+    assert!(
+        run.passed,
+        "browser e2e failed:\n{}\nplugin stderr:\n{}",
+        run.output,
+        plugin.stderr()
+    );
+    for theme in ["dark", "light"] {
+        assert!(
+            shots.join(format!("insight-tooltip-{theme}.png")).exists()
+                && shots
+                    .join(format!("insight-drilldown-{theme}.png"))
+                    .exists()
+        );
+    }
 }

@@ -4,8 +4,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use codexflow_testkit::angular::angular_pattern;
-use codexflow_testkit::plugin_host::PluginProcess;
+use codexflow_testkit::grafana::angular::angular_pattern;
+use codexflow_testkit::grafana::plugin_host::PluginProcess;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

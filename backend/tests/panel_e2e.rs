@@ -6,10 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codexflow_testkit::devhost::DevHost;
-use codexflow_testkit::plugin_host::{AppSettings, PluginProcess, APP_ID};
+use codexflow_testkit::grafana::devhost::{DevHost, PANEL_ID};
+use codexflow_testkit::grafana::plugins::LoadingConfig;
+use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use codexflow_testkit::browser::run_script;
-use codexflow_testkit::provisioning::{env_with_prometheus, ProvisionedApp, Provisioning};
+use codexflow_testkit::grafana::provisioning::{env_with_prometheus, ProvisionedApp, Provisioning};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
 use codexflow_testkit::stories::lag_spikes_until_now;
@@ -47,14 +48,16 @@ fn root() -> PathBuf {
 async fn panel_in_chromium_against_the_real_backend() {
     let root = root();
     for needed in ["dist/panel/module.js", "dist/panel/codexflow_panel_bg.wasm", "target/harness/host.js", "node_modules/playwright-core"] {
-        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/build-frontend.sh and node frontend/harness/build.mjs (scripts/test.sh does)");
+        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/build-frontend.sh and node testkit/src/grafana/page/build.mjs (scripts/test.sh does)");
     }
     // "Now" is 122 minutes into the story: Kafka lag past 1,500 (critical) and NATS behind (warning).
     let story = lag_spikes_until_now(122);
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
     // The repository's provisioning (dashboard, datasource, app), with this story's rules for the app.
-    let mut provisioning = Provisioning::read(&[root.join("provisioning")], &env_with_prometheus(&prom.url)).unwrap();
+    // The repository's provisioning, and dashboards shaped like teams' own (tests/fixtures/provisioning).
+    let dirs = [root.join("provisioning"), root.join("tests/fixtures/provisioning")];
+    let mut provisioning = Provisioning::read(&dirs, &env_with_prometheus(&prom.url)).unwrap();
     provisioning.apps = vec![ProvisionedApp {
         app_type: APP_ID.into(),
         org_id: 1,
@@ -64,15 +67,27 @@ async fn panel_in_chromium_against_the_real_backend() {
     let host = DevHost {
         dist: root.join("dist"),
         harness: root.join("target/harness"),
-        provisioning,
+        provisioning: provisioning.clone(),
         plugin: plugin.clone(),
+        loading: LoadingConfig::allowing(&[APP_ID, PANEL_ID]),
     }
     .start("127.0.0.1:0")
     .await
     .expect("dev host");
+    // The README's old advice: only the app's id allowed to load unsigned.
+    let refusing = DevHost {
+        dist: root.join("dist"),
+        harness: root.join("target/harness"),
+        provisioning,
+        plugin: plugin.clone(),
+        loading: LoadingConfig::allowing(&[APP_ID]),
+    }
+    .start("127.0.0.1:0")
+    .await
+    .expect("refusing dev host");
 
     let shots = root.join("target/e2e");
-    let run = run_script(&root, "tests/e2e/panel.e2e.mjs", &[&host.url, &shots.display().to_string()]).await;
+    let run = run_script(&root, "tests/e2e/panel.e2e.mjs", &[&host.url, &shots.display().to_string(), &refusing.url]).await;
     println!("{}", run.output);
     assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
     assert!(shots.join("drilldown.png").exists());

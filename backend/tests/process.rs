@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use codexflow_core::api::{ApiError, EvaluateResponse, HealthDetails, RulesResponse, StageMetricsResponse};
 use codexflow_core::StageStatus;
-use codexflow_testkit::plugin_host::{AppSettings, PluginProcess, ResourceResponse};
+use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, ResourceResponse};
 use codexflow_testkit::prometheus::{PromOptions, PrometheusServer};
 use codexflow_testkit::scenario::openmetrics_of;
 use codexflow_testkit::stories::{absent_metrics, MINUTE};
@@ -241,8 +241,10 @@ async fn concurrent_identical_evaluations_share_upstream_queries() {
     let distinct: std::collections::HashSet<_> = requests.iter().collect();
     // One read of the ruler's rules (this Prometheus has none, so the built-in rules are in force),
     // one series call for the existence checks, a range query per rule, per headline and per edge
-    // (the default pipeline's jangar headline and jangar→sse edge are the same query, shared).
-    assert_eq!(distinct.len(), 1 + 1 + 4 + 4 + 3 - 1, "an evaluation's upstream queries: {distinct:#?}");
+    // (the default pipeline's jangar headline and jangar→sse edge are the same query, shared), and
+    // one consumer-position query per backlog stage: their backlogs are headlines, read from the
+    // sparkline (a minute apart over these two hours), so they cost no query of their own.
+    assert_eq!(distinct.len(), 1 + 1 + 4 + 4 + 3 - 1 + 3, "an evaluation's upstream queries: {distinct:#?}");
     assert_eq!(requests.len(), distinct.len(), "each distinct query must reach the upstream once: {requests:#?}");
 
     // A later, different window is not served from another window's answers.
@@ -325,4 +327,34 @@ async fn proposed_settings_are_checked_before_saving() {
     let r = post(&plugin, None, "v1/settings/check", json!({"jsonData": 5})).await;
     assert_eq!((r.status, api_error(&r).code.as_str()), (400, "bad_request"));
     assert!(!plugin.stderr().contains("XYZZY"));
+}
+
+/// `v1/panel-map` over gRPC: the upstream dashboard's panels (the reference copy) map to their stages,
+/// and a request over the limits is a 400 naming the field, with the plugin still answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panel_map_over_grpc() {
+    use codexflow_core::panel_map::PanelMapResponse;
+    let mut plugin = PluginProcess::start(&binary()).await.expect("handshake");
+    // No Prometheus is asked: the mapping reads only the pipeline in force.
+    let s = settings(json!({ "prometheusUrl": "http://127.0.0.1:9" }));
+    let reference: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/fixtures/reference/upstream-dashboard-panels.json")).expect("reference copy");
+    let panels: Vec<serde_json::Value> = reference["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .map(|p| json!({ "id": p["id"], "title": p["title"], "exprs": p["targets"].as_array().unwrap().iter().map(|t| t["expr"].clone()).collect::<Vec<_>>() }))
+        .collect();
+    let r = post(&plugin, Some(&s), "v1/panel-map", json!({ "panels": panels })).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let map: PanelMapResponse = serde_json::from_slice(&r.body).expect("PanelMapResponse");
+    let ids = |stage: &str| -> Vec<u32> { map.stages.iter().find(|s| s.stage == stage).unwrap().panels.iter().map(|p| p.id).collect() };
+    assert_eq!((ids("kafka"), ids("nats"), ids("jangar"), ids("sse")), (vec![1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9]));
+
+    let too_many = json!({ "panels": vec![json!({ "id": 1, "exprs": ["up"] }); 501] });
+    let r = post(&plugin, Some(&s), "v1/panel-map", too_many).await;
+    assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some("panels")));
+    let r = post(&plugin, Some(&s), "v1/panel-map", json!({ "panels": [{ "id": "x" }] })).await;
+    assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some("panels[0].id")));
+    assert!(plugin.is_running());
 }

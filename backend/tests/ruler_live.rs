@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use codexflow_core::api::{AlertTimeline, EvaluateResponse, PhaseSource, RuleHealth, RulesResponse, RulesSource, StageSource};
 use codexflow_core::AlertState;
-use codexflow_testkit::plugin_host::{wait_until, AppSettings, PluginProcess};
+use codexflow_testkit::grafana::plugin_host::{wait_until, AppSettings, PluginProcess};
 use codexflow_testkit::prometheus::{free_port, http_get, scratch_dir, PromOptions, PrometheusServer};
 use codexflow_testkit::simulator::{Simulator, Story};
 use codexflow_testkit::upstreams::{percent_decode, CountingProxy};

@@ -57,6 +57,51 @@ pub struct EvaluateResponse {
     /// The rules evaluated; each alert names its rule by index here.
     pub rules: Vec<RuleSummary>,
     pub alerts: Vec<AlertTimeline>,
+    /// What the Alertmanager (`jsonData.alertmanagerUrl`) said; absent when none is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub alertmanager: Option<AlertmanagerNote>,
+}
+
+/// The Alertmanager's answer in brief, or why there is none (then no alert is marked suppressed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertmanagerNote {
+    pub url: String,
+    /// How many alerts and silences it listed.
+    #[serde(default)]
+    pub alerts: usize,
+    #[serde(default)]
+    pub silences: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Why the Alertmanager is not notifying about a firing alert: the silences that match it, the
+/// alerts that inhibit it. `AlertTimeline.heldBack` says it in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Suppressed {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub silences: Vec<SilenceNote>,
+    #[serde(default, skip_serializing_if = "crate::api::is_zero")]
+    pub inhibited_by: usize,
+}
+
+/// One silence, as Alertmanager's API v2 gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SilenceNote {
+    pub id: String,
+    pub created_by: String,
+    pub comment: String,
+    /// When it ends; null when the Alertmanager wrote a time that cannot be read.
+    #[serde(default)]
+    pub ends_at: Option<EpochMs>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Which rules source was used and why.
@@ -146,6 +191,8 @@ pub struct RulerStatus {
 #[serde(rename_all = "lowercase")]
 pub enum RuleHealth {
     Ok,
+    /// Prometheus writes `err`; some rulers write `error`.
+    #[serde(alias = "error")]
     Err,
     #[default]
     #[serde(other)]
@@ -227,6 +274,13 @@ pub struct StageHealth {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub missing_series: Vec<String>,
+    /// A backlog stage's queue insight (the stage's `queue` in the pipeline spec); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<crate::queue::QueueInsight>,
+    /// Every alert that makes the stage's status is one the Alertmanager holds silenced or
+    /// inhibited: someone is on it. The status stays what the alerts say; the panel draws it calmer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
 }
 
 /// The one number that sums a stage up ("lag 1.5K").
@@ -305,6 +359,14 @@ pub struct AlertTimeline {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_series: Vec<String>,
     pub timeline: Vec<TimelinePoint>,
+    /// Set when the alert is firing at `at` and the Alertmanager holds it silenced or inhibited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub suppressed: Option<Suppressed>,
+    /// `suppressed` in words: "silenced by alice until 2026-12-01 22:00 UTC: draining after the
+    /// deploy" (`core::silence`), what the panel shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_back: Option<String>,
 }
 
 /// The alert at one evaluation tick.

@@ -23,9 +23,9 @@ const UNITS: [(&str, i64); 7] = [
 pub enum DurationError {
     #[error("empty duration string")]
     Empty,
-    #[error("not a valid duration string: {0:?}")]
+    #[error("not a valid duration string: \"{0}\"")]
     Invalid(String),
-    #[error("duration out of range: {0:?}")]
+    #[error("duration out of range: \"{0}\"")]
     Overflow(String),
 }
 

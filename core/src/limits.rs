@@ -35,6 +35,18 @@ pub const MAX_TICKS: usize = 100_000;
 /// Points in a sparkline (a headline or an edge's series); longer windows use a coarser step.
 pub const SPARKLINE_POINTS: usize = 240;
 
+/// Queue insight reads the last `jsonData.queueWindow` before the evaluation's last tick (ten minutes
+/// unless set): long enough for a trend through a scrape's noise and for Burrow's "stopped for
+/// longer than it moved", short enough to say what is happening now.
+pub const MIN_QUEUE_WINDOW: Bound = Bound { ms: 10_000, text: "10s" };
+pub const MAX_QUEUE_WINDOW: Bound = Bound { ms: 3_600_000, text: "1h" };
+pub const DEFAULT_QUEUE_WINDOW: Bound = Bound { ms: 600_000, text: "10m" };
+/// The insight's own queries read the window in this many steps (15 s over ten minutes), never
+/// closer than a second. A backlog that is also a headline is read from the sparkline instead when
+/// that has at least [`QUEUE_MIN_SPARK_POINTS`] steps in the window: no query of its own.
+pub const QUEUE_STEPS: i64 = 40;
+pub const QUEUE_MIN_SPARK_POINTS: i64 = 10;
+
 /// `v1/stage-metrics`: points per series when the request does not say, and the most it may ask.
 pub const STAGE_METRICS_DEFAULT_POINTS: u32 = 600;
 pub const STAGE_METRICS_MAX_POINTS: u32 = 5_000;
@@ -92,6 +104,9 @@ pub const MAX_RULE_HOLD_MS: i64 = 7 * 86_400_000;
 pub const MAX_PROMQL_BYTES: usize = 16 << 10;
 pub const MAX_PROMQL_DEPTH: usize = 64;
 pub const MAX_PROMQL_OPERATORS: usize = 256;
+/// The longest duration an expression may write as a bare number of seconds (`x[300]`): Go's
+/// `time.Duration`, which Prometheus parses into, ends at 2^63 ns, about 292 years.
+pub const MAX_PROMQL_DURATION_SECS: f64 = 9_223_372_036.0;
 
 /// `jsonData.rulesYaml`: bytes, flow nesting (`[`/`{`), and alerting rules. With the pipeline's
 /// bytes and a request body, settings travel in every gRPC request, which the SDK's server takes up
@@ -125,6 +140,12 @@ pub const MAX_ALERTS_PER_RULE: usize = 2_000;
 /// The largest resource request body (`v1/settings/check` carries rules YAML and a pipeline).
 pub const MAX_REQUEST_BODY_BYTES: usize = 2 << 20;
 
+/// `v1/panel-map`: most panels one request may describe, queries per panel (Grafana's refIds A–Z)
+/// and the longest title read.
+pub const MAX_DASHBOARD_PANELS: usize = 500;
+pub const MAX_PANEL_QUERIES: usize = 26;
+pub const MAX_PANEL_TITLE_BYTES: usize = 1024;
+
 /// Settings versions kept compiled (a version is one `jsonData` + secrets as Grafana sends them);
 /// the least recently used goes first.
 pub const SETTINGS_VERSIONS_KEPT: usize = 32;
@@ -132,6 +153,11 @@ pub const SETTINGS_VERSIONS_KEPT: usize = 32;
 /// Checks a tick spacing in milliseconds: between a second and a day. `field` names it in the error.
 pub fn check_interval(field: &str, interval_ms: i64) -> Result<i64, FieldError> {
     check_between(field, interval_ms, MIN_INTERVAL, MAX_INTERVAL)
+}
+
+/// Checks a queue insight window in milliseconds: between ten seconds and an hour.
+pub fn check_queue_window(field: &str, window_ms: i64) -> Result<i64, FieldError> {
+    check_between(field, window_ms, MIN_QUEUE_WINDOW, MAX_QUEUE_WINDOW)
 }
 
 /// Checks an upstream timeout in milliseconds: between a second and two minutes.

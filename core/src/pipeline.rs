@@ -26,6 +26,27 @@ pub struct StageSpec {
     /// The stage's raw panels, for the drill-down.
     #[serde(default)]
     pub raw_panels: Vec<RawPanelSpec>,
+    /// A stage that holds a backlog (a consumer lag, a pending count): what queue insight reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueSpec>,
+}
+
+/// The queries behind a backlog stage's insight (`StageHealth.queue`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueSpec {
+    /// The backlog, messages: one series (aggregate it).
+    pub backlog: String,
+    /// The consumer's position (committed offset, ack floor, rows inserted), one series that only
+    /// grows while the consumer works; without it the consumer status reads the backlog alone.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub position: String,
+    /// The position is a counter (rows inserted): a drop is a restart, not a rewind.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub position_is_counter: bool,
+    /// The alert whose `X > N` gives the threshold the insight counts down to.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub alert: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,7 +118,7 @@ impl PipelineSpec {
                 return err(at("id"), "must be 1-64 characters of a-z, 0-9, '-' or '_'");
             }
             if self.stages[..i].iter().any(|s| s.id == stage.id) {
-                return err(at("id"), &format!("duplicate stage id {:?}", stage.id));
+                return err(at("id"), &format!("duplicate stage id \"{}\"", stage.id));
             }
             if stage.name.trim().is_empty() {
                 return err(at("name"), "must not be empty");
@@ -125,7 +146,7 @@ impl PipelineSpec {
         for (i, edge) in self.edges.iter().enumerate() {
             for (name, id) in [("from", &edge.from), ("to", &edge.to)] {
                 if self.stage(id).is_none() {
-                    return err(format!("edges[{i}].{name}"), &format!("unknown stage {id:?}"));
+                    return err(format!("edges[{i}].{name}"), &format!("unknown stage \"{id}\""));
                 }
             }
             if edge.from == edge.to {

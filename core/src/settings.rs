@@ -21,6 +21,9 @@ pub struct AppJsonData {
     pub evaluation_interval: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
     pub timeout: Option<String>,
+    /// How far back queue insight looks for a backlog's trend and its consumer's moves.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub queue_window: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
     pub rules_yaml: Option<String>,
     /// Stages and edges: JSON text as the config page stores it, or an object as provisioning may
@@ -36,6 +39,14 @@ pub struct AppJsonData {
     /// The rules API's base URL when it is not `prometheusUrl` (vmalert serves its own).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
     pub ruler_url: Option<String>,
+    /// An Alertmanager API v2 base (`/api/v2/...` is appended; Mimir's is `<mimir>/alertmanager`),
+    /// asked which firing alerts are silenced or inhibited; same tenant and credentials.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text::deserialize"
+    )]
+    pub alertmanager_url: Option<String>,
     /// Which of the ruler's groups are the pipeline's: a regular expression matched against the
     /// whole group name (as PromQL's `=~`), so `a|b` lists names.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
@@ -56,27 +67,31 @@ pub enum JsonKey {
     Tenant,
     EvaluationInterval,
     Timeout,
+    QueueWindow,
     RulesYaml,
     Pipeline,
     BasicAuthUser,
     RulesSource,
     RulerUrl,
+    AlertmanagerUrl,
     RuleGroups,
     RuleFiles,
     StageOf,
 }
 
 impl JsonKey {
-    pub const ALL: [JsonKey; 12] = [
+    pub const ALL: [JsonKey; 14] = [
         JsonKey::PrometheusUrl,
         JsonKey::Tenant,
         JsonKey::EvaluationInterval,
         JsonKey::Timeout,
+        JsonKey::QueueWindow,
         JsonKey::RulesYaml,
         JsonKey::Pipeline,
         JsonKey::BasicAuthUser,
         JsonKey::RulesSource,
         JsonKey::RulerUrl,
+        JsonKey::AlertmanagerUrl,
         JsonKey::RuleGroups,
         JsonKey::RuleFiles,
         JsonKey::StageOf,
@@ -88,11 +103,13 @@ impl JsonKey {
             JsonKey::Tenant => "tenant",
             JsonKey::EvaluationInterval => "evaluationInterval",
             JsonKey::Timeout => "timeout",
+            JsonKey::QueueWindow => "queueWindow",
             JsonKey::RulesYaml => "rulesYaml",
             JsonKey::Pipeline => "pipeline",
             JsonKey::BasicAuthUser => "basicAuthUser",
             JsonKey::RulesSource => "rulesSource",
             JsonKey::RulerUrl => "rulerUrl",
+            JsonKey::AlertmanagerUrl => "alertmanagerUrl",
             JsonKey::RuleGroups => "ruleGroups",
             JsonKey::RuleFiles => "ruleFiles",
             JsonKey::StageOf => "stageOf",
@@ -275,11 +292,13 @@ mod tests {
             tenant: Some("t".into()),
             evaluation_interval: Some("1m".into()),
             timeout: Some("1s".into()),
+            queue_window: Some("5m".into()),
             rules_yaml: Some("r".into()),
             pipeline: Some(serde_json::json!({})),
             basic_auth_user: Some("me".into()),
             rules_source: Some("ruler".into()),
             ruler_url: Some("http://vmalert:8880".into()),
+            alertmanager_url: Some("http://alertmanager:9093".into()),
             rule_groups: Some("g".into()),
             rule_files: Some("f".into()),
             stage_of: Some(serde_json::json!({"A": "kafka"})),

@@ -3,42 +3,35 @@
 // the plugin's settings meta and the theme here. The backend (gpx_codexflow) and the nested flow panel
 // do the rest.
 import * as React from 'react';
-import { AppPlugin, type AppPluginMeta, type PluginConfigPageProps } from '@grafana/data';
-import { config } from '@grafana/runtime';
+import { AppPlugin, ThemeContext, type AppPluginMeta, type PluginConfigPageProps } from '@grafana/data';
 // AMD's "module" dependency: SystemJS sets its `uri` to this file's URL (public/plugins/<app id>/module.js).
 import * as amd from 'module';
-import init, { mount_config, type ConfigHandle } from '../pkg-config/codexflow_config.js';
-import { hostRequest, themeColors, wasmLoader } from '../wasm-host.ts';
+import init, { mount_config } from '../pkg-config/codexflow_config.js';
+import { hostRequest, themeColors, useWasmMount, wasmLoader } from '../wasm-host.ts';
 
-const loadWasm = wasmLoader(init, 'codexflow_config_bg.wasm', (amd as { uri: string }).uri);
+const loadWasm = wasmLoader(init, 'codexflow_config_bg.wasm', (amd as { uri?: string }).uri);
 
 function ConfigPage(props: PluginConfigPageProps<AppPluginMeta>) {
-  const host = React.useRef<HTMLDivElement>(null);
-  const [failure, setFailure] = React.useState<string | null>(null);
   const { meta } = props.plugin;
+  // Grafana's theme as its own components follow it (`useTheme2()` reads this context; Grafana's
+  // ThemeProvider updates it on ThemeChangedEvent).
+  const theme = React.useContext(ThemeContext);
   const json = JSON.stringify({
     pluginId: meta.id,
     // backendSrv resolves /api/... against Grafana's base, sub-path included.
     apiBase: '',
     meta: { enabled: meta.enabled ?? false, pinned: meta.pinned ?? false, jsonData: meta.jsonData ?? {}, secureJsonFields: meta.secureJsonFields ?? {} },
-    theme: themeColors(config.theme2),
+    theme: themeColors(theme),
   });
-  React.useEffect(() => {
-    let cancelled = false;
-    let handle: ConfigHandle | null = null;
-    loadWasm()
-      .then(() => {
-        // After a save, Grafana's copy of the meta is updated in place, so the page shown again later
-        // (another tab, back navigation) starts from the saved settings, not the ones it was opened with.
-        if (!cancelled && host.current) handle = mount_config(host.current, json, hostRequest, (saved: string) => Object.assign(meta, JSON.parse(saved)));
-      })
-      .catch((e: unknown) => setFailure(`The Codex Flow config page could not load its WebAssembly: ${String(e)}`));
-    return () => {
-      cancelled = true;
-      handle?.unmount();
-      handle?.free();
-    };
-  }, [json]);
+  // After a save, Grafana's copy of the meta is updated in place, so the page shown again later
+  // (another tab, back navigation) starts from the saved settings, not the ones it was opened with.
+  const { host, failure } = useWasmMount(
+    // Before Grafana 11.1 the AMD module has no `uri`; the app's settings meta has its `baseUrl`.
+    () => loadWasm(() => meta.baseUrl),
+    (element, first) => mount_config(element, first, hostRequest, (saved: string) => Object.assign(meta, JSON.parse(saved))),
+    json,
+    'config page',
+  );
   if (failure) {
     return React.createElement('div', { role: 'alert' }, failure);
   }

@@ -4,7 +4,7 @@
 // "Data arrives" = the answer's bytes are in (mark codexflow-data-*); "painted" = the next animation
 // frame after the render (mark codexflow-painted-*). Files are served from disk through Playwright's
 // routing, the backend's answer is recorded JSON, so only the panel is measured.
-// Run: bash scripts/build-frontend.sh && node frontend/harness/build.mjs && node frontend/bench/panel-bench.mjs
+// Run: bash scripts/build-frontend.sh && node testkit/src/grafana/page/build.mjs && node frontend/bench/panel-bench.mjs
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 

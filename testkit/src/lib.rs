@@ -1,16 +1,16 @@
 //! Test and demo harness: plays Grafana's part towards the plugin binary and
 //! runs the pipeline's telemetry in a real Prometheus.
 
+pub mod alertmanager;
+/// Everything that plays Grafana: the plugin host, the dev host and its page, provisioning, the
+/// Angular detector.
+pub mod grafana;
 pub mod oracle;
-pub mod plugin_host;
 pub mod prometheus;
 pub mod scenario;
 pub mod stories;
 pub mod upstreams;
-pub mod devhost;
 pub mod http;
 pub mod simulator;
-pub mod provisioning;
 pub mod browser;
-pub mod angular;
 

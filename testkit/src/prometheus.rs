@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::plugin_host::wait_until;
+use crate::grafana::plugin_host::wait_until;
 
 #[derive(Debug, Error)]
 pub enum PromServerError {
@@ -23,7 +23,7 @@ pub enum PromServerError {
     Failed { what: String, detail: String },
 }
 
-fn failed(what: impl Into<String>, detail: impl ToString) -> PromServerError {
+pub(crate) fn failed(what: impl Into<String>, detail: impl ToString) -> PromServerError {
     PromServerError::Failed { what: what.into(), detail: detail.to_string() }
 }
 
@@ -85,6 +85,8 @@ pub struct PromOptions<'a> {
     /// More flags, e.g. `--web.route-prefix=/prometheus` (Mimir's path shape) or
     /// `--web.enable-remote-write-receiver` (for vmalert's state).
     pub args: &'a [&'a str],
+    /// Alertmanagers (`host:port`) the rules' alerts are sent to (`alerting.alertmanagers`).
+    pub alertmanagers: &'a [&'a str],
 }
 
 impl PrometheusServer {
@@ -94,7 +96,7 @@ impl PrometheusServer {
     }
 
     pub fn start_with(options: &PromOptions) -> Result<PrometheusServer, PromServerError> {
-        let PromOptions { openmetrics, scrape_configs, web_config, rule_files, scrape_interval, args } = *options;
+        let PromOptions { openmetrics, scrape_configs, web_config, rule_files, scrape_interval, args, alertmanagers } = *options;
         let prometheus = which("prometheus")?;
         let dir = scratch_dir("codexflow-prom");
         let data = dir.join("data");
@@ -115,7 +117,16 @@ impl PrometheusServer {
         }
         let rules = if rules.is_empty() { " []".to_string() } else { rules };
         let interval = scrape_interval.unwrap_or("15s");
-        std::fs::write(&config, format!("global:\n  scrape_interval: {interval}\n  evaluation_interval: 1m\nrule_files:{rules}\nscrape_configs: {scrape}\n"))
+        let alerting = if alertmanagers.is_empty() {
+            String::new()
+        } else {
+            let targets: Vec<String> = alertmanagers.iter().map(|a| format!("'{a}'")).collect();
+            format!(
+                "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [{}]\n",
+                targets.join(", ")
+            )
+        };
+        std::fs::write(&config, format!("global:\n  scrape_interval: {interval}\n  evaluation_interval: 1m\n{alerting}rule_files:{rules}\nscrape_configs: {scrape}\n"))
             .map_err(|e| failed("write config", e))?;
         let port = free_port().map_err(|e| failed("pick a port", e))?;
         let log = std::fs::File::create(dir.join("prometheus.log")).map_err(|e| failed("log file", e))?;

@@ -3,10 +3,16 @@
 //! it scrapes the real exporters. The same function of time renders the backfilled history, so the
 //! hour before the simulator started joins the live samples without a seam.
 //!
-//! One loop is eight minutes: healthy → Kafka lag past 1,000 → the NATS consumer falls behind →
-//! Jangar stops inserting while the stream advances → SSE errors spike → recovery. Counters grow at
-//! a constant rate per act, so their value at any instant is exact (no accumulated state), and a
-//! scrape at any moment agrees with the backfill.
+//! One loop is nine minutes: healthy → Kafka lag past 1,000 → the NATS consumer falls behind →
+//! Jangar stops inserting while the stream advances → SSE errors spike → the Kafka consumer stops
+//! committing → recovery. Counters grow at a constant rate per act, so their value at any instant is
+//! exact (no accumulated state), and a scrape at any moment agrees with the backfill.
+//!
+//! The two queues (Kafka's consumer group, the NATS consumer) are flows, not levels: what is produced
+//! minus what the consumer takes is the backlog, so the consumer's position (committed offset, ack
+//! floor) and the backlog the exporters report always agree, and the position never moves back. A
+//! backlog rises only while its consumer is stopped (at the produce rate), falls at a fixed drain
+//! rate, and holds at its act's level with the consumer keeping up.
 
 use std::f64::consts::TAU;
 use std::fmt::Write;
@@ -25,12 +31,12 @@ pub struct Act {
     /// The stage this act breaks, if any (`kafka`, `nats`, `jangar`, `sse`).
     pub breaks: Option<&'static str>,
     pub secs: i64,
-    /// Total consumer lag of `jangar-codex-completions` (messages).
-    pub kafka_lag: f64,
+    /// The consumer group `jangar-codex-completions`: its total lag (messages).
+    pub kafka: Flow,
     /// Completions produced to the topic (messages/s).
     pub produced: f64,
-    /// Pending messages of the `jangar-agent-comms` consumer.
-    pub nats_pending: f64,
+    /// The `jangar-agent-comms` consumer: its pending messages.
+    pub nats: Flow,
     /// Messages published to `agent-comms` (messages/s).
     pub published: f64,
     /// Rows Jangar inserts (rows/s).
@@ -41,13 +47,24 @@ pub struct Act {
     pub sse_errors: [f64; 2],
 }
 
+/// What a queue's consumer does during an act.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Flow {
+    /// The backlog moves to this level (the consumer stopped while it rises, draining at the queue's
+    /// drain rate while it falls) and holds there, the consumer keeping up.
+    Level(f64),
+    /// The consumer commits nothing for the act's scripted length: the backlog grows at the produce
+    /// rate. (A stretched act's consumer resumes after the scripted length, keeping up.)
+    Stopped,
+}
+
 const HEALTHY: Act = Act {
     name: "healthy",
     breaks: None,
     secs: 60,
-    kafka_lag: 240.0,
+    kafka: Flow::Level(240.0),
     produced: 12.0,
-    nats_pending: 40.0,
+    nats: Flow::Level(40.0),
     published: 5.0,
     inserts: 5.0,
     ingest_errors: 0.01,
@@ -55,17 +72,29 @@ const HEALTHY: Act = Act {
 };
 
 /// The story's acts, in order.
-pub const ACTS: [Act; 6] = [
+pub const ACTS: [Act; 7] = [
     HEALTHY,
-    Act { name: "Kafka lag past 1,000", breaks: Some("kafka"), secs: 90, kafka_lag: 1650.0, produced: 30.0, ..HEALTHY },
-    Act { name: "NATS consumer falls behind", breaks: Some("nats"), secs: 90, nats_pending: 2400.0, ..HEALTHY },
+    // A burst of completions the consumer does not keep up with.
+    Act { name: "Kafka lag past 1,000", breaks: Some("kafka"), secs: 90, kafka: Flow::Level(1650.0), produced: 90.0, ..HEALTHY },
+    // Kafka drains (at KAFKA_DRAIN); a burst of agent messages the NATS consumer falls behind on.
+    Act { name: "NATS consumer falls behind", breaks: Some("nats"), secs: 90, nats: Flow::Level(2400.0), published: 60.0, ..HEALTHY },
     Act { name: "Jangar stops inserting", breaks: Some("jangar"), secs: 90, inserts: 0.0, ingest_errors: 0.2, ..HEALTHY },
     Act { name: "SSE errors spike", breaks: Some("sse"), secs: 75, sse_errors: [0.3, 0.12], ..HEALTHY },
+    // The lag grows at 12/s for 60 s: 240 -> 960, under the alert's 1,000; only the insight sees it.
+    Act { name: "Kafka consumer stops committing", breaks: None, secs: 60, kafka: Flow::Stopped, ..HEALTHY },
+    // Kafka drains the 720 messages over its usual 240 at 25/s: 28.8 s.
     Act { name: "recovery", breaks: None, secs: 75, ..HEALTHY },
 ];
 
+/// How fast each backlog drains when its act's level is below the level it starts at (messages/s
+/// beyond the produce rate).
+pub const KAFKA_DRAIN: f64 = 25.0;
+pub const NATS_DRAIN: f64 = 60.0;
+
 /// Seconds a gauge takes to move from one act's level to the next.
 const RAMP_SECS: f64 = 20.0;
+/// The period of a held backlog's wobble.
+const WOBBLE_SECS: f64 = 11.0;
 
 /// Where the story is at an instant.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -99,19 +128,76 @@ enum Kind {
     Gauge { level: fn(&Act) -> f64, scale: f64, base: f64 },
     /// A counter growing at `rate(act) * scale` per second from `base`.
     Counter { rate: fn(&Act) -> f64, scale: f64, base: f64 },
+    /// A queue's consumer position (`Position`) or backlog (`Backlog` = produced − position), its
+    /// share of the queue (a partition), both counted from `base`.
+    Queue { queue: Queue, part: Part, scale: f64, base: f64 },
+}
+
+#[derive(Clone, Copy)]
+enum Part {
+    Position,
+    Backlog,
+}
+
+/// One of the two queues: its flows, produce rate and drain rate.
+#[derive(Clone, Copy)]
+enum Queue {
+    Kafka,
+    Nats,
+}
+
+impl Queue {
+    fn flow(self, act: &Act) -> Flow {
+        match self {
+            Queue::Kafka => act.kafka,
+            Queue::Nats => act.nats,
+        }
+    }
+    fn produced(self, act: &Act) -> f64 {
+        match self {
+            Queue::Kafka => act.produced,
+            Queue::Nats => act.published,
+        }
+    }
+    fn drain(self) -> f64 {
+        match self {
+            Queue::Kafka => KAFKA_DRAIN,
+            Queue::Nats => NATS_DRAIN,
+        }
+    }
+    /// The healthy backlog the loop starts and ends at.
+    fn start_level(self) -> f64 {
+        match self.flow(&HEALTHY) {
+            Flow::Level(l) => l,
+            Flow::Stopped => 0.0,
+        }
+    }
 }
 
 const GROUP: (&str, &str) = ("consumergroup", "jangar-codex-completions");
 const TOPIC: (&str, &str) = ("topic", "argo.workflows.completions");
 const STREAM: (&str, &str) = ("stream_name", "agent-comms");
 
+/// A flow's level for the stream-size gauges (a stopped consumer's backlog counts as the healthy one).
+fn level_of(flow: Flow) -> f64 {
+    match flow {
+        Flow::Level(l) => l,
+        Flow::Stopped => Queue::Nats.start_level(),
+    }
+}
+
 fn metrics() -> Vec<Metric> {
     let mut out = Vec::new();
     for (partition, share) in [("0", 0.6), ("1", 0.3), ("2", 0.1)] {
         out.push(Metric {
+            name: "kafka_consumergroup_current_offset",
+            labels: vec![GROUP, ("partition", partition), TOPIC],
+            kind: Kind::Queue { queue: Queue::Kafka, part: Part::Position, scale: share, base: 1_000_000.0 },
+        });
+        out.push(Metric {
             name: "kafka_consumergroup_lag",
             labels: vec![GROUP, ("partition", partition), TOPIC],
-            kind: Kind::Gauge { level: |a| a.kafka_lag, scale: share, base: 0.0 },
+            kind: Kind::Queue { queue: Queue::Kafka, part: Part::Backlog, scale: share, base: 1_000_000.0 },
         });
         out.push(Metric {
             name: "kafka_topic_partition_current_offset",
@@ -120,20 +206,25 @@ fn metrics() -> Vec<Metric> {
         });
     }
     out.push(Metric {
+        name: "jetstream_consumer_ack_floor_stream_seq",
+        labels: vec![("consumer_name", "jangar-agent-comms"), STREAM],
+        kind: Kind::Queue { queue: Queue::Nats, part: Part::Position, scale: 1.0, base: 500_000.0 },
+    });
+    out.push(Metric {
         name: "jetstream_consumer_num_pending",
         labels: vec![("consumer_name", "jangar-agent-comms"), STREAM],
-        kind: Kind::Gauge { level: |a| a.nats_pending, scale: 1.0, base: 0.0 },
+        kind: Kind::Queue { queue: Queue::Nats, part: Part::Backlog, scale: 1.0, base: 500_000.0 },
     });
     out.push(Metric { name: "jetstream_stream_last_seq", labels: vec![STREAM], kind: Kind::Counter { rate: |a| a.published, scale: 1.0, base: 500_000.0 } });
     out.push(Metric {
         name: "jetstream_stream_total_messages",
         labels: vec![STREAM],
-        kind: Kind::Gauge { level: |a| a.nats_pending, scale: 1.0, base: 48_000.0 },
+        kind: Kind::Gauge { level: |a| level_of(a.nats), scale: 1.0, base: 48_000.0 },
     });
     out.push(Metric {
         name: "jetstream_stream_total_bytes",
         labels: vec![STREAM],
-        kind: Kind::Gauge { level: |a| a.nats_pending, scale: 410.0, base: 48_000.0 * 410.0 },
+        kind: Kind::Gauge { level: |a| level_of(a.nats), scale: 410.0, base: 48_000.0 * 410.0 },
     });
     out.push(Metric { name: "jangar_agent_comms_inserted_total", labels: vec![], kind: Kind::Counter { rate: |a| a.inserts, scale: 1.0, base: 400_000.0 } });
     out.push(Metric {
@@ -217,12 +308,43 @@ impl Story {
                 let wobble = 1.0 + 0.03 * (TAU * t_ms as f64 / 47_000.0).sin();
                 (base + level * scale * wobble).round()
             }
-            Kind::Counter { rate, scale, base } => {
-                let per_loop: f64 = ACTS.iter().map(|a| rate(a) * self.secs(a)).sum();
-                let done: f64 = ACTS[..m.act].iter().map(|a| rate(a) * self.secs(a)).sum();
-                (base + scale * (per_loop * m.loops as f64 + done + rate(&ACTS[m.act]) * m.into)).floor()
+            Kind::Counter { rate, scale, base } => (base + scale * self.total(rate, m)).floor(),
+            Kind::Queue { queue, part, scale, base } => {
+                let position = (base + scale * self.consumed(queue, m)).floor();
+                match part {
+                    Part::Position => position,
+                    Part::Backlog => (base + scale * self.total(|a| queue.produced(a), m)).floor() - position,
+                }
             }
         }
+    }
+
+    /// How much a counter growing at `rate` per act has counted since the story's epoch.
+    fn total(&self, rate: impl Fn(&Act) -> f64, m: Moment) -> f64 {
+        let per_loop: f64 = ACTS.iter().map(|a| rate(a) * self.secs(a)).sum();
+        let done: f64 = ACTS[..m.act].iter().map(|a| rate(a) * self.secs(a)).sum();
+        per_loop * m.loops as f64 + done + rate(&ACTS[m.act]) * m.into
+    }
+
+    /// What `queue`'s consumer has taken since the epoch, less the healthy backlog it starts with.
+    /// Summed act by act, each act's part from [`Story::act_flow`]: a stopped consumer's part is
+    /// exactly zero, so its position does not move by a rounding error.
+    fn consumed(&self, queue: Queue, m: Moment) -> f64 {
+        let mut level = queue.start_level();
+        let mut done = 0.0;
+        let mut per_loop = 0.0;
+        for (i, act) in ACTS.iter().enumerate() {
+            let (taken, end) = act_flow(queue, act, level, self.secs(act), self.secs(act));
+            if i < m.act {
+                done += taken;
+            }
+            if i == m.act {
+                done += act_flow(queue, act, level, m.into, self.secs(act)).0;
+            }
+            per_loop += taken;
+            level = end;
+        }
+        per_loop * m.loops as f64 + done - queue.start_level()
     }
 
     /// The Prometheus text exposition at `t_ms`, as an exporter answers a scrape.
@@ -252,6 +374,33 @@ impl Story {
             sc.series(m.name, &labels, |t| Some(self.sample(&m, from_ms + t)));
         }
         sc
+    }
+}
+
+/// `into` seconds into `act` (lasting `secs`), starting from backlog `from`: what the consumer took
+/// and the backlog.
+fn act_flow(queue: Queue, act: &Act, from: f64, into: f64, secs: f64) -> (f64, f64) {
+    let produced = queue.produced(act);
+    match queue.flow(act) {
+        Flow::Stopped => {
+            let stopped = into.min(act.secs as f64);
+            (produced * (into - stopped), from + produced * stopped)
+        }
+        Flow::Level(to) => {
+            // Rising: the consumer is stopped until the level is reached; falling: it drains.
+            let (speed, taken_per_s) = if to >= from { (produced, 0.0) } else { (queue.drain(), produced + queue.drain()) };
+            let moving_for = if speed > 0.0 { (to - from).abs() / speed } else { 0.0 };
+            let moving = moving_for.min(into);
+            let held = into - moving;
+            let level = if to >= from { from + speed * moving } else { from - speed * moving };
+            // Holding, a small wobble that fades in and out, so the charts look live while every act
+            // ends on its level. It changes slower than anything is produced (the consumer still only
+            // moves forward), and its period is short next to a queue insight window of 30 s, so a
+            // held level reads as steady there, as noise should.
+            let fade = (held / RAMP_SECS).min((secs - into) / RAMP_SECS).clamp(0.0, 1.0);
+            let wobble = if held > 0.0 { 0.015 * level * (TAU * held / WOBBLE_SECS).sin() * fade } else { 0.0 };
+            (taken_per_s * moving + produced * held - wobble, level + wobble)
+        }
     }
 }
 
@@ -366,7 +515,7 @@ mod tests {
     #[test]
     fn acts_follow_the_runbook_story_in_order() {
         let breaks: Vec<_> = ACTS.iter().map(|a| a.breaks).collect();
-        assert_eq!(breaks, [None, Some("kafka"), Some("nats"), Some("jangar"), Some("sse"), None]);
+        assert_eq!(breaks, [None, Some("kafka"), Some("nats"), Some("jangar"), Some("sse"), None, None]);
         assert!((180.0..=600.0).contains(&Story::at(0, 0.0).period()), "a loop of a few minutes");
     }
 
@@ -391,13 +540,67 @@ mod tests {
         let mut last = vec![f64::MIN; metrics().len()];
         for t in (0..(3.0 * story.period() * 1000.0) as i64).step_by(2_500) {
             for (i, m) in metrics().iter().enumerate() {
-                if matches!(m.kind, Kind::Counter { .. }) {
+                if matches!(m.kind, Kind::Counter { .. } | Kind::Queue { part: Part::Position, .. }) {
                     let v = story.sample(m, t);
                     assert!(v >= last[i], "{} went back at {t}", m.name);
                     last[i] = v;
                 }
             }
         }
+    }
+
+    #[test]
+    fn backlogs_are_what_was_produced_and_not_consumed_and_every_act_ends_on_its_level() {
+        for queue in [Queue::Kafka, Queue::Nats] {
+            let mut level = queue.start_level();
+            for act in &ACTS {
+                let secs = act.secs as f64;
+                let (_, end) = act_flow(queue, act, level, secs, secs);
+                if let Flow::Level(to) = queue.flow(act) {
+                    assert!((end - to).abs() < 1e-9, "{}: ends at {end}, not {to}", act.name);
+                }
+                level = end;
+            }
+            assert!((level - queue.start_level()).abs() < 1e-9, "the loop closes");
+        }
+        let story = Story { epoch_ms: 0, stretch: 1.0 };
+        let text = |t: i64| story.exposition(t);
+        for t in (0..(2.0 * story.period() * 1000.0) as i64).step_by(5_000) {
+            let e = text(t);
+            let (seq, floor) = (value(&e, "jetstream_stream_last_seq{stream_name=\"agent-comms\"}"), value(&e, ACK_FLOOR));
+            assert_eq!(value(&e, PENDING), seq - floor, "pending is the stream's last sequence less the ack floor, at {t}");
+            assert!(value(&e, PENDING) >= 0.0 && kafka_lag(&e) >= 0.0);
+        }
+    }
+
+    const PENDING: &str = "jetstream_consumer_num_pending{consumer_name=\"jangar-agent-comms\",stream_name=\"agent-comms\"}";
+    const ACK_FLOOR: &str = "jetstream_consumer_ack_floor_stream_seq{consumer_name=\"jangar-agent-comms\",stream_name=\"agent-comms\"}";
+
+    fn kafka_sum(text: &str, name: &str) -> f64 {
+        ["0", "1", "2"]
+            .iter()
+            .map(|p| value(text, &format!("{name}{{consumergroup=\"jangar-codex-completions\",partition=\"{p}\",topic=\"argo.workflows.completions\"}}")))
+            .sum()
+    }
+
+    fn kafka_lag(text: &str) -> f64 {
+        kafka_sum(text, "kafka_consumergroup_lag")
+    }
+
+    #[test]
+    fn the_kafka_consumer_stops_committing_for_its_act_and_then_drains_at_the_drain_rate() {
+        let stop = ACTS.iter().position(|a| a.kafka == Flow::Stopped).unwrap();
+        let before: i64 = ACTS[..stop].iter().map(|a| a.secs).sum();
+        let story = Story { epoch_ms: 0, stretch: 1.0 };
+        let at = |secs: i64| story.exposition((before + secs) * 1000);
+        let offset = |text: &str| kafka_sum(text, "kafka_consumergroup_current_offset");
+        assert_eq!(offset(&at(1)), offset(&at(59)), "no commit in the act");
+        assert!((kafka_lag(&at(59)) - kafka_lag(&at(1)) - 58.0 * 12.0).abs() <= 2.0, "the lag grows at the produce rate");
+        assert!(kafka_lag(&at(59)) < 1000.0, "under the alert's threshold");
+        // Recovery: the 720 messages over the usual 240 drain at KAFKA_DRAIN.
+        let (a, b) = (kafka_lag(&at(62)), kafka_lag(&at(82)));
+        assert!((a - b - 20.0 * KAFKA_DRAIN).abs() <= 2.0, "{a} -> {b}");
+        assert!(offset(&at(82)) > offset(&at(62)));
     }
 
     #[test]

@@ -56,7 +56,8 @@ try {
   });
 
   const app = 'proompteng-codexflow-app';
-  const stored = async () => (await fetch(`${base}/api/plugins/${app}/settings`)).json();
+  // From the page, with its session: Grafana's API answers signed-in users only.
+  const stored = async () => page.evaluate((id) => fetch(`/api/plugins/${id}/settings`).then((r) => r.json()), app);
   // The config page answers 400s on purpose below (rejected settings); only other problems count.
   // (Chromium logs each such answer as a console error too.)
   const expected400 = (p) => /HTTP 400 .*\/resources\/v1\/settings\/check$/.test(p) || /^console: Failed to load resource: .* 400 \(Bad Request\)$/.test(p);

@@ -1,11 +1,12 @@
 // Browser end-to-end: the built panel (module.js through SystemJS/AMD with the real @grafana/data and
 // @grafana/runtime, the .wasm) in headless Chromium, against the real plugin binary and a real Prometheus
-// behind the dev host. Usage: node tests/e2e/panel.e2e.mjs <dev host URL> <screenshot dir>
+// behind the dev host. Usage: node tests/e2e/panel.e2e.mjs <dev host URL> <screenshot dir> <refusing host URL>
+// (the last: the same package behind a host whose allow_loading_unsigned_plugins lists the app only).
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { launch, watchedPage, stepper } from './browser.mjs';
 
-const [base, shots = 'target/e2e'] = process.argv.slice(2);
+const [base, shots = 'target/e2e', refusing] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
 const browser = await launch();
 const problems = [];
@@ -49,21 +50,95 @@ try {
     await page.screenshot({ path: `${shots}/dashboard.png` });
   });
 
-  await step('the dashboard\'s Refresh reaches the panel (RefreshEvent) and it fetches again', async () => {
-    // An absolute time range: Refresh cannot move "now", so only RefreshEvent can cause the fetch.
+  await step('props that change while the .wasm loads are not lost: the first evaluation uses the latest range', async () => {
+    // Hold the .wasm back, change the time range meanwhile, then let it load.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/codexflow_panel_bg.wasm', async (route) => { await held; await route.continue(); });
+    const asked = page.waitForRequest((r) => r.url().endsWith('/resources/v1/evaluate'));
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    await page.waitForRequest((r) => r.url().endsWith('codexflow_panel_bg.wasm'));
+    await page.getByRole('combobox', { name: 'Time range' }).selectOption('now-6h');
+    await page.waitForURL(/from=now-6h/);
+    release();
+    const body = JSON.parse((await asked).postData());
+    await page.unroute('**/codexflow_panel_bg.wasm');
+    assert.ok(Math.abs(body.to - body.from - 6 * 3_600_000) < 60_000, `evaluated ${(body.to - body.from) / 3_600_000} h, not the 6 h chosen while loading`);
+    await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]', { timeout: 20_000 });
+  });
+
+  await step('Refresh reaches the panel as Scenes delivers it (a new, equal timeRange; no RefreshEvent on its bus)', async () => {
+    // An absolute time range: Refresh cannot move "now"; only the new timeRange object says "again".
     const now = Date.now();
     await page.goto(`${base}/d/codex-pipeline-observability?from=${now - 7_200_000}&to=${now}&refresh=`);
     await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]');
     let evaluations = 0;
     const count = (r) => { if (r.url().endsWith('/resources/v1/evaluate')) evaluations += 1; };
     page.on('request', count);
-    // Listen before clicking: a fast answer could otherwise arrive before the wait starts.
+    for (let i = 1; i <= 2; i += 1) {
+      // Listen before clicking: a fast answer could otherwise arrive before the wait starts.
+      const answered = page.waitForResponse((r) => r.url().endsWith('/resources/v1/evaluate'));
+      await page.getByTestId('refresh').click();
+      await answered;
+      await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]');
+      assert.equal(evaluations, i, 'one refresh, one evaluation');
+    }
+    // A resize re-renders the panel with the same timeRange object: no evaluation.
+    await page.setViewportSize({ width: 1300, height: 900 });
+    await page.waitForTimeout(500);
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.waitForTimeout(500);
+    page.off('request', count);
+    assert.equal(evaluations, 2, 'a resize is not a refresh');
+  });
+
+  // Answers a step provokes on purpose, and Chromium's console line for each, are not problems.
+  const forgive = (pattern) => {
+    for (let i = problems.length - 1; i >= 0; i -= 1) if (pattern.test(problems[i])) problems.splice(i, 1);
+  };
+
+  await step('an expired session: Grafana\'s backendSrv rotates it and retries, and the panel keeps its data', async () => {
+    const now = Date.now();
+    await page.goto(`${base}/d/codex-pipeline-observability?from=${now - 7_200_000}&to=${now}&refresh=`);
+    await page.waitForSelector('[data-testid=codex-flow-stage-kafka][data-status=critical]', { timeout: 20_000 });
+    const rotations = async () => (await page.evaluate(() => fetch('/api/devhost/rotations').then((r) => r.json()))).rotations;
+    const before = await rotations();
+    await page.evaluate(() => fetch('/api/devhost/expire-session', { method: 'POST' }));
+    const answers = [];
+    const watch = (r) => { if (r.url().endsWith('/resources/v1/evaluate')) answers.push(r.status()); };
+    page.on('response', watch);
+    const ok = page.waitForResponse((r) => r.url().endsWith('/resources/v1/evaluate') && r.status() === 200);
+    await page.getByTestId('refresh').click();
+    await ok;
+    await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]');
+    page.off('response', watch);
+    assert.deepEqual(answers, [401, 200], 'one refused call, rotated, retried once');
+    assert.equal(await rotations(), before + 1);
+    assert.equal(await page.getByTestId('codex-flow-stage-kafka').getAttribute('data-status'), 'critical');
+    forgive(/401/);
+  });
+
+  await step('each tab\'s calls carry its own org (X-Grafana-Org-Id), whatever org another tab switched the session to', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    await page.waitForSelector('[data-testid=codex-flow-stage-kafka][data-status=critical]', { timeout: 20_000 });
+    // Another tab switches the session to org 2, where the app was never configured.
+    assert.equal(await page.evaluate(() => fetch('/api/user/using/2', { method: 'POST' }).then((r) => r.status)), 200);
+    const asked = page.waitForRequest((r) => r.url().endsWith('/resources/v1/evaluate'));
     const answered = page.waitForResponse((r) => r.url().endsWith('/resources/v1/evaluate'));
     await page.getByTestId('refresh').click();
-    await answered;
-    await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]');
-    page.off('request', count);
-    assert.equal(evaluations, 1, 'one refresh, one evaluation');
+    assert.equal((await asked).headers()['x-grafana-org-id'], '1');
+    assert.equal((await answered).status(), 200);
+    await page.waitForSelector('[data-testid=codex-flow-stage-kafka][data-status=critical]');
+    // A page opened in org 2 acts in org 2, where the app has no settings.
+    await page.goto(`${base}/d/codex-pipeline-observability?orgId=2&from=now-2h&to=now&refresh=`);
+    const panel = page.locator('[data-testid=codex-flow-panel][data-state=unconfigured]');
+    await panel.waitFor({ timeout: 20_000 });
+    const text = await panel.textContent();
+    assert.match(text, /Codex Flow is not configured/);
+    assert.match(text, /prometheusUrl/);
+    await page.goto(`${base}/d/codex-pipeline-observability?orgId=1&from=now-2h&to=now&refresh=`);
+    await page.waitForSelector('[data-testid=codex-flow-stage-kafka][data-status=critical]', { timeout: 20_000 });
+    forgive(/HTTP 503 .*\/resources\/|status of 503/);
   });
 
   await step('hovering a stage lists its alerts with reasons', async () => {
@@ -133,6 +208,176 @@ try {
     const body = JSON.parse((await asked).postData());
     assert.equal(body.intervalMs, 30000);
     await page.getByTestId('codex-flow-stage-kafka').waitFor();
+  });
+
+  await step('a team\'s own dashboard: each stage finds its raw panels by what they query, named as there; each opens and Back returns', async () => {
+    const expected = {
+      kafka: [[31, /^Open “Completions backlog” ↗$/], [32, /^Open “Completions in” ↗$/]],
+      nats: [[40, /^Open “Agent comms waiting” ↗$/], [41, /^Open “Stream growth” ↗$/]],
+      jangar: [[50, /^Open “Inserts per second” ↗$/]],
+      sse: [[60, /^Open “SSE errors \(.*chat.*\)” ↗$/]],
+    };
+    for (const [stage, panels] of Object.entries(expected)) {
+      await page.goto(`${base}/d/team-codex?from=now-2h&to=now&refresh=`);
+      await page.getByTestId(`codex-flow-stage-${stage}`).click();
+      await page.getByTestId('codex-flow-drilldown').waitFor();
+      for (const [id, title] of panels) {
+        const link = page.getByTestId(`codex-flow-open-panel-${id}`);
+        await link.waitFor({ timeout: 20_000 });
+        assert.match(await link.innerText(), title);
+      }
+      const links = await page.locator('[data-testid^=codex-flow-open-panel-]').count();
+      assert.equal(links, panels.length, `${stage}: only its own panels`);
+      const [first] = panels[0];
+      await page.getByTestId(`codex-flow-open-panel-${first}`).click();
+      await page.waitForURL(new RegExp(`viewPanel=${first}`));
+      await page.getByTestId(`raw-panel-series-${first}`).waitFor({ timeout: 20_000 });
+      await page.getByTestId('back-to-dashboard').click();
+      await page.getByTestId(`codex-flow-stage-${stage}`).waitFor();
+    }
+    // Added with "options": {}, the flow panel still got every default, as Grafana merges them.
+    const options = await page.evaluate(() => window.__panelOptions[21]);
+    assert.deepEqual(options, { stagePanels: '', showSparklines: true, showEdgeRates: true, direction: 'lr', interval: '' });
+    await page.screenshot({ path: `${shots}/team-dashboard.png` });
+  });
+
+  await step('the options editor shows what the automatic mapping found', async () => {
+    const lines = await page.evaluate(async () => {
+      const { plugin } = await System.import('/public/plugins/proompteng-codexflow-app/panel/module.js');
+      const builder = new window.__grafanaData.PanelOptionsEditorBuilder();
+      plugin.getPanelOptionsSupplier()(builder, { data: [] });
+      const item = builder.getItems().find((i) => i.path === 'stagePanels');
+      const el = document.createElement('div');
+      document.body.appendChild(el);
+      window.__renderInto(el, item.editor, { value: '', onChange: () => {}, item, context: { data: [], instanceState: window.__instanceState[21] } });
+      await new Promise((r) => setTimeout(r, 200));
+      const out = [...el.querySelectorAll('li')].map((li) => li.textContent);
+      el.remove();
+      return out;
+    });
+    assert.deepEqual(lines.slice(0, 3), [
+      'kafka → Completions backlog (#31), Completions in (#32)',
+      'nats → Agent comms waiting (#40), Stream growth (#41)',
+      'jangar → Inserts per second (#50)',
+    ]);
+    assert.match(lines[3], /^sse → SSE errors \(.*\) \(#60\)$/);
+  });
+
+  await step('a dashboard with no panel for a stage: the drill-down says so and Explore opens with the stage\'s queries', async () => {
+    await page.goto(`${base}/d/no-raw-panels?from=now-2h&to=now&refresh=`);
+    await page.getByTestId('codex-flow-stage-kafka').click();
+    const explore = page.getByTestId('codex-flow-explore-kafka');
+    await explore.waitFor({ timeout: 20_000 });
+    assert.match(await page.getByTestId('codex-flow-drilldown').textContent(), /No panel on this dashboard shows this stage/);
+    await explore.click();
+    await page.waitForURL(/\/explore\?/);
+    const pane = Object.values(JSON.parse(new URL(page.url()).searchParams.get('panes')))[0];
+    assert.equal(pane.datasource, 'codex-prometheus');
+    assert.ok(pane.queries.some((q) => /kafka_consumergroup_lag/.test(q.expr)), JSON.stringify(pane.queries));
+    await page.getByTestId('explore-expr-A').waitFor();
+    await page.getByTestId('raw-panel-series-65').waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: `${shots}/explore.png` });
+    // The panel option still wins for the stages it names ("sse=3" here), the rest stay automatic.
+    await page.goto(`${base}/d/no-raw-panels?from=now-2h&to=now&refresh=`);
+    await page.getByTestId('codex-flow-stage-sse').click();
+    const chosen = page.getByTestId('codex-flow-open-panel-3');
+    await chosen.waitFor({ timeout: 20_000 });
+    assert.equal(await chosen.innerText(), 'Open “Prometheus CPU” ↗');
+    assert.equal(await page.getByTestId('codex-flow-explore-sse').count(), 0);
+  });
+
+  await step('the dashboard deployed upstream today (data sources by name, schemaVersion 27, no Kafka panels)', async () => {
+    const expected = { nats: [3, 4, 5], jangar: [6, 7], sse: [8, 9] };
+    for (const [stage, ids] of Object.entries(expected)) {
+      await page.goto(`${base}/d/codex-upstream?from=now-2h&to=now&refresh=`);
+      await page.getByTestId(`codex-flow-stage-${stage}`).click();
+      for (const id of ids) await page.getByTestId(`codex-flow-open-panel-${id}`).waitFor({ timeout: 20_000 });
+      assert.equal(await page.locator('[data-testid^=codex-flow-open-panel-]').count(), ids.length);
+    }
+    await page.getByTestId('codex-flow-open-panel-8').click();
+    await page.waitForURL(/viewPanel=8/);
+    await page.getByTestId('raw-panel-series-8').waitFor({ timeout: 20_000 });
+    await page.getByTestId('back-to-dashboard').click();
+    await page.getByTestId('codex-flow-stage-kafka').click();
+    const explore = page.getByTestId('codex-flow-explore-kafka');
+    await explore.waitFor({ timeout: 20_000 });
+    const href = await explore.getAttribute('href');
+    assert.equal(Object.values(JSON.parse(new URL(href, base).searchParams.get('panes')))[0].datasource, 'prom-upstream');
+  });
+
+  await step('the panel follows a theme change as Grafana\'s panels do (ThemeChangedEvent → ThemeContext)', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]', { timeout: 30_000 });
+    const bg = () => page.getByTestId('codex-flow-panel').evaluate((el) => getComputedStyle(el).getPropertyValue('--cf-bg').trim().toLowerCase());
+    const themeBg = (mode) => page.evaluate((m) => window.__grafanaData.getThemeById(m).colors.background.primary.toLowerCase(), mode);
+    assert.equal(await bg(), await themeBg('dark'));
+    let evaluations = 0;
+    const count = (r) => { if (r.url().endsWith('/resources/v1/evaluate')) evaluations += 1; };
+    page.on('request', count);
+    await page.getByTestId('toggle-theme').click();
+    await page.waitForFunction((want) => getComputedStyle(document.querySelector('[data-testid=codex-flow-panel]')).getPropertyValue('--cf-bg').trim().toLowerCase() === want, await themeBg('light'));
+    page.off('request', count);
+    assert.equal(evaluations, 0, 'a theme change repaints, it does not evaluate again');
+    await page.screenshot({ path: `${shots}/dashboard-theme-switched.png` });
+  });
+
+  await step('the config page follows a theme change and keeps unsaved edits', async () => {
+    await page.goto(`${base}/plugins/proompteng-codexflow-app`);
+    await page.getByTestId('cfc-form').waitFor({ timeout: 30_000 });
+    await page.locator('#cfc-tenant').fill('edited-not-saved');
+    const bg = () => page.getByTestId('cfc-form').evaluate((el) => getComputedStyle(el).getPropertyValue('--cf-bg').trim().toLowerCase());
+    const before = await bg();
+    await page.getByTestId('toggle-theme').click();
+    await page.waitForFunction((old) => getComputedStyle(document.querySelector('[data-testid=cfc-form]')).getPropertyValue('--cf-bg').trim().toLowerCase() !== old, before);
+    assert.equal(await bg(), await page.evaluate(() => window.__grafanaData.getThemeById('light').colors.background.primary.toLowerCase()));
+    assert.equal(await page.locator('#cfc-tenant').inputValue(), 'edited-not-saved');
+  });
+
+  for (const [version, legacy] of [['11.0.0', false], ['10.4.0', true]]) {
+    await step(`Grafana ${version} (SystemJS 6.14, no module.uri${legacy ? ', panel under its own id' : ''}): the .wasm comes from the plugin meta's baseUrl`, async () => {
+      const wasm = page.waitForResponse((r) => r.url().endsWith('codexflow_panel_bg.wasm'));
+      await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=&grafanaVersion=${version}${legacy ? '&legacyPaths=1' : ''}`);
+      const panelBase = legacy ? 'public/plugins/proompteng-codexflow-panel' : 'public/plugins/proompteng-codexflow-app/panel';
+      assert.equal(new URL((await wasm).url()).pathname, `/${panelBase}/codexflow_panel_bg.wasm`);
+      assert.ok(await page.locator('script[src*="systemjs-6.14.2/amd.js"]').count() === 1, 'the SystemJS that version bundles');
+      const amd = await (await fetch(`${base}/public/harness/systemjs-6.14.2/amd.js`)).text();
+      assert.doesNotMatch(amd, /\.uri\b/, 'this SystemJS gives AMD modules no uri');
+      await page.waitForSelector('[data-testid=codex-flow-stage-kafka][data-status=critical]', { timeout: 30_000 });
+    });
+  }
+
+  await step('Grafana 11.0: the config page finds its .wasm from the app meta\'s baseUrl', async () => {
+    const wasm = page.waitForResponse((r) => r.url().endsWith('codexflow_config_bg.wasm'));
+    await page.goto(`${base}/plugins/proompteng-codexflow-app?grafanaVersion=11.0.0`);
+    assert.equal(new URL((await wasm).url()).pathname, '/public/plugins/proompteng-codexflow-app/codexflow_config_bg.wasm');
+    await page.getByTestId('cfc-form').waitFor({ timeout: 30_000 });
+  });
+
+  for (const [where, path] of [['a public dashboard', '/public-dashboards/codex-pipeline-observability'], ['a snapshot', '/dashboard/snapshot/codex-pipeline-observability']]) {
+    await step(`on ${where} the panel says why it shows nothing and calls no resource`, async () => {
+      let resourceCalls = 0;
+      const count = (r) => { if (r.url().includes('/resources/')) resourceCalls += 1; };
+      page.on('request', count);
+      await page.goto(`${base}${path}?from=now-2h&to=now&refresh=`);
+      const note = page.getByTestId('codex-flow-unavailable');
+      await note.waitFor({ timeout: 30_000 });
+      assert.match(await note.innerText(), new RegExp(`signed-in Grafana users.*${where}`));
+      await page.getByTestId('raw-panel-series-1').waitFor({ timeout: 20_000 });
+      page.off('request', count);
+      assert.equal(resourceCalls, 0);
+    });
+  }
+
+  await step('a host that lists only the app in allow_loading_unsigned_plugins refuses the nested panel, as Grafana does', async () => {
+    await page.goto(`${refusing}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    const error = page.getByTestId('panel-load-error');
+    await error.waitFor({ timeout: 30_000 });
+    assert.equal(await error.innerText(), 'Error: Panel plugin not found: proompteng-codexflow-panel');
+    await page.getByTestId('raw-panel-series-1').waitFor({ timeout: 20_000 });
+    const asset = await fetch(`${refusing}/public/plugins/proompteng-codexflow-panel/module.js`);
+    assert.equal(asset.status, 404);
+    const settings = await page.evaluate(() => fetch('/api/plugins/proompteng-codexflow-app/settings').then((r) => r.status));
+    assert.equal(settings, 200, 'the app itself is listed and loads');
   });
 
   await step('the older nested-plugin path and the light theme work too', async () => {

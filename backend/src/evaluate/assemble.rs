@@ -15,6 +15,8 @@ use super::alerts::{alerts_of, errored};
 use super::fetch::{Fetched, RuleSeries};
 use super::overlay;
 use super::plan::Plan;
+use super::queue;
+use super::silences;
 use crate::budget::Budget;
 use crate::prom::PromError;
 use crate::rules_in_force::InForce;
@@ -23,13 +25,22 @@ use crate::settings::Settings;
 
 pub fn assemble(settings: &Settings, rules: &InForce, req: &EvaluateRequest, plan: &Plan, fetched: Fetched, budget: &Budget) -> EvaluateResponse {
     let summaries: Vec<RuleSummary> = rules.set.summaries();
-    let alerts = rule_alerts(rules, &summaries, plan, fetched.presence.as_deref().ok(), fetched.rules, fetched.ruler, budget);
+    let mut alerts = rule_alerts(rules, &summaries, plan, fetched.presence.as_deref().ok(), fetched.rules, fetched.ruler, budget);
+    let alertmanager = silences::annotate(&mut alerts, settings.alertmanager_url.as_deref(), fetched.alertmanager);
+    let insights: Vec<_> = settings
+        .pipeline
+        .stages
+        .iter()
+        .zip(&fetched.queues)
+        .map(|(spec, fetched_queue)| spec.queue.as_ref().zip(fetched_queue.as_ref()).map(|(q, f)| queue::insight(q, f, &fetched.headlines, &rules.set, plan)))
+        .collect();
     let stages = settings
         .pipeline
         .stages
         .iter()
         .zip(fetched.headlines)
-        .map(|(spec, headline)| stage_health(spec, &alerts, &summaries, plan, headline))
+        .zip(insights)
+        .map(|((spec, headline), queue)| StageHealth { queue, ..stage_health(spec, &alerts, &summaries, plan, headline) })
         .collect();
     let edges = settings
         .pipeline
@@ -52,6 +63,7 @@ pub fn assemble(settings: &Settings, rules: &InForce, req: &EvaluateRequest, pla
         groups: rules.set.group_summaries(plan.interval),
         rules: summaries,
         alerts,
+        alertmanager,
     }
 }
 
@@ -128,6 +140,7 @@ fn stage_health(spec: &StageSpec, alerts: &[AlertTimeline], summaries: &[RuleSum
     let mut timeline = vec![StageStatus::Ok; plan.window.count];
     let mut missing_series: Vec<String> = Vec::new();
     let mut contributions = Vec::new();
+    let mut held_back = Vec::new();
     for a in alerts.iter().filter(|a| a.stage.as_deref() == Some(spec.id.as_str())) {
         let Some(rule) = summaries.get(a.rule) else { continue };
         if a.error.is_some() || a.nodata {
@@ -141,8 +154,11 @@ fn stage_health(spec: &StageSpec, alerts: &[AlertTimeline], summaries: &[RuleSum
             fold_alert_into(&mut timeline, states_on(&a.timeline, &plan.window), &a.severity);
         }
         contributions.push(alert_contribution(rule, a, None, &UtcClock));
+        held_back.push(a.held_back.is_some());
     }
     let status = contributions.iter().map(|(s, _)| *s).max().unwrap_or_default();
+    // Someone is on it: every alert that makes the status is held back by the Alertmanager.
+    let suppressed = status >= StageStatus::Warning && contributions.iter().zip(&held_back).filter(|((s, _), _)| *s == status).all(|(_, held)| *held);
     let (value, series, error) = graph_parts(plan, headline);
     StageHealth {
         id: spec.id.clone(),
@@ -153,6 +169,8 @@ fn stage_health(spec: &StageSpec, alerts: &[AlertTimeline], summaries: &[RuleSum
         series,
         status_timeline: timeline,
         missing_series,
+        queue: None,
+        suppressed,
     }
 }
 
@@ -200,6 +218,8 @@ mod tests {
             headlines: vec![Ok(vec![RangeSeries::new(&[], &[(p.last_tick, 1532.0)])]), Ok(Vec::new()), Ok(Vec::new()), Ok(Vec::new())],
             edges: vec![Ok(Vec::new()), Ok(Vec::new()), Err(PromError::Query { kind: "bad_data".into(), message: "no".into() })],
             ruler: vec![None, None, None],
+            queues: vec![None; 4],
+            alertmanager: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! All of an evaluation's upstream I/O, run concurrently: one existence check for every selector,
 //! each rule's range query (looking further back while an episode is active at the edge of what was
-//! looked at), what the ruler wrote for each rule it runs (`overlay`), and the headline and edge
-//! series. A failing query fails only its own part.
+//! looked at), what the ruler wrote for each rule it runs (`overlay`), the headline and edge
+//! series, and what each backlog stage's queue insight reads (`queue`). A failing query fails only its own part.
 
 use codexflow_core::api::PhaseSource;
 use codexflow_core::limits::ACTIVE_AT_LOOKBACK_MS;
@@ -11,6 +11,7 @@ use futures_util::future::join_all;
 use super::alerts::active_at_edge;
 use super::overlay;
 use super::plan::Plan;
+use super::queue::{self, QueueFetched};
 use crate::budget::Budget;
 use crate::prom::{PromClient, PromError};
 use crate::promql::Query;
@@ -39,6 +40,10 @@ pub struct Fetched {
     pub headlines: Vec<Result<Vec<RangeSeries>, PromError>>,
     /// Rate series per edge, at `plan.spark` ticks.
     pub edges: Vec<Result<Vec<RangeSeries>, PromError>>,
+    /// Per stage, its queue insight's series (`None`: not a backlog stage).
+    pub queues: Vec<Option<QueueFetched>>,
+    /// The Alertmanager's alerts and silences (`None`: no `alertmanagerUrl`).
+    pub alertmanager: Option<super::silences::AmAnswer>,
 }
 
 pub async fn fetch(settings: &Settings, client: &PromClient, rules: &InForce, plan: &Plan, budget: &Budget) -> Fetched {
@@ -65,8 +70,15 @@ pub async fn fetch(settings: &Settings, client: &PromClient, rules: &InForce, pl
     let last = spark.last().unwrap_or(spark.first);
     let headlines = join_all(settings.pipeline.stages.iter().map(|s| client.query_range(&s.headline.expr, spark.first, last, spark.step, budget)));
     let edges = join_all(settings.pipeline.edges.iter().map(|e| client.query_range(&e.rate_expr, spark.first, last, spark.step, budget)));
-    let (presence, rules, ruler, headlines, edges) = tokio::join!(presence, rule_results, ruler, headlines, edges);
-    Fetched { presence, rules, ruler, headlines, edges }
+    let queues = join_all(settings.pipeline.stages.iter().map(|s| queue::fetch(client, s, &settings.pipeline, plan, settings.queue_window_ms, budget)));
+    let alertmanager = async {
+        match &settings.alertmanager_url {
+            Some(url) => Some(client.with_base(url).alertmanager().await),
+            None => None,
+        }
+    };
+    let (presence, rules, ruler, headlines, edges, queues, alertmanager) = tokio::join!(presence, rule_results, ruler, headlines, edges, queues, alertmanager);
+    Fetched { presence, rules, ruler, headlines, edges, queues, alertmanager }
 }
 
 /// One rule's range query. The base lookback makes every state exact; an alert's `activeAt` is exact

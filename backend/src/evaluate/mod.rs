@@ -6,13 +6,16 @@
 //! the same state machine Prometheus uses. The work is split so the logic is tested without a
 //! server: [`plan`] (which ticks, checked, per rule group), [`fetch`] (all upstream I/O,
 //! concurrently; a failing query degrades its stage only), [`overlay`] (the ruler's own states beside
-//! ours) and [`assemble`] (pure).
+//! ours), [`queue`] (what each backlog stage's insight reads), [`silences`] (the Alertmanager's word on the
+//! alerts) and [`assemble`] (pure).
 
 pub mod alerts;
 pub mod assemble;
 pub mod fetch;
 pub mod overlay;
 pub mod plan;
+pub mod queue;
+pub mod silences;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
 use codexflow_core::error::FieldError;

@@ -20,6 +20,8 @@ pub struct Plan {
     pub window: Ticks,
     /// Where the latest state is read: the window's last tick, or the last tick before it if it has none.
     pub last_tick: i64,
+    /// The request's `to`: "now" for what is read as of now rather than at a tick (queue insight).
+    pub to: i64,
     /// Per group, its ticks in the window (its own interval and phase); or why it cannot be ticked.
     pub groups: Vec<Result<GroupTicks, String>>,
     /// Per rule (in rule order), the ticks it is evaluated at: its group's window preceded by its
@@ -74,6 +76,7 @@ pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, set: &RuleSet) -> R
         interval,
         window,
         last_tick,
+        to: req.to,
         spark: sparkline_ticks(&window, last_tick),
         presence: (earliest.saturating_sub(STALENESS_MS), req.to),
         groups,

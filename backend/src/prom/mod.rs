@@ -46,6 +46,9 @@ enum Request {
     Instant { expr: String, time: i64 },
     /// The rules API; `groups` and `files` are sent as `rule_group[]` and `file[]` filters.
     Rules { groups: Vec<String>, files: Vec<String> },
+    /// An Alertmanager's API v2: its alerts, its silences.
+    AmAlerts,
+    AmSilences,
 }
 
 impl Request {
@@ -56,6 +59,8 @@ impl Request {
             Request::LabelValues { .. } => Expect::Strings,
             Request::Instant { .. } => Expect::Vector,
             Request::Rules { .. } => Expect::Rules,
+            Request::AmAlerts => Expect::AmAlerts,
+            Request::AmSilences => Expect::AmSilences,
         }
     }
 }
@@ -141,6 +146,27 @@ impl PromClient {
         match &*self.fetch(Request::Rules { groups: groups.to_vec(), files: files.to_vec() }).await? {
             Answer::Rules(g) => Ok(g.clone()),
             _ => Ok(Vec::new()),
+        }
+    }
+
+    /// An Alertmanager's alerts and silences (`GET /api/v2/alerts`, `/api/v2/silences`), this
+    /// client's base being the Alertmanager's.
+    pub async fn alertmanager(
+        &self,
+    ) -> Result<
+        (
+            Vec<crate::alertmanager::AmAlert>,
+            Vec<crate::alertmanager::Silence>,
+        ),
+        PromError,
+    > {
+        let (alerts, silences) = tokio::join!(
+            self.fetch(Request::AmAlerts),
+            self.fetch(Request::AmSilences)
+        );
+        match (&*alerts?, &*silences?) {
+            (Answer::AmAlerts(a), Answer::AmSilences(s)) => Ok((a.clone(), s.clone())),
+            _ => Ok((Vec::new(), Vec::new())),
         }
     }
 
@@ -280,6 +306,14 @@ fn build(http: &reqwest::Client, up: &Upstream, request: &Request) -> (reqwest::
             query.extend(groups.iter().map(|g| ("rule_group[]", g.as_str())));
             query.extend(files.iter().map(|f| ("file[]", f.as_str())));
             (http.get(&url).query(&query), url)
+        }
+        Request::AmAlerts => {
+            let url = format!("{}/api/v2/alerts", up.base);
+            (http.get(&url), url)
+        }
+        Request::AmSilences => {
+            let url = format!("{}/api/v2/silences", up.base);
+            (http.get(&url), url)
         }
     };
     let mut builder = builder.timeout(Duration::from_millis(up.timeout_ms.max(1) as u64));

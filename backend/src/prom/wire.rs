@@ -27,6 +27,9 @@ pub enum Expect {
     Strings,
     /// `rules`: the ruler's groups (`crate::ruler::wire`).
     Rules,
+    /// An Alertmanager's `/api/v2/alerts` and `/api/v2/silences`: bare JSON arrays, no envelope.
+    AmAlerts,
+    AmSilences,
 }
 
 /// A checked answer.
@@ -37,6 +40,8 @@ pub enum Answer {
     Strings(Vec<String>),
     Vector(usize),
     Rules(Vec<crate::ruler::wire::RulerGroup>),
+    AmAlerts(Vec<crate::alertmanager::AmAlert>),
+    AmSilences(Vec<crate::alertmanager::Silence>),
 }
 
 impl Answer {
@@ -52,6 +57,20 @@ impl Answer {
                 .iter()
                 .flat_map(|g| &g.rules)
                 .map(|r| r.query.len() + r.name.len() + 256 + r.alerts.iter().map(|a| a.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + 64).sum::<usize>())
+                .sum(),
+            Answer::AmAlerts(alerts) => alerts
+                .iter()
+                .map(|a| {
+                    a.labels
+                        .iter()
+                        .map(|(k, v)| k.len() + v.len() + 48)
+                        .sum::<usize>()
+                        + 96
+                })
+                .sum(),
+            Answer::AmSilences(silences) => silences
+                .iter()
+                .map(|s| s.id.len() + s.created_by.len() + s.comment.len() + 96)
                 .sum(),
         }
     }
@@ -123,6 +142,21 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
     if status == 401 || status == 403 {
         return Err(PromError::Auth { url: url.to_string(), status });
     }
+    if matches!(expect, Expect::AmAlerts | Expect::AmSilences) {
+        if !(200..300).contains(&status) {
+            return Err(PromError::Http {
+                url: url.to_string(),
+                status,
+                detail: redactor.excerpt(body),
+            });
+        }
+        let read = if expect == Expect::AmAlerts {
+            crate::alertmanager::parse_alerts(body).map(Answer::AmAlerts)
+        } else {
+            crate::alertmanager::parse_silences(body).map(Answer::AmSilences)
+        };
+        return read.map_err(|e| bad(e));
+    }
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(e) if (200..300).contains(&status) => return Err(bad(format!("not Prometheus API JSON ({e}): {}", redactor.excerpt(body)))),
@@ -182,6 +216,7 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
         }
         Expect::Strings => Ok(Answer::Strings(serde_json::from_str(data).map_err(|e| bad(e.to_string()))?)),
         Expect::Rules => crate::ruler::wire::groups(data).map(Answer::Rules).map_err(|e| bad(redactor.clean(&e))),
+        Expect::AmAlerts | Expect::AmSilences => Err(bad("read above".into())),
     }
 }
 

@@ -11,6 +11,7 @@ use codexflow_core::alerting::AlertState;
 use codexflow_core::api::{RuleHealth, RulerAlert, RulerStatus};
 use codexflow_core::limits::{MAX_ALERTS_PER_RULE, MAX_DURATION_MS};
 use codexflow_core::value::parse_sample_value;
+use serde::de::IntoDeserializer;
 use serde::Deserialize;
 
 /// One group as the ruler reports it.
@@ -39,6 +40,16 @@ pub struct RulerRule {
     pub annotations: BTreeMap<String, String>,
     pub status: RulerStatus,
     pub alerts: Vec<RulerAlert>,
+}
+
+/// A rule's `type`: only alerting rules raise alerts.
+#[derive(Deserialize, Default, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum RuleKind {
+    Alerting,
+    #[default]
+    #[serde(other)]
+    Other,
 }
 
 #[derive(Deserialize)]
@@ -72,7 +83,7 @@ struct GroupJson {
 #[serde(rename_all = "camelCase")]
 struct RuleJson {
     #[serde(default, rename = "type")]
-    kind: String,
+    kind: RuleKind,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -88,7 +99,7 @@ struct RuleJson {
     #[serde(default)]
     alerts: Option<Vec<AlertJson>>,
     #[serde(default)]
-    health: String,
+    health: RuleHealth,
     #[serde(default)]
     last_error: Option<String>,
     #[serde(default)]
@@ -127,20 +138,15 @@ fn group(g: GroupJson) -> Result<RulerGroup, String> {
     let mut rules = Vec::new();
     for r in g.rules {
         // Recording rules raise no alerts; servers that ignore `type=alert` still list them.
-        if r.kind != "alerting" {
+        if r.kind != RuleKind::Alerting {
             continue;
         }
         let bad = |what: &str, v: f64| format!("group {:?}, rule {:?}: {what} {v} is not a duration in seconds", g.name, r.name);
         let hold_ms = seconds_ms(r.duration).ok_or_else(|| bad("duration", r.duration))?;
         let keep_firing_for_ms = seconds_ms(r.keep_firing_for).ok_or_else(|| bad("keepFiringFor", r.keep_firing_for))?;
-        let health = match r.health.as_str() {
-            "ok" => RuleHealth::Ok,
-            "err" | "error" => RuleHealth::Err,
-            _ => RuleHealth::Unknown,
-        };
         let alerts = r.alerts.unwrap_or_default().into_iter().take(MAX_ALERTS_PER_RULE).filter_map(alert).collect();
         let status = RulerStatus {
-            health,
+            health: r.health,
             last_error: r.last_error.filter(|e| !e.is_empty()),
             last_evaluation: r.last_evaluation.as_deref().and_then(instant_ms),
             evaluation_time_ms: r.evaluation_time.filter(|t| t.is_finite()).map(|t| t * 1000.0),
@@ -179,13 +185,9 @@ fn alert(a: AlertJson) -> Option<RulerAlert> {
     })
 }
 
+/// An alert state by the names core's enum gives it; a state this version does not know is `None`.
 fn state(s: &str) -> Option<AlertState> {
-    match s {
-        "inactive" => Some(AlertState::Inactive),
-        "pending" => Some(AlertState::Pending),
-        "firing" => Some(AlertState::Firing),
-        _ => None,
-    }
+    AlertState::deserialize(s.into_deserializer()).map_err(|_: serde::de::value::Error| ()).ok()
 }
 
 /// Seconds as the API writes durations, in ms; `None` when negative, not finite or out of range.
@@ -255,5 +257,18 @@ mod tests {
         let bad = r#"{"groups":[{"name":"g","interval":10,"rules":[{"type":"alerting","name":"A","duration":1e300}]}]}"#;
         assert!(groups(bad).unwrap_err().contains("rule \"A\": duration"));
         assert_eq!(groups(r#"{}"#).unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn words_a_version_does_not_know_are_read_as_unknown_not_refused() {
+        let odd = r#"{"groups":[{"name":"g","interval":10,"rules":[
+            {"type":"alerting","name":"A","health":"error","state":"sleeping","alerts":[{"state":"firing"},{"state":"muted"}]},
+            {"type":"alerting","name":"B","health":"flaky"},
+            {"type":"something-new","name":"C"}]}]}"#;
+        let rules = &groups(odd).unwrap()[0].rules;
+        assert_eq!(rules.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["A", "B"], "only alerting rules");
+        assert_eq!((rules[0].status.health, rules[0].status.state), (RuleHealth::Err, None));
+        assert_eq!(rules[0].alerts.iter().map(|a| a.state).collect::<Vec<_>>(), [AlertState::Firing], "an alert in an unknown state is left out");
+        assert_eq!(rules[1].status.health, RuleHealth::Unknown);
     }
 }

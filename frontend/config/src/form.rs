@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use codexflow_core::api::SettingsCheckRequest;
 use codexflow_core::duration::parse_duration;
-use codexflow_core::limits::{check_interval, check_timeout};
+use codexflow_core::limits::{check_interval, check_queue_window, check_timeout};
 use codexflow_core::pipeline::PipelineSpec;
 pub use codexflow_core::settings::AuthKind;
 pub use codexflow_core::settings::RulesChoice;
@@ -96,11 +96,13 @@ impl Field {
     pub const TENANT: Field = Field::Json(JsonKey::Tenant);
     pub const TIMEOUT: Field = Field::Json(JsonKey::Timeout);
     pub const EVALUATION_INTERVAL: Field = Field::Json(JsonKey::EvaluationInterval);
+    pub const QUEUE_WINDOW: Field = Field::Json(JsonKey::QueueWindow);
     pub const BASIC_AUTH_USER: Field = Field::Json(JsonKey::BasicAuthUser);
     pub const RULES_YAML: Field = Field::Json(JsonKey::RulesYaml);
     pub const PIPELINE: Field = Field::Json(JsonKey::Pipeline);
     pub const RULES_SOURCE: Field = Field::Json(JsonKey::RulesSource);
     pub const RULER_URL: Field = Field::Json(JsonKey::RulerUrl);
+    pub const ALERTMANAGER_URL: Field = Field::Json(JsonKey::AlertmanagerUrl);
     pub const RULE_GROUPS: Field = Field::Json(JsonKey::RuleGroups);
     pub const RULE_FILES: Field = Field::Json(JsonKey::RuleFiles);
     pub const STAGE_OF: Field = Field::Json(JsonKey::StageOf);
@@ -114,11 +116,13 @@ impl Field {
             Field::Json(JsonKey::Tenant) => "cfc-tenant",
             Field::Json(JsonKey::Timeout) => "cfc-timeout",
             Field::Json(JsonKey::EvaluationInterval) => "cfc-interval",
+            Field::Json(JsonKey::QueueWindow) => "cfc-queue-window",
             Field::Json(JsonKey::BasicAuthUser) => "cfc-basic-user",
             Field::Json(JsonKey::RulesYaml) => "cfc-rules",
             Field::Json(JsonKey::Pipeline) => "cfc-pipeline",
             Field::Json(JsonKey::RulesSource) => "cfc-rules-source",
             Field::Json(JsonKey::RulerUrl) => "cfc-ruler-url",
+            Field::Json(JsonKey::AlertmanagerUrl) => "cfc-alertmanager-url",
             Field::Json(JsonKey::RuleGroups) => "cfc-rule-groups",
             Field::Json(JsonKey::RuleFiles) => "cfc-rule-files",
             Field::Json(JsonKey::StageOf) => "cfc-stage-of",
@@ -149,6 +153,7 @@ pub struct ConfigForm {
     pub tenant: String,
     pub timeout: String,
     pub evaluation_interval: String,
+    pub queue_window: String,
     pub auth: AuthKind,
     pub basic_user: String,
     pub bearer_token: Secret,
@@ -157,6 +162,7 @@ pub struct ConfigForm {
     pub pipeline: String,
     pub rules_source: RulesChoice,
     pub ruler_url: String,
+    pub alertmanager_url: String,
     pub rule_groups: String,
     pub rule_files: String,
     /// `stageOf` as JSON text.
@@ -210,6 +216,7 @@ impl ConfigForm {
             tenant: text(&data.tenant),
             timeout: text(&data.timeout),
             evaluation_interval: text(&data.evaluation_interval),
+            queue_window: text(&data.queue_window),
             auth,
             basic_user,
             bearer_token: Secret { configured: stored(SecretKey::BearerToken), ..Secret::default() },
@@ -218,6 +225,7 @@ impl ConfigForm {
             pipeline,
             rules_source: data.rules_source.as_deref().and_then(RulesChoice::parse).unwrap_or_default(),
             ruler_url: text(&data.ruler_url),
+            alertmanager_url: text(&data.alertmanager_url),
             rule_groups: text(&data.rule_groups),
             rule_files: text(&data.rule_files),
             stage_of,
@@ -247,11 +255,13 @@ impl ConfigForm {
             tenant: trimmed(&self.tenant),
             evaluation_interval: trimmed(&self.evaluation_interval),
             timeout: trimmed(&self.timeout),
+            queue_window: trimmed(&self.queue_window),
             rules_yaml: trimmed(&self.rules_yaml).map(|_| self.rules_yaml.clone()),
             pipeline: trimmed(&self.pipeline).map(|_| Value::String(self.pipeline.clone())),
             basic_auth_user: if self.auth == AuthKind::Basic { trimmed(&self.basic_user) } else { None },
             rules_source: (self.rules_source != RulesChoice::Auto).then(|| self.rules_source.as_str().to_string()),
             ruler_url: trimmed(&self.ruler_url),
+            alertmanager_url: trimmed(&self.alertmanager_url),
             rule_groups: trimmed(&self.rule_groups),
             rule_files: trimmed(&self.rule_files),
             stage_of: trimmed(&self.stage_of).map(|_| Value::String(self.stage_of.clone())),
@@ -289,7 +299,11 @@ impl ConfigForm {
         } else if !(url.starts_with("http://") || url.starts_with("https://")) {
             errors.push((Field::PROMETHEUS_URL, "Must start with http:// or https://".to_string()));
         }
-        let durations: [(Field, &String, Bounds); 2] = [(Field::TIMEOUT, &self.timeout, check_timeout), (Field::EVALUATION_INTERVAL, &self.evaluation_interval, check_interval)];
+        let durations: [(Field, &String, Bounds); 3] = [
+            (Field::TIMEOUT, &self.timeout, check_timeout),
+            (Field::EVALUATION_INTERVAL, &self.evaluation_interval, check_interval),
+            (Field::QUEUE_WINDOW, &self.queue_window, check_queue_window),
+        ];
         for (field, value, check) in durations {
             if let Some(v) = trimmed(value) {
                 match parse_duration(&v) {
@@ -312,9 +326,11 @@ impl ConfigForm {
         if self.auth == AuthKind::Basic && self.basic_user.trim().is_empty() {
             errors.push((Field::BASIC_AUTH_USER, "Required for basic authentication".to_string()));
         }
-        let url = self.ruler_url.trim();
-        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
-            errors.push((Field::RULER_URL, "Must start with http:// or https://".to_string()));
+        for (field, url) in [(Field::RULER_URL, &self.ruler_url), (Field::ALERTMANAGER_URL, &self.alertmanager_url)] {
+            let url = url.trim();
+            if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+                errors.push((field, "Must start with http:// or https://".to_string()));
+            }
         }
         if self.rules_source == RulesChoice::Yaml && trimmed(&self.rules_yaml).is_none() {
             errors.push((Field::RULES_YAML, "Required when the rules come from YAML".to_string()));
@@ -327,7 +343,7 @@ impl ConfigForm {
                         .ok()
                         .map(|p| p.stages.into_iter().map(|s| s.id).collect());
                     if let Some((alert, stage)) = stages.as_ref().and_then(|ids| map.iter().find(|(_, s)| !ids.contains(s))) {
-                        errors.push((Field::STAGE_OF, format!("{alert} maps to {stage:?}, which the pipeline does not have")));
+                        errors.push((Field::STAGE_OF, format!("{alert} maps to \"{stage}\", which the pipeline does not have")));
                     }
                 }
             }

@@ -3,14 +3,14 @@
 use codexflow_core::options::Direction;
 use serde::Deserialize;
 
-/// Raw panel ids of the provisioned Codex Pipeline Observability dashboard, per stage.
-pub const DEFAULT_STAGE_PANELS: &str = "kafka=1,2; nats=3,4,5; jangar=6,7; sse=8,9";
 
 /// Options from the panel editor (`options` in the panel JSON).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PanelOptions {
-    /// Which raw panels open from which stage: `stage=id,id; stage=id`.
+    /// Which raw panels open from which stage, `stage=id,id; stage=id` (a stage listed twice: the
+    /// last wins). module.js hands over what it found on the dashboard followed by the panel option,
+    /// so a stage chosen by hand wins over the automatic mapping.
     pub stage_panels: String,
     pub show_sparklines: bool,
     pub show_edge_rates: bool,
@@ -22,7 +22,7 @@ pub struct PanelOptions {
 impl Default for PanelOptions {
     fn default() -> Self {
         PanelOptions {
-            stage_panels: DEFAULT_STAGE_PANELS.to_string(),
+            stage_panels: String::new(),
             show_sparklines: true,
             show_edge_rates: true,
             direction: Direction::LeftToRight,
@@ -76,12 +76,12 @@ pub fn parse_stage_panels(s: &str) -> Result<StagePanels, String> {
     for entry in s.split([';', '\n']).map(str::trim).filter(|e| !e.is_empty()) {
         let (stage, ids) = entry
             .split_once('=')
-            .ok_or_else(|| format!("Raw panels: {entry:?} is not stage=id,id"))?;
+            .ok_or_else(|| format!("Raw panels: \"{entry}\" is not stage=id,id"))?;
         let ids = ids
             .split(',')
             .map(str::trim)
             .filter(|i| !i.is_empty())
-            .map(|i| i.parse::<u32>().map_err(|_| format!("Raw panels: {i:?} (stage {}) is not a panel id", stage.trim())))
+            .map(|i| i.parse::<u32>().map_err(|_| format!("Raw panels: \"{i}\" (stage {}) is not a panel id", stage.trim())))
             .collect::<Result<Vec<_>, _>>()?;
         out.push((stage.trim().to_string(), ids));
     }
@@ -120,11 +120,11 @@ mod tests {
 
     #[test]
     fn stage_panels_parse_and_errors_say_where() {
-        let m = parse_stage_panels(DEFAULT_STAGE_PANELS).unwrap();
+        let m = parse_stage_panels("kafka=1,2; nats=3,4,5; jangar=6,7; sse=8,9").unwrap();
         assert_eq!(m.get("nats"), Some(&[3, 4, 5][..]));
         assert_eq!(m.len(), 4);
         assert_eq!(parse_stage_panels(" a = 1 ;\n b=2,3; ").unwrap().get("b"), Some(&[2, 3][..]));
-        assert_eq!(parse_stage_panels("a=1; a=2").unwrap().get("a"), Some(&[2][..]));
+        assert_eq!(parse_stage_panels("a=1; a=2").unwrap().get("a"), Some(&[2][..]), "found first, then the option: the option wins");
         assert!(parse_stage_panels("kafka 1").unwrap_err().contains("stage=id"));
         assert!(parse_stage_panels("kafka=1,x").unwrap_err().contains("\"x\""));
         assert!(parse_stage_panels("").unwrap().is_empty());

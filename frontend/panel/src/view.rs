@@ -22,6 +22,8 @@ pub struct AlertView {
     pub error: Option<String>,
     /// What the ruler itself says, when it disagrees, fails or has stopped.
     pub ruler: Option<String>,
+    /// Who silenced it and until when, when the Alertmanager holds it back (now only).
+    pub held_back: Option<String>,
 }
 
 /// A stage at the moment looked at.
@@ -35,6 +37,25 @@ pub struct StageView {
     /// The ruler's word on the stage's alerts at this moment, when it has one.
     pub ruler: Option<String>,
     pub alerts: Vec<AlertView>,
+    /// Queue insight's short line for the tile, and its full picture (at the last tick only: it is
+    /// read there, so time travel to an earlier tick shows none).
+    pub insight: Option<String>,
+    /// One sentence a line.
+    pub insight_details: String,
+    /// Every alert that makes the status is silenced or inhibited in the Alertmanager (now only).
+    pub suppressed: bool,
+}
+
+/// Sentences one a line (what `join("\n")` does, without another instantiation of it).
+pub fn lines(sentences: &[String]) -> String {
+    let mut out = String::new();
+    for s in sentences {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(s);
+    }
+    out
 }
 
 /// Which tick the pointer is on, `fraction` (0..=1) of the way along the strip.
@@ -91,7 +112,8 @@ pub fn alerts_at(answer: &EvaluateResponse, stage: Option<&str>, at: Option<usiz
             let rule = answer.rules.get(a.rule);
             let reason = rule.and_then(|rule| alert_contribution(rule, a, t, clock).1);
             let ruler = rule.and_then(|rule| ruler_note(rule, a, t, from_ruler(answer), clock));
-            AlertView { name: a.name.clone(), labels: label_text(a), state: m.state, since: m.active_at, value: m.value, reason, error: a.error.clone(), ruler }
+            let held_back = a.held_back.clone().filter(|_| t.is_none_or(|t| answer.ticks.last() == Some(&t)));
+            AlertView { name: a.name.clone(), labels: label_text(a), state: m.state, since: m.active_at, value: m.value, reason, error: a.error.clone(), ruler, held_back }
         })
         .collect();
     out.sort_by_key(|a| std::cmp::Reverse(a.state));
@@ -118,6 +140,7 @@ pub fn others_status(answer: &EvaluateResponse, others: &[AlertView]) -> StageSt
 /// Every stage at tick `at` (None = now).
 pub fn stages_at(answer: &EvaluateResponse, at: Option<usize>, clock: &dyn Clock) -> Vec<StageView> {
     let t = moment(answer, at);
+    let is_now = at.is_none_or(|i| i + 1 == answer.ticks.len());
     answer
         .stages
         .iter()
@@ -134,6 +157,9 @@ pub fn stages_at(answer: &EvaluateResponse, at: Option<usize>, clock: &dyn Clock
                 reason: stage_reason_at(&answer.rules, &answer.alerts, Some(&s.id), t, clock),
                 ruler: stage_ruler_note_at(&answer.rules, &answer.alerts, Some(&s.id), t, from_ruler(answer), clock),
                 alerts: alerts_at(answer, Some(&s.id), at, clock),
+                insight: s.queue.as_ref().filter(|_| is_now).and_then(|q| q.line.clone()),
+                insight_details: s.queue.as_ref().filter(|_| is_now).map(|q| lines(&q.details)).unwrap_or_default(),
+                suppressed: is_now && s.suppressed,
             }
         })
         .collect()
@@ -192,6 +218,9 @@ mod tests {
         assert_eq!(kafka.headline, "lag 1.5K");
         assert_eq!(kafka.reason.as_deref(), Some("lag 1,532 > 1,000 for 2m, since 12:01 UTC"));
         assert_eq!(kafka.alerts[0].state, AlertState::Firing);
+        assert_eq!(kafka.insight.as_deref(), Some("consumer stalled"));
+        assert_eq!(stages[1].insight.as_deref(), Some("draining, ~4m"));
+        assert!(stages[1].insight_details.lines().any(|l| l.starts_with("Not known: the consumer's position")), "{}", stages[1].insight_details);
         assert_eq!(stages[2].status, StageStatus::Nodata);
         assert_eq!(
             stages[2].reason.as_deref(),
@@ -206,6 +235,7 @@ mod tests {
         assert_eq!(stages_at(&a, Some(last), &UtcClock), stages_at(&a, None, &UtcClock), "the last tick is now");
         let then = stages_at(&a, Some(0), &UtcClock);
         assert_eq!(then[0].status, StageStatus::Ok);
+        assert_eq!((then[0].insight.as_deref(), then[0].insight_details.as_str()), (None, ""), "insight is read at the last tick only");
         assert_eq!(then[0].headline, "lag 210");
         assert_eq!(then[0].reason, None);
         let mid = stages_at(&a, Some(1), &UtcClock);

@@ -106,7 +106,7 @@ fn key(el: &Element, key: &str) {
 async fn every_status_has_colour_icon_and_word() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None, request(), None).unwrap();
     for (id, status, icon) in [("kafka", "critical", "✕"), ("nats", "ok", "✓"), ("jangar", "nodata", "?"), ("sse", "warning", "!")] {
         let stage = wait_for(&root, &format!("[data-testid=codex-flow-stage-{id}]")).await;
         assert_eq!(attr(&stage, "data-status"), status);
@@ -128,7 +128,7 @@ async fn every_status_has_colour_icon_and_word() {
 async fn loading_error_retry_and_unconfigured_states() {
     stub_fetch(200, FIXTURE, true);
     let root = host();
-    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None).unwrap();
     let panel = wait_for(&root, "[data-testid=codex-flow-panel]").await;
     assert_eq!(attr(&panel, "data-state"), "loading");
     assert!(panel.text_content().unwrap().contains("Loading pipeline health"));
@@ -136,7 +136,7 @@ async fn loading_error_retry_and_unconfigured_states() {
 
     stub_fetch(500, r#"{"code":"internal","error":"boom from the backend"}"#, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None).unwrap();
     let button = wait_for(&root, ".cf-error button").await;
     assert!(root.text_content().unwrap().contains("boom from the backend"));
     let before = calls();
@@ -147,7 +147,7 @@ async fn loading_error_retry_and_unconfigured_states() {
 
     stub_fetch(503, r#"{"code":"settings","error":"jsonData.prometheusUrl: is required","field":"jsonData.prometheusUrl"}"#, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None).unwrap();
     wait_for(&root, "[data-state=unconfigured]").await;
     let text = root.text_content().unwrap();
     assert!(text.contains("not configured") && text.contains("prometheusUrl"), "{text}");
@@ -155,7 +155,7 @@ async fn loading_error_retry_and_unconfigured_states() {
 
     stub_fetch(200, "this is not json", false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None).unwrap();
     wait_for(&root, "[data-state=error]").await;
     handle.unmount();
 }
@@ -166,7 +166,7 @@ async fn click_and_keyboard_open_the_drilldown_and_escape_closes_it() {
     let root = host();
     let navigated = js_sys::Array::new();
     let navigate = Function::new_with_args("id", "this.push(id); return true;").bind0(&navigated);
-    let mut handle = mount(root.clone(), &props(1200.0, 500.0), Some(navigate), request()).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), Some(navigate), request(), None).unwrap();
 
     let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     kafka.unchecked_ref::<HtmlElement>().click();
@@ -177,6 +177,8 @@ async fn click_and_keyboard_open_the_drilldown_and_escape_closes_it() {
     wait_for(&root, "[data-testid=codex-flow-open-panel-1]").await;
     wait_for(&root, ".cf-chart svg").await; // the raw series, drawn by plotters
     assert!(root.text_content().unwrap().contains("Kafka Completions Ingest Rate"));
+    let queue = wait_for(&root, "[data-testid=codex-flow-queue]").await.text_content().unwrap();
+    assert!(queue.contains("Consumer STALL") && queue.contains("Not draining"), "{queue}");
     link.unchecked_ref::<HtmlElement>().click();
     assert_eq!(navigated.length(), 1, "the host's navigation gets the panel id");
     assert_eq!(navigated.get(0).as_f64(), Some(2.0));
@@ -203,12 +205,16 @@ async fn click_and_keyboard_open_the_drilldown_and_escape_closes_it() {
 async fn hover_tooltip_and_time_travel_on_the_strip() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None).unwrap();
     let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     kafka.dispatch_event(&MouseEvent::new("mouseenter").unwrap()).unwrap();
     let tip = wait_for(&root, "[role=tooltip]").await;
     let text = tip.text_content().unwrap();
     assert!(text.contains("CodexKafkaCompletionsLagHigh") && text.contains("firing") && text.contains("since 12:01"), "{text}");
+    assert!(text.contains("Growing by 2.2/s over the last 10m") && text.contains("Consumer STALL"), "the queue's picture: {text}");
+    let line = wait_for(&root, "[data-testid=codex-flow-insight-kafka]").await;
+    assert_eq!(line.text_content().unwrap(), "consumer stalled");
+    assert!(attr(&kafka, "aria-label").contains("consumer stalled"), "{}", attr(&kafka, "aria-label"));
 
     // The strip spans 4 ticks; the pointer at the first quarter shows the pipeline at tick 0.
     let strip = wait_for(&root, "[data-testid=codex-flow-strip-kafka] svg").await;
@@ -221,6 +227,7 @@ async fn hover_tooltip_and_time_travel_on_the_strip() {
     eventually(|| attr(&kafka, "data-status") == "ok").await;
     assert_eq!(attr(&kafka, "data-status"), "ok", "tick 0: kafka was healthy");
     assert!(kafka.text_content().unwrap().contains("lag 210"));
+    assert!(root.query_selector("[data-testid=codex-flow-insight-kafka]").unwrap().is_none(), "insight is the last tick's");
     wait_for(&root, ".cf-travel").await;
     let strips = wait_for(&root, ".cf-strips").await;
     strips.dispatch_event(&MouseEvent::new("mouseleave").unwrap()).unwrap();
@@ -233,7 +240,7 @@ async fn hover_tooltip_and_time_travel_on_the_strip() {
 async fn resize_relays_out_and_small_tiles_are_compact() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None, request(), None).unwrap();
     let sse = wait_for(&root, "[data-testid=codex-flow-stage-sse]").await;
     let wide = sse.unchecked_ref::<HtmlElement>().style().get_property_value("left").unwrap();
     handle.update(&props(500.0, 120.0)).unwrap();
@@ -249,8 +256,8 @@ async fn resize_relays_out_and_small_tiles_are_compact() {
 async fn two_panels_do_not_share_ids_and_unmount_cleans_up() {
     stub_fetch(200, FIXTURE, false);
     let (a, b) = (host(), host());
-    let mut ha = mount(a.clone(), &props(900.0, 300.0), None, request()).unwrap();
-    let mut hb = mount(b.clone(), &props(900.0, 300.0), None, request()).unwrap();
+    let mut ha = mount(a.clone(), &props(900.0, 300.0), None, request(), None).unwrap();
+    let mut hb = mount(b.clone(), &props(900.0, 300.0), None, request(), None).unwrap();
     let ma = wait_for(&a, "marker").await;
     let mb = wait_for(&b, "marker").await;
     assert_ne!(attr(&ma, "id"), attr(&mb, "id"));
@@ -297,7 +304,7 @@ static ALLOCATOR: Counting = Counting;
 async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1000.0, 400.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(1000.0, 400.0), None, request(), None).unwrap();
     wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     let nodes = || root.get_elements_by_tag_name("*").length();
     let render = |handle: &mut codexflow_panel::PanelHandle, i: usize| handle.update(&props(1000.0 + (i % 7) as f64, 400.0 + (i % 3) as f64)).unwrap();
@@ -330,7 +337,7 @@ async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
 async fn stage_elements_survive_rerenders() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None).unwrap();
     let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     kafka.unchecked_ref::<HtmlElement>().focus().unwrap();
     kafka.dispatch_event(&MouseEvent::new("mouseenter").unwrap()).unwrap();
@@ -349,7 +356,7 @@ async fn stage_elements_survive_rerenders() {
 async fn refresh_and_time_range_changes_fetch_again() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(900.0, 300.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(900.0, 300.0), None, request(), None).unwrap();
     wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     let evaluations = || {
         let config = Reflect::get(&web_sys::window().unwrap(), &"__cf".into()).unwrap();
@@ -375,8 +382,32 @@ async fn an_empty_pipeline_says_so() {
     let empty = r#"{"from":0,"to":60000,"intervalMs":60000,"ticks":[0,60000],"stages":[],"edges":[],"source":{"source":"builtin","why":"no rules are configured"},"rules":[],"alerts":[]}"#;
     stub_fetch(200, empty, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(600.0, 200.0), None, request()).unwrap();
+    let mut handle = mount(root.clone(), &props(600.0, 200.0), None, request(), None).unwrap();
     wait_for(&root, "[data-state=ready] .cf-message").await;
     assert!(root.text_content().unwrap().contains("The pipeline has no stages"));
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn a_stage_whose_alerts_are_silenced_looks_calmer_and_says_who_and_until_when() {
+    let words = "silenced by alice until 2026-12-01 22:00 UTC: draining after the deploy";
+    let silenced = FIXTURE
+        .replacen(r#""id": "kafka","#, r#""id": "kafka", "suppressed": true,"#, 1)
+        // The first alert listed is the stage's firing one.
+        .replacen(r#""name": "CodexKafkaCompletionsLagHigh","#, &format!(r#""name": "CodexKafkaCompletionsLagHigh", "heldBack": "{words}","#), 1);
+    stub_fetch(200, &silenced, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None).unwrap();
+    let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka][data-suppressed]").await;
+    assert_eq!(attr(&kafka, "data-status"), "critical", "the status stays what the alerts say");
+    assert!(kafka.text_content().unwrap().contains("critical · silenced"), "{}", kafka.text_content().unwrap());
+    assert!(attr(&kafka, "aria-label").contains("critical (silenced)"), "{}", attr(&kafka, "aria-label"));
+    kafka.dispatch_event(&MouseEvent::new("mouseenter").unwrap()).unwrap();
+    let tip = wait_for(&root, "[role=tooltip]").await.text_content().unwrap();
+    assert!(tip.contains(words), "{tip}");
+    kafka.unchecked_ref::<HtmlElement>().click();
+    let note = wait_for(&root, "[data-testid=codex-flow-silence]").await.text_content().unwrap();
+    assert!(note.contains(words), "{note}");
+    assert!(root.query_selector("[data-testid=codex-flow-stage-nats][data-suppressed]").unwrap().is_none());
     handle.unmount();
 }

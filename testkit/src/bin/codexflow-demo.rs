@@ -10,8 +10,8 @@ use std::time::Duration;
 use codexflow_core::api::EvaluateResponse;
 use codexflow_core::format::{headline, utc_clock};
 use codexflow_core::{AlertState, StageStatus};
-use codexflow_testkit::plugin_host::{PluginProcess, APP_ID};
-use codexflow_testkit::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
+use codexflow_testkit::grafana::plugin_host::{PluginProcess, APP_ID};
+use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, story_json, LivePipeline, Story};
 use codexflow_testkit::stories::MINUTE;
 

@@ -4,18 +4,21 @@
 //! Ctrl-C stops everything.
 //!
 //! Usage: codexflow-devhost --plugin <gpx_codexflow> [--port 3000] [--root <repo>]
-//!        [--provisioning <dir>]... [--prometheus <url>]
+//!        [--provisioning <dir>]... [--prometheus <url>] [--config <grafana.ini>]
 //!
 //! Provisioning directories are read in order (later ones override the app and datasources); the
 //! default is the repository's `provisioning/` followed by the demo's `testkit/demo/provisioning/`.
 //! With `--prometheus`, no simulator is started and that URL is `CODEXFLOW_PROMETHEUS_URL`.
+//! `--config` (default `testkit/demo/grafana.ini`) and `GF_*` variables decide, as in Grafana,
+//! which unsigned plugins load (`[plugins] allow_loading_unsigned_plugins`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use codexflow_testkit::devhost::DevHost;
-use codexflow_testkit::plugin_host::PluginProcess;
-use codexflow_testkit::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
+use codexflow_testkit::grafana::devhost::DevHost;
+use codexflow_testkit::grafana::plugin_host::PluginProcess;
+use codexflow_testkit::grafana::plugins::LoadingConfig;
+use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, story_json, LivePipeline, Story};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
@@ -51,7 +54,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let provisioning = Provisioning::read(&dirs, &env_with_prometheus(&prometheus_url))?;
     let plugin = Arc::new(PluginProcess::start(&plugin_path).await?);
-    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin }
+    let ini = PathBuf::from(arg(&args, "--config").unwrap_or_else(|| root.join("testkit/demo/grafana.ini").display().to_string()));
+    let loading = LoadingConfig::from_file_and_process_env(Some(&ini)).map_err(|e| format!("{}: {e}", ini.display()))?;
+    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin, loading }
         .start(&format!("127.0.0.1:{port}"))
         .await?;
     println!("Codex Flow dev host: {}/d/codex-pipeline-observability", host.url);

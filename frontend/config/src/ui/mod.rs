@@ -59,10 +59,21 @@ pub struct RootProps {
 #[wasm_bindgen]
 pub struct ConfigHandle {
     app: Option<yew::AppHandle<ConfigPage>>,
+    host: Host,
 }
 
 #[wasm_bindgen]
 impl ConfigHandle {
+    /// New props for the mounted page (Grafana's theme changed): the form and its edits stay, as the
+    /// page's state lives in its reducer, not in the props.
+    pub fn update(&mut self, props: &str) -> Result<(), JsValue> {
+        let page = parse(props)?;
+        if let Some(app) = self.app.as_mut() {
+            app.update(RootProps { page, host: self.host.clone() });
+        }
+        Ok(())
+    }
+
     pub fn unmount(&mut self) {
         if let Some(app) = self.app.take() {
             app.destroy();
@@ -75,7 +86,12 @@ impl ConfigHandle {
 /// secrets only as flags) after each successful save.
 #[wasm_bindgen]
 pub fn mount_config(element: web_sys::Element, props: &str, request: js_sys::Function, on_saved: Option<js_sys::Function>) -> Result<ConfigHandle, JsValue> {
-    let page: PageProps = serde_json::from_str(props).map_err(|e| JsValue::from_str(&format!("Codex Flow config page: bad props: {e}")))?;
-    let app = yew::Renderer::<ConfigPage>::with_root_and_props(element, RootProps { page, host: Host { request, on_saved } }).render();
-    Ok(ConfigHandle { app: Some(app) })
+    let page = parse(props)?;
+    let host = Host { request, on_saved };
+    let app = yew::Renderer::<ConfigPage>::with_root_and_props(element, RootProps { page, host: host.clone() }).render();
+    Ok(ConfigHandle { app: Some(app), host })
+}
+
+fn parse(props: &str) -> Result<PageProps, JsValue> {
+    serde_json::from_str(props).map_err(|e| JsValue::from_str(&format!("Codex Flow config page: bad props: {e}")))
 }

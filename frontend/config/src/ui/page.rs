@@ -3,7 +3,9 @@
 
 use std::rc::Rc;
 
-use codexflow_core::limits::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, MAX_INTERVAL, MAX_TIMEOUT, MIN_INTERVAL, MIN_TIMEOUT};
+use codexflow_core::limits::{
+    DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW, DEFAULT_TIMEOUT, MAX_INTERVAL, MAX_QUEUE_WINDOW, MAX_TIMEOUT, MIN_INTERVAL, MIN_QUEUE_WINDOW, MIN_TIMEOUT,
+};
 use codexflow_core::settings::{AuthKind, DEFAULT_RULE_GROUPS};
 use yew::prelude::*;
 
@@ -40,30 +42,33 @@ fn act<E: 'static>(dispatch: &Dispatch, apply: fn(&mut ConfigForm)) -> Callback<
     Callback::from(move |_: E| dispatch.dispatch(PageAction::Apply(apply)))
 }
 
+/// Save & test: local checks first (focus on the first field at fault), then the backend's; one
+/// submission at a time.
+fn on_submit(state: &UseReducerHandle<Reducer>, props: &RootProps) -> Callback<SubmitEvent> {
+    let (state, host) = (state.clone(), props.host.clone());
+    let urls = Urls { base: props.page.api_base.trim_end_matches('/').to_string(), plugin_id: props.page.plugin_id.clone() };
+    Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        if state.0.busy() {
+            return;
+        }
+        let submitted = state.0.form.clone();
+        let local = submitted.local_errors();
+        if let Some(&(first, _)) = local.first() {
+            state.dispatch(PageAction::Invalid(local));
+            focus(first);
+            return;
+        }
+        state.dispatch(PageAction::Busy("Checking the settings…"));
+        wasm_bindgen_futures::spawn_local(save_and_test(host.clone(), urls.clone(), submitted, state.dispatcher()));
+    })
+}
+
 #[function_component(ConfigPage)]
 pub fn config_page(props: &RootProps) -> Html {
     let page = &props.page;
     let state = use_reducer(|| Reducer(PageState::new(ConfigForm::from_meta(&page.meta))));
-    let on_submit = {
-        let (state, host) = (state.clone(), props.host.clone());
-        let (base, plugin_id) = (page.api_base.trim_end_matches('/').to_string(), page.plugin_id.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            if state.0.busy() {
-                return;
-            }
-            let submitted = state.0.form.clone();
-            let local = submitted.local_errors();
-            if let Some(&(first, _)) = local.first() {
-                state.dispatch(PageAction::Invalid(local));
-                focus(first);
-                return;
-            }
-            state.dispatch(PageAction::Busy("Checking the settings…"));
-            let urls = Urls { base: base.clone(), plugin_id: plugin_id.clone() };
-            wasm_bindgen_futures::spawn_local(save_and_test(host.clone(), urls, submitted, state.dispatcher()));
-        })
-    };
+    let on_submit = on_submit(&state, props);
     let (s, dispatch) = (&state.0, state.dispatcher());
     let f = &s.form;
     html! {
@@ -94,6 +99,12 @@ pub fn config_page(props: &RootProps) -> Html {
                 <TextField field={Field::EVALUATION_INTERVAL} label="Evaluation interval" value={f.evaluation_interval.clone()} placeholder={DEFAULT_INTERVAL.text}
                     help={format!("Tick spacing for rules whose group has no interval of its own, like Prometheus' evaluation_interval, {} to {}. Default {}.", MIN_INTERVAL.text, MAX_INTERVAL.text, DEFAULT_INTERVAL.text)}
                     error={s.error(Field::EVALUATION_INTERVAL)} on_input={text(&dispatch, |f, v| f.evaluation_interval = v)} />
+                <TextField field={Field::QUEUE_WINDOW} label="Queue insight window" value={f.queue_window.clone()} placeholder={DEFAULT_QUEUE_WINDOW.text}
+                    help={format!("How far back a backlog's trend, drain time and consumer status look, {} to {}. Default {}.", MIN_QUEUE_WINDOW.text, MAX_QUEUE_WINDOW.text, DEFAULT_QUEUE_WINDOW.text)}
+                    error={s.error(Field::QUEUE_WINDOW)} on_input={text(&dispatch, |f, v| f.queue_window = v)} />
+                <TextField field={Field::ALERTMANAGER_URL} label="Alertmanager URL" kind="url" value={f.alertmanager_url.clone()} placeholder="(empty: none)"
+                    help="Optional. Base of an Alertmanager's API v2 (http://alertmanager:9093, or https://mimir.example/alertmanager): firing alerts it holds silenced or inhibited are shown so, with who silenced them and until when. Same authentication and tenant."
+                    error={s.error(Field::ALERTMANAGER_URL)} on_input={text(&dispatch, |f, v| f.alertmanager_url = v)} />
                 <RulesSource state={s.clone()} dispatch={dispatch.clone()} />
                 <TextField multiline=true field={Field::RULES_YAML} label="Alert rules (YAML)" value={f.rules_yaml.clone()} placeholder="(empty: the ruler's or the runbook's rules)"
                     help="Prometheus/Mimir rule groups, used when the source is YAML, or Automatic and this is set. A `stage` label maps a rule to a stage."

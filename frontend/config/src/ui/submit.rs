@@ -22,6 +22,7 @@ pub fn focus(field: Field) {
 }
 
 /// Where the app's Grafana APIs are.
+#[derive(Clone)]
 pub struct Urls {
     pub base: String,
     pub plugin_id: String,

@@ -132,10 +132,13 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
     };
     let (enter, leave, focus, blur) = (hover(true), hover(false), hover(true), hover(false));
     let label = format!(
-        "{}: {}, {}{}{}. Press Enter for details.",
+        "{}: {}{}, {}{}{}{}{}. Press Enter for details.",
         v.name,
         v.status.as_str(),
+        if v.suppressed { " (silenced)" } else { "" },
         v.headline,
+        if v.insight.is_some() { ", " } else { "" },
+        v.insight.as_deref().unwrap_or_default(),
         v.reason.as_ref().map(|r| format!(", {r}")).unwrap_or_default(),
         v.ruler.as_ref().map(|r| format!(". Ruler: {r}")).unwrap_or_default()
     );
@@ -144,6 +147,7 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
     html! {
         <div key={v.id.clone()} class="cf-stage" role="button" tabindex="0" style={style}
             data-testid={format!("codex-flow-stage-{}", v.id)} data-status={v.status.as_str()} data-ruler={v.ruler.is_some().then_some("disagrees")}
+            data-suppressed={v.suppressed.then_some("true")}
             aria-label={label} aria-describedby={t.hovered.then(|| tip_id(t.instance, t.index))}
             onclick={open} onkeydown={key} onmouseenter={Callback::from(move |_: MouseEvent| enter())} onmouseleave={Callback::from(move |_: MouseEvent| leave())}
             onfocus={Callback::from(move |_: FocusEvent| focus())} onblur={Callback::from(move |_: FocusEvent| blur())}>
@@ -154,8 +158,11 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
                 }
             </div>
             <div class="cf-headline">{ v.headline.clone() }</div>
+            if let Some(line) = v.insight.as_ref().filter(|_| !t.compact) {
+                <div class="cf-insight" data-testid={format!("codex-flow-insight-{}", v.id)}>{ line.clone() }</div>
+            }
             if !t.compact {
-                <div class="cf-status-word">{ v.status.as_str() }</div>
+                <div class="cf-status-word">{ v.status.as_str() }{ if v.suppressed { " · silenced" } else { "" } }</div>
             }
             if let Some(svg) = t.spark {
                 <div class="cf-spark" aria-hidden="true">{ Html::from_html_unchecked(svg.clone()) }</div>
@@ -176,12 +183,18 @@ fn tooltip_view(id: &str, v: &StageView, r: &Rect, width: f64, height: f64) -> H
             if let Some(note) = &v.ruler {
                 <div class="cf-ruler">{ format!("⚑ {note}") }</div>
             }
+            if !v.insight_details.is_empty() {
+                <div class="cf-queue">{ v.insight_details.clone() }</div>
+            }
             { for v.alerts.iter().map(|a| html! {
                 <div class="cf-alert">
                     <span class={classes!("cf-pill", format!("cf-pill-{}", a.state.as_str()))}>{ a.state.as_str() }</span>
                     <span>{ a.name.clone() }{ if a.labels.is_empty() { String::new() } else { format!(" {{{}}}", a.labels) } }</span>
                     if let Some(text) = a.error.clone().or_else(|| (a.state != AlertState::Inactive).then(|| a.reason.clone()).flatten()) {
                         <span></span><span class="cf-weak">{ text }</span>
+                    }
+                    if let Some(words) = &a.held_back {
+                        <span></span><span class="cf-weak">{ format!("🔕 {words}") }</span>
                     }
                 </div>
             }) }

@@ -80,6 +80,10 @@ pub fn drill_down(p: &DrillProps) -> Html {
             </div>
             <div class="cf-drill-body">
                 <div class="cf-card">
+                    if let Some(q) = &p.stage.queue {
+                        <h4><span>{ "Queue" }</span><span class="cf-weak">{ q.line.clone().unwrap_or_default() }</span></h4>
+                        <div class="cf-queue" data-testid="codex-flow-queue">{ crate::view::lines(&q.details) }</div>
+                    }
                     { alerts_card(&p.stage, &p.answer, &p.host.theme, &p.clock) }
                     { panel_links(&p.stage.id, &p.host, &p.bridge, &titles) }
                 </div>
@@ -116,6 +120,9 @@ fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, cl
                         }
                         if let Some(note) = note {
                             <div class="cf-ruler" data-testid="codex-flow-ruler-note">{ format!("⚑ {note}") }</div>
+                        }
+                        if let Some(words) = &a.held_back {
+                            <div class="cf-weak" data-testid="codex-flow-silence">{ format!("🔕 {words}") }</div>
                         }
                         { alert_timeline(a, theme) }
                     </div>
@@ -164,15 +171,21 @@ fn view_panel_href(id: u32) -> String {
     }
 }
 
-/// Links to the stage's raw panels on this dashboard (panel option "Raw panels per stage"), named
-/// as the backend names them (`titles`, empty while loading).
+/// Links to the stage's raw panels on this dashboard (found by what the panels query, or chosen in
+/// the panel option "Raw panels per stage"), named by their titles here. A stage no panel shows gets
+/// Explore with its own queries when the host offers it, so a click always leads to evidence.
 fn panel_links(stage: &str, host: &HostProps, bridge: &Bridge, titles: &StageMetricsResponse) -> Html {
     let mapping = host.options.stage_panels();
     let ids: Vec<u32> = match &mapping {
         Ok(map) => map.get(stage).map(<[u32]>::to_vec).unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    let title = |id: u32| titles.panels.iter().find(|x| x.panel_id == Some(id)).map_or_else(|| format!("Panel {id}"), |x| x.title.clone());
+    let title = |id: u32| {
+        bridge
+            .evidence("title", &id.to_string())
+            .or_else(|| titles.panels.iter().find(|x| x.panel_id == Some(id)).map(|x| x.title.clone()))
+            .unwrap_or_else(|| format!("Panel {id}"))
+    };
     let links = ids.iter().map(|&id| {
         let bridge = bridge.clone();
         let onclick = Callback::from(move |e: MouseEvent| {
@@ -186,15 +199,19 @@ fn panel_links(stage: &str, host: &HostProps, bridge: &Bridge, titles: &StageMet
             </a></li>
         }
     });
+    let explore = if ids.is_empty() { bridge.evidence("explore", stage) } else { None };
     html! {
         <>
             <h4 style="margin-top:8px"><span>{ "Raw panels" }</span></h4>
             if let Err(e) = &mapping {
                 <div role="alert">{ e.clone() }</div>
             } else if ids.is_empty() {
-                <div class="cf-weak">{ "No raw panels mapped to this stage (panel option “Raw panels per stage”)." }</div>
+                <div class="cf-weak">{ bridge.evidence("none", stage).unwrap_or_default() }</div>
             }
             <ul style="margin:0;padding-left:16px">{ for links }</ul>
+            if let Some(url) = explore {
+                <a class="cf-link" data-testid={format!("codex-flow-explore-{stage}")} href={url}>{ "Explore this stage's queries ↗" }</a>
+            }
         </>
     }
 }

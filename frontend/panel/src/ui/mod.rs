@@ -28,6 +28,9 @@ pub struct Bridge {
     pub navigate: Option<js_sys::Function>,
     /// `request(method, url, body, signal)`: Grafana's `backendSrv.fetch`, resolving to `{status, body}`.
     pub request: js_sys::Function,
+    /// `evidence(kind, key)`: what module.js found on the dashboard, as text: `title` of a panel id,
+    /// `explore` (a URL) and `none` (why no panel shows it) of a stage id.
+    pub evidence: Option<js_sys::Function>,
 }
 
 impl PartialEq for Bridge {
@@ -43,6 +46,11 @@ impl Bridge {
             .as_ref()
             .and_then(|f| f.call1(&JsValue::NULL, &JsValue::from_f64(f64::from(id))).ok())
             .is_some_and(|v| v.as_bool().unwrap_or(true))
+    }
+
+    /// The host's word on `kind` of `key` ([`Bridge::evidence`]), if it has one.
+    pub fn evidence(&self, kind: &str, key: &str) -> Option<String> {
+        self.evidence.as_ref()?.call2(&JsValue::NULL, &JsValue::from_str(kind), &JsValue::from_str(key)).ok()?.as_string()
     }
 }
 
@@ -71,10 +79,10 @@ fn parse_props(json: &str) -> Result<HostProps, JsValue> {
 /// Mounts the panel into `element`. `props` is the JSON of [`HostProps`]; `navigate(panelId)` opens
 /// a raw panel; `request(method, url, body, signal)` makes the resource calls through Grafana.
 #[wasm_bindgen]
-pub fn mount(element: web_sys::Element, props: &str, navigate: Option<js_sys::Function>, request: js_sys::Function) -> Result<PanelHandle, JsValue> {
+pub fn mount(element: web_sys::Element, props: &str, navigate: Option<js_sys::Function>, request: js_sys::Function, evidence: Option<js_sys::Function>) -> Result<PanelHandle, JsValue> {
     let host = parse_props(props)?;
     let instance = INSTANCES.fetch_add(1, Ordering::Relaxed);
-    let bridge = Bridge { navigate, request };
+    let bridge = Bridge { navigate, request, evidence };
     let app = yew::Renderer::<Root>::with_root_and_props(element, RootProps { host, bridge: bridge.clone(), instance }).render();
     Ok(PanelHandle { app: Some(app), bridge, instance })
 }

@@ -16,11 +16,14 @@ pub const CSS: &str = r#"
 .cf-edge{fill:none;stroke:var(--cf-text-weak);stroke-width:1.5}
 .cf-edge-label{font-size:11px;fill:var(--cf-text);paint-order:stroke;stroke:var(--cf-bg);stroke-width:3px}
 .cf-stage{position:absolute;display:flex;flex-direction:column;gap:2px;padding:6px 8px;border-radius:6px;border:2px solid var(--cf-status);background:color-mix(in srgb,var(--cf-status) 16%,var(--cf-surface));cursor:pointer;overflow:hidden;user-select:none}
+.cf-stage[data-suppressed]{border-style:dashed;background:color-mix(in srgb,var(--cf-status) 6%,var(--cf-surface))}
 .cf-stage:hover{background:color-mix(in srgb,var(--cf-status) 26%,var(--cf-surface))}
 .cf-stage-head{display:flex;align-items:center;gap:6px;font-weight:500;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .cf-icon{display:inline-flex;align-items:center;justify-content:center;min-width:16px;height:16px;border-radius:8px;font-size:11px;font-weight:700;color:var(--cf-bg);background:var(--cf-status)}
 .cf-headline{font-size:16px;font-weight:500;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .cf-compact .cf-headline{font-size:12px}
+.cf-insight{font-size:11px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;color:var(--cf-text)}
+.cf-queue{white-space:pre-line;margin:4px 0;padding:4px 0;border-top:1px solid var(--cf-border);border-bottom:1px solid var(--cf-border);font-size:11px}
 .cf-status-word{font-size:10px;text-transform:uppercase;letter-spacing:.05em;color:var(--cf-text-weak)}
 .cf-spark{flex:1;min-height:0}
 .cf-spark svg{width:100%;height:100%;display:block}

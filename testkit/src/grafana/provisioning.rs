@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml_ng::Value;
 
-use crate::plugin_host::AppSettings;
+use crate::grafana::plugin_host::AppSettings;
 
 /// Where Grafana's Docker image finds its provisioning directory.
 const GRAFANA_PROVISIONING: &str = "/etc/grafana/provisioning";
@@ -36,12 +36,23 @@ pub struct ProvisionedApp {
     pub settings: AppSettings,
 }
 
+/// A provisioned datasource as the frontend sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasourceMeta {
+    pub uid: String,
+    pub name: String,
+    pub kind: String,
+    pub is_default: bool,
+}
+
 /// Everything the dev host takes from provisioning.
 #[derive(Debug, Default, Clone)]
 pub struct Provisioning {
     pub apps: Vec<ProvisionedApp>,
     /// Datasource uid → URL.
     pub datasources: HashMap<String, String>,
+    /// What the frontend settings say of each datasource (Grafana's `config.datasources`).
+    pub datasource_meta: Vec<DatasourceMeta>,
     pub dashboards: Vec<serde_json::Value>,
 }
 
@@ -77,6 +88,14 @@ impl Provisioning {
                 for ds in doc.get("datasources").and_then(Value::as_sequence).into_iter().flatten() {
                     if let (Some(uid), Some(url)) = (ds.get("uid").and_then(Value::as_str), ds.get("url").and_then(Value::as_str)) {
                         out.datasources.insert(uid.to_string(), url.trim_end_matches('/').to_string());
+                        let text = |k: &str| ds.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                        out.datasource_meta.retain(|d| d.uid != uid);
+                        out.datasource_meta.push(DatasourceMeta {
+                            uid: uid.to_string(),
+                            name: text("name"),
+                            kind: text("type"),
+                            is_default: ds.get("isDefault").and_then(Value::as_bool).unwrap_or(false),
+                        });
                     }
                 }
             }
@@ -224,7 +243,7 @@ mod tests {
     fn reads_the_repository_provisioning() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let p = Provisioning::read(&[root.join("provisioning")], &env).unwrap();
-        let app = p.app(crate::plugin_host::APP_ID).expect("the app is provisioned");
+        let app = p.app(crate::grafana::plugin_host::APP_ID).expect("the app is provisioned");
         assert!(app.enabled);
         assert_eq!(app.settings.json_data["prometheusUrl"], "http://127.0.0.1:9090");
         assert_eq!(p.datasources["codex-prometheus"], "http://127.0.0.1:9090");
@@ -236,7 +255,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let p = Provisioning::read(&demo_dirs(&root), &env).unwrap();
         assert_eq!(p.apps.len(), 1);
-        let json = &p.app(crate::plugin_host::APP_ID).unwrap().settings.json_data;
+        let json = &p.app(crate::grafana::plugin_host::APP_ID).unwrap().settings.json_data;
         assert_eq!(json["evaluationInterval"], "15s");
         assert!(json["rulesYaml"].as_str().is_some_and(|r| r.contains("for: 30s")));
         assert_eq!(p.dashboards.len(), 1);

@@ -161,9 +161,21 @@ impl PluginProcess {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// `GET|POST /api/plugins/<app>/resources/<path_and_query>` as Grafana forwards it.
+    /// `GET|POST /api/plugins/<app>/resources/<path_and_query>` as Grafana forwards it, in org 1.
     pub async fn call_resource(
         &self,
+        settings: Option<&AppSettings>,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+    ) -> Result<ResourceResponse, HostError> {
+        self.call_resource_as(1, settings, method, path_and_query, body).await
+    }
+
+    /// [`PluginProcess::call_resource`] in `org_id`.
+    pub async fn call_resource_as(
+        &self,
+        org_id: i64,
         settings: Option<&AppSettings>,
         method: &str,
         path_and_query: &str,
@@ -174,7 +186,7 @@ impl PluginProcess {
         headers.insert("Content-Type".to_string(), pluginv2::StringList { values: vec!["application/json".into()] });
         headers.insert("Accept".to_string(), pluginv2::StringList { values: vec!["application/json".into()] });
         let request = pluginv2::CallResourceRequest {
-            plugin_context: Some(plugin_context(settings)),
+            plugin_context: Some(plugin_context(org_id, settings)),
             path,
             method: method.to_string(),
             url: path_and_query.to_string(),
@@ -204,10 +216,15 @@ impl PluginProcess {
 
     /// `CheckHealth`, as Grafana's "Save & test" / health endpoint calls it.
     pub async fn check_health(&self, settings: Option<&AppSettings>) -> Result<pluginv2::CheckHealthResponse, HostError> {
+        self.check_health_as(1, settings).await
+    }
+
+    /// [`PluginProcess::check_health`] in `org_id`.
+    pub async fn check_health_as(&self, org_id: i64, settings: Option<&AppSettings>) -> Result<pluginv2::CheckHealthResponse, HostError> {
         let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(self.channel.clone())
             .max_decoding_message_size(GO_PLUGIN_MAX_MESSAGE)
             .max_encoding_message_size(GO_PLUGIN_MAX_MESSAGE);
-        let request = pluginv2::CheckHealthRequest { plugin_context: Some(plugin_context(settings)), ..Default::default() };
+        let request = pluginv2::CheckHealthRequest { plugin_context: Some(plugin_context(org_id, settings)), ..Default::default() };
         client.check_health(request).await.map(|r| r.into_inner()).map_err(|e| HostError::Grpc(e.to_string()))
     }
 }
@@ -228,11 +245,11 @@ pub fn parse_handshake(line: &str) -> Result<String, HostError> {
     }
 }
 
-/// Grafana's `PluginContext` for the app in org 1, with a signed-in admin.
-fn plugin_context(settings: Option<&AppSettings>) -> pluginv2::PluginContext {
+/// Grafana's `PluginContext` for the app in `org_id`, with a signed-in admin.
+fn plugin_context(org_id: i64, settings: Option<&AppSettings>) -> pluginv2::PluginContext {
     let updated = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     pluginv2::PluginContext {
-        org_id: 1,
+        org_id,
         plugin_id: APP_ID.to_string(),
         user: Some(pluginv2::User {
             login: "admin".into(),

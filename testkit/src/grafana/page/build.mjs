@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 const out = 'target/harness';
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: ['frontend/harness/host.ts'],
+  entryPoints: ['testkit/src/grafana/page/host.ts'],
   bundle: true,
   format: 'iife',
   outfile: `${out}/host.js`,
@@ -18,7 +18,11 @@ await build({
   logLevel: 'warning',
   loader: { '.woff': 'empty', '.woff2': 'empty', '.svg': 'empty', '.png': 'empty', '.css': 'empty' },
 });
-copyFileSync('node_modules/systemjs/dist/system.js', `${out}/system.js`);
-copyFileSync('node_modules/systemjs/dist/extras/amd.js', `${out}/amd.js`);
-copyFileSync('frontend/harness/index.html', `${out}/index.html`);
+// Grafana 11.1 onwards bundles SystemJS 6.15.1 (its AMD extra sets `module.uri`); 10.2 to 11.0 bundle 6.14.
+for (const [pkg, dir] of [['systemjs', 'systemjs-6.15.1'], ['systemjs-before-6.15', 'systemjs-6.14.2']]) {
+  mkdirSync(`${out}/${dir}`, { recursive: true });
+  copyFileSync(`node_modules/${pkg}/dist/system.js`, `${out}/${dir}/system.js`);
+  copyFileSync(`node_modules/${pkg}/dist/extras/amd.js`, `${out}/${dir}/amd.js`);
+}
+copyFileSync('testkit/src/grafana/page/index.html', `${out}/index.html`);
 copyFileSync('img/logo.svg', `${out}/favicon.svg`);

@@ -1,0 +1,541 @@
+//! A small HTTP server that plays Grafana's HTTP side for the real plugin package.
+//!
+//! Faithful to Grafana where the plugin can tell the difference:
+//! * `GET public/plugins/<app id>/<path>` serves `dist/<path>`, so the nested panel is at
+//!   `public/plugins/<app id>/panel/module.js` as in Grafana 12; the older layout
+//!   `public/plugins/<panel id>/…` is served too, so the panel must find its `.wasm`
+//!   from its own module URI either way;
+//! * `/api/plugins/<app id>/resources/<path>` becomes a pluginv2 `CallResource` (path without a
+//!   leading slash, URL with the query) carrying the app's settings in `PluginContext`;
+//! * `/api/datasources/proxy/uid/<uid>/<path>` forwards to the datasource's URL, as Grafana's proxy does;
+//! * `/api/dashboards/uid/<uid>` answers `{dashboard, meta}` from the provisioned dashboard files;
+//! * `GET /api/plugins/<app id>/settings` answers the plugin's settings DTO (`jsonData`,
+//!   `secureJsonFields` for secrets whose stored value is non-empty, never their values) and
+//!   `POST` updates them as Grafana's `UpdatePluginSetting` does: `jsonData`, `enabled` and `pinned`
+//!   replaced, each `secureJsonData` key sent overwrites the stored one (an empty string clears it),
+//!   keys not sent are kept; later `CallResource`s carry the new settings;
+//! * `GET /api/plugins/<app id>/health` runs `CheckHealth` and answers `{status, message, details}`,
+//!   400 unless the status is OK;
+//! * `/plugins/<app id>` serves the page that renders the app's config page (`AppPlugin.configPages`);
+//! * only the plugins Grafana would load are served ([`super::plugins`]): a refused one has no
+//!   settings, resources or assets (404 "Plugin not found") and is missing from the boot data;
+//! * the page gets Grafana's boot data from the server, as `pkg/api/index.go` renders it into
+//!   `public/views/index.html`: the user, `?theme=`, the loaded panels with `module` and `baseUrl`,
+//!   and the SystemJS that Grafana version bundles (`?grafanaVersion=`, default 12);
+//! * sessions and orgs as [`super::session`] describes: API calls need a live session and act in
+//!   the caller's org, whose app settings they carry.
+//!
+//! Not reproduced: other users, logging in, permissions, the database, Grafana's UI.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::grafana::boot;
+use crate::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
+use crate::grafana::plugins::{self, FoundPlugin, LoadingConfig};
+use crate::grafana::session::{Denied, Sessions, MEMBER_ORGS};
+use crate::grafana::provisioning::Provisioning;
+use crate::http::{read_request, write_response};
+
+pub const PANEL_ID: &str = "proompteng-codexflow-panel";
+/// Largest request body accepted (Grafana's own limit is larger; ours only carries small JSON).
+const MAX_BODY: usize = 8 << 20;
+
+/// What the host serves and forwards to.
+pub struct DevHost {
+    pub dist: PathBuf,
+    /// Files of the harness page (system.js, amd.js, host.js, index.html).
+    pub harness: PathBuf,
+    /// Apps, datasources and dashboards, as read from the provisioning directories.
+    pub provisioning: Provisioning,
+    pub plugin: Arc<PluginProcess>,
+    /// Which unsigned plugins may load (`grafana.ini` / `GF_*`).
+    pub loading: LoadingConfig,
+}
+
+/// The app's stored settings: what Grafana keeps in its `plugin_setting` table.
+#[derive(Debug, Clone)]
+struct StoredSettings {
+    enabled: bool,
+    pinned: bool,
+    /// Whether a row exists (provisioned or saved once); an app never saved has none.
+    saved: bool,
+    settings: AppSettings,
+}
+
+impl StoredSettings {
+    /// What a `PluginContext` carries: the stored settings whether or not the app is enabled, and
+    /// for an app never saved nothing (`plugin_host` then sends empty `jsonData`), as Grafana's
+    /// `plugincontext.Provider.appInstanceSettings` does; Grafana checks `enabled` on no resource call.
+    fn instance_settings(&self) -> Option<AppSettings> {
+        self.saved.then(|| self.settings.clone())
+    }
+}
+
+/// The body of `POST /api/plugins/<id>/settings` (Grafana's `UpdatePluginSettingCmd`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SettingsUpdate {
+    #[serde(default)]
+    enabled: bool,
+    #[serde(default)]
+    pinned: bool,
+    #[serde(default)]
+    json_data: Option<serde_json::Value>,
+    #[serde(default)]
+    secure_json_data: Option<HashMap<String, String>>,
+}
+
+struct Shared {
+    host: DevHost,
+    /// The app's settings per org (org 1 as provisioned; the others never saved).
+    stored: RwLock<HashMap<i64, StoredSettings>>,
+    sessions: Sessions,
+    /// The plugins of `dist/` Grafana would load.
+    loaded: Vec<FoundPlugin>,
+}
+
+/// A running host; the listener stops when this is dropped.
+pub struct RunningHost {
+    pub url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RunningHost {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl DevHost {
+    /// Serves on `addr` (e.g. `127.0.0.1:0`) in the background.
+    pub async fn start(self, addr: &str) -> std::io::Result<RunningHost> {
+        let listener = TcpListener::bind(addr).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let never_saved = StoredSettings {
+            enabled: false,
+            pinned: false,
+            saved: false,
+            settings: AppSettings { json_data: serde_json::json!({}), secure_json_data: HashMap::new() },
+        };
+        let stored: HashMap<i64, StoredSettings> = MEMBER_ORGS
+            .iter()
+            .map(|&org| {
+                let app = self.provisioning.apps.iter().find(|a| a.app_type == APP_ID && a.org_id == org);
+                let settings = app.map_or_else(
+                    || never_saved.clone(),
+                    |app| StoredSettings { enabled: app.enabled, pinned: app.enabled, saved: true, settings: app.settings.clone() },
+                );
+                (org, settings)
+            })
+            .collect();
+        let (loaded, refused) = plugins::load(&self.dist, &self.loading);
+        for r in &refused {
+            // Grafana logs the refusal and goes on without the plugin.
+            eprintln!("dev host: not loading a plugin: {r}");
+        }
+        let host = Arc::new(Shared { host: self, stored: RwLock::new(stored), sessions: Sessions::default(), loaded });
+        let http = reqwest::Client::new();
+        let task = tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                let (host, http) = (host.clone(), http.clone());
+                tokio::spawn(async move {
+                    let _ = host.serve(conn, &http).await;
+                });
+            }
+        });
+        Ok(RunningHost { url, task })
+    }
+}
+
+impl Shared {
+    /// The settings a `PluginContext` in `org` carries now ([`StoredSettings::instance_settings`]).
+    fn current(&self, org: i64) -> Option<AppSettings> {
+        self.stored.read().unwrap_or_else(|p| p.into_inner()).get(&org).and_then(StoredSettings::instance_settings)
+    }
+
+    async fn serve(&self, conn: TcpStream, http: &reqwest::Client) -> std::io::Result<()> {
+        let mut conn = BufReader::new(conn);
+        let response = match read_request(&mut conn, MAX_BODY).await {
+            Ok(None) => return Ok(()),
+            Ok(Some(r)) => {
+                let caller = Caller {
+                    content_type: r.header("content-type").unwrap_or("").to_string(),
+                    cookie: r.header("cookie").unwrap_or("").to_string(),
+                    org_header: r.header("x-grafana-org-id").map(str::to_string),
+                };
+                self.route(&r.method, &r.target, &caller, r.body, http).await
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Response::text(413, "request body too large"),
+            Err(e) => return Err(e),
+        };
+        let mut headers: Vec<(&str, &str)> = vec![("Cache-Control", "no-store")];
+        headers.extend(response.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let stream = conn.get_mut();
+        write_response(stream, response.status, &headers, &response.body, true).await?;
+        stream.shutdown().await
+    }
+
+    fn is_loaded(&self, id: &str) -> bool {
+        self.loaded.iter().any(|p| p.id == id)
+    }
+
+    async fn route(&self, method: &str, target: &str, caller: &Caller, body: Vec<u8>, http: &reqwest::Client) -> Response {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let path = path.trim_start_matches('/');
+        // Grafana's plugin routes and assets answer only for registered plugins.
+        for id in [APP_ID, PANEL_ID] {
+            let of_plugin = path.starts_with(&format!("api/plugins/{id}/")) || path.starts_with(&format!("public/plugins/{id}/"));
+            if of_plugin && !self.is_loaded(id) {
+                return Response::json(404, &serde_json::json!({ "message": "Plugin not found" }));
+            }
+        }
+        if let Some(answer) = self.session_route(method, path, caller) {
+            return answer;
+        }
+        if !path.starts_with("api/") {
+            return self.page_or_asset(method, path, query, caller);
+        }
+        // Every other API call needs a live session and acts in the caller's org; a public
+        // dashboard, a snapshot and the health endpoint need none.
+        let open = ["api/health", "api/public/", "api/snapshots/"].iter().any(|p| path.starts_with(p));
+        let org = if open {
+            1
+        } else {
+            match self.sessions.authorize(&caller.cookie, caller.org_header.as_deref()) {
+                Ok(org) => org,
+                Err(denied) => return denied_response(&denied),
+            }
+        };
+        let call = ApiCall { method, path, query, body, org };
+        if let Some(answer) = self.app_api(&call).await {
+            return answer;
+        }
+        if let Some(rest) = path.strip_prefix("api/datasources/proxy/uid/") {
+            return self.proxy(&call, rest, &caller.content_type, http).await;
+        }
+        if let Some(answer) = self.dashboard_api(path) {
+            return answer;
+        }
+        if path == "api/health" {
+            return Response::json(200, &serde_json::json!({ "database": "ok", "version": "dev-host" }));
+        }
+        Response::json(404, &serde_json::json!({ "message": "Not found" }))
+    }
+
+    /// The app's resources, settings and health, in the call's org.
+    async fn app_api(&self, call: &ApiCall<'_>) -> Option<Response> {
+        let (path, org) = (call.path, call.org);
+        if let Some(rest) = path.strip_prefix(&format!("api/plugins/{APP_ID}/resources")) {
+            // Grafana hands the plugin what follows `resources/`, without the slash, and the query with it.
+            let rest = rest.trim_start_matches('/');
+            let url = if call.query.is_empty() { rest.to_string() } else { format!("{rest}?{}", call.query) };
+            let settings = self.current(org);
+            return Some(match self.host.plugin.call_resource_as(org, settings.as_ref(), call.method, &url, &call.body).await {
+                Ok(r) => {
+                    let mut out = Response { status: r.status as u16, headers: Vec::new(), body: r.body };
+                    for (k, vs) in r.headers {
+                        for v in vs {
+                            out.headers.push((k.clone(), v));
+                        }
+                    }
+                    out
+                }
+                // Grafana answers a failed plugin call with 500 and a JSON message.
+                Err(e) => Response::json(500, &serde_json::json!({ "message": format!("plugin unavailable: {e}") })),
+            });
+        }
+        if path == format!("api/plugins/{APP_ID}/settings") {
+            return Some(match call.method {
+                "GET" => self.settings_dto(org),
+                "POST" => self.update_settings(org, &call.body),
+                _ => Response::json(405, &serde_json::json!({ "message": "Method not allowed" })),
+            });
+        }
+        if path == format!("api/plugins/{APP_ID}/health") {
+            return Some(self.health(org).await);
+        }
+        None
+    }
+
+    /// `GET /api/plugins/<app>/health`: CheckHealth, answered as Grafana's handler does.
+    async fn health(&self, org: i64) -> Response {
+        let settings = self.current(org);
+        match self.host.plugin.check_health_as(org, settings.as_ref()).await {
+            Ok(r) => {
+                // Grafana answers with the enum's name, as `resp.Status.String()` spells it.
+                let status = r.status().as_str_name();
+                let mut payload = serde_json::json!({ "status": status, "message": r.message });
+                if !r.json_details.is_empty() {
+                    match serde_json::from_slice::<serde_json::Value>(&r.json_details) {
+                        Ok(details) => payload["details"] = details,
+                        Err(_) => return Response::json(500, &serde_json::json!({ "message": "Failed to unmarshal detailed response from backend plugin" })),
+                    }
+                }
+                let ok = r.status() == grafana_plugin_sdk::pluginv2::check_health_response::HealthStatus::Ok;
+                Response::json(if ok { 200 } else { 400 }, &payload)
+            }
+            Err(e) => Response::json(503, &serde_json::json!({ "message": format!("Plugin health check failed: {e}") })),
+        }
+    }
+
+    /// `/api/datasources/proxy/uid/<uid>/…` forwarded to the provisioned data source, as Grafana's proxy does.
+    async fn proxy(&self, call: &ApiCall<'_>, rest: &str, content_type: &str, http: &reqwest::Client) -> Response {
+        let (uid, sub) = rest.split_once('/').unwrap_or((rest, ""));
+        let Some(base) = self.host.provisioning.datasources.get(uid) else {
+            return Response::json(404, &serde_json::json!({ "message": "Data source not found" }));
+        };
+        let url = if call.query.is_empty() { format!("{base}/{sub}") } else { format!("{base}/{sub}?{}", call.query) };
+        let mut req = http.request(call.method.parse().unwrap_or(reqwest::Method::GET), url).body(call.body.clone());
+        if !content_type.is_empty() {
+            req = req.header("content-type", content_type);
+        }
+        match req.send().await {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let bytes = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                Response { status, headers: vec![("Content-Type".into(), "application/json".into())], body: bytes }
+            }
+            Err(e) => Response::json(502, &serde_json::json!({ "message": format!("bad gateway: {e}") })),
+        }
+    }
+
+    /// A dashboard by uid; every provisioned dashboard is also shared publicly (its uid as the access
+    /// token) and as a snapshot (its uid as the key), so the panel can be seen where no app resource
+    /// can be called.
+    fn dashboard_api(&self, path: &str) -> Option<Response> {
+        let dashboard_api = [
+            ("api/dashboards/uid/", serde_json::json!({ "provisioned": true, "slug": "codex-pipeline-observability" })),
+            ("api/public/dashboards/", serde_json::json!({ "publicDashboardEnabled": true })),
+            ("api/snapshots/", serde_json::json!({ "isSnapshot": true })),
+        ];
+        let (uid, meta) = dashboard_api.into_iter().find_map(|(prefix, meta)| path.strip_prefix(prefix).map(|uid| (uid, meta)))?;
+        Some(match self.host.provisioning.dashboards.iter().find(|d| d["uid"] == uid) {
+            Some(d) => Response::json(200, &serde_json::json!({ "dashboard": d, "meta": meta })),
+            None => Response::json(404, &serde_json::json!({ "message": "Dashboard not found" })),
+        })
+    }
+
+    /// Pages (dashboards, public dashboards, snapshots, plugin pages, Explore) and static files.
+    fn page_or_asset(&self, method: &str, path: &str, query: &str, caller: &Caller) -> Response {
+        if method != "GET" && method != "HEAD" {
+            return Response::text(405, "method not allowed");
+        }
+        if let Some(rest) = path.strip_prefix(&format!("public/plugins/{APP_ID}/")) {
+            return file(&self.host.dist, rest);
+        }
+        if let Some(rest) = path.strip_prefix(&format!("public/plugins/{PANEL_ID}/")) {
+            return file(&self.host.dist.join("panel"), rest);
+        }
+        if let Some(rest) = path.strip_prefix("public/harness/") {
+            return file(&self.host.harness, rest);
+        }
+        if path == "favicon.ico" {
+            return file(&self.host.harness, "favicon.svg");
+        }
+        if path.is_empty() {
+            return Response { status: 302, headers: vec![("Location".into(), "/d/codex-pipeline-observability".into())], body: Vec::new() };
+        }
+        if let Some(token) = path.strip_prefix("public-dashboards/") {
+            return self.index(query, Some(token), caller);
+        }
+        if path.starts_with("d/") || path.starts_with("plugins/") || path.starts_with("dashboard/snapshot/") || path == "explore" {
+            return self.index(query, None, caller);
+        }
+        Response::text(404, "not found")
+    }
+
+    /// The session's own routes (Grafana's `pkg/api/user_token.go`, `pkg/api/login.go`,
+    /// `pkg/api/user.go`) and the host's control to expire a session ([`super::session`]).
+    fn session_route(&self, method: &str, path: &str, caller: &Caller) -> Option<Response> {
+        let cookie = caller.cookie.as_str();
+        let answer = match (method, path) {
+            ("POST", "api/user/auth-tokens/rotate") => match self.sessions.rotate(cookie) {
+                Some(set) => Response::json(200, &serde_json::json!({ "message": "Token rotated" })).with_cookies(set),
+                None => denied_response(&Denied::NoSession),
+            },
+            ("GET", "api/login/ping") => match self.sessions.authorize(cookie, None) {
+                Ok(_) => Response::json(200, &serde_json::json!({ "message": "Logged in" })),
+                Err(d) => denied_response(&d),
+            },
+            ("POST", "api/devhost/expire-session") => match self.sessions.expire(cookie) {
+                Some(set) => Response::json(200, &serde_json::json!({ "message": "session expired (dev host control)" })).with_cookies(set),
+                None => denied_response(&Denied::NoSession),
+            },
+            ("GET", "api/devhost/rotations") => {
+                Response::json(200, &serde_json::json!({ "rotations": self.sessions.rotations.load(std::sync::atomic::Ordering::Relaxed) }))
+            }
+            ("POST", p) if p.starts_with("api/user/using/") => match p["api/user/using/".len()..].parse::<i64>() {
+                Ok(org) => match self.sessions.use_org(cookie, org) {
+                    Ok(()) => Response::json(200, &serde_json::json!({ "message": "Active organization changed" })),
+                    Err(d) => denied_response(&d),
+                },
+                Err(_) => Response::json(400, &serde_json::json!({ "message": "id is invalid" })),
+            },
+            _ => return None,
+        };
+        Some(answer)
+    }
+
+    /// Grafana's index page, with its boot data filled in on the server for the caller's session
+    /// (started here when there is none; `?orgId=` switches its org).
+    fn index(&self, query: &str, public_token: Option<&str>, caller: &Caller) -> Response {
+        let Ok(template) = std::fs::read_to_string(self.host.harness.join("index.html")) else {
+            return Response::text(500, "the harness page is not built (node testkit/src/grafana/page/build.mjs)");
+        };
+        let org = query.split('&').find_map(|kv| kv.strip_prefix("orgId=")).and_then(|v| v.parse::<i64>().ok());
+        let (session, cookies) = match public_token {
+            // A public dashboard's viewer is anonymous: no session.
+            Some(_) => (None, Vec::new()),
+            None => {
+                let (session, cookies) = self.sessions.page(&caller.cookie, org);
+                (Some(session), cookies)
+            }
+        };
+        let page = boot::Page {
+            public_token: public_token.map(str::to_string),
+            org_id: session.map_or(1, |s| s.org_id),
+            ..boot::Page::from_query(query)
+        };
+        let html = template
+            .replace("/*BOOT_DATA*/", &boot::boot_data(&page, &self.loaded, &self.host.dist, &self.host.provisioning.datasource_meta).to_string())
+            .replace("__SYSTEMJS__", page.systemjs_dir());
+        Response { status: 200, headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())], body: html.into_bytes() }.with_cookies(cookies)
+    }
+
+    /// Grafana's `PluginSetting` DTO: the plugin's `plugin.json` facts plus the org's settings.
+    fn settings_dto(&self, org: i64) -> Response {
+        let meta: serde_json::Value = std::fs::read(self.host.dist.join("plugin.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_else(|| serde_json::json!({ "id": APP_ID, "type": "app" }));
+        let Some(stored) = self.stored.read().unwrap_or_else(|p| p.into_inner()).get(&org).cloned() else {
+            return Response::json(404, &serde_json::json!({ "message": "Plugin not found" }));
+        };
+        let secure_json_fields: serde_json::Map<String, serde_json::Value> = stored
+            .settings
+            .secure_json_data
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, _)| (k.clone(), serde_json::Value::Bool(true)))
+            .collect();
+        Response::json(
+            200,
+            &serde_json::json!({
+                "name": meta["name"], "type": meta["type"], "id": meta["id"], "info": meta["info"],
+                "includes": meta["includes"], "dependencies": meta["dependencies"],
+                "enabled": stored.enabled, "pinned": stored.pinned, "autoEnabled": false,
+                "module": format!("public/plugins/{APP_ID}/module.js"), "baseUrl": format!("public/plugins/{APP_ID}"),
+                "jsonData": stored.settings.json_data, "secureJsonFields": secure_json_fields,
+                "defaultNavUrl": "", "hasUpdate": false, "state": "", "signature": "unsigned",
+                "signatureType": "", "signatureOrg": "", "latestVersion": "",
+            }),
+        )
+    }
+
+    fn update_settings(&self, org: i64, body: &[u8]) -> Response {
+        let update: SettingsUpdate = match serde_json::from_slice(body) {
+            Ok(u) => u,
+            Err(e) => return Response::json(400, &serde_json::json!({ "message": "bad request data", "error": e.to_string() })),
+        };
+        let mut all = self.stored.write().unwrap_or_else(|p| p.into_inner());
+        let Some(stored) = all.get_mut(&org) else {
+            return Response::json(404, &serde_json::json!({ "message": "Plugin not found" }));
+        };
+        stored.enabled = update.enabled;
+        stored.pinned = update.pinned;
+        stored.settings.json_data = update.json_data.unwrap_or(serde_json::Value::Null);
+        stored.saved = true;
+        for (k, v) in update.secure_json_data.unwrap_or_default() {
+            stored.settings.secure_json_data.insert(k, v);
+        }
+        Response::json(200, &serde_json::json!({ "message": "Plugin settings updated" }))
+    }
+}
+
+/// An API call once its session is checked.
+struct ApiCall<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    body: Vec<u8>,
+    org: i64,
+}
+
+/// What the host reads of a request besides its method, target and body.
+struct Caller {
+    content_type: String,
+    cookie: String,
+    org_header: Option<String>,
+}
+
+fn denied_response(denied: &Denied) -> Response {
+    let (status, body) = denied.answer();
+    Response::json(status, &body)
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn with_cookies(mut self, cookies: Vec<String>) -> Response {
+        self.headers.extend(cookies.into_iter().map(|c| ("Set-Cookie".to_string(), c)));
+        self
+    }
+
+    fn text(status: u16, text: &str) -> Response {
+        Response { status, headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())], body: text.as_bytes().to_vec() }
+    }
+
+    fn json(status: u16, value: &serde_json::Value) -> Response {
+        Response { status, headers: vec![("Content-Type".into(), "application/json".into())], body: value.to_string().into_bytes() }
+    }
+}
+
+/// A file under `root`, refusing anything that climbs out of it.
+fn file(root: &Path, rel: &str) -> Response {
+    let rel = Path::new(rel);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Response::text(400, "bad path");
+    }
+    let path = root.join(rel);
+    match std::fs::read(&path) {
+        Ok(body) => {
+            let content_type = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+                "js" | "mjs" => "text/javascript; charset=utf-8",
+                "wasm" => "application/wasm",
+                "json" | "map" => "application/json",
+                "svg" => "image/svg+xml",
+                "html" => "text/html; charset=utf-8",
+                "css" => "text/css",
+                "png" => "image/png",
+                "md" => "text/markdown",
+                _ => "application/octet-stream",
+            };
+            Response { status: 200, headers: vec![("Content-Type".into(), content_type.into())], body }
+        }
+        Err(_) => Response::text(404, "not found"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disabled_app_still_gets_its_settings_and_a_never_saved_one_none() {
+        let settings = AppSettings { json_data: serde_json::json!({"prometheusUrl": "http://p"}), secure_json_data: HashMap::new() };
+        let disabled = StoredSettings { enabled: false, pinned: false, saved: true, settings: settings.clone() };
+        assert_eq!(disabled.instance_settings().map(|s| s.json_data), Some(settings.json_data.clone()));
+        let never = StoredSettings { enabled: false, pinned: false, saved: false, settings };
+        assert!(never.instance_settings().is_none());
+    }
+}

@@ -1,0 +1,15 @@
+//! Everything that plays Grafana, in one place, so a reader knows what only stands in for it and
+//! never ships: the go-plugin/pluginv2 host that spawns the plugin binary (`plugin_host`), the HTTP
+//! dev host (`devhost`) and the browser page it serves (`page/`, TypeScript built by
+//! `page/build.mjs`), provisioning as Grafana reads it (`provisioning`), which plugins Grafana would
+//! load (`plugins`), sessions and orgs (`session`), the boot data (`boot`) and its Angular detector
+//! (`angular`). `docs/dev-host.md` names the Grafana
+//! source each behaviour follows.
+
+pub mod angular;
+pub mod boot;
+pub mod devhost;
+pub mod plugin_host;
+pub mod plugins;
+pub mod provisioning;
+pub mod session;

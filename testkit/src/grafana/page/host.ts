@@ -1,0 +1,447 @@
+// The dev host's page: plays the part of Grafana's dashboard page for the real plugin package.
+// It registers Grafana's shared modules with SystemJS the way Grafana does (`app:<name>` plus an import
+// map), loads each panel plugin's module.js through SystemJS (an AMD module), and renders panels with
+// PanelProps: size from gridPos, a time range picker, refresh, viewPanel. Test tooling, not product.
+import * as React from 'react';
+import * as ReactDOM from 'react-dom';
+import { createRoot } from 'react-dom/client';
+import * as grafanaData from '@grafana/data';
+import * as grafanaRuntime from '@grafana/runtime';
+import { dateMath, dateTime, EventBusSrv, getThemeById, LoadingState, ThemeContext, type GrafanaTheme2, type PanelProps, type TimeRange } from '@grafana/data';
+import { config, getAppEvents, locationService, RefreshEvent, setAppEvents, setBackendSrv, ThemeChangedEvent, type BackendSrv } from '@grafana/runtime';
+import { DevBackendSrv } from './backend_srv.ts';
+
+declare const System: {
+  set(id: string, module: unknown): void;
+  addImportMap(map: { imports: Record<string, string> }): void;
+  import(id: string): Promise<Record<string, unknown>>;
+};
+
+const shared: Record<string, unknown> = {
+  react: React,
+  'react-dom': ReactDOM,
+  '@grafana/data': grafanaData,
+  '@grafana/runtime': grafanaRuntime,
+};
+for (const [name, module] of Object.entries(shared)) {
+  System.set(`app:${name}`, module);
+}
+System.addImportMap({ imports: Object.fromEntries(Object.keys(shared).map((n) => [n, `app:${n}`])) });
+// Grafana fills the standard options-editor registry at start-up; the option builders of a panel
+// plugin look their editors up there (a real editor UI is not part of this host).
+grafanaData.standardEditorsRegistry.setInit(() =>
+  ['text', 'boolean', 'radio', 'number', 'select', 'color', 'unit'].map((id) => ({ id, name: id, editor: () => null }))
+);
+// Grafana sets its backendSrv before any plugin loads; plugins reach it through getBackendSrv().
+setBackendSrv(new DevBackendSrv({ orgId: config.bootData.user.orgId, isSignedIn: config.bootData.user.isSignedIn }) as unknown as BackendSrv);
+// Grafana's app-wide event bus (theme changes, among others), set at start-up as Grafana's app.ts does.
+setAppEvents(new EventBusSrv() as unknown as Parameters<typeof setAppEvents>[0]);
+// For tests that render a plugin's option editor as Grafana's panel editor would.
+(window as unknown as Record<string, unknown>).__renderInto = (el: HTMLElement, component: React.ComponentType<unknown>, props: unknown) =>
+  createRoot(el).render(React.createElement(component as React.ComponentType<Record<string, unknown>>, props as Record<string, unknown>));
+// For tests that inspect a loaded plugin with Grafana's own classes.
+(window as unknown as Record<string, unknown>).__grafanaData = grafanaData;
+
+type DatasourceRef = { uid?: string; type?: string } | string;
+interface Target { refId: string; expr: string; legendFormat?: string; datasource?: DatasourceRef; hide?: boolean }
+interface Panel {
+  id: number; type: string; title: string; description?: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  options?: Record<string, unknown>; targets?: Target[]; datasource?: DatasourceRef;
+  fieldConfig?: { defaults: Record<string, unknown>; overrides: unknown[] };
+  /** Rows: collapsed ones hold their panels here. */
+  collapsed?: boolean; panels?: Panel[];
+  /** Repeated for each value of this variable. */
+  repeat?: string;
+}
+interface Variable { name: string; type?: string; current?: { value?: string | string[] } }
+interface Dashboard {
+  uid: string; title: string; panels: Panel[]; time: { from: string; to: string }; refresh?: string;
+  templating?: { list: Variable[] };
+}
+
+/** `$name` / `${name}` from `?var-name=…` or the variable's current value, as Grafana's template service does. */
+function variableReplacer(dashboard: Dashboard, params: Record<string, string>): (s: string) => string {
+  const values = new Map<string, string>();
+  for (const v of dashboard.templating?.list ?? []) {
+    const current = v.current?.value;
+    values.set(v.name, params[`var-${v.name}`] ?? (Array.isArray(current) ? current.join(',') : current ?? ''));
+  }
+  return (s: string) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a, b) => values.get(a ?? b) ?? all);
+}
+
+/** The values a repeated panel is drawn for (its variable's current values), or one `null` when not repeated. */
+function repeatValues(dashboard: Dashboard, params: Record<string, string>, p: Panel): (string | null)[] {
+  if (!p.repeat) return [null];
+  const v = dashboard.templating?.list.find((x) => x.name === p.repeat);
+  const fromUrl = params[`var-${p.repeat}`];
+  const current = fromUrl !== undefined ? fromUrl.split(',') : v?.current?.value;
+  const values = Array.isArray(current) ? current : current !== undefined ? [current] : [];
+  return values.length > 0 ? values : [null];
+}
+
+const CELL = 30; // Grafana's grid cell height
+const MARGIN = 8;
+const HEADER = 28;
+
+function parseRange(from: string, to: string): TimeRange {
+  const f = dateMath.parse(/^\d+$/.test(from) ? dateTime(Number(from)) : from, false);
+  const t = dateMath.parse(/^\d+$/.test(to) ? dateTime(Number(to)) : to, true);
+  return { from: f ?? dateTime(), to: t ?? dateTime(), raw: { from, to } };
+}
+
+function search(): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(locationService.getLocation().search));
+}
+
+/**
+ * Grafana's ThemeProvider (grafana/grafana `public/app/core/utils/ConfigProvider.tsx`): the theme in
+ * `ThemeContext` (what `useTheme2()` reads), replaced, and `config.theme2` with it, on every
+ * `ThemeChangedEvent` on the app events.
+ */
+function ThemeProvider(props: { children: React.ReactNode }) {
+  const [theme, setTheme] = React.useState<GrafanaTheme2>(config.theme2);
+  React.useEffect(() => {
+    const sub = getAppEvents().subscribe(ThemeChangedEvent, (event) => {
+      config.theme2 = event.payload;
+      setTheme(event.payload);
+    });
+    return () => sub.unsubscribe();
+  }, []);
+  React.useEffect(() => {
+    document.body.classList.toggle('light', theme.isLight);
+  }, [theme]);
+  return React.createElement(ThemeContext.Provider, { value: theme }, props.children);
+}
+
+/** What Grafana's `changeTheme` (`public/app/core/services/theme.ts`) does for the page: publish the new theme. */
+function changeTheme(mode: 'light' | 'dark') {
+  getAppEvents().publish(new ThemeChangedEvent(getThemeById(mode)));
+}
+
+const pluginCache = new Map<string, Promise<grafanaData.PanelPlugin>>();
+/**
+ * grafana/grafana `public/app/features/plugins/importPanelPlugin.ts`: a panel that is not in the boot
+ * data (not installed, or refused at load) is "Panel plugin not found"; a loaded one gets its meta
+ * (`plugin.meta = meta`, `baseUrl` included) before it renders.
+ */
+function loadPanelPlugin(type: string): Promise<grafanaData.PanelPlugin> {
+  const meta = (config as unknown as { panels: Record<string, grafanaData.PanelPluginMeta> }).panels[type];
+  if (!meta) return Promise.reject(new Error(`Panel plugin not found: ${type}`));
+  if (!pluginCache.has(type)) {
+    pluginCache.set(type, System.import(`/${meta.module}`).then((m) => {
+      const plugin = (m.plugin ?? (m.default as Record<string, unknown>)?.plugin) as grafanaData.PanelPlugin | undefined;
+      if (!plugin || !plugin.panel) throw new Error(`${meta.module} does not export a PanelPlugin`);
+      plugin.meta = meta;
+      return plugin;
+    }));
+  }
+  return pluginCache.get(type)!;
+}
+
+/**
+ * A plugin panel, re-rendered only when its props change, as Grafana's PanelStateWrapper (a
+ * PureComponent) is: a theme change reaches it through ThemeContext, not through its parent.
+ */
+const PluginPanel = React.memo(function PluginPanel(props: { panel: Panel; width: number; height: number; timeRange: TimeRange; eventBus: EventBusSrv; renderCounter: number; replaceVariables: (s: string) => string; onChangeTimeRange: (r: { from: number; to: number }) => void }) {
+  const [plugin, setPlugin] = React.useState<grafanaData.PanelPlugin | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    loadPanelPlugin(props.panel.type).then(setPlugin, (e) => setError(String(e)));
+  }, [props.panel.type]);
+  const onInstanceStateChange = React.useCallback((state: unknown) => {
+    const all = ((window as unknown as Record<string, unknown>).__instanceState ??= {}) as Record<number, unknown>;
+    all[props.panel.id] = state;
+  }, [props.panel.id]);
+  if (error) return React.createElement('div', { role: 'alert', 'data-testid': 'panel-load-error' }, error);
+  if (!plugin || !plugin.panel) return React.createElement('div', null, 'Loading plugin…');
+  const panelProps: PanelProps = {
+    id: props.panel.id,
+    data: { state: LoadingState.Done, series: [], timeRange: props.timeRange },
+    timeRange: props.timeRange,
+    timeZone: 'browser',
+    options: exposeOptions(props.panel.id, optionsWithDefaults(plugin, props.panel.options)),
+    fieldConfig: { defaults: {}, overrides: [] },
+    transparent: false,
+    width: props.width,
+    height: props.height,
+    renderCounter: props.renderCounter,
+    title: props.panel.title,
+    eventBus: props.eventBus,
+    replaceVariables: props.replaceVariables,
+    onOptionsChange: () => {},
+    onFieldConfigChange: () => {},
+    onChangeTimeRange: (r) => props.onChangeTimeRange({ from: r.from, to: r.to }),
+    // Grafana hands a panel's instance state to its option editors (`context.instanceState`).
+    onInstanceStateChange,
+  } as unknown as PanelProps;
+  return React.createElement(plugin.panel as React.ComponentType<PanelProps>, panelProps);
+});
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `saved` merged over `defaults`, objects deeply, arrays replaced (lodash `mergeWith` as Grafana calls it). */
+function mergeOver(defaults: Record<string, unknown>, saved: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [k, v] of Object.entries(saved)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeOver(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+/**
+ * grafana/grafana `public/app/features/dashboard/state/getPanelOptionsWithDefaults.ts`: the plugin's
+ * option defaults (`PanelPlugin.defaults`, from its option editors' `defaultValue`) under the saved
+ * options, so a panel added with `"options": {}` still gets every default.
+ */
+function optionsWithDefaults(plugin: grafanaData.PanelPlugin, saved: Record<string, unknown> | undefined): Record<string, unknown> {
+  return mergeOver((plugin.defaults ?? {}) as Record<string, unknown>, saved ?? {});
+}
+
+/** The options a plugin panel was given, for tests (`window.__panelOptions[id]`). */
+function exposeOptions(id: number, options: Record<string, unknown>): Record<string, unknown> {
+  const all = ((window as unknown as Record<string, unknown>).__panelOptions ??= {}) as Record<number, unknown>;
+  all[id] = options;
+  return options;
+}
+
+/**
+ * A data source reference as Grafana resolves it: `{uid}` (variables replaced), a plain string (a
+ * name, or a uid, as older dashboards have it), or none (the default data source).
+ */
+function datasourceUid(ref: DatasourceRef | undefined, replace: (s: string) => string): string | undefined {
+  const all = (config as unknown as { datasources: Record<string, { uid: string; isDefault?: boolean }> }).datasources ?? {};
+  const key = typeof ref === 'string' ? replace(ref) : ref?.uid ? replace(ref.uid) : undefined;
+  if (key === undefined) return Object.values(all).find((d) => d.isDefault)?.uid;
+  return all[key]?.uid ?? key;
+}
+
+/** A plain chart of a raw panel's PromQL through the datasource proxy, as Grafana's timeseries would fetch it. */
+function RawPanel(props: { panel: Panel; width: number; height: number; timeRange: TimeRange; renderCounter: number; replaceVariables: (s: string) => string }) {
+  const [series, setSeries] = React.useState<{ name: string; points: [number, number][] }[] | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const from = props.timeRange.from.valueOf();
+  const to = props.timeRange.to.valueOf();
+  React.useEffect(() => {
+    const step = Math.max(15, Math.round((to - from) / 1000 / Math.max(props.width, 100)));
+    Promise.all((props.panel.targets ?? []).filter((t) => !t.hide).map(async (t) => {
+      const uid = datasourceUid(t.datasource ?? props.panel.datasource, props.replaceVariables);
+      // The Prometheus data source's own interval variables, as it interpolates them at query time.
+      const expr = props.replaceVariables(t.expr).replace(/\$__rate_interval|\$__interval|\$\{__rate_interval\}|\$\{__interval\}/g, `${4 * step}s`);
+      const body = new URLSearchParams({ query: expr, start: String(from / 1000), end: String(to / 1000), step: String(step) });
+      const r = await fetch(`/api/datasources/proxy/uid/${uid}/api/v1/query_range`, { method: 'POST', body });
+      const json = await r.json();
+      if (json.status !== 'success') throw new Error(json.error ?? `HTTP ${r.status}`);
+      return (json.data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((s) => ({
+        name: t.legendFormat || t.refId,
+        points: s.values.map(([ts, v]) => [ts * 1000, Number(v)] as [number, number]),
+      }));
+    })).then((all) => setSeries(all.flat()), (e) => setError(String(e)));
+  }, [from, to, props.renderCounter, props.panel.id, props.width, props.replaceVariables]);
+  const w = Math.max(props.width, 0), h = Math.max(props.height - 18, 20);
+  if (error) return React.createElement('div', { role: 'alert' }, error);
+  if (!series) return React.createElement('div', null, 'Loading…');
+  const values = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
+  const lo = Math.min(0, ...values), hi = Math.max(1, ...values);
+  const colors = ['#73BF69', '#F2CC0C', '#8AB8FF', '#FF780A'];
+  const paths = series.map((s, i) => React.createElement('polyline', {
+    key: i, fill: 'none', stroke: colors[i % colors.length], strokeWidth: 1.5,
+    points: s.points.map(([t, v]) => `${((t - from) / (to - from)) * w},${h - ((v - lo) / (hi - lo)) * h}`).join(' '),
+  }));
+  return React.createElement('div', { 'data-testid': `raw-panel-series-${props.panel.id}` },
+    React.createElement('svg', { width: w, height: h }, paths),
+    React.createElement('div', { style: { fontSize: 11, opacity: 0.7 } }, series.map((s) => s.name).join(' · ') || 'No data'));
+}
+
+function App(props: { dashboard: Dashboard }) {
+  const { dashboard } = props;
+  const [params, setParams] = React.useState(search());
+  const [renderCounter, setRenderCounter] = React.useState(0);
+  // The scene's own events (RefreshEvent goes here, as in Scenes); panels get the app events.
+  const sceneEvents = React.useMemo(() => new EventBusSrv(), []);
+  const theme = React.useContext(ThemeContext);
+  const [width, setWidth] = React.useState(window.innerWidth);
+  React.useEffect(() => locationService.getHistory().listen(() => setParams(search())), []);
+  React.useEffect(() => {
+    const onResize = () => setWidth(window.innerWidth);
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
+  const from = params.from ?? dashboard.time.from;
+  const to = params.to ?? dashboard.time.to;
+  const [timeRange, setTimeRange] = React.useState(() => parseRange(from, to));
+  React.useEffect(() => setTimeRange(parseRange(from, to)), [from, to]);
+  // A refresh as Scenes does it (grafana/scenes `packages/scenes/src/core/SceneTimeRange.tsx`
+  // `onRefresh`): the range evaluated again into a new value (equal when absolute), which VizPanel
+  // hands a skipDataQuery panel as its `timeRange` (`VizPanel.tsx` `getTimeRange`). Its RefreshEvent
+  // is published up the scene graph, which a panel's `eventBus` (the cursor-sync bus or the app
+  // events, `VizPanel.buildPanelContext`) never sees, and `_renderCounter` stays. The raw panels
+  // here are the host's own stand-ins and refetch on the counter.
+  const refresh = React.useCallback(() => {
+    setTimeRange(parseRange(from, to));
+    setRenderCounter((n) => n + 1);
+    sceneEvents.publish(new RefreshEvent());
+  }, [from, to, sceneEvents]);
+  // Auto-refresh as the dashboard asks (e.g. 30s), unless the URL turns it off.
+  React.useEffect(() => {
+    const every = params.refresh ?? dashboard.refresh;
+    const ms = every ? grafanaData.rangeUtil.intervalToMs(every) : 0;
+    if (!ms) return;
+    const id = window.setInterval(refresh, ms);
+    return () => window.clearInterval(id);
+  }, [params.refresh, dashboard.refresh, refresh]);
+
+  const onChangeTimeRange = React.useCallback((r: { from: number; to: number }) => locationService.partial({ from: String(r.from), to: String(r.to) }), []);
+  const replaceVariables = React.useMemo(() => variableReplacer(dashboard, params), [dashboard, params]);
+  const viewPanel = params.viewPanel ? Number(params.viewPanel) : null;
+  const colWidth = (width - MARGIN) / 24;
+  const toolbar = React.createElement('div', { style: { display: 'flex', gap: 8, alignItems: 'center', padding: '6px 8px' } },
+    React.createElement('strong', { 'data-testid': 'dashboard-title' }, dashboard.title),
+    viewPanel !== null && React.createElement('button', { 'data-testid': 'back-to-dashboard', onClick: () => locationService.partial({ viewPanel: null }) }, '← Back to dashboard'),
+    React.createElement('span', { style: { flex: 1 } }),
+    React.createElement('select', {
+      'aria-label': 'Time range', value: from.startsWith('now') ? from : 'custom',
+      onChange: (e: React.ChangeEvent<HTMLSelectElement>) => locationService.partial({ from: e.target.value, to: 'now' }),
+    }, ['now-15m', 'now-1h', 'now-2h', 'now-3h', 'now-6h', 'now-24h', 'custom'].map((v) => React.createElement('option', { key: v, value: v }, v))),
+    React.createElement('button', { 'data-testid': 'toggle-theme', onClick: () => changeTheme(config.theme2.isLight ? 'dark' : 'light') }, 'Theme'),
+    React.createElement('button', { 'data-testid': 'refresh', onClick: refresh }, 'Refresh'));
+
+  // Rows open (their panels laid out after them) unless collapsed, whose panels only `viewPanel`
+  // reaches; a repeated panel once per value of its variable, the first keeping the panel's id.
+  const [opened, setOpened] = React.useState<Set<number>>(new Set());
+  const everyPanel = dashboard.panels.flatMap((p) => (p.type === 'row' ? [p, ...(p.panels ?? [])] : [p]));
+  const shown = viewPanel !== null
+    ? everyPanel.filter((p) => p.id === viewPanel && p.type !== 'row')
+    : dashboard.panels.flatMap((p) => (p.type === 'row' && p.collapsed && opened.has(p.id) ? [p, ...(p.panels ?? [])] : [p]));
+  const repeated = shown.flatMap((p) => repeatValues(dashboard, params, p).slice(0, viewPanel !== null ? 1 : undefined).map((value, i) => ({ p, value, i })));
+  const body = repeated.map(({ p, value, i }) => {
+    const full = viewPanel !== null;
+    const x = p.gridPos.x + (full ? 0 : i * p.gridPos.w);
+    const w = full ? width - 2 * MARGIN : p.gridPos.w * colWidth - MARGIN;
+    const h = full ? window.innerHeight - 60 : p.type === 'row' ? HEADER : p.gridPos.h * CELL + (p.gridPos.h - 1) * MARGIN;
+    const style: React.CSSProperties = full
+      ? { position: 'relative', margin: MARGIN, width: w, height: h }
+      : { position: 'absolute', left: MARGIN + (x % 24) * colWidth, top: p.gridPos.y * (CELL + MARGIN), width: w, height: h };
+    const inner = { width: Math.floor(w - 2 * MARGIN), height: Math.floor(h - HEADER - MARGIN) };
+    const scoped = value === null ? replaceVariables : (t: string) => replaceVariables(t.replace(new RegExp(`\\$\\{?${p.repeat}\\}?`, 'g'), value));
+    const key = i === 0 ? `${p.id}` : `${p.id}-clone-${i}`;
+    if (p.type === 'row') {
+      const toggle = () => setOpened((o) => { const n = new Set(o); if (n.has(p.id)) n.delete(p.id); else n.add(p.id); return n; });
+      return React.createElement('button', {
+        key, 'data-testid': `row-${p.id}`, 'aria-expanded': !p.collapsed || opened.has(p.id), onClick: p.collapsed ? toggle : undefined,
+        style: { ...style, textAlign: 'left', background: 'none', border: 'none', color: 'inherit', fontWeight: 600 },
+      }, `${p.collapsed && !opened.has(p.id) ? '▸' : '▾'} ${p.title}`);
+    }
+    const content = p.type === 'timeseries' || p.type === 'graph'
+      ? React.createElement(RawPanel, { panel: p, ...inner, timeRange, renderCounter, replaceVariables: scoped })
+      : p.type === 'text'
+        ? React.createElement('div', { 'data-testid': `text-panel-${p.id}` }, String(p.options?.content ?? ''))
+        : React.createElement(PluginPanel, {
+            panel: p, ...inner, timeRange, eventBus: getAppEvents() as unknown as EventBusSrv, renderCounter: 0, replaceVariables,
+            onChangeTimeRange,
+          });
+    return React.createElement('section', {
+      key, 'data-testid': `panel-${key}`, 'aria-label': scoped(p.title),
+      style: { ...style, boxSizing: 'border-box', border: `1px solid ${theme.colors.border.weak}`, borderRadius: 4, background: theme.colors.background.primary, padding: MARGIN },
+    },
+      React.createElement('h2', { style: { margin: 0, height: HEADER - 8, fontSize: 13, fontWeight: 500 } }, scoped(p.title)),
+      content);
+  });
+  return React.createElement('div', null, toolbar,
+    React.createElement('main', { style: { position: 'relative', minHeight: '100vh' } }, body));
+}
+
+/**
+ * Grafana's plugin page (`/plugins/<id>`): the settings DTO from `/api/plugins/<id>/settings`, the app's
+ * module.js through SystemJS, `plugin.init(meta)` and `plugin.meta = meta` as `importAppPlugin` does, then
+ * the chosen config page's `body` with `{ plugin, query }`.
+ */
+async function appPage(render: (node: React.ReactNode) => void, id: string) {
+  const r = await fetch(`/api/plugins/${id}/settings`);
+  if (!r.ok) {
+    render(React.createElement('div', { role: 'alert' }, `Plugin ${id} not found`));
+    return;
+  }
+  const meta = await r.json();
+  const exports = await System.import(`/${meta.module}`);
+  const plugin = exports.plugin as grafanaData.AppPlugin;
+  plugin.init(meta);
+  plugin.meta = meta;
+  // For tests that check what the config page hands back to Grafana's copy of the meta.
+  (window as unknown as Record<string, unknown>).__appPlugin = plugin;
+  const query = search();
+  const pages = plugin.configPages ?? [];
+  const page = pages.find((p) => p.id === query.page) ?? pages[0];
+  document.title = `${meta.name} · Codex Flow dev host`;
+  render(React.createElement('main', { style: { padding: 16 } },
+    React.createElement('h1', { style: { fontSize: 20, fontWeight: 500 } }, meta.name),
+    React.createElement('nav', { 'aria-label': 'Plugin pages', style: { display: 'flex', gap: 12, marginBottom: 12 } },
+      pages.map((p) => React.createElement('a', { key: p.id, href: `?page=${p.id}`, 'aria-current': p === page ? 'page' : undefined }, p.title)),
+      React.createElement('button', { 'data-testid': 'toggle-theme', onClick: () => changeTheme(config.theme2.isLight ? 'dark' : 'light') }, 'Theme')),
+    page ? React.createElement(page.body, { plugin, query }) : React.createElement('p', null, 'This app has no config pages.')));
+}
+
+/**
+ * Where a dashboard comes from, by the page's path, as Grafana's routes have it: `/d/<uid>`
+ * (`/api/dashboards/uid/<uid>`), a public dashboard `/public-dashboards/<token>`
+ * (`/api/public/dashboards/<token>`) and a snapshot `/dashboard/snapshot/<key>` (`/api/snapshots/<key>`).
+ */
+function dashboardApi(path: string): string | null {
+  const parts = path.split('/');
+  if (parts[1] === 'd') return `/api/dashboards/uid/${parts[2] ?? ''}`;
+  if (parts[1] === 'public-dashboards') return `/api/public/dashboards/${parts[2] ?? ''}`;
+  if (parts[1] === 'dashboard' && parts[2] === 'snapshot') return `/api/snapshots/${parts[3] ?? ''}`;
+  return null;
+}
+
+interface ExplorePane { datasource?: string; queries?: { refId: string; expr: string; datasource?: DatasourceRef }[]; range?: { from: string; to: string } }
+
+/**
+ * Grafana's Explore as far as a link into it shows: `/explore?schemaVersion=1&panes=<json>` (grafana/grafana
+ * `public/app/features/explore/hooks/useStateSync`), each pane's queries run against its data source
+ * over its range, drawn as the raw panels are.
+ */
+function ExplorePage() {
+  const params = search();
+  let panes: Record<string, ExplorePane> = {};
+  try {
+    panes = JSON.parse(params.panes ?? '{}');
+  } catch {
+    return React.createElement('div', { role: 'alert' }, 'Explore: panes is not JSON');
+  }
+  const sections = Object.entries(panes).map(([id, pane]) => {
+    const range = parseRange(pane.range?.from ?? 'now-1h', pane.range?.to ?? 'now');
+    return React.createElement('section', { key: id, 'data-testid': `explore-pane-${id}`, 'data-datasource': pane.datasource ?? '' },
+      (pane.queries ?? []).map((q) => React.createElement('div', { key: q.refId, 'data-testid': `explore-query-${q.refId}` },
+        React.createElement('code', { 'data-testid': `explore-expr-${q.refId}` }, q.expr),
+        React.createElement(RawPanel, {
+          panel: { id: q.refId.charCodeAt(0), type: 'timeseries', title: q.refId, gridPos: { x: 0, y: 0, w: 24, h: 6 }, targets: [q], datasource: pane.datasource },
+          width: 800, height: 160, timeRange: range, renderCounter: 0, replaceVariables: (t: string) => t,
+        }))));
+  });
+  return React.createElement('main', { style: { padding: 16 } }, React.createElement('h1', { style: { fontSize: 18 } }, 'Explore'), sections);
+}
+
+async function main() {
+  const root = createRoot(document.getElementById('root')!);
+  const render = (node: React.ReactNode) => root.render(React.createElement(ThemeProvider, null, node));
+  if (location.pathname.startsWith('/plugins/')) {
+    await appPage(render, location.pathname.split('/')[2] ?? '');
+    return;
+  }
+  if (location.pathname === '/explore') {
+    render(React.createElement(ExplorePage));
+    return;
+  }
+  const api = dashboardApi(location.pathname);
+  const r = api ? await fetch(api) : null;
+  if (!r || !r.ok) {
+    render(React.createElement('div', { role: 'alert' }, `Dashboard not found: ${location.pathname}`));
+    return;
+  }
+  const { dashboard } = await r.json();
+  document.title = `${dashboard.title} · Codex Flow dev host`;
+  render(React.createElement(App, { dashboard }));
+}
+
+main();
