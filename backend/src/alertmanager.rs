@@ -8,14 +8,12 @@
 //! labels and `alertname`, plus whatever the ruler adds (`external_labels`) — so an Alertmanager
 //! alert is ours when it carries every label of ours with the same value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use codexflow_core::limits::{MAX_ALERTMANAGER_ITEMS as MAX_ITEMS, MAX_SILENCES_NAMED, MAX_SILENCE_TEXT_CHARS};
 use codexflow_core::web::json_problem;
 use codexflow_core::Labels;
 use serde::Deserialize;
-
-/// The most alerts or silences one answer may list; more is refused, not truncated.
-pub const MAX_ITEMS: usize = 20_000;
 
 /// Alertmanager's state of one alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -84,8 +82,10 @@ pub struct Silence {
 /// Why Alertmanager is not notifying about one of our alerts.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Suppression {
-    /// The active silences that match it (Alertmanager's `silencedBy`).
+    /// The first [`MAX_SILENCES_NAMED`] active silences that match it (Alertmanager's `silencedBy`).
     pub silences: Vec<Silence>,
+    /// The active matching silences beyond those.
+    pub more_silences: usize,
     /// How many alerts inhibit it (`inhibitedBy`).
     pub inhibited_by: usize,
 }
@@ -107,10 +107,24 @@ pub fn parse_silences(body: &[u8]) -> Result<Vec<Silence>, String> {
                 .map(|t| t.timestamp_millis()),
             active: s.status.state == "active",
             id: s.id,
-            created_by: s.created_by,
-            comment: s.comment,
+            created_by: cut(s.created_by),
+            comment: cut(s.comment),
         })
         .collect())
+}
+
+/// At most [`MAX_SILENCE_TEXT_CHARS`] characters, "…" where cut.
+fn cut(text: String) -> String {
+    match text.char_indices().nth(MAX_SILENCE_TEXT_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
+/// The active silences by id, built once per answer so matching costs one lookup per `silencedBy`
+/// entry, whatever a hostile Alertmanager lists.
+pub fn active_by_id(silences: &[Silence]) -> HashMap<&str, &Silence> {
+    silences.iter().filter(|s| s.active).map(|s| (s.id.as_str(), s)).collect()
 }
 
 /// A JSON array of at most [`MAX_ITEMS`] `T`s; any other shape is an error that says what came.
@@ -147,7 +161,7 @@ fn parse_list<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<V
 pub fn suppression(
     labels: &Labels,
     alerts: &[AmAlert],
-    silences: &[Silence],
+    silences: &HashMap<&str, &Silence>,
 ) -> Option<Suppression> {
     let ours = |a: &&AmAlert| {
         labels
@@ -158,15 +172,11 @@ pub fn suppression(
         .iter()
         .filter(ours)
         .find(|a| a.state() == AmState::Suppressed)?;
-    let matching = held
-        .wire
-        .silenced_by
-        .iter()
-        .filter_map(|id| silences.iter().find(|s| &s.id == id && s.active))
-        .cloned()
-        .collect();
+    let mut matching = held.wire.silenced_by.iter().filter_map(|id| silences.get(id.as_str()));
+    let named: Vec<Silence> = matching.by_ref().take(MAX_SILENCES_NAMED).map(|s| (*s).clone()).collect();
     Some(Suppression {
-        silences: matching,
+        silences: named,
+        more_silences: matching.count(),
         inhibited_by: held.wire.inhibited_by.len(),
     })
 }
@@ -212,6 +222,7 @@ mod tests {
             ("alertname", "CodexKafkaCompletionsLagHigh"),
             ("severity", "warning"),
         ]);
+        let silences = active_by_id(&silences);
         let s = suppression(&ours, &alerts, &silences).expect("silenced");
         assert_eq!(s.inhibited_by, 0);
         assert_eq!(s.silences.len(), 1, "the expired silence mutes nothing");
@@ -241,7 +252,7 @@ mod tests {
             suppression(
                 &labels(&[("alertname", "CodexNatsAgentCommsLagHigh")]),
                 &alerts,
-                &[]
+                &HashMap::new()
             ),
             None,
             "active"
@@ -250,7 +261,7 @@ mod tests {
             suppression(
                 &labels(&[("alertname", "CodexJangarSseErrorRate")]),
                 &alerts,
-                &[]
+                &HashMap::new()
             ),
             None,
             "not held"
@@ -260,7 +271,7 @@ mod tests {
             ("severity", "critical"),
         ]);
         assert_eq!(
-            suppression(&other_value, &alerts, &[]),
+            suppression(&other_value, &alerts, &HashMap::new()),
             None,
             "a label of ours with another value"
         );
@@ -286,5 +297,22 @@ mod tests {
         let s =
             parse_silences(br#"[{"id":"x","endsAt":"soon","status":{"state":"active"}}]"#).unwrap();
         assert_eq!((s[0].ends_at, s[0].active), (None, true));
+    }
+
+    #[test]
+    fn one_alert_silenced_many_times_names_a_few_and_counts_the_rest() {
+        let ids: Vec<String> = (0..50).map(|i| format!("s{i}")).collect();
+        let alert = format!(r#"[{{"labels":{{"alertname":"A"}},"status":{{"state":"suppressed","silencedBy":{}}}}}]"#, serde_json::json!(ids));
+        let long = "x".repeat(1_000);
+        let silences: Vec<String> = ids
+            .iter()
+            .map(|id| format!(r#"{{"id":"{id}","createdBy":"{long}","comment":"{long}","endsAt":"2026-12-01T22:00:00Z","status":{{"state":"active"}}}}"#))
+            .collect();
+        let alerts = parse_alerts(alert.as_bytes()).unwrap();
+        let silences = parse_silences(format!("[{}]", silences.join(",")).as_bytes()).unwrap();
+        let s = suppression(&labels(&[("alertname", "A")]), &alerts, &active_by_id(&silences)).expect("silenced");
+        assert_eq!((s.silences.len(), s.more_silences), (MAX_SILENCES_NAMED, 50 - MAX_SILENCES_NAMED));
+        assert_eq!(s.silences[0].comment.chars().count(), MAX_SILENCE_TEXT_CHARS + 1, "cut, with an ellipsis");
+        assert!(s.silences[0].created_by.ends_with('…'));
     }
 }

@@ -506,3 +506,82 @@ async fn hostile_dashboards_for_the_panel_map_are_bounded() {
     assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some("panels[0].title")));
     still_serves(&mut plugin, &s).await;
 }
+
+/// A Prometheus whose every range query returns one series at 1,500 for each step asked, so every
+/// rule fires throughout.
+async fn firing_upstream() -> Scripted {
+    Scripted::start(|seen| {
+        if !seen.target.contains("/query_range") {
+            return Reply::json(r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#);
+        }
+        let num = |k: &str| seen.form(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let (start, end, step) = (num("start"), num("end"), num("step").max(1.0));
+        let values: Vec<String> = (0..).map(|i| start + i as f64 * step).take_while(|t| *t <= end).map(|t| format!(r#"[{t},"1500"]"#)).collect();
+        Reply::json(format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":[{}]}}]}}}}"#, values.join(",")))
+    })
+    .await
+    .unwrap()
+}
+
+/// An Alertmanager answering `/api/v2/alerts` with `alerts` and `/api/v2/silences` with `silences`.
+async fn alertmanager(alerts: Vec<u8>, silences: Vec<u8>) -> Scripted {
+    Scripted::start(move |seen| Reply::json(if seen.target.contains("/api/v2/silences") { silences.clone() } else { alerts.clone() })).await.unwrap()
+}
+
+/// The Alertmanager is an upstream like any other: one that never answers, lists too much, answers
+/// over 8 MiB, HTML or JSON nested 10^5 deep costs the evaluation a reason in `alertmanager.error`
+/// within the timeout, and nothing else; one alert silenced by thousands of long silences names five
+/// of them, cut, and counts the rest, so the answer does not grow with the Alertmanager's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_alertmanagers_cost_a_reason_and_nothing_else() {
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    let prom = firing_upstream().await;
+    let rules = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up > 1\n";
+    let with_am = |url: &str| settings(json!({ "prometheusUrl": prom.url, "rulesSource": "yaml", "rulesYaml": rules, "alertmanagerUrl": url, "timeout": "2s" }));
+    let now = now_ms();
+    let body = json!({ "from": now - 10 * MINUTE, "to": now, "intervalMs": MINUTE }).to_string();
+    let suppressed = |ids: &[String]| format!(r#"[{{"labels":{{"alertname":"A"}},"status":{{"state":"suppressed","silencedBy":{},"inhibitedBy":[]}}}}]"#, json!(ids)).into_bytes();
+    let one = suppressed(&["s".to_string()]);
+    let many_alerts = format!("[{}]", vec![r#"{"labels":{},"status":{"state":"active"}}"#; 20_001].join(",")).into_bytes();
+    let huge = format!(r#"[{{"labels":{{"alertname":"A","x":"{}"}},"status":{{"state":"active"}}}}]"#, "a".repeat(9 << 20)).into_bytes();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
+    let silent = upstreams::silent().unwrap();
+    let cases: Vec<(&str, Option<Scripted>, &str)> = vec![
+        ("never answers", None, "did not answer within 2000 ms"),
+        ("20,001 alerts", Some(alertmanager(many_alerts, b"[]".to_vec()).await), "more than the 20000 read here"),
+        ("over 8 MiB", Some(alertmanager(huge, b"[]".to_vec()).await), "larger than 8 MiB"),
+        ("HTML", Some(alertmanager(one.clone(), b"<html>sign in</html>".to_vec()).await), "are not a JSON array"),
+        ("nested 10^5 deep", Some(alertmanager(deep, b"[]".to_vec()).await), "the Alertmanager's alerts"),
+    ];
+    for (what, am, reason) in cases {
+        let url = am.as_ref().map_or(silent.clone(), |a| a.url.clone());
+        let (r, took) = call(&plugin, &with_am(&url), "POST", "v1/evaluate", body.as_bytes()).await;
+        let a = answer(&r);
+        let error = a.alertmanager.as_ref().and_then(|n| n.error.clone()).unwrap_or_default();
+        assert!(error.contains(reason), "{what}: {error:?}");
+        let alert = a.alerts.iter().find(|x| x.name == "A").expect("the rule");
+        assert_eq!(alert.state, codexflow_core::AlertState::Firing, "{what}: the evaluation itself is untouched");
+        assert!(alert.suppressed.is_none() && alert.held_back.is_none(), "{what}");
+        assert!(took < Duration::from_secs(5), "{what}: {took:?}");
+        still_serves(&mut plugin, &with_am(&url)).await;
+    }
+
+    // 2,000 active silences with 1.5 KB authors and 1.5 KB comments (6 MB), all on the one alert.
+    let ids: Vec<String> = (0..2_000).map(|i| format!("s{i}")).collect();
+    let long = "c".repeat(1_500);
+    let silences: Vec<String> = ids
+        .iter()
+        .map(|id| format!(r#"{{"id":"{id}","createdBy":"{long}","comment":"{long}","endsAt":"2099-01-01T00:00:00Z","status":{{"state":"active"}}}}"#))
+        .collect();
+    let am = alertmanager(suppressed(&ids), format!("[{}]", silences.join(",")).into_bytes()).await;
+    let (r, took) = call(&plugin, &with_am(&am.url), "POST", "v1/evaluate", body.as_bytes()).await;
+    println!("2,000 long silences on one alert: a {} byte answer in {took:?}", r.body.len());
+    let a = answer(&r);
+    let alert = a.alerts.iter().find(|x| x.name == "A").expect("the rule");
+    let held = alert.suppressed.as_ref().unwrap_or_else(|| panic!("silenced: {:?} {:?}", a.alertmanager, alert.labels));
+    assert_eq!((held.silences.len(), held.more_silences), (5, 1_995));
+    assert!(alert.held_back.as_deref().is_some_and(|w| w.ends_with("and 1995 more silences")), "{:?}", alert.held_back);
+    assert!(r.body.len() < 64 << 10, "the answer stays small: {} bytes", r.body.len());
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    still_serves(&mut plugin, &with_am(&am.url)).await;
+}

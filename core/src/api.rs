@@ -86,6 +86,9 @@ pub struct Suppressed {
     pub silences: Vec<SilenceNote>,
     #[serde(default, skip_serializing_if = "crate::api::is_zero")]
     pub inhibited_by: usize,
+    /// Matching silences beyond the [`crate::limits::MAX_SILENCES_NAMED`] named in `silences`.
+    #[serde(default, skip_serializing_if = "crate::api::is_zero")]
+    pub more_silences: usize,
 }
 
 /// One silence, as Alertmanager's API v2 gives it.

@@ -70,6 +70,15 @@ pub const MAX_CONCURRENT_UPSTREAM: usize = 16;
 /// buffered whole.
 pub const MAX_UPSTREAM_BODY_BYTES: usize = 8 << 20;
 
+/// Alerts or silences one Alertmanager answer may list; more is refused, not truncated.
+pub const MAX_ALERTMANAGER_ITEMS: usize = 20_000;
+
+/// Silences named on one suppressed alert, and characters kept of a silence's author and comment:
+/// the answer repeats them for every firing alert, so a hostile Alertmanager (one alert silenced by
+/// 20,000 silences with long comments) must not multiply into the answer. Beyond them: "and N more".
+pub const MAX_SILENCES_NAMED: usize = 5;
+pub const MAX_SILENCE_TEXT_CHARS: usize = 300;
+
 /// Series one upstream query may return before it is refused ("narrow it, e.g. `sum by (…)`").
 pub const MAX_SERIES_PER_QUERY: usize = 2_000;
 

@@ -6,7 +6,7 @@ use crate::format::{utc_clock, utc_date};
 
 /// "silenced by alice until 2026-12-01 22:00 UTC: draining after the deploy"; several silences are
 /// joined with "; ", an inhibition said after them.
-pub fn suppressed_words(silences: &[SilenceNote], inhibited_by: usize) -> String {
+pub fn suppressed_words(silences: &[SilenceNote], more_silences: usize, inhibited_by: usize) -> String {
     let mut parts: Vec<String> = silences
         .iter()
         .map(|s| {
@@ -27,6 +27,11 @@ pub fn suppressed_words(silences: &[SilenceNote], inhibited_by: usize) -> String
             format!("silenced by {who}{until}{why}")
         })
         .collect();
+    match more_silences {
+        0 => {}
+        1 => parts.push("and 1 more silence".to_string()),
+        n => parts.push(format!("and {n} more silences")),
+    }
     match inhibited_by {
         0 => {}
         1 => parts.push("inhibited by another alert".to_string()),
@@ -52,7 +57,7 @@ mod tests {
             ends_at: Some(1_796_162_400_000),
         };
         assert_eq!(
-            suppressed_words(&[alice.clone()], 0),
+            suppressed_words(&[alice.clone()], 0, 0),
             "silenced by alice until 2026-12-01 22:00 UTC: draining after the deploy"
         );
         let blank = SilenceNote {
@@ -62,10 +67,11 @@ mod tests {
             ..alice
         };
         assert_eq!(
-            suppressed_words(&[blank], 2),
+            suppressed_words(&[blank.clone()], 0, 2),
             "silenced by someone; inhibited by 2 other alerts"
         );
-        assert_eq!(suppressed_words(&[], 1), "inhibited by another alert");
-        assert_eq!(suppressed_words(&[], 0), "held back by the Alertmanager");
+        assert_eq!(suppressed_words(&[blank], 12, 0), "silenced by someone; and 12 more silences");
+        assert_eq!(suppressed_words(&[], 0, 1), "inhibited by another alert");
+        assert_eq!(suppressed_words(&[], 0, 0), "held back by the Alertmanager");
     }
 }

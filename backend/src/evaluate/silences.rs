@@ -6,7 +6,7 @@ use codexflow_core::api::{AlertTimeline, AlertmanagerNote, SilenceNote, Suppress
 use codexflow_core::silence::suppressed_words;
 use codexflow_core::AlertState;
 
-use crate::alertmanager::{suppression, AmAlert, Silence};
+use crate::alertmanager::{active_by_id, suppression, AmAlert, Silence};
 use crate::prom::PromError;
 
 /// What the Alertmanager answered: its alerts and silences, or the error.
@@ -29,8 +29,9 @@ pub fn annotate(
             })
         }
     };
+    let active = active_by_id(&silences);
     for a in alerts.iter_mut().filter(|a| a.state == AlertState::Firing) {
-        let Some(s) = suppression(&a.labels, &am_alerts, &silences) else {
+        let Some(s) = suppression(&a.labels, &am_alerts, &active) else {
             continue;
         };
         let notes: Vec<SilenceNote> = s
@@ -43,9 +44,10 @@ pub fn annotate(
                 ends_at: x.ends_at,
             })
             .collect();
-        a.held_back = Some(suppressed_words(&notes, s.inhibited_by));
+        a.held_back = Some(suppressed_words(&notes, s.more_silences, s.inhibited_by));
         a.suppressed = Some(Suppressed {
             silences: notes,
+            more_silences: s.more_silences,
             inhibited_by: s.inhibited_by,
         });
     }
