@@ -3,13 +3,18 @@
 //! Alertmanager (Debian's 0.25); an on-call engineer's silence created through the Alertmanager's
 //! API v2; the real plugin binary reading both, spoken to as Grafana does.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use codexflow_core::api::EvaluateResponse;
 use codexflow_core::{AlertState, StageStatus};
 use codexflow_testkit::alertmanager::AlertmanagerServer;
-use codexflow_testkit::grafana::plugin_host::{wait_until, AppSettings, PluginProcess};
+use codexflow_testkit::browser::run_script;
+use codexflow_testkit::grafana::devhost::DevHost;
+use codexflow_testkit::grafana::plugin_host::{wait_until, AppSettings, PluginProcess, APP_ID};
+use codexflow_testkit::grafana::plugins::LoadingConfig;
+use codexflow_testkit::grafana::provisioning::{env_with_prometheus, Provisioning};
 use codexflow_testkit::prometheus::{free_port, PromOptions, PrometheusServer};
 use codexflow_testkit::simulator::{now_ms, Simulator, Story};
 use serde_json::json;
@@ -42,9 +47,21 @@ async fn evaluate(plugin: &PluginProcess, json_data: serde_json::Value) -> Evalu
     serde_json::from_slice(&r.body).expect("an evaluation")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_stage() {
-    let simulator = Simulator::start(Story::in_act(now_ms(), Some("kafka"), 20.0), "127.0.0.1:0")
+/// The pipeline in its Kafka act (stretched to six minutes, so it outlasts the browser run) with the ruler's alert silenced in a real Alertmanager.
+struct Silenced {
+    _simulator: Simulator,
+    am: AlertmanagerServer,
+    prom: PrometheusServer,
+    /// The silence's id and end.
+    id: String,
+    ends_at: i64,
+}
+
+const AUTHOR: &str = "alice";
+const COMMENT: &str = "draining after the deploy";
+
+async fn silenced_kafka_alert() -> Silenced {
+    let simulator = Simulator::start(Story::stretched_in_act(now_ms(), Some("kafka"), 20.0, 4.0), "127.0.0.1:0")
         .await
         .expect("simulator");
     let am = AlertmanagerServer::start().expect("alertmanager");
@@ -69,15 +86,9 @@ async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_sta
         "the ruler's alert reached the Alertmanager: {}",
         am.alerts()
     );
-
     let ends_at = now_ms() / 1000 * 1000 + 2 * 3_600_000;
     let id = am
-        .silence(
-            "CodexKafkaCompletionsLagHigh",
-            "alice",
-            "draining after the deploy",
-            ends_at,
-        )
+        .silence("CodexKafkaCompletionsLagHigh", AUTHOR, COMMENT, ends_at)
         .await
         .expect("silence");
     assert!(
@@ -85,7 +96,13 @@ async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_sta
         "silenced: {}",
         am.alerts()
     );
+    Silenced { _simulator: simulator, am, prom, id, ends_at }
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_stage() {
+    let Silenced { am, prom, id, ends_at, .. } = &silenced_kafka_alert().await;
+    let (id, ends_at) = (id.clone(), *ends_at);
     let plugin = PluginProcess::start(&PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow")))
         .await
         .expect("plugin");
@@ -119,8 +136,8 @@ async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_sta
         ),
         (
             id.as_str(),
-            "alice",
-            "draining after the deploy",
+            AUTHOR,
+            COMMENT,
             Some(ends_at)
         )
     );
@@ -169,4 +186,33 @@ async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_sta
         .alerts
         .iter()
         .all(|a| a.suppressed.is_none() && a.held_back.is_none()));
+}
+
+/// The same silence in the browser: the repository's provisioned dashboard in the dev host, the app
+/// pointed at the Prometheus (its own ruler) and the Alertmanager; `tests/e2e/silence.e2e.mjs`
+/// checks the tile, the tooltip and the drill-down in both themes and takes their screenshots.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silence_shows_in_the_panel_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for needed in ["dist/module.js", "dist/panel/codexflow_panel_bg.wasm", "target/harness/host.js", "node_modules/playwright-core"] {
+        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/test.sh (it builds the package and the harness)");
+    }
+    let live = silenced_kafka_alert().await;
+    let mut provisioning = Provisioning::read(&[root.join("provisioning")], &env_with_prometheus(&live.prom.url)).expect("provisioning");
+    let app = provisioning.apps.iter_mut().find(|a| a.app_type == APP_ID).expect("the provisioned app");
+    app.settings.json_data = json!({ "prometheusUrl": live.prom.url, "alertmanagerUrl": live.am.url, "evaluationInterval": "1s" });
+    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin: plugin.clone(), loading: LoadingConfig::demo(&root) }
+        .start("127.0.0.1:0")
+        .await
+        .expect("dev host");
+    let shots = root.join("target/e2e");
+    let run = run_script(&root, "tests/e2e/silence.e2e.mjs", &[&host.url, &shots.display().to_string(), AUTHOR, COMMENT]).await;
+    println!("{}", run.output);
+    assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
+    for shot in ["tile", "tooltip", "drilldown"] {
+        for theme in ["dark", "light"] {
+            assert!(shots.join(format!("silenced-{shot}-{theme}.png")).exists());
+        }
+    }
 }
