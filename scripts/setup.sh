@@ -38,6 +38,12 @@ if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep 
   log "rustup: adding wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown >/dev/null
 fi
+# The standard library's sources: the two .wasm frontends are built with their own std (build-std, see
+# scripts/build-frontend.sh).
+if command -v rustup >/dev/null 2>&1 && ! rustup component list --installed | grep -qx 'rust-src'; then
+  log "rustup: adding rust-src"
+  rustup component add rust-src >/dev/null
+fi
 if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
   log "rustup: adding aarch64-unknown-linux-gnu"
   rustup target add aarch64-unknown-linux-gnu >/dev/null
