@@ -1,7 +1,7 @@
 // Queue insight in the browser: the live demo (simulator scraped by a real Prometheus, the real plugin
 // binary, the dev host with the demo's provisioning) while the Kafka consumer commits nothing. The
-// Kafka tile says so in one line, the tooltip and the drill-down give the full picture; screenshots of
-// each in the dark and the light theme.
+// Kafka tile says so in one line, the tooltip and the drill-down give the full picture (its lag chart
+// read with the crosshair); screenshots of each in the dark and the light theme.
 // Usage: node tests/e2e/insight.e2e.mjs <dev host URL> <screenshot dir>
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
@@ -50,6 +50,13 @@ try {
       const queue = page.getByTestId('codex-flow-queue');
       await queue.waitFor();
       assert.match(await queue.innerText(), /Consumer (STOP|STALL)/, last);
+      // The lag chart's crosshair, near the right end (the live minutes): the time and the value there.
+      const chart = page.locator('.cf-card', { hasText: 'Kafka Completions Consumer Lag' }).locator('.cf-chart');
+      const box = await chart.boundingBox();
+      await chart.hover({ position: { x: box.width - 12, y: box.height / 2 } });
+      const cross = page.getByTestId('codex-flow-crosshair');
+      await cross.waitFor();
+      assert.match(await cross.innerText(), /lag: [\d.,]+K? messages/, await cross.innerText());
       await page.getByTestId('codex-flow-drilldown').screenshot({ path: `${shots}/insight-drilldown-${theme}.png` });
       await page.keyboard.press('Escape');
       await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached' });

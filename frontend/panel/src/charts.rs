@@ -99,7 +99,7 @@ pub fn chart_svg(series: &[(&[Point], String)], from: i64, to: i64, width: u32, 
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        if let Ok(mut chart) = ChartBuilder::on(&root).margin(2).build_cartesian_2d(from..to, lo..hi) {
+        if let Ok(mut chart) = ChartBuilder::on(&root).margin(CHART_MARGIN as u32).build_cartesian_2d(from..to, lo..hi) {
             for &y in ticks {
                 let _ = chart.draw_series(LineSeries::new([(from, y), (to, y)], grid.mix(0.6).stroke_width(1)));
             }
@@ -113,6 +113,41 @@ pub fn chart_svg(series: &[(&[Point], String)], from: i64, to: i64, width: u32, 
         let _ = root.present();
     }
     svg
+}
+
+/// Pixels plotters leaves on each side of a chart's plotting area (`chart_svg`'s margin).
+pub const CHART_MARGIN: f64 = 2.0;
+
+/// The instant under pixel `x` of a chart `width` pixels wide over `from..to`, clamped to the
+/// plotting area; `None` when there is none.
+pub fn instant_at(x: f64, width: f64, from: i64, to: i64) -> Option<i64> {
+    let inner = width - 2.0 * CHART_MARGIN;
+    if !x.is_finite() || inner <= 0.0 || from >= to {
+        return None;
+    }
+    let fraction = ((x - CHART_MARGIN) / inner).clamp(0.0, 1.0);
+    Some(from.saturating_add((fraction * (to - from) as f64) as i64).min(to))
+}
+
+/// The sample of `series` nearest to `t` (the earlier on a tie), as Grafana's crosshair snaps to the
+/// nearest data point; `None` for an empty series.
+pub fn nearest(series: &[Point], t: i64) -> Option<usize> {
+    let after = series.partition_point(|p| p.t < t);
+    let before = after.checked_sub(1);
+    match (before, series.get(after)) {
+        (Some(b), Some(a)) => Some(if t.saturating_sub(series[b].t) <= a.t.saturating_sub(t) { b } else { after }),
+        (Some(b), None) => Some(b),
+        (None, Some(_)) => Some(after),
+        (None, None) => None,
+    }
+}
+
+/// Where instant `t` is drawn, in pixels from the chart's left edge (the inverse of [`instant_at`]).
+pub fn x_of(t: i64, width: f64, from: i64, to: i64) -> f64 {
+    if from >= to {
+        return CHART_MARGIN;
+    }
+    CHART_MARGIN + (t - from) as f64 / (to - from) as f64 * (width - 2.0 * CHART_MARGIN)
 }
 
 /// About `n` round values spanning `[lo, hi]` for axis labels.
@@ -169,5 +204,30 @@ mod tests {
         assert_eq!(chart_svg(&[], 0, 1, 400, 200, "#333", &[]), "");
         assert_eq!(nice_ticks(0.0, 1532.0, 4), [0.0, 500.0, 1000.0, 1500.0, 2000.0]);
         assert!(nice_ticks(1.0, 1.0, 4).is_empty());
+    }
+
+    #[test]
+    fn the_crosshair_finds_the_instant_and_the_nearest_sample() {
+        // 404 px wide: 400 px of plot for 10 minutes.
+        let (from, to) = (600_000, 1_200_000);
+        assert_eq!(instant_at(2.0, 404.0, from, to), Some(from));
+        assert_eq!(instant_at(402.0, 404.0, from, to), Some(to));
+        assert_eq!(instant_at(202.0, 404.0, from, to), Some(900_000));
+        assert_eq!(instant_at(-50.0, 404.0, from, to), Some(from), "left of the plot: its first instant");
+        assert_eq!(instant_at(9_000.0, 404.0, from, to), Some(to));
+        assert_eq!(instant_at(f64::NAN, 404.0, from, to), None);
+        assert_eq!(instant_at(10.0, 3.0, from, to), None, "no plotting area");
+        assert_eq!(instant_at(10.0, 404.0, to, from), None);
+        for t in [from, 900_000, to] {
+            assert_eq!(instant_at(x_of(t, 404.0, from, to), 404.0, from, to), Some(t));
+        }
+        // Samples a minute apart: 1:29 past the first is nearest it, 1:31 the next; the ends clamp.
+        let s = pts(&[Some(1.0), Some(2.0), Some(3.0)]);
+        assert_eq!(nearest(&s, 29_000), Some(0));
+        assert_eq!(nearest(&s, 31_000), Some(1));
+        assert_eq!(nearest(&s, 30_000), Some(0), "a tie goes to the earlier sample");
+        assert_eq!(nearest(&s, -5_000), Some(0));
+        assert_eq!(nearest(&s, 999_000), Some(2));
+        assert_eq!(nearest(&[], 0), None);
     }
 }

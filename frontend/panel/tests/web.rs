@@ -300,6 +300,22 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// Lets the scheduler go idle and has the browser collect its garbage, twice: Rust memory that JS
+/// objects own (wasm-bindgen frees it from a `FinalizationRegistry` callback) is otherwise freed
+/// whenever V8's collector happens to run, which on a loaded machine is after the count. Chromium
+/// exposes `gc()` with `--js-flags=--expose-gc` (`webdriver.json`); without it the count waits only.
+async fn collect_garbage() -> bool {
+    let gc = Reflect::get(&web_sys::window().unwrap(), &"gc".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    for _ in 0..2 {
+        gloo_timers::future::TimeoutFuture::new(20).await;
+        if let Some(gc) = &gc {
+            gc.call0(&JsValue::NULL).unwrap();
+        }
+    }
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    gc.is_some()
+}
+
 #[wasm_bindgen_test]
 async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
     stub_fetch(200, FIXTURE, false);
@@ -314,20 +330,26 @@ async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
         gloo_timers::future::TimeoutFuture::new(0).await;
     }
     render(&mut handle, 0);
-    gloo_timers::future::TimeoutFuture::new(20).await;
-    let (bytes_before, nodes_before) = (LIVE_BYTES.load(Ordering::Relaxed), nodes());
-    for i in 1..=1000 {
-        render(&mut handle, i);
-        // Yew renders on a microtask and merges updates made before it runs: let each one render.
-        wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
+    // Three batches of 1000 re-renders, each ending at the first props. A leak of a byte a render
+    // grows the live bytes by 1000 in every batch; what Yew or the browser keeps for reuse (a queue's
+    // capacity, grown when the loaded machine happened to batch renders) grows once and stays
+    // (measured: 0 in most batches, a one-off 3 or 15 KB in some). So at most one batch may grow.
+    assert!(collect_garbage().await, "gc() is exposed (webdriver.json)");
+    let nodes_before = nodes();
+    let mut live = vec![LIVE_BYTES.load(Ordering::Relaxed)];
+    for batch in 0..3 {
+        for i in 1..=1000 {
+            render(&mut handle, batch * 1000 + i);
+            // Yew renders on a microtask and merges updates made before it runs: let each one render.
+            wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
+        }
+        render(&mut handle, 0);
+        collect_garbage().await;
+        live.push(LIVE_BYTES.load(Ordering::Relaxed));
+        assert_eq!(nodes(), nodes_before, "DOM nodes after {} re-renders", (batch + 1) * 1000);
     }
-    render(&mut handle, 0);
-    gloo_timers::future::TimeoutFuture::new(20).await;
-    let (bytes_after, nodes_after) = (LIVE_BYTES.load(Ordering::Relaxed), nodes());
-    assert_eq!(nodes_after, nodes_before, "DOM nodes after 1000 re-renders");
-    // Back at the same props, what is allocated is what was before (measured: not a byte more); a
-    // leak of one byte a render would be over.
-    assert!(bytes_after - bytes_before < 1000, "{} bytes still allocated after 1000 re-renders", bytes_after - bytes_before);
+    let grew = live.windows(2).filter(|w| w[1] >= w[0] + 1000).count();
+    assert!(grew <= 1, "live bytes grew by 1000 or more in {grew} of 3 batches of 1000 re-renders: {live:?}");
     handle.unmount();
 }
 
@@ -409,5 +431,53 @@ async fn a_stage_whose_alerts_are_silenced_looks_calmer_and_says_who_and_until_w
     let note = wait_for(&root, "[data-testid=codex-flow-silence]").await.text_content().unwrap();
     assert!(note.contains(words), "{note}");
     assert!(root.query_selector("[data-testid=codex-flow-stage-nats][data-suppressed]").unwrap().is_none());
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn the_drilldown_charts_have_a_crosshair_for_the_pointer_and_the_keys() {
+    stub_fetch(200, FIXTURE, false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None).unwrap();
+    wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await.unchecked_ref::<HtmlElement>().click();
+    let drill = wait_for(&root, "[data-testid=codex-flow-drilldown]").await;
+    let svg = wait_for(&root, ".cf-chart svg").await;
+    let chart = svg.closest(".cf-chart").unwrap().unwrap();
+    // The Ingest Rate chart: samples 1 and 3 msg/s at 0 s and 60 s of a 180 s window.
+    let point_at = |fraction: f64| {
+        let rect = svg.get_bounding_client_rect();
+        let init = MouseEventInit::new();
+        init.set_client_x((rect.left() + 2.0 + fraction * (rect.width() - 4.0)).round() as i32);
+        init.set_client_y((rect.top() + 10.0) as i32);
+        init.set_bubbles(true);
+        svg.dispatch_event(&MouseEvent::new_with_mouse_event_init_dict("mousemove", &init).unwrap()).unwrap();
+    };
+    let hover = |root: &Element| root.query_selector("[data-testid=codex-flow-crosshair]").unwrap().map(|e| e.text_content().unwrap());
+    point_at(0.1);
+    wait_for(&root, "[data-testid=codex-flow-crosshair]").await;
+    assert!(hover(&root).unwrap().contains("messages/sec: 1 msg/s"), "{:?}", hover(&root));
+    // 72 s in: the nearest sample is the one at 60 s.
+    point_at(0.4);
+    assert!(eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 3 msg/s"))).await, "{:?}", hover(&root));
+    assert!(root.query_selector(".cf-crosshair").unwrap().is_some(), "the line at the cursor");
+    // Off the chart (onto its title), the crosshair goes.
+    let init = MouseEventInit::new();
+    init.set_bubbles(true);
+    let title = chart.parent_element().unwrap().query_selector("h4").unwrap().unwrap();
+    title.dispatch_event(&MouseEvent::new_with_mouse_event_init_dict("mousemove", &init).unwrap()).unwrap();
+    wait_gone(&root, "[data-testid=codex-flow-crosshair]").await;
+
+    // Keys: the chart takes focus, the arrows walk the samples, Escape clears the crosshair first
+    // and closes the drill-down only after.
+    chart.unchecked_ref::<HtmlElement>().focus().unwrap();
+    key(&chart, "ArrowLeft");
+    assert!(eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 1 msg/s"))).await, "{:?}", hover(&root));
+    key(&chart, "End");
+    assert!(eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 3 msg/s"))).await, "{:?}", hover(&root));
+    key(&chart, "Escape");
+    wait_gone(&root, "[data-testid=codex-flow-crosshair]").await;
+    assert!(root.query_selector("[data-testid=codex-flow-drilldown]").unwrap().is_some(), "Escape cleared the crosshair only");
+    key(&drill, "Escape");
+    wait_gone(&root, "[data-testid=codex-flow-drilldown]").await;
     handle.unmount();
 }

@@ -194,7 +194,7 @@ fn tooltip_view(id: &str, v: &StageView, r: &Rect, width: f64, height: f64) -> H
                         <span></span><span class="cf-weak">{ text }</span>
                     }
                     if let Some(words) = &a.held_back {
-                        <span></span><span class="cf-weak">{ format!("🔕 {words}") }</span>
+                        <span></span><span class="cf-weak">{ words.clone() }</span>
                     }
                 </div>
             }) }

@@ -3,25 +3,21 @@
 
 use std::rc::Rc;
 
-use codexflow_core::api::{AlertTimeline, EvaluateResponse, PanelSeries, Point, StageHealth, StageMetricsResponse};
-use codexflow_core::format::compact;
+use codexflow_core::api::{AlertTimeline, EvaluateResponse, StageHealth, StageMetricsResponse};
 use codexflow_core::reason::Clock as _;
 use codexflow_core::AlertState;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::chart::{chart_card, pointed, stepped};
 use super::clock::Clock;
 use super::hooks::use_stage_metrics;
 use super::style::{status_icon, status_var};
 use super::Bridge;
-use crate::charts::{chart_svg, nice_ticks, value_range};
-use crate::layout::{card_width, px};
+use crate::layout::card_width;
 use crate::options::{HostProps, Theme};
 use crate::state::Problem;
 use crate::view::runs;
-
-/// Line colours for the series of one chart (Grafana's classic palette).
-const PALETTE: [&str; 6] = ["#7EB26D", "#EAB839", "#6ED0E0", "#EF843C", "#E24D42", "#1F78C1"];
-const CHART_H: f64 = 140.0;
 
 #[derive(Properties, PartialEq)]
 pub struct DrillProps {
@@ -51,24 +47,46 @@ pub fn drill_down(p: &DrillProps) -> Html {
         let (on_close, id) = (p.on_close.clone(), p.stage.id.clone());
         Callback::from(move |_: MouseEvent| on_close.emit(id.clone()))
     };
-    let keydown = {
-        let (on_close, id) = (p.on_close.clone(), p.stage.id.clone());
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                e.prevent_default();
-                e.stop_propagation();
-                on_close.emit(id.clone());
-            }
-        })
-    };
     let titles = match &metrics {
         Some(Ok(m)) => m.clone(),
         _ => Rc::new(StageMetricsResponse { stage: p.stage.id.clone(), step_ms: 0, panels: Vec::new() }),
     };
+    let cross = use_state_eq(|| None::<(usize, i64)>);
+    let (from, to) = (p.host.from, p.host.to);
+    // Keys on a focused chart move its crosshair; Escape clears a crosshair, else closes.
+    let keydown = {
+        let (on_close, id, cross, m) = (p.on_close.clone(), p.stage.id.clone(), cross.clone(), titles.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let chart = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.get_attribute("data-chart")).and_then(|i| i.parse().ok());
+            let key = e.key();
+            if let Some(next) = chart.and_then(|i| stepped(&key, i, *cross, &m)) {
+                cross.set(next);
+            } else if key == "Escape" {
+                on_close.emit(id.clone());
+            } else {
+                return;
+            }
+            e.prevent_default();
+            e.stop_propagation();
+        })
+    };
+    let pointer = {
+        let (cross, m) = (cross.clone(), titles.clone());
+        Callback::from(move |e: MouseEvent| cross.set(pointed(&e, &m, card_w, from, to)))
+    };
+    let left = {
+        let cross = cross.clone();
+        Callback::from(move |_: MouseEvent| cross.set(None))
+    };
     let charts = match &metrics {
         None => html! { <div class="cf-card" role="status">{ "Loading raw series…" }</div> },
         Some(Err(Problem::Unconfigured(m) | Problem::Failed(m))) => html! { <div class="cf-card" role="alert">{ format!("Could not load raw series: {m}") }</div> },
-        Some(Ok(m)) => m.panels.iter().map(|panel| chart_card(panel, &p.host, &p.clock, card_w)).collect::<Html>(),
+        Some(Ok(m)) => m
+            .panels
+            .iter()
+            .enumerate()
+            .map(|(i, panel)| chart_card(panel, i, cross.filter(|c| c.0 == i).map(|c| c.1), from, to, card_w, &p.host.theme.border, &p.clock))
+            .collect::<Html>(),
     };
     html! {
         <div class="cf-drill" role="dialog" aria-modal="true" aria-label={format!("{} details", p.stage.name)} tabindex="-1"
@@ -78,7 +96,7 @@ pub fn drill_down(p: &DrillProps) -> Html {
                 <h3>{ format!("{} · {}", p.stage.name, p.stage.status.as_str()) }</h3>
                 <button class="cf-button" onclick={close} aria-label="Close details (Escape)">{ "✕ Close" }</button>
             </div>
-            <div class="cf-drill-body">
+            <div class="cf-drill-body" onmousemove={pointer} onmouseleave={left}>
                 <div class="cf-card">
                     if let Some(q) = &p.stage.queue {
                         <h4><span>{ "Queue" }</span><span class="cf-weak">{ q.line.clone().unwrap_or_default() }</span></h4>
@@ -122,7 +140,7 @@ fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, cl
                             <div class="cf-ruler" data-testid="codex-flow-ruler-note">{ format!("⚑ {note}") }</div>
                         }
                         if let Some(words) = &a.held_back {
-                            <div class="cf-weak" data-testid="codex-flow-silence">{ format!("🔕 {words}") }</div>
+                            <div class="cf-weak" data-testid="codex-flow-silence">{ words.clone() }</div>
                         }
                         { alert_timeline(a, theme) }
                     </div>
@@ -213,38 +231,5 @@ fn panel_links(stage: &str, host: &HostProps, bridge: &Bridge, titles: &StageMet
                 <a class="cf-link" data-testid={format!("codex-flow-explore-{stage}")} href={url}>{ "Explore this stage's queries ↗" }</a>
             }
         </>
-    }
-}
-
-/// One raw panel's series as a full-size chart `width` wide, with value axis, time axis and legend.
-fn chart_card(panel: &PanelSeries, h: &HostProps, clock: &Clock, width: f64) -> Html {
-    let series: Vec<(&[Point], String)> = panel.series.iter().enumerate().map(|(i, s)| (s.points.as_slice(), PALETTE[i % PALETTE.len()].to_string())).collect();
-    let range = value_range(series.iter().map(|(pts, _)| *pts));
-    let ticks = range.map(|(lo, hi)| nice_ticks(lo, hi, 4)).unwrap_or_default();
-    let (lo, hi) = match (ticks.first(), ticks.last(), range) {
-        (Some(a), Some(b), Some((l, top))) => (a.min(l), b.max(top)),
-        _ => (0.0, 1.0),
-    };
-    let svg = chart_svg(&series, h.from, h.to, (width - 44.0).max(40.0) as u32, CHART_H as u32, &h.theme.border, &ticks);
-    let y_of = |t: f64| if hi > lo { (1.0 - (t - lo) / (hi - lo)) * (CHART_H - 4.0) + 2.0 } else { CHART_H / 2.0 };
-    html! {
-        <div class="cf-card">
-            <h4><span>{ panel.title.clone() }</span><span class="cf-weak">{ panel.unit.clone() }</span></h4>
-            if svg.is_empty() {
-                <div class="cf-weak" style="height:140px;display:flex;align-items:center;justify-content:center">{ "No data in this time range" }</div>
-            } else {
-                <div class="cf-chart" style={format!("height:{}px;padding-left:44px;", px(CHART_H))}>
-                    { for ticks.iter().map(|t| html! { <span class="cf-y" style={format!("top:{}px", px(y_of(*t)))}>{ compact(*t) }</span> }) }
-                    { Html::from_html_unchecked(AttrValue::from(svg)) }
-                </div>
-                <div class="cf-x"><span>{ clock.time(h.from) }</span><span>{ clock.time(h.to) }</span></div>
-            }
-            <div class="cf-legend">
-                { for panel.series.iter().enumerate().map(|(i, s)| html! {
-                    <span><span class="cf-swatch" style={format!("background:{}", PALETTE[i % PALETTE.len()])}></span>{ if s.legend.is_empty() { s.ref_id.clone() } else { s.legend.clone() } }</span>
-                }) }
-            </div>
-            { for panel.errors.iter().map(|e| html! { <div class="cf-weak" role="alert">{ e.clone() }</div> }) }
-        </div>
     }
 }

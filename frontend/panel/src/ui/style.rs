@@ -56,6 +56,9 @@ pub const CSS: &str = r#"
 .cf-card h4{margin:0 0 6px;font-size:12px;display:flex;justify-content:space-between;gap:8px}
 .cf-chart{position:relative}
 .cf-chart svg{display:block}
+.cf-chart:focus-visible{outline:2px solid var(--cf-primary);outline-offset:2px}
+.cf-crosshair{position:absolute;top:0;bottom:0;width:1px;background:var(--cf-text-weak);pointer-events:none}
+.cf-hover{position:absolute;top:4px;z-index:2;padding:4px 6px;border-radius:4px;background:var(--cf-bg);border:1px solid var(--cf-border);font-size:11px;white-space:nowrap;pointer-events:none}
 .cf-y{position:absolute;left:0;font-size:10px;color:var(--cf-text-weak);transform:translateY(-50%)}
 .cf-x{display:flex;justify-content:space-between;font-size:10px;color:var(--cf-text-weak);padding-left:44px}
 .cf-legend{display:flex;flex-wrap:wrap;gap:8px;font-size:11px;margin-top:4px}
