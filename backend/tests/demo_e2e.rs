@@ -105,7 +105,8 @@ async fn queue_insight_in_chromium() {
     );
     for theme in ["dark", "light"] {
         assert!(
-            shots.join(format!("insight-tooltip-{theme}.png")).exists()
+            shots.join(format!("insight-tile-{theme}.png")).exists()
+                && shots.join(format!("insight-tooltip-{theme}.png")).exists()
                 && shots
                     .join(format!("insight-drilldown-{theme}.png"))
                     .exists()

@@ -36,6 +36,7 @@ try {
       assert.doesNotMatch(await page.getByTestId('codex-flow-insight-nats').innerText(), /consumer/, last);
       const kafka = page.getByTestId('codex-flow-stage-kafka');
       assert.equal(await kafka.getAttribute('data-status'), 'ok', 'under the alert threshold: no alert, only the insight sees it');
+      await kafka.screenshot({ path: `${shots}/insight-tile-${theme}.png` });
       await kafka.hover();
       const tip = page.getByRole('tooltip');
       await tip.waitFor();
