@@ -19,13 +19,14 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use codexflow_core::api::{AlertTimeline, EvaluateResponse, PhaseSource, RuleHealth, RulesResponse, RulesSource, StageSource};
 use codexflow_core::AlertState;
-use codexflow_testkit::grafana::plugin_host::{wait_until, AppSettings, PluginProcess};
+use codexflow_testkit::daemon::{Daemon, Readiness};
+use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
 use codexflow_testkit::prometheus::{free_port, http_get, scratch_dir, PromOptions, PrometheusServer};
 use codexflow_testkit::simulator::{Simulator, Story};
 use codexflow_testkit::upstreams::{percent_decode, CountingProxy};
@@ -150,9 +151,8 @@ fn scrape(simulator: &str, metrics: &str) -> String {
 
 /// vmalert evaluating `rules` against `prom`, writing its state back into it; killed on drop.
 struct VmAlert {
-    child: Child,
+    _daemon: Daemon,
     url: String,
-    dir: PathBuf,
 }
 
 impl VmAlert {
@@ -160,34 +160,19 @@ impl VmAlert {
         let dir = scratch_dir("codexflow-vmalert");
         let file = dir.join("rules.yml");
         std::fs::write(&file, rules).expect("write vmalert rules");
-        let port = free_port().expect("port");
-        let log = std::fs::File::create(dir.join("vmalert.log")).expect("log");
-        let child = Command::new("vmalert")
+        let addr = format!("127.0.0.1:{}", free_port().expect("port"));
+        let mut command = Command::new("vmalert");
+        command
             .arg(format!("-rule={}", file.display()))
             .arg(format!("-datasource.url={datasource}"))
             .arg(format!("-remoteWrite.url={prom}"))
             .arg("-remoteWrite.flushInterval=500ms")
             // No Alertmanager in this test: notifications go to a port where nothing listens.
             .arg(format!("-notifier.url=http://127.0.0.1:{}", free_port().expect("port")))
-            .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("vmalert is installed by scripts/setup.sh (Debian package victoria-metrics)");
-        let addr = format!("127.0.0.1:{port}");
-        let mut vm = VmAlert { child, url: format!("http://{addr}"), dir };
-        let ready = wait_until(Duration::from_secs(30), || http_get(&addr, "/api/v1/rules").is_some_and(|(c, _)| c == 200));
-        assert!(ready && matches!(vm.child.try_wait(), Ok(None)), "vmalert did not start: {}", std::fs::read_to_string(vm.dir.join("vmalert.log")).unwrap_or_default());
-        vm
-    }
-}
-
-impl Drop for VmAlert {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+            .arg(format!("-httpListenAddr={addr}"));
+        let readiness = Readiness { addr: &addr, path: "/api/v1/rules", ready: &|code| code == 200, within: Duration::from_secs(30) };
+        let daemon = Daemon::start("vmalert", command, dir, readiness).expect("vmalert (scripts/setup.sh installs Debian's victoria-metrics)");
+        VmAlert { _daemon: daemon, url: format!("http://{addr}") }
     }
 }
 

@@ -3,20 +3,19 @@
 //! UI), and the plugin reads its alerts and silences back.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use crate::grafana::plugin_host::wait_until;
+use crate::daemon::{Daemon, Readiness};
 use crate::prometheus::{failed, free_port, http_get, scratch_dir, PromServerError};
 
 /// An Alertmanager process and its data directory, both gone on drop.
 pub struct AlertmanagerServer {
-    child: Child,
+    _daemon: Daemon,
     /// `http://127.0.0.1:<port>`: the base `/api/v2/...` is appended to.
     pub url: String,
     /// `127.0.0.1:<port>`, for a Prometheus' `alerting.alertmanagers` targets.
     pub addr: String,
-    dir: PathBuf,
 }
 
 /// Alerts grouped by name, sent nowhere: what is asserted is Alertmanager's own state.
@@ -33,36 +32,18 @@ impl AlertmanagerServer {
         let config = dir.join("alertmanager.yml");
         std::fs::write(&config, CONFIG).map_err(|e| failed("write alertmanager.yml", e))?;
         let port = free_port().map_err(|e| failed("pick a port", e))?;
-        let log = std::fs::File::create(dir.join("alertmanager.log"))
-            .map_err(|e| failed("log file", e))?;
-        let child = Command::new(binary)
+        let addr = format!("127.0.0.1:{port}");
+        let mut command = Command::new(binary);
+        command
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.path={}", dir.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg(format!("--web.listen-address={addr}"))
             // One instance: no gossip port to collide with another test's.
             .arg("--cluster.listen-address=")
-            .arg("--log.level=warn")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| failed("log file", e))?)
-            .stderr(log)
-            .spawn()
-            .map_err(|e| failed("start alertmanager", e))?;
-        let addr = format!("127.0.0.1:{port}");
-        let mut server = AlertmanagerServer {
-            child,
-            url: format!("http://{addr}"),
-            addr: addr.clone(),
-            dir,
-        };
-        let ready = wait_until(Duration::from_secs(30), || {
-            http_get(&addr, "/-/ready").is_some_and(|(code, _)| code == 200)
-        });
-        if !ready || !matches!(server.child.try_wait(), Ok(None)) {
-            let log =
-                std::fs::read_to_string(server.dir.join("alertmanager.log")).unwrap_or_default();
-            return Err(failed("alertmanager did not become ready", log));
-        }
-        Ok(server)
+            .arg("--log.level=warn");
+        let readiness = Readiness { addr: &addr, path: "/-/ready", ready: &|code| code == 200, within: Duration::from_secs(30) };
+        let daemon = Daemon::start("alertmanager", command, dir, readiness)?;
+        Ok(AlertmanagerServer { _daemon: daemon, url: format!("http://{addr}"), addr })
     }
 
     /// `POST /api/v2/silences`: silences alerts named `alertname` from now until `ends_at` (epoch ms),
@@ -119,14 +100,6 @@ fn rfc3339(ms: i64) -> String {
         ms.div_euclid(1000).rem_euclid(60),
         ms.rem_euclid(1000)
     )
-}
-
-impl Drop for AlertmanagerServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! runs the pipeline's telemetry in a real Prometheus.
 
 pub mod alertmanager;
+/// A real server process for a test: started, awaited, logged and cleaned up the same way.
+pub mod daemon;
 /// Everything that plays Grafana: the plugin host, the dev host and its page, provisioning, the
 /// Angular detector.
 pub mod grafana;

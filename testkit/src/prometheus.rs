@@ -7,13 +7,13 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::grafana::plugin_host::wait_until;
+use crate::daemon::{Daemon, Readiness};
 
 #[derive(Debug, Error)]
 pub enum PromServerError {
@@ -29,9 +29,8 @@ pub(crate) fn failed(what: impl Into<String>, detail: impl ToString) -> PromServ
 
 /// A Prometheus process and its data directory, both gone on drop.
 pub struct PrometheusServer {
-    child: Child,
+    daemon: Daemon,
     pub url: String,
-    pub dir: PathBuf,
 }
 
 /// A fresh directory under the system temp dir.
@@ -129,52 +128,36 @@ impl PrometheusServer {
         std::fs::write(&config, format!("global:\n  scrape_interval: {interval}\n  evaluation_interval: 1m\n{alerting}rule_files:{rules}\nscrape_configs: {scrape}\n"))
             .map_err(|e| failed("write config", e))?;
         let port = free_port().map_err(|e| failed("pick a port", e))?;
-        let log = std::fs::File::create(dir.join("prometheus.log")).map_err(|e| failed("log file", e))?;
+        let addr = format!("127.0.0.1:{port}");
         let mut command = Command::new(prometheus);
         if let Some(web) = web_config {
             let path = dir.join("web.yml");
             std::fs::write(&path, web).map_err(|e| failed("write web config", e))?;
             command.arg(format!("--web.config.file={}", path.display()));
         }
-        let child = command
+        command
             .args(args)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", data.display()))
             .arg("--storage.tsdb.retention.time=3650d")
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--log.level=warn")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| failed("log file", e))?)
-            .stderr(log)
-            .spawn()
-            .map_err(|e| failed("start prometheus", e))?;
-        let mut server = PrometheusServer { child, url: format!("http://127.0.0.1:{port}"), dir };
-        let addr = format!("127.0.0.1:{port}");
+            .arg(format!("--web.listen-address={addr}"))
+            .arg("--log.level=warn");
         let prefix = args.iter().find_map(|a| a.strip_prefix("--web.route-prefix=")).unwrap_or("").trim_end_matches('/').to_string();
         let ready_path = format!("{prefix}/-/ready");
-        let ready = wait_until(Duration::from_secs(60), || http_get(&addr, &ready_path).is_some_and(|(code, _)| code == 200 || (web_config.is_some() && code == 401)));
-        if !ready || !server.is_running() {
-            let log = std::fs::read_to_string(server.dir.join("prometheus.log")).unwrap_or_default();
-            return Err(failed("prometheus did not become ready", log));
-        }
-        Ok(server)
+        // Behind basic auth, a 401 to the anonymous probe also says it is up.
+        let ready = |code: u16| code == 200 || (web_config.is_some() && code == 401);
+        let readiness = Readiness { addr: &addr, path: &ready_path, ready: &ready, within: Duration::from_secs(60) };
+        let daemon = Daemon::start("prometheus", command, dir, readiness)?;
+        Ok(PrometheusServer { daemon, url: format!("http://{addr}") })
     }
 
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        self.daemon.is_running()
     }
 
     /// The host:port Prometheus listens on.
     pub fn address(&self) -> &str {
         self.url.trim_start_matches("http://")
-    }
-}
-
-impl Drop for PrometheusServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
