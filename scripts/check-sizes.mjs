@@ -1,11 +1,11 @@
-// Fails when the frontends' assets exceed their budgets (the panel's from issue 3; the config page's
-// the same): gzip at level 9 (Node's zlib, which comes
-// out a little larger than GNU gzip -9), budgets in KiB.
+// Fails when the frontends' assets exceed their budgets (the panel's from issue 3, then issue 11: it may
+// not grow past the 199,400 bytes it had when that issue was filed, new features included; the config
+// page's 200 KiB): gzip at level 9 (Node's zlib, which comes out a little larger than GNU gzip -9).
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const budgets = [
-  ['dist/panel/codexflow_panel_bg.wasm', 200 * 1024],
+  ['dist/panel/codexflow_panel_bg.wasm', 199_400],
   ['dist/panel/module.js', 20 * 1024],
   ['dist/codexflow_config_bg.wasm', 200 * 1024],
   ['dist/module.js', 20 * 1024],
