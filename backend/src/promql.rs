@@ -99,50 +99,23 @@ pub fn check_shape(text: &str) -> Result<(), String> {
     if text.len() > MAX_PROMQL_BYTES {
         return Err(format!("the expression has {} bytes, more than the {} KiB allowed", text.len(), MAX_PROMQL_BYTES >> 10));
     }
-    let bytes = text.as_bytes();
     let (mut depth, mut deepest, mut braces, mut operators) = (0usize, 0usize, 0usize, 0usize);
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'"' | b'\'' | b'`' => i = skip_string(bytes, i),
-            b'#' => {
-                // A comment runs to the end of the line.
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'(' | b'[' | b'{' => {
+    for piece in pieces(text) {
+        match piece {
+            Piece::Open(b) => {
                 depth += 1;
                 deepest = deepest.max(depth);
                 braces += usize::from(b == b'{');
             }
-            b')' | b']' | b'}' => {
+            Piece::Close(b) => {
                 depth = depth.saturating_sub(1);
                 braces = braces.saturating_sub(usize::from(b == b'}'));
             }
             _ if braces > 0 => {}
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' => operators += 1,
-            b'=' | b'!' | b'<' | b'>' => {
-                operators += 1;
-                // `==`, `!=`, `<=`, `>=` are one operator.
-                if bytes.get(i + 1) == Some(&b'=') {
-                    i += 1;
-                }
-            }
-            c if c.is_ascii_alphabetic() => {
-                let start = i;
-                while i + 1 < bytes.len() && (bytes[i + 1].is_ascii_alphanumeric() || bytes[i + 1] == b'_') {
-                    i += 1;
-                }
-                let word = &text[start..=i];
-                if ["and", "or", "unless", "atan2"].iter().any(|k| word.eq_ignore_ascii_case(k)) {
-                    operators += 1;
-                }
-            }
-            _ => {}
+            Piece::Op(_) => operators += 1,
+            Piece::Word(w) if ["and", "or", "unless", "atan2"].iter().any(|k| w.eq_ignore_ascii_case(k)) => operators += 1,
+            Piece::Word(_) | Piece::Space | Piece::Other(_) => {}
         }
-        i += 1;
     }
     if deepest > MAX_PROMQL_DEPTH {
         return Err(format!("the expression nests brackets {deepest} deep, more than the {MAX_PROMQL_DEPTH} allowed"));
@@ -158,33 +131,19 @@ pub fn check_shape(text: &str) -> Result<(), String> {
 /// infinite or NaN. Go's `time.Duration`, which Prometheus parses into, ends at about 292 years; a
 /// duration with a unit (`5m`) is range-checked by the parser itself.
 fn check_number_durations(text: &str) -> Result<(), String> {
-    let bytes = text.as_bytes();
     let (mut braces, mut in_range, mut expect_duration) = (0usize, false, false);
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'"' | b'\'' | b'`' => i = skip_string(bytes, i),
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'{' => braces += 1,
-            b'}' => braces = braces.saturating_sub(1),
+    for piece in pieces(text) {
+        match piece {
+            Piece::Open(b'{') => braces += 1,
+            Piece::Close(b'}') => braces = braces.saturating_sub(1),
             _ if braces > 0 => {}
-            b'[' => (in_range, expect_duration) = (true, true),
-            b']' => (in_range, expect_duration) = (false, false),
-            b':' if in_range => expect_duration = true,
+            Piece::Open(b'[') => (in_range, expect_duration) = (true, true),
+            Piece::Close(b']') => (in_range, expect_duration) = (false, false),
+            Piece::Other(b':') if in_range => expect_duration = true,
             // `offset -5m`: a sign may stand between the keyword and the duration.
-            b'+' | b'-' if expect_duration => {}
-            c if c.is_ascii_whitespace() => {}
-            c if c.is_ascii_alphanumeric() || c == b'.' => {
-                let start = i;
-                while i + 1 < bytes.len() && continues_word(bytes, start, i + 1) {
-                    i += 1;
-                }
-                let word = &text[start..=i];
+            Piece::Op(b'+' | b'-') if expect_duration => {}
+            Piece::Space => {}
+            Piece::Word(word) => {
                 if expect_duration {
                     number_duration_in_range(word)?;
                 }
@@ -192,9 +151,64 @@ fn check_number_durations(text: &str) -> Result<(), String> {
             }
             _ => expect_duration = false,
         }
-        i += 1;
     }
     Ok(())
+}
+
+/// One piece of an expression as the checks before parsing see it. String literals and comments
+/// are skipped whole; inside `{…}` the pieces still come, for the checks to skip matchers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Piece<'a> {
+    Open(u8),
+    Close(u8),
+    /// A name, keyword, number or duration (`sum`, `5m`, `1e+30`, `0x1f`).
+    Word(&'a str),
+    /// An operator, by its first byte; `==`, `!=`, `<=`, `>=` are one.
+    Op(u8),
+    Space,
+    Other(u8),
+}
+
+/// The pieces of `text`, in one linear pass.
+fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || loop {
+        let b = *bytes.get(i)?;
+        let start = i;
+        i += 1;
+        let piece = match b {
+            b'"' | b'\'' | b'`' => {
+                i = skip_string(bytes, start) + 1;
+                continue;
+            }
+            b'#' => {
+                // A comment runs to the end of the line.
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'[' | b'{' => Piece::Open(b),
+            b')' | b']' | b'}' => Piece::Close(b),
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' => Piece::Op(b),
+            b'=' | b'!' | b'<' | b'>' => {
+                if bytes.get(i) == Some(&b'=') {
+                    i += 1;
+                }
+                Piece::Op(b)
+            }
+            c if c.is_ascii_whitespace() => Piece::Space,
+            c if c.is_ascii_alphanumeric() || c == b'.' => {
+                while i < bytes.len() && continues_word(bytes, start, i) {
+                    i += 1;
+                }
+                Piece::Word(&text[start..i])
+            }
+            _ => Piece::Other(b),
+        };
+        return Some(piece);
+    })
 }
 
 /// Whether the byte at `i` continues the word or number starting at `start` (a decimal number's
@@ -331,6 +345,16 @@ mod tests {
 
     fn q(s: &str) -> Query {
         Query::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_checks_see_brackets_words_and_operators_past_strings_and_comments() {
+        use Piece::*;
+        let got: Vec<Piece> = pieces("sum(x{a=\"(\"}[5m]) >= 1e+30 # ) and\n-.5").filter(|p| *p != Space).collect();
+        assert_eq!(
+            got,
+            [Word("sum"), Open(b'('), Word("x"), Open(b'{'), Word("a"), Op(b'='), Close(b'}'), Open(b'['), Word("5m"), Close(b']'), Close(b')'), Op(b'>'), Word("1e+30"), Op(b'-'), Word(".5")]
+        );
     }
 
     #[test]
