@@ -57,7 +57,7 @@ try {
       await chart.hover({ position: { x: box.width - 12, y: box.height / 2 } });
       const cross = page.getByTestId('codex-flow-crosshair');
       await cross.waitFor();
-      assert.match(await cross.innerText(), /lag: [\d.,]+K? messages/, await cross.innerText());
+      assert.match(await cross.innerText(), /\d\d:\d\d:\d\d[\s\S]*lag: [\d.,]+K? messages/, await cross.innerText());
       await page.getByTestId('codex-flow-drilldown').screenshot({ path: `${shots}/insight-drilldown-${theme}.png` });
       await page.keyboard.press('Escape');
       await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached' });

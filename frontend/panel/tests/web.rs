@@ -456,6 +456,7 @@ async fn the_drilldown_charts_have_a_crosshair_for_the_pointer_and_the_keys() {
     point_at(0.1);
     wait_for(&root, "[data-testid=codex-flow-crosshair]").await;
     assert!(hover(&root).unwrap().contains("messages/sec: 1 msg/s"), "{:?}", hover(&root));
+    assert!(hover(&root).unwrap().contains("12:00:00"), "the sample's instant, to the second: {:?}", hover(&root));
     // 72 s in: the nearest sample is the one at 60 s.
     point_at(0.4);
     assert!(eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 3 msg/s"))).await, "{:?}", hover(&root));

@@ -86,7 +86,7 @@ pub fn chart_card(panel: &PanelSeries, index: usize, at: Option<i64>, from: i64,
             <>
                 <div class="cf-crosshair" style={format!("left:{}px", px(x))} aria-hidden="true"></div>
                 <div class="cf-hover" style={side} role="status" data-testid="codex-flow-crosshair">
-                    <div class="cf-weak">{ clock.date_time(t) }</div>
+                    <div class="cf-weak">{ clock.instant(t) }</div>
                     { for panel.series.iter().enumerate().map(|(i, s)| html! {
                         <div>
                             <span class="cf-swatch" style={format!("background:{}", PALETTE[i % PALETTE.len()])}></span>

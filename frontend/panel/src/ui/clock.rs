@@ -9,6 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 pub struct Clock {
     short: Option<Intl::DateTimeFormat>,
     long: Option<Intl::DateTimeFormat>,
+    precise: Option<Intl::DateTimeFormat>,
 }
 
 impl PartialEq for Clock {
@@ -18,7 +19,7 @@ impl PartialEq for Clock {
 }
 
 /// `new Intl.DateTimeFormat([], options)`, or None when Intl refuses (e.g. an unknown zone).
-fn format(zone: &str, with_date: bool) -> Option<Intl::DateTimeFormat> {
+fn format(zone: &str, with_date: bool, with_seconds: bool) -> Option<Intl::DateTimeFormat> {
     let options = Object::new();
     let set = |k: &str, v: &str| {
         let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
@@ -26,6 +27,9 @@ fn format(zone: &str, with_date: bool) -> Option<Intl::DateTimeFormat> {
     set("hour", "2-digit");
     set("minute", "2-digit");
     set("hourCycle", "h23");
+    if with_seconds {
+        set("second", "2-digit");
+    }
     if with_date {
         set("month", "short");
         set("day", "numeric");
@@ -44,8 +48,13 @@ fn format(zone: &str, with_date: bool) -> Option<Intl::DateTimeFormat> {
 impl Clock {
     pub fn new(zone: &str) -> Clock {
         // An unknown zone makes Intl throw; fall back to UTC, then to the browser's zone.
-        let pick = |with_date| format(zone, with_date).or_else(|| format("utc", with_date)).or_else(|| format("", with_date));
-        Clock { short: pick(false), long: pick(true) }
+        let pick = |date, secs| format(zone, date, secs).or_else(|| format("utc", date, secs)).or_else(|| format("", date, secs));
+        Clock { short: pick(false, false), long: pick(true, false), precise: pick(true, true) }
+    }
+
+    /// `Nov 27, 12:03:45`: a sample's instant, as Grafana's tooltips give it.
+    pub fn instant(&self, ms: i64) -> String {
+        render(self.precise.as_ref(), ms).unwrap_or_else(|| format!("{} {}:{:02}", utc_date(ms), utc_clock(ms), ms.div_euclid(1000).rem_euclid(60)))
     }
 }
 
