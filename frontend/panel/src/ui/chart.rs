@@ -3,7 +3,8 @@
 //! sample, a line marks it and a box lists every series' value there with the panel's unit.
 //!
 //! The drill-down keeps the crosshair (chart index and instant) and has one pointer and one key
-//! handler for all its charts, found by `data-chart`: a component per chart cost 3 KB of `.wasm`.
+//! handler for all its charts, found by `data-chart`: a component per chart, each with its own state
+//! and handlers, cost 0.6 KB more gzip (3.5 KB against 2.9 KB for the whole crosshair).
 
 use codexflow_core::api::{NamedSeries, PanelSeries, Point, StageMetricsResponse};
 use codexflow_core::format::compact;
