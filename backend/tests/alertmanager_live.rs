@@ -7,13 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use codexflow_core::api::EvaluateResponse;
+use codexflow_core::api::{EvaluateResponse, StageHealth};
 use codexflow_core::{AlertState, StageStatus};
 use codexflow_testkit::alertmanager::AlertmanagerServer;
-use codexflow_testkit::browser::run_script;
+use codexflow_testkit::browser::{assert_built, run_script};
 use codexflow_testkit::grafana::devhost::DevHost;
 use codexflow_testkit::grafana::plugin_host::{wait_until, AppSettings, PluginProcess, APP_ID};
-use codexflow_testkit::grafana::plugins::LoadingConfig;
 use codexflow_testkit::grafana::provisioning::{env_with_prometheus, Provisioning};
 use codexflow_testkit::prometheus::{free_port, PromOptions, PrometheusServer};
 use codexflow_testkit::simulator::{now_ms, Simulator, Story};
@@ -45,6 +44,10 @@ async fn evaluate(plugin: &PluginProcess, json_data: serde_json::Value) -> Evalu
         .expect("call");
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     serde_json::from_slice(&r.body).expect("an evaluation")
+}
+
+fn kafka_stage(answer: &EvaluateResponse) -> &StageHealth {
+    answer.stages.iter().find(|s| s.id == "kafka").expect("the kafka stage")
 }
 
 /// The pipeline in its Kafka act (stretched to six minutes, so it outlasts the browser run) with the ruler's alert silenced in a real Alertmanager.
@@ -147,11 +150,7 @@ async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_sta
             && words.ends_with(" UTC: draining after the deploy"),
         "{words}"
     );
-    let kafka = answer
-        .stages
-        .iter()
-        .find(|s| s.id == "kafka")
-        .expect("kafka");
+    let kafka = kafka_stage(&answer);
     assert_eq!(
         (kafka.status, kafka.suppressed),
         (StageStatus::Warning, true),
@@ -173,11 +172,7 @@ async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_sta
         note.error.as_deref().is_some_and(|e| e.contains(&closed)),
         "{note:?}"
     );
-    let kafka = answer
-        .stages
-        .iter()
-        .find(|s| s.id == "kafka")
-        .expect("kafka");
+    let kafka = kafka_stage(&answer);
     assert_eq!(
         (kafka.status, kafka.suppressed),
         (StageStatus::Warning, false)
@@ -194,15 +189,13 @@ async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_sta
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silence_shows_in_the_panel_in_chromium() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for needed in ["dist/module.js", "dist/panel/codexflow_panel_bg.wasm", "target/harness/host.js", "node_modules/playwright-core"] {
-        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/test.sh (it builds the package and the harness)");
-    }
+    assert_built(&root);
     let live = silenced_kafka_alert().await;
     let mut provisioning = Provisioning::read(&[root.join("provisioning")], &env_with_prometheus(&live.prom.url)).expect("provisioning");
     let app = provisioning.apps.iter_mut().find(|a| a.app_type == APP_ID).expect("the provisioned app");
     app.settings.json_data = json!({ "prometheusUrl": live.prom.url, "alertmanagerUrl": live.am.url, "evaluationInterval": "1s" });
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin: plugin.clone(), loading: LoadingConfig::demo(&root) }
+    let host = DevHost::demo(&root, provisioning, plugin.clone())
         .start("127.0.0.1:0")
         .await
         .expect("dev host");

@@ -9,8 +9,7 @@ use std::sync::Arc;
 
 use codexflow_testkit::grafana::devhost::DevHost;
 use codexflow_testkit::grafana::plugin_host::PluginProcess;
-use codexflow_testkit::grafana::plugins::LoadingConfig;
-use codexflow_testkit::browser::run_script;
+use codexflow_testkit::browser::{assert_built, run_script};
 use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, LivePipeline, Story, ACTS};
 
@@ -21,15 +20,13 @@ fn root() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_demo_in_chromium() {
     let root = root();
-    for needed in ["dist/module.js", "dist/panel/module.js", "dist/panel/codexflow_panel_bg.wasm", "target/harness/host.js", "node_modules/playwright-core"] {
-        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/test.sh (it builds the package and the harness)");
-    }
+    assert_built(&root);
     // Each act four times as long (6 minutes for the NATS act) and two minutes into it: the NATS
     // alert has fired (30 s `for`), and the act outlasts the test's start-up by minutes.
     let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("nats"), 120.0, 4.0)).await.expect("simulator and prometheus");
     let provisioning = Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin: plugin.clone(), loading: LoadingConfig::demo(&root) }
+    let host = DevHost::demo(&root, provisioning, plugin.clone())
         .start("127.0.0.1:0")
         .await
         .expect("dev host");
@@ -47,17 +44,7 @@ async fn live_demo_in_chromium() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_insight_in_chromium() {
     let root = root();
-    for needed in [
-        "dist/module.js",
-        "dist/panel/codexflow_panel_bg.wasm",
-        "target/harness/host.js",
-        "node_modules/playwright-core",
-    ] {
-        assert!(
-            root.join(needed).exists(),
-            "{needed} is missing: run scripts/test.sh (it builds the package and the harness)"
-        );
-    }
+    assert_built(&root);
     // 22 s into the act when the pipeline starts: even read from scrapes 5 s old, the consumer has
     // been still for longer than it moved in the 30 s window (Burrow's STOP), later for all of it
     // (STALL), and the act's 60 s outlast the test (about 10 s).
@@ -79,14 +66,8 @@ async fn queue_insight_in_chromium() {
             .await
             .expect("plugin"),
     );
-    let host = DevHost {
-        dist: root.join("dist"),
-        harness: root.join("target/harness"),
-        provisioning,
-        plugin: plugin.clone(),
-        loading: LoadingConfig::demo(&root),
-    }
-    .start("127.0.0.1:0")
+    let host = DevHost::demo(&root, provisioning, plugin.clone())
+        .start("127.0.0.1:0")
     .await
     .expect("dev host");
     let shots = root.join("target/e2e");

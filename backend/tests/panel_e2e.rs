@@ -9,7 +9,7 @@ use std::sync::Arc;
 use codexflow_testkit::grafana::devhost::{DevHost, PANEL_ID};
 use codexflow_testkit::grafana::plugins::LoadingConfig;
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
-use codexflow_testkit::browser::run_script;
+use codexflow_testkit::browser::{assert_built, run_script};
 use codexflow_testkit::grafana::provisioning::{env_with_prometheus, ProvisionedApp, Provisioning};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
@@ -47,9 +47,7 @@ fn root() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panel_in_chromium_against_the_real_backend() {
     let root = root();
-    for needed in ["dist/panel/module.js", "dist/panel/codexflow_panel_bg.wasm", "target/harness/host.js", "node_modules/playwright-core"] {
-        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/build-frontend.sh and node testkit/src/grafana/page/build.mjs (scripts/test.sh does)");
-    }
+    assert_built(&root);
     // "Now" is 122 minutes into the story: Kafka lag past 1,500 (critical) and NATS behind (warning).
     let story = lag_spikes_until_now(122);
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");

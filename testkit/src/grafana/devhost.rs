@@ -113,6 +113,12 @@ impl Drop for RunningHost {
 
 impl DevHost {
     /// Serves on `addr` (e.g. `127.0.0.1:0`) in the background.
+    /// The repository's `dist/` and built page (`target/harness`), loading unsigned plugins as the
+    /// demo's `grafana.ini` allows: what the demo and the browser tests of it serve.
+    pub fn demo(root: &Path, provisioning: Provisioning, plugin: Arc<PluginProcess>) -> DevHost {
+        DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin, loading: LoadingConfig::demo(root) }
+    }
+
     pub async fn start(self, addr: &str) -> std::io::Result<RunningHost> {
         let listener = TcpListener::bind(addr).await?;
         let url = format!("http://{}", listener.local_addr()?);
