@@ -330,14 +330,16 @@ async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
         gloo_timers::future::TimeoutFuture::new(0).await;
     }
     render(&mut handle, 0);
-    // Three batches of 1000 re-renders, each ending at the first props. A leak of a byte a render
-    // grows the live bytes by 1000 in every batch; what Yew or the browser keeps for reuse (a queue's
-    // capacity, grown when the loaded machine happened to batch renders) grows once and stays
-    // (measured: 0 in most batches, a one-off 3 or 15 KB in some). So at most one batch may grow.
+    // Six batches of 1000 re-renders, each ending at the first props. A leak of a byte a render
+    // grows the live bytes by 1000 in every batch; what Yew, wasm-bindgen or the browser keeps for
+    // reuse (a queue's capacity, grown when the loaded machine happened to batch renders or collect
+    // late) grows a few times and stays (measured: 0 in most batches, a one-off 2, 3, 12 or 15 KB in
+    // some, twice in three batches once on a loaded CI machine). So at least half must stay flat.
     assert!(collect_garbage().await, "gc() is exposed (webdriver.json)");
     let nodes_before = nodes();
     let mut live = vec![LIVE_BYTES.load(Ordering::Relaxed)];
-    for batch in 0..3 {
+    const BATCHES: usize = 6;
+    for batch in 0..BATCHES {
         for i in 1..=1000 {
             render(&mut handle, batch * 1000 + i);
             // Yew renders on a microtask and merges updates made before it runs: let each one render.
@@ -349,7 +351,7 @@ async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
         assert_eq!(nodes(), nodes_before, "DOM nodes after {} re-renders", (batch + 1) * 1000);
     }
     let grew = live.windows(2).filter(|w| w[1] >= w[0] + 1000).count();
-    assert!(grew <= 1, "live bytes grew by 1000 or more in {grew} of 3 batches of 1000 re-renders: {live:?}");
+    assert!(grew <= BATCHES / 2, "live bytes grew by 1000 or more in {grew} of {BATCHES} batches of 1000 re-renders: {live:?}");
     handle.unmount();
 }
 
