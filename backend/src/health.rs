@@ -81,6 +81,7 @@ pub async fn check_health(compiled: Result<&Ready, &FieldError>, now: i64) -> Ch
     if let Some(fallback) = &rules.note.fallback {
         message.push_str(&format!("; {fallback}"));
     }
+    details.settled = Some(ready.settled.usage());
     details.metrics_present = present;
     details.metrics_missing = missing;
     answer(true, message, &details)

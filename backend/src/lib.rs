@@ -24,6 +24,7 @@ pub mod rules_in_force;
 pub mod series;
 pub mod settings;
 pub mod settings_cache;
+pub mod settled;
 pub mod stage_metrics;
 
 pub use plugin::CodexFlowPlugin;

@@ -18,6 +18,7 @@ use crate::resource_error::{json, respond, ResourceError};
 use crate::routes::{parse_body, Needs, Route, Served};
 use crate::settings::Settings;
 use crate::settings_cache::{Compiled, Ready, SettingsCache};
+use crate::settled::Reader;
 use crate::{evaluate, health, stage_metrics};
 
 #[derive(Clone, Default)]
@@ -93,8 +94,10 @@ async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
         Served::Evaluate => match parse_body::<EvaluateRequest>(body, r#"{"from": <epoch ms>, "to": <epoch ms>}"#) {
             Err(e) => e.into_response(),
             Ok(r) => {
-                let rules = ready.rules(now_ms()).await;
-                respond(evaluate::evaluate(settings, client, &rules, &r).await.map_err(ResourceError::from))
+                let now = now_ms();
+                let rules = ready.rules(now).await;
+                let upstream = Reader::new(client, &ready.settled, now);
+                respond(evaluate::evaluate(settings, &upstream, &rules, &r).await.map_err(ResourceError::from))
             }
         },
         Served::StageMetrics => match parse_body::<StageMetricsRequest>(body, r#"{"stage": <id>, "from": <epoch ms>, "to": <epoch ms>}"#) {

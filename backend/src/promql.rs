@@ -76,6 +76,13 @@ impl Query {
         names
     }
 
+    /// Whether the value at a tick depends only on samples at or before it, whatever the query's
+    /// range: no negative `offset` and no `@` anywhere (`@ start()`/`@ end()` move with the range; a
+    /// fixed `@` may name a future instant). What `crate::settled` may keep.
+    pub fn reads_only_the_past(&self) -> bool {
+        only_the_past(&self.ast)
+    }
+
     /// `(operator, threshold)` when the expression is `<something> <cmp> <number>`.
     pub fn threshold(&self) -> Option<(String, f64)> {
         let mut e = &self.ast;
@@ -298,6 +305,23 @@ fn visit_selectors<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a VectorSelector)) {
     }
 }
 
+fn only_the_past(e: &Expr) -> bool {
+    use promql_parser::parser::Offset;
+    let plain = |offset: &Option<Offset>, at: bool| !at && !matches!(offset, Some(Offset::Neg(_)));
+    match e {
+        Expr::Aggregate(a) => a.param.as_deref().is_none_or(only_the_past) && only_the_past(&a.expr),
+        Expr::Unary(u) => only_the_past(&u.expr),
+        Expr::Paren(p) => only_the_past(&p.expr),
+        Expr::Subquery(s) => plain(&s.offset, s.at.is_some()) && only_the_past(&s.expr),
+        Expr::Binary(b) => only_the_past(&b.lhs) && only_the_past(&b.rhs),
+        Expr::Call(c) => c.args.args.iter().all(|a| only_the_past(a)),
+        Expr::VectorSelector(vs) => plain(&vs.offset, vs.at.is_some()),
+        Expr::MatrixSelector(ms) => plain(&ms.vs.offset, ms.vs.at.is_some()),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => true,
+        Expr::Extension(_) => false,
+    }
+}
+
 /// Whether a label set is selected by `vs`; a missing label reads as "", as in Prometheus.
 fn selector_matches(vs: &VectorSelector, labels: &BTreeMap<String, String>) -> bool {
     let get = |k: &str| labels.get(k).map_or("", String::as_str);
@@ -440,6 +464,16 @@ mod tests {
         // Numbers elsewhere, and durations in range, are not its business.
         for text in ["x[300]", "x[5m:30]", "x offset -300", "x > 1e400", "x @ 1e9", r#"x{le="1e400"}[5m]"#] {
             assert!(Query::parse(text).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn only_expressions_that_read_the_past_may_be_kept() {
+        for text in ["rate(x[5m]) > 3", "sum by (a) (x offset 5m)", "max_over_time(rate(x[1m])[10m:1m])", "absent(x) or vector(1)", "time() - x"] {
+            assert!(q(text).reads_only_the_past(), "{text}");
+        }
+        for text in ["x offset -5m", "rate(x[5m] offset -1m)", "x @ start()", "x @ end()", "x @ 1700000000", "max_over_time(x[10m:1m] @ end())", "sum(rate(x[5m] @ 100))", "max_over_time(x[10m:1m] offset -1m)"] {
+            assert!(!q(text).reads_only_the_past(), "{text}");
         }
     }
 

@@ -49,6 +49,19 @@ pub fn dense_points(ticks: &Ticks, samples: &[(i64, f64)]) -> Vec<Point> {
     ticks.iter().zip(dense_values(ticks, samples)).map(|(t, v)| Point { t, v }).collect()
 }
 
+/// [`summed_points`] at sorted instants that need not be evenly spaced.
+pub fn summed_points_at(instants: &[i64], series: &[RangeSeries]) -> Vec<Point> {
+    let mut points: Vec<Point> = instants.iter().map(|&t| Point { t, v: None }).collect();
+    for s in series {
+        for &(t, v) in &s.samples {
+            if let Ok(i) = instants.binary_search(&t) {
+                points[i].v = Some(points[i].v.unwrap_or(0.0) + v);
+            }
+        }
+    }
+    points
+}
+
 /// The series summed tick by tick (a headline query that is not aggregated still gives one number);
 /// a tick where no series has a sample stays null.
 pub fn summed_points(ticks: &Ticks, series: &[RangeSeries]) -> Vec<Point> {

@@ -11,7 +11,7 @@ use std::fmt;
 use codexflow_core::duration::parse_duration;
 use codexflow_core::error::{join_path, FieldError};
 use codexflow_core::limits::{
-    check_interval, check_queue_window, check_timeout, DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW, DEFAULT_TIMEOUT, MAX_PATTERN_BYTES, MAX_PIPELINE_BYTES, MAX_RULES,
+    check_interval, check_queue_window, check_settle, check_timeout, DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW, DEFAULT_SETTLE, DEFAULT_TIMEOUT, MAX_PATTERN_BYTES, MAX_PIPELINE_BYTES, MAX_RULES,
 };
 use codexflow_core::pipeline::PipelineSpec;
 use codexflow_core::settings::{trimmed, AppJsonData, AuthKind, JsonKey, RulesChoice, SecretKey, DEFAULT_RULE_GROUPS};
@@ -60,6 +60,8 @@ pub struct Settings {
     pub timeout_ms: i64,
     /// Queue insight's window (`queueWindow`).
     pub queue_window_ms: i64,
+    /// How old a tick must be before its evaluation is kept (`settleTime`; `crate::settled`).
+    pub settle_ms: i64,
     /// `alertmanagerUrl`, checked, without a trailing slash.
     pub alertmanager_url: Option<String>,
     pub rules: RulesConfig,
@@ -112,6 +114,7 @@ impl Settings {
         let interval_ms = duration(JsonKey::EvaluationInterval, &data.evaluation_interval, DEFAULT_INTERVAL.ms, check_interval)?;
         let timeout_ms = duration(JsonKey::Timeout, &data.timeout, DEFAULT_TIMEOUT.ms, check_timeout)?;
         let queue_window_ms = duration(JsonKey::QueueWindow, &data.queue_window, DEFAULT_QUEUE_WINDOW.ms, check_queue_window)?;
+        let settle_ms = duration(JsonKey::SettleTime, &data.settle_time, DEFAULT_SETTLE.ms, check_settle)?;
         let alertmanager_url = match trimmed(&data.alertmanager_url) {
             None => None,
             Some(u) => Some(validate_url(u).map_err(|e| FieldError::new(JsonKey::AlertmanagerUrl.field(), e.message))?),
@@ -120,7 +123,7 @@ impl Settings {
         let pipeline = pipeline(data.pipeline.as_ref())?;
 
         let rules = rules_config(data, &prometheus_url, &pipeline)?;
-        Ok(Settings { prometheus_url, tenant, auth, interval_ms, timeout_ms, queue_window_ms, alertmanager_url, rules, pipeline })
+        Ok(Settings { prometheus_url, tenant, auth, interval_ms, timeout_ms, queue_window_ms, settle_ms, alertmanager_url, rules, pipeline })
     }
 }
 
@@ -321,6 +324,8 @@ mod tests {
             (json!({"prometheusUrl": "http://h", "queueWindow": "2h"}), "jsonData.queueWindow"),
             (json!({"prometheusUrl": "http://h", "alertmanagerUrl": "alertmanager:9093"}), "jsonData.alertmanagerUrl"),
             (json!({"prometheusUrl": "http://h", "queueWindow": "soon"}), "jsonData.queueWindow"),
+            (json!({"prometheusUrl": "http://h", "settleTime": "2d"}), "jsonData.settleTime"),
+            (json!({"prometheusUrl": "http://h", "settleTime": "-1m"}), "jsonData.settleTime"),
             (json!({"prometheusUrl": "http://h", "timeout": "x"}), "jsonData.timeout"),
             (json!({"prometheusUrl": "http://h", "timeout": "1h"}), "jsonData.timeout"),
             (json!({"prometheusUrl": "http://h", "evaluationInterval": "150000000y"}), "jsonData.evaluationInterval"),

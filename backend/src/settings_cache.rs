@@ -19,6 +19,7 @@ use tokio::sync::OnceCell;
 use crate::prom::PromClient;
 use crate::rules_in_force::{InForce, InForceCache};
 use crate::settings::Settings;
+use crate::settled::Settled;
 
 /// Settings ready to serve with: validated, with their clients, the rules in force (read from the
 /// ruler about once a minute) and what CheckHealth looks for.
@@ -31,6 +32,8 @@ pub struct Ready {
     pub in_force: InForceCache,
     /// Metric names the configured rules and the pipeline read, sorted, for CheckHealth.
     pub expected_metrics: Vec<String>,
+    /// The settled ticks of these settings' queries (`crate::settled`), dropped with them.
+    pub settled: Settled,
 }
 
 impl Ready {
@@ -76,7 +79,8 @@ pub fn compile(json: &Value, secure: &HashMap<String, String>) -> Compiled {
     let client = PromClient::new(&settings);
     let ruler = client.with_base(&settings.rules.ruler.url);
     let expected_metrics = crate::health::expected_metrics(&settings);
-    Ok(Arc::new(Ready { settings, client, ruler, in_force: InForceCache::default(), expected_metrics }))
+    let settled = Settled::new(settings.settle_ms);
+    Ok(Arc::new(Ready { settings, client, ruler, in_force: InForceCache::default(), expected_metrics, settled }))
 }
 
 impl SettingsCache {

@@ -22,10 +22,15 @@ const BY_LABELS: &str = include_str!("rules/by-labels.rules.yaml");
 const MULTI_INTERVAL: &str = include_str!("rules/multi-interval.rules.yaml");
 
 async fn evaluate(plugin: &PluginProcess, settings: &AppSettings, from: i64, to: i64, interval_ms: i64) -> EvaluateResponse {
+    serde_json::from_slice(&evaluate_body(plugin, settings, from, to, interval_ms).await).expect("evaluate answer parses as the shared type")
+}
+
+/// The answer as it went over the wire.
+async fn evaluate_body(plugin: &PluginProcess, settings: &AppSettings, from: i64, to: i64, interval_ms: i64) -> Vec<u8> {
     let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(interval_ms) }).unwrap();
     let response = plugin.call_resource(Some(settings), "POST", "v1/evaluate", &body).await.expect("CallResource");
     assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
-    serde_json::from_slice(&response.body).expect("evaluate answer parses as the shared type")
+    response.body
 }
 
 /// Evaluates each scenario over its whole span and over a window starting mid-story
@@ -89,6 +94,98 @@ async fn check_group(
     }
 }
 
+/// Refreshes as a dashboard does, each evaluated with what the windows before it kept (the default
+/// settle time; the backfill is days old, so every tick is settled): windows sliding forward over
+/// each scenario, now and then one that starts earlier than the last (ticks asked before what is
+/// kept). Every answer must equal a cold evaluation of the same window (`settleTime: 0s` keeps
+/// nothing), tick for tick, and agree with promtool; some windows start mid-episode.
+async fn check_sliding(plugin: &PluginProcess, prom: &PrometheusServer, scenarios: &[Scenario], name: &str, rules_yaml: Option<&str>, interval_ms: i64) {
+    let mut json_data = json!({ "prometheusUrl": prom.url, "evaluationInterval": "1m" });
+    if let Some(yaml) = rules_yaml {
+        json_data["rulesYaml"] = json!(yaml);
+    }
+    let kept = AppSettings { json_data: json_data.clone(), secure_json_data: Default::default() };
+    json_data["settleTime"] = json!("0s");
+    let cold = AppSettings { json_data, secure_json_data: Default::default() };
+    let rules = rules_yaml.unwrap_or(DEFAULT_RULES);
+    let expectations = rule_expectations(rules);
+    // Windows whose newest sparkline point is not on the spark ticks (asked in one batch, `evaluate::graphs`).
+    let (mut groups, mut windows, mut mid_episode, mut last, mut newest_apart) = (Vec::new(), 0, 0, None, 0);
+    for sc in scenarios {
+        let mut from = sc.start + 11 * MINUTE + 22_000;
+        let mut k = 0;
+        while from + 90 * MINUTE <= sc.end() {
+            let to = from + 90 * MINUTE;
+            let refreshed_body = evaluate_body(plugin, &kept, from, to, interval_ms).await;
+            let cold_body = evaluate_body(plugin, &cold, from, to, interval_ms).await;
+            if refreshed_body != cold_body {
+                let (a, b): (serde_json::Value, serde_json::Value) = (serde_json::from_slice(&refreshed_body).unwrap(), serde_json::from_slice(&cold_body).unwrap());
+                let differs: Vec<_> = a.as_object().unwrap().iter().filter(|(k, v)| b.get(k.as_str()) != Some(v)).map(|(k, _)| k.clone()).collect();
+                panic!("{name}, {} window {from}..{to}: the refreshed answer differs from a cold one in {differs:?}", sc.name);
+            }
+            let refreshed: EvaluateResponse = serde_json::from_slice(&refreshed_body).unwrap();
+            mid_episode += refreshed.alerts.iter().filter(|a| a.timeline.first().is_some_and(|p| p.state != codexflow_core::AlertState::Inactive)).count();
+            if windows % 2 == 0 {
+                groups.push(test_group(sc, &refreshed, &expectations, interval_ms));
+            }
+            let spark = refreshed.stages.iter().find(|s| s.id == "kafka").map(|s| s.series.iter().map(|p| p.t).collect::<Vec<_>>()).unwrap_or_default();
+            if let [.., a, b, c] = spark[..] {
+                if c - b != b - a {
+                    newest_apart += 1;
+                    last = Some(refreshed);
+                }
+            }
+            windows += 1;
+            k += 1;
+            from += if k % 3 == 0 { -5 * MINUTE } else { 17 * MINUTE };
+        }
+    }
+    assert!(mid_episode > 0, "{name}: no window starts mid-episode");
+    if interval_ms < MINUTE {
+        assert!(newest_apart > 0, "{name}: some window's sparkline ends off its ticks");
+        check_graphs(prom, &last.expect("a window whose sparkline ends off its ticks")).await;
+    }
+    let health = plugin.check_health(Some(&kept)).await.expect("CheckHealth");
+    let details: codexflow_core::api::HealthDetails = serde_json::from_slice(&health.json_details).expect("health details");
+    let settled = details.settled.expect("CheckHealth reports what is kept");
+    assert!(settled.ticks_reused > settled.ticks_asked, "{name}: refreshes reused what was kept: {settled:?}");
+
+    let dir = scratch_dir(&format!("codexflow-sliding-{name}"));
+    std::fs::write(dir.join("rules.yaml"), rules).unwrap();
+    std::fs::write(dir.join("test.yaml"), test_file("rules.yaml", interval_ms, &groups)).unwrap();
+    match promtool(&["test", "rules", "test.yaml"], Some(&dir)) {
+        Ok(out) => {
+            assert!(out.contains("SUCCESS"), "{out}");
+            eprintln!("{name}: {windows} refreshed windows equal cold ones ({mid_episode} alerts active at a window's start, {newest_apart} sparklines ending off their ticks); promtool agrees; {settled:?}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        Err(e) => panic!("{name}: promtool disagrees with a refreshed answer (files kept in {}):\n{}", dir.display(), truncate(&e.to_string())),
+    }
+}
+
+/// Every stage's sparkline, its newest point asked with the others in one query
+/// (`evaluate::graphs`), against Prometheus asked for each headline on its own at those instants.
+async fn check_graphs(prom: &PrometheusServer, answer: &EvaluateResponse) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let pipeline = codexflow_backend::defaults::pipeline();
+    let mut checked = 0;
+    for (stage, spec) in answer.stages.iter().zip(&pipeline.stages) {
+        let (Some(first), Some(newest)) = (stage.series.first(), stage.series.last()) else { continue };
+        for point in [first, newest] {
+            let form = [("query", format!("sum({})", spec.headline.expr)), ("time", format!("{}", point.t as f64 / 1000.0))];
+            let r = http.post(format!("{}/api/v1/query", prom.url)).form(&form).send().await.expect("instant query");
+            assert!(r.status().is_success());
+            let v: serde_json::Value = serde_json::from_slice(&r.bytes().await.expect("body")).expect("JSON");
+            let direct = v["data"]["result"][0]["value"][1].as_str().and_then(|s| s.parse::<f64>().ok());
+            assert_eq!(point.v, direct, "{}: sparkline at {} is the headline asked on its own", stage.id, point.t);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "sparklines checked: {checked}");
+    assert_eq!(answer.stages.iter().find(|s| s.id == "kafka").and_then(|s| s.series.last()).map(|p| p.t), answer.ticks.last().copied(), "the sparkline ends on the last tick");
+}
+
 fn truncate(s: &str) -> String {
     s.chars().take(6000).collect()
 }
@@ -109,4 +206,8 @@ async fn every_tick_matches_promtool() {
     let slow = format!("groups:\n  - name: slow{slow}");
     check_group(&plugin, &prom, &scenarios, "multi-interval-fast", MULTI_INTERVAL, fast, true, MINUTE, 30_000).await;
     check_group(&plugin, &prom, &scenarios, "multi-interval-slow", MULTI_INTERVAL, &slow, true, MINUTE, 2 * MINUTE).await;
+
+    check_sliding(&plugin, &prom, &scenarios, "sliding-default", None, MINUTE).await;
+    // At 15 s, 90 minutes are 361 ticks: sparklines every other tick, the newest on its own when odd.
+    check_sliding(&plugin, &prom, &scenarios, "sliding-by-labels", Some(BY_LABELS), 15_000).await;
 }

@@ -217,7 +217,9 @@ async fn concurrent_identical_evaluations_share_upstream_queries() {
     let (story, prom) = recent_story();
     let proxy = upstreams::CountingProxy::start(&prom.url).await.unwrap();
     let plugin = std::sync::Arc::new(PluginProcess::start(&binary()).await.expect("handshake"));
-    let s = std::sync::Arc::new(settings(json!({ "prometheusUrl": proxy.url })));
+    // Nothing kept (`settleTime: 0s`): an evaluation that starts after another has finished would
+    // otherwise ask only the ticks that one did not keep, a query of its own.
+    let s = std::sync::Arc::new(settings(json!({ "prometheusUrl": proxy.url, "settleTime": "0s" })));
     let body = json!({ "from": story.start, "to": story.end() }).to_string();
 
     let calls = (0..100).map(|_| {
@@ -253,6 +255,25 @@ async fn concurrent_identical_evaluations_share_upstream_queries() {
     let r = plugin.call_resource(Some(&s), "POST", "v1/evaluate", later.as_bytes()).await.unwrap();
     assert_eq!(r.status, 200);
     assert!(!proxy.requests().is_empty());
+
+    // With the default settle time (10m), a refresh a minute later asks only for the ticks that were
+    // not settled when the first evaluation kept them (the story ends 3 minutes ago: its last 10
+    // minutes) and the new one: no range query longer than that.
+    let kept = settings(json!({ "prometheusUrl": proxy.url }));
+    let first = plugin.call_resource(Some(&kept), "POST", "v1/evaluate", body.as_bytes()).await.unwrap();
+    proxy.reset();
+    let refreshed = plugin.call_resource(Some(&kept), "POST", "v1/evaluate", later.as_bytes()).await.unwrap();
+    assert_eq!((first.status, refreshed.status), (200, 200));
+    let ticks_asked = |line: &str| -> Option<i64> {
+        let form = |name: &str| line.split(['&', ' ']).find_map(|kv| kv.strip_prefix(&format!("{name}="))).and_then(|v| v.parse::<f64>().ok());
+        Some(((form("end")? - form("start")?) / form("step")?).round() as i64 + 1)
+    };
+    let asked: Vec<i64> = proxy.requests().iter().filter(|l| l.contains("/api/v1/query_range")).filter_map(|l| ticks_asked(l)).collect();
+    assert!(!asked.is_empty() && asked.iter().all(|&n| n <= 12), "a refresh asks at most the unsettled ticks and the new one: {asked:?}\n{:#?}", proxy.requests());
+    // And answers as a cold evaluation of that window does.
+    tokio::time::sleep(Duration::from_millis(codexflow_core::limits::SHARE_TTL_MS + 500)).await;
+    let cold = plugin.call_resource(Some(&s), "POST", "v1/evaluate", later.as_bytes()).await.unwrap();
+    assert!(cold.body == refreshed.body, "the refreshed answer is the cold one");
 }
 
 /// A rule that fails upstream at evaluation time (not at parse time) degrades only its own stage.

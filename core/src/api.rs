@@ -601,8 +601,29 @@ pub struct HealthDetails {
     /// Which rules source is in force and why (a fallback says what failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules_source: Option<SourceNote>,
+    /// What the settled evaluations of these settings keep (`jsonData.settleTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled: Option<SettledUse>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ApiError>,
+}
+
+/// The settled-evaluation store of one settings version, as CheckHealth reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettledUse {
+    pub settle_ms: i64,
+    /// Queries (expression, step, tick phase) with settled ticks kept.
+    pub queries: usize,
+    /// Bytes they hold, and what every settings version of the process may hold together.
+    pub bytes: usize,
+    pub process_bytes: usize,
+    pub budget_bytes: usize,
+    /// Since these settings were first used: ticks answered from what was kept, ticks asked of the
+    /// upstream, and queries dropped to stay within the budget.
+    pub ticks_reused: u64,
+    pub ticks_asked: u64,
+    pub evicted: u64,
 }
 
 /// The status word of Grafana's `GET /api/plugins/<id>/health` answer (pluginv2's `HealthStatus` name).

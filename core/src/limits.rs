@@ -32,6 +32,21 @@ pub const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
 /// Most ticks one `v1/evaluate` window may hold (7 days at 15 s is 40,320).
 pub const MAX_TICKS: usize = 100_000;
 
+/// A tick older than `jsonData.settleTime` is *settled*: its evaluation (each query's samples at it)
+/// is kept and a later evaluation asks the upstream only for what is newer. Ten minutes unless set,
+/// as Mimir's query-frontend does not cache the last 10 minutes of a result either
+/// (`-query-frontend.max-cache-freshness`, grafana/mimir#7161): late scrapes, remote-write retries
+/// and the out-of-order window land within it. `0s` keeps nothing; at most a day.
+pub const MIN_SETTLE: Bound = Bound { ms: 0, text: "0s" };
+pub const MAX_SETTLE: Bound = Bound { ms: 86_400_000, text: "1d" };
+pub const DEFAULT_SETTLE: Bound = Bound { ms: 600_000, text: "10m" };
+
+/// Bytes the settled evaluations of one plugin process may keep, all settings versions together;
+/// the least recently used query's go first beyond it (CheckHealth reports the use).
+pub const SETTLED_BUDGET_BYTES: usize = 64 << 20;
+/// Ticks one query's settled evaluation keeps (the most a window holds): older ticks go first.
+pub const SETTLED_MAX_TICKS: i64 = MAX_TICKS as i64;
+
 /// Points in a sparkline (a headline or an edge's series); longer windows use a coarser step.
 pub const SPARKLINE_POINTS: usize = 240;
 
@@ -169,6 +184,11 @@ pub fn check_queue_window(field: &str, window_ms: i64) -> Result<i64, FieldError
     check_between(field, window_ms, MIN_QUEUE_WINDOW, MAX_QUEUE_WINDOW)
 }
 
+/// Checks a settle time in milliseconds: between none and a day.
+pub fn check_settle(field: &str, settle_ms: i64) -> Result<i64, FieldError> {
+    check_between(field, settle_ms, MIN_SETTLE, MAX_SETTLE)
+}
+
 /// Checks an upstream timeout in milliseconds: between a second and two minutes.
 pub fn check_timeout(field: &str, timeout_ms: i64) -> Result<i64, FieldError> {
     check_between(field, timeout_ms, MIN_TIMEOUT, MAX_TIMEOUT)
@@ -208,7 +228,7 @@ mod tests {
 
     #[test]
     fn bound_texts_say_their_values() {
-        for b in [MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL, MIN_TIMEOUT, MAX_TIMEOUT, DEFAULT_TIMEOUT] {
+        for b in [MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL, MIN_TIMEOUT, MAX_TIMEOUT, DEFAULT_TIMEOUT, MIN_QUEUE_WINDOW, MAX_QUEUE_WINDOW, DEFAULT_QUEUE_WINDOW, MIN_SETTLE, MAX_SETTLE, DEFAULT_SETTLE] {
             assert_eq!(crate::duration::format_duration(b.ms), b.text, "{b:?}");
         }
     }

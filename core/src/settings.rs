@@ -24,6 +24,10 @@ pub struct AppJsonData {
     /// How far back queue insight looks for a backlog's trend and its consumer's moves.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
     pub queue_window: Option<String>,
+    /// How old a tick must be before its evaluation is kept and not asked for again
+    /// (`crate::limits::DEFAULT_SETTLE`); `0s` keeps nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
+    pub settle_time: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
     pub rules_yaml: Option<String>,
     /// Stages and edges: JSON text as the config page stores it, or an object as provisioning may
@@ -68,6 +72,7 @@ pub enum JsonKey {
     EvaluationInterval,
     Timeout,
     QueueWindow,
+    SettleTime,
     RulesYaml,
     Pipeline,
     BasicAuthUser,
@@ -80,12 +85,13 @@ pub enum JsonKey {
 }
 
 impl JsonKey {
-    pub const ALL: [JsonKey; 14] = [
+    pub const ALL: [JsonKey; 15] = [
         JsonKey::PrometheusUrl,
         JsonKey::Tenant,
         JsonKey::EvaluationInterval,
         JsonKey::Timeout,
         JsonKey::QueueWindow,
+        JsonKey::SettleTime,
         JsonKey::RulesYaml,
         JsonKey::Pipeline,
         JsonKey::BasicAuthUser,
@@ -104,6 +110,7 @@ impl JsonKey {
             JsonKey::EvaluationInterval => "evaluationInterval",
             JsonKey::Timeout => "timeout",
             JsonKey::QueueWindow => "queueWindow",
+            JsonKey::SettleTime => "settleTime",
             JsonKey::RulesYaml => "rulesYaml",
             JsonKey::Pipeline => "pipeline",
             JsonKey::BasicAuthUser => "basicAuthUser",
@@ -293,6 +300,7 @@ mod tests {
             evaluation_interval: Some("1m".into()),
             timeout: Some("1s".into()),
             queue_window: Some("5m".into()),
+            settle_time: Some("10m".into()),
             rules_yaml: Some("r".into()),
             pipeline: Some(serde_json::json!({})),
             basic_auth_user: Some("me".into()),

@@ -20,7 +20,7 @@ use super::silences;
 use crate::budget::Budget;
 use crate::prom::PromError;
 use crate::rules_in_force::InForce;
-use crate::series::{summed_points, Labels, RangeSeries};
+use crate::series::{summed_points_at, Labels, RangeSeries};
 use crate::settings::Settings;
 
 pub fn assemble(settings: &Settings, rules: &InForce, req: &EvaluateRequest, plan: &Plan, fetched: Fetched, budget: &Budget) -> EvaluateResponse {
@@ -179,7 +179,7 @@ fn graph_parts(plan: &Plan, result: Result<Vec<RangeSeries>, PromError>) -> (Opt
     match result {
         Err(e) => (None, Vec::new(), Some(e.to_string())),
         Ok(series) => {
-            let points = summed_points(&plan.spark, &series);
+            let points = summed_points_at(&plan.spark_instants(), &series);
             let value = points.last().filter(|p| p.t == plan.last_tick).and_then(|p| p.v);
             (value, points, None)
         }

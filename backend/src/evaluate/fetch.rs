@@ -9,11 +9,13 @@ use codexflow_core::Ticks;
 use futures_util::future::join_all;
 
 use super::alerts::active_at_edge;
+use super::graphs;
 use super::overlay;
 use super::plan::Plan;
 use super::queue::{self, QueueFetched};
 use crate::budget::Budget;
-use crate::prom::{PromClient, PromError};
+use crate::prom::PromError;
+use crate::settled::Reader;
 use crate::promql::Query;
 use crate::rules::Rule;
 use crate::rules_in_force::InForce;
@@ -46,7 +48,8 @@ pub struct Fetched {
     pub alertmanager: Option<super::silences::AmAnswer>,
 }
 
-pub async fn fetch(settings: &Settings, client: &PromClient, rules: &InForce, plan: &Plan, budget: &Budget) -> Fetched {
+pub async fn fetch(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, plan: &Plan, budget: &Budget) -> Fetched {
+    let client = upstream.client;
     let mut selectors: Vec<String> = Vec::new();
     for s in rules.set.rules.iter().flat_map(|r| r.selectors().iter()) {
         if !selectors.contains(s) {
@@ -56,7 +59,7 @@ pub async fn fetch(settings: &Settings, client: &PromClient, rules: &InForce, pl
     let presence = client.series(&selectors, plan.presence.0, plan.presence.1);
     let rule_results = join_all(rules.set.rules.iter().zip(&plan.rules).map(|(rule, eval)| async move {
         match (eval, &rule.query) {
-            (Ok(eval), Ok(query)) => rule_series(client, rule, query, *eval, budget).await,
+            (Ok(eval), Ok(query)) => rule_series(upstream, rule, query, *eval, budget).await,
             (Err(why), _) | (_, Err(why)) => Err(PromError::Limit(why.clone())),
         }
     }));
@@ -64,27 +67,27 @@ pub async fn fetch(settings: &Settings, client: &PromClient, rules: &InForce, pl
         let deployed = rules.deployed.get(&i)?;
         let window = plan.groups.get(rule.group)?.as_ref().ok()?.window;
         let rulers_ticks = rules.set.groups.get(rule.group).is_some_and(|g| g.phase != PhaseSource::Epoch);
-        Some(overlay::fetch(client, &rule.name, deployed.interval_ms, rulers_ticks, &window, budget).await)
+        Some(overlay::fetch(upstream, &rule.name, deployed.interval_ms, rulers_ticks, &window, budget).await)
     }));
-    let spark = plan.spark;
-    let last = spark.last().unwrap_or(spark.first);
-    let headlines = join_all(settings.pipeline.stages.iter().map(|s| client.query_range(&s.headline.expr, spark.first, last, spark.step, budget)));
-    let edges = join_all(settings.pipeline.edges.iter().map(|e| client.query_range(&e.rate_expr, spark.first, last, spark.step, budget)));
-    let queues = join_all(settings.pipeline.stages.iter().map(|s| queue::fetch(client, s, &settings.pipeline, plan, settings.queue_window_ms, budget)));
+    let pipeline = &settings.pipeline;
+    let graph_exprs: Vec<&str> = pipeline.stages.iter().map(|s| s.headline.expr.as_str()).chain(pipeline.edges.iter().map(|e| e.rate_expr.as_str())).collect();
+    let graphs = graphs::fetch(upstream, &graph_exprs, plan, budget);
+    let queues = join_all(settings.pipeline.stages.iter().map(|s| queue::fetch(upstream, s, &settings.pipeline, plan, settings.queue_window_ms, budget)));
     let alertmanager = async {
         match &settings.alertmanager_url {
             Some(url) => Some(client.with_base(url).alertmanager().await),
             None => None,
         }
     };
-    let (presence, rules, ruler, headlines, edges, queues, alertmanager) = tokio::join!(presence, rule_results, ruler, headlines, edges, queues, alertmanager);
+    let (presence, rules, ruler, mut headlines, queues, alertmanager) = tokio::join!(presence, rule_results, ruler, graphs, queues, alertmanager);
+    let edges = headlines.split_off(pipeline.stages.len().min(headlines.len()));
     Fetched { presence, rules, ruler, headlines, edges, queues, alertmanager }
 }
 
 /// One rule's range query. The base lookback makes every state exact; an alert's `activeAt` is exact
 /// too unless an episode was already active at the edge, so then we look further back, to an hour,
 /// four hours and a day in all ([`ACTIVE_AT_LOOKBACK_MS`]). Only rules active at the edge pay for that.
-async fn rule_series(client: &PromClient, rule: &Rule, query: &Query, base: Ticks, budget: &Budget) -> Result<RuleSeries, PromError> {
+async fn rule_series(client: &Reader<'_>, rule: &Rule, query: &Query, base: Ticks, budget: &Budget) -> Result<RuleSeries, PromError> {
     let step = base.step;
     let last = base.last().unwrap_or(base.first);
     let mut eval = base;

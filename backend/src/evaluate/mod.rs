@@ -12,6 +12,7 @@
 pub mod alerts;
 pub mod assemble;
 pub mod fetch;
+pub mod graphs;
 pub mod overlay;
 pub mod plan;
 pub mod queue;
@@ -21,15 +22,16 @@ use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
 use codexflow_core::error::FieldError;
 
 use crate::budget::Budget;
-use crate::prom::PromClient;
+use crate::settled::Reader;
 use crate::rules_in_force::InForce;
 use crate::settings::Settings;
 
 /// Evaluates the window of `req` with the rules in force; what it asks of the upstream and holds is
 /// bounded by a budget of its own (`crate::budget`), given back when it returns.
-pub async fn evaluate(settings: &Settings, client: &PromClient, rules: &InForce, req: &EvaluateRequest) -> Result<EvaluateResponse, FieldError> {
+/// Range queries go through `upstream`'s settled store: what was kept is not asked again.
+pub async fn evaluate(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, req: &EvaluateRequest) -> Result<EvaluateResponse, FieldError> {
     let plan = plan::plan(req, settings.interval_ms, &rules.set)?;
     let budget = Budget::default();
-    let fetched = fetch::fetch(settings, client, rules, &plan, &budget).await;
+    let fetched = fetch::fetch(settings, upstream, rules, &plan, &budget).await;
     Ok(assemble::assemble(settings, rules, req, &plan, fetched, &budget))
 }

@@ -24,7 +24,8 @@ use codexflow_core::api::{AlertTimeline, TimelinePoint};
 use codexflow_core::Ticks;
 
 use crate::budget::Budget;
-use crate::prom::{PromClient, PromError};
+use crate::prom::PromError;
+use crate::settled::Reader;
 use crate::rules::Rule;
 use crate::series::RangeSeries;
 
@@ -37,7 +38,7 @@ const STORAGE_LABELS: [&str; 3] = ["__name__", "alertstate", "alertgroup"];
 /// The `ALERTS` series the ruler wrote for alert `name` at `window`'s ticks, with their samples
 /// on those ticks. `rulers_ticks`: whether `window` ticks at the ruler's own phase.
 pub async fn fetch(
-    client: &PromClient,
+    client: &Reader<'_>,
     name: &str,
     ruler_interval_ms: i64,
     rulers_ticks: bool,

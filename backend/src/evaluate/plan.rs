@@ -27,7 +27,9 @@ pub struct Plan {
     /// Per rule (in rule order), the ticks it is evaluated at: its group's window preceded by its
     /// lookback; or why it is not evaluated (a `for` longer than this panel evaluates, its group).
     pub rules: Vec<Result<Ticks, String>>,
-    /// Headline and edge series: a whole multiple of the interval, ending on the last tick.
+    /// Headline and edge series: every multiple of a whole multiple of the interval in the window
+    /// (on absolute time, so a refresh a minute later reads the same ticks and `crate::settled`
+    /// has them), and then the last tick ([`Plan::spark_instants`]).
     pub spark: Ticks,
     /// The span in which a rule's selectors must have series for it to be able to fire at all.
     pub presence: (i64, i64),
@@ -134,15 +136,32 @@ fn eval_ticks(timing: RuleTiming, group: &GroupTicks) -> Ticks {
     Ticks::covering_phase(first_wanted.saturating_sub(lookback_ms(timing, step)), group.last_tick, step, group.last_tick)
 }
 
-/// Sparkline ticks: a whole multiple of the interval, ending on the last tick.
+impl Plan {
+    /// Where the sparklines have points: the spark ticks, then the last tick when it is not one of them.
+    pub fn spark_instants(&self) -> Vec<i64> {
+        let mut at: Vec<i64> = self.spark.iter().collect();
+        if at.last().is_none_or(|&t| t < self.last_tick) {
+            at.push(self.last_tick);
+        }
+        at
+    }
+}
+
+/// Sparkline ticks: the multiples of a whole multiple of the interval (at most one point fewer than
+/// [`SPARKLINE_POINTS`], the last tick comes after them) within the window. They stay where they are
+/// as the window moves; ticks ending on the last tick would move with every refresh, and each
+/// refresh would ask for all of them again.
 fn sparkline_ticks(window: &Ticks, last_tick: i64) -> Ticks {
     if window.count == 0 {
         return Ticks { first: last_tick, step: window.step, count: 1 };
     }
-    let stride = window.count.div_ceil(SPARKLINE_POINTS).max(1) as i64;
+    let stride = window.count.div_ceil(SPARKLINE_POINTS - 1).max(1) as i64;
     let step = window.step.saturating_mul(stride);
-    let count = ((last_tick - window.first) / step + 1) as usize;
-    Ticks { first: last_tick - (count as i64 - 1) * step, step, count }
+    let first = window.first.saturating_add(step - 1).div_euclid(step).saturating_mul(step);
+    if first > last_tick {
+        return Ticks { first: last_tick, step, count: 1 };
+    }
+    Ticks { first, step, count: ((last_tick - first) / step + 1) as usize }
 }
 
 #[cfg(test)]
@@ -224,11 +243,20 @@ mod tests {
     }
 
     #[test]
-    fn sparklines_end_on_the_last_tick() {
-        let w = Ticks { first: 0, step: M, count: 1440 };
-        let s = sparkline_ticks(&w, w.at(1439));
-        assert_eq!(s.at(s.count - 1), w.at(1439));
-        assert!(s.count <= SPARKLINE_POINTS && s.first >= 0 && s.step % M == 0);
+    fn sparklines_stay_on_their_ticks_and_end_on_the_last_tick() {
+        let p = plan(&req(7 * M, 7 * M + 1440 * M, None), M, &none()).unwrap();
+        let at = p.spark_instants();
+        assert_eq!(at.last(), Some(&p.last_tick));
+        assert!(at.len() <= SPARKLINE_POINTS && at[0] >= p.window.first && p.spark.step % M == 0);
+        assert!(p.spark.iter().all(|t| t % p.spark.step == 0), "on multiples of their step: {:?}", p.spark);
+        // A minute later: the same ticks (the newest may join), so what was kept serves again.
+        let later = plan(&req(8 * M, 8 * M + 1440 * M, None), M, &none()).unwrap();
+        assert_eq!(later.spark.step, p.spark.step);
+        assert!(later.spark.iter().filter(|t| *t <= p.last_tick).all(|t| p.spark.iter().any(|u| u == t)));
+        // A short window: every tick, the last among them.
+        let short = plan(&req(0, 30 * M, None), M, &none()).unwrap();
+        assert_eq!(short.spark, short.window);
+        assert_eq!(short.spark_instants().len(), 31);
         let empty = sparkline_ticks(&Ticks { first: 0, step: M, count: 0 }, 5 * M);
         assert_eq!((empty.first, empty.count), (5 * M, 1));
     }

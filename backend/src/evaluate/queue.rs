@@ -12,7 +12,8 @@ use codexflow_core::Ticks;
 use super::plan::Plan;
 use crate::budget::Budget;
 use crate::insight::{queue_insight, QueueInputs, Sample};
-use crate::prom::{PromClient, PromError};
+use crate::prom::PromError;
+use crate::settled::Reader;
 use crate::rules::RuleSet;
 use crate::series::{summed_points, RangeSeries};
 
@@ -44,6 +45,7 @@ fn spark_ticks(plan: &Plan, window_ms: i64) -> Option<Ticks> {
     let (spark, start) = (plan.spark, plan.last_tick.saturating_sub(window_ms));
     if plan.last_tick != plan.to
         || spark.step <= 0
+        || spark.last() != Some(plan.last_tick)
         || spark.first > start
         || spark.step > window_ms / QUEUE_MIN_SPARK_POINTS
     {
@@ -65,7 +67,7 @@ fn source(queue: &QueueSpec, pipeline: &PipelineSpec, plan: &Plan, window_ms: i6
 }
 
 /// The stage's insight queries (none for a stage without a queue).
-pub async fn fetch(client: &PromClient, stage: &StageSpec, pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, budget: &Budget) -> Option<QueueFetched> {
+pub async fn fetch(client: &Reader<'_>, stage: &StageSpec, pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, budget: &Budget) -> Option<QueueFetched> {
     let queue = stage.queue.as_ref()?;
     let (ticks, from_headline) = source(queue, pipeline, plan, window_ms);
     let last = ticks.last().unwrap_or(ticks.first);

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use codexflow_core::api::SettingsCheckRequest;
 use codexflow_core::duration::parse_duration;
-use codexflow_core::limits::{check_interval, check_queue_window, check_timeout};
+use codexflow_core::limits::{check_interval, check_queue_window, check_settle, check_timeout};
 use codexflow_core::pipeline::PipelineSpec;
 pub use codexflow_core::settings::AuthKind;
 pub use codexflow_core::settings::RulesChoice;
@@ -97,6 +97,7 @@ impl Field {
     pub const TIMEOUT: Field = Field::Json(JsonKey::Timeout);
     pub const EVALUATION_INTERVAL: Field = Field::Json(JsonKey::EvaluationInterval);
     pub const QUEUE_WINDOW: Field = Field::Json(JsonKey::QueueWindow);
+    pub const SETTLE_TIME: Field = Field::Json(JsonKey::SettleTime);
     pub const BASIC_AUTH_USER: Field = Field::Json(JsonKey::BasicAuthUser);
     pub const RULES_YAML: Field = Field::Json(JsonKey::RulesYaml);
     pub const PIPELINE: Field = Field::Json(JsonKey::Pipeline);
@@ -117,6 +118,7 @@ impl Field {
             Field::Json(JsonKey::Timeout) => "cfc-timeout",
             Field::Json(JsonKey::EvaluationInterval) => "cfc-interval",
             Field::Json(JsonKey::QueueWindow) => "cfc-queue-window",
+            Field::Json(JsonKey::SettleTime) => "cfc-settle-time",
             Field::Json(JsonKey::BasicAuthUser) => "cfc-basic-user",
             Field::Json(JsonKey::RulesYaml) => "cfc-rules",
             Field::Json(JsonKey::Pipeline) => "cfc-pipeline",
@@ -154,6 +156,7 @@ pub struct ConfigForm {
     pub timeout: String,
     pub evaluation_interval: String,
     pub queue_window: String,
+    pub settle_time: String,
     pub auth: AuthKind,
     pub basic_user: String,
     pub bearer_token: Secret,
@@ -217,6 +220,7 @@ impl ConfigForm {
             timeout: text(&data.timeout),
             evaluation_interval: text(&data.evaluation_interval),
             queue_window: text(&data.queue_window),
+            settle_time: text(&data.settle_time),
             auth,
             basic_user,
             bearer_token: Secret { configured: stored(SecretKey::BearerToken), ..Secret::default() },
@@ -256,6 +260,7 @@ impl ConfigForm {
             evaluation_interval: trimmed(&self.evaluation_interval),
             timeout: trimmed(&self.timeout),
             queue_window: trimmed(&self.queue_window),
+            settle_time: trimmed(&self.settle_time),
             rules_yaml: trimmed(&self.rules_yaml).map(|_| self.rules_yaml.clone()),
             pipeline: trimmed(&self.pipeline).map(|_| Value::String(self.pipeline.clone())),
             basic_auth_user: if self.auth == AuthKind::Basic { trimmed(&self.basic_user) } else { None },
@@ -299,10 +304,11 @@ impl ConfigForm {
         } else if !(url.starts_with("http://") || url.starts_with("https://")) {
             errors.push((Field::PROMETHEUS_URL, "Must start with http:// or https://".to_string()));
         }
-        let durations: [(Field, &String, Bounds); 3] = [
+        let durations: [(Field, &String, Bounds); 4] = [
             (Field::TIMEOUT, &self.timeout, check_timeout),
             (Field::EVALUATION_INTERVAL, &self.evaluation_interval, check_interval),
             (Field::QUEUE_WINDOW, &self.queue_window, check_queue_window),
+            (Field::SETTLE_TIME, &self.settle_time, check_settle),
         ];
         for (field, value, check) in durations {
             if let Some(v) = trimmed(value) {

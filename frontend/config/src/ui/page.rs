@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use codexflow_core::limits::{
-    DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW, DEFAULT_TIMEOUT, MAX_INTERVAL, MAX_QUEUE_WINDOW, MAX_TIMEOUT, MIN_INTERVAL, MIN_QUEUE_WINDOW, MIN_TIMEOUT,
+    DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW, DEFAULT_SETTLE, DEFAULT_TIMEOUT, MAX_INTERVAL, MAX_QUEUE_WINDOW, MAX_SETTLE, MAX_TIMEOUT, MIN_INTERVAL, MIN_QUEUE_WINDOW, MIN_SETTLE, MIN_TIMEOUT,
 };
 use codexflow_core::settings::{AuthKind, DEFAULT_RULE_GROUPS};
 use yew::prelude::*;
@@ -102,6 +102,9 @@ pub fn config_page(props: &RootProps) -> Html {
                 <TextField field={Field::QUEUE_WINDOW} label="Queue insight window" value={f.queue_window.clone()} placeholder={DEFAULT_QUEUE_WINDOW.text}
                     help={format!("How far back a backlog's trend, drain time and consumer status look, {} to {}. Default {}.", MIN_QUEUE_WINDOW.text, MAX_QUEUE_WINDOW.text, DEFAULT_QUEUE_WINDOW.text)}
                     error={s.error(Field::QUEUE_WINDOW)} on_input={text(&dispatch, |f, v| f.queue_window = v)} />
+                <TextField field={Field::SETTLE_TIME} label="Settle time" value={f.settle_time.clone()} placeholder={DEFAULT_SETTLE.text}
+                    help={format!("Ticks older than this are kept and not asked of Prometheus again on refresh; make it longer than samples can arrive late (scrape delays, remote-write retries, the out-of-order window). {} to {}, {} keeps nothing. Default {}.", MIN_SETTLE.text, MAX_SETTLE.text, MIN_SETTLE.text, DEFAULT_SETTLE.text)}
+                    error={s.error(Field::SETTLE_TIME)} on_input={text(&dispatch, |f, v| f.settle_time = v)} />
                 <TextField field={Field::ALERTMANAGER_URL} label="Alertmanager URL" kind="url" value={f.alertmanager_url.clone()} placeholder="(empty: none)"
                     help="Optional. Base of an Alertmanager's API v2 (http://alertmanager:9093, or https://mimir.example/alertmanager): firing alerts it holds silenced or inhibited are shown so, with who silenced them and until when. Same authentication and tenant."
                     error={s.error(Field::ALERTMANAGER_URL)} on_input={text(&dispatch, |f, v| f.alertmanager_url = v)} />
