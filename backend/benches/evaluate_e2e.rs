@@ -162,6 +162,7 @@ async fn main() {
 
     // 2. A refresh one minute later, with what the first evaluation kept, against a cold one.
     let (from, to) = window(1);
+    tokio::time::sleep(Duration::from_millis(codexflow_core::limits::SHARE_TTL_MS + 500)).await;
     proxy.reset();
     evaluate(&plugin, &kept, from, to).await;
     let first = replay(&http, &prom.url, &proxy.requests()).await;
@@ -187,8 +188,12 @@ async fn main() {
     );
 
     // 3. Viewers refreshing every 10 s for 2 minutes, windows a few seconds apart (fresh settings: nothing kept yet).
+    let viewer_secs: u64 = std::env::var("BENCH_VIEWER_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(120);
     for viewers in [1usize, 100].into_iter().filter(|_| parts.contains('3')) {
-        let fresh = settings(&proxy.url, Some(if viewers == 1 { "10m0s" } else { "600s" }));
+        // New settings (nothing kept yet) and an upstream of their own (a timeout of their own: no
+        // answer shared with the runs before).
+        let mut fresh = settings(&proxy.url, Some(if viewers == 1 { "10m0s" } else { "600s" }));
+        fresh.json_data["timeout"] = serde_json::json!(format!("{}s", 40 + viewers));
         proxy.reset();
         let started = Instant::now();
         let tasks = (0..viewers).map(|i| {
@@ -198,7 +203,7 @@ async fn main() {
                 tokio::time::sleep(Duration::from_millis(700 * i as u64 % 10_000)).await;
                 let mut errors = 0;
                 let t0 = Instant::now();
-                while t0.elapsed() < Duration::from_secs(120) {
+                while t0.elapsed() < Duration::from_secs(viewer_secs) {
                     let to = now_ms() - (i as i64 % 7) * 1000;
                     let body = serde_json::json!({ "from": to - DAY, "to": to, "intervalMs": MINUTE }).to_string();
                     match plugin.call_resource(Some(&s), "POST", "v1/evaluate", body.as_bytes()).await {
@@ -215,7 +220,7 @@ async fn main() {
         let logged = proxy.requests();
         let cost = replay(&http, &prom.url, &logged).await;
         println!(
-            "{viewers} viewer(s), each refreshing 24h@1m every 10 s for 2 min: {} upstream requests, {} samples read, {:.0} ms upstream (replayed), {errors} errors, {:.0} s wall",
+            "{viewers} viewer(s), each refreshing 24h@1m every 10 s for {viewer_secs} s: {} upstream requests, {} samples read, {:.0} ms upstream (replayed), {errors} errors, {:.0} s wall",
             cost.requests,
             cost.samples,
             cost.ms,

@@ -278,9 +278,19 @@ impl<'a> Reader<'a> {
     /// [`PromClient::query_range`], with what is settled kept; an expression that may read ahead
     /// of its tick or is pinned to the range is asked in full every time.
     pub async fn query_range(&self, expr: &str, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
-        let keepable = crate::promql::Query::parse(expr).is_ok_and(|q| q.reads_only_the_past());
+        self.query_range_of(expr, keepable(expr), start, end, step, budget).await
+    }
+
+    /// The same for an expression made of others (`evaluate::graphs`' batches), `keepable` when
+    /// every part is.
+    pub async fn query_range_of(&self, expr: &str, keepable: bool, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
         self.settled.query_range(self.client, keepable, expr, start, end, step, self.now_ms, budget).await
     }
+}
+
+/// Whether what `expr` answers for a tick may be kept once the tick is settled.
+pub fn keepable(expr: &str) -> bool {
+    crate::promql::Query::parse(expr).is_ok_and(|q| q.reads_only_the_past())
 }
 
 impl Drop for Settled {

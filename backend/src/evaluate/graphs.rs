@@ -1,11 +1,11 @@
-//! The headline and edge series: each at the spark ticks (which stay put as the window moves, so
-//! once settled they are kept, `crate::settled`), and the newest tick of all of them in one query.
+//! The headline and edge series, at the spark ticks (which stay put as the window moves, so once
+//! settled they are kept, `crate::settled`) and the newest tick: each asked for all graphs at once.
 //!
-//! The newest tick is asked as `label_replace((e0), "__codexflow_graph", "0", "", "") or …`: each
-//! expression evaluated at that instant exactly as on its own, its series marked with its index so
-//! `or` keeps every one (no series of one side can match another side's label sets). A batch that
-//! fails (one expression erring upstream, too many series together) is asked again one expression
-//! at a time, so a failing graph still degrades only itself.
+//! A batch is `label_replace((e0), "__codexflow_graph", "0", "", "") or …`: each expression
+//! evaluated at the same steps exactly as on its own, its series marked with its index so `or`
+//! keeps every one (no series of one side can match another side's label sets). A batch that
+//! fails (one expression erring upstream, too many series together, a limit of the upstream's) is
+//! asked again one expression at a time, so a failing graph still degrades only itself.
 
 use futures_util::future::join_all;
 
@@ -13,7 +13,7 @@ use super::plan::Plan;
 use crate::budget::Budget;
 use crate::prom::PromError;
 use crate::series::{merge, RangeSeries};
-use crate::settled::Reader;
+use crate::settled::{keepable, Reader};
 
 /// The label that tells the batch's series apart; `__` names are Prometheus' own, never a metric's.
 const MARK: &str = "__codexflow_graph";
@@ -36,30 +36,43 @@ pub fn split(series: Vec<RangeSeries>, n: usize) -> Option<Vec<Vec<RangeSeries>>
     Some(out)
 }
 
-/// Per expression of `exprs`, its series at [`Plan::spark_instants`].
+/// Per expression of `exprs`, its series at [`Plan::spark_instants`]. Repeated expressions (a
+/// stage's headline that is also an edge's rate) are asked once.
 pub async fn fetch(upstream: &Reader<'_>, exprs: &[&str], plan: &Plan, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
+    let mut distinct: Vec<&str> = Vec::new();
+    let index: Vec<usize> = exprs
+        .iter()
+        .map(|e| {
+            distinct.iter().position(|d| d == e).unwrap_or_else(|| {
+                distinct.push(e);
+                distinct.len() - 1
+            })
+        })
+        .collect();
     let spark = plan.spark;
     let last = spark.last().unwrap_or(spark.first);
-    let ticks = join_all(exprs.iter().map(|e| upstream.query_range(e, spark.first, last, spark.step, budget)));
-    if last >= plan.last_tick {
-        return ticks.await;
-    }
-    let (ticks, newest) = tokio::join!(ticks, newest(upstream, exprs, plan, budget));
-    ticks.into_iter().zip(newest).map(|(t, n)| Ok(merge([t?, n?]))).collect()
+    let ticks = batches(upstream, &distinct, spark.first, last, spark.step, budget);
+    let answers: Vec<Result<Vec<RangeSeries>, PromError>> = if last >= plan.last_tick {
+        ticks.await
+    } else {
+        let (ticks, newest) = tokio::join!(ticks, batches(upstream, &distinct, plan.last_tick, plan.last_tick, plan.interval, budget));
+        ticks.into_iter().zip(newest).map(|(t, n)| Ok(merge([t?, n?]))).collect()
+    };
+    index.into_iter().map(|i| answers.get(i).cloned().unwrap_or_else(|| Ok(Vec::new()))).collect()
 }
 
-/// Every expression at the last tick, [`PER_BATCH`] to a query.
-async fn newest(upstream: &Reader<'_>, exprs: &[&str], plan: &Plan, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
-    let at = plan.last_tick;
+/// Every expression at `start, start+step, …, ≤ end`, [`PER_BATCH`] to a query.
+async fn batches(upstream: &Reader<'_>, exprs: &[&str], start: i64, end: i64, step: i64, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
     let batches = join_all(exprs.chunks(PER_BATCH).map(|chunk| async move {
         if chunk.len() > 1 {
-            if let Ok(series) = upstream.query_range(&batched(chunk), at, at, plan.interval, budget).await {
+            let keepable = chunk.iter().all(|e| keepable(e));
+            if let Ok(series) = upstream.query_range_of(&batched(chunk), keepable, start, end, step, budget).await {
                 if let Some(parts) = split(series, chunk.len()) {
                     return parts.into_iter().map(Ok).collect::<Vec<_>>();
                 }
             }
         }
-        join_all(chunk.iter().map(|e| upstream.query_range(e, at, at, plan.interval, budget))).await
+        join_all(chunk.iter().map(|e| upstream.query_range(e, start, end, step, budget))).await
     }));
     batches.await.into_iter().flatten().collect()
 }
