@@ -244,10 +244,10 @@ async fn concurrent_identical_evaluations_share_upstream_queries() {
     // One read of the ruler's rules (this Prometheus has none, so the built-in rules are in force),
     // one series call for the existence checks, a range query per rule, one for every headline and
     // edge together (`evaluate::graphs`; the sparkline ends on a tick of its own here, so no query
-    // for the newest tick), and one consumer-position query per backlog stage: their backlogs are
-    // headlines, read from the sparkline (a minute apart over these two hours), so they cost no
-    // query of their own. (Before the graphs were batched: 15, one per headline and edge.)
-    assert_eq!(distinct.len(), 1 + 1 + 4 + 1 + 3, "an evaluation's upstream queries: {distinct:#?}");
+    // for the newest tick), and one for the three backlog stages' consumer positions together
+    // (their backlogs are headlines, read from the sparkline, a minute apart over these two hours).
+    // (Before graphs and queue insight were batched: 15, one per headline, edge and position.)
+    assert_eq!(distinct.len(), 1 + 1 + 4 + 1 + 1, "an evaluation's upstream queries: {distinct:#?}");
     assert_eq!(requests.len(), distinct.len(), "each distinct query must reach the upstream once: {requests:#?}");
 
     // A later, different window is not served from another window's answers.

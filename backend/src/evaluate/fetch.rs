@@ -72,7 +72,7 @@ pub async fn fetch(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, 
     let pipeline = &settings.pipeline;
     let graph_exprs: Vec<&str> = pipeline.stages.iter().map(|s| s.headline.expr.as_str()).chain(pipeline.edges.iter().map(|e| e.rate_expr.as_str())).collect();
     let graphs = graphs::fetch(upstream, &graph_exprs, plan, budget);
-    let queues = join_all(settings.pipeline.stages.iter().map(|s| queue::fetch(upstream, s, &settings.pipeline, plan, settings.queue_window_ms, budget)));
+    let queues = queue::fetch(upstream, &settings.pipeline, plan, settings.queue_window_ms, budget);
     let alertmanager = async {
         match &settings.alertmanager_url {
             Some(url) => Some(client.with_base(url).alertmanager().await),

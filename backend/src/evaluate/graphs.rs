@@ -62,7 +62,7 @@ pub async fn fetch(upstream: &Reader<'_>, exprs: &[&str], plan: &Plan, budget: &
 }
 
 /// Every expression at `start, start+step, …, ≤ end`, [`PER_BATCH`] to a query.
-async fn batches(upstream: &Reader<'_>, exprs: &[&str], start: i64, end: i64, step: i64, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
+pub async fn batches(upstream: &Reader<'_>, exprs: &[&str], start: i64, end: i64, step: i64, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
     let batches = join_all(exprs.chunks(PER_BATCH).map(|chunk| async move {
         if chunk.len() > 1 {
             let keepable = chunk.iter().all(|e| keepable(e));

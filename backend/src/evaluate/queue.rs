@@ -5,11 +5,13 @@
 
 use codexflow_core::api::Point;
 use codexflow_core::limits::{QUEUE_MIN_SPARK_POINTS, QUEUE_STEPS};
-use codexflow_core::pipeline::{PipelineSpec, QueueSpec, StageSpec};
+use codexflow_core::pipeline::{PipelineSpec, QueueSpec};
 use codexflow_core::queue::QueueInsight;
 use codexflow_core::Ticks;
 
 use super::plan::Plan;
+use futures_util::future::join_all;
+
 use crate::budget::Budget;
 use crate::insight::{queue_insight, QueueInputs, Sample};
 use crate::prom::PromError;
@@ -66,28 +68,48 @@ fn source(queue: &QueueSpec, pipeline: &PipelineSpec, plan: &Plan, window_ms: i6
     }
 }
 
-/// The stage's insight queries (none for a stage without a queue).
-pub async fn fetch(client: &Reader<'_>, stage: &StageSpec, pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, budget: &Budget) -> Option<QueueFetched> {
-    let queue = stage.queue.as_ref()?;
-    let (ticks, from_headline) = source(queue, pipeline, plan, window_ms);
-    let last = ticks.last().unwrap_or(ticks.first);
-    let range = |expr: String| async move { client.query_range(&expr, ticks.first, last, ticks.step, budget).await };
-    let backlog = async {
-        if from_headline.is_some() {
-            None
-        } else {
-            Some(range(queue.backlog.clone()).await)
+/// Every backlog stage's insight queries (`None` for a stage without a queue), those on the same
+/// ticks asked together (`super::graphs::batches`: one query, or one each if that fails).
+pub async fn fetch(upstream: &Reader<'_>, pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, budget: &Budget) -> Vec<Option<QueueFetched>> {
+    // Per stage: its ticks, the stage whose headline is its backlog, and its queries.
+    let asks: Vec<Option<(Ticks, Option<usize>, Option<&str>, Option<&str>)>> = pipeline
+        .stages
+        .iter()
+        .map(|stage| {
+            let queue = stage.queue.as_ref()?;
+            let (ticks, from_headline) = source(queue, pipeline, plan, window_ms);
+            let backlog = from_headline.is_none().then_some(queue.backlog.as_str());
+            let position = Some(queue.position.as_str()).filter(|p| !p.trim().is_empty());
+            Some((ticks, from_headline, backlog, position))
+        })
+        .collect();
+    let mut by_ticks: Vec<(Ticks, Vec<&str>)> = Vec::new();
+    for (ticks, _, backlog, position) in asks.iter().flatten() {
+        let group = match by_ticks.iter().position(|(t, _)| t == ticks) {
+            Some(i) => i,
+            None => {
+                by_ticks.push((*ticks, Vec::new()));
+                by_ticks.len() - 1
+            }
+        };
+        for expr in [backlog, position].into_iter().flatten() {
+            if !by_ticks[group].1.contains(expr) {
+                by_ticks[group].1.push(expr);
+            }
         }
+    }
+    let answers = join_all(by_ticks.iter().map(|(ticks, exprs)| super::graphs::batches(upstream, exprs, ticks.first, ticks.last().unwrap_or(ticks.first), ticks.step, budget))).await;
+    let answer = |ticks: &Ticks, expr: &str| -> Option<Result<Vec<RangeSeries>, PromError>> {
+        let g = by_ticks.iter().position(|(t, _)| t == ticks)?;
+        let i = by_ticks[g].1.iter().position(|e| *e == expr)?;
+        answers.get(g)?.get(i).cloned()
     };
-    let position = async {
-        if queue.position.trim().is_empty() {
-            None
-        } else {
-            Some(range(queue.position.clone()).await)
-        }
-    };
-    let (backlog, position) = tokio::join!(backlog, position);
-    Some(QueueFetched { ticks, backlog, from_headline, position })
+    asks.iter()
+        .map(|ask| {
+            let (ticks, from_headline, backlog, position) = ask.as_ref()?;
+            Some(QueueFetched { ticks: *ticks, backlog: backlog.and_then(|e| answer(ticks, e)), from_headline: *from_headline, position: position.and_then(|e| answer(ticks, e)) })
+        })
+        .collect()
 }
 
 /// Samples summed across series on `ticks`, or why there are none.
@@ -156,6 +178,7 @@ mod tests {
     use crate::evaluate::plan::plan;
     use codexflow_core::api::EvaluateRequest;
     use codexflow_core::queue::{ConsumerStatus, Trend};
+    use codexflow_core::pipeline::StageSpec;
 
     const M: i64 = 60_000;
     const DAY: i64 = 100 * 86_400_000;
