@@ -138,7 +138,9 @@ impl<'de> Deserialize<'de> for SampleValue {
 
 /// Reads one answer (`status` is the HTTP status) as `expect` says it should look.
 pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Redactor) -> Result<Answer, PromError> {
-    let bad = |detail: String| PromError::BadResponse { url: url.to_string(), detail };
+    // serde's messages quote what they could not read, and an upstream may echo anything (our
+    // credentials too): every detail is cleaned, whichever part of the answer it came from.
+    let bad = |detail: String| PromError::BadResponse { url: url.to_string(), detail: redactor.clean(&detail) };
     if status == 401 || status == 403 {
         return Err(PromError::Auth { url: url.to_string(), status });
     }
@@ -164,7 +166,7 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
     };
     if envelope.status != ApiStatus::Success {
         let message = envelope.error.as_deref().map_or_else(|| redactor.excerpt(body), |m| redactor.clean(m));
-        let kind = envelope.error_type.unwrap_or_else(|| "error".into());
+        let kind = envelope.error_type.map_or_else(|| "error".into(), |k| redactor.clean(&k));
         return Err(if (400..500).contains(&status) {
             PromError::Query { kind, message }
         } else {
@@ -215,7 +217,14 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
             Ok(Answer::Series(sets))
         }
         Expect::Strings => Ok(Answer::Strings(serde_json::from_str(data).map_err(|e| bad(e.to_string()))?)),
-        Expect::Rules => crate::ruler::wire::groups(data).map(Answer::Rules).map_err(|e| bad(redactor.clean(&e))),
+        Expect::Rules => {
+            let mut groups = crate::ruler::wire::groups(data).map_err(bad)?;
+            // A rule's lastError is the ruler's text shown to every viewer, as an upstream error is.
+            for rule in groups.iter_mut().flat_map(|g| g.rules.iter_mut()) {
+                rule.status.last_error = rule.status.last_error.as_deref().map(|e| redactor.clean(e));
+            }
+            Ok(Answer::Rules(groups))
+        }
         Expect::AmAlerts | Expect::AmSilences => Err(bad("read above".into())),
     }
 }
@@ -260,8 +269,12 @@ mod tests {
 
     #[test]
     fn every_kind_of_wrong_answer_is_a_typed_error() {
-        let cases: [(u16, &str, &str); 8] = [
+        let cases: [(u16, &str, &str); 11] = [
             (200, "<html>login</html>", "not Prometheus API JSON"),
+            // serde quotes the value it could not read: the fuzz pass found a secret through it.
+            (200, r#"[{"id":"Bearer s3cret"}]"#, "not Prometheus API JSON (invalid type: string \"Bearer <redacted>\""),
+            (200, r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"s3cret"},"values":"s3cret"}]}}"#, "<redacted>"),
+            (503, r#"{"status":"error","errorType":"s3cret","error":"no"}"#, "HTTP 503: <redacted>: no"),
             (200, r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#, "expected a matrix, got vector"),
             (200, r#"{"status":"success"}"#, "no `data`"),
             (200, r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"lots"]]}]}}"#, "not a number"),
@@ -276,6 +289,15 @@ mod tests {
             assert!(!e.contains("s3cret"), "{e}");
         }
         assert!(matches!(read(Expect::Matrix, 401, ""), Err(PromError::Auth { status: 401, .. })));
+    }
+
+    #[test]
+    fn a_rules_last_error_is_cleaned_as_any_upstream_text() {
+        let body = r#"{"status":"success","data":{"groups":[{"name":"g","file":"f","interval":60,"rules":[
+            {"name":"A","query":"up","duration":0,"type":"alerting","health":"err","lastError":"Authorization: Bearer s3cret"}]}]}}"#;
+        let Answer::Rules(groups) = read(Expect::Rules, 200, body).unwrap() else { panic!() };
+        let error = groups[0].rules[0].status.last_error.clone().unwrap();
+        assert!(!error.contains("s3cret"), "{error}");
     }
 
     #[test]
