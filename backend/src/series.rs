@@ -65,15 +65,8 @@ pub fn summed_points_at(instants: &[i64], series: &[RangeSeries]) -> Vec<Point> 
 /// The series summed tick by tick (a headline query that is not aggregated still gives one number);
 /// a tick where no series has a sample stays null.
 pub fn summed_points(ticks: &Ticks, series: &[RangeSeries]) -> Vec<Point> {
-    let mut points = dense_points(ticks, &[]);
-    for s in series {
-        for (total, v) in points.iter_mut().zip(dense_values(ticks, &s.samples)) {
-            if let Some(v) = v {
-                total.v = Some(total.v.unwrap_or(0.0) + v);
-            }
-        }
-    }
-    points
+    let instants: Vec<i64> = ticks.iter().collect();
+    summed_points_at(&instants, series)
 }
 
 #[cfg(test)]

@@ -63,7 +63,13 @@ pub struct Settled {
     settle_ms: i64,
     budget_bytes: usize,
     inner: Mutex<Inner>,
+    /// [`keepable`] per expression: an evaluation asks the same few dozen every time, and parsing
+    /// them again each time is wasted work. Cleared when it reaches [`KEEPABLE_MEMO`] entries.
+    keepable: Mutex<HashMap<String, bool>>,
 }
+
+/// Expressions whose keepability is remembered: far more than any pipeline and its rules name.
+const KEEPABLE_MEMO: usize = 4096;
 
 /// A tick span `first..=last` at `step` (both ends on the ticks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +139,21 @@ impl Settled {
     }
 
     pub fn with_budget(settle_ms: i64, budget_bytes: usize) -> Settled {
-        Settled { settle_ms, budget_bytes, inner: Mutex::new(Inner::default()) }
+        Settled { settle_ms, budget_bytes, inner: Mutex::new(Inner::default()), keepable: Mutex::new(HashMap::new()) }
+    }
+
+    /// [`keepable`], parsed once per expression.
+    pub fn keepable(&self, expr: &str) -> bool {
+        let mut memo = self.keepable.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&known) = memo.get(expr) {
+            return known;
+        }
+        if memo.len() >= KEEPABLE_MEMO {
+            memo.clear();
+        }
+        let known = keepable(expr);
+        memo.insert(expr.to_string(), known);
+        known
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -278,7 +298,12 @@ impl<'a> Reader<'a> {
     /// [`PromClient::query_range`], with what is settled kept; an expression that may read ahead
     /// of its tick or is pinned to the range is asked in full every time.
     pub async fn query_range(&self, expr: &str, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
-        self.query_range_of(expr, keepable(expr), start, end, step, budget).await
+        self.query_range_of(expr, self.settled.keepable(expr), start, end, step, budget).await
+    }
+
+    /// Whether `expr`'s settled ticks may be kept ([`keepable`], remembered per settings version).
+    pub fn keepable(&self, expr: &str) -> bool {
+        self.settled.keepable(expr)
     }
 
     /// The same for an expression made of others (`evaluate::graphs`' batches), `keepable` when
@@ -306,6 +331,20 @@ mod tests {
 
     const M: i64 = 60_000;
     const H: i64 = 60 * M;
+
+    #[test]
+    fn keepability_is_remembered_and_the_memo_stays_bounded() {
+        let settled = Settled::new(0);
+        assert!(settled.keepable("rate(x[5m])"));
+        assert!(!settled.keepable("x offset -5m"));
+        assert!(!settled.keepable("x @ end()"));
+        assert!(!settled.keepable("sum("), "what does not parse is never kept");
+        for i in 0..KEEPABLE_MEMO + 10 {
+            assert!(settled.keepable(&format!("x{i}")));
+        }
+        assert!(settled.keepable.lock().unwrap().len() <= KEEPABLE_MEMO);
+        assert!(!settled.keepable("x offset -5m"));
+    }
 
     fn span(first: i64, last: i64) -> Span {
         Span { first: first * M, last: last * M }

@@ -346,6 +346,76 @@ async fn redirects_are_errors_and_lying_upstreams_are_not_believed() {
     still_serves(&mut plugin, &to_liar).await;
 }
 
+/// An upstream whose batched graph queries (`evaluate::graphs`) come back with series marked as no
+/// expression of the batch (`mark`: the label's value, `None`: no mark at all), and whose single
+/// queries answer 5 at every tick asked.
+async fn mislabelling_upstream(mark: Option<&'static str>) -> Scripted {
+    Scripted::start(move |seen| {
+        if !seen.target.contains("/query_range") {
+            return Reply::json(r#"{"status":"success","data":[]}"#);
+        }
+        let num = |k: &str| seen.form(k).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+        let (start, end, step) = (num("start"), num("end"), num("step").max(1.0));
+        let batch = seen.form("query").is_some_and(|q| q.contains("__codexflow_graph"));
+        let value = if batch { "7" } else { "5" };
+        let values: Vec<String> = (0..).map(|i| start + f64::from(i) * step).take_while(|t| *t <= end).map(|t| format!(r#"[{t},"{value}"]"#)).collect();
+        let metric = match (batch, mark) {
+            (true, Some(mark)) => format!(r#"{{"__codexflow_graph":"{mark}"}}"#),
+            (true, None) => r#"{"job":"unmarked"}"#.to_string(),
+            (false, _) => "{}".to_string(),
+        };
+        Reply::json(format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{metric},"values":[{}]}}]}}}}"#, values.join(",")))
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_answered_with_series_of_no_expression_is_asked_again_one_by_one() {
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    for mark in [None, Some("99"), Some("-1"), Some("x")] {
+        let up = mislabelling_upstream(mark).await;
+        let s = settings(json!({ "prometheusUrl": up.url, "settleTime": "0s" }));
+        let now = now_ms() / MINUTE * MINUTE;
+        let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes()).await;
+        let a = answer(&r);
+        for stage in &a.stages {
+            assert_eq!(stage.headline.value, Some(5.0), "{mark:?}: {} took the batch's 7 or nothing: {:?}", stage.id, stage.headline);
+            assert!(stage.series.iter().all(|p| p.v == Some(5.0)), "{mark:?}: {}'s sparkline {:?}", stage.id, stage.series);
+        }
+        for edge in &a.edges {
+            assert_eq!(edge.rate, Some(5.0), "{mark:?}: {} -> {}", edge.from, edge.to);
+        }
+    }
+    still_serves(&mut plugin, &settings(json!({ "prometheusUrl": quiet_upstream().await.url }))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settle_times_at_and_beyond_their_limits() {
+    let up = quiet_upstream().await;
+    let mut plugin = PluginProcess::start(&binary()).await.unwrap();
+    let good = settings(json!({ "prometheusUrl": up.url }));
+    for bad in ["-1m", "1d1s", "292000000y", "soon", "1e9h"] {
+        let check = json!({ "jsonData": {"prometheusUrl": up.url, "settleTime": bad} });
+        let (r, _) = call(&plugin, &good, "POST", "v1/settings/check", check.to_string().as_bytes()).await;
+        assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some("jsonData.settleTime")), "{bad}: {}", String::from_utf8_lossy(&r.body));
+        // Saved anyway (Grafana does not ask the plugin first): evaluation refuses with the field named.
+        let saved = settings(json!({ "prometheusUrl": up.url, "settleTime": bad }));
+        let (r, _) = call(&plugin, &saved, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
+        assert!(r.status >= 400 && String::from_utf8_lossy(&r.body).contains("settleTime"), "{bad}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+    }
+    // The limits themselves serve, twice each (the second from what the first kept).
+    for edge in ["0s", "1d"] {
+        let s = settings(json!({ "prometheusUrl": up.url, "settleTime": edge }));
+        for _ in 0..2 {
+            let now = now_ms() / MINUTE * MINUTE;
+            let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes()).await;
+            answer(&r);
+        }
+    }
+    still_serves(&mut plugin, &good).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn small_request_defects() {
     let up = quiet_upstream().await;

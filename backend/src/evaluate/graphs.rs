@@ -13,7 +13,7 @@ use super::plan::Plan;
 use crate::budget::Budget;
 use crate::prom::PromError;
 use crate::series::{merge, RangeSeries};
-use crate::settled::{keepable, Reader};
+use crate::settled::Reader;
 
 /// The label that tells the batch's series apart; `__` names are Prometheus' own, never a metric's.
 const MARK: &str = "__codexflow_graph";
@@ -40,15 +40,7 @@ pub fn split(series: Vec<RangeSeries>, n: usize) -> Option<Vec<Vec<RangeSeries>>
 /// stage's headline that is also an edge's rate) are asked once.
 pub async fn fetch(upstream: &Reader<'_>, exprs: &[&str], plan: &Plan, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
     let mut distinct: Vec<&str> = Vec::new();
-    let index: Vec<usize> = exprs
-        .iter()
-        .map(|e| {
-            distinct.iter().position(|d| d == e).unwrap_or_else(|| {
-                distinct.push(e);
-                distinct.len() - 1
-            })
-        })
-        .collect();
+    let index: Vec<usize> = exprs.iter().map(|e| super::distinct::index_of(&mut distinct, *e)).collect();
     let spark = plan.spark;
     let last = spark.last().unwrap_or(spark.first);
     let ticks = batches(upstream, &distinct, spark.first, last, spark.step, budget);
@@ -65,7 +57,7 @@ pub async fn fetch(upstream: &Reader<'_>, exprs: &[&str], plan: &Plan, budget: &
 pub async fn batches(upstream: &Reader<'_>, exprs: &[&str], start: i64, end: i64, step: i64, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
     let batches = join_all(exprs.chunks(PER_BATCH).map(|chunk| async move {
         if chunk.len() > 1 {
-            let keepable = chunk.iter().all(|e| keepable(e));
+            let keepable = chunk.iter().all(|e| upstream.keepable(e));
             if let Ok(series) = upstream.query_range_of(&batched(chunk), keepable, start, end, step, budget).await {
                 if let Some(parts) = split(series, chunk.len()) {
                     return parts.into_iter().map(Ok).collect::<Vec<_>>();

@@ -11,6 +11,7 @@
 
 pub mod alerts;
 pub mod assemble;
+pub mod distinct;
 pub mod fetch;
 pub mod graphs;
 pub mod overlay;

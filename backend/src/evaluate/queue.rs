@@ -10,6 +10,7 @@ use codexflow_core::queue::QueueInsight;
 use codexflow_core::Ticks;
 
 use super::plan::Plan;
+use super::distinct::index_of;
 use futures_util::future::join_all;
 
 use crate::budget::Budget;
@@ -83,25 +84,19 @@ pub async fn fetch(upstream: &Reader<'_>, pipeline: &PipelineSpec, plan: &Plan, 
             Some((ticks, from_headline, backlog, position))
         })
         .collect();
-    let mut by_ticks: Vec<(Ticks, Vec<&str>)> = Vec::new();
+    let mut tick_sets: Vec<Ticks> = Vec::new();
+    let mut exprs: Vec<Vec<&str>> = Vec::new();
     for (ticks, _, backlog, position) in asks.iter().flatten() {
-        let group = match by_ticks.iter().position(|(t, _)| t == ticks) {
-            Some(i) => i,
-            None => {
-                by_ticks.push((*ticks, Vec::new()));
-                by_ticks.len() - 1
-            }
-        };
+        let group = index_of(&mut tick_sets, *ticks);
+        exprs.resize_with(tick_sets.len(), Vec::new);
         for expr in [backlog, position].into_iter().flatten() {
-            if !by_ticks[group].1.contains(expr) {
-                by_ticks[group].1.push(expr);
-            }
+            index_of(&mut exprs[group], *expr);
         }
     }
-    let answers = join_all(by_ticks.iter().map(|(ticks, exprs)| super::graphs::batches(upstream, exprs, ticks.first, ticks.last().unwrap_or(ticks.first), ticks.step, budget))).await;
+    let answers = join_all(tick_sets.iter().zip(&exprs).map(|(ticks, exprs)| super::graphs::batches(upstream, exprs, ticks.first, ticks.last().unwrap_or(ticks.first), ticks.step, budget))).await;
     let answer = |ticks: &Ticks, expr: &str| -> Option<Result<Vec<RangeSeries>, PromError>> {
-        let g = by_ticks.iter().position(|(t, _)| t == ticks)?;
-        let i = by_ticks[g].1.iter().position(|e| *e == expr)?;
+        let g = tick_sets.iter().position(|t| t == ticks)?;
+        let i = exprs.get(g)?.iter().position(|e| *e == expr)?;
         answers.get(g)?.get(i).cloned()
     };
     asks.iter()
