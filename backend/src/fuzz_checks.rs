@@ -72,7 +72,7 @@ pub fn ruler_answer(data: &[u8]) {
         assert!((0..s.interval_ms.max(1)).contains(&s.phase_ms), "phase {} outside its interval {}", s.phase_ms, s.interval_ms);
     }
     let _ = in_force.set.infos();
-    let req = EvaluateRequest { from: 1_800_000_000_000, to: 1_800_000_600_000, interval_ms: None };
+    let req = EvaluateRequest { from: 1_800_000_000_000, to: 1_800_000_600_000, interval_ms: None, encoding: Default::default() };
     if let Ok(plan) = crate::evaluate::plan::plan(&req, 60_000, &in_force.set) {
         assert_eq!(plan.rules.len(), in_force.set.rules.len());
     }

@@ -97,7 +97,9 @@ async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
                 let now = now_ms();
                 let rules = ready.rules(now).await;
                 let upstream = Reader::new(client, &ready.settled, now);
-                respond(evaluate::evaluate(settings, &upstream, &rules, &r).await.map_err(ResourceError::from))
+                let answer = evaluate::evaluate(settings, &upstream, &rules, &r).await;
+                let answer = if r.encoding.is_per_tick() { answer } else { answer.map(codexflow_core::compact::compact) };
+                respond(answer.map_err(ResourceError::from))
             }
         },
         Served::StageMetrics => match parse_body::<StageMetricsRequest>(body, r#"{"stage": <id>, "from": <epoch ms>, "to": <epoch ms>}"#) {

@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
+use codexflow_core::compact::{expand, Encoding};
 use codexflow_testkit::oracle::{rule_expectations, test_file, test_group};
 
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
@@ -21,13 +22,24 @@ const CUSTOM_THRESHOLDS: &str = include_str!("rules/custom-thresholds.rules.yaml
 const BY_LABELS: &str = include_str!("rules/by-labels.rules.yaml");
 const MULTI_INTERVAL: &str = include_str!("rules/multi-interval.rules.yaml");
 
+/// The per-tick answer; the compact answer to the same request (`core::compact`) is checked to
+/// expand to exactly it, so every window below also checks the panel's encoding.
 async fn evaluate(plugin: &PluginProcess, settings: &AppSettings, from: i64, to: i64, interval_ms: i64) -> EvaluateResponse {
-    serde_json::from_slice(&evaluate_body(plugin, settings, from, to, interval_ms).await).expect("evaluate answer parses as the shared type")
+    let answer: EvaluateResponse = serde_json::from_slice(&evaluate_body(plugin, settings, from, to, interval_ms).await).expect("evaluate answer parses as the shared type");
+    let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(interval_ms), encoding: Encoding::Runs }).unwrap();
+    let response = plugin.call_resource(Some(settings), "POST", "v1/evaluate", &body).await.expect("CallResource");
+    assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+    let compact: EvaluateResponse = serde_json::from_slice(&response.body).expect("the compact answer parses");
+    assert_eq!(compact.encoding, Encoding::Runs);
+    let expanded = expand(compact).expect("the compact answer expands");
+    let parts = |a: &EvaluateResponse| serde_json::to_string(&(&a.ticks, &a.stages, &a.edges, &a.alerts)).unwrap();
+    assert_eq!(parts(&expanded), parts(&answer), "compact {from}..{to} at {interval_ms} ms");
+    answer
 }
 
 /// The answer as it went over the wire.
 async fn evaluate_body(plugin: &PluginProcess, settings: &AppSettings, from: i64, to: i64, interval_ms: i64) -> Vec<u8> {
-    let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(interval_ms) }).unwrap();
+    let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(interval_ms), encoding: Default::default() }).unwrap();
     let response = plugin.call_resource(Some(settings), "POST", "v1/evaluate", &body).await.expect("CallResource");
     assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
     response.body

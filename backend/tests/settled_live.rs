@@ -21,7 +21,7 @@ const RULES: &str = "groups:\n  - name: late\n    rules:\n      - alert: LateLag
 const STEP: i64 = 5_000;
 
 async fn evaluate(plugin: &PluginProcess, settings: &AppSettings, from: i64, to: i64) -> (Vec<u8>, EvaluateResponse) {
-    let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(STEP) }).unwrap();
+    let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(STEP), encoding: Default::default() }).unwrap();
     let response = plugin.call_resource(Some(settings), "POST", "v1/evaluate", &body).await.expect("CallResource");
     assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
     let answer = serde_json::from_slice(&response.body).expect("answer");

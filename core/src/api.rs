@@ -17,6 +17,7 @@ use crate::alerting::AlertState;
 use crate::error::ErrorCode;
 use crate::labels::Labels;
 use crate::pipeline::PipelineSpec;
+use crate::compact::{AlertRuns, Encoding, Sample, StatusRun};
 use crate::settings::{AppJsonData, AuthKind, RulesChoice};
 use crate::status::StageStatus;
 
@@ -32,6 +33,9 @@ pub struct EvaluateRequest {
     /// Tick spacing; the app's `evaluationInterval` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_ms: Option<i64>,
+    /// `runs` asks for the compact answer (`crate::compact`); per tick when absent.
+    #[serde(default, skip_serializing_if = "Encoding::is_per_tick")]
+    pub encoding: Encoding,
 }
 
 /// `POST v1/evaluate` answer: the pipeline's health over `[from, to]`.
@@ -61,6 +65,12 @@ pub struct EvaluateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub alertmanager: Option<AlertmanagerNote>,
+    /// `runs` when the timelines and graphs below are compact (`crate::compact`).
+    #[serde(default, skip_serializing_if = "Encoding::is_per_tick")]
+    pub encoding: Encoding,
+    /// Compact form: the instants every graph's `seriesValues` are at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spark: Option<Vec<EpochMs>>,
 }
 
 /// The Alertmanager's answer in brief, or why there is none (then no alert is marked suppressed).
@@ -271,8 +281,14 @@ pub struct StageHealth {
     pub headline: Headline,
     /// The headline query over the window, for the sparkline.
     pub series: Vec<Point>,
-    /// Health at every tick (same length as `ticks`), for the state strip and time travel.
+    /// Health at every tick (same length as `ticks`), for the state strip and time travel; empty in
+    /// the compact form, which sends `statusRuns`.
     pub status_timeline: Vec<StageStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_runs: Option<Vec<StatusRun>>,
+    /// Compact form: `series`' values at the answer's `spark` instants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_values: Option<Vec<Sample>>,
     /// Metric selectors of this stage's rules that have no series at all in the window.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
@@ -311,6 +327,9 @@ pub struct EdgeHealth {
     pub rate: Option<f64>,
     pub unit: String,
     pub series: Vec<Point>,
+    /// Compact form: `series`' values at the answer's `spark` instants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_values: Option<Vec<Sample>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub error: Option<String>,
@@ -362,6 +381,9 @@ pub struct AlertTimeline {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_series: Vec<String>,
     pub timeline: Vec<TimelinePoint>,
+    /// Compact form: `timeline` as runs (empty `timeline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<AlertRuns>,
     /// Set when the alert is firing at `at` and the Alertmanager holds it silenced or inhibited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]

@@ -8,6 +8,7 @@
 
 pub mod alerting;
 pub mod api;
+pub mod compact;
 pub mod duration;
 pub mod error;
 pub mod format;

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use codexflow_core::api::{AlertTimeline, EdgeHealth, EvaluateRequest, EvaluateResponse, Headline, Point, RuleSummary, StageHealth, TimelinePoint};
+use codexflow_core::compact::Encoding;
 use codexflow_core::pipeline::StageSpec;
 use codexflow_core::reason::{alert_contribution, stage_reason, UtcClock};
 use codexflow_core::status::{fold_alert_into, raise_to, StageStatus};
@@ -49,7 +50,7 @@ pub fn assemble(settings: &Settings, rules: &InForce, req: &EvaluateRequest, pla
         .zip(fetched.edges)
         .map(|(spec, result)| {
             let (rate, series, error) = graph_parts(plan, result);
-            EdgeHealth { from: spec.from.clone(), to: spec.to.clone(), label: spec.label.clone(), rate, unit: spec.unit.clone(), series, error }
+            EdgeHealth { from: spec.from.clone(), to: spec.to.clone(), label: spec.label.clone(), rate, unit: spec.unit.clone(), series, series_values: None, error }
         })
         .collect();
     EvaluateResponse {
@@ -64,6 +65,8 @@ pub fn assemble(settings: &Settings, rules: &InForce, req: &EvaluateRequest, pla
         rules: summaries,
         alerts,
         alertmanager,
+        encoding: Encoding::PerTick,
+        spark: None,
     }
 }
 
@@ -168,6 +171,8 @@ fn stage_health(spec: &StageSpec, alerts: &[AlertTimeline], summaries: &[RuleSum
         headline: Headline { label: spec.headline.label.clone(), unit: spec.headline.unit.clone(), value, error },
         series,
         status_timeline: timeline,
+        status_runs: None,
+        series_values: None,
         missing_series,
         queue: None,
         suppressed,
@@ -244,7 +249,7 @@ mod tests {
     #[test]
     fn stages_fold_their_alerts_and_the_worst_one_speaks() {
         let s = settings();
-        let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None };
+        let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None, encoding: Default::default() };
         let p = plan(&req, M, &in_force(&s).set).unwrap();
         // Lag 1,532 from 12:05: pending at 12:05 and 12:06, firing from 12:07.
         let lag: Vec<f64> = ticks(&p, 0).iter().map(|t| if t >= T0 + 5 * M { 1532.0 } else { 0.0 }).collect();
@@ -279,7 +284,7 @@ mod tests {
     #[test]
     fn rules_whose_series_do_not_exist_are_nodata_and_say_which() {
         let s = settings();
-        let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None };
+        let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None, encoding: Default::default() };
         let p = plan(&req, M, &in_force(&s).set).unwrap();
         let mut f = fetched(&p, &[0.0], vec![labels("pending")]);
         f.rules[2] = Ok(RuleSeries { eval: ticks(&p, 2), series: Vec::new() });
@@ -314,7 +319,7 @@ mod tests {
     #[test]
     fn the_answer_says_where_the_rules_came_from_and_each_groups_ticks() {
         let s = settings();
-        let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None };
+        let req = EvaluateRequest { from: T0, to: T0 + 9 * M, interval_ms: None, encoding: Default::default() };
         let f = in_force(&s);
         let p = plan(&req, M, &f.set).unwrap();
         let answer = assemble_with(&s, &req, &p, fetched(&p, &[0.0], vec![labels("lag")]));

@@ -171,7 +171,7 @@ mod tests {
     const M: i64 = 60_000;
 
     fn req(from: i64, to: i64, interval_ms: Option<i64>) -> EvaluateRequest {
-        EvaluateRequest { from, to, interval_ms }
+        EvaluateRequest { from, to, interval_ms, encoding: Default::default() }
     }
 
     fn none() -> RuleSet {

@@ -194,7 +194,7 @@ mod tests {
     }
 
     fn plan_of(minutes: i64) -> Plan {
-        plan(&EvaluateRequest { from: DAY, to: DAY + minutes * M, interval_ms: None }, M, &RuleSet::default()).unwrap()
+        plan(&EvaluateRequest { from: DAY, to: DAY + minutes * M, interval_ms: None, encoding: Default::default() }, M, &RuleSet::default()).unwrap()
     }
 
     #[test]
@@ -218,6 +218,7 @@ mod tests {
                 from: DAY,
                 to: DAY + 60 * M + 37_500,
                 interval_ms: None,
+                encoding: Default::default(),
             },
             M,
             &RuleSet::default(),

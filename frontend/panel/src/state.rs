@@ -11,7 +11,32 @@ use codexflow_core::web::CallError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub generation: u32,
-    pub data: Rc<EvaluateResponse>,
+    pub data: Shared,
+}
+
+/// An answer compared by identity. Every arrival is a new allocation, so two props hold the same
+/// answer exactly when they hold the same one; comparing a day of ticks of every stage field by field
+/// on every render cost time, and its code cost the panel's budgeted bytes.
+#[derive(Debug, Clone)]
+pub struct Shared(Rc<EvaluateResponse>);
+
+impl Shared {
+    pub fn new(answer: EvaluateResponse) -> Shared {
+        Shared(Rc::new(answer))
+    }
+}
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Shared) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = EvaluateResponse;
+    fn deref(&self) -> &EvaluateResponse {
+        &self.0
+    }
 }
 
 /// Why there is nothing (new) to show, as the panel tells the user.
@@ -77,7 +102,7 @@ pub enum Action {
     /// A fetch started.
     Fetching,
     /// An answer arrived.
-    Arrived(Rc<EvaluateResponse>),
+    Arrived(Shared),
     /// A fetch failed (a cancelled one changes nothing).
     Failed(CallError),
     /// Nothing could be asked (the panel's own options are wrong).
@@ -136,10 +161,10 @@ mod tests {
     use super::*;
     use codexflow_core::api::ApiError;
 
-    fn answer(ticks: usize) -> Rc<EvaluateResponse> {
+    fn answer(ticks: usize) -> Shared {
         let mut a: EvaluateResponse = serde_json::from_str(include_str!("../tests/fixtures/evaluate.json")).unwrap();
         a.ticks.truncate(ticks);
-        Rc::new(a)
+        Shared::new(a)
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use codexflow_core::api::EvaluateResponse;
+use crate::state::Shared;
 use codexflow_core::AlertState;
 use yew::prelude::*;
 
@@ -14,7 +14,7 @@ use crate::view::{edge_rate_at, StageView};
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
-    pub answer: Rc<EvaluateResponse>,
+    pub answer: Shared,
     pub generation: u32,
     pub views: Rc<Vec<StageView>>,
     pub geometry: Rc<Layout>,

@@ -16,13 +16,13 @@ use super::style::{status_icon, status_var};
 use super::Bridge;
 use crate::layout::card_width;
 use crate::options::{HostProps, Theme};
-use crate::state::Problem;
+use crate::state::{Problem, Shared};
 use crate::view::runs;
 
 #[derive(Properties, PartialEq)]
 pub struct DrillProps {
     pub stage: StageHealth,
-    pub answer: Rc<EvaluateResponse>,
+    pub answer: Shared,
     pub host: HostProps,
     pub bridge: Bridge,
     pub clock: Clock,

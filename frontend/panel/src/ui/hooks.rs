@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse, StageMetricsRequest, StageMetricsResponse};
+use codexflow_core::compact::{expand, Encoding};
 use codexflow_core::web::{self, CallError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -13,7 +14,7 @@ use yew::prelude::*;
 
 use super::Bridge;
 use crate::options::HostProps;
-use crate::state::{Action, PanelState, Problem};
+use crate::state::{Action, PanelState, Problem, Shared};
 
 /// [`PanelState`] as Yew's reducer.
 #[derive(PartialEq, Default)]
@@ -65,16 +66,20 @@ pub fn use_evaluation(host: &HostProps, bridge: &Bridge, instance: u32) -> UseRe
             Err(message) => dispatch.dispatch(Action::Problem(Problem::Failed(message))),
             Ok(interval_ms) => {
                 dispatch.dispatch(Action::Fetching);
-                let request = EvaluateRequest { from: *from, to: *to, interval_ms };
+                // The compact answer (`core::compact`), expanded here into the per-tick form the panel draws.
+                let request = EvaluateRequest { from: *from, to: *to, interval_ms, encoding: Encoding::Runs };
                 let url = format!("{url}/v1/evaluate");
                 wasm_bindgen_futures::spawn_local(async move {
                     // "Data arrived": the answer's bytes are in; parsing, layout and paint are ours.
                     let arrived = || mark(&format!("codexflow-data-{instance}-{generation}"));
                     match post::<_, EvaluateResponse>(&bridge, &url, &request, signal.as_ref(), arrived).await {
-                        Ok(data) => {
-                            mark(&format!("codexflow-parsed-{instance}-{generation}"));
-                            dispatch.dispatch(Action::Arrived(Rc::new(data)));
-                        }
+                        Ok(data) => match expand(data) {
+                            Ok(data) => {
+                                mark(&format!("codexflow-parsed-{instance}-{generation}"));
+                                dispatch.dispatch(Action::Arrived(Shared::new(data)));
+                            }
+                            Err(e) => dispatch.dispatch(Action::Problem(Problem::Failed(e.to_string()))),
+                        },
                         Err(e) => dispatch.dispatch(Action::Failed(e)),
                     }
                 });

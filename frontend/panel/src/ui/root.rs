@@ -2,7 +2,6 @@
 
 use std::rc::Rc;
 
-use codexflow_core::api::EvaluateResponse;
 use codexflow_core::reason::Clock as _;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -11,7 +10,7 @@ use super::clock::Clock;
 use super::hooks::{use_evaluation, State};
 use super::{diagram, drilldown, messages, others, strip, style, RootProps};
 use crate::layout::{layout, px, split_panel};
-use crate::state::{Action, Answer, Phase, Problem};
+use crate::state::{Action, Answer, Phase, Problem, Shared};
 use crate::view::{edge_inputs, stages_at};
 
 #[function_component(Root)]
@@ -63,7 +62,7 @@ struct ReadyView<'a> {
 /// The pipeline: the diagram, the state strips, time travel and the drill-down.
 fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State>, root: &NodeRef) -> Html {
     let host = &props.host;
-    let data: &Rc<EvaluateResponse> = &v.answer.data;
+    let data: &Shared = &v.answer.data;
     let split = split_panel(host.height, data.stages.len());
     let geometry = Rc::new(layout(data.stages.len(), &edge_inputs(data), host.width, split.diagram_h, host.options.direction));
     let views = Rc::new(stages_at(data, v.cursor, v.clock));

@@ -1,9 +1,8 @@
 //! A state strip per stage across the window, like Grafana's state timeline. The pointer on a strip
 //! moves the whole panel to that moment (time travel); leaving the strips returns to now.
 
-use std::rc::Rc;
 
-use codexflow_core::api::EvaluateResponse;
+use crate::state::Shared;
 use codexflow_core::reason::Clock as _;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -15,7 +14,7 @@ use crate::view::{runs, tick_at_fraction};
 
 #[derive(Properties, PartialEq)]
 pub struct StripsProps {
-    pub answer: Rc<EvaluateResponse>,
+    pub answer: Shared,
     pub generation: u32,
     pub cursor: Option<usize>,
     pub height: f64,
