@@ -57,13 +57,19 @@ impl Redactor {
         self.cut(message.as_bytes(), UPSTREAM_MESSAGE_CHARS)
     }
 
-    fn cut(&self, body: &[u8], chars: usize) -> String {
-        let text = String::from_utf8_lossy(body);
+    /// `text` with its secrets and any echoed `Authorization` cut, whole: for the ruler's own words
+    /// (a rule's `lastError`), which name the failing query and the ruler's answer at any length.
+    pub fn scrub(&self, text: &str) -> String {
         let kept: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(without_authorization).collect();
         let mut text = kept.join(" ");
         for secret in &self.secrets {
             text = text.replace(secret.as_str(), "<redacted>");
         }
+        text
+    }
+
+    fn cut(&self, body: &[u8], chars: usize) -> String {
+        let text = self.scrub(&String::from_utf8_lossy(body));
         if text.is_empty() {
             return "(empty body)".into();
         }

@@ -219,9 +219,10 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
         Expect::Strings => Ok(Answer::Strings(serde_json::from_str(data).map_err(|e| bad(e.to_string()))?)),
         Expect::Rules => {
             let mut groups = crate::ruler::wire::groups(data).map_err(bad)?;
-            // A rule's lastError is the ruler's text shown to every viewer, as an upstream error is.
+            // A rule's lastError is the ruler's text shown to every viewer: its secrets are cut, but not
+            // its length (vmalert's names the query and the answer before the cause).
             for rule in groups.iter_mut().flat_map(|g| g.rules.iter_mut()) {
-                rule.status.last_error = rule.status.last_error.as_deref().map(|e| redactor.clean(e));
+                rule.status.last_error = rule.status.last_error.as_deref().map(|e| redactor.scrub(e));
             }
             Ok(Answer::Rules(groups))
         }
@@ -298,6 +299,12 @@ mod tests {
         let Answer::Rules(groups) = read(Expect::Rules, 200, body).unwrap() else { panic!() };
         let error = groups[0].rules[0].status.last_error.clone().unwrap();
         assert!(!error.contains("s3cret"), "{error}");
+        // The ruler's words are kept whole, however long (ruler_live reads the cause at their end).
+        let long = format!("{} many-to-many s3cret", "x".repeat(2000));
+        let body = body.replace("Authorization: Bearer s3cret", &long);
+        let Answer::Rules(groups) = read(Expect::Rules, 200, &body).unwrap() else { panic!() };
+        let error = groups[0].rules[0].status.last_error.clone().unwrap();
+        assert!(error.ends_with("many-to-many <redacted>"), "{error}");
     }
 
     #[test]
