@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::alerting::AlertState;
-use crate::api::{EpochMs, EvaluateResponse, Point, TimelinePoint};
+use crate::api::{AlertTimeline, EpochMs, EvaluateResponse, Point, TimelinePoint};
 use crate::limits::MAX_TICKS;
 use crate::status::StageStatus;
 
@@ -158,7 +158,22 @@ pub fn compact(mut answer: EvaluateResponse) -> EvaluateResponse {
 }
 
 /// The per-tick answer `answer` stands for; a per-tick answer is returned as it is.
-pub fn expand(mut answer: EvaluateResponse) -> Result<EvaluateResponse, CompactError> {
+pub fn expand(answer: EvaluateResponse) -> Result<EvaluateResponse, CompactError> {
+    let mut answer = readable(answer)?;
+    for alert in &mut answer.alerts {
+        if let Some(runs) = alert.runs.take() {
+            alert.timeline = timeline(&runs)?;
+        }
+    }
+    answer.encoding = Encoding::PerTick;
+    Ok(answer)
+}
+
+/// What the panel draws from: `answer` with statuses and graphs per tick, and every alert's runs
+/// checked but kept as they are (read with [`AlertTimeline::point_at`] and the other accessors
+/// below). Why: expanding the alerts of 200 stages over a day is 288,000 points, the largest single
+/// cost between the answer's arrival and the paint, while a moment is found in a handful of runs.
+pub fn readable(mut answer: EvaluateResponse) -> Result<EvaluateResponse, CompactError> {
     if answer.encoding.is_per_tick() {
         return Ok(answer);
     }
@@ -184,12 +199,11 @@ pub fn expand(mut answer: EvaluateResponse) -> Result<EvaluateResponse, CompactE
             edge.series = points(values).map_err(|e| about("edge from", &edge.from, e))?;
         }
     }
-    for alert in &mut answer.alerts {
-        if let Some(runs) = alert.runs.take() {
-            alert.timeline = timeline(&runs).map_err(|e| about("alert", &alert.name, e))?;
+    for alert in &answer.alerts {
+        if let Some(runs) = &alert.runs {
+            check(runs).map_err(|e| about("alert", &alert.name, e))?;
         }
     }
-    answer.encoding = Encoding::PerTick;
     Ok(answer)
 }
 
@@ -219,7 +233,7 @@ pub fn statuses(ticks: &[EpochMs], runs: &[StatusRun]) -> Result<Vec<StageStatus
         }
     }
     if runs.windows(2).any(|w| w[1].t <= w[0].until) || runs.iter().any(|r| r.until < r.t) {
-        return bad("the status runs overlap or go backwards");
+        return bad("its runs overlap or go backwards");
     }
     Ok(out)
 }
@@ -253,42 +267,125 @@ pub fn alert_runs(timeline: &[TimelinePoint]) -> Option<AlertRuns> {
     Some(AlertRuns { step, runs, values })
 }
 
-/// The per-tick timeline of `runs`: at most [`MAX_TICKS`] ticks, every valued one with a value.
-pub fn timeline(runs: &AlertRuns) -> Result<Vec<TimelinePoint>, CompactError> {
+/// Checks that `runs` are on their ticks, in order, at most [`MAX_TICKS`] of them, with exactly one
+/// value per valued tick: what [`timeline`] and the accessors below rely on.
+pub fn check(runs: &AlertRuns) -> Result<(), CompactError> {
     if runs.step <= 0 {
         return bad("its step is not positive");
     }
-    let mut out: Vec<TimelinePoint> = Vec::new();
-    let mut values = runs.values.iter();
+    let (mut ticks, mut valued, mut last) = (0i64, 0i64, None::<EpochMs>);
     for run in &runs.runs {
-        if out.last().is_some_and(|p| run.t <= p.t) {
+        if last.is_some_and(|l| run.t <= l) {
             return bad("its runs overlap or go backwards");
         }
         let span = run.until.checked_sub(run.t).filter(|d| *d >= 0 && d % runs.step == 0);
         let Some(count) = span.map(|d| d / runs.step + 1) else {
             return bad("a run is not on its ticks");
         };
-        if count > (MAX_TICKS - out.len().min(MAX_TICKS)) as i64 {
+        // ticks ≤ MAX_TICKS before this, so the sum cannot overflow.
+        ticks += count;
+        if ticks > MAX_TICKS as i64 {
             return bad("more than 100,000 ticks (limits::MAX_TICKS)");
         }
-        for i in 0..count {
-            let value = if run.valued {
-                match values.next() {
-                    Some(v) => v.0,
-                    None => return bad("fewer values than valued ticks"),
-                }
-            } else {
-                None
-            };
-            // count ≤ MAX_TICKS and step·(count-1) = until - t, so this stays within run.t..=run.until.
-            let t = run.t + i * runs.step;
-            out.push(TimelinePoint { t, state: run.state, value, active_at: run.active_at, ruler: run.ruler, agrees: run.agrees, late: run.late });
+        if run.valued {
+            valued += count;
+        }
+        last = Some(run.until);
+    }
+    if runs.values.len() as i64 != valued {
+        return bad("its values are not one per valued tick");
+    }
+    Ok(())
+}
+
+/// Tick `i` of `run` (`i` < its count) with its value: `values` are the run's own.
+fn point(run: &AlertRun, step: i64, i: i64, values: &[Sample]) -> TimelinePoint {
+    let value = if run.valued { usize::try_from(i).ok().and_then(|i| values.get(i)).and_then(|v| v.0) } else { None };
+    // For checked runs i < count and step·(count-1) = until - t, so this is within run.t..=run.until.
+    let t = run.t.saturating_add(i.saturating_mul(step));
+    TimelinePoint { t, state: run.state, value, active_at: run.active_at, ruler: run.ruler, agrees: run.agrees, late: run.late }
+}
+
+/// The per-tick timeline of `runs`, once [`check`]ed.
+pub fn timeline(runs: &AlertRuns) -> Result<Vec<TimelinePoint>, CompactError> {
+    check(runs)?;
+    let mut out: Vec<TimelinePoint> = Vec::new();
+    let mut offset = 0;
+    for run in &runs.runs {
+        let count = ticks_of(run, runs.step);
+        let values = if run.valued { runs.values.get(offset..).unwrap_or_default() } else { &[][..] };
+        out.extend((0..count).map(|i| point(run, runs.step, i as i64, values)));
+        if run.valued {
+            offset += count;
         }
     }
-    if values.next().is_some() {
-        return bad("more values than valued ticks");
-    }
     Ok(out)
+}
+
+/// An alert's timeline read in whichever form it came (per tick, or checked runs): what the
+/// reasons and the panel ask of it, each a binary search or a walk over runs.
+impl AlertTimeline {
+    /// Its latest tick at or before `t`.
+    pub fn point_at(&self, t: EpochMs) -> Option<TimelinePoint> {
+        let Some(runs) = &self.runs else {
+            let i = self.timeline.partition_point(|p| p.t <= t);
+            return i.checked_sub(1).and_then(|i| self.timeline.get(i)).copied();
+        };
+        let r = runs.runs.partition_point(|r| r.t <= t).checked_sub(1)?;
+        let run = runs.runs.get(r)?;
+        let i = t.min(run.until).checked_sub(run.t)?.checked_div(runs.step)?;
+        Some(point(run, runs.step, i, runs.values.get(values_before(runs, r)..).unwrap_or_default()))
+    }
+
+    /// Its last tick.
+    pub fn last_point(&self) -> Option<TimelinePoint> {
+        match &self.runs {
+            None => self.timeline.last().copied(),
+            Some(runs) => runs.runs.last().and_then(|run| self.point_at(run.until)),
+        }
+    }
+
+    /// The `active_at` of its first tick that has one.
+    pub fn first_active_at(&self) -> Option<EpochMs> {
+        match &self.runs {
+            None => self.timeline.iter().find_map(|p| p.active_at),
+            Some(runs) => runs.runs.iter().find_map(|r| r.active_at),
+        }
+    }
+
+    /// The first tick of the stretch, ending at its tick at or before `t`, over which the ruler saw
+    /// the state it sees there.
+    pub fn ruler_since(&self, t: EpochMs) -> Option<EpochMs> {
+        let ruler = self.point_at(t)?.ruler?;
+        match &self.runs {
+            None => {
+                let i = self.timeline.partition_point(|p| p.t <= t);
+                self.timeline.get(..i)?.iter().rev().take_while(|q| q.ruler == Some(ruler)).last().map(|q| q.t)
+            }
+            Some(runs) => {
+                let r = runs.runs.partition_point(|r| r.t <= t);
+                runs.runs.get(..r)?.iter().rev().take_while(|q| q.ruler == Some(ruler)).last().map(|q| q.t)
+            }
+        }
+    }
+
+    /// Every tick, per tick (for the one alert a drill-down draws).
+    pub fn points(&self) -> Vec<TimelinePoint> {
+        match &self.runs {
+            None => self.timeline.clone(),
+            Some(runs) => timeline(runs).unwrap_or_default(),
+        }
+    }
+}
+
+/// How many ticks `run` has (0 for a run [`check`] refuses).
+fn ticks_of(run: &AlertRun, step: i64) -> usize {
+    run.until.checked_sub(run.t).and_then(|d| d.checked_div(step)).and_then(|n| usize::try_from(n).ok()).map_or(0, |n| n.saturating_add(1))
+}
+
+/// How many of `runs`' values belong to the runs before run `r`.
+fn values_before(runs: &AlertRuns, r: usize) -> usize {
+    runs.runs.iter().take(r).filter(|run| run.valued).fold(0usize, |n, run| n.saturating_add(ticks_of(run, runs.step)))
 }
 
 #[cfg(test)]
@@ -351,6 +448,10 @@ mod tests {
             encoding: Encoding::PerTick,
             spark: None,
         }
+    }
+
+    fn wire_points(p: &[TimelinePoint]) -> String {
+        serde_json::to_string(p).unwrap()
     }
 
     /// Equality that treats NaN as equal to itself, through the wire.
@@ -445,6 +546,50 @@ mod tests {
         assert_eq!(wire(&expand(compact(a.clone())).unwrap()), wire(&a));
     }
 
+    /// The panel reads alerts from their runs (`readable`): every accessor must say what the per-tick
+    /// timeline says, at every moment, between ticks and outside them too.
+    #[test]
+    fn runs_read_as_the_per_tick_timeline_does() {
+        let mut a = answer();
+        // The ruler's view over a stretch that spans runs of other states.
+        for (i, p) in a.alerts[0].timeline.iter_mut().enumerate() {
+            p.ruler = Some(if (3..8).contains(&i) { AlertState::Firing } else { AlertState::Inactive });
+            p.agrees = Some(p.ruler == Some(p.state));
+        }
+        let c = readable(serde_json::from_str(&serde_json::to_string(&compact(a.clone())).unwrap()).unwrap()).unwrap();
+        for (ours, theirs) in a.alerts.iter().zip(&c.alerts) {
+            assert_eq!(theirs.runs.is_some(), ours.name != "Uneven", "{}", ours.name);
+            assert_eq!(wire_points(&theirs.points()), wire_points(&ours.timeline), "{}", ours.name);
+            assert_eq!(theirs.first_active_at(), ours.first_active_at());
+            assert_eq!(wire_points(&theirs.last_point().into_iter().collect::<Vec<_>>()), wire_points(&ours.timeline.last().copied().into_iter().collect::<Vec<_>>()));
+            for t in (-2..24).map(|h| h * M / 2 - 1) {
+                let (p, q) = (ours.point_at(t), theirs.point_at(t));
+                assert_eq!(wire_points(&p.into_iter().collect::<Vec<_>>()), wire_points(&q.into_iter().collect::<Vec<_>>()), "{} at {t}", ours.name);
+                assert_eq!(ours.ruler_since(t), theirs.ruler_since(t), "{} at {t}", ours.name);
+            }
+        }
+        assert_eq!(c.alerts[0].ruler_since(7 * M), Some(3 * M), "the ruler's firing began at tick 3");
+        assert_eq!(c.alerts[0].point_at(4 * M + 59_999).map(|p| (p.t, p.value)), Some((4 * M, Some(1004.0))));
+    }
+
+    /// Garbled runs read through the accessors give nothing or a point of theirs, never a panic.
+    #[test]
+    fn unchecked_garbled_runs_never_panic() {
+        let mut a = compact(answer()).alerts.remove(0);
+        let good = a.runs.clone().unwrap();
+        for (step, until, values) in [(0, 9 * M, 4), (-M, 0, 4), (M, i64::MAX, 0), (M, i64::MIN, 99), (7, 3, 1)] {
+            let mut runs = good.clone();
+            runs.step = step;
+            runs.runs[0].until = until;
+            runs.values.truncate(values);
+            a.runs = Some(runs);
+            for t in [i64::MIN, -1, 0, 5 * M, i64::MAX] {
+                let _ = (a.point_at(t), a.ruler_since(t), a.last_point(), a.first_active_at());
+            }
+            assert!(check(a.runs.as_ref().unwrap()).is_err() || values == 4);
+        }
+    }
+
     #[test]
     fn a_per_tick_answer_expands_to_itself() {
         let a = answer();
@@ -475,9 +620,9 @@ mod tests {
         assert!(expand(off).is_err());
         let mut fewer = c.clone();
         fewer.alerts[0].runs.as_mut().unwrap().values.pop();
-        assert!(expand(fewer).unwrap_err().to_string().contains("fewer values"));
+        assert!(expand(fewer).unwrap_err().to_string().contains("alert A: its values are not one per valued tick"));
         let mut more = c;
         more.alerts[0].runs.as_mut().unwrap().values.push(Sample(None));
-        assert!(expand(more).unwrap_err().to_string().contains("more values"));
+        assert!(expand(more).unwrap_err().to_string().contains("not one per valued tick"));
     }
 }

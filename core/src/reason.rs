@@ -5,7 +5,7 @@
 //! text for any moment of time travel in the dashboard's time zone, so both must come from here.
 
 use crate::alerting::AlertState;
-use crate::api::{AlertTimeline, EpochMs, RuleHealth, RuleSummary, TimelinePoint};
+use crate::api::{AlertTimeline, EpochMs, RuleHealth, RuleSummary};
 use crate::duration::humanize_duration;
 use crate::format::{grouped, utc_clock, utc_date};
 use crate::status::{alert_status, StageStatus};
@@ -48,26 +48,20 @@ impl AlertMoment {
     /// group's ticks need not be the answer's.
     pub fn of(alert: &AlertTimeline, at: Option<EpochMs>) -> AlertMoment {
         // Only the episode at the edge of the lookback can carry a bound: the first one seen.
-        let first_active = alert.timeline.iter().find_map(|p| p.active_at).or(alert.active_at);
+        let first_active = alert.first_active_at().or(alert.active_at);
         let bound = |active: Option<EpochMs>| alert.active_at_is_bound && active.is_some() && active == first_active;
         match at {
             None => {
                 // The value now is the timeline's at the same tick (none when the window holds no tick).
-                let value = alert.timeline.last().filter(|p| p.t == alert.at).and_then(|p| p.value);
+                let value = alert.last_point().filter(|p| p.t == alert.at).and_then(|p| p.value);
                 AlertMoment { at: alert.at, state: alert.state, active_at: alert.active_at, value, bound: bound(alert.active_at) }
             }
-            Some(t) => match point_at(alert, t) {
+            Some(t) => match alert.point_at(t) {
                 Some(p) => AlertMoment { at: p.t, state: p.state, active_at: p.active_at, value: p.value, bound: bound(p.active_at) },
                 None => AlertMoment { at: t, state: AlertState::Inactive, active_at: None, value: None, bound: false },
             },
         }
     }
-}
-
-/// The alert's timeline point at the moment `t`: its latest tick at or before `t`.
-pub fn point_at(alert: &AlertTimeline, t: EpochMs) -> Option<&TimelinePoint> {
-    let i = alert.timeline.partition_point(|p| p.t <= t);
-    i.checked_sub(1).and_then(|i| alert.timeline.get(i))
 }
 
 /// Why an alert is pending or firing: "lag 1,532 > 1,000 for 17m, since 12:03 UTC".
@@ -157,14 +151,13 @@ pub fn ruler_note(rule: &RuleSummary, alert: &AlertTimeline, at: Option<EpochMs>
         }
     }
     let t = at.unwrap_or(alert.at);
-    let i = alert.timeline.partition_point(|p| p.t <= t).checked_sub(1)?;
-    let p = alert.timeline.get(i)?;
+    let p = alert.point_at(t)?;
     let ruler_state = p.ruler?;
     if p.agrees != Some(false) || p.late {
         return None;
     }
     // The ruler's current state began where its run of that state began.
-    let run_start = alert.timeline[..=i].iter().rev().take_while(|q| q.ruler == Some(ruler_state)).last().map_or(p.t, |q| q.t);
+    let run_start = alert.ruler_since(t).unwrap_or(p.t);
     let since = since_text(run_start, p.t, false, clock);
     let ours = p.state.as_str();
     let cause = if from_ruler {

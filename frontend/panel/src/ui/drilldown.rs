@@ -17,7 +17,7 @@ use super::Bridge;
 use crate::layout::card_width;
 use crate::options::{HostProps, Theme};
 use crate::state::{Problem, Shared};
-use crate::view::runs;
+use crate::view::run_paths;
 
 #[derive(Properties, PartialEq)]
 pub struct DrillProps {
@@ -152,17 +152,18 @@ fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, cl
 
 /// The alert's state over the window; below it, where the ruler's view is known, the ruler's.
 fn alert_timeline(a: &AlertTimeline, theme: &Theme) -> Html {
-    let n = a.timeline.len().max(1);
-    let ours: Vec<AlertState> = a.timeline.iter().map(|p| p.state).collect();
-    let ruler: Option<Vec<AlertState>> = a.timeline.iter().map(|p| p.ruler).collect();
+    let points = a.points();
+    let n = points.len().max(1);
+    let ours: Vec<AlertState> = points.iter().map(|p| p.state).collect();
+    let ruler: Option<Vec<AlertState>> = points.iter().map(|p| p.ruler).collect();
     let rows = if ruler.is_some() { 2 } else { 1 };
-    let row = |y: usize, states: &[AlertState]| {
-        runs(states)
+    let row = |y: u32, states: &[AlertState]| {
+        run_paths(states, y, "0.9")
             .into_iter()
-            .filter(|r| r.2 != AlertState::Inactive)
-            .map(|(start, len, state)| {
+            .filter(|r| r.0 != AlertState::Inactive)
+            .map(|(state, d)| {
                 let fill = if state == AlertState::Firing { theme.critical.clone() } else { theme.warning.clone() };
-                html! { <rect x={start.to_string()} y={y.to_string()} width={len.to_string()} height="0.9" fill={fill} opacity={if y == 0 { "1" } else { "0.6" }} /> }
+                html! { <path d={d} fill={fill} opacity={if y == 0 { "1" } else { "0.6" }} /> }
             })
             .collect::<Html>()
     };

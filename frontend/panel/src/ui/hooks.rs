@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse, StageMetricsRequest, StageMetricsResponse};
-use codexflow_core::compact::{expand, Encoding};
+use codexflow_core::compact::{readable, Encoding};
 use codexflow_core::web::{self, CallError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -66,14 +66,14 @@ pub fn use_evaluation(host: &HostProps, bridge: &Bridge, instance: u32) -> UseRe
             Err(message) => dispatch.dispatch(Action::Problem(Problem::Failed(message))),
             Ok(interval_ms) => {
                 dispatch.dispatch(Action::Fetching);
-                // The compact answer (`core::compact`), expanded here into the per-tick form the panel draws.
+                // The compact answer (`core::compact`): statuses and graphs expanded here, alerts read from their runs.
                 let request = EvaluateRequest { from: *from, to: *to, interval_ms, encoding: Encoding::Runs };
                 let url = format!("{url}/v1/evaluate");
                 wasm_bindgen_futures::spawn_local(async move {
                     // "Data arrived": the answer's bytes are in; parsing, layout and paint are ours.
                     let arrived = || mark(&format!("codexflow-data-{instance}-{generation}"));
                     match post::<_, EvaluateResponse>(&bridge, &url, &request, signal.as_ref(), arrived).await {
-                        Ok(data) => match expand(data) {
+                        Ok(data) => match readable(data) {
                             Ok(data) => {
                                 mark(&format!("codexflow-parsed-{instance}-{generation}"));
                                 dispatch.dispatch(Action::Arrived(Shared::new(data)));
