@@ -37,7 +37,7 @@ try {
   await step('the state strip remembers earlier acts from the backfilled hour', async () => {
     // The hour before holds a whole stretched loop, so every stage has been red at least once.
     for (const id of stages) {
-      const fills = await page.locator(`[data-testid=codex-flow-strip-${id}] rect`).evaluateAll((rects) => [...new Set(rects.map((r) => r.getAttribute('fill')))]);
+      const fills = await page.locator(`[data-testid=codex-flow-strip-${id}] path`).evaluateAll((paths) => [...new Set(paths.map((r) => r.getAttribute('fill')))]);
       assert.ok(fills.length >= 2, `${id}'s strip shows an earlier incident besides ok (fills: ${fills})`);
     }
   });

@@ -186,15 +186,25 @@ pub fn edge_rate_at(answer: &EvaluateResponse, edge: usize, at: Option<usize>) -
     Some(headline("", value, &e.unit))
 }
 
-/// Runs of equal values along a timeline: (first tick, length, value), for drawing few rectangles
-/// (stage status on the strips, alert state in the drill-down).
-pub fn runs<T: PartialEq + Copy>(timeline: &[T]) -> Vec<(usize, usize, T)> {
-    let mut out: Vec<(usize, usize, T)> = Vec::new();
+/// The runs of equal values along a timeline as one SVG path per value (in the order each first
+/// appears): a rectangle `start..start+len` wide and `height` tall at row `y` for each run. One
+/// element per value, not per run, because each element and attribute the panel sets is a call out
+/// of the module: 200 stages' strips as rectangles were 12,000 `setAttribute` calls, a third of the
+/// time from data to paint.
+pub fn run_paths<T: PartialEq + Copy>(timeline: &[T], y: u32, height: &str) -> Vec<(T, String)> {
+    let mut out: Vec<(T, String)> = Vec::new();
+    let mut start = 0;
     for (i, s) in timeline.iter().enumerate() {
-        match out.last_mut() {
-            Some(last) if last.2 == *s => last.1 += 1,
-            _ => out.push((i, 1, *s)),
+        if timeline.get(i + 1) == Some(s) {
+            continue;
         }
+        let len = i + 1 - start;
+        let rect = format!("M{start} {y}h{len}v{height}h-{len}z");
+        match out.iter_mut().find(|(v, _)| v == s) {
+            Some((_, d)) => d.push_str(&rect),
+            None => out.push((*s, rect)),
+        }
+        start = i + 1;
     }
     out
 }
@@ -313,7 +323,8 @@ mod tests {
         assert_eq!(value_at(&pts, 15), None);
         assert_eq!(value_at(&pts, 99), Some(3.0));
         use StageStatus::*;
-        assert_eq!(runs(&[Ok, Ok, Warning, Ok]), [(0, 2, Ok), (2, 1, Warning), (3, 1, Ok)]);
-        assert!(runs::<StageStatus>(&[]).is_empty());
+        let paths = run_paths(&[Ok, Ok, Warning, Ok, Critical, Critical], 1, "0.9");
+        assert_eq!(paths, [(Ok, "M0 1h2v0.9h-2zM3 1h1v0.9h-1z".to_string()), (Warning, "M2 1h1v0.9h-1z".into()), (Critical, "M4 1h2v0.9h-2z".into())]);
+        assert!(run_paths::<StageStatus>(&[], 0, "1").is_empty());
     }
 }

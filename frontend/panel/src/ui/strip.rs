@@ -1,5 +1,6 @@
 //! A state strip per stage across the window, like Grafana's state timeline. The pointer on a strip
-//! moves the whole panel to that moment (time travel); leaving the strips returns to now.
+//! moves the whole panel to that moment (time travel); leaving the strips returns to now. The rows
+//! scroll when they do not fit.
 
 
 use crate::state::Shared;
@@ -10,7 +11,8 @@ use yew::prelude::*;
 use super::clock::Clock;
 use super::style::status_color;
 use crate::options::Theme;
-use crate::view::{runs, tick_at_fraction};
+use crate::layout::px;
+use crate::view::{run_paths, tick_at_fraction};
 
 #[derive(Properties, PartialEq)]
 pub struct StripsProps {
@@ -26,7 +28,7 @@ pub struct StripsProps {
 #[function_component(Strips)]
 pub fn strips(p: &StripsProps) -> Html {
     let ticks = p.answer.ticks.len().max(1);
-    // Runs of equal status, so a day of minutes is a handful of rectangles per stage.
+    // Runs of equal status, so a day of minutes is one path per status a stage had.
     let rows = {
         let answer = p.answer.clone();
         let theme = p.theme.clone();
@@ -35,9 +37,8 @@ pub fn strips(p: &StripsProps) -> Html {
                 .stages
                 .iter()
                 .map(|s| {
-                    let rects: Vec<(usize, usize, String)> =
-                        runs(&s.status_timeline).into_iter().map(|(start, len, st)| (start, len, status_color(theme, st).to_string())).collect();
-                    (s.id.clone(), s.name.clone(), rects)
+                    let paths: Vec<(String, String)> = run_paths(&s.status_timeline, 0, "1").into_iter().map(|(st, d)| (status_color(theme, st).to_string(), d)).collect();
+                    (s.id.clone(), s.name.clone(), paths)
                 })
                 .collect::<Vec<_>>()
         })
@@ -67,21 +68,22 @@ pub fn strips(p: &StripsProps) -> Html {
     let first = p.answer.ticks.first().copied();
     let last = p.answer.ticks.last().copied();
     html! {
-        <div class="cf-strips" style={format!("height:{}px;", crate::layout::px(p.height))} onmouseleave={on_leave}>
-            { for rows.iter().map(|(id, name, rects)| html! {
+        <div class="cf-strips" style={format!("height:{}px;", px(p.height))} onmouseleave={on_leave}>
+            // The rows scroll when they do not fit (200 stages' rows are 2,800 px); Chromium lets the keyboard scroll them too.
+            <div class="cf-strip-rows">
+            { for rows.iter().map(|(id, name, paths)| html! {
                 <div class="cf-strip-row" key={id.clone()} data-testid={format!("codex-flow-strip-{id}")}>
                     <span class="cf-strip-name" title={name.clone()}>{ name.clone() }</span>
                     <svg class="cf-strip" viewBox={format!("0 0 {ticks} 1")} preserveAspectRatio="none" onmousemove={on_move.clone()}
                         role="img" aria-label={format!("{name} state over the time range")}>
-                        { for rects.iter().map(|(start, len, color)| html! {
-                            <rect x={start.to_string()} y="0" width={len.to_string()} height="1" fill={color.clone()} />
-                        }) }
+                        { for paths.iter().map(|(color, d)| html! { <path d={d.clone()} fill={color.clone()} /> }) }
                         if let Some(c) = p.cursor {
                             <line class="cf-cursor" x1={format!("{}.5", c)} x2={format!("{}.5", c)} y1="0" y2="1" vector-effect="non-scaling-stroke" />
                         }
                     </svg>
                 </div>
             }) }
+            </div>
             <div class="cf-strip-axis">
                 <span>{ first.map(|t| p.clock.time(t)).unwrap_or_default() }</span>
                 <span>{ last.map(|t| p.clock.time(t)).unwrap_or_default() }</span>

@@ -13,8 +13,8 @@ pub const CSS: &str = r#"
 .cf-button:focus-visible,.cf-stage:focus-visible,.cf-link:focus-visible{outline:2px solid var(--cf-primary);outline-offset:2px}
 .cf-diagram{position:relative}
 .cf-edges{position:absolute;inset:0;pointer-events:none;overflow:visible}
-.cf-edge{fill:none;stroke:var(--cf-text-weak);stroke-width:1.5}
-.cf-edge-label{font-size:11px;fill:var(--cf-text);paint-order:stroke;stroke:var(--cf-bg);stroke-width:3px}
+.cf-edges g path{fill:none;stroke:var(--cf-text-weak);stroke-width:1.5}
+.cf-edges text{text-anchor:middle;font-size:11px;fill:var(--cf-text);paint-order:stroke;stroke:var(--cf-bg);stroke-width:3px}
 .cf-stage{position:absolute;display:flex;flex-direction:column;gap:2px;padding:6px 8px;border-radius:6px;border:2px solid var(--cf-status);background:color-mix(in srgb,var(--cf-status) 16%,var(--cf-surface));cursor:pointer;overflow:hidden;user-select:none}
 .cf-stage[data-suppressed]{border-style:dashed;background:color-mix(in srgb,var(--cf-status) 6%,var(--cf-surface))}
 .cf-stage:hover{background:color-mix(in srgb,var(--cf-status) 26%,var(--cf-surface))}
@@ -34,6 +34,7 @@ pub const CSS: &str = r#"
 .cf-pill-firing{background:var(--cf-critical)}.cf-pill-pending{background:var(--cf-warning)}.cf-pill-inactive{background:var(--cf-ok)}
 .cf-weak{color:var(--cf-text-weak)}
 .cf-strips{position:absolute;left:0;right:0;bottom:0;padding:4px 8px}
+.cf-strip-rows{height:calc(100% - 22px);overflow-y:auto;overflow-x:hidden}
 .cf-strip-row{display:flex;align-items:center;gap:6px;height:12px;margin:2px 0}
 .cf-strip-name{width:120px;flex:none;font-size:10px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;color:var(--cf-text-weak)}
 .cf-strip{flex:1;height:100%;display:block;cursor:crosshair}
