@@ -1,7 +1,7 @@
 // What both module.js files (the flow panel's and the app's) need to host a Rust/WebAssembly frontend:
 // the .wasm's URL, found from the AMD module's own URI (never import.meta.url: Grafana loads plugins
 // through SystemJS, and nested plugins move between Grafana versions), a load that happens once, and
-// Grafana's theme colours in the shape `codexflow_core::theme::Theme` reads.
+// Grafana's theme colours in the shape `codexflow_core::theme::Theme` reads (a list in its field order).
 import * as React from 'react';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { getBackendSrv, type FetchError, type FetchResponse } from '@grafana/runtime';
@@ -31,21 +31,22 @@ export function wasmLoader(
   return (baseUrl) => (ready ??= Promise.resolve().then(() => init({ module_or_path: wasmUrl(file, moduleUri, moduleUri ? undefined : baseUrl(), document.baseURI) })));
 }
 
-export function themeColors(theme: GrafanaTheme2) {
+/** In the order of `Theme`'s fields: a list, which costs the .wasm less to read than an object. */
+export function themeColors(theme: GrafanaTheme2): [boolean, ...string[]] {
   const c = theme.colors;
-  return {
-    isDark: theme.isDark,
-    ok: c.success.main,
-    warning: c.warning.main,
-    critical: c.error.main,
-    nodata: c.text.disabled,
-    text: c.text.primary,
-    textWeak: c.text.secondary,
-    background: c.background.primary,
-    surface: c.background.secondary,
-    border: c.border.medium,
-    primary: c.primary.text,
-  };
+  return [
+    theme.isDark,
+    c.success.main, // ok
+    c.warning.main, // warning
+    c.error.main, // critical
+    c.text.disabled, // nodata
+    c.text.primary, // text
+    c.text.secondary, // textWeak
+    c.background.primary, // background
+    c.background.secondary, // surface
+    c.border.medium, // border
+    c.primary.text, // primary
+  ];
 }
 
 /** An answer as the WASM frontends read it (`codexflow_core::web::call_text`). */

@@ -3,9 +3,13 @@
 
 use serde::Deserialize;
 
-/// Grafana theme colours, picked from `theme2` by the module.js shims.
+/// Grafana theme colours, picked from `theme2` by the module.js shims (`themeColors` in
+/// `frontend/wasm-host.ts`), which send them as a list in the order of the fields:
+/// `[isDark, ok, warning, critical, nodata, text, textWeak, background, surface, border, primary]`.
+/// A list, not an object, because an object's deserializer (a matcher for each colour's name) was
+/// 5.8 KB of the panel's `.wasm`, whose bytes are budgeted.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(from = "ThemeWire")]
 pub struct Theme {
     pub is_dark: bool,
     pub ok: String,
@@ -18,6 +22,14 @@ pub struct Theme {
     pub surface: String,
     pub border: String,
     pub primary: String,
+}
+
+type ThemeWire = (bool, String, String, String, String, String, String, String, String, String, String);
+
+impl From<ThemeWire> for Theme {
+    fn from((is_dark, ok, warning, critical, nodata, text, text_weak, background, surface, border, primary): ThemeWire) -> Theme {
+        Theme { is_dark, ok, warning, critical, nodata, text, text_weak, background, surface, border, primary }
+    }
 }
 
 impl Default for Theme {
@@ -61,5 +73,12 @@ mod tests {
         let vars = t.css_vars();
         assert!(vars.starts_with("--cf-ok:#0a0;") && vars.contains("--cf-bg:#fff;"), "{vars}");
         assert_eq!(vars.matches(';').count(), 11);
+    }
+
+    #[test]
+    fn the_hosts_list_reads_in_field_order() {
+        let t: Theme = serde_json::from_str(r##"[false,"#1","#2","#3","#4","#5","#6","#7","#8","#9","#10"]"##).unwrap();
+        assert_eq!((t.is_dark, t.ok.as_str(), t.text_weak.as_str(), t.primary.as_str()), (false, "#1", "#6", "#10"));
+        assert!(serde_json::from_str::<Theme>(r#"{"isDark":true}"#).is_err(), "the object form is gone");
     }
 }
