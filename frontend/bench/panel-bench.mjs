@@ -177,7 +177,12 @@ async function measure(browser, stages, form) {
       await new Promise((r) => setTimeout(r, 0));
       const t0 = performance.now();
       el.dispatchEvent(new MouseEvent('mouseenter', { bubbles: true }));
-      while (!document.querySelector('[role=tooltip]')) await Promise.resolve();
+      // Microtasks only (Yew renders in one), bounded: a tooltip that never comes fails the run
+      // instead of spinning the page forever (one run here hung so).
+      while (!document.querySelector('[role=tooltip]')) {
+        if (performance.now() - t0 > 2000) throw new Error(`no tooltip 2 s after hovering ${id}`);
+        await Promise.resolve();
+      }
       document.querySelector('[role=tooltip]').getBoundingClientRect();
       return performance.now() - t0;
     }, id));
