@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
-use codexflow_core::compact::{expand, Encoding};
+use codexflow_core::compact::{as_sent, expand, spark_spacing, Encoding};
 use codexflow_testkit::oracle::{rule_expectations, test_file, test_group};
 
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
@@ -23,7 +23,8 @@ const BY_LABELS: &str = include_str!("rules/by-labels.rules.yaml");
 const MULTI_INTERVAL: &str = include_str!("rules/multi-interval.rules.yaml");
 
 /// The per-tick answer; the compact answer to the same request (`core::compact`) is checked to
-/// expand to exactly it, so every window below also checks the panel's encoding.
+/// expand to exactly it but for the alert values it sends at the sparkline's resolution, so every
+/// window below also checks the panel's encoding.
 async fn evaluate(plugin: &PluginProcess, settings: &AppSettings, from: i64, to: i64, interval_ms: i64) -> EvaluateResponse {
     let answer: EvaluateResponse = serde_json::from_slice(&evaluate_body(plugin, settings, from, to, interval_ms).await).expect("evaluate answer parses as the shared type");
     let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(interval_ms), encoding: Encoding::Runs }).unwrap();
@@ -31,9 +32,20 @@ async fn evaluate(plugin: &PluginProcess, settings: &AppSettings, from: i64, to:
     assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
     let compact: EvaluateResponse = serde_json::from_slice(&response.body).expect("the compact answer parses");
     assert_eq!(compact.encoding, Encoding::Runs);
+    // Alert values at the sparkline's resolution: as many of the alert's ticks apart as the
+    // sparkline's mean spacing holds; everything else exactly the per-tick answer.
+    let spacing = compact.spark.as_deref().map_or(0, spark_spacing);
+    let mut expected = answer.clone();
+    for (alert, sent) in expected.alerts.iter_mut().zip(&compact.alerts) {
+        if let Some(runs) = &sent.runs {
+            let every = (spacing / runs.step).max(1);
+            assert_eq!(runs.every, every, "{} sends its values every {every} ticks", alert.name);
+            as_sent(&mut alert.timeline, every);
+        }
+    }
     let expanded = expand(compact).expect("the compact answer expands");
     let parts = |a: &EvaluateResponse| serde_json::to_string(&(&a.ticks, &a.stages, &a.edges, &a.alerts)).unwrap();
-    assert_eq!(parts(&expanded), parts(&answer), "compact {from}..{to} at {interval_ms} ms");
+    assert_eq!(parts(&expanded), parts(&expected), "compact {from}..{to} at {interval_ms} ms");
     answer
 }
 
@@ -221,4 +233,20 @@ async fn every_tick_matches_promtool() {
     check_sliding(&plugin, &prom, &scenarios, "sliding-default", None, MINUTE).await;
     // At 15 s, 90 minutes are 361 ticks: sparklines every other tick, the newest on its own when odd.
     check_sliding(&plugin, &prom, &scenarios, "sliding-by-labels", Some(BY_LABELS), 15_000).await;
+    check_values_apart(&plugin, &prom, &scenarios).await;
+}
+
+/// Each whole story with the rules evaluated every 5 s: so many ticks that the compact answer sends
+/// its alert values several of the alerts' ticks apart (the windows above hold too few ticks for
+/// that), and `evaluate` holds those to the per-tick answer's (`as_sent`).
+async fn check_values_apart(plugin: &PluginProcess, prom: &PrometheusServer, scenarios: &[Scenario]) {
+    let settings = AppSettings { json_data: json!({ "prometheusUrl": prom.url, "evaluationInterval": "5s" }), secure_json_data: Default::default() };
+    let mut valued_apart = 0;
+    for sc in scenarios {
+        let answer = evaluate(plugin, &settings, sc.start, sc.end(), 5_000).await;
+        let spacing = spark_spacing(&answer.stages.iter().find(|s| !s.series.is_empty()).map(|s| s.series.iter().map(|p| p.t).collect::<Vec<_>>()).unwrap_or_default());
+        assert!(spacing >= 20_000, "{}: sparkline instants {spacing} ms apart, alert ticks 5 s", sc.name);
+        valued_apart += answer.alerts.iter().filter(|a| a.timeline.iter().filter(|p| p.value.is_some()).count() > 4).count();
+    }
+    assert!(valued_apart > 0, "some alert held long enough to have values sent apart");
 }

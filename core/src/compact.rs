@@ -5,9 +5,10 @@
 //! Why it is built this way: a day at 1 m of a 200-stage pipeline is 26.5 MB per tick and the panel
 //! spends most of its time parsing it, yet a stage's status and an alert's state change a few times
 //! a day, and every graph has its points at the same instants. [`compact`] takes a per-tick answer
-//! apart into runs and [`expand`] puts it back together exactly (`expand(compact(a)) == a`, tested
-//! below): the panel expands what it receives and draws the same answer as before, so the two forms
-//! cannot drift apart. The per-tick form stays the default public contract for outside tools.
+//! apart into runs and [`expand`] puts it back together: exactly, but for an alert's values, which
+//! are sent at the sparkline's resolution ([`AlertRuns::every`]; `expand(compact(a))` is `a` with
+//! [`as_sent`] values, tested below and by the oracle test for every window it evaluates). The
+//! per-tick form stays the default public contract for outside tools.
 //!
 //! [`expand`] reads what arrives over the network: every run is checked against the ticks it
 //! claims, so a garbled answer is an error, never a panic or an unbounded allocation.
@@ -51,14 +52,20 @@ pub struct StatusRun {
     pub status: StageStatus,
 }
 
-/// An alert's timeline as runs on its own ticks, `step` apart; on the wire `[step, runs, values]`.
+/// An alert's timeline as runs on its own ticks, `step` apart; on the wire `[step, runs, values, every]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(from = "AlertRunsWire", into = "AlertRunsWire")]
 pub struct AlertRuns {
     pub step: i64,
     pub runs: Vec<AlertRun>,
-    /// The values of the ticks of the runs that have one (`valued`), oldest first.
+    /// The values sent of the runs that have one (`valued`), oldest first: of each such run's ticks
+    /// `0, every, 2·every, …` and of its last tick ([`sent`]).
     pub values: Vec<Sample>,
+    /// How many ticks apart a valued run's values are sent: the sparkline's resolution, so a day of
+    /// 200 firing alerts is not 0.46 MB of values nobody draws; 1 sends every value. A tick between
+    /// takes the value of the latest sent tick before it (the panel says so when it travels in time);
+    /// a run's first and last ticks, and so the alert's value now, are always its own.
+    pub every: i64,
 }
 
 /// Ticks `t, t + step, …, until` of one alert that agree in everything but their value; on the wire
@@ -77,17 +84,17 @@ pub struct AlertRun {
     pub valued: bool,
 }
 
-type AlertRunsWire = (i64, Vec<AlertRun>, Vec<Sample>);
+type AlertRunsWire = (i64, Vec<AlertRun>, Vec<Sample>, i64);
 
 impl From<AlertRunsWire> for AlertRuns {
-    fn from((step, runs, values): AlertRunsWire) -> AlertRuns {
-        AlertRuns { step, runs, values }
+    fn from((step, runs, values, every): AlertRunsWire) -> AlertRuns {
+        AlertRuns { step, runs, values, every }
     }
 }
 
 impl From<AlertRuns> for AlertRunsWire {
     fn from(r: AlertRuns) -> AlertRunsWire {
-        (r.step, r.runs, r.values)
+        (r.step, r.runs, r.values, r.every)
     }
 }
 
@@ -146,8 +153,11 @@ pub fn compact(mut answer: EvaluateResponse) -> EvaluateResponse {
             edge.series_values = Some(edge.series.drain(..).map(|p| Sample(p.v)).collect());
         }
     }
+    // Alert values at the sparkline's resolution: an alert's ticks per value are those in the
+    // sparkline's spacing (1, every value, when nothing is graphed).
+    let spacing = spark_spacing(&spark);
     for alert in &mut answer.alerts {
-        if let Some(runs) = alert_runs(&alert.timeline) {
+        if let Some(runs) = alert_runs(&alert.timeline, spacing) {
             alert.runs = Some(runs);
             alert.timeline = Vec::new();
         }
@@ -244,8 +254,17 @@ fn key(p: &TimelinePoint) -> RunKey {
     (p.state, p.active_at, p.ruler, p.agrees, p.late, p.value.is_some())
 }
 
-/// The runs of `timeline`, or `None` when its ticks are not evenly spaced (then it stays per tick).
-pub fn alert_runs(timeline: &[TimelinePoint]) -> Option<AlertRuns> {
+/// The mean time between the sparkline instants `spark` (0 for fewer than two).
+pub fn spark_spacing(spark: &[EpochMs]) -> i64 {
+    match (spark.first(), spark.last()) {
+        (Some(a), Some(b)) if spark.len() > 1 => b.saturating_sub(*a) / (spark.len() as i64 - 1),
+        _ => 0,
+    }
+}
+
+/// The runs of `timeline` with their values as many ticks apart as fit in `spacing` ms
+/// ([`AlertRuns::every`]), or `None` when its ticks are not evenly spaced (then it stays per tick).
+pub fn alert_runs(timeline: &[TimelinePoint], spacing: i64) -> Option<AlertRuns> {
     let step = match timeline {
         [a, b, ..] => b.t.checked_sub(a.t).filter(|s| *s > 0)?,
         _ => 1,
@@ -253,27 +272,74 @@ pub fn alert_runs(timeline: &[TimelinePoint]) -> Option<AlertRuns> {
     if timeline.windows(2).any(|w| w[1].t.checked_sub(w[0].t) != Some(step)) {
         return None;
     }
+    let every = (spacing / step).max(1);
     let mut runs: Vec<AlertRun> = Vec::new();
-    let mut values = Vec::new();
+    // Each point with its index in its run.
+    let mut indexed: Vec<(usize, &TimelinePoint)> = Vec::with_capacity(timeline.len());
     for p in timeline {
-        if let Some(v) = p.value {
-            values.push(Sample(Some(v)));
-        }
         match runs.last_mut() {
-            Some(run) if key(p) == (run.state, run.active_at, run.ruler, run.agrees, run.late, run.valued) => run.until = p.t,
-            _ => runs.push(AlertRun { t: p.t, until: p.t, state: p.state, active_at: p.active_at, ruler: p.ruler, agrees: p.agrees, late: p.late, valued: p.value.is_some() }),
+            Some(run) if key(p) == (run.state, run.active_at, run.ruler, run.agrees, run.late, run.valued) => {
+                run.until = p.t;
+                indexed.push((indexed.last().map_or(0, |(i, _)| i + 1), p));
+            }
+            _ => {
+                runs.push(AlertRun { t: p.t, until: p.t, state: p.state, active_at: p.active_at, ruler: p.ruler, agrees: p.agrees, late: p.late, valued: p.value.is_some() });
+                indexed.push((0, p));
+            }
         }
     }
-    Some(AlertRuns { step, runs, values })
+    // A run's last tick is the one before the next run's first (index 0), or the timeline's last.
+    let values = indexed
+        .iter()
+        .enumerate()
+        .filter(|(n, (i, p))| p.value.is_some() && (*i as i64 % every == 0 || indexed.get(n + 1).is_none_or(|(next, _)| *next == 0)))
+        .map(|(_, (_, p))| Sample(p.value))
+        .collect();
+    Some(AlertRuns { step, runs, values, every })
+}
+
+/// `timeline` with the values the compact answer keeps, `every` ticks apart (what expanding it
+/// gives), worked out afresh from the contract in docs/api.md: in a run of equal ticks that have a
+/// value, tick `i` shows that of the latest of the run's ticks `0, every, 2·every, …` at or before
+/// it, and the run's last tick its own. For tests that hold a compact answer to the per-tick one.
+pub fn as_sent(timeline: &mut [TimelinePoint], every: i64) {
+    let every = usize::try_from(every).unwrap_or(1).max(1);
+    let old = timeline.to_vec();
+    let mut start = 0;
+    for i in 0..old.len() {
+        if i > 0 && key(&old[i]) != key(&old[i - 1]) {
+            start = i;
+        }
+        let last = old[i + 1..].iter().take_while(|p| key(p) == key(&old[i])).count() == 0;
+        let from = if last { i } else { start + (i - start) / every * every };
+        timeline[i].value = old[from].value;
+    }
+}
+
+/// How many values a valued run of `count` ticks sends, `every` ticks apart: those of its ticks
+/// `0, every, …` and of its last.
+pub fn sent(count: usize, every: i64) -> usize {
+    let every = usize::try_from(every).unwrap_or(1).max(1);
+    match count.checked_sub(1) {
+        None => 0,
+        Some(last) => last / every + 1 + usize::from(last % every != 0),
+    }
+}
+
+/// Which of a valued run's sent values tick `i` of its `count` shows: its own on a sent tick,
+/// otherwise the latest sent before it.
+fn value_index(i: usize, count: usize, every: i64) -> usize {
+    let every = usize::try_from(every).unwrap_or(1).max(1);
+    if i + 1 >= count { sent(count, every as i64).saturating_sub(1) } else { i / every }
 }
 
 /// Checks that `runs` are on their ticks, in order, at most [`MAX_TICKS`] of them, with exactly one
 /// value per valued tick: what [`timeline`] and the accessors below rely on.
 pub fn check(runs: &AlertRuns) -> Result<(), CompactError> {
-    if runs.step <= 0 {
+    if runs.step <= 0 || runs.every <= 0 {
         return bad("its step is not positive");
     }
-    let (mut ticks, mut valued, mut last) = (0i64, 0i64, None::<EpochMs>);
+    let (mut ticks, mut valued, mut last) = (0i64, 0usize, None::<EpochMs>);
     for run in &runs.runs {
         if last.is_some_and(|l| run.t <= l) {
             return bad("its runs overlap or go backwards");
@@ -288,19 +354,21 @@ pub fn check(runs: &AlertRuns) -> Result<(), CompactError> {
             return bad("more than 100,000 ticks (limits::MAX_TICKS)");
         }
         if run.valued {
-            valued += count;
+            valued += sent(count as usize, runs.every);
         }
         last = Some(run.until);
     }
-    if runs.values.len() as i64 != valued {
+    if runs.values.len() != valued {
         return bad("its values are not one per valued tick");
     }
     Ok(())
 }
 
-/// Tick `i` of `run` (`i` < its count) with its value: `values` are the run's own.
-fn point(run: &AlertRun, step: i64, i: i64, values: &[Sample]) -> TimelinePoint {
-    let value = if run.valued { usize::try_from(i).ok().and_then(|i| values.get(i)).and_then(|v| v.0) } else { None };
+/// Tick `i` of `run` (`i` < its count) with its value: `values` are the run's own, `every` apart.
+fn point(run: &AlertRun, runs: &AlertRuns, i: i64, values: &[Sample]) -> TimelinePoint {
+    let step = runs.step;
+    let at = usize::try_from(i).ok().map(|i| value_index(i, ticks_of(run, step), runs.every));
+    let value = if run.valued { at.and_then(|i| values.get(i)).and_then(|v| v.0) } else { None };
     // For checked runs i < count and step·(count-1) = until - t, so this is within run.t..=run.until.
     let t = run.t.saturating_add(i.saturating_mul(step));
     TimelinePoint { t, state: run.state, value, active_at: run.active_at, ruler: run.ruler, agrees: run.agrees, late: run.late }
@@ -314,9 +382,9 @@ pub fn timeline(runs: &AlertRuns) -> Result<Vec<TimelinePoint>, CompactError> {
     for run in &runs.runs {
         let count = ticks_of(run, runs.step);
         let values = if run.valued { runs.values.get(offset..).unwrap_or_default() } else { &[][..] };
-        out.extend((0..count).map(|i| point(run, runs.step, i as i64, values)));
+        out.extend((0..count).map(|i| point(run, runs, i as i64, values)));
         if run.valued {
-            offset += count;
+            offset += sent(count, runs.every);
         }
     }
     Ok(out)
@@ -334,7 +402,7 @@ impl AlertTimeline {
         let r = runs.runs.partition_point(|r| r.t <= t).checked_sub(1)?;
         let run = runs.runs.get(r)?;
         let i = t.min(run.until).checked_sub(run.t)?.checked_div(runs.step)?;
-        Some(point(run, runs.step, i, runs.values.get(values_before(runs, r)..).unwrap_or_default()))
+        Some(point(run, runs, i, runs.values.get(values_before(runs, r)..).unwrap_or_default()))
     }
 
     /// Its last tick.
@@ -378,6 +446,12 @@ impl AlertTimeline {
     }
 }
 
+/// How far apart in time the alert values a compact answer sent are, at the widest (`None` when every
+/// value was sent): what the panel says while it shows a moment in the past.
+pub fn value_spacing(alerts: &[AlertTimeline]) -> Option<i64> {
+    alerts.iter().filter_map(|a| a.runs.as_ref()).filter(|r| r.every > 1).map(|r| r.every.saturating_mul(r.step)).max()
+}
+
 /// How many ticks `run` has (0 for a run [`check`] refuses).
 fn ticks_of(run: &AlertRun, step: i64) -> usize {
     run.until.checked_sub(run.t).and_then(|d| d.checked_div(step)).and_then(|n| usize::try_from(n).ok()).map_or(0, |n| n.saturating_add(1))
@@ -385,7 +459,7 @@ fn ticks_of(run: &AlertRun, step: i64) -> usize {
 
 /// How many of `runs`' values belong to the runs before run `r`.
 fn values_before(runs: &AlertRuns, r: usize) -> usize {
-    runs.runs.iter().take(r).filter(|run| run.valued).fold(0usize, |n, run| n.saturating_add(ticks_of(run, runs.step)))
+    runs.runs.iter().take(r).filter(|run| run.valued).fold(0usize, |n, run| n.saturating_add(sent(ticks_of(run, runs.step), runs.every)))
 }
 
 #[cfg(test)]
@@ -454,6 +528,27 @@ mod tests {
         serde_json::to_string(p).unwrap()
     }
 
+    /// `a` with each alert's values as the compact answer carries them ([`as_sent`]), at the
+    /// spacing `compact` picks: as many of the alert's ticks as the sparkline's mean spacing holds.
+    fn sampled(a: &EvaluateResponse) -> EvaluateResponse {
+        let spark: Vec<i64> = a.stages.iter().map(|s| &s.series).chain(a.edges.iter().map(|e| &e.series)).find(|s| !s.is_empty()).map(|s| s.iter().map(|p| p.t).collect()).unwrap_or_default();
+        let spacing = if spark.len() > 1 { (spark[spark.len() - 1] - spark[0]) / (spark.len() as i64 - 1) } else { 0 };
+        let mut out = a.clone();
+        for alert in &mut out.alerts {
+            let step = match alert.timeline[..] { [p, q, ..] => q.t - p.t, _ => 1 };
+            as_sent(&mut alert.timeline, (spacing / step).max(1));
+        }
+        out
+    }
+
+    #[test]
+    fn values_are_sent_every_so_many_ticks_and_at_each_runs_end() {
+        assert_eq!((sent(0, 6), sent(1, 6), sent(6, 6), sent(7, 6), sent(60, 6), sent(5, 1)), (0, 1, 2, 2, 11, 5));
+        // 60 ticks, every 6: ticks 0, 6, …, 54 and 59.
+        assert_eq!([0, 5, 6, 53, 54, 58, 59].map(|i| value_index(i, 60, 6)), [0, 0, 1, 8, 9, 9, 10]);
+        assert_eq!(value_index(3, 4, 0), 3, "a spacing below 1 sends every value");
+    }
+
     /// Equality that treats NaN as equal to itself, through the wire.
     fn wire(a: &EvaluateResponse) -> String {
         serde_json::to_string(a).unwrap()
@@ -465,7 +560,7 @@ mod tests {
         let sent = serde_json::to_string(&compact(a.clone())).unwrap();
         let back: EvaluateResponse = serde_json::from_str(&sent).unwrap();
         assert_eq!(back.encoding, Encoding::Runs);
-        assert_eq!(wire(&expand(back).unwrap()), wire(&a));
+        assert_eq!(wire(&expand(back).unwrap()), wire(&sampled(&a)));
     }
 
     #[test]
@@ -481,12 +576,16 @@ mod tests {
         }];
         let c = compact(a.clone());
         assert_eq!(c.stages[0].status_runs.as_ref().map(Vec::len), Some(3));
-        assert_eq!(c.alerts[0].runs.as_ref().map(|r| (r.runs.len(), r.values.len())), Some((3, 60)));
+        // The stage's graph's instants are 4.5 minutes apart on average: a value every 4 ticks of the
+        // 60 firing ones (0, 4, …, 56) and the last.
+        assert_eq!(c.alerts[0].runs.as_ref().map(|r| (r.runs.len(), r.values.len(), r.every)), Some((3, 16, 4)));
+        assert_eq!(value_spacing(&c.alerts), Some(4 * M));
+        assert_eq!(value_spacing(&a.alerts), None, "per tick, every value is there");
         // The answer's ticks stay a list (20 KB a day at 1 m); what repeats per tick is gone.
         let size = |a: &EvaluateResponse| serde_json::to_string(&(&a.stages, &a.alerts)).unwrap().len();
         let (per_tick, runs) = (size(&a), size(&c));
         assert!(runs * 20 < per_tick, "{runs} bytes compact vs {per_tick} per tick");
-        assert_eq!(wire(&expand(c).unwrap()), wire(&a));
+        assert_eq!(wire(&expand(c).unwrap()), wire(&sampled(&a)));
     }
 
     #[test]
@@ -516,14 +615,13 @@ mod tests {
         assert!(c.alerts[3].runs.is_none() && c.alerts[3].timeline.len() == 3, "uneven ticks stay per tick");
     }
 
-    /// Issue 11's size target is 200 stages over a day at 1 m in at most 1 MB; losslessly this comes
-    /// to 1.31 MB (the firing ticks' values are 0.46 MB of it), so what is held here is the ratio
-    /// (14× smaller than per tick) until the values are sent at the sparkline's resolution. The shape of
+    /// Issue 11's size target: 200 stages over a day at 1 m in at most 1 MB (0.96 MB; with every
+    /// value of every firing tick it was 1.31 MB, 0.46 MB of them values). The shape of
     /// `frontend/bench/panel-bench.mjs`' answer: a chain, 240-point graphs, one alert per stage that
     /// is warning or critical about a fifth of the day, with a value while it holds (as a threshold
     /// rule's alert has: none while inactive).
     #[test]
-    fn two_hundred_stages_over_a_day_are_a_fourteenth_of_per_tick() {
+    fn two_hundred_stages_over_a_day_fit_in_a_megabyte() {
         let mut a = answer();
         let ticks: Vec<i64> = (0..1440).map(|i| i * M).collect();
         let status_at = |s: i64, i: i64| if (i + s * 37) % 400 < 60 { StageStatus::Warning } else if (i + s * 11) % 700 < 30 { StageStatus::Critical } else { StageStatus::Ok };
@@ -542,8 +640,8 @@ mod tests {
         a.ticks = ticks;
         let (per_tick, runs) = (wire(&a).len(), wire(&compact(a.clone())).len());
         eprintln!("200 stages, a day at 1 m: {per_tick} bytes per tick, {runs} compact");
-        assert!(runs * 14 <= per_tick && runs <= 1_400_000, "{runs} bytes compact ({per_tick} per tick)");
-        assert_eq!(wire(&expand(compact(a.clone())).unwrap()), wire(&a));
+        assert!(runs <= 1_000_000, "{runs} bytes compact ({per_tick} per tick)");
+        assert_eq!(wire(&expand(compact(a.clone())).unwrap()), wire(&sampled(&a)));
     }
 
     /// The panel reads alerts from their runs (`readable`): every accessor must say what the per-tick
@@ -557,6 +655,7 @@ mod tests {
             p.agrees = Some(p.ruler == Some(p.state));
         }
         let c = readable(serde_json::from_str(&serde_json::to_string(&compact(a.clone())).unwrap()).unwrap()).unwrap();
+        let a = sampled(&a);
         for (ours, theirs) in a.alerts.iter().zip(&c.alerts) {
             assert_eq!(theirs.runs.is_some(), ours.name != "Uneven", "{}", ours.name);
             assert_eq!(wire_points(&theirs.points()), wire_points(&ours.timeline), "{}", ours.name);

@@ -76,8 +76,15 @@ function compact(a) {
     edges: a.edges.map((e) => ({ ...e, series: [], seriesValues: e.series.map((p) => p.v) })),
     alerts: a.alerts.map((al) => {
       const tl = al.timeline;
-      const runs = runsOf(tl, (p) => JSON.stringify(alertRun(p))).map((r) => [tl[r.from].t, tl[r.until].t, ...alertRun(r.x)]);
-      return { ...al, timeline: [], runs: [tl.length > 1 ? tl[1].t - tl[0].t : 1, runs, tl.filter((p) => p.value != null).map((p) => p.value)] };
+      const runsAt = runsOf(tl, (p) => JSON.stringify(alertRun(p)));
+      const runs = runsAt.map((r) => [tl[r.from].t, tl[r.until].t, ...alertRun(r.x)]);
+      // A valued run's values at the sparkline's resolution: its ticks 0, every, 2·every, … and its last.
+      const sp = a.stages[0].series;
+      const step = tl.length > 1 ? tl[1].t - tl[0].t : 1;
+      const every = Math.max(1, Math.floor(Math.floor((sp[sp.length - 1].t - sp[0].t) / (sp.length - 1)) / step));
+      const values = runsAt.filter((r) => r.x.value != null).flatMap((r) => tl.slice(r.from, r.until + 1)
+        .filter((_, i) => i % every === 0 || r.from + i === r.until).map((p) => p.value));
+      return { ...al, timeline: [], runs: [tl.length > 1 ? tl[1].t - tl[0].t : 1, runs, values, every] };
     }),
   };
 }

@@ -2,6 +2,8 @@
 
 use std::rc::Rc;
 
+use codexflow_core::compact::value_spacing;
+use codexflow_core::duration::humanize_duration;
 use codexflow_core::reason::Clock as _;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -94,7 +96,9 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                     theme={host.theme.clone()} clock={v.clock.clone()} on_cursor={on(Action::Cursor)} />
             }
             if let Some(t) = v.cursor.and_then(|i| data.ticks.get(i)) {
-                <div class="cf-travel" role="status">{ format!("Showing {} · move off the strip to return to now", v.clock.date_time(*t)) }</div>
+                // Alert values between the sparkline's instants are the latest sent before them: said.
+                <div class="cf-travel" role="status">{ format!("Showing {}{} · move off the strip to return to now", v.clock.date_time(*t),
+                    value_spacing(&data.alerts).map(|ms| format!(" · alert values every {}", humanize_duration(ms))).unwrap_or_default()) }</div>
             }
             <div class="cf-notes">
                 { others::others(data, v.cursor, v.clock) }
