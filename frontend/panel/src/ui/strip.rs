@@ -14,6 +14,9 @@ use crate::options::Theme;
 use crate::layout::px;
 use crate::view::{run_paths, tick_at_fraction};
 
+/// A strip row's height with its margins (`.cf-strip-row`, `layout::STRIP_ROW_H`).
+const ROW_PX: usize = 14;
+
 #[derive(Properties, PartialEq)]
 pub struct StripsProps {
     pub answer: Shared,
@@ -65,13 +68,27 @@ pub fn strips(p: &StripsProps) -> Html {
         let on_cursor = p.on_cursor.clone();
         Callback::from(move |_: MouseEvent| on_cursor.emit(None))
     };
+    // Only the rows in view are built (about 20 of 200 stages'): each row is a dozen elements and
+    // attributes, every one a call out of the module. The rows above are the list's top padding.
+    let top = use_state(|| 0usize);
+    let on_scroll = {
+        let top = top.clone();
+        Callback::from(move |e: Event| {
+            if let Some(el) = e.target_dyn_into::<web_sys::Element>() {
+                top.set(el.scroll_top().max(0) as usize / ROW_PX);
+            }
+        })
+    };
+    let start = (*top).min(rows.len());
+    let end = (start + p.height as usize / ROW_PX + 2).min(rows.len());
     let first = p.answer.ticks.first().copied();
     let last = p.answer.ticks.last().copied();
     html! {
         <div class="cf-strips" style={format!("height:{}px;", px(p.height))} onmouseleave={on_leave}>
             // The rows scroll when they do not fit (200 stages' rows are 2,800 px); Chromium lets the keyboard scroll them too.
-            <div class="cf-strip-rows">
-            { for rows.iter().map(|(id, name, paths)| html! {
+            <div class="cf-strip-rows" onscroll={on_scroll}>
+            <div style={format!("height:{}px;padding-top:{}px;", rows.len() * ROW_PX, start * ROW_PX)}>
+            { for rows[start..end].iter().map(|(id, name, paths)| html! {
                 <div class="cf-strip-row" key={id.clone()} data-testid={format!("codex-flow-strip-{id}")}>
                     <span class="cf-strip-name" title={name.clone()}>{ name.clone() }</span>
                     <svg class="cf-strip" viewBox={format!("0 0 {ticks} 1")} preserveAspectRatio="none" onmousemove={on_move.clone()}
@@ -83,6 +100,7 @@ pub fn strips(p: &StripsProps) -> Html {
                     </svg>
                 </div>
             }) }
+            </div>
             </div>
             <div class="cf-strip-axis">
                 <span>{ first.map(|t| p.clock.time(t)).unwrap_or_default() }</span>

@@ -35,6 +35,7 @@ pub const CSS: &str = r#"
 .cf-weak{color:var(--cf-text-weak)}
 .cf-strips{position:absolute;left:0;right:0;bottom:0;padding:4px 8px}
 .cf-strip-rows{height:calc(100% - 22px);overflow-y:auto;overflow-x:hidden}
+.cf-strip-rows>div{box-sizing:border-box;overflow:hidden}
 .cf-strip-row{display:flex;align-items:center;gap:6px;height:12px;margin:2px 0}
 .cf-strip-name{width:120px;flex:none;font-size:10px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;color:var(--cf-text-weak)}
 .cf-strip{flex:1;height:100%;display:block;cursor:crosshair}
