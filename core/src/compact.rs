@@ -310,7 +310,7 @@ pub fn as_sent(timeline: &mut [TimelinePoint], every: i64) {
         if i > 0 && key(&old[i]) != key(&old[i - 1]) {
             start = i;
         }
-        let last = old[i + 1..].iter().take_while(|p| key(p) == key(&old[i])).count() == 0;
+        let last = old.get(i + 1).is_none_or(|next| key(next) != key(&old[i]));
         let from = if last { i } else { start + (i - start) / every * every };
         timeline[i].value = old[from].value;
     }
