@@ -96,7 +96,8 @@ async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
             Ok(r) => {
                 let now = now_ms();
                 let rules = ready.rules(now).await;
-                let upstream = Reader::new(client, &ready.settled, now);
+                let together = crate::coalesce::Coalescer::default();
+                let upstream = Reader::new(client, &ready.settled, &together, now);
                 let answer = evaluate::evaluate(settings, &upstream, &rules, &r).await;
                 let answer = if r.encoding.is_per_tick() { answer } else { answer.map(codexflow_core::compact::compact) };
                 respond(answer.map_err(ResourceError::from))

@@ -83,6 +83,12 @@ impl Query {
         only_the_past(&self.ast)
     }
 
+    /// Whether it answers an instant vector (not a scalar or a string), which `label_replace` can
+    /// mark to send it together with others (`crate::prom::marked`).
+    pub fn is_vector(&self) -> bool {
+        self.ast.value_type() == parser::value::ValueType::Vector
+    }
+
     /// `(operator, threshold)` when the expression is `<something> <cmp> <number>`.
     pub fn threshold(&self) -> Option<(String, f64)> {
         let mut e = &self.ast;
@@ -474,6 +480,16 @@ mod tests {
         }
         for text in ["x offset -5m", "rate(x[5m] offset -1m)", "x @ start()", "x @ end()", "x @ 1700000000", "max_over_time(x[10m:1m] @ end())", "sum(rate(x[5m] @ 100))", "max_over_time(x[10m:1m] offset -1m)"] {
             assert!(!q(text).reads_only_the_past(), "{text}");
+        }
+    }
+
+    #[test]
+    fn only_instant_vectors_can_be_marked() {
+        for text in ["x", "sum(rate(x[5m])) > 3", "absent(x) or vector(1)", "-x", "2 * x"] {
+            assert!(q(text).is_vector(), "{text}");
+        }
+        for text in ["1", "scalar(x)", "time()", "x[5m]", "\"a\"", "1 + scalar(x)"] {
+            assert!(!q(text).is_vector(), "{text}");
         }
     }
 

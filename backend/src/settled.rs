@@ -23,6 +23,7 @@ use codexflow_core::api::SettledUse;
 use codexflow_core::limits::{ACTIVE_AT_LOOKBACK_MS, MAX_SERIES_PER_QUERY, SETTLED_BUDGET_BYTES, SETTLED_MAX_TICKS};
 
 use crate::budget::Budget;
+use crate::coalesce::Coalescer;
 use crate::prom::{PromClient, PromError};
 use crate::series::{merge, RangeSeries};
 
@@ -63,9 +64,27 @@ pub struct Settled {
     settle_ms: i64,
     budget_bytes: usize,
     inner: Mutex<Inner>,
-    /// [`keepable`] per expression: an evaluation asks the same few dozen every time, and parsing
+    /// [`Kind`] per expression: an evaluation asks the same few dozen every time, and parsing
     /// them again each time is wasted work. Cleared when it reaches [`KEEPABLE_MEMO`] entries.
-    keepable: Mutex<HashMap<String, bool>>,
+    kinds: Mutex<HashMap<String, Kind>>,
+}
+
+/// What is known of an expression before asking it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    /// Its settled ticks may be kept ([`keepable`]).
+    pub keepable: bool,
+    /// It answers an instant vector, so it can be asked together with others (`crate::coalesce`).
+    pub vector: bool,
+}
+
+impl Kind {
+    fn of(expr: &str) -> Kind {
+        match crate::promql::Query::parse(expr) {
+            Ok(q) => Kind { keepable: q.reads_only_the_past(), vector: q.is_vector() },
+            Err(_) => Kind { keepable: false, vector: false },
+        }
+    }
 }
 
 /// Expressions whose keepability is remembered: far more than any pipeline and its rules name.
@@ -139,21 +158,26 @@ impl Settled {
     }
 
     pub fn with_budget(settle_ms: i64, budget_bytes: usize) -> Settled {
-        Settled { settle_ms, budget_bytes, inner: Mutex::new(Inner::default()), keepable: Mutex::new(HashMap::new()) }
+        Settled { settle_ms, budget_bytes, inner: Mutex::new(Inner::default()), kinds: Mutex::new(HashMap::new()) }
     }
 
-    /// [`keepable`], parsed once per expression.
-    pub fn keepable(&self, expr: &str) -> bool {
-        let mut memo = self.keepable.lock().unwrap_or_else(|p| p.into_inner());
+    /// [`Kind::of`], parsed once per expression.
+    pub fn kind(&self, expr: &str) -> Kind {
+        let mut memo = self.kinds.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(&known) = memo.get(expr) {
             return known;
         }
         if memo.len() >= KEEPABLE_MEMO {
             memo.clear();
         }
-        let known = keepable(expr);
+        let known = Kind::of(expr);
         memo.insert(expr.to_string(), known);
         known
+    }
+
+    /// [`keepable`], parsed once per expression.
+    pub fn keepable(&self, expr: &str) -> bool {
+        self.kind(expr).keepable
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -177,11 +201,20 @@ impl Settled {
 
     /// A range query at `start, start+step, …, ≤ end` as [`PromClient::query_range`] answers it,
     /// asking the upstream only for the ticks not kept; `now_ms` decides which ticks are settled.
+    /// What is asked of an expression that is keepable and a vector goes `together` with the
+    /// evaluation's other small asks.
     #[allow(clippy::too_many_arguments)]
-    pub async fn query_range(&self, client: &PromClient, keepable: bool, expr: &str, start: i64, end: i64, step: i64, now_ms: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
+    pub async fn query_range(&self, client: &PromClient, together: &Coalescer, kind: Kind, expr: &str, start: i64, end: i64, step: i64, now_ms: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
         let step = step.max(1);
-        if !keepable || self.settle_ms <= 0 || end < start {
-            return client.query_range(expr, start, end, step, budget).await;
+        let ask = |first: i64, last: i64| async move {
+            if kind.keepable && kind.vector {
+                together.query_range(client, expr, first, last, step, budget).await
+            } else {
+                client.query_range(expr, first, last, step, budget).await
+            }
+        };
+        if !kind.keepable || self.settle_ms <= 0 || end < start {
+            return ask(start, end).await;
         }
         let want = Span { first: start, last: last_tick_by(start, step, end).unwrap_or(start) };
         let key = Key { base: client.base_url().to_string(), expr: expr.to_string(), step, phase: start.rem_euclid(step) };
@@ -203,7 +236,7 @@ impl Settled {
         let asks = missing(kept_span, want, step);
         let reused_ticks = want_ticks(want, step).saturating_sub(asks.iter().map(|a| want_ticks(*a, step)).sum());
         budget.hold(reused.iter().map(|s| s.samples.len()).sum()).map_err(|e| PromError::Limit(e.to_string()))?;
-        let answers = futures_util::future::join_all(asks.iter().map(|a| client.query_range(expr, a.first, a.last, step, budget))).await;
+        let answers = futures_util::future::join_all(asks.iter().map(|a| ask(a.first, a.last))).await;
         let mut parts = vec![reused];
         for answer in answers {
             parts.push(answer?);
@@ -282,23 +315,24 @@ fn want_ticks(span: Span, step: i64) -> u64 {
 }
 
 /// One evaluation's view of the upstream: its range queries go through the settled store, with
-/// one `now` deciding what is settled.
+/// one `now` deciding what is settled, and its small asks go together (`crate::coalesce`).
 #[derive(Clone, Copy)]
 pub struct Reader<'a> {
     pub client: &'a PromClient,
     settled: &'a Settled,
+    together: &'a Coalescer,
     now_ms: i64,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(client: &'a PromClient, settled: &'a Settled, now_ms: i64) -> Reader<'a> {
-        Reader { client, settled, now_ms }
+    pub fn new(client: &'a PromClient, settled: &'a Settled, together: &'a Coalescer, now_ms: i64) -> Reader<'a> {
+        Reader { client, settled, together, now_ms }
     }
 
     /// [`PromClient::query_range`], with what is settled kept; an expression that may read ahead
     /// of its tick or is pinned to the range is asked in full every time.
     pub async fn query_range(&self, expr: &str, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
-        self.query_range_of(expr, self.settled.keepable(expr), start, end, step, budget).await
+        self.settled.query_range(self.client, self.together, self.settled.kind(expr), expr, start, end, step, self.now_ms, budget).await
     }
 
     /// Whether `expr`'s settled ticks may be kept ([`keepable`], remembered per settings version).
@@ -306,10 +340,10 @@ impl<'a> Reader<'a> {
         self.settled.keepable(expr)
     }
 
-    /// The same for an expression made of others (`evaluate::graphs`' batches), `keepable` when
-    /// every part is.
+    /// The same for a batch of others (`evaluate::graphs`' marked batches: a vector), `keepable`
+    /// when every part is.
     pub async fn query_range_of(&self, expr: &str, keepable: bool, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
-        self.settled.query_range(self.client, keepable, expr, start, end, step, self.now_ms, budget).await
+        self.settled.query_range(self.client, self.together, Kind { keepable, vector: true }, expr, start, end, step, self.now_ms, budget).await
     }
 }
 
@@ -342,7 +376,7 @@ mod tests {
         for i in 0..KEEPABLE_MEMO + 10 {
             assert!(settled.keepable(&format!("x{i}")));
         }
-        assert!(settled.keepable.lock().unwrap().len() <= KEEPABLE_MEMO);
+        assert!(settled.kinds.lock().unwrap().len() <= KEEPABLE_MEMO);
         assert!(!settled.keepable("x offset -5m"));
     }
 

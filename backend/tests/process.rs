@@ -211,6 +211,41 @@ async fn auth_is_sent_and_secrets_never_come_back() {
     assert!(!plugin.stderr().contains("XYZZY") && !plugin.stderr().contains("s3cret-pw"), "secrets in logs");
 }
 
+/// A refresh a minute later asks only its unsettled ticks, and asks them of every rule in one
+/// request (`codexflow_backend::coalesce`); its answer is the cold evaluation's, tick for tick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_asks_every_rules_new_ticks_in_one_request_and_answers_as_cold() {
+    let (_story, prom) = recent_story();
+    let proxy = upstreams::CountingProxy::start(&prom.url).await.unwrap();
+    let plugin = PluginProcess::start(&binary()).await.expect("handshake");
+    let kept = settings(json!({ "prometheusUrl": proxy.url }));
+    let cold = settings(json!({ "prometheusUrl": prom.url, "settleTime": "0s" }));
+    // An hour ending now: its last ten minutes are unsettled (the default settle time).
+    let to = now_ms();
+    let window = |k: i64| json!({ "from": to - 60 * MINUTE + k * MINUTE, "to": to + k * MINUTE, "intervalMs": MINUTE });
+    let first = post(&plugin, Some(&kept), "v1/evaluate", window(0)).await;
+    assert_eq!(first.status, 200, "{}", String::from_utf8_lossy(&first.body));
+    let asked_first = proxy.requests().len();
+    proxy.reset();
+    let refresh = post(&plugin, Some(&kept), "v1/evaluate", window(1)).await;
+    assert_eq!(refresh.status, 200, "{}", String::from_utf8_lossy(&refresh.body));
+    let asked: Vec<String> = proxy.requests().iter().map(|r| upstreams::percent_decode(r)).collect();
+    let rules = serde_json::from_slice::<EvaluateResponse>(&refresh.body).unwrap().rules.len();
+    assert!(rules >= 4, "the built-in rules are in force");
+    // One request carries every rule's new ticks, each part marked with its index.
+    let together: Vec<&String> = asked.iter().filter(|r| r.contains("__codexflow_part")).collect();
+    assert!(
+        together.iter().any(|r| (0..rules).all(|i| r.contains(&format!("\"__codexflow_part\", \"{i}\"")))),
+        "no request asks all {rules} rules together: {asked:#?}"
+    );
+    assert!(asked.len() < asked_first, "the refresh asks less often than the first evaluation ({} vs {asked_first}): {asked:#?}", asked.len());
+    let cold = post(&plugin, Some(&cold), "v1/evaluate", window(1)).await;
+    let (refresh, cold): (serde_json::Value, serde_json::Value) = (serde_json::from_slice(&refresh.body).unwrap(), serde_json::from_slice(&cold.body).unwrap());
+    for field in ["ticks", "stages", "edges", "rules", "alerts"] {
+        assert_eq!(refresh[field], cold[field], "{field} differ from a cold evaluation's");
+    }
+}
+
 /// A hundred viewers of one dashboard: the upstream sees each distinct query once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_identical_evaluations_share_upstream_queries() {

@@ -47,6 +47,13 @@ pub const SETTLED_BUDGET_BYTES: usize = 64 << 20;
 /// Ticks one query's settled evaluation keeps (the most a window holds): older ticks go first.
 pub const SETTLED_MAX_TICKS: i64 = MAX_TICKS as i64;
 
+/// Range queries of one evaluation sent together as one (`backend::coalesce`): each of at most
+/// this many ticks (a refresh's new and unsettled ticks; a cold window's big queries go alone, in
+/// parallel), at most [`TOGETHER_MAX_PARTS`] to a request, their ticks together at most this many
+/// on the finest step among them.
+pub const TOGETHER_MAX_TICKS: i64 = 120;
+pub const TOGETHER_MAX_PARTS: usize = 32;
+
 /// Points in a sparkline (a headline or an edge's series); longer windows use a coarser step.
 pub const SPARKLINE_POINTS: usize = 240;
 

@@ -8,6 +8,7 @@
 //!   stream in, and an upstream's own words reach a reason only with secrets cut out.
 
 pub mod error;
+pub mod marked;
 pub mod share;
 pub mod wire;
 
