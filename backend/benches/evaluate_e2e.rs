@@ -57,14 +57,20 @@ async fn replay(http: &reqwest::Client, prom: &str, logged: &[String]) -> Cost {
         let started = Instant::now();
         let answer = request.send().await.expect("replay");
         let bytes = answer.bytes().await.expect("replay body");
-        cost.ms += started.elapsed().as_secs_f64() * 1000.0;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        cost.ms += ms;
         cost.requests += 1;
+        if !queries && std::env::var_os("BENCH_VERBOSE").is_some() {
+            eprintln!("  {:>8}         {ms:>6.2} ms  {method} {}", "", target.chars().take(120).collect::<String>());
+        }
         if queries {
             let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
             let samples = v["data"]["stats"]["samples"]["totalQueryableSamples"].as_u64().unwrap_or(0);
             cost.samples += samples;
-            if std::env::var_os("BENCH_VERBOSE").is_some() {
-                eprintln!("  {samples:>8} samples  {}", codexflow_testkit::upstreams::percent_decode(&body).chars().take(200).collect::<String>());
+            if let Some(verbose) = std::env::var_os("BENCH_VERBOSE") {
+                // BENCH_VERBOSE=full prints each query whole, anything else its first 200 characters.
+                let shown = if verbose == "full" { usize::MAX } else { 200 };
+                eprintln!("  {samples:>8} samples {ms:>6.2} ms  {}", codexflow_testkit::upstreams::percent_decode(&body).chars().take(shown).collect::<String>());
             }
         }
     }
