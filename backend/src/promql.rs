@@ -105,6 +105,73 @@ impl Query {
     }
 }
 
+/// A comparison of an instant vector with a number, `X > 1000`, as Prometheus applies it without
+/// `bool`: each sample of `X` is kept, labels and value unchanged, where the comparison holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Filter {
+    op: Comparison,
+    threshold: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Comparison {
+    Eq,
+    Ne,
+    Gt,
+    Lt,
+    Ge,
+    Le,
+}
+
+impl Filter {
+    /// Whether a sample of value `v` is kept. IEEE comparisons, as Go's: NaN is kept by `!=` only.
+    pub fn keeps(&self, v: f64) -> bool {
+        let n = self.threshold;
+        match self.op {
+            Comparison::Eq => v == n,
+            Comparison::Ne => v != n,
+            Comparison::Gt => v > n,
+            Comparison::Lt => v < n,
+            Comparison::Ge => v >= n,
+            Comparison::Le => v <= n,
+        }
+    }
+}
+
+fn unparen(mut e: &Expr) -> &Expr {
+    while let Expr::Paren(p) = e {
+        e = &p.expr;
+    }
+    e
+}
+
+impl Query {
+    /// The filter that makes this expression out of `x`'s answer, when this is `x <cmp> <number>`
+    /// (brackets aside, no `bool`) and `x` an instant vector: then asking `x` alone answers both,
+    /// tick for tick, which lets a rule and a headline reading the same `x` send it once.
+    pub fn filters(&self, x: &Query) -> Option<Filter> {
+        let Expr::Binary(b) = unparen(&self.ast) else {
+            return None;
+        };
+        let Expr::NumberLiteral(n) = unparen(&b.rhs) else {
+            return None;
+        };
+        if b.return_bool() || b.modifier.is_some() || !x.is_vector() || unparen(&b.lhs) != unparen(&x.ast) {
+            return None;
+        }
+        let op = match b.op.id() {
+            token::T_EQLC => Comparison::Eq,
+            token::T_NEQ => Comparison::Ne,
+            token::T_GTR => Comparison::Gt,
+            token::T_LSS => Comparison::Lt,
+            token::T_GTE => Comparison::Ge,
+            token::T_LTE => Comparison::Le,
+            _ => return None,
+        };
+        Some(Filter { op, threshold: n.val })
+    }
+}
+
 /// Bounds an expression before it is parsed: its bytes, how deep its brackets nest and how many
 /// operators it has (each binary or unary operator is a level of the tree; label matchers inside
 /// `{…}` and string literals are not counted). A linear scan.
@@ -491,6 +558,27 @@ mod tests {
         for text in ["1", "scalar(x)", "time()", "x[5m]", "\"a\"", "1 + scalar(x)"] {
             assert!(!q(text).is_vector(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_comparison_with_a_number_is_a_filter_of_its_left_side() {
+        let x = q("sum(kafka_lag{group=\"a\"})");
+        let f = q("(sum(kafka_lag{group=\"a\"}) > 1000)").filters(&x).unwrap();
+        assert!(f.keeps(1000.5) && !f.keeps(1000.0) && !f.keeps(f64::NAN) && f.keeps(f64::INFINITY));
+        // Written differently but the same expression (spaces, brackets) still counts.
+        assert!(q("(sum( kafka_lag{group=\"a\"} )) <= 5").filters(&x).is_some_and(|f| f.keeps(5.0) && !f.keeps(f64::NAN)));
+        assert!(q("sum(kafka_lag{group=\"a\"}) != 5").filters(&x).is_some_and(|f| f.keeps(f64::NAN) && !f.keeps(5.0)));
+        for (rule, why) in [
+            ("sum(kafka_lag{group=\"a\"}) > bool 1000", "bool answers 0/1 for every sample"),
+            ("sum(kafka_lag{group=\"b\"}) > 1000", "another selector"),
+            ("max(kafka_lag{group=\"a\"}) > 1000", "another aggregation"),
+            ("1000 < sum(kafka_lag{group=\"a\"})", "the number on the left"),
+            ("sum(kafka_lag{group=\"a\"}) + 1000", "not a comparison"),
+            ("sum(kafka_lag{group=\"a\"}) > sum(kafka_lag{group=\"a\"})", "no number"),
+        ] {
+            assert!(q(rule).filters(&x).is_none(), "{rule}: {why}");
+        }
+        assert!(q("scalar(x) > bool 1").filters(&q("scalar(x)")).is_none(), "a scalar is no vector to filter");
     }
 
     #[test]

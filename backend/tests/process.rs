@@ -10,7 +10,7 @@ use codexflow_core::StageStatus;
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, ResourceResponse};
 use codexflow_testkit::prometheus::{PromOptions, PrometheusServer};
 use codexflow_testkit::scenario::openmetrics_of;
-use codexflow_testkit::stories::{absent_metrics, MINUTE};
+use codexflow_testkit::stories::{absent_metrics, lag_spikes, MINUTE};
 use codexflow_testkit::upstreams;
 use serde_json::json;
 
@@ -243,6 +243,48 @@ async fn a_refresh_asks_every_rules_new_ticks_in_one_request_and_answers_as_cold
     let (refresh, cold): (serde_json::Value, serde_json::Value) = (serde_json::from_slice(&refresh.body).unwrap(), serde_json::from_slice(&cold.body).unwrap());
     for field in ["ticks", "stages", "edges", "rules", "alerts"] {
         assert_eq!(refresh[field], cold[field], "{field} differ from a cold evaluation's");
+    }
+}
+
+/// The lag rule is `X > 1000` where `X` is kafka's headline: `X` is asked once, for the rule and
+/// the headline both (issue 11, item 2), and the answer is what asking each on its own gives: here
+/// the lag crosses 1000 twice, so the rule fires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_filtering_a_headline_asks_it_once_and_answers_as_apart() {
+    let story = lag_spikes(now_ms() / MINUTE * MINUTE - 200 * MINUTE);
+    let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
+    let proxy = upstreams::CountingProxy::start(&prom.url).await.unwrap();
+    let plugin = PluginProcess::start(&binary()).await.expect("handshake");
+    let window = json!({ "from": story.start, "to": story.end(), "intervalMs": MINUTE });
+    let together = post(&plugin, Some(&settings(json!({ "prometheusUrl": proxy.url, "settleTime": "0s" }))), "v1/evaluate", window.clone()).await;
+    assert_eq!(together.status, 200, "{}", String::from_utf8_lossy(&together.body));
+    let asked: Vec<String> = proxy.requests().iter().map(|r| upstreams::percent_decode(r)).collect();
+    let answer: EvaluateResponse = serde_json::from_slice(&together.body).unwrap();
+    let mut pipeline = codexflow_backend::defaults::pipeline();
+    let kafka = pipeline.stages.iter_mut().find(|s| s.id == "kafka").expect("a kafka stage");
+    let x = kafka.headline.expr.clone();
+    let in_force = plugin.call_resource(Some(&settings(json!({ "prometheusUrl": prom.url }))), "GET", "v1/rules", b"").await.unwrap();
+    let in_force: RulesResponse = serde_json::from_slice(&in_force.body).unwrap();
+    let lag_index = in_force.rules.iter().position(|r| r.expr.trim() == format!("{x} > 1000")).expect("a lag rule filtering kafka's headline");
+    let lag = &in_force.rules[lag_index];
+    assert_eq!(answer.rules[lag_index].name, lag.name);
+    assert!(!asked.iter().any(|r| r.contains(&lag.expr)), "the rule's own text was asked: {asked:#?}");
+    let x_asked = asked.iter().filter(|r| r.contains(&x)).count();
+    assert_eq!(x_asked, 1, "kafka's headline is asked once: {asked:#?}");
+    assert!(answer.alerts.iter().any(|a| a.rule == lag_index && a.error.is_none()), "the lag rule fires in this story: {:#?}", answer.alerts);
+
+    // The same with the headline written so that it is no longer the rule's `X`: asked apart
+    // (the backlog too, which queue insight reads from the headline's sparkline when they match).
+    kafka.headline.expr = format!("({x}) * 1");
+    kafka.queue.as_mut().expect("kafka holds a backlog").backlog = kafka.headline.expr.clone();
+    proxy.reset();
+    let apart = settings(json!({ "prometheusUrl": proxy.url, "settleTime": "0s", "pipeline": serde_json::to_value(&pipeline).unwrap() }));
+    let apart = post(&plugin, Some(&apart), "v1/evaluate", window).await;
+    assert_eq!(apart.status, 200, "{}", String::from_utf8_lossy(&apart.body));
+    assert!(proxy.requests().iter().map(|r| upstreams::percent_decode(r)).any(|r| r.contains(&lag.expr)), "apart, the rule asks its own text");
+    let (together, apart): (serde_json::Value, serde_json::Value) = (serde_json::from_slice(&together.body).unwrap(), serde_json::from_slice(&apart.body).unwrap());
+    for field in ["ticks", "stages", "edges", "alerts"] {
+        assert_eq!(together[field], apart[field], "{field} differ from asking apart");
     }
 }
 

@@ -7,12 +7,14 @@ use codexflow_core::api::PhaseSource;
 use codexflow_core::limits::ACTIVE_AT_LOOKBACK_MS;
 use codexflow_core::Ticks;
 use futures_util::future::join_all;
+use futures_util::FutureExt;
 
 use super::alerts::active_at_edge;
 use super::graphs;
 use super::overlay;
 use super::plan::Plan;
 use super::queue::{self, QueueFetched};
+use super::shared::{self, Carrying, Via};
 use crate::budget::Budget;
 use crate::prom::PromError;
 use crate::settled::Reader;
@@ -57,9 +59,24 @@ pub async fn fetch(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, 
         }
     }
     let presence = client.series(&selectors, plan.presence.0, plan.presence.1);
-    let rule_results = join_all(rules.set.rules.iter().zip(&plan.rules).map(|(rule, eval)| async move {
+    let pipeline = &settings.pipeline;
+    let graph_exprs: Vec<&str> = pipeline.stages.iter().map(|s| s.headline.expr.as_str()).chain(pipeline.edges.iter().map(|e| e.rate_expr.as_str())).collect();
+    let shared = shared::shared(&rules.set.rules, &graph_exprs, plan, |e| upstream.keepable(e));
+    let carried: Vec<(&str, Ticks, Carrying<'_>)> = shared
+        .carried
+        .iter()
+        .map(|c| {
+            let last = c.ticks.last().unwrap_or(c.ticks.first);
+            (c.expr.as_str(), c.ticks, upstream.query_range(&c.expr, c.ticks.first, last, c.ticks.step, budget).boxed().shared())
+        })
+        .collect();
+    let carried = &carried;
+    let rule_results = join_all(rules.set.rules.iter().zip(&plan.rules).zip(&shared.rules).map(|((rule, eval), via)| async move {
         match (eval, &rule.query) {
-            (Ok(eval), Ok(query)) => rule_series(upstream, rule, query, *eval, budget).await,
+            (Ok(eval), Ok(query)) => {
+                let carrying = via.as_ref().and_then(|v| carried.iter().find(|(e, t, _)| *e == v.expr && t == eval)).map(|(_, _, f)| f.clone());
+                rule_series(upstream, rule, query, via.as_ref(), carrying, *eval, budget).await
+            }
             (Err(why), _) | (_, Err(why)) => Err(PromError::Limit(why.clone())),
         }
     }));
@@ -69,9 +86,7 @@ pub async fn fetch(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, 
         let rulers_ticks = rules.set.groups.get(rule.group).is_some_and(|g| g.phase != PhaseSource::Epoch);
         Some(overlay::fetch(upstream, &rule.name, deployed.interval_ms, rulers_ticks, &window, budget).await)
     }));
-    let pipeline = &settings.pipeline;
-    let graph_exprs: Vec<&str> = pipeline.stages.iter().map(|s| s.headline.expr.as_str()).chain(pipeline.edges.iter().map(|e| e.rate_expr.as_str())).collect();
-    let graphs = graphs::fetch(upstream, &graph_exprs, plan, budget);
+    let graphs = graphs::fetch(upstream, &graph_exprs, carried.iter().map(|(e, _, f)| (*e, f.clone())).collect(), plan, budget);
     let queues = queue::fetch(upstream, &settings.pipeline, plan, settings.queue_window_ms, budget);
     let alertmanager = async {
         match &settings.alertmanager_url {
@@ -87,16 +102,28 @@ pub async fn fetch(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, 
 /// One rule's range query. The base lookback makes every state exact; an alert's `activeAt` is exact
 /// too unless an episode was already active at the edge, so then we look further back, to an hour,
 /// four hours and a day in all ([`ACTIVE_AT_LOOKBACK_MS`]). Only rules active at the edge pay for that.
-async fn rule_series(client: &Reader<'_>, rule: &Rule, query: &Query, base: Ticks, budget: &Budget) -> Result<RuleSeries, PromError> {
+/// A rule that filters a graph's series (`via`) asks that series and filters it; over its base
+/// ticks, the answer the graph reads too when it is `carrying` it.
+#[allow(clippy::too_many_arguments)]
+async fn rule_series(client: &Reader<'_>, rule: &Rule, query: &Query, via: Option<&Via>, carrying: Option<Carrying<'_>>, base: Ticks, budget: &Budget) -> Result<RuleSeries, PromError> {
     let step = base.step;
     let last = base.last().unwrap_or(base.first);
+    let ask = |first: i64, last: i64| async move {
+        match via {
+            Some(via) => Ok(shared::filtered(client.query_range(&via.expr, first, last, step, budget).await?, via.filter)),
+            None => client.query_range(&query.text, first, last, step, budget).await,
+        }
+    };
     let mut eval = base;
-    let mut series = client.query_range(&query.text, eval.first, last, step, budget).await?;
+    let mut series = match (carrying, via) {
+        (Some(carrying), Some(via)) => shared::filtered(carrying.await?, via.filter),
+        _ => ask(eval.first, last).await?,
+    };
     for first in earlier_firsts(base) {
         if !active_at_edge(rule, &series, eval) {
             break;
         }
-        let earlier = client.query_range(&query.text, first, eval.first - step, step, budget).await?;
+        let earlier = ask(first, eval.first - step).await?;
         series = merge([earlier, series]);
         eval = Ticks::covering_phase(first, last, step, base.first);
     }

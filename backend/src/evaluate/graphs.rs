@@ -8,6 +8,7 @@
 use futures_util::future::join_all;
 
 use super::plan::Plan;
+use super::shared::{at_graph_ticks, Carrying};
 use crate::budget::Budget;
 use crate::prom::marked::{batched, split};
 use crate::prom::PromError;
@@ -20,19 +21,35 @@ const MARK: &str = "__codexflow_graph";
 const PER_BATCH: usize = 32;
 
 /// Per expression of `exprs`, its series at [`Plan::spark_instants`]. Repeated expressions (a
-/// stage's headline that is also an edge's rate) are asked once.
-pub async fn fetch(upstream: &Reader<'_>, exprs: &[&str], plan: &Plan, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
+/// stage's headline that is also an edge's rate) are asked once; those `carried` are read from a
+/// rule's answer over ticks holding theirs (`super::shared`), not asked.
+pub async fn fetch(upstream: &Reader<'_>, exprs: &[&str], carried: Vec<(&str, Carrying<'_>)>, plan: &Plan, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
     let mut distinct: Vec<&str> = Vec::new();
     let index: Vec<usize> = exprs.iter().map(|e| super::distinct::index_of(&mut distinct, *e)).collect();
+    let asked: Vec<&str> = distinct.iter().copied().filter(|e| !carried.iter().any(|(c, _)| c == e)).collect();
     let spark = plan.spark;
     let last = spark.last().unwrap_or(spark.first);
-    let ticks = batches(upstream, &distinct, spark.first, last, spark.step, budget);
-    let answers: Vec<Result<Vec<RangeSeries>, PromError>> = if last >= plan.last_tick {
-        ticks.await
-    } else {
-        let (ticks, newest) = tokio::join!(ticks, batches(upstream, &distinct, plan.last_tick, plan.last_tick, plan.interval, budget));
-        ticks.into_iter().zip(newest).map(|(t, n)| Ok(merge([t?, n?]))).collect()
+    let ticks = batches(upstream, &asked, spark.first, last, spark.step, budget);
+    let asked_answers = async {
+        if asked.is_empty() {
+            Vec::new()
+        } else if last >= plan.last_tick {
+            ticks.await
+        } else {
+            let (ticks, newest) = tokio::join!(ticks, batches(upstream, &asked, plan.last_tick, plan.last_tick, plan.interval, budget));
+            ticks.into_iter().zip(newest).map(|(t, n)| Ok(merge([t?, n?]))).collect()
+        }
     };
+    let read = join_all(carried.into_iter().map(|(e, f)| async move { (e, f.await.map(|series| at_graph_ticks(series, &spark, plan.last_tick))) }));
+    let (asked_answers, read) = tokio::join!(asked_answers, read);
+    let mut asked_answers = asked_answers.into_iter();
+    let answers: Vec<Result<Vec<RangeSeries>, PromError>> = distinct
+        .iter()
+        .map(|e| match read.iter().find(|(c, _)| c == e) {
+            Some((_, answer)) => answer.clone(),
+            None => asked_answers.next().unwrap_or_else(|| Ok(Vec::new())),
+        })
+        .collect();
     index.into_iter().map(|i| answers.get(i).cloned().unwrap_or_else(|| Ok(Vec::new()))).collect()
 }
 

@@ -7,7 +7,7 @@
 //! server: [`plan`] (which ticks, checked, per rule group), [`fetch`] (all upstream I/O,
 //! concurrently; a failing query degrades its stage only), [`overlay`] (the ruler's own states beside
 //! ours), [`queue`] (what each backlog stage's insight reads), [`silences`] (the Alertmanager's word on the
-//! alerts) and [`assemble`] (pure).
+//! alerts), [`shared`] (a rule and a headline reading the same series send it once) and [`assemble`] (pure).
 
 pub mod alerts;
 pub mod assemble;
@@ -17,6 +17,7 @@ pub mod graphs;
 pub mod overlay;
 pub mod plan;
 pub mod queue;
+pub mod shared;
 pub mod silences;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
