@@ -49,7 +49,7 @@ fn queue<'a>(answer: &'a EvaluateResponse, stage: &str) -> &'a QueueInsight {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_act_of_the_story_gives_the_trend_and_consumer_status_it_scripts() {
-    assert!(ACTS.iter().all(|a| a.name != "" && MOMENTS.iter().all(|m| ACTS.iter().any(|a| a.name == m.act))));
+    assert!(ACTS.iter().all(|a| !a.name.is_empty() && MOMENTS.iter().all(|m| ACTS.iter().any(|a| a.name == m.act))));
     // A loop that ended a few minutes ago, inside the backfilled hour.
     let period_ms = (Story::at(0, 0.0).period() * 1000.0) as i64;
     let epoch_ms = now_ms() / 1000 * 1000 - 2 * period_ms - 60_000;

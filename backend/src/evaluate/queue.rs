@@ -69,11 +69,14 @@ fn source(queue: &QueueSpec, pipeline: &PipelineSpec, plan: &Plan, window_ms: i6
     }
 }
 
+/// A backlog stage's ask: its ticks, the stage whose headline is its backlog, and its queries.
+type Ask<'a> = (Ticks, Option<usize>, Option<&'a str>, Option<&'a str>);
+
 /// Every backlog stage's insight queries (`None` for a stage without a queue), those on the same
 /// ticks asked together (`super::graphs::batches`: one query, or one each if that fails).
 pub async fn fetch(upstream: &Reader<'_>, pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, budget: &Budget) -> Vec<Option<QueueFetched>> {
     // Per stage: its ticks, the stage whose headline is its backlog, and its queries.
-    let asks: Vec<Option<(Ticks, Option<usize>, Option<&str>, Option<&str>)>> = pipeline
+    let asks: Vec<Option<Ask<'_>>> = pipeline
         .stages
         .iter()
         .map(|stage| {

@@ -157,7 +157,7 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
         } else {
             crate::alertmanager::parse_silences(body).map(Answer::AmSilences)
         };
-        return read.map_err(|e| bad(e));
+        return read.map_err(&bad);
     }
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
