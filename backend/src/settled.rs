@@ -67,6 +67,9 @@ pub struct Settled {
     /// [`Kind`] per expression: an evaluation asks the same few dozen every time, and parsing
     /// them again each time is wasted work. Cleared when it reaches [`KEEPABLE_MEMO`] entries.
     kinds: Mutex<HashMap<String, Kind>>,
+    /// Per selector, a settled span over which the series API found none of its series
+    /// (`crate::evaluate::presence`); as [`Settled::kinds`], cleared at [`KEEPABLE_MEMO`] entries.
+    absent: Mutex<HashMap<String, Span>>,
 }
 
 /// What is known of an expression before asking it.
@@ -158,7 +161,7 @@ impl Settled {
     }
 
     pub fn with_budget(settle_ms: i64, budget_bytes: usize) -> Settled {
-        Settled { settle_ms, budget_bytes, inner: Mutex::new(Inner::default()), kinds: Mutex::new(HashMap::new()) }
+        Settled { settle_ms, budget_bytes, inner: Mutex::new(Inner::default()), kinds: Mutex::new(HashMap::new()), absent: Mutex::new(HashMap::new()) }
     }
 
     /// [`Kind::of`], parsed once per expression.
@@ -178,6 +181,25 @@ impl Settled {
     /// [`keepable`], parsed once per expression.
     pub fn keepable(&self, expr: &str) -> bool {
         self.kind(expr).keepable
+    }
+
+    /// The settled span (ms, both ends inclusive) over which `selector` was found to have no series.
+    pub fn known_absent(&self, selector: &str) -> Option<Span> {
+        self.absent.lock().unwrap_or_else(|p| p.into_inner()).get(selector).copied()
+    }
+
+    /// Remembers that `selector` has no series over `span`, as far as it is settled by `now_ms`: a
+    /// series that appears later than the settle time is not seen there, as a sample is not.
+    pub fn keep_absent(&self, selector: &str, span: Span, now_ms: i64) {
+        let last = span.last.min(now_ms.saturating_sub(self.settle_ms));
+        if self.settle_ms <= 0 || last < span.first {
+            return;
+        }
+        let mut absent = self.absent.lock().unwrap_or_else(|p| p.into_inner());
+        if absent.len() >= KEEPABLE_MEMO && !absent.contains_key(selector) {
+            absent.clear();
+        }
+        absent.insert(selector.to_string(), Span { first: span.first, last });
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -338,6 +360,16 @@ impl<'a> Reader<'a> {
     /// Whether `expr`'s settled ticks may be kept ([`keepable`], remembered per settings version).
     pub fn keepable(&self, expr: &str) -> bool {
         self.settled.keepable(expr)
+    }
+
+    /// [`Settled::known_absent`].
+    pub fn known_absent(&self, selector: &str) -> Option<Span> {
+        self.settled.known_absent(selector)
+    }
+
+    /// [`Settled::keep_absent`], settled by this evaluation's `now`.
+    pub fn keep_absent(&self, selector: &str, span: Span) {
+        self.settled.keep_absent(selector, span, self.now_ms)
     }
 
     /// The same for a batch of others (`evaluate::graphs`' marked batches: a vector), `keepable`

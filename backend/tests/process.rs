@@ -288,6 +288,61 @@ async fn a_rule_filtering_a_headline_asks_it_once_and_answers_as_apart() {
     }
 }
 
+/// The existence check asks the last hour first and the rest only for what it lacks: a metric seen
+/// only hours ago is present, one never seen is missing, and a refresh does not ask again where the
+/// missing one was seen settled without series.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_existence_check_asks_the_earlier_part_only_for_what_it_has_not_seen() {
+    let mut story = lag_spikes(now_ms() / MINUTE * MINUTE - 200 * MINUTE);
+    let early = (0..story.steps).map(|i| (i64::try_from(i).unwrap() * story.scrape_ms < 60 * MINUTE).then_some(1.0)).collect();
+    story.series.push(codexflow_testkit::scenario::SeriesData { metric: "codexflow_early_only".into(), labels: Vec::new(), values: early });
+    let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
+    let proxy = upstreams::CountingProxy::start(&prom.url).await.unwrap();
+    let plugin = PluginProcess::start(&binary()).await.expect("handshake");
+    let rules = "groups:\n  - name: g\n    rules:\n      - alert: EarlyOnly\n        expr: sum(codexflow_early_only) > 5\n        labels: {stage: kafka}\n      - alert: NeverThere\n        expr: sum(codexflow_never_there) > 0\n        labels: {stage: kafka}\n";
+    let kept = settings(json!({ "prometheusUrl": proxy.url, "rulesYaml": rules }));
+    let cold = settings(json!({ "prometheusUrl": proxy.url, "rulesYaml": rules, "settleTime": "0s" }));
+    let evaluate = |s: &AppSettings, shift: i64| {
+        let window = json!({ "from": story.start + shift, "to": story.end() + shift, "intervalMs": MINUTE });
+        let s = s.clone();
+        let plugin = &plugin;
+        async move {
+            let r = post(plugin, Some(&s), "v1/evaluate", window).await;
+            assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()
+        }
+    };
+    // The series calls naming `metric`, as (start, end) in seconds.
+    let series_asks = |metric: &str| -> Vec<(f64, f64)> {
+        let field = |body: &str, key: &str| body.split('&').find_map(|kv| kv.strip_prefix(key)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+        proxy.requests().iter().map(|r| upstreams::percent_decode(r)).filter(|r| r.contains("/api/v1/series") && r.contains(metric)).map(|r| (field(&r, "start="), field(&r, "end="))).collect()
+    };
+    let missing = |answer: &serde_json::Value, rule: usize| -> Vec<String> {
+        let alerts = answer["alerts"].as_array().cloned().unwrap_or_default();
+        alerts.iter().filter(|a| a["rule"] == rule).flat_map(|a| a["missingSeries"].as_array().cloned().unwrap_or_default()).filter_map(|m| m.as_str().map(str::to_string)).collect()
+    };
+
+    let first = evaluate(&kept, 0).await;
+    assert_eq!(missing(&first, 0), Vec::<String>::new(), "seen three hours ago is present: {first:#}");
+    assert_eq!(missing(&first, 1), ["codexflow_never_there"]);
+    let asks = series_asks("codexflow_never_there");
+    assert_eq!(asks.len(), 2, "the last hour, then the rest: {asks:?}");
+    assert!((asks[0].1 - asks[0].0 - 3600.0).abs() < 1.0 && asks[1].1 < asks[0].0, "{asks:?}");
+
+    // A minute later: the window, seen settled without it, is not asked again before the last hour;
+    // the one seen only hours ago is (that a selector has series somewhere is not kept).
+    proxy.reset();
+    let refreshed = evaluate(&kept, MINUTE).await;
+    let asks = series_asks("codexflow_never_there");
+    assert_eq!(asks.len(), 1, "only the last hour: {asks:?}");
+    assert!((asks[0].1 - asks[0].0 - 3600.0).abs() < 1.0, "{asks:?}");
+    assert_eq!(series_asks("codexflow_early_only").len(), 2);
+    let cold = evaluate(&cold, MINUTE).await;
+    for field in ["ticks", "stages", "alerts"] {
+        assert_eq!(refreshed[field], cold[field], "{field} differ from a cold evaluation");
+    }
+}
+
 /// A hundred viewers of one dashboard: the upstream sees each distinct query once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_identical_evaluations_share_upstream_queries() {

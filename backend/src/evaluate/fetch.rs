@@ -13,6 +13,7 @@ use super::alerts::active_at_edge;
 use super::graphs;
 use super::overlay;
 use super::plan::Plan;
+use super::presence;
 use super::queue::{self, QueueFetched};
 use super::shared::{self, Carrying, Via};
 use crate::budget::Budget;
@@ -34,7 +35,8 @@ pub struct RuleSeries {
 /// Everything the upstream said for one evaluation, in rule and pipeline order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fetched {
-    /// Label sets of every rule selector's series in the presence span (one `series` call).
+    /// Label sets of rule selectors' series in the presence span, enough to tell which have one
+    /// (`super::presence`).
     pub presence: Result<Vec<Labels>, PromError>,
     pub rules: Vec<Result<RuleSeries, PromError>>,
     /// Per rule, the `ALERTS` series the ruler wrote over its group's window (`None`: the ruler does
@@ -52,13 +54,7 @@ pub struct Fetched {
 
 pub async fn fetch(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, plan: &Plan, budget: &Budget) -> Fetched {
     let client = upstream.client;
-    let mut selectors: Vec<String> = Vec::new();
-    for s in rules.set.rules.iter().flat_map(|r| r.selectors().iter()) {
-        if !selectors.contains(s) {
-            selectors.push(s.clone());
-        }
-    }
-    let presence = client.series(&selectors, plan.presence.0, plan.presence.1);
+    let presence = presence::fetch(upstream, &rules.set.rules, plan.presence.0, plan.presence.1);
     let pipeline = &settings.pipeline;
     let graph_exprs: Vec<&str> = pipeline.stages.iter().map(|s| s.headline.expr.as_str()).chain(pipeline.edges.iter().map(|e| e.rate_expr.as_str())).collect();
     let shared = shared::shared(&rules.set.rules, &graph_exprs, plan, |e| upstream.keepable(e));

@@ -5,7 +5,7 @@
 //! already what a ruler that has always been running would report; the results then go through
 //! the same state machine Prometheus uses. The work is split so the logic is tested without a
 //! server: [`plan`] (which ticks, checked, per rule group), [`fetch`] (all upstream I/O,
-//! concurrently; a failing query degrades its stage only), [`overlay`] (the ruler's own states beside
+//! concurrently; a failing query degrades its stage only), [`presence`] (which selectors have series), [`overlay`] (the ruler's own states beside
 //! ours), [`queue`] (what each backlog stage's insight reads), [`silences`] (the Alertmanager's word on the
 //! alerts), [`shared`] (a rule and a headline reading the same series send it once) and [`assemble`] (pure).
 
@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod graphs;
 pub mod overlay;
 pub mod plan;
+pub mod presence;
 pub mod queue;
 pub mod shared;
 pub mod silences;
