@@ -47,7 +47,11 @@ pub fn closed_port_url() -> std::io::Result<String> {
 pub struct CountingProxy {
     pub url: String,
     seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// When each request (by its index in `seen`) arrived and was answered, for a bench's timeline.
+    times: Timeline,
 }
+
+type Timeline = std::sync::Arc<std::sync::Mutex<Vec<(usize, std::time::Instant, std::time::Instant)>>>;
 
 impl CountingProxy {
     pub async fn start(target: &str) -> std::io::Result<CountingProxy> {
@@ -61,17 +65,19 @@ impl CountingProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let times: Timeline = Default::default();
         let client = reqwest::Client::builder().build().map_err(std::io::Error::other)?;
-        let (target, log) = (target.trim_end_matches('/').to_string(), seen.clone());
+        let (target, log, timed) = (target.trim_end_matches('/').to_string(), seen.clone(), times.clone());
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
-                let (client, target, log) = (client.clone(), target.clone(), log.clone());
+                let _ = conn.set_nodelay(true);
+                let (client, target, log, timed) = (client.clone(), target.clone(), log.clone(), timed.clone());
                 tokio::spawn(async move {
-                    let _ = serve(conn, &client, &target, &log, require).await;
+                    let _ = serve(conn, &client, &target, &log, &timed, require).await;
                 });
             }
         });
-        Ok(CountingProxy { url, seen })
+        Ok(CountingProxy { url, seen, times })
     }
 
     /// Requests seen so far: method, path with query, and body.
@@ -80,7 +86,17 @@ impl CountingProxy {
     }
 
     pub fn reset(&self) {
-        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.clear();
+        self.times.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Per request answered since the last reset, in `requests()` order: when it arrived and when
+    /// its answer was written.
+    pub fn timeline(&self) -> Vec<(std::time::Instant, std::time::Instant)> {
+        let mut times = self.times.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        times.sort_by_key(|(i, _, _)| *i);
+        times.into_iter().map(|(_, a, b)| (a, b)).collect()
     }
 }
 
@@ -89,12 +105,18 @@ async fn serve(
     client: &reqwest::Client,
     target: &str,
     log: &std::sync::Mutex<Vec<String>>,
+    timed: &std::sync::Mutex<Vec<(usize, std::time::Instant, std::time::Instant)>>,
     require: Option<&'static str>,
 ) -> std::io::Result<()> {
     use tokio::io::BufReader;
     let mut conn = BufReader::new(conn);
     while let Some(req) = crate::http::read_request(&mut conn, 8 << 20).await? {
-        log.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{} {} {}", req.method, req.target, String::from_utf8_lossy(&req.body)));
+        let arrived = std::time::Instant::now();
+        let index = {
+            let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+            log.push(format!("{} {} {}", req.method, req.target, String::from_utf8_lossy(&req.body)));
+            log.len() - 1
+        };
         if let Some(header) = require.filter(|h| req.header(h).is_none_or(str::is_empty)) {
             let body = format!("no org id ({header} missing)");
             crate::http::write_response(conn.get_mut(), 401, &[("Content-Type", "text/plain")], body.as_bytes(), false).await?;
@@ -112,6 +134,7 @@ async fn serve(
             Err(e) => (502, e.to_string().into_bytes()),
         };
         crate::http::write_response(conn.get_mut(), status, &[("Content-Type", "application/json")], &answer, false).await?;
+        timed.lock().unwrap_or_else(|p| p.into_inner()).push((index, arrived, std::time::Instant::now()));
     }
     Ok(())
 }
@@ -189,6 +212,7 @@ impl Scripted {
         let count = seen.clone();
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
+                let _ = conn.set_nodelay(true);
                 let (script, count) = (script.clone(), count.clone());
                 tokio::spawn(async move {
                     let mut conn = tokio::io::BufReader::new(conn);

@@ -149,6 +149,7 @@ impl DevHost {
         let http = reqwest::Client::new();
         let task = tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
+                let _ = conn.set_nodelay(true);
                 let (host, http) = (host.clone(), http.clone());
                 tokio::spawn(async move {
                     let _ = host.serve(conn, &http).await;

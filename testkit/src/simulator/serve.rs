@@ -35,6 +35,7 @@ impl Simulator {
         let shared = Arc::new(story);
         let task = tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
+                let _ = conn.set_nodelay(true);
                 let story = shared.clone();
                 tokio::spawn(async move {
                     let mut conn = BufReader::new(conn);
