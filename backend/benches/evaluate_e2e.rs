@@ -11,7 +11,9 @@
 //! 3. 100 viewers of one dashboard, each refreshing a 24 h window every 10 s for 2 minutes, their
 //!    windows a few seconds apart: upstream requests and samples read against one viewer doing the same.
 //!
-//! Run: cargo bench -p codexflow-backend --bench evaluate_e2e
+//! Run: cargo bench -p codexflow-backend --bench evaluate_e2e (`BENCH_PARTS=12` some parts only;
+//! `BENCH_VERBOSE=1` each replayed request, `=full` whole queries, `=timeline` when each cold request
+//! was asked and answered)
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -155,8 +157,19 @@ async fn main() {
             s
         };
         proxy.reset();
-        evaluate(&plugin, &own(&cold), from, to).await;
+        let started = Instant::now();
+        let proxied = evaluate(&plugin, &own(&cold), from, to).await;
         let logged = proxy.requests();
+        if std::env::var_os("BENCH_VERBOSE").is_some_and(|v| v == "timeline") {
+            // When each request reached the proxy and was answered, from the call's start: the gap
+            // before the first is the plugin's own start (gRPC, settings, plan), after the last its
+            // assembly and answer.
+            let at = |t: Instant| t.duration_since(started).as_secs_f64() * 1000.0;
+            for (line, (arrived, answered)) in logged.iter().zip(proxy.timeline()) {
+                eprintln!("  {:>6.2} .. {:>6.2} ms  {}", at(arrived), at(answered), line.chars().take(100).collect::<String>());
+            }
+            eprintln!("  answered at {:.2} ms (through the proxy)", proxied.as_secs_f64() * 1000.0);
+        }
         let wall = evaluate(&plugin, &own(&cold_direct), from, to).await.as_secs_f64() * 1000.0;
         let cost = replay(&http, &prom.url, &logged).await;
         ratios.push(wall / cost.ms);
