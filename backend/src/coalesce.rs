@@ -10,7 +10,7 @@
 //! on the same ticks, or nearly (a rule looking back a tick further), go in one query over their
 //! ticks together, and each gets back its own ticks: a range query's value at a tick does not
 //! depend on the query's other ticks (only asks whose expressions read nothing but the past are
-//! sent here, `crate::settled::keepable`). What fails together (one part erring upstream, too many
+//! sent here, `crate::settled::Settled::keepable`). What fails together (one part erring upstream, too many
 //! series together) is asked again one at a time, so a failing part still fails only itself.
 //!
 //! Big asks (a cold window's) go alone and in parallel, as before: sent together they would be

@@ -75,13 +75,15 @@ pub struct Settled {
 /// What is known of an expression before asking it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kind {
-    /// Its settled ticks may be kept ([`keepable`]).
+    /// Its settled ticks may be kept ([`Kind::of`]).
     pub keepable: bool,
     /// It answers an instant vector, so it can be asked together with others (`crate::coalesce`).
     pub vector: bool,
 }
 
 impl Kind {
+    /// An expression's settled ticks may be kept when it reads only the past (no negative
+    /// `offset`, no `@`); one that does not parse is never kept.
     fn of(expr: &str) -> Kind {
         match crate::promql::Query::parse(expr) {
             Ok(q) => Kind { keepable: q.reads_only_the_past(), vector: q.is_vector() },
@@ -178,7 +180,7 @@ impl Settled {
         known
     }
 
-    /// [`keepable`], parsed once per expression.
+    /// Whether `expr`'s settled ticks may be kept ([`Kind::of`]), parsed once per expression.
     pub fn keepable(&self, expr: &str) -> bool {
         self.kind(expr).keepable
     }
@@ -357,7 +359,7 @@ impl<'a> Reader<'a> {
         self.settled.query_range(self.client, self.together, self.settled.kind(expr), expr, start, end, step, self.now_ms, budget).await
     }
 
-    /// Whether `expr`'s settled ticks may be kept ([`keepable`], remembered per settings version).
+    /// Whether `expr`'s settled ticks may be kept ([`Settled::keepable`], remembered per settings version).
     pub fn keepable(&self, expr: &str) -> bool {
         self.settled.keepable(expr)
     }
@@ -377,11 +379,6 @@ impl<'a> Reader<'a> {
     pub async fn query_range_of(&self, expr: &str, keepable: bool, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
         self.settled.query_range(self.client, self.together, Kind { keepable, vector: true }, expr, start, end, step, self.now_ms, budget).await
     }
-}
-
-/// Whether what `expr` answers for a tick may be kept once the tick is settled.
-pub fn keepable(expr: &str) -> bool {
-    crate::promql::Query::parse(expr).is_ok_and(|q| q.reads_only_the_past())
 }
 
 impl Drop for Settled {

@@ -111,7 +111,9 @@ pub struct PanelSplit {
 
 /// Below this height the strips would crowd the diagram out, so they are left out.
 const STRIPS_MIN_PANEL_H: f64 = 180.0;
-const STRIP_ROW_H: f64 = 14.0;
+/// A strip row's height with its margins (`.cf-strip-row`), in CSS pixels; `ui::strip` pages by it.
+pub const STRIP_ROW_PX: usize = 14;
+const STRIP_ROW_H: f64 = STRIP_ROW_PX as f64;
 const STRIP_AXIS_H: f64 = 22.0;
 /// The strips take at most this share of the panel.
 const STRIPS_MAX_SHARE: f64 = 0.35;

@@ -11,11 +11,8 @@ use yew::prelude::*;
 use super::clock::Clock;
 use super::style::status_color;
 use crate::options::Theme;
-use crate::layout::px;
+use crate::layout::{px, STRIP_ROW_PX as ROW_PX};
 use crate::view::{run_paths, tick_at_fraction};
-
-/// A strip row's height with its margins (`.cf-strip-row`, `layout::STRIP_ROW_H`).
-const ROW_PX: usize = 14;
 
 #[derive(Properties, PartialEq)]
 pub struct StripsProps {
