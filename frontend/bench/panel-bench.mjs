@@ -119,7 +119,7 @@ function startDevHost() {
 /** The recorded answer and the bench dashboard in the browser; everything else from the dev host. */
 async function serve(page, body) {
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') console.error(`console: ${m.text()}`); });
+  page.on('console', (m) => { if (m.type() === 'error') console.error(`console: ${m.text()}${m.location()?.url ? ` (${m.location().url})` : ''}`); });
   await page.route('**/*', async (route) => {
     const url = new URL(route.request().url());
     if (url.pathname.endsWith('/resources/v1/evaluate')) return route.fulfill({ body, contentType: 'application/json' });
