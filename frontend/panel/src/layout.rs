@@ -123,6 +123,14 @@ pub fn split_panel(height: f64, stages: usize) -> PanelSplit {
     PanelSplit { diagram_h: (height - strips_h).max(40.0), strips_h }
 }
 
+/// Which of `rows` strip rows to build, `start..end`, for a list scrolled `scroll_top` pixels down in
+/// strips `view_h` pixels tall: the first row at the scroll position, and as many as fit with one
+/// more at each edge, never past the last.
+pub fn rows_in_view(scroll_top: usize, view_h: usize, rows: usize) -> (usize, usize) {
+    let start = (scroll_top / STRIP_ROW_PX).min(rows);
+    (start, start.saturating_add(view_h / STRIP_ROW_PX + 2).min(rows))
+}
+
 /// Where a stage's tooltip goes: beside the stage on whichever side has room, never outside the panel.
 pub fn tooltip_position(stage: &Rect, width: f64, height: f64) -> (f64, f64) {
     const TIP_W: f64 = 240.0;
@@ -250,6 +258,20 @@ fn edge_path(edge: EdgeInput, a: Rect, b: Rect, direction: Direction) -> EdgeGeo
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_strips_build_the_rows_in_view_and_one_more_at_each_edge() {
+        // 200 stages in strips 350 px tall: 25 rows fit, 27 built.
+        assert_eq!(rows_in_view(0, 350, 200), (0, 27));
+        // Scrolled half a row: the row under the top edge is still the first.
+        assert_eq!(rows_in_view(7, 350, 200), (0, 27));
+        assert_eq!(rows_in_view(100 * STRIP_ROW_PX, 350, 200), (100, 127));
+        // At the bottom (the list's height less the view's), the last rows, never past them.
+        assert_eq!(rows_in_view(200 * STRIP_ROW_PX - 350, 350, 200), (175, 200));
+        assert_eq!(rows_in_view(usize::MAX, usize::MAX, 200), (200, 200));
+        assert_eq!(rows_in_view(0, 350, 0), (0, 0));
+        assert_eq!(rows_in_view(0, 350, 4), (0, 4));
+    }
     use super::*;
 
     fn overlaps(a: &Rect, b: &Rect) -> bool {

@@ -236,6 +236,54 @@ async fn hover_tooltip_and_time_travel_on_the_strip() {
     handle.unmount();
 }
 
+/// The fixture with `extra` more stages (copies of its first, `s0`, `s1`, …) after its own four.
+fn with_stages(extra: usize) -> String {
+    let mut answer: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+    let stages = answer["stages"].as_array_mut().unwrap();
+    let first = stages[0].clone();
+    for i in 0..extra {
+        let mut stage = first.clone();
+        stage["id"] = serde_json::Value::String(format!("s{i}"));
+        stage["name"] = serde_json::Value::String(format!("Stage {i}"));
+        stages.push(stage);
+    }
+    serde_json::to_string(&answer).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_strips_build_the_rows_in_view_and_follow_the_scroll() {
+    // 64 stages: their rows are 896 px, the strips a third of an 800 px panel.
+    stub_fetch(200, &with_stages(60), false);
+    let root = host();
+    let mut handle = mount(root.clone(), &props(1200.0, 800.0), None, request(), None).unwrap();
+    let list = wait_for(&root, ".cf-strip-rows").await;
+    let built = |root: &Element| root.query_selector_all(".cf-strip-row").unwrap().length();
+    let shown = |root: &Element, id: &str| root.query_selector(&format!("[data-testid=codex-flow-strip-{id}]")).unwrap().is_some();
+    wait_for(&root, "[data-testid=codex-flow-strip-kafka]").await;
+    let first_built = built(&root);
+    assert!(first_built > 10 && first_built < 30, "only the rows in view are built: {first_built} of 64");
+    assert!(!shown(&root, "s59"), "the last row is not built before it is scrolled to");
+    // The list keeps the height of every row, so the scrollbar is the whole list's.
+    assert!(list.scroll_height() >= 64 * 14, "the list is {} px tall", list.scroll_height());
+
+    // To the bottom: the last rows are built, the first ones are not, as many as before.
+    list.set_scroll_top(list.scroll_height());
+    list.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
+    assert!(eventually(|| shown(&root, "s59")).await, "the last row appears at the bottom");
+    assert!(!shown(&root, "kafka"), "the first row is no longer built");
+    assert!(built(&root) <= first_built, "{} rows built at the bottom", built(&root));
+    // The last row lies inside the scrolled list, not below it.
+    let last = root.query_selector("[data-testid=codex-flow-strip-s59]").unwrap().unwrap().get_bounding_client_rect();
+    let view = list.get_bounding_client_rect();
+    assert!(last.bottom() <= view.bottom() + 1.0 && last.top() >= view.top(), "last row {}..{} in the list {}..{}", last.top(), last.bottom(), view.top(), view.bottom());
+
+    // And back to the top.
+    list.set_scroll_top(0);
+    list.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
+    assert!(eventually(|| shown(&root, "kafka") && !shown(&root, "s59")).await, "back at the top, the first rows again");
+    handle.unmount();
+}
+
 #[wasm_bindgen_test]
 async fn resize_relays_out_and_small_tiles_are_compact() {
     stub_fetch(200, FIXTURE, false);

@@ -11,7 +11,7 @@ use yew::prelude::*;
 use super::clock::Clock;
 use super::style::status_color;
 use crate::options::Theme;
-use crate::layout::{px, STRIP_ROW_PX as ROW_PX};
+use crate::layout::{px, rows_in_view, STRIP_ROW_PX as ROW_PX};
 use crate::view::{run_paths, tick_at_fraction};
 
 #[derive(Properties, PartialEq)]
@@ -72,12 +72,11 @@ pub fn strips(p: &StripsProps) -> Html {
         let top = top.clone();
         Callback::from(move |e: Event| {
             if let Some(el) = e.target_dyn_into::<web_sys::Element>() {
-                top.set(el.scroll_top().max(0) as usize / ROW_PX);
+                top.set(el.scroll_top().max(0) as usize);
             }
         })
     };
-    let start = (*top).min(rows.len());
-    let end = (start + p.height as usize / ROW_PX + 2).min(rows.len());
+    let (start, end) = rows_in_view(*top, p.height as usize, rows.len());
     let first = p.answer.ticks.first().copied();
     let last = p.answer.ticks.last().copied();
     html! {
