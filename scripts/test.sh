@@ -3,44 +3,48 @@
 # the panel's components in headless Chromium, the panel end to end (built module.js and .wasm, the real
 # backend, a real Prometheus), the live demo end to end (simulator scraped by Prometheus, dashboard,
 # drill-down, viewPanel, the app's config page), the package (layout, schema, zip, arm64 under qemu),
-# the shipped rules under promtool and the size budgets.
+# the shipped rules under promtool and the size budgets. Each phase prints its start and duration; the
+# run ends with a table of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+source scripts/phases.sh
 
-log() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
+phase "setup (installs what is missing)" bash scripts/setup.sh
 
-log "reference copies (tests/fixtures/reference) match ../shared/reference where it is present"
-for f in tests/fixtures/reference/*; do
-  ref="../shared/reference/$(basename "$f")"
-  if [ -f "$ref" ]; then
-    cmp -s "$f" "$ref" || { echo "$f differs from $ref: copy the new reference in" >&2; exit 1; }
-  fi
-done
+reference_copies() {
+  local f ref
+  for f in tests/fixtures/reference/*; do
+    ref="../shared/reference/$(basename "$f")"
+    if [ -f "$ref" ]; then
+      cmp -s "$f" "$ref" || { echo "$f differs from $ref: copy the new reference in" >&2; return 1; }
+    fi
+  done
+}
+phase "reference copies (tests/fixtures/reference) match ../shared/reference" reference_copies
 
-log "promtool check rules (shipped rules file)"
-promtool check rules provisioning/rules/codex-pipeline-observability.rules.yaml
+phase "promtool check rules (shipped rules file)" \
+  promtool check rules provisioning/rules/codex-pipeline-observability.rules.yaml
 
-log "build the package (panel, amd64 + arm64 backends, zip) and the dev host page"
-bash scripts/package.sh
-node testkit/src/grafana/page/build.mjs
+phase "package: panel and config .wasm, amd64 + arm64 backends, zip" bash scripts/package.sh
+phase "dev host page" node testkit/src/grafana/page/build.mjs
+phase "plugin.json files against Grafana's schema" node scripts/validate-plugin-json.mjs dist
+phase "size budgets: each .wasm <= 200 KiB gzip, each module.js <= 20 KiB gzip" node scripts/check-sizes.mjs
 
-log "plugin.json files against Grafana's schema"
-node scripts/validate-plugin-json.mjs dist
+phase "cargo test --workspace (unit, oracle, plugin process, panel and demo end to end)" \
+  cargo test --workspace --all-targets
 
-log "size budgets: each .wasm <= 200 KiB gzip, each module.js <= 20 KiB gzip"
-node scripts/check-sizes.mjs
-
-log "cargo test --workspace (unit, oracle, plugin process, panel and demo end to end)"
-cargo test --workspace --all-targets 2>&1
-
-log "panel components in headless Chromium (wasm-bindgen-test)"
-(cd frontend/panel && CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --target wasm32-unknown-unknown --test web --features test-allocator 2>&1)
+panel_components() {
+  cd frontend/panel && CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target wasm32-unknown-unknown --test web --features test-allocator
+}
+phase "panel components in headless Chromium (wasm-bindgen-test)" panel_components
 
 # libFuzzer needs nightly flags; RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them (docs/fuzzing.md).
-log "short fuzz pass: every target 20 s from the committed seeds and regressions"
-(cd backend/fuzz && export RUSTC_BOOTSTRAP=1 && cargo fuzz build 2>&1 | tail -n 1 &&
+fuzz_pass() {
+  cd backend/fuzz
+  export RUSTC_BOOTSTRAP=1
+  cargo fuzz build 2>&1 | tail -n 1
+  local target out dirs d
   for target in $(cargo fuzz list); do
     mkdir -p "corpus/$target"
     # Git keeps no empty directory: a target without committed regressions has no such directory in a
@@ -52,7 +56,9 @@ log "short fuzz pass: every target 20 s from the committed seeds and regressions
         -max_total_time=20 -timeout=10 -max_len=262144 >"$out" 2>&1; then
       tail -n 40 "$out" >&2
       echo "fuzz target $target failed: the input is in backend/fuzz/artifacts/$target" >&2
-      exit 1
+      return 1
     fi
     printf '  %-16s %s\n' "$target" "$(grep -E '^Done' "$out" | tail -n 1)"
-  done)
+  done
+}
+phase "short fuzz pass: every target 20 s from the committed seeds and regressions" fuzz_pass
