@@ -33,8 +33,26 @@ wasm() { # crate, output name, glue dir
   # --zero-filled-memory: the module owns its memory, which starts zeroed, so zero bytes need no data segment.
   # Two rounds of --flatten --rereloop (rebuild the control flow, then shrink it) before the usual
   # -Oz: 4.6 KB less gzip on the panel than -Oz alone (measured with binaryen 132 on 2026-12-01).
-  node_modules/.bin/wasm-opt --flatten --rereloop -Oz -Oz --flatten --rereloop -Oz -Oz --converge --zero-filled-memory \
-    "$3/$2_bg.wasm" -o "$3/$2_bg.wasm"
+  optimise "$3/$2_bg.wasm" --flatten --rereloop -Oz -Oz --flatten --rereloop -Oz -Oz --converge --zero-filled-memory
+}
+# wasm-opt (binaryen's own build, itself WebAssembly run by node) takes a minute or more a module: its
+# output is kept in target/wasm-opt/ by what went in (the module's bytes, the flags, binaryen's version).
+optimise() { # file, flags…
+  local file=$1 key kept
+  shift
+  key=$( (sha256sum <"$file"; echo "$*"; node -p 'require("./node_modules/binaryen/package.json").version') | sha256sum | cut -c1-32)
+  kept=target/wasm-opt/$key.wasm
+  if [ -f "$kept" ]; then
+    log "wasm-opt: $file as optimised before ($kept)"
+    touch "$kept"
+  else
+    mkdir -p target/wasm-opt
+    node_modules/.bin/wasm-opt "$@" "$file" -o "$kept.new"
+    mv "$kept.new" "$kept"
+    # Modules optimised and unused for two weeks go.
+    find target/wasm-opt -name '*.wasm' -mtime +14 -delete
+  fi
+  cp "$kept" "$file"
 }
 wasm codexflow-panel codexflow_panel frontend/pkg
 wasm codexflow-config codexflow_config frontend/pkg-config
