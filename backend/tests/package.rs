@@ -1,5 +1,5 @@
 //! The installable package (`scripts/package.sh`): dist/ layout, binary modes, the zip's single root
-//! folder, and the arm64 binary completing the go-plugin handshake and answering CheckHealth under qemu.
+//! folder, and both binaries completing the go-plugin handshake and answering CheckHealth (arm64 under qemu).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -57,13 +57,27 @@ fn the_zip_has_one_root_folder_named_after_the_plugin() {
     }
 }
 
+/// A shipped binary, once it has completed the handshake, answers CheckHealth over gRPC as an app never
+/// configured does.
+async fn answers_as_unconfigured(plugin: PluginProcess) {
+    let h = plugin.check_health(None).await.expect("CheckHealth over gRPC");
+    assert_eq!(h.status, 2, "an app never configured is an error: {}", h.message);
+    assert!(h.message.contains("jsonData.prometheusUrl"), "{}", h.message);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_arm64_binary_hand_shakes_under_qemu() {
     let qemu = Path::new("/usr/bin/qemu-aarch64");
     assert!(qemu.exists(), "qemu-aarch64 missing: scripts/setup.sh installs Debian's qemu-user");
     let binary = dist("gpx_codexflow_linux_arm64");
     let plugin = PluginProcess::start_with(qemu, &["-L", "/usr/aarch64-linux-gnu", binary.to_str().unwrap()]).await.expect("arm64 plugin hand-shakes under qemu");
-    let h = plugin.check_health(None).await.expect("CheckHealth over gRPC");
-    assert_eq!(h.status, 2, "an app never configured is an error: {}", h.message);
-    assert!(h.message.contains("jsonData.prometheusUrl"), "{}", h.message);
+    answers_as_unconfigured(plugin).await;
+}
+
+/// The integration tests start the debug build (docs/testing.md, *Which profile each build uses*); the
+/// release binary that ships is started here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_amd64_release_binary_hand_shakes() {
+    let plugin = PluginProcess::start(&dist("gpx_codexflow_linux_amd64")).await.expect("amd64 plugin hand-shakes");
+    answers_as_unconfigured(plugin).await;
 }
