@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use codexflow_core::api::{ApiError, EvaluateResponse};
 use codexflow_core::error::ErrorCode;
+use codexflow_core::limits::SHARE_TTL_MS;
 use codexflow_core::StageStatus;
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, ResourceResponse};
 use codexflow_testkit::prometheus::PrometheusServer;
@@ -17,9 +18,6 @@ use codexflow_testkit::upstreams::{self, matrix, Reply, Scripted};
 use serde_json::{json, Value};
 
 const MINUTE: i64 = 60_000;
-/// What "answers within a bound" means here: generous, so a loaded CI machine never fails it, and
-/// far below the minutes the defects took.
-const BOUND: Duration = Duration::from_secs(15);
 /// The documented ceiling of the plugin's resident memory under the worst input (`docs/api.md`).
 const RSS_CEILING_KIB: u64 = 512 * 1024;
 
@@ -35,9 +33,15 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
+/// A call that must not stall: answered within `s.stall_bound()`, with how long it took (printed, not
+/// judged: how fast is the benches' question).
 async fn call(plugin: &PluginProcess, s: &AppSettings, method: &str, path: &str, body: &[u8]) -> (ResourceResponse, Duration) {
     let started = Instant::now();
-    let r = tokio::time::timeout(BOUND, plugin.call_resource(Some(s), method, path, body)).await.expect("answered within the bound").expect("CallResource");
+    let bound = s.stall_bound();
+    let r = tokio::time::timeout(bound, plugin.call_resource(Some(s), method, path, body))
+        .await
+        .unwrap_or_else(|_| panic!("{method} {path} stalled: no answer within {bound:?}, the plugin's own bound"))
+        .expect("CallResource");
     (r, started.elapsed())
 }
 
@@ -77,7 +81,9 @@ async fn quiet_upstream() -> Scripted {
 async fn numbers_near_the_64_bit_limits_are_refused_not_wrapped() {
     let up = quiet_upstream().await;
     let mut plugin = PluginProcess::start(&binary()).await.unwrap();
-    let s = settings(json!({ "prometheusUrl": up.url }));
+    // The rules API on a server of its own (every evaluation reads it): any request `up` sees is a query.
+    let ruler = quiet_upstream().await;
+    let s = settings(json!({ "prometheusUrl": up.url, "rulerUrl": ruler.url }));
     let (max, min) = (i64::MAX, i64::MIN);
     let cases: Vec<(&str, String, &str)> = vec![
         ("v1/evaluate", format!(r#"{{"from":0,"to":{max}}}"#), "to"),
@@ -91,10 +97,12 @@ async fn numbers_near_the_64_bit_limits_are_refused_not_wrapped() {
         ("v1/stage-metrics", format!(r#"{{"stage":"kafka","from":0,"to":{max},"maxPoints":2}}"#), "from"),
     ];
     for (path, body, field) in cases {
-        let (r, took) = call(&plugin, &s, "POST", path, body.as_bytes()).await;
+        let before = up.requests();
+        let (r, _) = call(&plugin, &s, "POST", path, body.as_bytes()).await;
         let e = api_error(&r);
         assert_eq!((r.status, e.code, e.field.as_deref()), (400, ErrorCode::BadRequest, Some(field)), "{path} {body}: {}", e.error);
-        assert!(took < Duration::from_secs(2), "{path} {body} took {took:?}");
+        // Refused before any work: nothing was asked of Prometheus.
+        assert_eq!(up.requests(), before, "{path} {body} asked Prometheus");
     }
     still_serves(&mut plugin, &s).await;
     let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
@@ -127,13 +135,14 @@ async fn deep_long_or_nested_inputs_are_refused_before_parsing() {
     ];
     for (json_data, field) in cases {
         let body = json!({ "jsonData": json_data }).to_string();
-        let (r, took) = call(&plugin, &good, "POST", "v1/settings/check", body.as_bytes()).await;
+        let before = up.requests();
+        let (r, _) = call(&plugin, &good, "POST", "v1/settings/check", body.as_bytes()).await;
         let e = api_error(&r);
         assert_eq!((r.status, e.code, e.field.as_deref()), (400, ErrorCode::Settings, Some(field)), "{}", e.error);
-        assert!(took < Duration::from_secs(3), "{field}: {took:?}");
-        // The same settings stored: CheckHealth and every call say what is wrong, quickly.
+        assert_eq!(up.requests(), before, "{field}: refused settings asked the upstream");
+        // The same settings stored: CheckHealth and every call say what is wrong, without a stall.
         let stored = settings(json_data);
-        let h = tokio::time::timeout(BOUND, plugin.check_health(Some(&stored))).await.unwrap().unwrap();
+        let h = tokio::time::timeout(stored.stall_bound(), plugin.check_health(Some(&stored))).await.expect("CheckHealth stalled").unwrap();
         assert!(h.message.contains(field), "{}", h.message);
         let (r, _) = call(&plugin, &stored, "POST", "v1/evaluate", br#"{"from":0,"to":60000}"#).await;
         assert_eq!(r.status, 503);
@@ -150,23 +159,31 @@ async fn checking_large_settings_holds_up_no_other_call() {
     let rules: String = (0..1_000).map(|i| format!("  - alert: A{i}\n    expr: '{}'\n    labels: {{stage: kafka}}\n", vec!["up"; 100].join(" + "))).collect();
     let big = json!({ "jsonData": { "prometheusUrl": up.url, "rulesYaml": format!("groups:\n- name: g\n  rules:\n{rules}") } }).to_string();
     assert!(big.len() > 300_000, "{} bytes", big.len());
+    let started = Instant::now();
     let checks: Vec<_> = (0..4)
         .map(|_| {
             let (plugin, good, big) = (plugin.clone(), good.clone(), big.clone());
-            tokio::spawn(async move { plugin.call_resource(Some(&good), "POST", "v1/settings/check", big.as_bytes()).await.unwrap() })
+            tokio::spawn(async move {
+                let r = plugin.call_resource(Some(&good), "POST", "v1/settings/check", big.as_bytes()).await.unwrap();
+                (r, started.elapsed())
+            })
         })
         .collect();
-    let started = Instant::now();
     for _ in 0..10 {
         let (r, _) = call(&plugin, &good, "GET", "v1/pipeline", b"").await;
         assert_eq!(r.status, 200);
     }
     let others = started.elapsed();
+    let mut last_check = Duration::ZERO;
     for c in checks {
-        let r = c.await.unwrap();
+        let (r, done) = c.await.unwrap();
         assert!(r.status == 200 || r.status == 400, "{}", String::from_utf8_lossy(&r.body));
+        last_check = last_check.max(done);
     }
-    assert!(others < Duration::from_secs(5), "ten small calls took {others:?} beside four large checks");
+    // Every call was answered within its stall bound (`call`), with the four largest checks the limits
+    // allow in flight. How long each took is no proof: a check this size takes milliseconds, and the
+    // checks are kept off the runtime by construction (`spawn_blocking` in the plugin).
+    println!("ten small calls took {others:?}; the four large checks were done at {last_check:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,7 +214,7 @@ async fn absurd_durations_are_refused_or_cost_nothing() {
     // and the three backlog stages' consumer positions in another: none of it for the rule.
     let asked = up.requests() - before;
     assert!(asked <= 4, "a 1 h evaluation asked the upstream {asked} times");
-    assert!(took < Duration::from_secs(5));
+    println!("a 1 h evaluation with a `for: 10y` rule: {took:?}");
     still_serves(&mut plugin, &good).await;
 }
 
@@ -253,13 +270,14 @@ async fn huge_upstream_answers_degrade_their_stage_and_memory_stays_bounded() {
     eprintln!("rss: baseline {base_rss} KiB, peak {peak} KiB, after {after_rss} KiB; first call {took:?}, answer {} bytes", r.body.len());
     assert!(peak < RSS_CEILING_KIB, "peak RSS {peak} KiB over the {RSS_CEILING_KIB} KiB ceiling");
     // Once the calls are done, what they held is given back, and the shared answers expire within
-    // two sweeps of 10 s with no further request.
-    let settled = (0..30).find_map(|_| {
+    // two sweeps (SHARE_TTL_MS each) with no further request; 30 s more for a busy machine.
+    let wait_s = 2 * SHARE_TTL_MS / 1_000 + 30;
+    let settled = (0..wait_s).find_map(|_| {
         std::thread::sleep(Duration::from_secs(1));
         let (rss, _) = plugin.memory_kib();
         (rss < base_rss + 64 * 1024).then_some(rss)
     });
-    assert!(settled.is_some(), "RSS {} KiB half a minute after the calls, baseline {base_rss} KiB", plugin.memory_kib().0);
+    assert!(settled.is_some(), "RSS {} KiB {wait_s} s after the calls, baseline {base_rss} KiB", plugin.memory_kib().0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -506,7 +524,7 @@ async fn hostile_rulers_fall_back_with_a_reason() {
         assert_eq!(v["source"]["source"], "builtin", "{what}: {v}");
         let fallback = v["source"]["fallback"].as_str().unwrap_or("");
         assert!(fallback.contains(reason), "{what}: fallback {fallback:?}");
-        assert!(took < Duration::from_secs(5), "{what}: {took:?}");
+        println!("{what}: {took:?}");
         still_serves(&mut plugin, &s).await;
     }
 
@@ -519,7 +537,7 @@ async fn hostile_rulers_fall_back_with_a_reason() {
     let rule = |name: &str| v["rules"].as_array().and_then(|a| a.iter().find(|x| x["name"] == name)).cloned().unwrap_or_default();
     assert!(rule("Deep")["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", rule("Deep"));
     assert!(rule("Fine")["error"].is_null(), "{}", rule("Fine"));
-    assert!(took < Duration::from_secs(5), "{took:?}");
+    println!("a rule nested 10^5 deep: rules in {took:?}");
     let now = now_ms();
     let body = json!({ "from": now - 3_600_000, "to": now }).to_string();
     let (r, took) = call(&plugin, &s, "POST", "v1/evaluate", body.as_bytes()).await;
@@ -527,14 +545,15 @@ async fn hostile_rulers_fall_back_with_a_reason() {
     let a = answer(&r);
     assert!(a.alerts.iter().any(|x| x.name == "Deep" && x.error.is_some()), "the deep rule is shown failed");
     assert!(a.alerts.iter().any(|x| x.name == "Fine" && x.error.is_none()));
-    assert!(took < Duration::from_secs(5), "{took:?}");
+    println!("a rule nested 10^5 deep: evaluated in {took:?}");
 
     // A pattern whose compiled form is huge is refused as a setting, at once.
     let check = json!({ "jsonData": { "prometheusUrl": up.url, "ruleGroups": "(?:a{1000}){1000}" } }).to_string();
-    let (r, took) = call(&plugin, &s, "POST", "v1/settings/check", check.as_bytes()).await;
+    let before = up.requests();
+    let (r, _) = call(&plugin, &s, "POST", "v1/settings/check", check.as_bytes()).await;
     assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(api_error(&r).field.as_deref(), Some("jsonData.ruleGroups"));
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(up.requests(), before, "a refused pattern asked the ruler");
     still_serves(&mut plugin, &s).await;
 }
 
@@ -632,7 +651,7 @@ async fn hostile_alertmanagers_cost_a_reason_and_nothing_else() {
         let alert = a.alerts.iter().find(|x| x.name == "A").expect("the rule");
         assert_eq!(alert.state, codexflow_core::AlertState::Firing, "{what}: the evaluation itself is untouched");
         assert!(alert.suppressed.is_none() && alert.held_back.is_none(), "{what}");
-        assert!(took < Duration::from_secs(5), "{what}: {took:?}");
+        println!("{what}: {took:?}");
         still_serves(&mut plugin, &with_am(&url)).await;
     }
 
@@ -652,6 +671,5 @@ async fn hostile_alertmanagers_cost_a_reason_and_nothing_else() {
     assert_eq!((held.silences.len(), held.more_silences), (5, 1_995));
     assert!(alert.held_back.as_deref().is_some_and(|w| w.ends_with("and 1995 more silences")), "{:?}", alert.held_back);
     assert!(r.body.len() < 64 << 10, "the answer stays small: {} bytes", r.body.len());
-    assert!(took < Duration::from_secs(5), "{took:?}");
     still_serves(&mut plugin, &with_am(&am.url)).await;
 }

@@ -41,8 +41,10 @@ const HIGH_UNTIL_S: f64 = 38.0;
 /// inside the window, none on its first tick (which has no tick before it to judge lateness by).
 const WINDOW_FROM_S: i64 = 12;
 const KAFKA_ACT_FROM_S: f64 = 20.0;
-/// How long the rulers run before the test looks.
-const RUN_S: u64 = 50;
+/// How long the rulers run before the test looks, and how long before that the compared window ends
+/// (the rulers write their last evaluations; a busy machine delays them by seconds).
+const RUN_S: u64 = 56;
+const SETTLE_MS: i64 = 10_000;
 
 /// The runbook's four rules as shipped, with every `for` cut to 6 s so they fire within the test.
 fn runbook_rules() -> String {
@@ -123,9 +125,7 @@ fn exposition(start: Instant) -> String {
 }
 
 /// Serves `exposition` on `/metrics` until the test ends; the address.
-async fn metrics_endpoint(start: Instant) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind metrics");
-    let addr = listener.local_addr().expect("metrics address").to_string();
+fn metrics_endpoint(start: Instant, listener: tokio::net::TcpListener) {
     tokio::spawn(async move {
         while let Ok((conn, _)) = listener.accept().await {
             tokio::spawn(async move {
@@ -140,7 +140,6 @@ async fn metrics_endpoint(start: Instant) -> String {
             });
         }
     });
-    addr
 }
 
 /// Scrapes of the pipeline simulator and of the test's own endpoint, every second.
@@ -331,11 +330,13 @@ fn check_ruler(r: &Ruler, rules: &RulesResponse, answer: &EvaluateResponse) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rules_read_from_real_rulers_tick_and_agree_with_them() {
-    let (start, t0) = (Instant::now(), now_ms());
-    let metrics = metrics_endpoint(start).await;
-    // Healthy, then the Kafka act: lag 1,650 for the 90 s it lasts; every other stage healthy.
-    let simulator = Simulator::start(Story::in_act(t0, Some("kafka"), -KAFKA_ACT_FROM_S), "127.0.0.1:0").await.expect("simulator");
-    let scrape = scrape(&simulator.addr, &metrics);
+    // The scrape targets are bound first (their scrapes wait until they serve): the rulers and the
+    // plugin start before the story does, so however long a busy machine takes to start them, the
+    // story's schedule is whole inside the window.
+    let bind = || async { tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a scrape target") };
+    let (simulator_listener, metrics_listener) = (bind().await, bind().await);
+    let addr = |l: &tokio::net::TcpListener| l.local_addr().expect("scrape target address").to_string();
+    let scrape = scrape(&addr(&simulator_listener), &addr(&metrics_listener));
     let (prom_rules, vm_rules) = (rules_file(1000, true), rules_file(1000, false));
     let rule_files = [("codex.rules.yml", prom_rules.as_str())];
     // Prometheus as its own ruler; the same behind Mimir's prefix; a plain store for vmalert.
@@ -348,11 +349,17 @@ async fn rules_read_from_real_rulers_tick_and_agree_with_them() {
     let vm_datasource = CountingProxy::start(&store.url).await.expect("proxy before vmalert's datasource");
     let vmalert = VmAlert::start(&vm_rules, &vm_datasource.url, &store.url);
     let tenant_proxy = CountingProxy::start_requiring(&mimir.url, Some("x-scope-orgid")).await.expect("tenant proxy");
+    let plugin = Arc::new(PluginProcess::start(&binary()).await.expect("handshake"));
+
+    // The story starts now. Healthy, then the Kafka act: lag 1,650 for the 90 s it lasts; every other
+    // stage healthy.
+    let (start, t0) = (Instant::now(), now_ms());
+    metrics_endpoint(start, metrics_listener);
+    let _simulator = Simulator::serve(Story::in_act(t0, Some("kafka"), -KAFKA_ACT_FROM_S), simulator_listener).expect("simulator");
     // The window starts once each ruler has scraped and evaluated a few times: a ruler's very first
     // evaluation can come before its first scrape.
-    let from = (t0 + WINDOW_FROM_S * 1000).max(now_ms() + 4_000);
+    let from = t0 + WINDOW_FROM_S * 1000;
 
-    let plugin = Arc::new(PluginProcess::start(&binary()).await.expect("handshake"));
     let base = |extra: serde_json::Value| {
         let mut j = json!({ "evaluationInterval": "2s", "ruleGroups": format!("{GROUP}|{EXTRA}") });
         if let (Some(o), Some(e)) = (j.as_object_mut(), extra.as_object()) {
@@ -379,8 +386,7 @@ async fn rules_read_from_real_rulers_tick_and_agree_with_them() {
     ];
 
     tokio::time::sleep(Duration::from_secs(RUN_S).saturating_sub(start.elapsed())).await;
-    // Leave the rulers a few seconds to write their last evaluations before we compare.
-    let to = now_ms() - 4_000;
+    let to = now_ms() - SETTLE_MS;
     let window = json!({ "from": from, "to": to, "intervalMs": 2000 });
     for r in &rulers {
         let rules: RulesResponse = serde_json::from_value(resource(&plugin, &r.settings, "GET", "v1/rules", json!({})).await).expect("RulesResponse");

@@ -194,12 +194,12 @@ try {
     await page.getByTestId('codex-flow-stage-kafka').waitFor();
     await page.getByTestId('codex-flow-stage-nats').focus();
     await page.keyboard.press('Enter');
-    await page.getByTestId('codex-flow-drilldown').waitFor({ timeout: 5_000 });
+    await page.getByTestId('codex-flow-drilldown').waitFor({ timeout: 20_000 });
   });
 
   await step('keyboard: Escape closes the drill-down', async () => {
     await page.keyboard.press('Escape');
-    await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached', timeout: 5_000 });
+    await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached', timeout: 20_000 });
   });
 
   await step('template variables in the panel options reach the backend ($eval_interval = 30s)', async () => {
@@ -250,7 +250,10 @@ try {
       const el = document.createElement('div');
       document.body.appendChild(el);
       window.__renderInto(el, item.editor, { value: '', onChange: () => {}, item, context: { data: [], instanceState: window.__instanceState[21] } });
-      await new Promise((r) => setTimeout(r, 200));
+      // The editor lists what it found once the panel map is read: wait for the list, not a fixed time.
+      for (const deadline = Date.now() + 20_000; !el.querySelector('li') && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       const out = [...el.querySelectorAll('li')].map((li) => li.textContent);
       el.remove();
       return out;

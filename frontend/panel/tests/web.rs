@@ -65,9 +65,14 @@ fn host() -> Element {
     el
 }
 
-/// Polls `cond` every 10 ms for up to 2 s (never a fixed sleep); whether it came true.
+/// How long a wait for the panel to render may last. Rendering is a few milliseconds; this is a
+/// hang detector for a debug build on a busy machine, and a wait returns as soon as it holds.
+const WAIT_MS: f64 = 20_000.0;
+
+/// Polls `cond` every 10 ms for up to `WAIT_MS` of the clock (never a fixed sleep); whether it came true.
 async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
-    for _ in 0..200 {
+    let deadline = js_sys::Date::now() + WAIT_MS;
+    while js_sys::Date::now() < deadline {
         if cond() {
             return true;
         }
@@ -78,13 +83,13 @@ async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
 
 /// Polls the DOM until `selector` matches under `root` (never a fixed sleep).
 async fn wait_for(root: &Element, selector: &str) -> Element {
-    for _ in 0..200 {
-        if let Ok(Some(el)) = root.query_selector(selector) {
-            return el;
-        }
-        gloo_timers::future::TimeoutFuture::new(10).await;
-    }
-    panic!("{selector} did not appear; DOM: {}", root.inner_html().chars().take(2000).collect::<String>());
+    let mut found = None;
+    eventually(|| {
+        found = root.query_selector(selector).ok().flatten();
+        found.is_some()
+    })
+    .await;
+    found.unwrap_or_else(|| panic!("{selector} did not appear; DOM: {}", root.inner_html().chars().take(2000).collect::<String>()))
 }
 
 async fn wait_gone(root: &Element, selector: &str) {

@@ -44,6 +44,26 @@ pub struct AppSettings {
     pub secure_json_data: HashMap<String, String>,
 }
 
+/// Rounds of upstream requests one call may wait on one after another, each within the settings'
+/// timeout: the rules in force, the fetch (the Alertmanager beside it), a failed batch asked part by
+/// part, and each look-back for the start of an alert that fires at the window's edge.
+pub const UPSTREAM_ROUNDS: u32 = 3 + codexflow_core::limits::ACTIVE_AT_LOOKBACK_MS.len() as u32;
+/// What the plugin's own work (a debug build on two busy cores) may add to those rounds: far below
+/// the minutes a stall takes, and no measure of speed.
+pub const WORK_MARGIN: Duration = Duration::from_secs(60);
+
+impl AppSettings {
+    /// The longest a call with these settings may take by the plugin's construction: every round of
+    /// upstream requests at the settings' timeout (or the default), and the margin for its own work.
+    /// A call past it has stalled; tests of "never stalls" wait this long and no longer.
+    pub fn stall_bound(&self) -> Duration {
+        let timeout = self.json_data.get("timeout").and_then(serde_json::Value::as_str);
+        let timeout_ms = timeout.and_then(|t| codexflow_core::duration::parse_duration(t).ok());
+        let timeout_ms = u64::try_from(timeout_ms.unwrap_or(codexflow_core::limits::DEFAULT_TIMEOUT.ms)).unwrap_or(0);
+        Duration::from_millis(timeout_ms) * UPSTREAM_ROUNDS + WORK_MARGIN
+    }
+}
+
 /// A resource call's answer, headers lower-cased.
 #[derive(Debug, Clone)]
 pub struct ResourceResponse {

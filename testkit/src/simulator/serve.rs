@@ -30,7 +30,12 @@ pub fn now_ms() -> i64 {
 impl Simulator {
     /// Serves `/metrics` (the exposition now) and `/story` (which act is playing, as JSON) on `addr`.
     pub async fn start(story: Story, addr: &str) -> std::io::Result<Simulator> {
-        let listener = TcpListener::bind(addr).await?;
+        Simulator::serve(story, TcpListener::bind(addr).await?)
+    }
+
+    /// Like [`Simulator::start`], on a listener bound earlier: a test that starts its scrapers first
+    /// and its story later keeps the address from the start.
+    pub fn serve(story: Story, listener: TcpListener) -> std::io::Result<Simulator> {
         let bound = listener.local_addr()?.to_string();
         let shared = Arc::new(story);
         let task = tokio::spawn(async move {
