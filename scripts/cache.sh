@@ -34,7 +34,7 @@ else
   # Another compiler's artifacts are never read: a change of `rustc -vV` empties the build folders.
   toolchain=$(rustc -vV 2>/dev/null | sha256sum | cut -c1-16 || true)
   if [ "$(cat "$mirror/target/.codexflow-toolchain" 2>/dev/null)" != "$toolchain" ]; then
-    echo "[mirror] new toolchain: building everything" >&2
+    echo "[mirror] nothing built here with $(rustc --version 2>/dev/null || echo 'this rustc'): building everything" >&2
     rm -rf "$mirror/target" "$mirror/backend/fuzz/target"
     mkdir -p "$mirror/target" && echo "$toolchain" >"$mirror/target/.codexflow-toolchain"
   fi
