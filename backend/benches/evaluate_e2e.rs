@@ -53,15 +53,22 @@ async fn replay(http: &reqwest::Client, prom: &str, logged: &[String]) -> Cost {
     let mut cost = Cost::default();
     for line in logged {
         let mut parts = line.splitn(3, ' ');
-        let (method, target, body) = (parts.next().unwrap_or("GET"), parts.next().unwrap_or("/"), parts.next().unwrap_or(""));
+        let (method, target, body) =
+            (parts.next().unwrap_or("GET"), parts.next().unwrap_or("/"), parts.next().unwrap_or(""));
         let queries = target.starts_with("/api/v1/query");
         let (target, body) = match (queries, method) {
             (true, "POST") => (target.to_string(), format!("{body}&stats=all")),
-            (true, _) => (format!("{target}{}stats=all", if target.contains('?') { '&' } else { '?' }), body.to_string()),
+            (true, _) => {
+                (format!("{target}{}stats=all", if target.contains('?') { '&' } else { '?' }), body.to_string())
+            }
             _ => (target.to_string(), body.to_string()),
         };
         let request = http.request(method.parse().unwrap_or(reqwest::Method::GET), format!("{prom}{target}"));
-        let request = if method == "POST" { request.header("Content-Type", "application/x-www-form-urlencoded").body(body.clone()) } else { request };
+        let request = if method == "POST" {
+            request.header("Content-Type", "application/x-www-form-urlencoded").body(body.clone())
+        } else {
+            request
+        };
         // Each request's time is the median of a few replays: one replay of a millisecond query
         // on shared cores varies by 2-3x, more than the differences measured.
         let mut times = Vec::with_capacity(REPLAYS);
@@ -94,7 +101,10 @@ async fn replay(http: &reqwest::Client, prom: &str, logged: &[String]) -> Cost {
             if let Some(verbose) = std::env::var_os("BENCH_VERBOSE") {
                 // BENCH_VERBOSE=full prints each query whole, anything else its first 200 characters.
                 let shown = if verbose == "full" { usize::MAX } else { 200 };
-                eprintln!("  {samples:>8} samples {ms:>6.2} ms  {}", codexflow_testkit::upstreams::percent_decode(&body).chars().take(shown).collect::<String>());
+                eprintln!(
+                    "  {samples:>8} samples {ms:>6.2} ms  {}",
+                    codexflow_testkit::upstreams::percent_decode(&body).chars().take(shown).collect::<String>()
+                );
             }
         }
     }
@@ -134,7 +144,9 @@ async fn main() {
     let story = looping(base, DAY + 60 * MINUTE);
     eprintln!("backfilling {} series × {} samples…", story.series.len(), story.steps);
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
-    let plugin = Arc::new(PluginProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    let plugin = Arc::new(
+        PluginProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"),
+    );
     let http = reqwest::Client::new();
     let proxy = CountingProxy::start(&prom.url).await.expect("proxy");
     let cold = settings(&proxy.url, Some("0s"));
@@ -182,7 +194,12 @@ async fn main() {
             // assembly and answer.
             let at = |t: Instant| t.duration_since(started).as_secs_f64() * 1000.0;
             for (line, (arrived, answered)) in logged.iter().zip(proxy.timeline()) {
-                eprintln!("  {:>6.2} .. {:>6.2} ms  {}", at(arrived), at(answered), line.chars().take(100).collect::<String>());
+                eprintln!(
+                    "  {:>6.2} .. {:>6.2} ms  {}",
+                    at(arrived),
+                    at(answered),
+                    line.chars().take(100).collect::<String>()
+                );
             }
             eprintln!("  answered at {:.2} ms (through the proxy)", proxied.as_secs_f64() * 1000.0);
         }
@@ -194,7 +211,7 @@ async fn main() {
         requests.push(cost.requests as f64);
     }
     if !walls.is_empty() {
-    println!(
+        println!(
         "cold v1/evaluate 24h@1m, default rules: backend median {:.1} ms, its {} upstream requests one after another {:.1} ms; ratio median {:.2}x (min {:.2}x, max {:.2}x) over {RUNS} runs; target <= 1.05x",
         median(walls),
         median(requests),
@@ -259,7 +276,11 @@ async fn main() {
                         other => {
                             if errors == 0 && i == 0 {
                                 match other {
-                                    Ok(r) => eprintln!("viewer 0: {} {}", r.status, String::from_utf8_lossy(&r.body).chars().take(300).collect::<String>()),
+                                    Ok(r) => eprintln!(
+                                        "viewer 0: {} {}",
+                                        r.status,
+                                        String::from_utf8_lossy(&r.body).chars().take(300).collect::<String>()
+                                    ),
                                     Err(e) => eprintln!("viewer 0: {e}"),
                                 }
                             }

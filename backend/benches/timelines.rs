@@ -3,8 +3,8 @@
 //! Run: cargo bench -p codexflow-backend --bench timelines
 
 use codexflow_backend::evaluate::alerts::alerts_of;
-use codexflow_backend::series::RangeSeries;
 use codexflow_backend::rules::RuleSet;
+use codexflow_backend::series::RangeSeries;
 use codexflow_core::Ticks;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -18,11 +18,25 @@ fn bench(c: &mut Criterion) {
     let series: Vec<RangeSeries> = (0..20)
         .map(|p| RangeSeries {
             labels: [("partition".to_string(), p.to_string())].into(),
-            samples: ticks.iter().enumerate().filter(|(i, _)| (i / (37 + p)) % 3 != 0).map(|(_, t)| (t, 1500.0)).collect(),
+            samples: ticks
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (i / (37 + p)) % 3 != 0)
+                .map(|(_, t)| (t, 1500.0))
+                .collect(),
         })
         .collect();
     c.bench_function("alerts_of 7d@15s x 20 series (dense + machine + timelines)", |b| {
-        b.iter(|| alerts_of(black_box(&rule), 0, black_box(&series), ticks, &ticks, &codexflow_backend::budget::Budget::default()))
+        b.iter(|| {
+            alerts_of(
+                black_box(&rule),
+                0,
+                black_box(&series),
+                ticks,
+                &ticks,
+                &codexflow_backend::budget::Budget::default(),
+            )
+        })
     });
 }
 

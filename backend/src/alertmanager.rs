@@ -102,9 +102,7 @@ pub fn parse_silences(body: &[u8]) -> Result<Vec<Silence>, String> {
     Ok(wire
         .into_iter()
         .map(|s| Silence {
-            ends_at: chrono::DateTime::parse_from_rfc3339(&s.ends_at)
-                .ok()
-                .map(|t| t.timestamp_millis()),
+            ends_at: chrono::DateTime::parse_from_rfc3339(&s.ends_at).ok().map(|t| t.timestamp_millis()),
             active: s.status.state == "active",
             id: s.id,
             created_by: cut(s.created_by),
@@ -129,28 +127,17 @@ pub fn active_by_id(silences: &[Silence]) -> HashMap<&str, &Silence> {
 
 /// A JSON array of at most [`MAX_ITEMS`] `T`s; any other shape is an error that says what came.
 fn parse_list<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<Vec<T>, String> {
-    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(body).map_err(|e| {
-        format!(
-            "the Alertmanager's {what} are not a JSON array of {what} ({})",
-            json_problem(&e)
-        )
-    })?;
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(body)
+        .map_err(|e| format!("the Alertmanager's {what} are not a JSON array of {what} ({})", json_problem(&e)))?;
     if items.len() > MAX_ITEMS {
-        return Err(format!(
-            "the Alertmanager listed {} {what}, more than the {MAX_ITEMS} read here",
-            items.len()
-        ));
+        return Err(format!("the Alertmanager listed {} {what}, more than the {MAX_ITEMS} read here", items.len()));
     }
     items
         .into_iter()
         .enumerate()
         .map(|(i, raw)| {
-            serde_json::from_str(raw.get()).map_err(|e| {
-                format!(
-                    "the Alertmanager's {what}[{i}] is not one ({})",
-                    json_problem(&e)
-                )
-            })
+            serde_json::from_str(raw.get())
+                .map_err(|e| format!("the Alertmanager's {what}[{i}] is not one ({})", json_problem(&e)))
         })
         .collect()
 }
@@ -158,27 +145,12 @@ fn parse_list<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<V
 /// What Alertmanager holds against the alert with `labels`: `None` when it does not hold the alert
 /// or holds it unsuppressed. Of several matching alerts (one per `external_labels` set, say), the
 /// first suppressed one speaks.
-pub fn suppression(
-    labels: &Labels,
-    alerts: &[AmAlert],
-    silences: &HashMap<&str, &Silence>,
-) -> Option<Suppression> {
-    let ours = |a: &&AmAlert| {
-        labels
-            .iter()
-            .all(|(k, v)| a.labels.get(k).map(String::as_str) == Some(v))
-    };
-    let held = alerts
-        .iter()
-        .filter(ours)
-        .find(|a| a.state() == AmState::Suppressed)?;
+pub fn suppression(labels: &Labels, alerts: &[AmAlert], silences: &HashMap<&str, &Silence>) -> Option<Suppression> {
+    let ours = |a: &&AmAlert| labels.iter().all(|(k, v)| a.labels.get(k).map(String::as_str) == Some(v));
+    let held = alerts.iter().filter(ours).find(|a| a.state() == AmState::Suppressed)?;
     let mut matching = held.wire.silenced_by.iter().filter_map(|id| silences.get(id.as_str()));
     let named: Vec<Silence> = matching.by_ref().take(MAX_SILENCES_NAMED).map(|s| (*s).clone()).collect();
-    Some(Suppression {
-        silences: named,
-        more_silences: matching.count(),
-        inhibited_by: held.wire.inhibited_by.len(),
-    })
+    Some(Suppression { silences: named, more_silences: matching.count(), inhibited_by: held.wire.inhibited_by.len() })
 }
 
 #[cfg(test)]
@@ -213,35 +185,19 @@ mod tests {
 
     #[test]
     fn a_silenced_alert_names_its_active_silences_with_author_comment_and_end() {
-        let (alerts, silences) = (
-            parse_alerts(ALERTS.as_bytes()).unwrap(),
-            parse_silences(SILENCES.as_bytes()).unwrap(),
-        );
+        let (alerts, silences) =
+            (parse_alerts(ALERTS.as_bytes()).unwrap(), parse_silences(SILENCES.as_bytes()).unwrap());
         // Ours carries no `cluster`: the Alertmanager's extra external label does not stop the match.
-        let ours = labels(&[
-            ("alertname", "CodexKafkaCompletionsLagHigh"),
-            ("severity", "warning"),
-        ]);
+        let ours = labels(&[("alertname", "CodexKafkaCompletionsLagHigh"), ("severity", "warning")]);
         let silences = active_by_id(&silences);
         let s = suppression(&ours, &alerts, &silences).expect("silenced");
         assert_eq!(s.inhibited_by, 0);
         assert_eq!(s.silences.len(), 1, "the expired silence mutes nothing");
         let silence = &s.silences[0];
-        assert_eq!(
-            (silence.created_by.as_str(), silence.comment.as_str()),
-            ("alice", "draining after the deploy")
-        );
-        assert_eq!(
-            silence.ends_at,
-            Some(1_796_158_800_500),
-            "22:00:00.5 at +01:00 is 21:00:00.5 UTC"
-        );
-        let inhibited = suppression(
-            &labels(&[("alertname", "CodexJangarAgentCommsStalled")]),
-            &alerts,
-            &silences,
-        )
-        .expect("inhibited");
+        assert_eq!((silence.created_by.as_str(), silence.comment.as_str()), ("alice", "draining after the deploy"));
+        assert_eq!(silence.ends_at, Some(1_796_158_800_500), "22:00:00.5 at +01:00 is 21:00:00.5 UTC");
+        let inhibited = suppression(&labels(&[("alertname", "CodexJangarAgentCommsStalled")]), &alerts, &silences)
+            .expect("inhibited");
         assert_eq!((inhibited.silences.len(), inhibited.inhibited_by), (0, 1));
     }
 
@@ -249,60 +205,40 @@ mod tests {
     fn alerts_it_does_not_hold_or_notifies_about_are_not_suppressed() {
         let alerts = parse_alerts(ALERTS.as_bytes()).unwrap();
         assert_eq!(
-            suppression(
-                &labels(&[("alertname", "CodexNatsAgentCommsLagHigh")]),
-                &alerts,
-                &HashMap::new()
-            ),
+            suppression(&labels(&[("alertname", "CodexNatsAgentCommsLagHigh")]), &alerts, &HashMap::new()),
             None,
             "active"
         );
         assert_eq!(
-            suppression(
-                &labels(&[("alertname", "CodexJangarSseErrorRate")]),
-                &alerts,
-                &HashMap::new()
-            ),
+            suppression(&labels(&[("alertname", "CodexJangarSseErrorRate")]), &alerts, &HashMap::new()),
             None,
             "not held"
         );
-        let other_value = labels(&[
-            ("alertname", "CodexKafkaCompletionsLagHigh"),
-            ("severity", "critical"),
-        ]);
-        assert_eq!(
-            suppression(&other_value, &alerts, &HashMap::new()),
-            None,
-            "a label of ours with another value"
-        );
+        let other_value = labels(&[("alertname", "CodexKafkaCompletionsLagHigh"), ("severity", "critical")]);
+        assert_eq!(suppression(&other_value, &alerts, &HashMap::new()), None, "a label of ours with another value");
     }
 
     #[test]
     fn wrong_huge_or_hostile_answers_are_refused_with_what_came() {
         assert!(parse_alerts(b"<html>").unwrap_err().contains("not valid JSON"));
         assert!(parse_alerts(br#"{"status":"success","data":[]}"#).unwrap_err().contains("another type"));
-        assert!(parse_alerts(br#"[{"labels": 5}]"#)
-            .unwrap_err()
-            .contains("alerts[0]"));
-        let many = format!(
-            "[{}]",
-            vec![r#"{"labels":{},"status":{"state":"active"}}"#; MAX_ITEMS + 1].join(",")
-        );
-        assert!(parse_alerts(many.as_bytes())
-            .unwrap_err()
-            .contains("more than the 20000"));
+        assert!(parse_alerts(br#"[{"labels": 5}]"#).unwrap_err().contains("alerts[0]"));
+        let many = format!("[{}]", vec![r#"{"labels":{},"status":{"state":"active"}}"#; MAX_ITEMS + 1].join(","));
+        assert!(parse_alerts(many.as_bytes()).unwrap_err().contains("more than the 20000"));
         // A state a later version adds, and an unreadable end time, are read, not refused.
         let odd = parse_alerts(br#"[{"labels":{},"status":{"state":"snoozed"}}]"#).unwrap();
         assert_eq!(odd[0].state(), AmState::Unknown);
-        let s =
-            parse_silences(br#"[{"id":"x","endsAt":"soon","status":{"state":"active"}}]"#).unwrap();
+        let s = parse_silences(br#"[{"id":"x","endsAt":"soon","status":{"state":"active"}}]"#).unwrap();
         assert_eq!((s[0].ends_at, s[0].active), (None, true));
     }
 
     #[test]
     fn one_alert_silenced_many_times_names_a_few_and_counts_the_rest() {
         let ids: Vec<String> = (0..50).map(|i| format!("s{i}")).collect();
-        let alert = format!(r#"[{{"labels":{{"alertname":"A"}},"status":{{"state":"suppressed","silencedBy":{}}}}}]"#, serde_json::json!(ids));
+        let alert = format!(
+            r#"[{{"labels":{{"alertname":"A"}},"status":{{"state":"suppressed","silencedBy":{}}}}}]"#,
+            serde_json::json!(ids)
+        );
         let long = "x".repeat(1_000);
         let silences: Vec<String> = ids
             .iter()

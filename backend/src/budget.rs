@@ -61,7 +61,13 @@ impl Default for Budget {
 impl Budget {
     /// A budget of `requests` and `samples`, drawing on `pool`.
     pub fn new(requests: usize, samples: usize, pool: &'static Pool) -> Budget {
-        Budget { requests: AtomicUsize::new(0), samples: AtomicUsize::new(0), max_requests: requests, max_samples: samples, pool }
+        Budget {
+            requests: AtomicUsize::new(0),
+            samples: AtomicUsize::new(0),
+            max_requests: requests,
+            max_samples: samples,
+            pool,
+        }
     }
 
     /// Counts `n` upstream requests about to be sent.

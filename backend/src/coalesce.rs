@@ -88,7 +88,15 @@ impl Coalescer {
 
     /// [`PromClient::query_range`] of `expr` (an instant vector reading only the past), sent together
     /// with this evaluation's other small asks.
-    pub async fn query_range(&self, client: &PromClient, expr: &str, start: i64, end: i64, step: i64, budget: &Budget) -> Answer {
+    pub async fn query_range(
+        &self,
+        client: &PromClient,
+        expr: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+        budget: &Budget,
+    ) -> Answer {
         let step = step.max(1);
         if end < start {
             return client.query_range(expr, start, end, step, budget).await;
@@ -158,7 +166,9 @@ pub fn on_ticks(series: Vec<RangeSeries>, grid: &Grid) -> Vec<RangeSeries> {
     series
         .into_iter()
         .filter_map(|mut s| {
-            s.samples.retain(|&(t, _)| t >= grid.first && t <= grid.last && t.saturating_sub(grid.first).rem_euclid(grid.step.max(1)) == 0);
+            s.samples.retain(|&(t, _)| {
+                t >= grid.first && t <= grid.last && t.saturating_sub(grid.first).rem_euclid(grid.step.max(1)) == 0
+            });
             (!s.samples.is_empty()).then_some(s)
         })
         .collect()
@@ -167,7 +177,10 @@ pub fn on_ticks(series: Vec<RangeSeries>, grid: &Grid) -> Vec<RangeSeries> {
 async fn send(client: &PromClient, asks: Vec<Ask>, budget: &Budget) {
     let grids: Vec<Grid> = asks.iter().map(|a| a.grid).collect();
     let mut asks: Vec<Option<Ask>> = asks.into_iter().map(Some).collect();
-    let together: Vec<(Grid, Vec<Ask>)> = groups(&grids).into_iter().map(|(g, members)| (g, members.into_iter().filter_map(|i| asks.get_mut(i).and_then(Option::take)).collect())).collect();
+    let together: Vec<(Grid, Vec<Ask>)> = groups(&grids)
+        .into_iter()
+        .map(|(g, members)| (g, members.into_iter().filter_map(|i| asks.get_mut(i).and_then(Option::take)).collect()))
+        .collect();
     join_all(together.into_iter().map(|(grid, parts)| send_group(client, grid, parts, budget))).await;
 }
 
@@ -205,8 +218,12 @@ mod tests {
         let asks = [g(100, 110, 1), g(99, 110, 1), g(101, 110, 1), g(110, 110, 1)];
         assert_eq!(groups(&asks), [(g(99, 110, 1), vec![0, 1, 2]), (g(110, 110, 1), vec![3])]);
         // Another phase, or another step: apart, even where one's ticks lie on the other's.
-        let asks = [g(0, 10, 2), Grid { first: 30_000, last: 30_000 + 10 * M, step: M }, g(2, 10, 2), g(0, 9, 3), g(0, 10, 1)];
-        assert_eq!(groups(&asks), [(g(0, 10, 2), vec![0, 2]), (asks[1], vec![1]), (g(0, 9, 3), vec![3]), (g(0, 10, 1), vec![4])]);
+        let asks =
+            [g(0, 10, 2), Grid { first: 30_000, last: 30_000 + 10 * M, step: M }, g(2, 10, 2), g(0, 9, 3), g(0, 10, 1)];
+        assert_eq!(
+            groups(&asks),
+            [(g(0, 10, 2), vec![0, 2]), (asks[1], vec![1]), (g(0, 9, 3), vec![3]), (g(0, 10, 1), vec![4])]
+        );
         // A part that would leave another more than two ticks short at an end: apart.
         let asks = [g(10, 20, 1), g(8, 20, 1), g(7, 20, 1), g(8, 22, 1), g(9, 23, 1)];
         assert_eq!(groups(&asks), [(g(8, 22, 1), vec![0, 1, 3]), (g(7, 20, 1), vec![2]), (g(9, 23, 1), vec![4])]);
@@ -221,8 +238,14 @@ mod tests {
 
     #[test]
     fn each_part_gets_back_its_own_ticks() {
-        let answer = vec![RangeSeries::new(&[("a", "1")], &[(0, 0.0), (M, 1.0), (2 * M, 2.0), (6 * M, 6.0)]), RangeSeries::new(&[("a", "2")], &[(M, 1.0)])];
-        assert_eq!(on_ticks(answer.clone(), &g(0, 6, 2)), vec![RangeSeries::new(&[("a", "1")], &[(0, 0.0), (2 * M, 2.0), (6 * M, 6.0)])]);
+        let answer = vec![
+            RangeSeries::new(&[("a", "1")], &[(0, 0.0), (M, 1.0), (2 * M, 2.0), (6 * M, 6.0)]),
+            RangeSeries::new(&[("a", "2")], &[(M, 1.0)]),
+        ];
+        assert_eq!(
+            on_ticks(answer.clone(), &g(0, 6, 2)),
+            vec![RangeSeries::new(&[("a", "1")], &[(0, 0.0), (2 * M, 2.0), (6 * M, 6.0)])]
+        );
         assert_eq!(on_ticks(answer, &g(1, 1, 1)).len(), 2);
     }
 }

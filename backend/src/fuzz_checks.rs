@@ -36,7 +36,8 @@ pub fn settings(data: &[u8]) {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(json) else { return };
     let secret = String::from_utf8_lossy(secret).to_string();
     let with = |token: &str| {
-        let secrets: HashMap<String, String> = [(codexflow_core::settings::SecretKey::BearerToken.as_str().to_string(), token.to_string())].into();
+        let secrets: HashMap<String, String> =
+            [(codexflow_core::settings::SecretKey::BearerToken.as_str().to_string(), token.to_string())].into();
         Settings::from_grafana(&value, &secrets)
     };
     // What the same settings say with another token of the same length: a token that happens to be
@@ -52,7 +53,10 @@ pub fn settings(data: &[u8]) {
     }
     if secret.len() >= 8 {
         let (leaked, public) = (shown(&answer).matches(&secret).count(), shown(&with(&other)).matches(&secret).count());
-        assert!(leaked <= public, "the bearer token in the settings' Debug output or error: {leaked} times, {public} without it");
+        assert!(
+            leaked <= public,
+            "the bearer token in the settings' Debug output or error: {leaked} times, {public} without it"
+        );
     }
 }
 
@@ -73,14 +77,29 @@ pub fn rules_yaml(data: &[u8]) {
 pub fn ruler_answer(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(groups) = crate::ruler::wire::groups(text) else { return };
-    let Ok(settings) = Settings::from_grafana(&serde_json::json!({"prometheusUrl": "http://fuzz", "ruleGroups": ".*"}), &HashMap::new()) else { return };
+    let Ok(settings) = Settings::from_grafana(
+        &serde_json::json!({"prometheusUrl": "http://fuzz", "ruleGroups": ".*"}),
+        &HashMap::new(),
+    ) else {
+        return;
+    };
     let in_force = crate::rules_in_force::decide(&settings, Ok(&groups), 1_800_000_000_000);
     for g in &in_force.set.groups {
         let s = g.summary(60_000);
-        assert!((0..s.interval_ms.max(1)).contains(&s.phase_ms), "phase {} outside its interval {}", s.phase_ms, s.interval_ms);
+        assert!(
+            (0..s.interval_ms.max(1)).contains(&s.phase_ms),
+            "phase {} outside its interval {}",
+            s.phase_ms,
+            s.interval_ms
+        );
     }
     let _ = in_force.set.infos();
-    let req = EvaluateRequest { from: 1_800_000_000_000, to: 1_800_000_600_000, interval_ms: None, encoding: Default::default() };
+    let req = EvaluateRequest {
+        from: 1_800_000_000_000,
+        to: 1_800_000_600_000,
+        interval_ms: None,
+        encoding: Default::default(),
+    };
     if let Ok(plan) = crate::evaluate::plan::plan(&req, 60_000, &in_force.set) {
         assert_eq!(plan.rules.len(), in_force.set.rules.len());
     }
@@ -103,7 +122,9 @@ pub fn prom_answer(data: &[u8]) {
     let Some((&first, body)) = data.split_first() else { return };
     let status = [200u16, 204, 302, 400, 401, 422, 500, 503][usize::from(first) % 8];
     let redactor = Redactor::new([PLANTED_SECRET.to_string()]);
-    for expect in [Expect::Matrix, Expect::Vector, Expect::Series, Expect::Strings, Expect::AmAlerts, Expect::AmSilences] {
+    for expect in
+        [Expect::Matrix, Expect::Vector, Expect::Series, Expect::Strings, Expect::AmAlerts, Expect::AmSilences]
+    {
         if let Err(e) = parse(expect, status, body, "http://fuzz/api/v1/x", &redactor) {
             assert!(!e.to_string().contains(PLANTED_SECRET), "a secret in {e}");
         }

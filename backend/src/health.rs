@@ -26,10 +26,13 @@ pub fn expected_metrics_of(settings: &Settings, set: &RuleSet) -> Vec<String> {
     let texts = pipeline
         .stages
         .iter()
-        .flat_map(|s| std::iter::once(&s.headline.expr).chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| &t.expr))))
+        .flat_map(|s| {
+            std::iter::once(&s.headline.expr).chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| &t.expr)))
+        })
         .chain(pipeline.edges.iter().map(|e| &e.rate_expr));
     let parsed: Vec<Query> = texts.filter_map(|e| Query::parse(e).ok()).collect();
-    let mut names: Vec<String> = set.rules.iter().filter_map(|r| r.query.as_ref().ok()).chain(&parsed).flat_map(Query::metric_names).collect();
+    let mut names: Vec<String> =
+        set.rules.iter().filter_map(|r| r.query.as_ref().ok()).chain(&parsed).flat_map(Query::metric_names).collect();
     names.sort();
     names.dedup();
     names
@@ -88,7 +91,11 @@ pub async fn check_health(compiled: Result<&Ready, &FieldError>, now: i64) -> Ch
 }
 
 fn upstream_error(message: &str) -> codexflow_core::api::ApiError {
-    codexflow_core::api::ApiError { code: codexflow_core::error::ErrorCode::Upstream, error: message.to_string(), field: None }
+    codexflow_core::api::ApiError {
+        code: codexflow_core::error::ErrorCode::Upstream,
+        error: message.to_string(),
+        field: None,
+    }
 }
 
 fn answer(ok: bool, message: String, details: &HealthDetails) -> CheckHealthResponse {
@@ -105,7 +112,12 @@ mod tests {
         let s = Settings::from_grafana(&serde_json::json!({"prometheusUrl": "http://p"}), &Default::default()).unwrap();
         let names = expected_metrics(&s);
         assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats: {names:?}");
-        for n in ["kafka_consumergroup_lag", "jetstream_consumer_num_pending", "jangar_agent_comms_inserted_total", "jangar_sse_errors_total"] {
+        for n in [
+            "kafka_consumergroup_lag",
+            "jetstream_consumer_num_pending",
+            "jangar_agent_comms_inserted_total",
+            "jangar_sse_errors_total",
+        ] {
             assert!(names.iter().any(|m| m == n), "{n} in {names:?}");
         }
     }

@@ -153,8 +153,14 @@ fn without_resets(samples: &[Sample]) -> Vec<Sample> {
 pub fn queue_insight(inputs: &QueueInputs, mut missing: Vec<String>) -> QueueInsight {
     let finite = |p: &[Sample]| -> Vec<Sample> { p.iter().copied().filter(|s| s.1.is_finite()).collect() };
     let backlog = finite(inputs.backlog);
-    let position: Option<Vec<Sample>> = inputs.position.map(finite).map(|p| if inputs.position_is_counter { without_resets(&p) } else { p });
-    let unknown = QueueInsight { window_ms: inputs.window_ms, step_ms: inputs.step_ms, threshold: inputs.threshold, ..Default::default() };
+    let position: Option<Vec<Sample>> =
+        inputs.position.map(finite).map(|p| if inputs.position_is_counter { without_resets(&p) } else { p });
+    let unknown = QueueInsight {
+        window_ms: inputs.window_ms,
+        step_ms: inputs.step_ms,
+        threshold: inputs.threshold,
+        ..Default::default()
+    };
     let Some(&(_, current)) = backlog.last() else {
         return QueueInsight { missing, ..unknown };
     };
@@ -204,7 +210,15 @@ mod tests {
     }
 
     fn inputs<'a>(backlog: &'a [Sample], position: Option<&'a [Sample]>, threshold: Option<f64>) -> QueueInputs<'a> {
-        QueueInputs { backlog, position, position_is_counter: false, threshold, now: now(), window_ms: 600 * S, step_ms: 15 * S }
+        QueueInputs {
+            backlog,
+            position,
+            position_is_counter: false,
+            threshold,
+            now: now(),
+            window_ms: 600 * S,
+            step_ms: 15 * S,
+        }
     }
 
     fn insight(backlog: &[Sample], position: Option<&[Sample]>, threshold: Option<f64>) -> QueueInsight {
@@ -244,7 +258,11 @@ mod tests {
         // Moved for the first 4 minutes, then nothing for 6: longer still than moving.
         let stopped = series(|s| 100.0 * s.min(240.0));
         assert_eq!(insight(&backlog, Some(&stopped), None).consumer, ConsumerStatus::Stop);
-        assert_eq!(insight(&backlog, Some(&stopped), None).lag_time_ms, None, "a stopped consumer is not behind by a rate");
+        assert_eq!(
+            insight(&backlog, Some(&stopped), None).lag_time_ms,
+            None,
+            "a stopped consumer is not behind by a rate"
+        );
         // Moved for 7 minutes, still for 3: not stopped, and the lag never fell: warning.
         let paused = series(|s| 100.0 * s.min(420.0));
         assert_eq!(insight(&backlog, Some(&paused), None).consumer, ConsumerStatus::Warning);
@@ -256,13 +274,20 @@ mod tests {
         let rewound = series(|s| if s < 300.0 { 1000.0 + s } else { 500.0 + s });
         assert_eq!(insight(&backlog, Some(&rewound), None).consumer, ConsumerStatus::Rewind);
         let caught_up = series(|s| if s == 300.0 { 0.0 } else { 800.0 + s });
-        assert_eq!(insight(&caught_up, Some(&rewound), None).consumer, ConsumerStatus::Ok, "Burrow's rule 1 comes first");
+        assert_eq!(
+            insight(&caught_up, Some(&rewound), None).consumer,
+            ConsumerStatus::Ok,
+            "Burrow's rule 1 comes first"
+        );
     }
 
     #[test]
     fn absent_or_broken_inputs_are_said_not_guessed() {
         let none = queue_insight(&inputs(&[], None, Some(1000.0)), vec!["backlog: no series".into()]);
-        assert_eq!((none.trend, none.consumer, none.backlog, none.threshold), (Trend::Unknown, ConsumerStatus::Unknown, None, Some(1000.0)));
+        assert_eq!(
+            (none.trend, none.consumer, none.backlog, none.threshold),
+            (Trend::Unknown, ConsumerStatus::Unknown, None, Some(1000.0))
+        );
         assert_eq!(none.missing, ["backlog: no series"]);
         let level = series(|s| 1000.0 + (s / 15.0) % 2.0);
         let i = insight(&level, None, Some(2000.0));
@@ -284,7 +309,8 @@ mod tests {
         let level: Vec<Sample> = (0..=30).map(|i| (T0 + i * S, jitter[(i / 5) as usize])).collect();
         assert_eq!(insight(&level, None, Some(1000.0)).trend, Trend::Steady);
         // The same scrapes on a real drain of 2/s are a drain.
-        let draining: Vec<Sample> = (0..=30).map(|i| (T0 + i * S, 100.0 - 10.0 * (i / 5) as f64 + jitter[(i / 5) as usize] - 40.0)).collect();
+        let draining: Vec<Sample> =
+            (0..=30).map(|i| (T0 + i * S, 100.0 - 10.0 * (i / 5) as f64 + jitter[(i / 5) as usize] - 40.0)).collect();
         assert_eq!(insight(&draining, None, None).trend, Trend::Draining);
     }
 
@@ -308,7 +334,11 @@ mod tests {
         let counter = QueueInputs { position_is_counter: true, ..inputs(&backlog, Some(&inserted), None) };
         let i = queue_insight(&counter, Vec::new());
         assert_eq!(i.consumer, ConsumerStatus::Warning, "moving, the backlog rising");
-        assert_eq!(insight(&backlog, Some(&inserted), None).consumer, ConsumerStatus::Rewind, "the same drop in an offset");
+        assert_eq!(
+            insight(&backlog, Some(&inserted), None).consumer,
+            ConsumerStatus::Rewind,
+            "the same drop in an offset"
+        );
         assert_eq!(without_resets(&[(0, 5.0), (1, 7.0), (2, 1.0), (3, 2.0)]), [(0, 5.0), (1, 7.0), (2, 8.0), (3, 9.0)]);
     }
 }

@@ -28,7 +28,10 @@ pub fn filter(rust_log: Option<&str>) -> EnvFilter {
 /// Installs the subscriber; call once, before the plugin serves.
 pub fn init() {
     let rust_log = std::env::var("RUST_LOG").ok();
-    let _ = tracing_subscriber::registry().with(grafana_plugin_sdk::backend::layer()).with(filter(rust_log.as_deref())).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(grafana_plugin_sdk::backend::layer())
+        .with(filter(rust_log.as_deref()))
+        .try_init();
 }
 
 #[cfg(test)]
@@ -37,11 +40,20 @@ mod tests {
 
     #[test]
     fn request_spans_stay_at_info_whatever_the_user_asks() {
-        for asked in [None, Some("debug"), Some("trace"), Some("grafana_plugin_sdk=trace"), Some("grafana_plugin_sdk::backend::resource=trace,debug")] {
+        for asked in [
+            None,
+            Some("debug"),
+            Some("trace"),
+            Some("grafana_plugin_sdk=trace"),
+            Some("grafana_plugin_sdk::backend::resource=trace,debug"),
+        ] {
             let text = filter(asked).to_string();
             for target in REQUEST_SPANS {
                 assert!(text.contains(&format!("{target}=info")), "{asked:?}: {text}");
-                assert!(!text.contains(&format!("{target}=trace")) && !text.contains(&format!("{target}=debug")), "{asked:?}: {text}");
+                assert!(
+                    !text.contains(&format!("{target}=trace")) && !text.contains(&format!("{target}=debug")),
+                    "{asked:?}: {text}"
+                );
             }
         }
     }

@@ -21,10 +21,16 @@ pub fn check(req: &PanelMapRequest) -> Result<(), FieldError> {
     }
     for (i, p) in req.panels.iter().enumerate() {
         if p.exprs.len() > MAX_PANEL_QUERIES {
-            return Err(FieldError::new(format!("panels[{i}].exprs"), format!("{} queries; at most {MAX_PANEL_QUERIES}", p.exprs.len())));
+            return Err(FieldError::new(
+                format!("panels[{i}].exprs"),
+                format!("{} queries; at most {MAX_PANEL_QUERIES}", p.exprs.len()),
+            ));
         }
         if p.title.len() > MAX_PANEL_TITLE_BYTES {
-            return Err(FieldError::new(format!("panels[{i}].title"), format!("longer than {MAX_PANEL_TITLE_BYTES} bytes")));
+            return Err(FieldError::new(
+                format!("panels[{i}].title"),
+                format!("longer than {MAX_PANEL_TITLE_BYTES} bytes"),
+            ));
         }
     }
     Ok(())
@@ -67,7 +73,9 @@ pub fn map_panels(pipeline: &PipelineSpec, req: &PanelMapRequest) -> PanelMapRes
         .stages
         .iter()
         .map(|s| {
-            let mut queries: Vec<String> = std::iter::once(s.headline.expr.clone()).chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| t.expr.clone()))).collect();
+            let mut queries: Vec<String> = std::iter::once(s.headline.expr.clone())
+                .chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| t.expr.clone())))
+                .collect();
             queries.dedup();
             StageFound { stage: s.id.clone(), panels: Vec::new(), queries }
         })
@@ -81,7 +89,9 @@ pub fn map_panels(pipeline: &PipelineSpec, req: &PanelMapRequest) -> PanelMapRes
             unread.push(UnreadPanel { id: panel.id, error });
             continue;
         }
-        let shared = |stage: &[String]| -> Vec<String> { names.iter().filter(|n| stage.binary_search(n).is_ok()).cloned().collect() };
+        let shared = |stage: &[String]| -> Vec<String> {
+            names.iter().filter(|n| stage.binary_search(n).is_ok()).cloned().collect()
+        };
         // The most names in common; the first stage on a tie (max_by_key keeps the last, so reverse).
         let best = stage_metrics.iter().enumerate().map(|(i, m)| (i, shared(m))).rev().max_by_key(|(_, s)| s.len());
         if let Some((i, metrics)) = best.filter(|(_, s)| !s.is_empty()) {
@@ -125,7 +135,11 @@ mod tests {
     fn a_teams_dashboard_is_mapped_by_its_queries_in_layout_order() {
         let req = PanelMapRequest {
             panels: vec![
-                panel(40, "Consumer lag (team)", &[r#"sum by (partition) (kafka_consumergroup_lag{consumergroup="$group"})"#]),
+                panel(
+                    40,
+                    "Consumer lag (team)",
+                    &[r#"sum by (partition) (kafka_consumergroup_lag{consumergroup="$group"})"#],
+                ),
                 panel(12, "Inserts", &["sum(rate(jangar_agent_comms_inserted_total[$__rate_interval]))"]),
                 panel(3, "Notes", &[]),
                 panel(14, "Offsets", &["sum(rate(kafka_topic_partition_current_offset[${__interval}]))"]),
@@ -138,9 +152,15 @@ mod tests {
         assert_eq!(ids(&r, "nats"), Vec::<u32>::new(), "a stage without panels is listed, empty");
         assert_eq!(r.stages.iter().map(|s| s.stage.as_str()).collect::<Vec<_>>(), ["kafka", "nats", "jangar", "sse"]);
         assert!(r.unread.is_empty());
-        assert!(r.stages[1].queries.iter().any(|q| q.contains("jetstream_consumer_num_pending")), "Explore gets the stage's own queries");
+        assert!(
+            r.stages[1].queries.iter().any(|q| q.contains("jetstream_consumer_num_pending")),
+            "Explore gets the stage's own queries"
+        );
         let kafka = &r.stages[0].panels[0];
-        assert_eq!((kafka.title.as_str(), kafka.metrics.as_slice()), ("Consumer lag (team)", &["kafka_consumergroup_lag".to_string()][..]));
+        assert_eq!(
+            (kafka.title.as_str(), kafka.metrics.as_slice()),
+            ("Consumer lag (team)", &["kafka_consumergroup_lag".to_string()][..])
+        );
     }
 
     #[test]
@@ -159,7 +179,12 @@ mod tests {
 
     #[test]
     fn unreadable_queries_are_reported_not_fatal() {
-        let req = PanelMapRequest { panels: vec![panel(5, "broken", &["sum(rate(x[5m]"]), panel(6, "half", &["sum(", "kafka_consumergroup_lag"])] };
+        let req = PanelMapRequest {
+            panels: vec![
+                panel(5, "broken", &["sum(rate(x[5m]"]),
+                panel(6, "half", &["sum(", "kafka_consumergroup_lag"]),
+            ],
+        };
         let r = map_panels(&default_pipeline(), &req);
         assert_eq!(r.unread.iter().map(|u| u.id).collect::<Vec<_>>(), [5]);
         assert_eq!(ids(&r, "kafka"), [6], "one readable query is enough");
@@ -177,7 +202,9 @@ mod tests {
     fn limits_name_the_field() {
         let many = PanelMapRequest { panels: vec![DashboardPanel::default(); MAX_DASHBOARD_PANELS + 1] };
         assert_eq!(check(&many).unwrap_err().field, "panels");
-        let queries = PanelMapRequest { panels: vec![DashboardPanel { exprs: vec!["a".into(); MAX_PANEL_QUERIES + 1], ..Default::default() }] };
+        let queries = PanelMapRequest {
+            panels: vec![DashboardPanel { exprs: vec!["a".into(); MAX_PANEL_QUERIES + 1], ..Default::default() }],
+        };
         assert_eq!(check(&queries).unwrap_err().field, "panels[0].exprs");
     }
 }

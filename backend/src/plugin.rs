@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use codexflow_core::panel_map::PanelMapRequest;
-use codexflow_core::api::{EvaluateRequest, PipelineResponse, RulesResponse, SettingsCheckRequest, SettingsCheckResponse, StageMetricsRequest};
+use codexflow_core::api::{
+    EvaluateRequest, PipelineResponse, RulesResponse, SettingsCheckRequest, SettingsCheckResponse, StageMetricsRequest,
+};
 use codexflow_core::duration::format_duration;
+use codexflow_core::panel_map::PanelMapRequest;
 use grafana_plugin_sdk::backend::{self, AppPlugin, GrafanaPlugin, InstanceSettings};
 use http::{Response, StatusCode};
 use serde_json::Value;
@@ -67,7 +69,8 @@ impl CodexFlowPlugin {
                 let body = body.clone();
                 let stored = instance.map(|i| i.decrypted_secure_json_data().clone());
                 let checked = tokio::task::spawn_blocking(move || {
-                    parse_body::<SettingsCheckRequest>(&body, r#"{"jsonData": {...}, "secureJsonData": {...}}"#).and_then(|r| check_settings(&r, stored))
+                    parse_body::<SettingsCheckRequest>(&body, r#"{"jsonData": {...}, "secureJsonData": {...}}"#)
+                        .and_then(|r| check_settings(&r, stored))
                 })
                 .await
                 .unwrap_or_else(|e| Err(ResourceError::internal(format!("the check could not run: {e}"))));
@@ -99,14 +102,17 @@ async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
                 let together = crate::coalesce::Coalescer::default();
                 let upstream = Reader::new(client, &ready.settled, &together, now);
                 let answer = evaluate::evaluate(settings, &upstream, &rules, &r).await;
-                let answer = if r.encoding.is_per_tick() { answer } else { answer.map(codexflow_core::compact::compact) };
+                let answer =
+                    if r.encoding.is_per_tick() { answer } else { answer.map(codexflow_core::compact::compact) };
                 respond(answer.map_err(ResourceError::from))
             }
         },
-        Served::StageMetrics => match parse_body::<StageMetricsRequest>(body, r#"{"stage": <id>, "from": <epoch ms>, "to": <epoch ms>}"#) {
-            Err(e) => e.into_response(),
-            Ok(r) => respond(stage_metrics::stage_metrics(settings, client, &r).await.map_err(ResourceError::from)),
-        },
+        Served::StageMetrics => {
+            match parse_body::<StageMetricsRequest>(body, r#"{"stage": <id>, "from": <epoch ms>, "to": <epoch ms>}"#) {
+                Err(e) => e.into_response(),
+                Ok(r) => respond(stage_metrics::stage_metrics(settings, client, &r).await.map_err(ResourceError::from)),
+            }
+        }
         Served::Rules => {
             let rules = ready.rules(now_ms()).await;
             json(
@@ -120,7 +126,10 @@ async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
             )
         }
         Served::Pipeline => json(StatusCode::OK, &PipelineResponse { pipeline: settings.pipeline.clone() }),
-        Served::PanelMap => match parse_body::<PanelMapRequest>(body, r#"{"panels": [{"id": <n>, "title": <text>, "exprs": [<PromQL>]}]}"#) {
+        Served::PanelMap => match parse_body::<PanelMapRequest>(
+            body,
+            r#"{"panels": [{"id": <n>, "title": <text>, "exprs": [<PromQL>]}]}"#,
+        ) {
             Err(e) => e.into_response(),
             Ok(r) => match panel_map::check(&r) {
                 Err(e) => ResourceError::from(e).into_response(),
@@ -143,7 +152,10 @@ impl backend::ResourceService for CodexFlowPlugin {
     type InitialResponse = Response<Bytes>;
     type Stream = backend::BoxResourceStream<Self::Error>;
 
-    async fn call_resource(&self, request: backend::CallResourceRequest<Self>) -> Result<(Self::InitialResponse, Self::Stream), Self::Error> {
+    async fn call_resource(
+        &self,
+        request: backend::CallResourceRequest<Self>,
+    ) -> Result<(Self::InitialResponse, Self::Stream), Self::Error> {
         Ok((self.route(request).await, Box::pin(futures_util::stream::empty())))
     }
 }
@@ -153,12 +165,18 @@ impl backend::DiagnosticsService for CodexFlowPlugin {
     type CheckHealthError = std::convert::Infallible;
     type CollectMetricsError = std::convert::Infallible;
 
-    async fn check_health(&self, request: backend::CheckHealthRequest<Self>) -> Result<backend::CheckHealthResponse, Self::CheckHealthError> {
+    async fn check_health(
+        &self,
+        request: backend::CheckHealthRequest<Self>,
+    ) -> Result<backend::CheckHealthResponse, Self::CheckHealthError> {
         let compiled = self.compiled(request.plugin_context.instance_settings.as_ref()).await;
         Ok(health::check_health(compiled.as_deref(), now_ms()).await)
     }
 
-    async fn collect_metrics(&self, _: backend::CollectMetricsRequest<Self>) -> Result<backend::CollectMetricsResponse, Self::CollectMetricsError> {
+    async fn collect_metrics(
+        &self,
+        _: backend::CollectMetricsRequest<Self>,
+    ) -> Result<backend::CollectMetricsResponse, Self::CollectMetricsError> {
         Ok(backend::CollectMetricsResponse::new(None))
     }
 }
@@ -168,7 +186,10 @@ fn now_ms() -> i64 {
 }
 
 /// Parses proposed settings with the stored secrets merged in as Grafana would merge them on save.
-fn check_settings(request: &SettingsCheckRequest, stored: Option<HashMap<String, String>>) -> Result<SettingsCheckResponse, ResourceError> {
+fn check_settings(
+    request: &SettingsCheckRequest,
+    stored: Option<HashMap<String, String>>,
+) -> Result<SettingsCheckResponse, ResourceError> {
     let mut secrets: HashMap<String, String> = stored.unwrap_or_default();
     secrets.extend(request.secure_json_data.iter().map(|(k, v)| (k.clone(), v.clone())));
     let s = Settings::from_json_data(&request.json_data, &secrets).map_err(ResourceError::rejected_settings)?;

@@ -177,7 +177,11 @@ impl Query {
 /// `{…}` and string literals are not counted). A linear scan.
 pub fn check_shape(text: &str) -> Result<(), String> {
     if text.len() > MAX_PROMQL_BYTES {
-        return Err(format!("the expression has {} bytes, more than the {} KiB allowed", text.len(), MAX_PROMQL_BYTES >> 10));
+        return Err(format!(
+            "the expression has {} bytes, more than the {} KiB allowed",
+            text.len(),
+            MAX_PROMQL_BYTES >> 10
+        ));
     }
     let (mut depth, mut deepest, mut braces, mut operators) = (0usize, 0usize, 0usize, 0usize);
     for piece in pieces(text) {
@@ -193,7 +197,9 @@ pub fn check_shape(text: &str) -> Result<(), String> {
             }
             _ if braces > 0 => {}
             Piece::Op(_) => operators += 1,
-            Piece::Word(w) if ["and", "or", "unless", "atan2"].iter().any(|k| w.eq_ignore_ascii_case(k)) => operators += 1,
+            Piece::Word(w) if ["and", "or", "unless", "atan2"].iter().any(|k| w.eq_ignore_ascii_case(k)) => {
+                operators += 1
+            }
             Piece::Word(_) | Piece::Space | Piece::Other(_) => {}
         }
     }
@@ -295,8 +301,8 @@ fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
 /// exponent keeps its sign: `1e+30` is one number).
 fn continues_word(bytes: &[u8], start: usize, i: usize) -> bool {
     let b = bytes[i];
-    let decimal = (bytes[start].is_ascii_digit() || bytes[start] == b'.')
-        && !matches!(bytes.get(start + 1), Some(b'x' | b'X'));
+    let decimal =
+        (bytes[start].is_ascii_digit() || bytes[start] == b'.') && !matches!(bytes.get(start + 1), Some(b'x' | b'X'));
     let exponent_sign = decimal && matches!(b, b'+' | b'-') && matches!(bytes[i - 1], b'e' | b'E');
     b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || exponent_sign
 }
@@ -342,9 +348,7 @@ fn has_data(e: &Expr, present: &dyn Fn(&str) -> bool) -> bool {
         Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => true,
         Expr::VectorSelector(vs) => present(&selector_text(vs)),
         Expr::MatrixSelector(ms) => present(&selector_text(&ms.vs)),
-        Expr::Call(c) => {
-            ALWAYS_HAS_DATA.contains(&c.func.name) || c.args.args.iter().all(|a| has_data(a, present))
-        }
+        Expr::Call(c) => ALWAYS_HAS_DATA.contains(&c.func.name) || c.args.args.iter().all(|a| has_data(a, present)),
         Expr::Binary(b) => {
             let (l, r) = (has_data(&b.lhs, present), has_data(&b.rhs, present));
             match b.op.id() {
@@ -450,7 +454,23 @@ mod tests {
         let got: Vec<Piece> = pieces("sum(x{a=\"(\"}[5m]) >= 1e+30 # ) and\n-.5").filter(|p| *p != Space).collect();
         assert_eq!(
             got,
-            [Word("sum"), Open(b'('), Word("x"), Open(b'{'), Word("a"), Op(b'='), Close(b'}'), Open(b'['), Word("5m"), Close(b']'), Close(b')'), Op(b'>'), Word("1e+30"), Op(b'-'), Word(".5")]
+            [
+                Word("sum"),
+                Open(b'('),
+                Word("x"),
+                Open(b'{'),
+                Word("a"),
+                Op(b'='),
+                Close(b'}'),
+                Open(b'['),
+                Word("5m"),
+                Close(b']'),
+                Close(b')'),
+                Op(b'>'),
+                Word("1e+30"),
+                Op(b'-'),
+                Word(".5")
+            ]
         );
     }
 
@@ -486,7 +506,9 @@ mod tests {
     #[test]
     fn label_sets_are_matched_like_prometheus() {
         let query = q(r#"max(p{consumer_name="c", stream_name=~"agent-.*"} or p{consumer="c"}) + q{x!="1"}"#);
-        let labels = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
+        let labels = |pairs: &[(&str, &str)]| {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>()
+        };
         let found = query.selectors_present(&[
             labels(&[("__name__", "p"), ("consumer_name", "c"), ("stream_name", "agent-comms")]),
             labels(&[("__name__", "q"), ("x", "1")]),
@@ -495,7 +517,11 @@ mod tests {
         let found: Vec<bool> = found.into_iter().map(|(_, present)| present).collect();
         assert_eq!(found, [true, false, false]);
         // Regexes are anchored: "agent" alone does not match "agent-.*"'s complement, "xagent-1" is not selected.
-        let found = query.selectors_present(&[labels(&[("__name__", "p"), ("consumer_name", "c"), ("stream_name", "xagent-1")])]);
+        let found = query.selectors_present(&[labels(&[
+            ("__name__", "p"),
+            ("consumer_name", "c"),
+            ("stream_name", "xagent-1"),
+        ])]);
         assert!(!found[0].1);
         // A missing label is "", which `x!="1"` accepts.
         assert!(query.selectors_present(&[labels(&[("__name__", "q")])])[2].1);
@@ -542,10 +568,25 @@ mod tests {
 
     #[test]
     fn only_expressions_that_read_the_past_may_be_kept() {
-        for text in ["rate(x[5m]) > 3", "sum by (a) (x offset 5m)", "max_over_time(rate(x[1m])[10m:1m])", "absent(x) or vector(1)", "time() - x"] {
+        for text in [
+            "rate(x[5m]) > 3",
+            "sum by (a) (x offset 5m)",
+            "max_over_time(rate(x[1m])[10m:1m])",
+            "absent(x) or vector(1)",
+            "time() - x",
+        ] {
             assert!(q(text).reads_only_the_past(), "{text}");
         }
-        for text in ["x offset -5m", "rate(x[5m] offset -1m)", "x @ start()", "x @ end()", "x @ 1700000000", "max_over_time(x[10m:1m] @ end())", "sum(rate(x[5m] @ 100))", "max_over_time(x[10m:1m] offset -1m)"] {
+        for text in [
+            "x offset -5m",
+            "rate(x[5m] offset -1m)",
+            "x @ start()",
+            "x @ end()",
+            "x @ 1700000000",
+            "max_over_time(x[10m:1m] @ end())",
+            "sum(rate(x[5m] @ 100))",
+            "max_over_time(x[10m:1m] offset -1m)",
+        ] {
             assert!(!q(text).reads_only_the_past(), "{text}");
         }
     }
@@ -566,7 +607,9 @@ mod tests {
         let f = q("(sum(kafka_lag{group=\"a\"}) > 1000)").filters(&x).unwrap();
         assert!(f.keeps(1000.5) && !f.keeps(1000.0) && !f.keeps(f64::NAN) && f.keeps(f64::INFINITY));
         // Written differently but the same expression (spaces, brackets) still counts.
-        assert!(q("(sum( kafka_lag{group=\"a\"} )) <= 5").filters(&x).is_some_and(|f| f.keeps(5.0) && !f.keeps(f64::NAN)));
+        assert!(q("(sum( kafka_lag{group=\"a\"} )) <= 5")
+            .filters(&x)
+            .is_some_and(|f| f.keeps(5.0) && !f.keeps(f64::NAN)));
         assert!(q("sum(kafka_lag{group=\"a\"}) != 5").filters(&x).is_some_and(|f| f.keeps(f64::NAN) && !f.keeps(5.0)));
         for (rule, why) in [
             ("sum(kafka_lag{group=\"a\"}) > bool 1000", "bool answers 0/1 for every sample"),

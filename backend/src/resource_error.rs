@@ -51,7 +51,12 @@ impl ResourceError {
     }
 
     pub fn method_not_allowed(path: &str, allowed: Method, got: &Method) -> ResourceError {
-        let mut e = ResourceError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, format!("{path} takes {allowed}, not {got}"), None);
+        let mut e = ResourceError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            format!("{path} takes {allowed}, not {got}"),
+            None,
+        );
         e.allow = Some(allowed);
         e
     }
@@ -112,10 +117,16 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Bytes> {
         Err(e) => {
             let too_large = e.io_error_kind().is_some() && e.to_string().contains(ANSWER_TOO_LARGE);
             let (status, fallback) = if too_large {
-                let message = format!("the answer would be larger than {} MiB; narrow the time range or widen intervalMs", MAX_ANSWER_BYTES >> 20);
+                let message = format!(
+                    "the answer would be larger than {} MiB; narrow the time range or widen intervalMs",
+                    MAX_ANSWER_BYTES >> 20
+                );
                 (StatusCode::BAD_REQUEST, ApiError { code: ErrorCode::TooLarge, error: message, field: None })
             } else {
-                (StatusCode::INTERNAL_SERVER_ERROR, ApiError { code: ErrorCode::Internal, error: format!("cannot encode answer: {e}"), field: None })
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ApiError { code: ErrorCode::Internal, error: format!("cannot encode answer: {e}"), field: None },
+                )
             };
             (status, serde_json::to_vec(&fallback).unwrap_or_default())
         }
@@ -143,7 +154,10 @@ mod tests {
         let r = ResourceError::from(FieldError::new("from", "bad")).into_response();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let body: ApiError = serde_json::from_slice(r.body()).unwrap();
-        assert_eq!((body.code, body.field.as_deref(), body.error.as_str()), (ErrorCode::BadRequest, Some("from"), "from: bad"));
+        assert_eq!(
+            (body.code, body.field.as_deref(), body.error.as_str()),
+            (ErrorCode::BadRequest, Some("from"), "from: bad")
+        );
         let r = ResourceError::method_not_allowed("v1/evaluate", Method::POST, &Method::GET).into_response();
         assert_eq!(r.headers().get(http::header::ALLOW).map(|v| v.to_str().unwrap()), Some("POST"));
         let r = ResourceError::unconfigured(&FieldError::new("jsonData.prometheusUrl", "is required")).into_response();

@@ -52,7 +52,8 @@ impl Route {
         }
     }
 
-    pub const ALL: [Route; 6] = [Route::Evaluate, Route::StageMetrics, Route::Rules, Route::Pipeline, Route::PanelMap, Route::SettingsCheck];
+    pub const ALL: [Route; 6] =
+        [Route::Evaluate, Route::StageMetrics, Route::Rules, Route::Pipeline, Route::PanelMap, Route::SettingsCheck];
 
     pub fn path(self) -> &'static str {
         match self {
@@ -78,7 +79,10 @@ impl Route {
         let path = path.split('?').next().unwrap_or("").trim_matches('/');
         let Some(route) = Route::ALL.into_iter().find(|r| r.path() == path) else {
             let known: Vec<&str> = Route::ALL.iter().map(|r| r.path()).collect();
-            return Err(ResourceError::not_found(format!("no resource {path:?}; available: {} (see docs/api.md)", known.join(", "))));
+            return Err(ResourceError::not_found(format!(
+                "no resource {path:?}; available: {} (see docs/api.md)",
+                known.join(", ")
+            )));
         };
         let allowed = route.method();
         if *method == allowed || (*method == Method::HEAD && allowed == Method::GET) {
@@ -94,7 +98,11 @@ impl Route {
 /// could read an array into a struct.
 pub fn parse_body<T: DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, ResourceError> {
     if body.len() > MAX_REQUEST_BODY_BYTES {
-        return Err(ResourceError::too_large(format!("the request body has {} bytes, more than the {} MiB allowed", body.len(), MAX_REQUEST_BODY_BYTES >> 20)));
+        return Err(ResourceError::too_large(format!(
+            "the request body has {} bytes, more than the {} MiB allowed",
+            body.len(),
+            MAX_REQUEST_BODY_BYTES >> 20
+        )));
     }
     let bad = |message: String, field: &str| ResourceError::bad_request(FieldError::new(field, message));
     match body.iter().find(|b| !b.is_ascii_whitespace()) {

@@ -46,7 +46,10 @@ impl Expiring for InForce {
 /// Reads the ruler (through `client`'s sharing) and decides; never fails: a failure is the reason.
 pub async fn read(settings: &Settings, ruler: &PromClient, now_ms: i64) -> InForce {
     let config = &settings.rules.ruler;
-    let answer = ruler.rules(&config.literal_groups(), &config.literal_files()).await.map_err(|e| format!("the ruler's rules API failed: {e}"));
+    let answer = ruler
+        .rules(&config.literal_groups(), &config.literal_files())
+        .await
+        .map_err(|e| format!("the ruler's rules API failed: {e}"));
     decide(settings, answer.as_deref(), now_ms)
 }
 
@@ -62,17 +65,31 @@ pub fn decide(settings: &Settings, answer: Result<&[RulerGroup], &String>, now_m
     };
     let (mut set, source, why, fallback) = match (rules.choice, from_ruler) {
         (RulesChoice::Yaml, _) => (yaml_or_builtin(settings), RulesSource::Yaml, format!("{source_key} is yaml"), None),
-        (RulesChoice::Builtin, _) => (rules.builtin.clone(), RulesSource::Builtin, format!("{source_key} is builtin"), None),
-        (RulesChoice::Auto, _) if rules.yaml.is_some() => (yaml_or_builtin(settings), RulesSource::Yaml, format!("{} is set", JsonKey::RulesYaml.field()), None),
+        (RulesChoice::Builtin, _) => {
+            (rules.builtin.clone(), RulesSource::Builtin, format!("{source_key} is builtin"), None)
+        }
+        (RulesChoice::Auto, _) if rules.yaml.is_some() => {
+            (yaml_or_builtin(settings), RulesSource::Yaml, format!("{} is set", JsonKey::RulesYaml.field()), None)
+        }
         (RulesChoice::Ruler | RulesChoice::Auto, Ok(set)) => {
             let why = format!("{} of the ruler's groups match {:?}", set.groups.len(), rules.ruler.groups_text);
             (set, RulesSource::Ruler, why, None)
         }
         (RulesChoice::Ruler, Err(e)) => {
             let (set, source) = fallback_set();
-            (set, source, format!("{source_key} is ruler, but the ruler cannot be used: using the {} rules", source.as_str()), Some(e))
+            (
+                set,
+                source,
+                format!("{source_key} is ruler, but the ruler cannot be used: using the {} rules", source.as_str()),
+                Some(e),
+            )
         }
-        (RulesChoice::Auto, Err(e)) => (rules.builtin.clone(), RulesSource::Builtin, format!("no {} and {e}: using the built-in rules", JsonKey::RulesYaml.field()), None),
+        (RulesChoice::Auto, Err(e)) => (
+            rules.builtin.clone(),
+            RulesSource::Builtin,
+            format!("no {} and {e}: using the built-in rules", JsonKey::RulesYaml.field()),
+            None,
+        ),
     };
     let mut deployed = BTreeMap::new();
     if source == RulesSource::Ruler {
@@ -126,7 +143,10 @@ mod tests {
             name: "codex-pipeline-observability.rules".into(),
             file: "/etc/prometheus/rules/codex.yaml".into(),
             interval_ms: 30_000,
-            rules: names.iter().map(|(n, q)| RulerRule { name: n.to_string(), query: q.to_string(), ..RulerRule::default() }).collect(),
+            rules: names
+                .iter()
+                .map(|(n, q)| RulerRule { name: n.to_string(), query: q.to_string(), ..RulerRule::default() })
+                .collect(),
             ..RulerGroup::default()
         }]
     }
@@ -134,7 +154,10 @@ mod tests {
     #[test]
     fn auto_takes_the_ruler_when_it_has_the_groups_and_maps_every_rule() {
         let s = settings(json!({"prometheusUrl": "http://p"}));
-        let answer = deployed(&[("CodexKafkaCompletionsLagHigh", "sum(kafka_consumergroup_lag) > 1000"), ("DiskFull", "node_filesystem_avail_bytes < 1")]);
+        let answer = deployed(&[
+            ("CodexKafkaCompletionsLagHigh", "sum(kafka_consumergroup_lag) > 1000"),
+            ("DiskFull", "node_filesystem_avail_bytes < 1"),
+        ]);
         let f = decide(&s, Ok(&answer), 0);
         assert_eq!((f.note.source, f.note.fallback.as_deref()), (RulesSource::Ruler, None));
         assert_eq!(f.note.why, "1 of the ruler's groups match \"codex-pipeline-observability.rules\"");
@@ -150,7 +173,11 @@ mod tests {
         assert!(auto.note.why.contains("has no group matching"), "{}", auto.note.why);
         let down = "the ruler's rules API failed: boom".to_string();
         let yaml = "groups:\n- name: mine\n  rules:\n  - alert: Mine\n    expr: up == 0\n";
-        let ruler = decide(&settings(json!({"prometheusUrl": "http://p", "rulesSource": "ruler", "rulesYaml": yaml})), Err(&down), 0);
+        let ruler = decide(
+            &settings(json!({"prometheusUrl": "http://p", "rulesSource": "ruler", "rulesYaml": yaml})),
+            Err(&down),
+            0,
+        );
         assert_eq!((ruler.note.source, ruler.note.fallback.as_deref()), (RulesSource::Yaml, Some(down.as_str())));
         assert!(!ruler.ruler_read);
         let ruler = decide(&settings(json!({"prometheusUrl": "http://p", "rulesSource": "ruler"})), Err(&down), 0);
@@ -161,7 +188,8 @@ mod tests {
     fn yaml_rules_get_the_rulers_view_of_the_deployed_rule_of_their_name() {
         let yaml = "groups:\n- name: mine\n  rules:\n  - alert: CodexKafkaCompletionsLagHigh\n    expr: sum(kafka_consumergroup_lag) > 5\n  - alert: NotDeployed\n    expr: up == 0\n";
         let s = settings(json!({"prometheusUrl": "http://p", "rulesYaml": yaml}));
-        let f = decide(&s, Ok(&deployed(&[("CodexKafkaCompletionsLagHigh", "sum(kafka_consumergroup_lag) > 1000")])), 0);
+        let f =
+            decide(&s, Ok(&deployed(&[("CodexKafkaCompletionsLagHigh", "sum(kafka_consumergroup_lag) > 1000")])), 0);
         assert_eq!(f.note.source, RulesSource::Yaml);
         assert!(f.set.rules[0].ruler.is_some() && f.set.rules[1].ruler.is_none());
         assert_eq!(f.deployed.keys().copied().collect::<Vec<_>>(), [0]);

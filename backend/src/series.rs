@@ -17,7 +17,10 @@ pub struct RangeSeries {
 
 impl RangeSeries {
     pub fn new(labels: &[(&str, &str)], samples: &[(i64, f64)]) -> RangeSeries {
-        RangeSeries { labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), samples: samples.to_vec() }
+        RangeSeries {
+            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            samples: samples.to_vec(),
+        }
     }
 }
 
@@ -88,7 +91,10 @@ mod tests {
     fn dense_views_put_samples_on_their_ticks() {
         let ticks = Ticks { first: 0, step: M, count: 3 };
         assert_eq!(dense_values(&ticks, &[(M, 2.0), (M + 1, 9.0), (9 * M, 9.0)]), [None, Some(2.0), None]);
-        let sum = summed_points(&ticks, &[RangeSeries::new(&[], &[(0, 1.0), (M, 1.0)]), RangeSeries::new(&[("x", "y")], &[(M, 2.5)])]);
+        let sum = summed_points(
+            &ticks,
+            &[RangeSeries::new(&[], &[(0, 1.0), (M, 1.0)]), RangeSeries::new(&[("x", "y")], &[(M, 2.5)])],
+        );
         assert_eq!(sum.iter().map(|p| p.v).collect::<Vec<_>>(), [Some(1.0), Some(3.5), None]);
     }
 }

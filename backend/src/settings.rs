@@ -11,7 +11,8 @@ use std::fmt;
 use codexflow_core::duration::parse_duration;
 use codexflow_core::error::{join_path, FieldError};
 use codexflow_core::limits::{
-    check_interval, check_queue_window, check_settle, check_timeout, DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW, DEFAULT_SETTLE, DEFAULT_TIMEOUT, MAX_PATTERN_BYTES, MAX_PIPELINE_BYTES, MAX_RULES,
+    check_interval, check_queue_window, check_settle, check_timeout, DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW,
+    DEFAULT_SETTLE, DEFAULT_TIMEOUT, MAX_PATTERN_BYTES, MAX_PIPELINE_BYTES, MAX_RULES,
 };
 use codexflow_core::pipeline::PipelineSpec;
 use codexflow_core::settings::{trimmed, AppJsonData, AuthKind, JsonKey, RulesChoice, SecretKey, DEFAULT_RULE_GROUPS};
@@ -111,9 +112,11 @@ impl Settings {
             return Err(FieldError::new(JsonKey::Tenant.field(), "must not contain control characters"));
         }
 
-        let interval_ms = duration(JsonKey::EvaluationInterval, &data.evaluation_interval, DEFAULT_INTERVAL.ms, check_interval)?;
+        let interval_ms =
+            duration(JsonKey::EvaluationInterval, &data.evaluation_interval, DEFAULT_INTERVAL.ms, check_interval)?;
         let timeout_ms = duration(JsonKey::Timeout, &data.timeout, DEFAULT_TIMEOUT.ms, check_timeout)?;
-        let queue_window_ms = duration(JsonKey::QueueWindow, &data.queue_window, DEFAULT_QUEUE_WINDOW.ms, check_queue_window)?;
+        let queue_window_ms =
+            duration(JsonKey::QueueWindow, &data.queue_window, DEFAULT_QUEUE_WINDOW.ms, check_queue_window)?;
         let settle_ms = duration(JsonKey::SettleTime, &data.settle_time, DEFAULT_SETTLE.ms, check_settle)?;
         let alertmanager_url = match trimmed(&data.alertmanager_url) {
             None => None,
@@ -123,7 +126,18 @@ impl Settings {
         let pipeline = pipeline(data.pipeline.as_ref())?;
 
         let rules = rules_config(data, &prometheus_url, &pipeline)?;
-        Ok(Settings { prometheus_url, tenant, auth, interval_ms, timeout_ms, queue_window_ms, settle_ms, alertmanager_url, rules, pipeline })
+        Ok(Settings {
+            prometheus_url,
+            tenant,
+            auth,
+            interval_ms,
+            timeout_ms,
+            queue_window_ms,
+            settle_ms,
+            alertmanager_url,
+            rules,
+            pipeline,
+        })
     }
 }
 
@@ -134,16 +148,23 @@ fn rules_config(data: &AppJsonData, prometheus_url: &str, pipeline: &PipelineSpe
     let choice_text = trimmed(&data.rules_source).unwrap_or("");
     let choice = RulesChoice::parse(choice_text).ok_or_else(|| {
         let words: Vec<&str> = RulesChoice::ALL.iter().map(|c| c.as_str()).collect();
-        FieldError::new(JsonKey::RulesSource.field(), format!("must be one of {} (got {choice_text:?})", words.join(", ")))
+        FieldError::new(
+            JsonKey::RulesSource.field(),
+            format!("must be one of {} (got {choice_text:?})", words.join(", ")),
+        )
     })?;
     let stage_of = stage_of(data.stage_of.as_ref(), pipeline)?;
     let yaml = match trimmed(&data.rules_yaml) {
         None if choice == RulesChoice::Yaml => {
-            return Err(FieldError::new(JsonKey::RulesYaml.field(), format!("is required when {} is yaml", JsonKey::RulesSource.field())))
+            return Err(FieldError::new(
+                JsonKey::RulesYaml.field(),
+                format!("is required when {} is yaml", JsonKey::RulesSource.field()),
+            ))
         }
         None => None,
         Some(_) => {
-            let mut set = RuleSet::parse(data.rules_yaml.as_deref().unwrap_or_default()).map_err(|e| FieldError::new(JsonKey::RulesYaml.field(), e.to_string()))?;
+            let mut set = RuleSet::parse(data.rules_yaml.as_deref().unwrap_or_default())
+                .map_err(|e| FieldError::new(JsonKey::RulesYaml.field(), e.to_string()))?;
             stage::assign(&mut set, pipeline, &stage_of);
             Some(set)
         }
@@ -156,7 +177,10 @@ fn rules_config(data: &AppJsonData, prometheus_url: &str, pipeline: &PipelineSpe
     };
     let pattern = |key: JsonKey, value: Option<&str>| -> Result<(), FieldError> {
         match value {
-            Some(v) if v.len() > MAX_PATTERN_BYTES => Err(FieldError::new(key.field(), format!("{} bytes, more than the {} KiB allowed", v.len(), MAX_PATTERN_BYTES >> 10))),
+            Some(v) if v.len() > MAX_PATTERN_BYTES => Err(FieldError::new(
+                key.field(),
+                format!("{} bytes, more than the {} KiB allowed", v.len(), MAX_PATTERN_BYTES >> 10),
+            )),
             _ => Ok(()),
         }
     };
@@ -178,13 +202,21 @@ fn stage_of(value: Option<&Value>, pipeline: &PipelineSpec) -> Result<BTreeMap<S
         None | Some(Value::Null) => return Ok(BTreeMap::new()),
         Some(Value::String(s)) if s.trim().is_empty() => return Ok(BTreeMap::new()),
         Some(Value::String(s)) if s.len() > MAX_PIPELINE_BYTES => {
-            return Err(FieldError::new(field, format!("{} bytes, more than the {} KiB allowed", s.len(), MAX_PIPELINE_BYTES >> 10)))
+            return Err(FieldError::new(
+                field,
+                format!("{} bytes, more than the {} KiB allowed", s.len(), MAX_PIPELINE_BYTES >> 10),
+            ))
         }
-        Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| FieldError::new(&field, format!("is not JSON: {e}")))?,
+        Some(Value::String(s)) => {
+            serde_json::from_str(s).map_err(|e| FieldError::new(&field, format!("is not JSON: {e}")))?
+        }
         Some(v) => v.clone(),
     };
     let Value::Object(map) = parsed else {
-        return Err(FieldError::new(field, "must be an object of alert name to stage id, e.g. {\"DiskFull\": \"jangar\"}"));
+        return Err(FieldError::new(
+            field,
+            "must be an object of alert name to stage id, e.g. {\"DiskFull\": \"jangar\"}",
+        ));
     };
     if map.len() > MAX_RULES {
         return Err(FieldError::new(field, format!("{} entries, more than the {MAX_RULES} allowed", map.len())));
@@ -195,7 +227,10 @@ fn stage_of(value: Option<&Value>, pipeline: &PipelineSpec) -> Result<BTreeMap<S
         let at = join_path(&field, &alert);
         let Value::String(stage) = stage else { return Err(FieldError::new(at, "must be a stage id (text)")) };
         if !ids.contains(&stage.as_str()) {
-            return Err(FieldError::new(at, format!("names stage {stage:?}, which the pipeline does not have (stages: {})", ids.join(", "))));
+            return Err(FieldError::new(
+                at,
+                format!("names stage {stage:?}, which the pipeline does not have (stages: {})", ids.join(", ")),
+            ));
         }
         out.insert(alert, stage);
     }
@@ -203,7 +238,12 @@ fn stage_of(value: Option<&Value>, pipeline: &PipelineSpec) -> Result<BTreeMap<S
 }
 
 /// A Prometheus duration within `check`'s bounds, or `default` when the field is blank.
-fn duration(key: JsonKey, value: &Option<String>, default: i64, check: fn(&str, i64) -> Result<i64, FieldError>) -> Result<i64, FieldError> {
+fn duration(
+    key: JsonKey,
+    value: &Option<String>,
+    default: i64,
+    check: fn(&str, i64) -> Result<i64, FieldError>,
+) -> Result<i64, FieldError> {
     let field = key.field();
     match trimmed(value) {
         None => Ok(default),
@@ -215,10 +255,15 @@ fn auth(data: &AppJsonData, secure: &HashMap<String, String>) -> Result<Auth, Fi
     let secret = |key: SecretKey| secure.get(key.as_str()).filter(|s| !s.is_empty()).cloned();
     let user = trimmed(&data.basic_auth_user).map(str::to_string);
     match (secret(SecretKey::BearerToken), user, secret(SecretKey::BasicAuthPassword)) {
-        (Some(_), Some(_), _) => Err(FieldError::new(SecretKey::BearerToken.field(), "set either a bearer token or basic auth, not both")),
+        (Some(_), Some(_), _) => {
+            Err(FieldError::new(SecretKey::BearerToken.field(), "set either a bearer token or basic auth, not both"))
+        }
         (Some(token), None, _) => Ok(Auth::Bearer(token)),
         (None, Some(user), Some(password)) => Ok(Auth::Basic { user, password }),
-        (None, Some(_), None) => Err(FieldError::new(SecretKey::BasicAuthPassword.field(), format!("is required when {} is set", JsonKey::BasicAuthUser.field()))),
+        (None, Some(_), None) => Err(FieldError::new(
+            SecretKey::BasicAuthPassword.field(),
+            format!("is required when {} is set", JsonKey::BasicAuthUser.field()),
+        )),
         (None, None, _) => Ok(Auth::None),
     }
 }
@@ -230,7 +275,10 @@ fn pipeline(value: Option<&Value>) -> Result<PipelineSpec, FieldError> {
         None | Some(Value::Null) => defaults::pipeline(),
         Some(Value::String(s)) if s.trim().is_empty() => defaults::pipeline(),
         Some(Value::String(s)) if s.len() > MAX_PIPELINE_BYTES => {
-            return Err(FieldError::new(field, format!("the pipeline is {} bytes, more than the {} KiB allowed", s.len(), MAX_PIPELINE_BYTES >> 10)))
+            return Err(FieldError::new(
+                field,
+                format!("the pipeline is {} bytes, more than the {} KiB allowed", s.len(), MAX_PIPELINE_BYTES >> 10),
+            ))
         }
         Some(Value::String(s)) => {
             let mut de = serde_json::Deserializer::from_str(s);
@@ -333,13 +381,19 @@ mod tests {
             (json!({"prometheusUrl": "http://h", "pipeline": "{"}), "jsonData.pipeline"),
             (json!({"prometheusUrl": "http://h", "pipeline": 5}), "jsonData.pipeline"),
             (json!({"prometheusUrl": "http://h", "pipeline": {"stages": []}}), "jsonData.pipeline.stages"),
-            (json!({"prometheusUrl": "http://h", "pipeline": {"stages": [{"id": "a", "name": 3}]}}), "jsonData.pipeline.stages[0].name"),
+            (
+                json!({"prometheusUrl": "http://h", "pipeline": {"stages": [{"id": "a", "name": 3}]}}),
+                "jsonData.pipeline.stages[0].name",
+            ),
             (json!({"prometheusUrl": "http://h", "basicAuthUser": "me"}), "secureJsonData.basicAuthPassword"),
             (json!({"prometheusUrl": "http://h", "rulesSource": "mimir"}), "jsonData.rulesSource"),
             (json!({"prometheusUrl": "http://h", "rulesSource": "yaml"}), "jsonData.rulesYaml"),
             (json!({"prometheusUrl": "http://h", "rulerUrl": "vmalert:8880"}), "jsonData.rulerUrl"),
             (json!({"prometheusUrl": "http://h", "ruleGroups": "codex("}), "jsonData.ruleGroups"),
-            (json!({"prometheusUrl": "http://h", "ruleFiles": "x".repeat(MAX_PATTERN_BYTES + 1)}), "jsonData.ruleFiles"),
+            (
+                json!({"prometheusUrl": "http://h", "ruleFiles": "x".repeat(MAX_PATTERN_BYTES + 1)}),
+                "jsonData.ruleFiles",
+            ),
             (json!({"prometheusUrl": "http://h", "stageOf": "[1]"}), "jsonData.stageOf"),
             (json!({"prometheusUrl": "http://h", "stageOf": {"DiskFull": "db"}}), "jsonData.stageOf.DiskFull"),
             (json!({"prometheusUrl": "http://h", "stageOf": {"DiskFull": 3}}), "jsonData.stageOf.DiskFull"),
@@ -365,7 +419,11 @@ mod tests {
         assert!(!format!("{s:?}").contains("s3cret"));
 
         let secure: HashMap<_, _> = [(SecretKey::BasicAuthPassword.as_str().to_string(), "pw".to_string())].into();
-        let s = Settings::from_grafana(&json!({"prometheusUrl": "https://m", "basicAuthUser": "me", "tenant": "team-a"}), &secure).unwrap();
+        let s = Settings::from_grafana(
+            &json!({"prometheusUrl": "https://m", "basicAuthUser": "me", "tenant": "team-a"}),
+            &secure,
+        )
+        .unwrap();
         assert_eq!(s.auth, Auth::Basic { user: "me".into(), password: "pw".into() });
         assert_eq!(s.auth.kind(), AuthKind::Basic);
         assert_eq!(s.tenant.as_deref(), Some("team-a"));
@@ -375,10 +433,15 @@ mod tests {
     #[test]
     fn a_rule_no_stage_claims_is_kept_unassigned_not_refused() {
         let yaml = "groups:\n- name: g\n  rules:\n  - alert: Other\n    expr: up == 0\n    labels: {stage: db}\n  - alert: DiskFull\n    expr: node_filesystem_avail_bytes < 1\n";
-        let s = parse(json!({"prometheusUrl": "http://h", "rulesYaml": yaml, "stageOf": "{\"DiskFull\": \"jangar\"}"})).unwrap();
+        let s = parse(json!({"prometheusUrl": "http://h", "rulesYaml": yaml, "stageOf": "{\"DiskFull\": \"jangar\"}"}))
+            .unwrap();
         let set = s.rules.yaml.unwrap();
         assert_eq!(set.rules[0].stage, None);
-        assert!(set.rules[0].stage_why.contains("\"db\", which the pipeline does not have"), "{}", set.rules[0].stage_why);
+        assert!(
+            set.rules[0].stage_why.contains("\"db\", which the pipeline does not have"),
+            "{}",
+            set.rules[0].stage_why
+        );
         assert_eq!(set.rules[1].stage.as_deref(), Some("jangar"));
     }
 

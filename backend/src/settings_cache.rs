@@ -100,9 +100,9 @@ impl SettingsCache {
         let compile = self.compile;
         let (json, secure) = (json.clone(), secure.clone());
         cell.get_or_init(|| async move {
-            tokio::task::spawn_blocking(move || compile(&json, &secure))
-                .await
-                .unwrap_or_else(|e| Err(FieldError::new("jsonData", format!("the settings could not be compiled: {e}"))))
+            tokio::task::spawn_blocking(move || compile(&json, &secure)).await.unwrap_or_else(|e| {
+                Err(FieldError::new("jsonData", format!("the settings could not be compiled: {e}")))
+            })
         })
         .await
         .clone()
@@ -190,7 +190,11 @@ mod tests {
             .collect();
         // Another version is served while the slow one is still being compiled (the gate is shut);
         // the timeout only turns a hang into a failure.
-        let fast = tokio::time::timeout(Duration::from_secs(30), cache.get(&serde_json::json!({ "fast": 1 }), &HashMap::new())).await;
+        let fast = tokio::time::timeout(
+            Duration::from_secs(30),
+            cache.get(&serde_json::json!({ "fast": 1 }), &HashMap::new()),
+        )
+        .await;
         assert!(fast.is_ok(), "another version waited for the slow one");
         assert!(waiting.iter().all(|w| !w.is_finished()));
         {

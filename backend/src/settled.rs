@@ -123,7 +123,8 @@ pub fn slice(series: &[RangeSeries], span: Span) -> Vec<RangeSeries> {
     series
         .iter()
         .filter_map(|s| {
-            let samples: Vec<(i64, f64)> = s.samples.iter().copied().filter(|&(t, _)| t >= span.first && t <= span.last).collect();
+            let samples: Vec<(i64, f64)> =
+                s.samples.iter().copied().filter(|&(t, _)| t >= span.first && t <= span.last).collect();
             (!samples.is_empty()).then(|| RangeSeries { labels: s.labels.clone(), samples })
         })
         .collect()
@@ -131,7 +132,9 @@ pub fn slice(series: &[RangeSeries], span: Span) -> Vec<RangeSeries> {
 
 /// The last tick (on `first`'s phase at `step`) no later than `horizon`, if any is at or after `first`.
 pub fn last_tick_by(first: i64, step: i64, horizon: i64) -> Option<i64> {
-    (horizon >= first).then(|| first.saturating_add(horizon.saturating_sub(first).div_euclid(step.max(1)).saturating_mul(step.max(1))))
+    (horizon >= first).then(|| {
+        first.saturating_add(horizon.saturating_sub(first).div_euclid(step.max(1)).saturating_mul(step.max(1)))
+    })
 }
 
 /// The span to keep after answering `want` with `have` (what is known, contiguous, `want`
@@ -142,7 +145,8 @@ pub fn to_keep(have: Span, want: Span, step: i64, settled_by: i64) -> Option<Spa
     let step = step.max(1);
     let last = last_tick_by(have.first, step, settled_by)?.min(have.last);
     let reach = want.last.saturating_sub(want.first).max(ACTIVE_AT_LOOKBACK_MS[ACTIVE_AT_LOOKBACK_MS.len() - 1]);
-    let oldest = want.first.saturating_sub(reach).max(last.saturating_sub((SETTLED_MAX_TICKS - 1).saturating_mul(step)));
+    let oldest =
+        want.first.saturating_sub(reach).max(last.saturating_sub((SETTLED_MAX_TICKS - 1).saturating_mul(step)));
     // The first tick at or after `oldest`.
     let first = if have.first >= oldest {
         have.first
@@ -154,7 +158,10 @@ pub fn to_keep(have: Span, want: Span, step: i64, settled_by: i64) -> Option<Spa
 }
 
 fn weight(series: &[RangeSeries]) -> usize {
-    series.iter().map(|s| 64 + s.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + s.samples.len() * 16).sum()
+    series
+        .iter()
+        .map(|s| 64 + s.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + s.samples.len() * 16)
+        .sum()
 }
 
 impl Settled {
@@ -163,7 +170,13 @@ impl Settled {
     }
 
     pub fn with_budget(settle_ms: i64, budget_bytes: usize) -> Settled {
-        Settled { settle_ms, budget_bytes, inner: Mutex::new(Inner::default()), kinds: Mutex::new(HashMap::new()), absent: Mutex::new(HashMap::new()) }
+        Settled {
+            settle_ms,
+            budget_bytes,
+            inner: Mutex::new(Inner::default()),
+            kinds: Mutex::new(HashMap::new()),
+            absent: Mutex::new(HashMap::new()),
+        }
     }
 
     /// [`Kind::of`], parsed once per expression.
@@ -228,7 +241,18 @@ impl Settled {
     /// What is asked of an expression that is keepable and a vector goes `together` with the
     /// evaluation's other small asks.
     #[allow(clippy::too_many_arguments)]
-    pub async fn query_range(&self, client: &PromClient, together: &Coalescer, kind: Kind, expr: &str, start: i64, end: i64, step: i64, now_ms: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
+    pub async fn query_range(
+        &self,
+        client: &PromClient,
+        together: &Coalescer,
+        kind: Kind,
+        expr: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+        now_ms: i64,
+        budget: &Budget,
+    ) -> Result<Vec<RangeSeries>, PromError> {
         let step = step.max(1);
         let ask = |first: i64, last: i64| async move {
             if kind.keepable && kind.vector {
@@ -241,7 +265,8 @@ impl Settled {
             return ask(start, end).await;
         }
         let want = Span { first: start, last: last_tick_by(start, step, end).unwrap_or(start) };
-        let key = Key { base: client.base_url().to_string(), expr: expr.to_string(), step, phase: start.rem_euclid(step) };
+        let key =
+            Key { base: client.base_url().to_string(), expr: expr.to_string(), step, phase: start.rem_euclid(step) };
         let (kept_span, reused) = {
             let mut inner = self.lock();
             inner.clock = inner.clock.wrapping_add(1);
@@ -280,9 +305,19 @@ impl Settled {
     /// Keeps the settled part of what is now known for `key`: the kept span and `want` together when
     /// they overlap or touch, `want` alone otherwise.
     #[allow(clippy::too_many_arguments)]
-    fn keep(&self, key: Key, kept: Option<Span>, want: Span, answer: &[RangeSeries], now_ms: i64, reused: u64, asked: u64) {
+    fn keep(
+        &self,
+        key: Key,
+        kept: Option<Span>,
+        want: Span,
+        answer: &[RangeSeries],
+        now_ms: i64,
+        reused: u64,
+        asked: u64,
+    ) {
         let step = key.step;
-        let joined = kept.filter(|k| k.first <= want.last.saturating_add(step) && want.first <= k.last.saturating_add(step));
+        let joined =
+            kept.filter(|k| k.first <= want.last.saturating_add(step) && want.first <= k.last.saturating_add(step));
         let have = match joined {
             Some(k) => Span { first: k.first.min(want.first), last: k.last.max(want.last) },
             None => want,
@@ -296,7 +331,8 @@ impl Settled {
         if joined.is_some() && kept.is_some_and(|k| span.first >= k.first && span.last <= k.last) {
             return;
         }
-        let previous = inner.kept.get(&key).filter(|_| joined.is_some()).map(|k| slice(&k.series, span)).unwrap_or_default();
+        let previous =
+            inner.kept.get(&key).filter(|_| joined.is_some()).map(|k| slice(&k.series, span)).unwrap_or_default();
         let series = in_tick_order(merge([previous, slice(answer, span)]));
         let bytes = weight(&series) + key.expr.len() + 64;
         if let Some(old) = inner.kept.remove(&key) {
@@ -355,8 +391,27 @@ impl<'a> Reader<'a> {
 
     /// [`PromClient::query_range`], with what is settled kept; an expression that may read ahead
     /// of its tick or is pinned to the range is asked in full every time.
-    pub async fn query_range(&self, expr: &str, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
-        self.settled.query_range(self.client, self.together, self.settled.kind(expr), expr, start, end, step, self.now_ms, budget).await
+    pub async fn query_range(
+        &self,
+        expr: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+        budget: &Budget,
+    ) -> Result<Vec<RangeSeries>, PromError> {
+        self.settled
+            .query_range(
+                self.client,
+                self.together,
+                self.settled.kind(expr),
+                expr,
+                start,
+                end,
+                step,
+                self.now_ms,
+                budget,
+            )
+            .await
     }
 
     /// Whether `expr`'s settled ticks may be kept ([`Settled::keepable`], remembered per settings version).
@@ -376,8 +431,28 @@ impl<'a> Reader<'a> {
 
     /// The same for a batch of others (`evaluate::graphs`' marked batches: a vector), `keepable`
     /// when every part is.
-    pub async fn query_range_of(&self, expr: &str, keepable: bool, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
-        self.settled.query_range(self.client, self.together, Kind { keepable, vector: true }, expr, start, end, step, self.now_ms, budget).await
+    pub async fn query_range_of(
+        &self,
+        expr: &str,
+        keepable: bool,
+        start: i64,
+        end: i64,
+        step: i64,
+        budget: &Budget,
+    ) -> Result<Vec<RangeSeries>, PromError> {
+        self.settled
+            .query_range(
+                self.client,
+                self.together,
+                Kind { keepable, vector: true },
+                expr,
+                start,
+                end,
+                step,
+                self.now_ms,
+                budget,
+            )
+            .await
     }
 }
 
@@ -428,7 +503,10 @@ mod tests {
 
     #[test]
     fn slices_keep_the_ticks_of_their_span_and_drop_empty_series() {
-        let s = vec![RangeSeries::new(&[("a", "1")], &[(0, 1.0), (M, 2.0), (2 * M, 3.0)]), RangeSeries::new(&[("a", "2")], &[(0, 5.0)])];
+        let s = vec![
+            RangeSeries::new(&[("a", "1")], &[(0, 1.0), (M, 2.0), (2 * M, 3.0)]),
+            RangeSeries::new(&[("a", "2")], &[(0, 5.0)]),
+        ];
         let cut = slice(&s, span(1, 2));
         assert_eq!(cut, vec![RangeSeries::new(&[("a", "1")], &[(M, 2.0), (2 * M, 3.0)])]);
     }
@@ -452,7 +530,10 @@ mod tests {
 
     #[test]
     fn samples_come_back_in_time_order_once_per_tick() {
-        let s = in_tick_order(merge([vec![RangeSeries::new(&[], &[(2 * M, 2.0)])], vec![RangeSeries::new(&[], &[(0, 0.0), (M, 1.0), (2 * M, 2.0)])]]));
+        let s = in_tick_order(merge([
+            vec![RangeSeries::new(&[], &[(2 * M, 2.0)])],
+            vec![RangeSeries::new(&[], &[(0, 0.0), (M, 1.0), (2 * M, 2.0)])],
+        ]));
         assert_eq!(s[0].samples, [(0, 0.0), (M, 1.0), (2 * M, 2.0)]);
     }
 }

@@ -18,26 +18,43 @@ fn step_ms(from: i64, to: i64, points: u32) -> i64 {
     (raw.max(1_000) + 999) / 1_000 * 1_000
 }
 
-pub async fn stage_metrics(settings: &Settings, client: &PromClient, req: &StageMetricsRequest) -> Result<StageMetricsResponse, FieldError> {
+pub async fn stage_metrics(
+    settings: &Settings,
+    client: &PromClient,
+    req: &StageMetricsRequest,
+) -> Result<StageMetricsResponse, FieldError> {
     let stage = settings.pipeline.stage(&req.stage).ok_or_else(|| {
         let known: Vec<_> = settings.pipeline.stages.iter().map(|s| s.id.as_str()).collect();
         FieldError::new("stage", format!("unknown stage {:?}; known stages: {}", req.stage, known.join(", ")))
     })?;
     if req.from < 0 || req.from > req.to || req.to > MAX_EPOCH_MS {
-        return Err(FieldError::new("from", format!("need 0 <= from <= to <= {MAX_EPOCH_MS}, got from={} to={}", req.from, req.to)));
+        return Err(FieldError::new(
+            "from",
+            format!("need 0 <= from <= to <= {MAX_EPOCH_MS}, got from={} to={}", req.from, req.to),
+        ));
     }
     let points = req.max_points.unwrap_or(STAGE_METRICS_DEFAULT_POINTS);
     if !(2..=STAGE_METRICS_MAX_POINTS).contains(&points) {
-        return Err(FieldError::new("maxPoints", format!("must be between 2 and {STAGE_METRICS_MAX_POINTS}, got {points}")));
+        return Err(FieldError::new(
+            "maxPoints",
+            format!("must be between 2 and {STAGE_METRICS_MAX_POINTS}, got {points}"),
+        ));
     }
     let step = step_ms(req.from, req.to, points);
     let ticks = Ticks::covering(req.from, req.to, step);
     let budget = Budget::default();
     let budget = &budget;
     let fetches = stage.raw_panels.iter().map(|panel| async move {
-        let mut out = PanelSeries { panel_id: panel.id, title: panel.title.clone(), unit: panel.unit.clone(), series: Vec::new(), errors: Vec::new() };
+        let mut out = PanelSeries {
+            panel_id: panel.id,
+            title: panel.title.clone(),
+            unit: panel.unit.clone(),
+            series: Vec::new(),
+            errors: Vec::new(),
+        };
         let Some(last) = ticks.last() else { return out };
-        let results = join_all(panel.targets.iter().map(|t| client.query_range(&t.expr, ticks.first, last, step, budget))).await;
+        let results =
+            join_all(panel.targets.iter().map(|t| client.query_range(&t.expr, ticks.first, last, step, budget))).await;
         for (target, result) in panel.targets.iter().zip(results) {
             match result {
                 Err(e) => out.errors.push(format!("{}: {e}", target.ref_id)),

@@ -35,7 +35,13 @@ fn now_ms() -> i64 {
 
 /// A call that must not stall: answered within `s.stall_bound()`, with how long it took (printed, not
 /// judged: how fast is the benches' question).
-async fn call(plugin: &PluginProcess, s: &AppSettings, method: &str, path: &str, body: &[u8]) -> (ResourceResponse, Duration) {
+async fn call(
+    plugin: &PluginProcess,
+    s: &AppSettings,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> (ResourceResponse, Duration) {
     let started = Instant::now();
     let bound = s.stall_bound();
     let r = tokio::time::timeout(bound, plugin.call_resource(Some(s), method, path, body))
@@ -46,7 +52,8 @@ async fn call(plugin: &PluginProcess, s: &AppSettings, method: &str, path: &str,
 }
 
 fn api_error(r: &ResourceResponse) -> ApiError {
-    serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("not an ApiError ({e}): {}", String::from_utf8_lossy(&r.body)))
+    serde_json::from_slice(&r.body)
+        .unwrap_or_else(|e| panic!("not an ApiError ({e}): {}", String::from_utf8_lossy(&r.body)))
 }
 
 fn answer(r: &ResourceResponse) -> EvaluateResponse {
@@ -91,16 +98,29 @@ async fn numbers_near_the_64_bit_limits_are_refused_not_wrapped() {
         ("v1/evaluate", format!(r#"{{"from":0,"to":60000,"intervalMs":{max}}}"#), "intervalMs"),
         ("v1/evaluate", format!(r#"{{"from":{min},"to":0}}"#), "from"),
         ("v1/stage-metrics", format!(r#"{{"stage":"kafka","from":0,"to":{max}}}"#), "from"),
-        ("v1/stage-metrics", format!(r#"{{"stage":"kafka","from":0,"to":60000,"maxPoints":{}}}"#, u32::MAX), "maxPoints"),
+        (
+            "v1/stage-metrics",
+            format!(r#"{{"stage":"kafka","from":0,"to":60000,"maxPoints":{}}}"#, u32::MAX),
+            "maxPoints",
+        ),
         // The chunk arithmetic of a step this wide wrapped before: gigabytes of chunks, then an abort.
-        ("v1/evaluate", r#"{"from":0,"to":9000000000000000000,"intervalMs":1000000000000000}"#.to_string(), "intervalMs"),
+        (
+            "v1/evaluate",
+            r#"{"from":0,"to":9000000000000000000,"intervalMs":1000000000000000}"#.to_string(),
+            "intervalMs",
+        ),
         ("v1/stage-metrics", format!(r#"{{"stage":"kafka","from":0,"to":{max},"maxPoints":2}}"#), "from"),
     ];
     for (path, body, field) in cases {
         let before = up.requests();
         let (r, _) = call(&plugin, &s, "POST", path, body.as_bytes()).await;
         let e = api_error(&r);
-        assert_eq!((r.status, e.code, e.field.as_deref()), (400, ErrorCode::BadRequest, Some(field)), "{path} {body}: {}", e.error);
+        assert_eq!(
+            (r.status, e.code, e.field.as_deref()),
+            (400, ErrorCode::BadRequest, Some(field)),
+            "{path} {body}: {}",
+            e.error
+        );
         // Refused before any work: nothing was asked of Prometheus.
         assert_eq!(up.requests(), before, "{path} {body} asked Prometheus");
     }
@@ -114,24 +134,33 @@ async fn deep_long_or_nested_inputs_are_refused_before_parsing() {
     let up = quiet_upstream().await;
     let mut plugin = PluginProcess::start(&binary()).await.unwrap();
     let good = settings(json!({ "prometheusUrl": up.url }));
-    let rule = |expr: &str| format!("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: '{expr}'\n    labels: {{stage: kafka}}\n");
+    let rule = |expr: &str| {
+        format!("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: '{expr}'\n    labels: {{stage: kafka}}\n")
+    };
     let parens = format!("{}up{}", "(".repeat(100_000), ")".repeat(100_000));
     let minus = format!("{}up", "-".repeat(100_000));
     let chain = vec!["up"; 40_000].join(" + ");
     let yaml_nest = format!("groups: {}{}", "[".repeat(50_000), "]".repeat(50_000));
     let pipeline = |expr: &str| json!({"stages": [{"id": "a", "name": "A", "headline": {"expr": expr}}]});
-    let queue = |backlog: &str, position: &str| {
-        json!({"stages": [{"id": "a", "name": "A", "headline": {"expr": "up"}, "queue": {"backlog": backlog, "position": position}}]})
-    };
+    let queue = |backlog: &str, position: &str| json!({"stages": [{"id": "a", "name": "A", "headline": {"expr": "up"}, "queue": {"backlog": backlog, "position": position}}]});
     let cases: Vec<(Value, &str)> = vec![
         (json!({"prometheusUrl": up.url, "rulesYaml": rule(&parens)}), "jsonData.rulesYaml"),
         (json!({"prometheusUrl": up.url, "rulesYaml": rule(&minus)}), "jsonData.rulesYaml"),
         (json!({"prometheusUrl": up.url, "rulesYaml": rule(&chain)}), "jsonData.rulesYaml"),
         (json!({"prometheusUrl": up.url, "rulesYaml": yaml_nest}), "jsonData.rulesYaml"),
         (json!({"prometheusUrl": up.url, "pipeline": pipeline(&minus)}), "jsonData.pipeline.stages[0].headline.expr"),
-        (json!({"prometheusUrl": up.url, "pipeline": pipeline(&vec!["up"; 300].join(" * "))}), "jsonData.pipeline.stages[0].headline.expr"),
-        (json!({"prometheusUrl": up.url, "pipeline": queue(&minus, "up")}), "jsonData.pipeline.stages[0].queue.backlog"),
-        (json!({"prometheusUrl": up.url, "pipeline": queue("up", "up offset 1e400")}), "jsonData.pipeline.stages[0].queue.position"),
+        (
+            json!({"prometheusUrl": up.url, "pipeline": pipeline(&vec!["up"; 300].join(" * "))}),
+            "jsonData.pipeline.stages[0].headline.expr",
+        ),
+        (
+            json!({"prometheusUrl": up.url, "pipeline": queue(&minus, "up")}),
+            "jsonData.pipeline.stages[0].queue.backlog",
+        ),
+        (
+            json!({"prometheusUrl": up.url, "pipeline": queue("up", "up offset 1e400")}),
+            "jsonData.pipeline.stages[0].queue.position",
+        ),
     ];
     for (json_data, field) in cases {
         let body = json!({ "jsonData": json_data }).to_string();
@@ -142,7 +171,10 @@ async fn deep_long_or_nested_inputs_are_refused_before_parsing() {
         assert_eq!(up.requests(), before, "{field}: refused settings asked the upstream");
         // The same settings stored: CheckHealth and every call say what is wrong, without a stall.
         let stored = settings(json_data);
-        let h = tokio::time::timeout(stored.stall_bound(), plugin.check_health(Some(&stored))).await.expect("CheckHealth stalled").unwrap();
+        let h = tokio::time::timeout(stored.stall_bound(), plugin.check_health(Some(&stored)))
+            .await
+            .expect("CheckHealth stalled")
+            .unwrap();
         assert!(h.message.contains(field), "{}", h.message);
         let (r, _) = call(&plugin, &stored, "POST", "v1/evaluate", br#"{"from":0,"to":60000}"#).await;
         assert_eq!(r.status, 503);
@@ -156,7 +188,11 @@ async fn checking_large_settings_holds_up_no_other_call() {
     let plugin = std::sync::Arc::new(PluginProcess::start(&binary()).await.unwrap());
     let good = std::sync::Arc::new(settings(json!({ "prometheusUrl": up.url })));
     // Just under the limits: 1,000 rules, each a long but legal expression.
-    let rules: String = (0..1_000).map(|i| format!("  - alert: A{i}\n    expr: '{}'\n    labels: {{stage: kafka}}\n", vec!["up"; 100].join(" + "))).collect();
+    let rules: String = (0..1_000)
+        .map(|i| {
+            format!("  - alert: A{i}\n    expr: '{}'\n    labels: {{stage: kafka}}\n", vec!["up"; 100].join(" + "))
+        })
+        .collect();
     let big = json!({ "jsonData": { "prometheusUrl": up.url, "rulesYaml": format!("groups:\n- name: g\n  rules:\n{rules}") } }).to_string();
     assert!(big.len() > 300_000, "{} bytes", big.len());
     let started = Instant::now();
@@ -191,21 +227,32 @@ async fn absurd_durations_are_refused_or_cost_nothing() {
     let up = quiet_upstream().await;
     let mut plugin = PluginProcess::start(&binary()).await.unwrap();
     let good = settings(json!({ "prometheusUrl": up.url }));
-    let rule = |for_: &str| format!("groups:\n- name: g\n  rules:\n  - alert: Long\n    expr: up == 0\n    for: {for_}\n    labels: {{stage: kafka}}\n");
+    let rule = |for_: &str| {
+        format!("groups:\n- name: g\n  rules:\n  - alert: Long\n    expr: up == 0\n    for: {for_}\n    labels: {{stage: kafka}}\n")
+    };
     for (json_data, field) in [
         (json!({"prometheusUrl": up.url, "rulesYaml": rule("292000000y")}), "jsonData.rulesYaml"),
         (json!({"prometheusUrl": up.url, "evaluationInterval": "150000000y"}), "jsonData.evaluationInterval"),
         (json!({"prometheusUrl": up.url, "evaluationInterval": "2d"}), "jsonData.evaluationInterval"),
     ] {
-        let (r, _) = call(&plugin, &good, "POST", "v1/settings/check", json!({ "jsonData": json_data }).to_string().as_bytes()).await;
-        assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some(field)), "{}", String::from_utf8_lossy(&r.body));
+        let (r, _) =
+            call(&plugin, &good, "POST", "v1/settings/check", json!({ "jsonData": json_data }).to_string().as_bytes())
+                .await;
+        assert_eq!(
+            (r.status, api_error(&r).field.as_deref()),
+            (400, Some(field)),
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
     }
     // `for: 10y` is a rule Prometheus runs: it is not evaluated here, its stage says why, and it
     // costs the upstream nothing.
     let long = settings(json!({"prometheusUrl": up.url, "rulesYaml": rule("10y")}));
     let before = up.requests();
     let now = now_ms() / MINUTE * MINUTE;
-    let (r, took) = call(&plugin, &long, "POST", "v1/evaluate", json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes()).await;
+    let (r, took) =
+        call(&plugin, &long, "POST", "v1/evaluate", json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes())
+            .await;
     let a = answer(&r);
     let kafka = a.stages.iter().find(|s| s.id == "kafka").unwrap();
     assert_eq!(kafka.status, StageStatus::Nodata);
@@ -260,14 +307,19 @@ async fn huge_upstream_answers_degrade_their_stage_and_memory_stays_bounded() {
         .map(|i| {
             let (plugin, s) = (plugin.clone(), s.clone());
             let body = json!({"from": now - 7 * 86_400_000 + i * MINUTE, "to": now, "intervalMs": 30_000}).to_string();
-            tokio::spawn(async move { plugin.call_resource(Some(&s), "POST", "v1/evaluate", body.as_bytes()).await.unwrap().status })
+            tokio::spawn(async move {
+                plugin.call_resource(Some(&s), "POST", "v1/evaluate", body.as_bytes()).await.unwrap().status
+            })
         })
         .collect();
     for v in viewers {
         assert_eq!(v.await.unwrap(), 200);
     }
     let (after_rss, peak) = plugin.memory_kib();
-    eprintln!("rss: baseline {base_rss} KiB, peak {peak} KiB, after {after_rss} KiB; first call {took:?}, answer {} bytes", r.body.len());
+    eprintln!(
+        "rss: baseline {base_rss} KiB, peak {peak} KiB, after {after_rss} KiB; first call {took:?}, answer {} bytes",
+        r.body.len()
+    );
     assert!(peak < RSS_CEILING_KIB, "peak RSS {peak} KiB over the {RSS_CEILING_KIB} KiB ceiling");
     // Once the calls are done, what they held is given back, and the shared answers expire within
     // two sweeps (SHARE_TTL_MS each) with no further request; 30 s more for a busy machine.
@@ -286,13 +338,23 @@ async fn too_many_series_in_a_real_prometheus_degrade_only_their_stage() {
     let mut sc = Scenario::new("many-series", now - 30 * MINUTE, 15_000, 30 * MINUTE);
     for i in 0..2_500 {
         let label = i.to_string();
-        sc.series("kafka_consumergroup_lag", &[("consumergroup", "jangar-codex-completions"), ("partition", &label), ("topic", "argo.workflows.completions")], |_| Some(2.0));
+        sc.series(
+            "kafka_consumergroup_lag",
+            &[
+                ("consumergroup", "jangar-codex-completions"),
+                ("partition", &label),
+                ("topic", "argo.workflows.completions"),
+            ],
+            |_| Some(2.0),
+        );
     }
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&sc)), "").expect("prometheus");
     let mut plugin = PluginProcess::start(&binary()).await.unwrap();
     let rules = "groups:\n- name: g\n  rules:\n  - alert: PerPartition\n    expr: kafka_consumergroup_lag > 1\n    labels: {stage: kafka}\n  - alert: Summed\n    expr: sum(kafka_consumergroup_lag) > 1\n    labels: {stage: nats}\n";
     let s = settings(json!({ "prometheusUrl": prom.url, "rulesYaml": rules }));
-    let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", json!({"from": now - 20 * MINUTE, "to": now}).to_string().as_bytes()).await;
+    let (r, _) =
+        call(&plugin, &s, "POST", "v1/evaluate", json!({"from": now - 20 * MINUTE, "to": now}).to_string().as_bytes())
+            .await;
     let a = answer(&r);
     let stage = |id: &str| a.stages.iter().find(|s| s.id == id).unwrap().clone();
     assert_eq!(stage("kafka").status, StageStatus::Nodata);
@@ -317,7 +379,10 @@ async fn secrets_reach_neither_the_log_nor_a_reason() {
     .await
     .unwrap();
     let mut plugin = PluginProcess::start_with_env(&binary(), &[], &[("RUST_LOG", "trace")]).await.unwrap();
-    let s = AppSettings { json_data: json!({ "prometheusUrl": echo.url }), secure_json_data: [("bearerToken".to_string(), TOKEN.to_string())].into() };
+    let s = AppSettings {
+        json_data: json!({ "prometheusUrl": echo.url }),
+        secure_json_data: [("bearerToken".to_string(), TOKEN.to_string())].into(),
+    };
     let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
     let body = String::from_utf8_lossy(&r.body).to_string();
     assert_eq!(r.status, 200, "{body}");
@@ -327,7 +392,10 @@ async fn secrets_reach_neither_the_log_nor_a_reason() {
         assert!(!text.contains(TOKEN) && !text.contains("NEVER-SHOWN"), "a secret in an answer: {text}");
     }
     let log = plugin.stderr();
-    assert!(log.contains("TRACE") || log.contains("trace") || log.contains("DEBUG") || !log.is_empty(), "logging at trace is on");
+    assert!(
+        log.contains("TRACE") || log.contains("trace") || log.contains("DEBUG") || !log.is_empty(),
+        "logging at trace is on"
+    );
     assert!(!log.contains(TOKEN), "the secret reached the log at RUST_LOG=trace:\n{log}");
     still_serves(&mut plugin, &s).await;
 }
@@ -335,7 +403,11 @@ async fn secrets_reach_neither_the_log_nor_a_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirects_are_errors_and_lying_upstreams_are_not_believed() {
     let moved = Scripted::start(|seen| {
-        let location = if seen.target.contains("/query?") || seen.target.ends_with("/query") { "http://elsewhere.example/api/v1/query" } else { "/login" };
+        let location = if seen.target.contains("/query?") || seen.target.ends_with("/query") {
+            "http://elsewhere.example/api/v1/query"
+        } else {
+            "/login"
+        };
         Reply { status: 302, headers: vec![("Location".into(), location.into())], body: Vec::new() }
     })
     .await
@@ -354,9 +426,17 @@ async fn redirects_are_errors_and_lying_upstreams_are_not_believed() {
     let to_moved = settings(json!({ "prometheusUrl": moved.url }));
     let (r, _) = call(&plugin, &to_moved, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
     let a = answer(&r);
-    assert!(a.stages.iter().all(|s| s.reason.as_deref().unwrap_or("").contains("redirected (HTTP 302) to /login")), "{:?}", a.stages[0].reason);
+    assert!(
+        a.stages.iter().all(|s| s.reason.as_deref().unwrap_or("").contains("redirected (HTTP 302) to /login")),
+        "{:?}",
+        a.stages[0].reason
+    );
     let h = plugin.check_health(Some(&to_moved)).await.unwrap();
-    assert!(h.message.contains("redirected") && h.message.contains("elsewhere.example"), "a cross-origin redirect is not 'Connected': {}", h.message);
+    assert!(
+        h.message.contains("redirected") && h.message.contains("elsewhere.example"),
+        "a cross-origin redirect is not 'Connected': {}",
+        h.message
+    );
     let to_liar = settings(json!({ "prometheusUrl": liar.url }));
     let (r, _) = call(&plugin, &to_liar, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
     let a = answer(&r);
@@ -376,13 +456,20 @@ async fn mislabelling_upstream(mark: Option<&'static str>) -> Scripted {
         let (start, end, step) = (num("start"), num("end"), num("step").max(1.0));
         let batch = seen.form("query").is_some_and(|q| q.contains("__codexflow_graph"));
         let value = if batch { "7" } else { "5" };
-        let values: Vec<String> = (0..).map(|i| start + f64::from(i) * step).take_while(|t| *t <= end).map(|t| format!(r#"[{t},"{value}"]"#)).collect();
+        let values: Vec<String> = (0..)
+            .map(|i| start + f64::from(i) * step)
+            .take_while(|t| *t <= end)
+            .map(|t| format!(r#"[{t},"{value}"]"#))
+            .collect();
         let metric = match (batch, mark) {
             (true, Some(mark)) => format!(r#"{{"__codexflow_graph":"{mark}"}}"#),
             (true, None) => r#"{"job":"unmarked"}"#.to_string(),
             (false, _) => "{}".to_string(),
         };
-        Reply::json(format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{metric},"values":[{}]}}]}}}}"#, values.join(",")))
+        Reply::json(format!(
+            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{metric},"values":[{}]}}]}}}}"#,
+            values.join(",")
+        ))
     })
     .await
     .unwrap()
@@ -395,11 +482,29 @@ async fn a_batch_answered_with_series_of_no_expression_is_asked_again_one_by_one
         let up = mislabelling_upstream(mark).await;
         let s = settings(json!({ "prometheusUrl": up.url, "settleTime": "0s" }));
         let now = now_ms() / MINUTE * MINUTE;
-        let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes()).await;
+        let (r, _) = call(
+            &plugin,
+            &s,
+            "POST",
+            "v1/evaluate",
+            json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes(),
+        )
+        .await;
         let a = answer(&r);
         for stage in &a.stages {
-            assert_eq!(stage.headline.value, Some(5.0), "{mark:?}: {} took the batch's 7 or nothing: {:?}", stage.id, stage.headline);
-            assert!(stage.series.iter().all(|p| p.v == Some(5.0)), "{mark:?}: {}'s sparkline {:?}", stage.id, stage.series);
+            assert_eq!(
+                stage.headline.value,
+                Some(5.0),
+                "{mark:?}: {} took the batch's 7 or nothing: {:?}",
+                stage.id,
+                stage.headline
+            );
+            assert!(
+                stage.series.iter().all(|p| p.v == Some(5.0)),
+                "{mark:?}: {}'s sparkline {:?}",
+                stage.id,
+                stage.series
+            );
         }
         for edge in &a.edges {
             assert_eq!(edge.rate, Some(5.0), "{mark:?}: {} -> {}", edge.from, edge.to);
@@ -416,18 +521,35 @@ async fn settle_times_at_and_beyond_their_limits() {
     for bad in ["-1m", "1d1s", "292000000y", "soon", "1e9h"] {
         let check = json!({ "jsonData": {"prometheusUrl": up.url, "settleTime": bad} });
         let (r, _) = call(&plugin, &good, "POST", "v1/settings/check", check.to_string().as_bytes()).await;
-        assert_eq!((r.status, api_error(&r).field.as_deref()), (400, Some("jsonData.settleTime")), "{bad}: {}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            (r.status, api_error(&r).field.as_deref()),
+            (400, Some("jsonData.settleTime")),
+            "{bad}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
         // Saved anyway (Grafana does not ask the plugin first): evaluation refuses with the field named.
         let saved = settings(json!({ "prometheusUrl": up.url, "settleTime": bad }));
         let (r, _) = call(&plugin, &saved, "POST", "v1/evaluate", br#"{"from":0,"to":600000}"#).await;
-        assert!(r.status >= 400 && String::from_utf8_lossy(&r.body).contains("settleTime"), "{bad}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+        assert!(
+            r.status >= 400 && String::from_utf8_lossy(&r.body).contains("settleTime"),
+            "{bad}: {} {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        );
     }
     // The limits themselves serve, twice each (the second from what the first kept).
     for edge in ["0s", "1d"] {
         let s = settings(json!({ "prometheusUrl": up.url, "settleTime": edge }));
         for _ in 0..2 {
             let now = now_ms() / MINUTE * MINUTE;
-            let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes()).await;
+            let (r, _) = call(
+                &plugin,
+                &s,
+                "POST",
+                "v1/evaluate",
+                json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes(),
+            )
+            .await;
             answer(&r);
         }
     }
@@ -460,13 +582,22 @@ async fn the_plugin_listens_inside_grafanas_port_range_and_answers_beyond_four_m
     let up = quiet_upstream().await;
     let port = codexflow_testkit::prometheus::free_port().unwrap();
     let (min, max) = (port.to_string(), (port + 3).to_string());
-    let plugin = PluginProcess::start_with_env(&binary(), &[], &[("PLUGIN_MIN_PORT", &min), ("PLUGIN_MAX_PORT", &max)]).await.unwrap();
+    let plugin = PluginProcess::start_with_env(&binary(), &[], &[("PLUGIN_MIN_PORT", &min), ("PLUGIN_MAX_PORT", &max)])
+        .await
+        .unwrap();
     let bound: u16 = plugin.address.rsplit(':').next().unwrap().parse().unwrap();
     assert!((port..=port + 3).contains(&bound), "listening on {bound}, outside {min}..{max}");
     // Seven days at 15 s: an answer of several MiB, which Grafana's client (and the dev host) take.
     let s = settings(json!({ "prometheusUrl": up.url, "evaluationInterval": "15s" }));
     let now = now_ms() / MINUTE * MINUTE;
-    let (r, _) = call(&plugin, &s, "POST", "v1/evaluate", json!({"from": now - 7 * 86_400_000, "to": now}).to_string().as_bytes()).await;
+    let (r, _) = call(
+        &plugin,
+        &s,
+        "POST",
+        "v1/evaluate",
+        json!({"from": now - 7 * 86_400_000, "to": now}).to_string().as_bytes(),
+    )
+    .await;
     assert!(r.body.len() > 4 << 20, "{} bytes", r.body.len());
     answer(&r);
     let _ = upstreams::closed_port_url();
@@ -482,7 +613,11 @@ fn rules_answer(rules: &[String]) -> Vec<u8> {
 }
 
 fn alerting(name: &str, query: &str) -> String {
-    format!(r#"{{"name":{},"query":{},"type":"alerting","health":"ok","duration":0,"labels":{{}},"annotations":{{}},"alerts":[]}}"#, json!(name), json!(query))
+    format!(
+        r#"{{"name":{},"query":{},"type":"alerting","health":"ok","duration":0,"labels":{{}},"annotations":{{}},"alerts":[]}}"#,
+        json!(name),
+        json!(query)
+    )
 }
 
 /// A ruler that answers `/api/v1/rules` with `body`, and every query emptily.
@@ -513,7 +648,11 @@ async fn hostile_rulers_fall_back_with_a_reason() {
         ("5,000 rules", rules_answer(&many), "more than the 1000 alerting rules"),
         ("over 8 MiB", rules_answer(&[huge]), "larger than 8 MiB"),
         ("not JSON", b"<html>login</html>".to_vec(), "the ruler's rules API failed"),
-        ("status error", br#"{"status":"error","errorType":"unavailable","error":"ruler is shutting down"}"#.to_vec(), "ruler is shutting down"),
+        (
+            "status error",
+            br#"{"status":"error","errorType":"unavailable","error":"ruler is shutting down"}"#.to_vec(),
+            "ruler is shutting down",
+        ),
     ];
     for (what, body, reason) in cases {
         let up = ruler(body).await;
@@ -534,7 +673,9 @@ async fn hostile_rulers_fall_back_with_a_reason() {
     let (r, took) = call(&plugin, &s, "GET", "v1/rules", b"").await;
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(v["source"]["source"], "ruler", "{v}");
-    let rule = |name: &str| v["rules"].as_array().and_then(|a| a.iter().find(|x| x["name"] == name)).cloned().unwrap_or_default();
+    let rule = |name: &str| {
+        v["rules"].as_array().and_then(|a| a.iter().find(|x| x["name"] == name)).cloned().unwrap_or_default()
+    };
     assert!(rule("Deep")["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", rule("Deep"));
     assert!(rule("Fine")["error"].is_null(), "{}", rule("Fine"));
     println!("a rule nested 10^5 deep: rules in {took:?}");
@@ -605,8 +746,15 @@ async fn firing_upstream() -> Scripted {
         }
         let num = |k: &str| seen.form(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
         let (start, end, step) = (num("start"), num("end"), num("step").max(1.0));
-        let values: Vec<String> = (0..).map(|i| start + i as f64 * step).take_while(|t| *t <= end).map(|t| format!(r#"[{t},"1500"]"#)).collect();
-        Reply::json(format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":[{}]}}]}}}}"#, values.join(",")))
+        let values: Vec<String> = (0..)
+            .map(|i| start + i as f64 * step)
+            .take_while(|t| *t <= end)
+            .map(|t| format!(r#"[{t},"1500"]"#))
+            .collect();
+        Reply::json(format!(
+            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":[{}]}}]}}}}"#,
+            values.join(",")
+        ))
     })
     .await
     .unwrap()
@@ -614,7 +762,11 @@ async fn firing_upstream() -> Scripted {
 
 /// An Alertmanager answering `/api/v2/alerts` with `alerts` and `/api/v2/silences` with `silences`.
 async fn alertmanager(alerts: Vec<u8>, silences: Vec<u8>) -> Scripted {
-    Scripted::start(move |seen| Reply::json(if seen.target.contains("/api/v2/silences") { silences.clone() } else { alerts.clone() })).await.unwrap()
+    Scripted::start(move |seen| {
+        Reply::json(if seen.target.contains("/api/v2/silences") { silences.clone() } else { alerts.clone() })
+    })
+    .await
+    .unwrap()
 }
 
 /// The Alertmanager is an upstream like any other: one that never answers, lists too much, answers
@@ -626,13 +778,26 @@ async fn hostile_alertmanagers_cost_a_reason_and_nothing_else() {
     let mut plugin = PluginProcess::start(&binary()).await.unwrap();
     let prom = firing_upstream().await;
     let rules = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up > 1\n";
-    let with_am = |url: &str| settings(json!({ "prometheusUrl": prom.url, "rulesSource": "yaml", "rulesYaml": rules, "alertmanagerUrl": url, "timeout": "2s" }));
+    let with_am = |url: &str| {
+        settings(
+            json!({ "prometheusUrl": prom.url, "rulesSource": "yaml", "rulesYaml": rules, "alertmanagerUrl": url, "timeout": "2s" }),
+        )
+    };
     let now = now_ms();
     let body = json!({ "from": now - 10 * MINUTE, "to": now, "intervalMs": MINUTE }).to_string();
-    let suppressed = |ids: &[String]| format!(r#"[{{"labels":{{"alertname":"A"}},"status":{{"state":"suppressed","silencedBy":{},"inhibitedBy":[]}}}}]"#, json!(ids)).into_bytes();
+    let suppressed = |ids: &[String]| {
+        format!(
+            r#"[{{"labels":{{"alertname":"A"}},"status":{{"state":"suppressed","silencedBy":{},"inhibitedBy":[]}}}}]"#,
+            json!(ids)
+        )
+        .into_bytes()
+    };
     let one = suppressed(&["s".to_string()]);
-    let many_alerts = format!("[{}]", vec![r#"{"labels":{},"status":{"state":"active"}}"#; 20_001].join(",")).into_bytes();
-    let huge = format!(r#"[{{"labels":{{"alertname":"A","x":"{}"}},"status":{{"state":"active"}}}}]"#, "a".repeat(9 << 20)).into_bytes();
+    let many_alerts =
+        format!("[{}]", vec![r#"{"labels":{},"status":{"state":"active"}}"#; 20_001].join(",")).into_bytes();
+    let huge =
+        format!(r#"[{{"labels":{{"alertname":"A","x":"{}"}},"status":{{"state":"active"}}}}]"#, "a".repeat(9 << 20))
+            .into_bytes();
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
     let silent = upstreams::silent().unwrap();
     let cases: Vec<(&str, Option<Scripted>, &str)> = vec![

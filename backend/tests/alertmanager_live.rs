@@ -32,16 +32,10 @@ const RULES: &str = r#"groups:
 "#;
 
 async fn evaluate(plugin: &PluginProcess, json_data: serde_json::Value) -> EvaluateResponse {
-    let settings = AppSettings {
-        json_data,
-        secure_json_data: Default::default(),
-    };
+    let settings = AppSettings { json_data, secure_json_data: Default::default() };
     let to = now_ms();
     let body = json!({ "from": to - 20_000, "to": to, "intervalMs": 1_000 }).to_string();
-    let r = plugin
-        .call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes())
-        .await
-        .expect("call");
+    let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     serde_json::from_slice(&r.body).expect("an evaluation")
 }
@@ -68,7 +62,10 @@ async fn silenced_kafka_alert() -> Silenced {
         .await
         .expect("simulator");
     let am = AlertmanagerServer::start().expect("alertmanager");
-    let scrape = format!("  - job_name: codex\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['{}']\n", simulator.addr);
+    let scrape = format!(
+        "  - job_name: codex\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['{}']\n",
+        simulator.addr
+    );
     let rule_files = [("codex.rules.yml", RULES)];
     let alertmanagers = [am.addr.as_str()];
     let prom = PrometheusServer::start_with(&PromOptions {
@@ -79,10 +76,11 @@ async fn silenced_kafka_alert() -> Silenced {
     })
     .expect("prometheus");
     let listed = |state: &str| {
-        am.alerts().as_array().into_iter().flatten().any(|a| {
-            a["labels"]["alertname"] == "CodexKafkaCompletionsLagHigh"
-                && a["status"]["state"] == state
-        })
+        am.alerts()
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|a| a["labels"]["alertname"] == "CodexKafkaCompletionsLagHigh" && a["status"]["state"] == state)
     };
     assert!(
         wait_until(Duration::from_secs(40), || listed("active")),
@@ -90,15 +88,8 @@ async fn silenced_kafka_alert() -> Silenced {
         am.alerts()
     );
     let ends_at = now_ms() / 1000 * 1000 + 2 * 3_600_000;
-    let id = am
-        .silence("CodexKafkaCompletionsLagHigh", AUTHOR, COMMENT, ends_at)
-        .await
-        .expect("silence");
-    assert!(
-        wait_until(Duration::from_secs(10), || listed("suppressed")),
-        "silenced: {}",
-        am.alerts()
-    );
+    let id = am.silence("CodexKafkaCompletionsLagHigh", AUTHOR, COMMENT, ends_at).await.expect("silence");
+    assert!(wait_until(Duration::from_secs(10), || listed("suppressed")), "silenced: {}", am.alerts());
     Silenced { _simulator: simulator, am, prom, id, ends_at }
 }
 
@@ -106,81 +97,38 @@ async fn silenced_kafka_alert() -> Silenced {
 async fn a_silence_made_in_the_alertmanager_shows_on_the_alert_and_calms_its_stage() {
     let Silenced { am, prom, id, ends_at, .. } = &silenced_kafka_alert().await;
     let (id, ends_at) = (id.clone(), *ends_at);
-    let plugin = PluginProcess::start(&PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow")))
-        .await
-        .expect("plugin");
-    let settings =
-        json!({ "prometheusUrl": prom.url, "alertmanagerUrl": am.url, "evaluationInterval": "1s" });
+    let plugin = PluginProcess::start(&PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin");
+    let settings = json!({ "prometheusUrl": prom.url, "alertmanagerUrl": am.url, "evaluationInterval": "1s" });
     let answer = evaluate(&plugin, settings).await;
-    let note = answer
-        .alertmanager
-        .as_ref()
-        .expect("the Alertmanager's note");
-    assert_eq!(
-        (note.error.as_deref(), note.silences),
-        (None, 1),
-        "{note:?}"
-    );
-    let alert = answer
-        .alerts
-        .iter()
-        .find(|a| a.name == "CodexKafkaCompletionsLagHigh")
-        .expect("the alert");
+    let note = answer.alertmanager.as_ref().expect("the Alertmanager's note");
+    assert_eq!((note.error.as_deref(), note.silences), (None, 1), "{note:?}");
+    let alert = answer.alerts.iter().find(|a| a.name == "CodexKafkaCompletionsLagHigh").expect("the alert");
     assert_eq!(alert.state, AlertState::Firing);
     let held = alert.suppressed.as_ref().expect("marked silenced");
     assert_eq!(held.silences.len(), 1);
     let silence = &held.silences[0];
     assert_eq!(
-        (
-            silence.id.as_str(),
-            silence.created_by.as_str(),
-            silence.comment.as_str(),
-            silence.ends_at
-        ),
-        (
-            id.as_str(),
-            AUTHOR,
-            COMMENT,
-            Some(ends_at)
-        )
+        (silence.id.as_str(), silence.created_by.as_str(), silence.comment.as_str(), silence.ends_at),
+        (id.as_str(), AUTHOR, COMMENT, Some(ends_at))
     );
     let words = alert.held_back.as_deref().unwrap_or_default();
     assert!(
-        words.starts_with("silenced by alice until ")
-            && words.ends_with(" UTC: draining after the deploy"),
+        words.starts_with("silenced by alice until ") && words.ends_with(" UTC: draining after the deploy"),
         "{words}"
     );
     let kafka = kafka_stage(&answer);
-    assert_eq!(
-        (kafka.status, kafka.suppressed),
-        (StageStatus::Warning, true),
-        "the status stays, drawn calmer"
-    );
+    assert_eq!((kafka.status, kafka.suppressed), (StageStatus::Warning, true), "the status stays, drawn calmer");
 
     // An Alertmanager that does not answer: a reason, nothing else changes.
     let closed = format!("http://127.0.0.1:{}", free_port().expect("port"));
-    let answer = evaluate(
-        &plugin,
-        json!({ "prometheusUrl": prom.url, "alertmanagerUrl": closed, "evaluationInterval": "1s" }),
-    )
-    .await;
-    let note = answer
-        .alertmanager
-        .as_ref()
-        .expect("the Alertmanager's note");
-    assert!(
-        note.error.as_deref().is_some_and(|e| e.contains(&closed)),
-        "{note:?}"
-    );
+    let answer =
+        evaluate(&plugin, json!({ "prometheusUrl": prom.url, "alertmanagerUrl": closed, "evaluationInterval": "1s" }))
+            .await;
+    let note = answer.alertmanager.as_ref().expect("the Alertmanager's note");
+    assert!(note.error.as_deref().is_some_and(|e| e.contains(&closed)), "{note:?}");
     let kafka = kafka_stage(&answer);
-    assert_eq!(
-        (kafka.status, kafka.suppressed),
-        (StageStatus::Warning, false)
-    );
-    assert!(answer
-        .alerts
-        .iter()
-        .all(|a| a.suppressed.is_none() && a.held_back.is_none()));
+    assert_eq!((kafka.status, kafka.suppressed), (StageStatus::Warning, false));
+    assert!(answer.alerts.iter().all(|a| a.suppressed.is_none() && a.held_back.is_none()));
 }
 
 /// The same silence in the browser: the repository's provisioned dashboard in the dev host, the app
@@ -191,16 +139,17 @@ async fn a_silence_shows_in_the_panel_in_chromium() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     assert_built(&root);
     let live = silenced_kafka_alert().await;
-    let mut provisioning = Provisioning::read(&[root.join("provisioning")], &env_with_prometheus(&live.prom.url)).expect("provisioning");
+    let mut provisioning =
+        Provisioning::read(&[root.join("provisioning")], &env_with_prometheus(&live.prom.url)).expect("provisioning");
     let app = provisioning.apps.iter_mut().find(|a| a.app_type == APP_ID).expect("the provisioned app");
-    app.settings.json_data = json!({ "prometheusUrl": live.prom.url, "alertmanagerUrl": live.am.url, "evaluationInterval": "1s" });
+    app.settings.json_data =
+        json!({ "prometheusUrl": live.prom.url, "alertmanagerUrl": live.am.url, "evaluationInterval": "1s" });
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    let host = DevHost::demo(&root, provisioning, plugin.clone())
-        .start("127.0.0.1:0")
-        .await
-        .expect("dev host");
+    let host = DevHost::demo(&root, provisioning, plugin.clone()).start("127.0.0.1:0").await.expect("dev host");
     let shots = root.join("target/e2e");
-    let run = run_script(&root, "tests/e2e/silence.e2e.mjs", &[&host.url, &shots.display().to_string(), AUTHOR, COMMENT]).await;
+    let run =
+        run_script(&root, "tests/e2e/silence.e2e.mjs", &[&host.url, &shots.display().to_string(), AUTHOR, COMMENT])
+            .await;
     println!("{}", run.output);
     assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
     for shot in ["tile", "tooltip", "drilldown"] {

@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use codexflow_testkit::browser::{assert_built, run_script};
 use codexflow_testkit::grafana::devhost::DevHost;
 use codexflow_testkit::grafana::plugin_host::PluginProcess;
-use codexflow_testkit::browser::{assert_built, run_script};
 use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, LivePipeline, Story, ACTS};
 
@@ -23,13 +23,13 @@ async fn live_demo_in_chromium() {
     assert_built(&root);
     // Each act four times as long (6 minutes for the NATS act) and two minutes into it: the NATS
     // alert has fired (30 s `for`), and the act outlasts the test's start-up by minutes.
-    let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("nats"), 120.0, 4.0)).await.expect("simulator and prometheus");
-    let provisioning = Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
-    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    let host = DevHost::demo(&root, provisioning, plugin.clone())
-        .start("127.0.0.1:0")
+    let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("nats"), 120.0, 4.0))
         .await
-        .expect("dev host");
+        .expect("simulator and prometheus");
+    let provisioning =
+        Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
+    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    let host = DevHost::demo(&root, provisioning, plugin.clone()).start("127.0.0.1:0").await.expect("dev host");
 
     let shots = root.join("target/e2e");
     let simulator = format!("http://{}", live.simulator.addr);
@@ -48,49 +48,22 @@ async fn queue_insight_in_chromium() {
     // 22 s into the act when the pipeline starts: even read from scrapes 5 s old, the consumer has
     // been still for longer than it moved in the 30 s window (Burrow's STOP), later for all of it
     // (STALL), and the act's 60 s outlast the test (about 10 s).
-    let act = ACTS
-        .iter()
-        .position(|a| a.name == "Kafka consumer stops committing")
-        .expect("the act");
+    let act = ACTS.iter().position(|a| a.name == "Kafka consumer stops committing").expect("the act");
     let before: i64 = ACTS[..act].iter().map(|a| a.secs).sum();
-    let live = LivePipeline::start(Story::at(now_ms(), before as f64 + 22.0))
-        .await
-        .expect("simulator and prometheus");
-    let provisioning = Provisioning::read(
-        &demo_dirs(&root),
-        &env_with_prometheus(&live.prometheus.url),
-    )
-    .expect("provisioning");
-    let plugin = Arc::new(
-        PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow")))
-            .await
-            .expect("plugin"),
-    );
-    let host = DevHost::demo(&root, provisioning, plugin.clone())
-        .start("127.0.0.1:0")
-    .await
-    .expect("dev host");
+    let live = LivePipeline::start(Story::at(now_ms(), before as f64 + 22.0)).await.expect("simulator and prometheus");
+    let provisioning =
+        Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
+    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    let host = DevHost::demo(&root, provisioning, plugin.clone()).start("127.0.0.1:0").await.expect("dev host");
     let shots = root.join("target/e2e");
-    let run = run_script(
-        &root,
-        "tests/e2e/insight.e2e.mjs",
-        &[&host.url, &shots.display().to_string()],
-    )
-    .await;
+    let run = run_script(&root, "tests/e2e/insight.e2e.mjs", &[&host.url, &shots.display().to_string()]).await;
     println!("{}", run.output);
-    assert!(
-        run.passed,
-        "browser e2e failed:\n{}\nplugin stderr:\n{}",
-        run.output,
-        plugin.stderr()
-    );
+    assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
     for theme in ["dark", "light"] {
         assert!(
             shots.join(format!("insight-tile-{theme}.png")).exists()
                 && shots.join(format!("insight-tooltip-{theme}.png")).exists()
-                && shots
-                    .join(format!("insight-drilldown-{theme}.png"))
-                    .exists()
+                && shots.join(format!("insight-drilldown-{theme}.png")).exists()
         );
     }
 }

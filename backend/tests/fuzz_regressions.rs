@@ -32,8 +32,13 @@ fn every_committed_fuzz_input_passes_its_target() {
 
 #[test]
 fn the_fuzz_workspace_lists_exactly_the_library_targets() {
-    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml")).expect("fuzz/Cargo.toml");
-    let listed: Vec<&str> = manifest.lines().filter_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"')).filter(|n| *n != "codexflow-backend-fuzz").collect();
+    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml"))
+        .expect("fuzz/Cargo.toml");
+    let listed: Vec<&str> = manifest
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"'))
+        .filter(|n| *n != "codexflow-backend-fuzz")
+        .collect();
     let known: Vec<&str> = TARGETS.iter().map(|(name, _)| *name).collect();
     assert_eq!(listed, known);
 }

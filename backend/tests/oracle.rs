@@ -25,9 +25,19 @@ const MULTI_INTERVAL: &str = include_str!("rules/multi-interval.rules.yaml");
 /// The per-tick answer; the compact answer to the same request (`core::compact`) is checked to
 /// expand to exactly it but for the alert values it sends at the sparkline's resolution, so every
 /// window below also checks the panel's encoding.
-async fn evaluate(plugin: &PluginProcess, settings: &AppSettings, from: i64, to: i64, interval_ms: i64) -> EvaluateResponse {
-    let answer: EvaluateResponse = serde_json::from_slice(&evaluate_body(plugin, settings, from, to, interval_ms).await).expect("evaluate answer parses as the shared type");
-    let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(interval_ms), encoding: Encoding::Runs }).unwrap();
+async fn evaluate(
+    plugin: &PluginProcess,
+    settings: &AppSettings,
+    from: i64,
+    to: i64,
+    interval_ms: i64,
+) -> EvaluateResponse {
+    let answer: EvaluateResponse =
+        serde_json::from_slice(&evaluate_body(plugin, settings, from, to, interval_ms).await)
+            .expect("evaluate answer parses as the shared type");
+    let body =
+        serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(interval_ms), encoding: Encoding::Runs })
+            .unwrap();
     let response = plugin.call_resource(Some(settings), "POST", "v1/evaluate", &body).await.expect("CallResource");
     assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
     let compact: EvaluateResponse = serde_json::from_slice(&response.body).expect("the compact answer parses");
@@ -50,8 +60,16 @@ async fn evaluate(plugin: &PluginProcess, settings: &AppSettings, from: i64, to:
 }
 
 /// The answer as it went over the wire.
-async fn evaluate_body(plugin: &PluginProcess, settings: &AppSettings, from: i64, to: i64, interval_ms: i64) -> Vec<u8> {
-    let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(interval_ms), encoding: Default::default() }).unwrap();
+async fn evaluate_body(
+    plugin: &PluginProcess,
+    settings: &AppSettings,
+    from: i64,
+    to: i64,
+    interval_ms: i64,
+) -> Vec<u8> {
+    let body =
+        serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(interval_ms), encoding: Default::default() })
+            .unwrap();
     let response = plugin.call_resource(Some(settings), "POST", "v1/evaluate", &body).await.expect("CallResource");
     assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
     response.body
@@ -59,7 +77,15 @@ async fn evaluate_body(plugin: &PluginProcess, settings: &AppSettings, from: i64
 
 /// Evaluates each scenario over its whole span and over a window starting mid-story
 /// (so the lookback must reconstruct state), then lets promtool check every tick.
-async fn check_rule_set(plugin: &PluginProcess, prom: &PrometheusServer, scenarios: &[Scenario], name: &str, rules_yaml: &str, use_default: bool, interval_ms: i64) {
+async fn check_rule_set(
+    plugin: &PluginProcess,
+    prom: &PrometheusServer,
+    scenarios: &[Scenario],
+    name: &str,
+    rules_yaml: &str,
+    use_default: bool,
+    interval_ms: i64,
+) {
     check_group(plugin, prom, scenarios, name, rules_yaml, rules_yaml, !use_default, interval_ms, interval_ms).await;
 }
 
@@ -114,7 +140,11 @@ async fn check_group(
             eprintln!("{name}: promtool agrees on {ticks} alert-ticks ({active} pending/firing)");
             let _ = std::fs::remove_dir_all(&dir);
         }
-        Err(e) => panic!("{name}: promtool disagrees with the backend (files kept in {}):\n{}", dir.display(), truncate(&e.to_string())),
+        Err(e) => panic!(
+            "{name}: promtool disagrees with the backend (files kept in {}):\n{}",
+            dir.display(),
+            truncate(&e.to_string())
+        ),
     }
 }
 
@@ -123,7 +153,14 @@ async fn check_group(
 /// each scenario, now and then one that starts earlier than the last (ticks asked before what is
 /// kept). Every answer must equal a cold evaluation of the same window (`settleTime: 0s` keeps
 /// nothing), tick for tick, and agree with promtool; some windows start mid-episode.
-async fn check_sliding(plugin: &PluginProcess, prom: &PrometheusServer, scenarios: &[Scenario], name: &str, rules_yaml: Option<&str>, interval_ms: i64) {
+async fn check_sliding(
+    plugin: &PluginProcess,
+    prom: &PrometheusServer,
+    scenarios: &[Scenario],
+    name: &str,
+    rules_yaml: Option<&str>,
+    interval_ms: i64,
+) {
     let mut json_data = json!({ "prometheusUrl": prom.url, "evaluationInterval": "1m" });
     if let Some(yaml) = rules_yaml {
         json_data["rulesYaml"] = json!(yaml);
@@ -143,16 +180,35 @@ async fn check_sliding(plugin: &PluginProcess, prom: &PrometheusServer, scenario
             let refreshed_body = evaluate_body(plugin, &kept, from, to, interval_ms).await;
             let cold_body = evaluate_body(plugin, &cold, from, to, interval_ms).await;
             if refreshed_body != cold_body {
-                let (a, b): (serde_json::Value, serde_json::Value) = (serde_json::from_slice(&refreshed_body).unwrap(), serde_json::from_slice(&cold_body).unwrap());
-                let differs: Vec<_> = a.as_object().unwrap().iter().filter(|(k, v)| b.get(k.as_str()) != Some(v)).map(|(k, _)| k.clone()).collect();
-                panic!("{name}, {} window {from}..{to}: the refreshed answer differs from a cold one in {differs:?}", sc.name);
+                let (a, b): (serde_json::Value, serde_json::Value) =
+                    (serde_json::from_slice(&refreshed_body).unwrap(), serde_json::from_slice(&cold_body).unwrap());
+                let differs: Vec<_> = a
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(k, v)| b.get(k.as_str()) != Some(v))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                panic!(
+                    "{name}, {} window {from}..{to}: the refreshed answer differs from a cold one in {differs:?}",
+                    sc.name
+                );
             }
             let refreshed: EvaluateResponse = serde_json::from_slice(&refreshed_body).unwrap();
-            mid_episode += refreshed.alerts.iter().filter(|a| a.timeline.first().is_some_and(|p| p.state != codexflow_core::AlertState::Inactive)).count();
+            mid_episode += refreshed
+                .alerts
+                .iter()
+                .filter(|a| a.timeline.first().is_some_and(|p| p.state != codexflow_core::AlertState::Inactive))
+                .count();
             if windows % 2 == 0 {
                 groups.push(test_group(sc, &refreshed, &expectations, interval_ms));
             }
-            let spark = refreshed.stages.iter().find(|s| s.id == "kafka").map(|s| s.series.iter().map(|p| p.t).collect::<Vec<_>>()).unwrap_or_default();
+            let spark = refreshed
+                .stages
+                .iter()
+                .find(|s| s.id == "kafka")
+                .map(|s| s.series.iter().map(|p| p.t).collect::<Vec<_>>())
+                .unwrap_or_default();
             if let [.., a, b, c] = spark[..] {
                 if c - b != b - a {
                     newest_apart += 1;
@@ -170,7 +226,8 @@ async fn check_sliding(plugin: &PluginProcess, prom: &PrometheusServer, scenario
         check_graphs(prom, &last.expect("a window whose sparkline ends off its ticks")).await;
     }
     let health = plugin.check_health(Some(&kept)).await.expect("CheckHealth");
-    let details: codexflow_core::api::HealthDetails = serde_json::from_slice(&health.json_details).expect("health details");
+    let details: codexflow_core::api::HealthDetails =
+        serde_json::from_slice(&health.json_details).expect("health details");
     let settled = details.settled.expect("CheckHealth reports what is kept");
     assert!(settled.ticks_reused > settled.ticks_asked, "{name}: refreshes reused what was kept: {settled:?}");
 
@@ -183,7 +240,11 @@ async fn check_sliding(plugin: &PluginProcess, prom: &PrometheusServer, scenario
             eprintln!("{name}: {windows} refreshed windows equal cold ones ({mid_episode} alerts active at a window's start, {newest_apart} sparklines ending off their ticks); promtool agrees; {settled:?}");
             let _ = std::fs::remove_dir_all(&dir);
         }
-        Err(e) => panic!("{name}: promtool disagrees with a refreshed answer (files kept in {}):\n{}", dir.display(), truncate(&e.to_string())),
+        Err(e) => panic!(
+            "{name}: promtool disagrees with a refreshed answer (files kept in {}):\n{}",
+            dir.display(),
+            truncate(&e.to_string())
+        ),
     }
 }
 
@@ -196,7 +257,8 @@ async fn check_graphs(prom: &PrometheusServer, answer: &EvaluateResponse) {
     let mut checked = 0;
     for (stage, spec) in answer.stages.iter().zip(&pipeline.stages) {
         for point in &stage.series {
-            let form = [("query", format!("sum({})", spec.headline.expr)), ("time", format!("{}", point.t as f64 / 1000.0))];
+            let form =
+                [("query", format!("sum({})", spec.headline.expr)), ("time", format!("{}", point.t as f64 / 1000.0))];
             let r = http.post(format!("{}/api/v1/query", prom.url)).form(&form).send().await.expect("instant query");
             assert!(r.status().is_success());
             let v: serde_json::Value = serde_json::from_slice(&r.bytes().await.expect("body")).expect("JSON");
@@ -206,7 +268,11 @@ async fn check_graphs(prom: &PrometheusServer, answer: &EvaluateResponse) {
         }
     }
     assert!(checked >= 400, "sparkline points checked: {checked}");
-    assert_eq!(answer.stages.iter().find(|s| s.id == "kafka").and_then(|s| s.series.last()).map(|p| p.t), answer.ticks.last().copied(), "the sparkline ends on the last tick");
+    assert_eq!(
+        answer.stages.iter().find(|s| s.id == "kafka").and_then(|s| s.series.last()).map(|p| p.t),
+        answer.ticks.last().copied(),
+        "the sparkline ends on the last tick"
+    );
 }
 
 fn truncate(s: &str) -> String {
@@ -228,7 +294,8 @@ async fn every_tick_matches_promtool() {
     let (fast, slow) = MULTI_INTERVAL.split_once("  - name: slow").expect("two groups");
     let slow = format!("groups:\n  - name: slow{slow}");
     check_group(&plugin, &prom, &scenarios, "multi-interval-fast", MULTI_INTERVAL, fast, true, MINUTE, 30_000).await;
-    check_group(&plugin, &prom, &scenarios, "multi-interval-slow", MULTI_INTERVAL, &slow, true, MINUTE, 2 * MINUTE).await;
+    check_group(&plugin, &prom, &scenarios, "multi-interval-slow", MULTI_INTERVAL, &slow, true, MINUTE, 2 * MINUTE)
+        .await;
 
     check_sliding(&plugin, &prom, &scenarios, "sliding-default", None, MINUTE).await;
     // At 15 s, 90 minutes are 361 ticks: sparklines every other tick, the newest on its own when odd.
@@ -240,13 +307,24 @@ async fn every_tick_matches_promtool() {
 /// its alert values several of the alerts' ticks apart (the windows above hold too few ticks for
 /// that), and `evaluate` holds those to the per-tick answer's (`as_sent`).
 async fn check_values_apart(plugin: &PluginProcess, prom: &PrometheusServer, scenarios: &[Scenario]) {
-    let settings = AppSettings { json_data: json!({ "prometheusUrl": prom.url, "evaluationInterval": "5s" }), secure_json_data: Default::default() };
+    let settings = AppSettings {
+        json_data: json!({ "prometheusUrl": prom.url, "evaluationInterval": "5s" }),
+        secure_json_data: Default::default(),
+    };
     let mut valued_apart = 0;
     for sc in scenarios {
         let answer = evaluate(plugin, &settings, sc.start, sc.end(), 5_000).await;
-        let spacing = spark_spacing(&answer.stages.iter().find(|s| !s.series.is_empty()).map(|s| s.series.iter().map(|p| p.t).collect::<Vec<_>>()).unwrap_or_default());
+        let spacing = spark_spacing(
+            &answer
+                .stages
+                .iter()
+                .find(|s| !s.series.is_empty())
+                .map(|s| s.series.iter().map(|p| p.t).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
         assert!(spacing >= 20_000, "{}: sparkline instants {spacing} ms apart, alert ticks 5 s", sc.name);
-        valued_apart += answer.alerts.iter().filter(|a| a.timeline.iter().filter(|p| p.value.is_some()).count() > 4).count();
+        valued_apart +=
+            answer.alerts.iter().filter(|a| a.timeline.iter().filter(|p| p.value.is_some()).count() > 4).count();
     }
     assert!(valued_apart > 0, "some alert held long enough to have values sent apart");
 }

@@ -28,7 +28,19 @@ fn no_module_js_trips_grafanas_angular_detector() {
 
 #[test]
 fn dist_has_what_grafana_loads() {
-    for f in ["plugin.json", "module.js", "codexflow_config_bg.wasm", "img/logo.svg", "README.md", "CHANGELOG.md", "LICENSE", "panel/plugin.json", "panel/module.js", "panel/codexflow_panel_bg.wasm", "panel/img/logo.svg"] {
+    for f in [
+        "plugin.json",
+        "module.js",
+        "codexflow_config_bg.wasm",
+        "img/logo.svg",
+        "README.md",
+        "CHANGELOG.md",
+        "LICENSE",
+        "panel/plugin.json",
+        "panel/module.js",
+        "panel/codexflow_panel_bg.wasm",
+        "panel/img/logo.svg",
+    ] {
         dist(f);
     }
     for bin in ["gpx_codexflow_linux_amd64", "gpx_codexflow_linux_arm64"] {
@@ -39,18 +51,32 @@ fn dist_has_what_grafana_loads() {
 
 #[test]
 fn the_zip_has_one_root_folder_named_after_the_plugin() {
-    let version = std::fs::read_to_string(root().join("Cargo.toml")).unwrap().lines().find_map(|l| l.strip_prefix("version = \"").map(|v| v.trim_end_matches('"').to_string())).unwrap();
+    let version = std::fs::read_to_string(root().join("Cargo.toml"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \"").map(|v| v.trim_end_matches('"').to_string()))
+        .unwrap();
     let zip = root().join(format!("proompteng-codexflow-app-{version}.zip"));
     assert!(zip.exists(), "{} is missing: run scripts/package.sh", zip.display());
     let out = std::process::Command::new("unzip").arg("-Z1").arg(&zip).output().expect("unzip");
     let names = String::from_utf8_lossy(&out.stdout);
     let roots: std::collections::BTreeSet<&str> = names.lines().map(|l| l.split('/').next().unwrap_or("")).collect();
     assert_eq!(roots.into_iter().collect::<Vec<_>>(), ["proompteng-codexflow-app"]);
-    for f in ["plugin.json", "module.js", "codexflow_config_bg.wasm", "gpx_codexflow_linux_amd64", "gpx_codexflow_linux_arm64", "panel/module.js", "panel/codexflow_panel_bg.wasm"] {
+    for f in [
+        "plugin.json",
+        "module.js",
+        "codexflow_config_bg.wasm",
+        "gpx_codexflow_linux_amd64",
+        "gpx_codexflow_linux_arm64",
+        "panel/module.js",
+        "panel/codexflow_panel_bg.wasm",
+    ] {
         assert!(names.lines().any(|l| l == format!("proompteng-codexflow-app/{f}")), "{f} not in the zip");
     }
     // Modes survive in the zip (Grafana's installer keeps them): rwxr-xr-x on both binaries.
-    let listing = String::from_utf8_lossy(&std::process::Command::new("unzip").arg("-Z").arg(&zip).output().unwrap().stdout).to_string();
+    let listing =
+        String::from_utf8_lossy(&std::process::Command::new("unzip").arg("-Z").arg(&zip).output().unwrap().stdout)
+            .to_string();
     for bin in ["gpx_codexflow_linux_amd64", "gpx_codexflow_linux_arm64"] {
         let line = listing.lines().find(|l| l.ends_with(bin)).unwrap_or_default();
         assert!(line.starts_with("-rwxr-xr-x"), "{bin}: {line}");
@@ -70,7 +96,9 @@ async fn the_arm64_binary_hand_shakes_under_qemu() {
     let qemu = Path::new("/usr/bin/qemu-aarch64");
     assert!(qemu.exists(), "qemu-aarch64 missing: scripts/setup.sh installs Debian's qemu-user");
     let binary = dist("gpx_codexflow_linux_arm64");
-    let plugin = PluginProcess::start_with(qemu, &["-L", "/usr/aarch64-linux-gnu", binary.to_str().unwrap()]).await.expect("arm64 plugin hand-shakes under qemu");
+    let plugin = PluginProcess::start_with(qemu, &["-L", "/usr/aarch64-linux-gnu", binary.to_str().unwrap()])
+        .await
+        .expect("arm64 plugin hand-shakes under qemu");
     answers_as_unconfigured(plugin).await;
 }
 

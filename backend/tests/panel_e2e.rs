@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codexflow_testkit::grafana::devhost::{DevHost, PANEL_ID};
-use codexflow_testkit::grafana::plugins::LoadingConfig;
-use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use codexflow_testkit::browser::{assert_built, run_script};
+use codexflow_testkit::grafana::devhost::{DevHost, PANEL_ID};
+use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
+use codexflow_testkit::grafana::plugins::LoadingConfig;
 use codexflow_testkit::grafana::provisioning::{env_with_prometheus, ProvisionedApp, Provisioning};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
@@ -60,7 +60,10 @@ async fn panel_in_chromium_against_the_real_backend() {
         app_type: APP_ID.into(),
         org_id: 1,
         enabled: true,
-        settings: AppSettings { json_data: serde_json::json!({ "prometheusUrl": prom.url, "rulesYaml": RULES }), secure_json_data: Default::default() },
+        settings: AppSettings {
+            json_data: serde_json::json!({ "prometheusUrl": prom.url, "rulesYaml": RULES }),
+            secure_json_data: Default::default(),
+        },
     }];
     let host = DevHost {
         dist: root.join("dist"),
@@ -85,7 +88,8 @@ async fn panel_in_chromium_against_the_real_backend() {
     .expect("refusing dev host");
 
     let shots = root.join("target/e2e");
-    let run = run_script(&root, "tests/e2e/panel.e2e.mjs", &[&host.url, &shots.display().to_string(), &refusing.url]).await;
+    let run =
+        run_script(&root, "tests/e2e/panel.e2e.mjs", &[&host.url, &shots.display().to_string(), &refusing.url]).await;
     println!("{}", run.output);
     assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
     assert!(shots.join("drilldown.png").exists());

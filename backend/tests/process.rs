@@ -17,7 +17,8 @@ use serde_json::json;
 const HEALTH_OK: i32 = 1;
 const HEALTH_ERROR: i32 = 2;
 /// bcrypt of "s3cret-pw" for Prometheus' own basic auth (`--web.config.file`).
-const BASIC_AUTH_WEB_CONFIG: &str = "basic_auth_users:\n  codexflow: $2b$04$T09TyKIQhBqEMQgsFC13nOkFu4tjHmYtpaOGeViBi2eFFBVgZwO9G\n";
+const BASIC_AUTH_WEB_CONFIG: &str =
+    "basic_auth_users:\n  codexflow: $2b$04$T09TyKIQhBqEMQgsFC13nOkFu4tjHmYtpaOGeViBi2eFFBVgZwO9G\n";
 
 fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow"))
@@ -39,12 +40,18 @@ fn recent_story() -> (codexflow_testkit::scenario::Scenario, PrometheusServer) {
     (story, prom)
 }
 
-async fn post(plugin: &PluginProcess, s: Option<&AppSettings>, path: &str, body: serde_json::Value) -> ResourceResponse {
+async fn post(
+    plugin: &PluginProcess,
+    s: Option<&AppSettings>,
+    path: &str,
+    body: serde_json::Value,
+) -> ResourceResponse {
     plugin.call_resource(s, "POST", path, body.to_string().as_bytes()).await.expect("CallResource")
 }
 
 fn api_error(r: &ResourceResponse) -> ApiError {
-    serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("error body is not ApiError ({e}): {}", String::from_utf8_lossy(&r.body)))
+    serde_json::from_slice(&r.body)
+        .unwrap_or_else(|e| panic!("error body is not ApiError ({e}): {}", String::from_utf8_lossy(&r.body)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,7 +86,13 @@ async fn resource_api_over_grpc() {
     assert!((edge.rate.unwrap() - 6.0).abs() < 0.5, "kafka ingest ≈ 6 msg/s, got {:?}", edge.rate);
 
     // Stage metrics for the drill-down.
-    let r = post(&plugin, Some(&good), "v1/stage-metrics", json!({"stage": "kafka", "from": story.start, "to": story.end()})).await;
+    let r = post(
+        &plugin,
+        Some(&good),
+        "v1/stage-metrics",
+        json!({"stage": "kafka", "from": story.start, "to": story.end()}),
+    )
+    .await;
     assert_eq!(r.status, 200);
     let metrics: StageMetricsResponse = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(metrics.panels.iter().map(|p| p.panel_id).collect::<Vec<_>>(), [Some(1), Some(2)]);
@@ -91,8 +104,10 @@ async fn resource_api_over_grpc() {
     let r = plugin.call_resource(Some(&good), "GET", "v1/rules?refresh=1", b"").await.unwrap();
     assert_eq!(r.status, 200);
     let rules: RulesResponse = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!(rules.rules.iter().map(|r| (r.stage.as_deref().unwrap_or(""), r.stage_source.as_str())).collect::<Vec<_>>(),
-        [("kafka", "default"), ("nats", "default"), ("jangar", "default"), ("sse", "default")]);
+    assert_eq!(
+        rules.rules.iter().map(|r| (r.stage.as_deref().unwrap_or(""), r.stage_source.as_str())).collect::<Vec<_>>(),
+        [("kafka", "default"), ("nats", "default"), ("jangar", "default"), ("sse", "default")]
+    );
     let r = plugin.call_resource(Some(&good), "GET", "v1/pipeline", b"").await.unwrap();
     assert_eq!(r.json()["pipeline"]["stages"].as_array().unwrap().len(), 4);
 
@@ -125,7 +140,8 @@ async fn resource_api_over_grpc() {
     // Unconfigured or misconfigured app: 503 naming the setting.
     let r = post(&plugin, None, "v1/evaluate", window.clone()).await;
     assert_eq!((r.status, api_error(&r).code.as_str()), (503, "settings"));
-    let r = post(&plugin, Some(&settings(json!({"prometheusUrl": "localhost:9090"}))), "v1/evaluate", window.clone()).await;
+    let r =
+        post(&plugin, Some(&settings(json!({"prometheusUrl": "localhost:9090"}))), "v1/evaluate", window.clone()).await;
     let err = api_error(&r);
     assert_eq!((r.status, err.field.as_deref()), (503, Some("jsonData.prometheusUrl")));
 
@@ -133,7 +149,11 @@ async fn resource_api_over_grpc() {
     let silent = upstreams::silent().unwrap();
     let html = upstreams::answering("<html><body>Sign in</body></html>", "text/html").unwrap();
     let closed = upstreams::closed_port_url().unwrap();
-    for (url, needle) in [(closed.as_str(), "cannot reach"), (silent.as_str(), "did not answer within 1000 ms"), (html.as_str(), "did not answer like a Prometheus API")] {
+    for (url, needle) in [
+        (closed.as_str(), "cannot reach"),
+        (silent.as_str(), "did not answer within 1000 ms"),
+        (html.as_str(), "did not answer like a Prometheus API"),
+    ] {
         let started = Instant::now();
         let s = settings(json!({ "prometheusUrl": url, "timeout": "1s" }));
         let r = post(&plugin, Some(&s), "v1/evaluate", window.clone()).await;
@@ -182,19 +202,25 @@ async fn check_health_reports_reachability_auth_and_metrics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_is_sent_and_secrets_never_come_back() {
-    let locked = PrometheusServer::start_with(&PromOptions { web_config: Some(BASIC_AUTH_WEB_CONFIG), ..Default::default() }).expect("prometheus with basic auth");
+    let locked =
+        PrometheusServer::start_with(&PromOptions { web_config: Some(BASIC_AUTH_WEB_CONFIG), ..Default::default() })
+            .expect("prometheus with basic auth");
     let plugin = PluginProcess::start(&binary()).await.expect("handshake");
     let with = |json_data: serde_json::Value, secrets: &[(&str, &str)]| AppSettings {
         json_data,
         secure_json_data: secrets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
     };
 
-    let right = with(json!({"prometheusUrl": locked.url, "basicAuthUser": "codexflow", "tenant": "team-a"}), &[("basicAuthPassword", "s3cret-pw")]);
+    let right = with(
+        json!({"prometheusUrl": locked.url, "basicAuthUser": "codexflow", "tenant": "team-a"}),
+        &[("basicAuthPassword", "s3cret-pw")],
+    );
     let h = plugin.check_health(Some(&right)).await.unwrap();
     assert_eq!(h.status, HEALTH_OK, "{}", h.message);
     assert!(h.message.contains("tenant team-a"), "{}", h.message);
 
-    let wrong = with(json!({"prometheusUrl": locked.url, "basicAuthUser": "codexflow"}), &[("basicAuthPassword", "guess")]);
+    let wrong =
+        with(json!({"prometheusUrl": locked.url, "basicAuthUser": "codexflow"}), &[("basicAuthPassword", "guess")]);
     let h = plugin.check_health(Some(&wrong)).await.unwrap();
     assert_eq!(h.status, HEALTH_ERROR);
     assert!(h.message.contains("rejected the credentials"), "{}", h.message);
@@ -240,9 +266,14 @@ async fn a_refresh_asks_every_rules_new_ticks_in_one_request_and_answers_as_cold
         together.iter().any(|r| (0..rules).all(|i| r.contains(&format!("\"__codexflow_part\", \"{i}\"")))),
         "no request asks all {rules} rules together: {asked:#?}"
     );
-    assert!(asked.len() < asked_first, "the refresh asks less often than the first evaluation ({} vs {asked_first}): {asked:#?}", asked.len());
+    assert!(
+        asked.len() < asked_first,
+        "the refresh asks less often than the first evaluation ({} vs {asked_first}): {asked:#?}",
+        asked.len()
+    );
     let cold = post(&plugin, Some(&cold), "v1/evaluate", window(1)).await;
-    let (refresh, cold): (serde_json::Value, serde_json::Value) = (serde_json::from_slice(&refresh.body).unwrap(), serde_json::from_slice(&cold.body).unwrap());
+    let (refresh, cold): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&refresh.body).unwrap(), serde_json::from_slice(&cold.body).unwrap());
     for field in ["ticks", "stages", "edges", "rules", "alerts"] {
         assert_eq!(refresh[field], cold[field], "{field} differ from a cold evaluation's");
     }
@@ -258,33 +289,56 @@ async fn a_rule_filtering_a_headline_asks_it_once_and_answers_as_apart() {
     let proxy = upstreams::CountingProxy::start(&prom.url).await.unwrap();
     let plugin = PluginProcess::start(&binary()).await.expect("handshake");
     let window = json!({ "from": story.start, "to": story.end(), "intervalMs": MINUTE });
-    let together = post(&plugin, Some(&settings(json!({ "prometheusUrl": proxy.url, "settleTime": "0s" }))), "v1/evaluate", window.clone()).await;
+    let together = post(
+        &plugin,
+        Some(&settings(json!({ "prometheusUrl": proxy.url, "settleTime": "0s" }))),
+        "v1/evaluate",
+        window.clone(),
+    )
+    .await;
     assert_eq!(together.status, 200, "{}", String::from_utf8_lossy(&together.body));
     let asked: Vec<String> = proxy.requests().iter().map(|r| upstreams::percent_decode(r)).collect();
     let answer: EvaluateResponse = serde_json::from_slice(&together.body).unwrap();
     let mut pipeline = codexflow_backend::defaults::pipeline();
     let kafka = pipeline.stages.iter_mut().find(|s| s.id == "kafka").expect("a kafka stage");
     let x = kafka.headline.expr.clone();
-    let in_force = plugin.call_resource(Some(&settings(json!({ "prometheusUrl": prom.url }))), "GET", "v1/rules", b"").await.unwrap();
+    let in_force = plugin
+        .call_resource(Some(&settings(json!({ "prometheusUrl": prom.url }))), "GET", "v1/rules", b"")
+        .await
+        .unwrap();
     let in_force: RulesResponse = serde_json::from_slice(&in_force.body).unwrap();
-    let lag_index = in_force.rules.iter().position(|r| r.expr.trim() == format!("{x} > 1000")).expect("a lag rule filtering kafka's headline");
+    let lag_index = in_force
+        .rules
+        .iter()
+        .position(|r| r.expr.trim() == format!("{x} > 1000"))
+        .expect("a lag rule filtering kafka's headline");
     let lag = &in_force.rules[lag_index];
     assert_eq!(answer.rules[lag_index].name, lag.name);
     assert!(!asked.iter().any(|r| r.contains(&lag.expr)), "the rule's own text was asked: {asked:#?}");
     let x_asked = asked.iter().filter(|r| r.contains(&x)).count();
     assert_eq!(x_asked, 1, "kafka's headline is asked once: {asked:#?}");
-    assert!(answer.alerts.iter().any(|a| a.rule == lag_index && a.error.is_none()), "the lag rule fires in this story: {:#?}", answer.alerts);
+    assert!(
+        answer.alerts.iter().any(|a| a.rule == lag_index && a.error.is_none()),
+        "the lag rule fires in this story: {:#?}",
+        answer.alerts
+    );
 
     // The same with the headline written so that it is no longer the rule's `X`: asked apart
     // (the backlog too, which queue insight reads from the headline's sparkline when they match).
     kafka.headline.expr = format!("({x}) * 1");
     kafka.queue.as_mut().expect("kafka holds a backlog").backlog = kafka.headline.expr.clone();
     proxy.reset();
-    let apart = settings(json!({ "prometheusUrl": proxy.url, "settleTime": "0s", "pipeline": serde_json::to_value(&pipeline).unwrap() }));
+    let apart = settings(
+        json!({ "prometheusUrl": proxy.url, "settleTime": "0s", "pipeline": serde_json::to_value(&pipeline).unwrap() }),
+    );
     let apart = post(&plugin, Some(&apart), "v1/evaluate", window).await;
     assert_eq!(apart.status, 200, "{}", String::from_utf8_lossy(&apart.body));
-    assert!(proxy.requests().iter().map(|r| upstreams::percent_decode(r)).any(|r| r.contains(&lag.expr)), "apart, the rule asks its own text");
-    let (together, apart): (serde_json::Value, serde_json::Value) = (serde_json::from_slice(&together.body).unwrap(), serde_json::from_slice(&apart.body).unwrap());
+    assert!(
+        proxy.requests().iter().map(|r| upstreams::percent_decode(r)).any(|r| r.contains(&lag.expr)),
+        "apart, the rule asks its own text"
+    );
+    let (together, apart): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&together.body).unwrap(), serde_json::from_slice(&apart.body).unwrap());
     for field in ["ticks", "stages", "edges", "alerts"] {
         assert_eq!(together[field], apart[field], "{field} differ from asking apart");
     }
@@ -296,8 +350,13 @@ async fn a_rule_filtering_a_headline_asks_it_once_and_answers_as_apart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_existence_check_asks_the_earlier_part_only_for_what_it_has_not_seen() {
     let mut story = lag_spikes(now_ms() / MINUTE * MINUTE - 200 * MINUTE);
-    let early = (0..story.steps).map(|i| (i64::try_from(i).unwrap() * story.scrape_ms < 60 * MINUTE).then_some(1.0)).collect();
-    story.series.push(codexflow_testkit::scenario::SeriesData { metric: "codexflow_early_only".into(), labels: Vec::new(), values: early });
+    let early =
+        (0..story.steps).map(|i| (i64::try_from(i).unwrap() * story.scrape_ms < 60 * MINUTE).then_some(1.0)).collect();
+    story.series.push(codexflow_testkit::scenario::SeriesData {
+        metric: "codexflow_early_only".into(),
+        labels: Vec::new(),
+        values: early,
+    });
     let prom = PrometheusServer::start(&openmetrics_of(std::slice::from_ref(&story)), "").expect("prometheus");
     let proxy = upstreams::CountingProxy::start(&prom.url).await.unwrap();
     let plugin = PluginProcess::start(&binary()).await.expect("handshake");
@@ -316,12 +375,25 @@ async fn the_existence_check_asks_the_earlier_part_only_for_what_it_has_not_seen
     };
     // The series calls naming `metric`, as (start, end) in seconds.
     let series_asks = |metric: &str| -> Vec<(f64, f64)> {
-        let field = |body: &str, key: &str| body.split('&').find_map(|kv| kv.strip_prefix(key)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
-        proxy.requests().iter().map(|r| upstreams::percent_decode(r)).filter(|r| r.contains("/api/v1/series") && r.contains(metric)).map(|r| (field(&r, "start="), field(&r, "end="))).collect()
+        let field = |body: &str, key: &str| {
+            body.split('&').find_map(|kv| kv.strip_prefix(key)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN)
+        };
+        proxy
+            .requests()
+            .iter()
+            .map(|r| upstreams::percent_decode(r))
+            .filter(|r| r.contains("/api/v1/series") && r.contains(metric))
+            .map(|r| (field(&r, "start="), field(&r, "end=")))
+            .collect()
     };
     let missing = |answer: &serde_json::Value, rule: usize| -> Vec<String> {
         let alerts = answer["alerts"].as_array().cloned().unwrap_or_default();
-        alerts.iter().filter(|a| a["rule"] == rule).flat_map(|a| a["missingSeries"].as_array().cloned().unwrap_or_default()).filter_map(|m| m.as_str().map(str::to_string)).collect()
+        alerts
+            .iter()
+            .filter(|a| a["rule"] == rule)
+            .flat_map(|a| a["missingSeries"].as_array().cloned().unwrap_or_default())
+            .filter_map(|m| m.as_str().map(str::to_string))
+            .collect()
     };
 
     let first = evaluate(&kept, 0).await;
@@ -400,11 +472,20 @@ async fn concurrent_identical_evaluations_share_upstream_queries() {
     let refreshed = plugin.call_resource(Some(&kept), "POST", "v1/evaluate", later.as_bytes()).await.unwrap();
     assert_eq!((first.status, refreshed.status), (200, 200));
     let ticks_asked = |line: &str| -> Option<i64> {
-        let form = |name: &str| line.split(['&', ' ']).find_map(|kv| kv.strip_prefix(&format!("{name}="))).and_then(|v| v.parse::<f64>().ok());
+        let form = |name: &str| {
+            line.split(['&', ' '])
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .and_then(|v| v.parse::<f64>().ok())
+        };
         Some(((form("end")? - form("start")?) / form("step")?).round() as i64 + 1)
     };
-    let asked: Vec<i64> = proxy.requests().iter().filter(|l| l.contains("/api/v1/query_range")).filter_map(|l| ticks_asked(l)).collect();
-    assert!(!asked.is_empty() && asked.iter().all(|&n| n <= 12), "a refresh asks at most the unsettled ticks and the new one: {asked:?}\n{:#?}", proxy.requests());
+    let asked: Vec<i64> =
+        proxy.requests().iter().filter(|l| l.contains("/api/v1/query_range")).filter_map(|l| ticks_asked(l)).collect();
+    assert!(
+        !asked.is_empty() && asked.iter().all(|&n| n <= 12),
+        "a refresh asks at most the unsettled ticks and the new one: {asked:?}\n{:#?}",
+        proxy.requests()
+    );
     // And answers as a cold evaluation of that window does.
     tokio::time::sleep(Duration::from_millis(codexflow_core::limits::SHARE_TTL_MS + 500)).await;
     let cold = plugin.call_resource(Some(&s), "POST", "v1/evaluate", later.as_bytes()).await.unwrap();
@@ -436,7 +517,10 @@ async fn a_rule_failing_upstream_degrades_only_its_stage() {
     assert!(nats.reason.as_deref().unwrap_or("").contains("many-to-many"), "{:?}", nats.reason);
     let kafka_alert = answer.alerts.iter().find(|a| a.name == "KafkaLag").unwrap();
     assert!(kafka_alert.error.is_none());
-    assert!(kafka_alert.timeline.iter().any(|p| p.state == codexflow_core::AlertState::Firing), "the good rule still evaluates");
+    assert!(
+        kafka_alert.timeline.iter().any(|p| p.state == codexflow_core::AlertState::Firing),
+        "the good rule still evaluates"
+    );
 }
 
 /// The config page's check: proposed settings parsed by the backend itself, stored secrets merged as
@@ -454,10 +538,17 @@ async fn proposed_settings_are_checked_before_saving() {
     };
 
     // Stored settings are broken (no URL); the check of good proposed ones still answers.
-    let r = check(stored(json!({}), &[]), json!({"jsonData": {"prometheusUrl": "http://prom:9090", "evaluationInterval": "30s"}})).await;
+    let r = check(
+        stored(json!({}), &[]),
+        json!({"jsonData": {"prometheusUrl": "http://prom:9090", "evaluationInterval": "30s"}}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let ok: codexflow_core::api::SettingsCheckResponse = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!((ok.evaluation_interval.as_str(), ok.auth.as_str(), ok.rules, ok.rules_source.as_str(), ok.stages), ("30s", "none", 4, "auto", 4));
+    assert_eq!(
+        (ok.evaluation_interval.as_str(), ok.auth.as_str(), ok.rules, ok.rules_source.as_str(), ok.stages),
+        ("30s", "none", 4, "auto", 4)
+    );
 
     let r = check(stored(json!({}), &[]), json!({"jsonData": {"prometheusUrl": "http://prom:9090", "rulesYaml": "groups: [{name: g, rules: [{alert: A, expr: 'up >'}]}]"}})).await;
     assert_eq!(r.status, 400);
@@ -472,7 +563,11 @@ async fn proposed_settings_are_checked_before_saving() {
     assert!(String::from_utf8_lossy(&r.body).contains("\"auth\":\"bearer\""), "{}", String::from_utf8_lossy(&r.body));
     assert!(!String::from_utf8_lossy(&r.body).contains("XYZZY"));
     let r = check(with_token.clone(), json!({"jsonData": {"prometheusUrl": "http://prom:9090", "basicAuthUser": "me"}, "secureJsonData": {"basicAuthPassword": "pw"}})).await;
-    assert_eq!(api_error(&r).field.as_deref(), Some("secureJsonData.bearerToken"), "switching to basic auth without clearing the token");
+    assert_eq!(
+        api_error(&r).field.as_deref(),
+        Some("secureJsonData.bearerToken"),
+        "switching to basic auth without clearing the token"
+    );
     let r = check(
         with_token,
         json!({"jsonData": {"prometheusUrl": "http://prom:9090", "basicAuthUser": "me"}, "secureJsonData": {"basicAuthPassword": "pw", "bearerToken": ""}}),
@@ -494,7 +589,8 @@ async fn panel_map_over_grpc() {
     // No Prometheus is asked: the mapping reads only the pipeline in force.
     let s = settings(json!({ "prometheusUrl": "http://127.0.0.1:9" }));
     let reference: serde_json::Value =
-        serde_json::from_str(include_str!("../../tests/fixtures/reference/upstream-dashboard-panels.json")).expect("reference copy");
+        serde_json::from_str(include_str!("../../tests/fixtures/reference/upstream-dashboard-panels.json"))
+            .expect("reference copy");
     let panels: Vec<serde_json::Value> = reference["panels"]
         .as_array()
         .expect("panels")
@@ -504,8 +600,13 @@ async fn panel_map_over_grpc() {
     let r = post(&plugin, Some(&s), "v1/panel-map", json!({ "panels": panels })).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let map: PanelMapResponse = serde_json::from_slice(&r.body).expect("PanelMapResponse");
-    let ids = |stage: &str| -> Vec<u32> { map.stages.iter().find(|s| s.stage == stage).unwrap().panels.iter().map(|p| p.id).collect() };
-    assert_eq!((ids("kafka"), ids("nats"), ids("jangar"), ids("sse")), (vec![1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9]));
+    let ids = |stage: &str| -> Vec<u32> {
+        map.stages.iter().find(|s| s.stage == stage).unwrap().panels.iter().map(|p| p.id).collect()
+    };
+    assert_eq!(
+        (ids("kafka"), ids("nats"), ids("jangar"), ids("sse")),
+        (vec![1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9])
+    );
 
     let too_many = json!({ "panels": vec![json!({ "id": 1, "exprs": ["up"] }); 501] });
     let r = post(&plugin, Some(&s), "v1/panel-map", too_many).await;

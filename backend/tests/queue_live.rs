@@ -23,15 +23,31 @@ use Trend::{Draining, Growing, Steady};
 
 /// The story, act by act, with a 30 s insight window (the demo's).
 const MOMENTS: &[Moment] = &[
-    Moment { act: "healthy", into: 50, expect: &[("kafka", Steady, Fine), ("nats", Steady, Fine), ("jangar", Steady, Fine)] },
+    Moment {
+        act: "healthy",
+        into: 50,
+        expect: &[("kafka", Steady, Fine), ("nats", Steady, Fine), ("jangar", Steady, Fine)],
+    },
     // The burst: the consumer stopped while the lag rises at 90/s (since 10 s), healthy before.
     Moment { act: "Kafka lag past 1,000", into: 10, expect: &[("kafka", Growing, Fine), ("nats", Steady, Fine)] },
     Moment { act: "Kafka lag past 1,000", into: 70, expect: &[("kafka", Steady, Fine)] },
     // Kafka drains at 25/s for 56 s; the NATS consumer stopped while pending rises at 60/s for 39 s.
-    Moment { act: "NATS consumer falls behind", into: 35, expect: &[("kafka", Draining, Fine), ("nats", Growing, Stall)] },
+    Moment {
+        act: "NATS consumer falls behind",
+        into: 35,
+        expect: &[("kafka", Draining, Fine), ("nats", Growing, Stall)],
+    },
     // NATS drains at 60/s; Jangar inserts nothing, whatever NATS delivers.
-    Moment { act: "Jangar stops inserting", into: 35, expect: &[("nats", Draining, Fine), ("jangar", Draining, Stall)] },
-    Moment { act: "SSE errors spike", into: 50, expect: &[("kafka", Steady, Fine), ("nats", Steady, Fine), ("jangar", Steady, Fine)] },
+    Moment {
+        act: "Jangar stops inserting",
+        into: 35,
+        expect: &[("nats", Draining, Fine), ("jangar", Draining, Stall)],
+    },
+    Moment {
+        act: "SSE errors spike",
+        into: 50,
+        expect: &[("kafka", Steady, Fine), ("nats", Steady, Fine), ("jangar", Steady, Fine)],
+    },
     // The consumer group commits nothing: 20 s in it had moved for 10 s of the window, then not for 20.
     Moment { act: "Kafka consumer stops committing", into: 20, expect: &[("kafka", Growing, Stop)] },
     Moment { act: "Kafka consumer stops committing", into: 45, expect: &[("kafka", Growing, Stall)] },
@@ -55,7 +71,10 @@ async fn each_act_of_the_story_gives_the_trend_and_consumer_status_it_scripts() 
     let epoch_ms = now_ms() / 1000 * 1000 - 2 * period_ms - 60_000;
     let live = LivePipeline::start(Story { epoch_ms, stretch: 1.0 }).await.expect("simulator and prometheus");
     let plugin = PluginProcess::start(&PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin");
-    let settings = AppSettings { json_data: json!({ "prometheusUrl": live.prometheus.url, "queueWindow": "30s" }), secure_json_data: Default::default() };
+    let settings = AppSettings {
+        json_data: json!({ "prometheusUrl": live.prometheus.url, "queueWindow": "30s" }),
+        secure_json_data: Default::default(),
+    };
 
     let mut failures = Vec::new();
     for m in MOMENTS {
@@ -89,7 +108,10 @@ async fn each_act_of_the_story_gives_the_trend_and_consumer_status_it_scripts() 
         if m.act == "NATS consumer falls behind" {
             let kafka = queue(&answer, "kafka");
             let (rate, backlog) = (kafka.rate_per_s.unwrap_or(0.0), kafka.backlog.unwrap_or(0.0));
-            assert!((rate + KAFKA_DRAIN).abs() < 0.1 * KAFKA_DRAIN, "Kafka drains at {rate}/s, scripted {KAFKA_DRAIN}/s");
+            assert!(
+                (rate + KAFKA_DRAIN).abs() < 0.1 * KAFKA_DRAIN,
+                "Kafka drains at {rate}/s, scripted {KAFKA_DRAIN}/s"
+            );
             let expected = backlog / KAFKA_DRAIN * 1000.0;
             let drain = kafka.drain_in_ms.unwrap_or(0) as f64;
             assert!((drain - expected).abs() < 0.1 * expected, "drained in {drain} ms, scripted about {expected}");
@@ -104,7 +126,10 @@ async fn each_act_of_the_story_gives_the_trend_and_consumer_status_it_scripts() 
             assert_eq!(kafka.lag_time_ms, None, "a stopped consumer is not behind by a rate");
             let crosses = kafka.crosses_in_ms.expect("growing under the threshold: when it crosses") as f64;
             let expected = (1000.0 - kafka.backlog.unwrap_or(0.0)) / 12.0 * 1000.0;
-            assert!(m.into < 30 || (crosses - expected).abs() < 0.1 * expected, "crosses 1,000 in {crosses} ms, scripted about {expected}");
+            assert!(
+                m.into < 30 || (crosses - expected).abs() < 0.1 * expected,
+                "crosses 1,000 in {crosses} ms, scripted about {expected}"
+            );
         }
     }
     assert!(failures.is_empty(), "{} moments disagree with the script:\n{}", failures.len(), failures.join("\n"));

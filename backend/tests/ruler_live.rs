@@ -23,7 +23,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use codexflow_core::api::{AlertTimeline, EvaluateResponse, PhaseSource, RuleHealth, RulesResponse, RulesSource, StageSource};
+use codexflow_core::api::{
+    AlertTimeline, EvaluateResponse, PhaseSource, RuleHealth, RulesResponse, RulesSource, StageSource,
+};
 use codexflow_core::AlertState;
 use codexflow_testkit::daemon::{Daemon, Readiness};
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
@@ -133,7 +135,10 @@ fn metrics_endpoint(start: Instant, listener: tokio::net::TcpListener) {
                 while let Ok(Some(_)) = codexflow_testkit::http::read_request(&mut conn, 1 << 16).await {
                     let body = exposition(start);
                     let headers = [("Content-Type", "text/plain; version=0.0.4")];
-                    if codexflow_testkit::http::write_response(conn.get_mut(), 200, &headers, body.as_bytes(), false).await.is_err() {
+                    if codexflow_testkit::http::write_response(conn.get_mut(), 200, &headers, body.as_bytes(), false)
+                        .await
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -144,7 +149,9 @@ fn metrics_endpoint(start: Instant, listener: tokio::net::TcpListener) {
 
 /// Scrapes of the pipeline simulator and of the test's own endpoint, every second.
 fn scrape(simulator: &str, metrics: &str) -> String {
-    let job = |name: &str, addr: &str| format!("  - job_name: {name}\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['{addr}']\n");
+    let job = |name: &str, addr: &str| {
+        format!("  - job_name: {name}\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['{addr}']\n")
+    };
     job("codex-simulator", simulator) + &job("team", metrics)
 }
 
@@ -169,8 +176,14 @@ impl VmAlert {
             // No Alertmanager in this test: notifications go to a port where nothing listens.
             .arg(format!("-notifier.url=http://127.0.0.1:{}", free_port().expect("port")))
             .arg(format!("-httpListenAddr={addr}"));
-        let readiness = Readiness { addr: &addr, path: "/api/v1/rules", ready: &|code| code == 200, within: Duration::from_secs(30) };
-        let daemon = Daemon::start("vmalert", command, dir, readiness).expect("vmalert (scripts/setup.sh installs Debian's victoria-metrics)");
+        let readiness = Readiness {
+            addr: &addr,
+            path: "/api/v1/rules",
+            ready: &|code| code == 200,
+            within: Duration::from_secs(30),
+        };
+        let daemon = Daemon::start("vmalert", command, dir, readiness)
+            .expect("vmalert (scripts/setup.sh installs Debian's victoria-metrics)");
         VmAlert { _daemon: daemon, url: format!("http://{addr}") }
     }
 }
@@ -194,7 +207,13 @@ enum Evidence<'a> {
     QueryTimes(&'a CountingProxy),
 }
 
-async fn resource(plugin: &PluginProcess, s: &AppSettings, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+async fn resource(
+    plugin: &PluginProcess,
+    s: &AppSettings,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
     let r = plugin.call_resource(Some(s), method, path, body.to_string().as_bytes()).await.expect("CallResource");
     assert_eq!(r.status, 200, "{path}: {}", String::from_utf8_lossy(&r.body));
     r.json()
@@ -228,7 +247,12 @@ fn query_times(proxy: &CountingProxy, expr: &str) -> BTreeSet<i64> {
         if !path.ends_with("/api/v1/query") {
             continue;
         }
-        let params: Vec<(String, String)> = [query, body].iter().flat_map(|q| q.split('&')).filter_map(|kv| kv.split_once('=')).map(|(k, v)| (percent_decode(k), percent_decode(v))).collect();
+        let params: Vec<(String, String)> = [query, body]
+            .iter()
+            .flat_map(|q| q.split('&'))
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+            .collect();
         let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         if get("query").as_deref() == Some(expr) {
             if let Some(t) = get("time").and_then(|t| t.parse::<f64>().ok()) {
@@ -252,36 +276,73 @@ fn check_ruler(r: &Ruler, rules: &RulesResponse, answer: &EvaluateResponse) {
     // The rules came from the ruler, both groups at their own interval and the ruler's phase.
     assert_eq!(rules.source.source, RulesSource::Ruler, "{what}: {:?}", rules.source);
     assert_eq!(answer.source.source, RulesSource::Ruler, "{what}");
-    let group = |name: &str| answer.groups.iter().find(|g| g.name == name).unwrap_or_else(|| panic!("{what}: no group {name}: {:?}", answer.groups));
+    let group = |name: &str| {
+        answer
+            .groups
+            .iter()
+            .find(|g| g.name == name)
+            .unwrap_or_else(|| panic!("{what}: no group {name}: {:?}", answer.groups))
+    };
     assert_eq!((group(GROUP).interval_ms, group(EXTRA).interval_ms), (2000, 3000), "{what}");
     for name in [GROUP, EXTRA] {
         assert_eq!(group(name).phase, r.phase, "{what}: {name} {:?}", group(name));
     }
-    let info = |name: &str| rules.rules.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("{what}: rule {name} not listed"));
+    let info = |name: &str| {
+        rules.rules.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("{what}: rule {name} not listed"))
+    };
     // Stage decisions: the runbook's by name, the team's lag rules by the metric they read, the disk
     // rule nowhere, and said so.
     let stage = |name: &str| (info(name).stage.clone(), info(name).stage_source);
-    for (name, id) in [("CodexKafkaCompletionsLagHigh", "kafka"), ("CodexNatsAgentCommsLagHigh", "nats"), ("CodexJangarAgentCommsStalled", "jangar"), ("CodexJangarSseErrorRate", "sse")] {
+    for (name, id) in [
+        ("CodexKafkaCompletionsLagHigh", "kafka"),
+        ("CodexNatsAgentCommsLagHigh", "nats"),
+        ("CodexJangarAgentCommsStalled", "jangar"),
+        ("CodexJangarSseErrorRate", "sse"),
+    ] {
         assert_eq!(stage(name), (Some(id.to_string()), StageSource::Default), "{what}: {name}");
     }
     for name in ["CodexTestLagHigh", "CodexPartitionLagHigh", "CodexLagVeryHigh"] {
-        assert_eq!(stage(name), (Some("kafka".to_string()), StageSource::Inferred), "{what}: {name}: {}", info(name).stage_why);
+        assert_eq!(
+            stage(name),
+            (Some("kafka".to_string()), StageSource::Inferred),
+            "{what}: {name}: {}",
+            info(name).stage_why
+        );
     }
     assert_eq!(rules.rules.len(), 9, "{what}: every rule of both groups, none lost");
     let disk = info("DiskAlmostFull");
-    assert_eq!((disk.stage.as_deref(), disk.stage_source), (None, StageSource::Unassigned), "{what}: {}", disk.stage_why);
+    assert_eq!(
+        (disk.stage.as_deref(), disk.stage_source),
+        (None, StageSource::Unassigned),
+        "{what}: {}",
+        disk.stage_why
+    );
     // The rule that fails in the ruler: its health and error are the ruler's own words.
-    let broken = info("CodexBrokenJoin").ruler.as_ref().unwrap_or_else(|| panic!("{what}: no ruler status on the failing rule"));
+    let broken =
+        info("CodexBrokenJoin").ruler.as_ref().unwrap_or_else(|| panic!("{what}: no ruler status on the failing rule"));
     assert_eq!(broken.health, RuleHealth::Err, "{what}: {broken:?}");
     assert!(broken.last_error.as_deref().is_some_and(|e| e.contains("many-to-many")), "{what}: {broken:?}");
-    assert!(alerts(answer, "CodexBrokenJoin").iter().all(|a| a.error.is_some()), "{what}: our evaluation fails too, and says so");
+    assert!(
+        alerts(answer, "CodexBrokenJoin").iter().all(|a| a.error.is_some()),
+        "{what}: our evaluation fails too, and says so"
+    );
 
     // Every instant the ruler evaluated at is one of our ticks of that group.
-    let ticks_of = |name: &str| -> BTreeSet<i64> { alerts(answer, name).iter().flat_map(|a| a.timeline.iter().map(|p| p.t)).collect() };
-    for (name, interval) in [("CodexKafkaCompletionsLagHigh", 2000), ("CodexTestLagHigh", 2000), ("CodexLagVeryHigh", 3000), ("DiskAlmostFull", 2000)] {
+    let ticks_of = |name: &str| -> BTreeSet<i64> {
+        alerts(answer, name).iter().flat_map(|a| a.timeline.iter().map(|p| p.t)).collect()
+    };
+    for (name, interval) in [
+        ("CodexKafkaCompletionsLagHigh", 2000),
+        ("CodexTestLagHigh", 2000),
+        ("CodexLagVeryHigh", 3000),
+        ("DiskAlmostFull", 2000),
+    ] {
         let ours = ticks_of(name);
         let (first, last) = (*ours.first().expect("ticks"), *ours.last().expect("ticks"));
-        assert!(ours.iter().zip(ours.iter().skip(1)).all(|(a, b)| b - a == interval), "{what}: {name} ticks every {interval} ms");
+        assert!(
+            ours.iter().zip(ours.iter().skip(1)).all(|(a, b)| b - a == interval),
+            "{what}: {name} ticks every {interval} ms"
+        );
         let evaluated = match r.evidence {
             Evidence::AlertsStamps => ruler_sample_times(r.storage, name, RUN_S + 30),
             Evidence::QueryTimes(proxy) => {
@@ -292,18 +353,41 @@ fn check_ruler(r: &Ruler, rules: &RulesResponse, answer: &EvaluateResponse) {
         let theirs: BTreeSet<i64> = evaluated.into_iter().filter(|t| (first..=last).contains(t)).collect();
         assert!(theirs.len() >= 3, "{what}: the ruler wrote {name} at {theirs:?}");
         let off: Vec<&i64> = theirs.iter().filter(|t| !ours.contains(t)).collect();
-        assert!(off.is_empty(), "{what}: {name}: the ruler evaluated at {off:?}, not on our ticks {first}..{last} step {interval}");
+        assert!(
+            off.is_empty(),
+            "{what}: {name}: the ruler evaluated at {off:?}, not on our ticks {first}..{last} step {interval}"
+        );
     }
 
     // Tick for tick: our state is the ruler's, except one tick late; both saw pending and firing.
-    let runbook = ["CodexKafkaCompletionsLagHigh", "CodexNatsAgentCommsLagHigh", "CodexJangarAgentCommsStalled", "CodexJangarSseErrorRate"];
-    for name in runbook.iter().copied().chain(["CodexTestLagHigh", "CodexPartitionLagHigh", "CodexLagVeryHigh", "DiskAlmostFull"]) {
+    let runbook = [
+        "CodexKafkaCompletionsLagHigh",
+        "CodexNatsAgentCommsLagHigh",
+        "CodexJangarAgentCommsStalled",
+        "CodexJangarSseErrorRate",
+    ];
+    for name in runbook.iter().copied().chain([
+        "CodexTestLagHigh",
+        "CodexPartitionLagHigh",
+        "CodexLagVeryHigh",
+        "DiskAlmostFull",
+    ]) {
         let list = alerts(answer, name);
         assert!(!list.is_empty(), "{what}: no alert {name}");
         for a in &list {
             let compared = a.timeline.iter().filter(|p| p.ruler.is_some()).count();
-            assert!(compared + 2 >= a.timeline.len(), "{what}: {name} {:?}: the ruler's state on {compared} of {} ticks", a.labels, a.timeline.len());
-            let wrong: Vec<_> = a.timeline.iter().filter(|p| p.agrees == Some(false) && !p.late).map(|p| (p.t, p.state, p.ruler)).collect();
+            assert!(
+                compared + 2 >= a.timeline.len(),
+                "{what}: {name} {:?}: the ruler's state on {compared} of {} ticks",
+                a.labels,
+                a.timeline.len()
+            );
+            let wrong: Vec<_> = a
+                .timeline
+                .iter()
+                .filter(|p| p.agrees == Some(false) && !p.late)
+                .map(|p| (p.t, p.state, p.ruler))
+                .collect();
             assert!(wrong.is_empty(), "{what}: {name} {:?} disagrees with the ruler at {wrong:?}", a.labels);
         }
         let states: BTreeSet<AlertState> = list.iter().flat_map(|a| a.timeline.iter().map(|p| p.state)).collect();
@@ -317,7 +401,11 @@ fn check_ruler(r: &Ruler, rules: &RulesResponse, answer: &EvaluateResponse) {
         };
         assert!(expected.iter().all(|s| states.contains(s)), "{what}: {name} went through {states:?}");
     }
-    let late: Vec<(&str, i64)> = answer.alerts.iter().flat_map(|a| a.timeline.iter().filter(|p| p.late).map(move |p| (a.name.as_str(), p.t))).collect();
+    let late: Vec<(&str, i64)> = answer
+        .alerts
+        .iter()
+        .flat_map(|a| a.timeline.iter().filter(|p| p.late).map(move |p| (a.name.as_str(), p.t)))
+        .collect();
     // On the ruler's own ticks a late tick needs a sample that reached the ruler just after it
     // evaluated: rare. Reading the ruler's state one evaluation off (as vmalert's wall-clock stamps
     // would make a naive reading) makes every change late instead.
@@ -325,7 +413,10 @@ fn check_ruler(r: &Ruler, rules: &RulesResponse, answer: &EvaluateResponse) {
     assert!(late.len() <= 2, "{what}: late ticks {late:?}");
     assert_eq!(alerts(answer, "CodexPartitionLagHigh").len(), 2, "{what}: one alert per partition");
     let disk = alerts(answer, "DiskAlmostFull");
-    assert!(disk.iter().all(|a| a.stage.is_none() && a.state == AlertState::Firing), "{what}: the unassigned rule is evaluated and shown");
+    assert!(
+        disk.iter().all(|a| a.stage.is_none() && a.state == AlertState::Firing),
+        "{what}: the unassigned rule is evaluated and shown"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -340,12 +431,27 @@ async fn rules_read_from_real_rulers_tick_and_agree_with_them() {
     let (prom_rules, vm_rules) = (rules_file(1000, true), rules_file(1000, false));
     let rule_files = [("codex.rules.yml", prom_rules.as_str())];
     // Prometheus as its own ruler; the same behind Mimir's prefix; a plain store for vmalert.
-    let prom = PrometheusServer::start_with(&PromOptions { scrape_configs: &scrape, rule_files: &rule_files, ..PromOptions::default() }).expect("prometheus");
+    let prom = PrometheusServer::start_with(&PromOptions {
+        scrape_configs: &scrape,
+        rule_files: &rule_files,
+        ..PromOptions::default()
+    })
+    .expect("prometheus");
     let mimir_args = ["--web.route-prefix=/prometheus"];
-    let mimir = PrometheusServer::start_with(&PromOptions { scrape_configs: &scrape, rule_files: &rule_files, args: &mimir_args, ..PromOptions::default() })
-        .expect("prometheus under /prometheus");
+    let mimir = PrometheusServer::start_with(&PromOptions {
+        scrape_configs: &scrape,
+        rule_files: &rule_files,
+        args: &mimir_args,
+        ..PromOptions::default()
+    })
+    .expect("prometheus under /prometheus");
     let store_args = ["--web.enable-remote-write-receiver"];
-    let store = PrometheusServer::start_with(&PromOptions { scrape_configs: &scrape, args: &store_args, ..PromOptions::default() }).expect("prometheus for vmalert");
+    let store = PrometheusServer::start_with(&PromOptions {
+        scrape_configs: &scrape,
+        args: &store_args,
+        ..PromOptions::default()
+    })
+    .expect("prometheus for vmalert");
     let vm_datasource = CountingProxy::start(&store.url).await.expect("proxy before vmalert's datasource");
     let vmalert = VmAlert::start(&vm_rules, &vm_datasource.url, &store.url);
     let tenant_proxy = CountingProxy::start_requiring(&mimir.url, Some("x-scope-orgid")).await.expect("tenant proxy");
@@ -355,7 +461,8 @@ async fn rules_read_from_real_rulers_tick_and_agree_with_them() {
     // stage healthy.
     let (start, t0) = (Instant::now(), now_ms());
     metrics_endpoint(start, metrics_listener);
-    let _simulator = Simulator::serve(Story::in_act(t0, Some("kafka"), -KAFKA_ACT_FROM_S), simulator_listener).expect("simulator");
+    let _simulator =
+        Simulator::serve(Story::in_act(t0, Some("kafka"), -KAFKA_ACT_FROM_S), simulator_listener).expect("simulator");
     // The window starts once each ruler has scraped and evaluated a few times: a ruler's very first
     // evaluation can come before its first scrape.
     let from = t0 + WINDOW_FROM_S * 1000;
@@ -368,7 +475,13 @@ async fn rules_read_from_real_rulers_tick_and_agree_with_them() {
         AppSettings { json_data: j, secure_json_data: Default::default() }
     };
     let rulers = [
-        Ruler { what: "prometheus", settings: base(json!({ "prometheusUrl": prom.url })), storage: (prom.address(), ""), phase: PhaseSource::GroupHash, evidence: Evidence::AlertsStamps },
+        Ruler {
+            what: "prometheus",
+            settings: base(json!({ "prometheusUrl": prom.url })),
+            storage: (prom.address(), ""),
+            phase: PhaseSource::GroupHash,
+            evidence: Evidence::AlertsStamps,
+        },
         Ruler {
             what: "mimir-shaped",
             settings: base(json!({ "prometheusUrl": format!("{}/prometheus", tenant_proxy.url), "tenant": "codex" })),
@@ -389,8 +502,12 @@ async fn rules_read_from_real_rulers_tick_and_agree_with_them() {
     let to = now_ms() - SETTLE_MS;
     let window = json!({ "from": from, "to": to, "intervalMs": 2000 });
     for r in &rulers {
-        let rules: RulesResponse = serde_json::from_value(resource(&plugin, &r.settings, "GET", "v1/rules", json!({})).await).expect("RulesResponse");
-        let answer: EvaluateResponse = serde_json::from_value(resource(&plugin, &r.settings, "POST", "v1/evaluate", window.clone()).await).expect("EvaluateResponse");
+        let rules: RulesResponse =
+            serde_json::from_value(resource(&plugin, &r.settings, "GET", "v1/rules", json!({})).await)
+                .expect("RulesResponse");
+        let answer: EvaluateResponse =
+            serde_json::from_value(resource(&plugin, &r.settings, "POST", "v1/evaluate", window.clone()).await)
+                .expect("EvaluateResponse");
         check_ruler(r, &rules, &answer);
     }
     assert!(!tenant_proxy.requests().is_empty(), "the Mimir-shaped ruler was read through the tenant proxy");
@@ -400,14 +517,17 @@ async fn rules_read_from_real_rulers_tick_and_agree_with_them() {
     // ruler is pending or firing; everywhere else both agree.
     let yaml = rules_file(1700, true);
     let s = base(json!({ "prometheusUrl": prom.url, "rulesYaml": yaml }));
-    let answer: EvaluateResponse = serde_json::from_value(resource(&plugin, &s, "POST", "v1/evaluate", window.clone()).await).expect("EvaluateResponse");
+    let answer: EvaluateResponse =
+        serde_json::from_value(resource(&plugin, &s, "POST", "v1/evaluate", window.clone()).await)
+            .expect("EvaluateResponse");
     assert_eq!(answer.source.source, RulesSource::Yaml);
     let lag = alerts(&answer, "CodexTestLagHigh");
     assert_eq!(lag.len(), 1, "{lag:?}");
     let points = &lag[0].timeline;
     assert!(points.iter().all(|p| p.state == AlertState::Inactive), "the stricter rule never pends");
     let differ: Vec<i64> = points.iter().filter(|p| p.agrees == Some(false)).map(|p| p.t).collect();
-    let ruler_active: Vec<i64> = points.iter().filter(|p| p.ruler.is_some_and(|s| s != AlertState::Inactive)).map(|p| p.t).collect();
+    let ruler_active: Vec<i64> =
+        points.iter().filter(|p| p.ruler.is_some_and(|s| s != AlertState::Inactive)).map(|p| p.t).collect();
     assert!(differ.len() >= 4, "the deployed rule was active on {differ:?}");
     assert_eq!(differ, ruler_active, "disagreements are exactly where the deployed rule was active");
     assert!(points.iter().filter(|p| p.agrees == Some(false)).all(|p| !p.late), "a different rule is no late sample");

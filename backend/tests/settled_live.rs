@@ -21,7 +21,8 @@ const RULES: &str = "groups:\n  - name: late\n    rules:\n      - alert: LateLag
 const STEP: i64 = 5_000;
 
 async fn evaluate(plugin: &PluginProcess, settings: &AppSettings, from: i64, to: i64) -> (Vec<u8>, EvaluateResponse) {
-    let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(STEP), encoding: Default::default() }).unwrap();
+    let body = serde_json::to_vec(&EvaluateRequest { from, to, interval_ms: Some(STEP), encoding: Default::default() })
+        .unwrap();
     let response = plugin.call_resource(Some(settings), "POST", "v1/evaluate", &body).await.expect("CallResource");
     assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
     let answer = serde_json::from_slice(&response.body).expect("answer");
@@ -29,7 +30,10 @@ async fn evaluate(plugin: &PluginProcess, settings: &AppSettings, from: i64, to:
 }
 
 fn settings(prom: &str, settle: &str) -> AppSettings {
-    AppSettings { json_data: json!({ "prometheusUrl": prom, "rulesYaml": RULES, "evaluationInterval": "5s", "settleTime": settle }), secure_json_data: Default::default() }
+    AppSettings {
+        json_data: json!({ "prometheusUrl": prom, "rulesYaml": RULES, "evaluationInterval": "5s", "settleTime": settle }),
+        secure_json_data: Default::default(),
+    }
 }
 
 /// The ticks at which LateLag fires.
@@ -49,8 +53,16 @@ async fn a_sample_later_than_the_settle_time_is_missed_only_where_its_tick_was_s
     })
     .await
     .expect("scrape target");
-    let scrape = format!("  - job_name: late\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['{}']\n", target.url.trim_start_matches("http://"));
-    let prom = PrometheusServer::start_with(&PromOptions { scrape_configs: &scrape, scrape_interval: Some("1s"), ..PromOptions::default() }).expect("prometheus");
+    let scrape = format!(
+        "  - job_name: late\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['{}']\n",
+        target.url.trim_start_matches("http://")
+    );
+    let prom = PrometheusServer::start_with(&PromOptions {
+        scrape_configs: &scrape,
+        scrape_interval: Some("1s"),
+        ..PromOptions::default()
+    })
+    .expect("prometheus");
     let plugin = PluginProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin");
 
     // One window, on 5 s ticks, ending now; evaluated first with nothing late in it.
@@ -69,7 +81,10 @@ async fn a_sample_later_than_the_settle_time_is_missed_only_where_its_tick_was_s
     // A sample stamped a minute before the window's end arrives now (a new series: Prometheus takes it).
     let late = to - 60_000;
     *exposition.lock().unwrap() = format!("# TYPE late_lag gauge\nlate_lag 500 {late}\n");
-    let seen = || http_get(prom.address(), "/api/v1/query?query=count(last_over_time(late_lag%5B10m%5D))").is_some_and(|(_, body)| body.contains("\"value\":[") );
+    let seen = || {
+        http_get(prom.address(), "/api/v1/query?query=count(last_over_time(late_lag%5B10m%5D))")
+            .is_some_and(|(_, body)| body.contains("\"value\":["))
+    };
     let mut waited = Duration::ZERO;
     while !seen() {
         assert!(waited < Duration::from_secs(30), "Prometheus scraped the late sample");
@@ -90,7 +105,10 @@ async fn a_sample_later_than_the_settle_time_is_missed_only_where_its_tick_was_s
     // Settled for 30 s: the ticks up to 30 s before the first evaluation were kept without the sample.
     let (_, short_answer) = evaluate(&plugin, &short, from, to).await;
     let fires = firing(&short_answer);
-    assert!(!fires.is_empty() && fires.len() < expected.len(), "the unsettled ticks see it, the settled ones do not: {fires:?}");
+    assert!(
+        !fires.is_empty() && fires.len() < expected.len(),
+        "the unsettled ticks see it, the settled ones do not: {fires:?}"
+    );
     assert!(fires.iter().all(|t| expected.contains(t)) && fires.windows(2).all(|w| w[1] - w[0] == STEP), "{fires:?}");
     assert_eq!(fires.last(), Some(&to));
     // The missed ticks are exactly those settled by the first evaluation: up to its "now" less 30 s,

@@ -55,7 +55,11 @@ impl Ticks {
         let step = step.max(1);
         let below = from.div_euclid(step).saturating_mul(step);
         let first = if below == from { from } else { below.saturating_add(step) };
-        let count = if to < first { 0 } else { ((i128::from(to) - i128::from(first)) / i128::from(step) + 1).min(usize::MAX as i128) as usize };
+        let count = if to < first {
+            0
+        } else {
+            ((i128::from(to) - i128::from(first)) / i128::from(step) + 1).min(usize::MAX as i128) as usize
+        };
         Ticks { first, step, count }
     }
 
@@ -231,12 +235,7 @@ mod tests {
             })
             .collect();
         let mut out = Vec::new();
-        run_alert(
-            RuleTiming { hold_ms: hold_m * M, keep_firing_for_ms: keep_m * M },
-            &ticks,
-            |i| obs[i],
-            &mut out,
-        );
+        run_alert(RuleTiming { hold_ms: hold_m * M, keep_firing_for_ms: keep_m * M }, &ticks, |i| obs[i], &mut out);
         out
     }
 

@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::alerting::AlertState;
+use crate::compact::{AlertRuns, Encoding, Sample, StatusRun};
 use crate::error::ErrorCode;
 use crate::labels::Labels;
 use crate::pipeline::PipelineSpec;
-use crate::compact::{AlertRuns, Encoding, Sample, StatusRun};
 use crate::settings::{AppJsonData, AuthKind, RulesChoice};
 use crate::status::StageStatus;
 
@@ -263,8 +263,6 @@ pub struct RuleSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ruler: Option<RulerStatus>,
 }
-
-
 
 /// One stage as the panel colours it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -684,7 +682,13 @@ mod tests {
         for s in [RulesSource::Ruler, RulesSource::Yaml, RulesSource::Builtin] {
             assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
         }
-        for s in [StageSource::Label, StageSource::Setting, StageSource::Default, StageSource::Inferred, StageSource::Unassigned] {
+        for s in [
+            StageSource::Label,
+            StageSource::Setting,
+            StageSource::Default,
+            StageSource::Inferred,
+            StageSource::Unassigned,
+        ] {
             assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
         }
         for p in [PhaseSource::Epoch, PhaseSource::GroupHash, PhaseSource::Aligned, PhaseSource::LastEvaluation] {

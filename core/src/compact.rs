@@ -137,7 +137,14 @@ fn bad<T>(what: &str) -> Result<T, CompactError> {
 /// `answer` in the compact form. Whatever does not fit it (a graph off the shared instants, an
 /// alert's ticks not evenly spaced) stays per tick, which [`expand`] accepts too.
 pub fn compact(mut answer: EvaluateResponse) -> EvaluateResponse {
-    let spark: Vec<EpochMs> = answer.stages.iter().map(|s| &s.series).chain(answer.edges.iter().map(|e| &e.series)).find(|s| !s.is_empty()).map(|s| s.iter().map(|p| p.t).collect()).unwrap_or_default();
+    let spark: Vec<EpochMs> = answer
+        .stages
+        .iter()
+        .map(|s| &s.series)
+        .chain(answer.edges.iter().map(|e| &e.series))
+        .find(|s| !s.is_empty())
+        .map(|s| s.iter().map(|p| p.t).collect())
+        .unwrap_or_default();
     let on_spark = |series: &[Point]| series.len() == spark.len() && series.iter().zip(&spark).all(|(p, t)| p.t == *t);
     for stage in &mut answer.stages {
         if stage.status_timeline.len() == answer.ticks.len() {
@@ -283,7 +290,16 @@ pub fn alert_runs(timeline: &[TimelinePoint], spacing: i64) -> Option<AlertRuns>
                 indexed.push((indexed.last().map_or(0, |(i, _)| i + 1), p));
             }
             _ => {
-                runs.push(AlertRun { t: p.t, until: p.t, state: p.state, active_at: p.active_at, ruler: p.ruler, agrees: p.agrees, late: p.late, valued: p.value.is_some() });
+                runs.push(AlertRun {
+                    t: p.t,
+                    until: p.t,
+                    state: p.state,
+                    active_at: p.active_at,
+                    ruler: p.ruler,
+                    agrees: p.agrees,
+                    late: p.late,
+                    valued: p.value.is_some(),
+                });
                 indexed.push((0, p));
             }
         }
@@ -292,7 +308,9 @@ pub fn alert_runs(timeline: &[TimelinePoint], spacing: i64) -> Option<AlertRuns>
     let values = indexed
         .iter()
         .enumerate()
-        .filter(|(n, (i, p))| p.value.is_some() && (*i as i64 % every == 0 || indexed.get(n + 1).is_none_or(|(next, _)| *next == 0)))
+        .filter(|(n, (i, p))| {
+            p.value.is_some() && (*i as i64 % every == 0 || indexed.get(n + 1).is_none_or(|(next, _)| *next == 0))
+        })
         .map(|(_, (_, p))| Sample(p.value))
         .collect();
     Some(AlertRuns { step, runs, values, every })
@@ -330,7 +348,11 @@ pub fn sent(count: usize, every: i64) -> usize {
 /// otherwise the latest sent before it.
 fn value_index(i: usize, count: usize, every: i64) -> usize {
     let every = usize::try_from(every).unwrap_or(1).max(1);
-    if i + 1 >= count { sent(count, every as i64).saturating_sub(1) } else { i / every }
+    if i + 1 >= count {
+        sent(count, every as i64).saturating_sub(1)
+    } else {
+        i / every
+    }
 }
 
 /// Checks that `runs` are on their ticks, in order, at most [`MAX_TICKS`] of them, with exactly one
@@ -371,7 +393,15 @@ fn point(run: &AlertRun, runs: &AlertRuns, i: i64, values: &[Sample]) -> Timelin
     let value = if run.valued { at.and_then(|i| values.get(i)).and_then(|v| v.0) } else { None };
     // For checked runs i < count and step·(count-1) = until - t, so this is within run.t..=run.until.
     let t = run.t.saturating_add(i.saturating_mul(step));
-    TimelinePoint { t, state: run.state, value, active_at: run.active_at, ruler: run.ruler, agrees: run.agrees, late: run.late }
+    TimelinePoint {
+        t,
+        state: run.state,
+        value,
+        active_at: run.active_at,
+        ruler: run.ruler,
+        agrees: run.agrees,
+        late: run.late,
+    }
 }
 
 /// The per-tick timeline of `runs`, once [`check`]ed.
@@ -454,12 +484,20 @@ pub fn value_spacing(alerts: &[AlertTimeline]) -> Option<i64> {
 
 /// How many ticks `run` has (0 for a run [`check`] refuses).
 fn ticks_of(run: &AlertRun, step: i64) -> usize {
-    run.until.checked_sub(run.t).and_then(|d| d.checked_div(step)).and_then(|n| usize::try_from(n).ok()).map_or(0, |n| n.saturating_add(1))
+    run.until
+        .checked_sub(run.t)
+        .and_then(|d| d.checked_div(step))
+        .and_then(|n| usize::try_from(n).ok())
+        .map_or(0, |n| n.saturating_add(1))
 }
 
 /// How many of `runs`' values belong to the runs before run `r`.
 fn values_before(runs: &AlertRuns, r: usize) -> usize {
-    runs.runs.iter().take(r).filter(|run| run.valued).fold(0usize, |n, run| n.saturating_add(sent(ticks_of(run, runs.step), runs.every)))
+    runs.runs
+        .iter()
+        .take(r)
+        .filter(|run| run.valued)
+        .fold(0usize, |n, run| n.saturating_add(sent(ticks_of(run, runs.step), runs.every)))
 }
 
 #[cfg(test)]
@@ -476,10 +514,26 @@ mod tests {
     fn answer() -> EvaluateResponse {
         let ticks: Vec<i64> = (0..10).map(|i| i * M).collect();
         let spark: Vec<Point> = [0, 5, 9].iter().map(|&i| Point { t: i * M, v: Some(i as f64 * 1.5) }).collect();
-        let statuses = [StageStatus::Ok, StageStatus::Ok, StageStatus::Warning, StageStatus::Warning, StageStatus::Critical, StageStatus::Ok, StageStatus::Ok, StageStatus::Nodata, StageStatus::Ok, StageStatus::Ok];
+        let statuses = [
+            StageStatus::Ok,
+            StageStatus::Ok,
+            StageStatus::Warning,
+            StageStatus::Warning,
+            StageStatus::Critical,
+            StageStatus::Ok,
+            StageStatus::Ok,
+            StageStatus::Nodata,
+            StageStatus::Ok,
+            StageStatus::Ok,
+        ];
         let mut firing: Vec<TimelinePoint> = (0..10).map(|i| point(i, AlertState::Inactive, None, None)).collect();
         for i in 2..5 {
-            firing[i as usize] = point(i, if i < 4 { AlertState::Pending } else { AlertState::Firing }, Some(1000.0 + i as f64), Some(2 * M));
+            firing[i as usize] = point(
+                i,
+                if i < 4 { AlertState::Pending } else { AlertState::Firing },
+                Some(1000.0 + i as f64),
+                Some(2 * M),
+            );
         }
         firing[5] = point(5, AlertState::Firing, None, Some(2 * M));
         firing[6].value = Some(f64::NAN);
@@ -508,15 +562,36 @@ mod tests {
             interval_ms: M,
             ticks,
             stages: vec![stage("kafka", spark.clone()), stage("nats", Vec::new()), stage("sse", odd)],
-            edges: vec![EdgeHealth { from: "kafka".into(), to: "nats".into(), label: String::new(), rate: Some(2.0), unit: "msg/s".into(), series: spark, series_values: None, error: None }],
+            edges: vec![EdgeHealth {
+                from: "kafka".into(),
+                to: "nats".into(),
+                label: String::new(),
+                rate: Some(2.0),
+                unit: "msg/s".into(),
+                series: spark,
+                series_values: None,
+                error: None,
+            }],
             source: SourceNote { source: RulesSource::Builtin, why: "built in".into(), fallback: None },
             groups: Vec::new(),
             rules: Vec::new(),
             alerts: vec![
                 AlertTimeline { name: "A".into(), timeline: firing, ..AlertTimeline::default() },
                 AlertTimeline { name: "Quiet".into(), timeline: Vec::new(), ..AlertTimeline::default() },
-                AlertTimeline { name: "One".into(), timeline: vec![point(3, AlertState::Firing, Some(f64::INFINITY), Some(0))], ..AlertTimeline::default() },
-                AlertTimeline { name: "Uneven".into(), timeline: vec![point(0, AlertState::Inactive, None, None), point(2, AlertState::Inactive, None, None), point(3, AlertState::Inactive, None, None)], ..AlertTimeline::default() },
+                AlertTimeline {
+                    name: "One".into(),
+                    timeline: vec![point(3, AlertState::Firing, Some(f64::INFINITY), Some(0))],
+                    ..AlertTimeline::default()
+                },
+                AlertTimeline {
+                    name: "Uneven".into(),
+                    timeline: vec![
+                        point(0, AlertState::Inactive, None, None),
+                        point(2, AlertState::Inactive, None, None),
+                        point(3, AlertState::Inactive, None, None),
+                    ],
+                    ..AlertTimeline::default()
+                },
             ],
             alertmanager: None,
             encoding: Encoding::PerTick,
@@ -531,11 +606,21 @@ mod tests {
     /// `a` with each alert's values as the compact answer carries them ([`as_sent`]), at the
     /// spacing `compact` picks: as many of the alert's ticks as the sparkline's mean spacing holds.
     fn sampled(a: &EvaluateResponse) -> EvaluateResponse {
-        let spark: Vec<i64> = a.stages.iter().map(|s| &s.series).chain(a.edges.iter().map(|e| &e.series)).find(|s| !s.is_empty()).map(|s| s.iter().map(|p| p.t).collect()).unwrap_or_default();
+        let spark: Vec<i64> = a
+            .stages
+            .iter()
+            .map(|s| &s.series)
+            .chain(a.edges.iter().map(|e| &e.series))
+            .find(|s| !s.is_empty())
+            .map(|s| s.iter().map(|p| p.t).collect())
+            .unwrap_or_default();
         let spacing = if spark.len() > 1 { (spark[spark.len() - 1] - spark[0]) / (spark.len() as i64 - 1) } else { 0 };
         let mut out = a.clone();
         for alert in &mut out.alerts {
-            let step = match alert.timeline[..] { [p, q, ..] => q.t - p.t, _ => 1 };
+            let step = match alert.timeline[..] {
+                [p, q, ..] => q.t - p.t,
+                _ => 1,
+            };
             as_sent(&mut alert.timeline, (spacing / step).max(1));
         }
         out
@@ -568,10 +653,19 @@ mod tests {
         let mut a = answer();
         a.ticks = (0..1440).map(|i| i * M).collect();
         a.stages.truncate(1);
-        a.stages[0].status_timeline = (0..1440).map(|i| if (600..660).contains(&i) { StageStatus::Warning } else { StageStatus::Ok }).collect();
+        a.stages[0].status_timeline =
+            (0..1440).map(|i| if (600..660).contains(&i) { StageStatus::Warning } else { StageStatus::Ok }).collect();
         a.alerts = vec![AlertTimeline {
             name: "A".into(),
-            timeline: (0..1440).map(|i| if (600..660).contains(&i) { point(i, AlertState::Firing, Some(1200.0), Some(600 * M)) } else { point(i, AlertState::Inactive, None, None) }).collect(),
+            timeline: (0..1440)
+                .map(|i| {
+                    if (600..660).contains(&i) {
+                        point(i, AlertState::Firing, Some(1200.0), Some(600 * M))
+                    } else {
+                        point(i, AlertState::Inactive, None, None)
+                    }
+                })
+                .collect(),
             ..AlertTimeline::default()
         }];
         let c = compact(a.clone());
@@ -594,14 +688,17 @@ mod tests {
         let kafka = &c.stages[0];
         assert!(kafka.status_timeline.is_empty() && kafka.series.is_empty());
         let runs = kafka.status_runs.as_ref().unwrap();
-        assert_eq!(runs.iter().map(|r| (r.t / M, r.until / M, r.status)).collect::<Vec<_>>(), [
-            (0, 1, StageStatus::Ok),
-            (2, 3, StageStatus::Warning),
-            (4, 4, StageStatus::Critical),
-            (5, 6, StageStatus::Ok),
-            (7, 7, StageStatus::Nodata),
-            (8, 9, StageStatus::Ok)
-        ]);
+        assert_eq!(
+            runs.iter().map(|r| (r.t / M, r.until / M, r.status)).collect::<Vec<_>>(),
+            [
+                (0, 1, StageStatus::Ok),
+                (2, 3, StageStatus::Warning),
+                (4, 4, StageStatus::Critical),
+                (5, 6, StageStatus::Ok),
+                (7, 7, StageStatus::Nodata),
+                (8, 9, StageStatus::Ok)
+            ]
+        );
         assert_eq!(c.spark.as_deref(), Some(&[0, 5 * M, 9 * M][..]));
         assert_eq!(kafka.series_values.as_ref().map(Vec::len), Some(3));
         assert!(c.stages[1].series_values.is_none(), "an empty graph stays empty");
@@ -624,16 +721,44 @@ mod tests {
     fn two_hundred_stages_over_a_day_fit_in_a_megabyte() {
         let mut a = answer();
         let ticks: Vec<i64> = (0..1440).map(|i| i * M).collect();
-        let status_at = |s: i64, i: i64| if (i + s * 37) % 400 < 60 { StageStatus::Warning } else if (i + s * 11) % 700 < 30 { StageStatus::Critical } else { StageStatus::Ok };
-        let graph = |s: i64| -> Vec<Point> { (0..240).map(|i| Point { t: i * 6 * M, v: Some((200 + (i * (s + 3)) % 97 * 12) as f64) }).collect() };
+        let status_at = |s: i64, i: i64| {
+            if (i + s * 37) % 400 < 60 {
+                StageStatus::Warning
+            } else if (i + s * 11) % 700 < 30 {
+                StageStatus::Critical
+            } else {
+                StageStatus::Ok
+            }
+        };
+        let graph = |s: i64| -> Vec<Point> {
+            (0..240).map(|i| Point { t: i * 6 * M, v: Some((200 + (i * (s + 3)) % 97 * 12) as f64) }).collect()
+        };
         let template = a.stages[0].clone();
-        a.stages = (0..200).map(|s| StageHealth { id: format!("s{s}"), series: graph(s), status_timeline: ticks.iter().map(|t| status_at(s, t / M)).collect(), ..template.clone() }).collect();
+        a.stages = (0..200)
+            .map(|s| StageHealth {
+                id: format!("s{s}"),
+                series: graph(s),
+                status_timeline: ticks.iter().map(|t| status_at(s, t / M)).collect(),
+                ..template.clone()
+            })
+            .collect();
         let edge = a.edges[0].clone();
-        a.edges = (1..200).map(|s| EdgeHealth { from: format!("s{}", s - 1), to: format!("s{s}"), series: graph(s), ..edge.clone() }).collect();
+        a.edges = (1..200)
+            .map(|s| EdgeHealth { from: format!("s{}", s - 1), to: format!("s{s}"), series: graph(s), ..edge.clone() })
+            .collect();
         a.alerts = (0..200)
             .map(|s| AlertTimeline {
                 name: format!("Alert{s}"),
-                timeline: ticks.iter().map(|t| if status_at(s, t / M) == StageStatus::Ok { point(t / M, AlertState::Inactive, None, None) } else { point(t / M, AlertState::Firing, Some(1532.25), Some(0)) }).collect(),
+                timeline: ticks
+                    .iter()
+                    .map(|t| {
+                        if status_at(s, t / M) == StageStatus::Ok {
+                            point(t / M, AlertState::Inactive, None, None)
+                        } else {
+                            point(t / M, AlertState::Firing, Some(1532.25), Some(0))
+                        }
+                    })
+                    .collect(),
                 ..AlertTimeline::default()
             })
             .collect();
@@ -660,10 +785,18 @@ mod tests {
             assert_eq!(theirs.runs.is_some(), ours.name != "Uneven", "{}", ours.name);
             assert_eq!(wire_points(&theirs.points()), wire_points(&ours.timeline), "{}", ours.name);
             assert_eq!(theirs.first_active_at(), ours.first_active_at());
-            assert_eq!(wire_points(&theirs.last_point().into_iter().collect::<Vec<_>>()), wire_points(&ours.timeline.last().copied().into_iter().collect::<Vec<_>>()));
+            assert_eq!(
+                wire_points(&theirs.last_point().into_iter().collect::<Vec<_>>()),
+                wire_points(&ours.timeline.last().copied().into_iter().collect::<Vec<_>>())
+            );
             for t in (-2..24).map(|h| h * M / 2 - 1) {
                 let (p, q) = (ours.point_at(t), theirs.point_at(t));
-                assert_eq!(wire_points(&p.into_iter().collect::<Vec<_>>()), wire_points(&q.into_iter().collect::<Vec<_>>()), "{} at {t}", ours.name);
+                assert_eq!(
+                    wire_points(&p.into_iter().collect::<Vec<_>>()),
+                    wire_points(&q.into_iter().collect::<Vec<_>>()),
+                    "{} at {t}",
+                    ours.name
+                );
                 assert_eq!(ours.ruler_since(t), theirs.ruler_since(t), "{} at {t}", ours.name);
             }
         }
@@ -706,7 +839,10 @@ mod tests {
         assert!(expand(overlap).is_err());
         let mut short = c.clone();
         short.edges[0].series_values.as_mut().unwrap().pop();
-        assert!(expand(short).unwrap_err().to_string().contains("edge from kafka: its values are not one per spark instant"));
+        assert!(expand(short)
+            .unwrap_err()
+            .to_string()
+            .contains("edge from kafka: its values are not one per spark instant"));
         let mut huge = c.clone();
         huge.alerts[0].runs.as_mut().unwrap().runs[0].until = i64::MAX / M * M;
         assert!(expand(huge).is_err());

@@ -52,25 +52,18 @@ pub fn parse_duration(input: &str) -> Result<i64, DurationError> {
         if start == pos {
             return Err(invalid());
         }
-        let number: i64 = s[start..pos]
-            .parse()
-            .map_err(|_| DurationError::Overflow(input.to_string()))?;
+        let number: i64 = s[start..pos].parse().map_err(|_| DurationError::Overflow(input.to_string()))?;
         let unit_start = pos;
         while pos < bytes.len() && bytes[pos].is_ascii_alphabetic() {
             pos += 1;
         }
         let unit = &s[unit_start..pos];
-        let idx = UNITS
-            .iter()
-            .position(|(name, _)| *name == unit)
-            .ok_or_else(invalid)?;
+        let idx = UNITS.iter().position(|(name, _)| *name == unit).ok_or_else(invalid)?;
         if matches!(last_unit, Some(prev) if prev >= idx) {
             return Err(invalid());
         }
         last_unit = Some(idx);
-        let part = number
-            .checked_mul(UNITS[idx].1)
-            .ok_or_else(|| DurationError::Overflow(input.to_string()))?;
+        let part = number.checked_mul(UNITS[idx].1).ok_or_else(|| DurationError::Overflow(input.to_string()))?;
         total = total
             .checked_add(part)
             .filter(|t| *t <= crate::limits::MAX_DURATION_MS)
@@ -148,14 +141,8 @@ mod tests {
         for bad in ["", "1", "m", "1x", "1m1h", "1m1m", "-1m", "1.5m", "1 m", "1mm"] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
         }
-        assert!(matches!(
-            parse_duration("99999999999999999999y"),
-            Err(DurationError::Overflow(_))
-        ));
-        assert!(matches!(
-            parse_duration("9999999999y"),
-            Err(DurationError::Overflow(_))
-        ));
+        assert!(matches!(parse_duration("99999999999999999999y"), Err(DurationError::Overflow(_))));
+        assert!(matches!(parse_duration("9999999999y"), Err(DurationError::Overflow(_))));
         // Where promtool itself draws the line (Go's time.Duration): 106751d is fine, 106752d not.
         assert_eq!(parse_duration("292y"), Ok(292 * 365 * 86_400_000));
         assert_eq!(parse_duration("106751d"), Ok(106_751 * 86_400_000));

@@ -14,11 +14,7 @@ pub fn compact(v: f64) -> String {
         .find(|(size, _)| abs >= *size)
         .map(|(size, suffix)| (v / size, *suffix))
         .unwrap_or((v, ""));
-    let text = if scaled.abs() < 10.0 {
-        trim_zeros(fixed(scaled, 1))
-    } else {
-        fixed(scaled, 0)
-    };
+    let text = if scaled.abs() < 10.0 { trim_zeros(fixed(scaled, 1)) } else { fixed(scaled, 0) };
     format!("{text}{suffix}")
 }
 
@@ -52,12 +48,7 @@ pub fn grouped(v: f64) -> String {
 /// A headline as the stage tile shows it: `lag 1.5K`, `12.3 ins/s`, `—` when there is no value.
 pub fn headline(label: &str, value: Option<f64>, unit: &str) -> String {
     let number = value.map_or_else(|| "—".to_string(), compact);
-    [label, number.as_str(), unit]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ")
+    [label, number.as_str(), unit].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ")
 }
 
 /// `v` with `decimals` digits after the point (0 to 6), rounded half away from zero.
@@ -111,7 +102,11 @@ fn small(v: f64) -> String {
     } else {
         return if v > 0.0 { "<0.001".into() } else { ">-0.001".into() };
     };
-    if text == "-0" { "0".into() } else { text }
+    if text == "-0" {
+        "0".into()
+    } else {
+        text
+    }
 }
 
 fn trim_zeros(s: String) -> String {

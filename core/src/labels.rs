@@ -83,7 +83,8 @@ mod tests {
         assert_eq!(l.get("missing"), None);
         assert_eq!(serde_json::to_string(&l).unwrap(), r#"{"alertname":"A","z":"2"}"#);
         assert!(serde_json::from_str::<Labels>(r#"{"a":1}"#).is_err());
-        let from_map = Labels::from(BTreeMap::from([("b".to_string(), "2".to_string()), ("a".to_string(), "1".to_string())]));
+        let from_map =
+            Labels::from(BTreeMap::from([("b".to_string(), "2".to_string()), ("a".to_string(), "1".to_string())]));
         assert_eq!(from_map.iter().next(), Some(("a", "1")));
     }
 }

@@ -28,7 +28,6 @@ pub const DEFAULT_TIMEOUT: Bound = Bound { ms: 10_000, text: "10s" };
 /// times, lookbacks and intervals far from the 64-bit limits.
 pub const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
 
-
 /// Most ticks one `v1/evaluate` window may hold (7 days at 15 s is 40,320).
 pub const MAX_TICKS: usize = 100_000;
 
@@ -235,7 +234,20 @@ mod tests {
 
     #[test]
     fn bound_texts_say_their_values() {
-        for b in [MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL, MIN_TIMEOUT, MAX_TIMEOUT, DEFAULT_TIMEOUT, MIN_QUEUE_WINDOW, MAX_QUEUE_WINDOW, DEFAULT_QUEUE_WINDOW, MIN_SETTLE, MAX_SETTLE, DEFAULT_SETTLE] {
+        for b in [
+            MIN_INTERVAL,
+            MAX_INTERVAL,
+            DEFAULT_INTERVAL,
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+            DEFAULT_TIMEOUT,
+            MIN_QUEUE_WINDOW,
+            MAX_QUEUE_WINDOW,
+            DEFAULT_QUEUE_WINDOW,
+            MIN_SETTLE,
+            MAX_SETTLE,
+            DEFAULT_SETTLE,
+        ] {
             assert_eq!(crate::duration::format_duration(b.ms), b.text, "{b:?}");
         }
     }

@@ -61,7 +61,12 @@ mod tests {
 
     #[test]
     fn directions_read_leniently_and_write_canonically() {
-        for (json, d) in [("\"tb\"", Direction::TopToBottom), ("\"Vertical\"", Direction::TopToBottom), ("\"lr\"", Direction::LeftToRight), ("\"sideways\"", Direction::LeftToRight)] {
+        for (json, d) in [
+            ("\"tb\"", Direction::TopToBottom),
+            ("\"Vertical\"", Direction::TopToBottom),
+            ("\"lr\"", Direction::LeftToRight),
+            ("\"sideways\"", Direction::LeftToRight),
+        ] {
             assert_eq!(serde_json::from_str::<Direction>(json).unwrap(), d, "{json}");
         }
         assert_eq!(serde_json::to_string(&Direction::TopToBottom).unwrap(), "\"tb\"");

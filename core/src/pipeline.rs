@@ -127,11 +127,17 @@ impl PipelineSpec {
                 return err(at("headline.expr"), "must not be empty");
             }
             if stage.raw_panels.len() > MAX_RAW_PANELS {
-                return err(at("rawPanels"), &format!("{} raw panels, more than the {MAX_RAW_PANELS} allowed", stage.raw_panels.len()));
+                return err(
+                    at("rawPanels"),
+                    &format!("{} raw panels, more than the {MAX_RAW_PANELS} allowed", stage.raw_panels.len()),
+                );
             }
             for (j, panel) in stage.raw_panels.iter().enumerate() {
                 if panel.targets.len() > MAX_TARGETS {
-                    return err(at(&format!("rawPanels[{j}].targets")), &format!("{} targets, more than the {MAX_TARGETS} allowed", panel.targets.len()));
+                    return err(
+                        at(&format!("rawPanels[{j}].targets")),
+                        &format!("{} targets, more than the {MAX_TARGETS} allowed", panel.targets.len()),
+                    );
                 }
                 if panel.targets.is_empty() {
                     return err(at(&format!("rawPanels[{j}].targets")), "at least one target is required");

@@ -147,7 +147,9 @@ impl QueueInsight {
             Trend::Unknown => out.push(format!("Trend unknown: fewer than two samples in the last {window}")),
         }
         match (self.trend, self.drain_in_ms) {
-            (Trend::Draining, Some(ms)) => out.push(format!("Drained in ~{} at this rate", humanize_duration(ms.max(1_000)))),
+            (Trend::Draining, Some(ms)) => {
+                out.push(format!("Drained in ~{} at this rate", humanize_duration(ms.max(1_000))))
+            }
             (Trend::Draining | Trend::Unknown, None) => {}
             _ => out.push("Not draining".to_string()),
         }
@@ -155,7 +157,10 @@ impl QueueInsight {
             out.push(format!("Crosses {} in ~{}", grouped(th), humanize_duration(ms.max(1_000))));
         }
         if let Some(ms) = self.lag_time_ms {
-            out.push(format!("About {} behind (backlog ÷ consume rate, an estimate)", humanize_duration(ms.max(1_000))));
+            out.push(format!(
+                "About {} behind (backlog ÷ consume rate, an estimate)",
+                humanize_duration(ms.max(1_000))
+            ));
         }
         out.push(match self.consumer {
             ConsumerStatus::Ok => "Consumer OK".to_string(),
@@ -175,15 +180,29 @@ mod tests {
     use super::*;
 
     fn insight(trend: Trend, rate: f64, consumer: ConsumerStatus) -> QueueInsight {
-        QueueInsight { trend, rate_per_s: Some(rate), consumer, window_ms: 600_000, step_ms: 15_000, ..Default::default() }
+        QueueInsight {
+            trend,
+            rate_per_s: Some(rate),
+            consumer,
+            window_ms: 600_000,
+            step_ms: 15_000,
+            ..Default::default()
+        }
     }
 
     #[test]
     fn a_tile_says_the_one_thing_that_matters_most() {
-        let draining = QueueInsight { drain_in_ms: Some(240_000), ..insight(Trend::Draining, -3.0, ConsumerStatus::Ok) };
+        let draining =
+            QueueInsight { drain_in_ms: Some(240_000), ..insight(Trend::Draining, -3.0, ConsumerStatus::Ok) };
         assert_eq!(draining.tile_line().as_deref(), Some("draining, ~4m"));
-        assert_eq!(insight(Trend::Growing, 12.0, ConsumerStatus::Warning).tile_line().as_deref(), Some("growing +12/s"));
-        assert_eq!(insight(Trend::Growing, 12.0, ConsumerStatus::Stall).tile_line().as_deref(), Some("consumer stalled"));
+        assert_eq!(
+            insight(Trend::Growing, 12.0, ConsumerStatus::Warning).tile_line().as_deref(),
+            Some("growing +12/s")
+        );
+        assert_eq!(
+            insight(Trend::Growing, 12.0, ConsumerStatus::Stall).tile_line().as_deref(),
+            Some("consumer stalled")
+        );
         assert_eq!(insight(Trend::Steady, 0.0, ConsumerStatus::Ok).tile_line().as_deref(), Some("steady"));
         assert_eq!(insight(Trend::Unknown, 0.0, ConsumerStatus::Unknown).tile_line(), None);
     }

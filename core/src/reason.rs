@@ -54,10 +54,22 @@ impl AlertMoment {
             None => {
                 // The value now is the timeline's at the same tick (none when the window holds no tick).
                 let value = alert.last_point().filter(|p| p.t == alert.at).and_then(|p| p.value);
-                AlertMoment { at: alert.at, state: alert.state, active_at: alert.active_at, value, bound: bound(alert.active_at) }
+                AlertMoment {
+                    at: alert.at,
+                    state: alert.state,
+                    active_at: alert.active_at,
+                    value,
+                    bound: bound(alert.active_at),
+                }
             }
             Some(t) => match alert.point_at(t) {
-                Some(p) => AlertMoment { at: p.t, state: p.state, active_at: p.active_at, value: p.value, bound: bound(p.active_at) },
+                Some(p) => AlertMoment {
+                    at: p.t,
+                    state: p.state,
+                    active_at: p.active_at,
+                    value: p.value,
+                    bound: bound(p.active_at),
+                },
                 None => AlertMoment { at: t, state: AlertState::Inactive, active_at: None, value: None, bound: false },
             },
         }
@@ -78,7 +90,9 @@ pub fn alert_reason(rule: &RuleSummary, m: &AlertMoment, clock: &dyn Clock) -> O
     let lasted = humanize_duration(m.at.saturating_sub(active_at));
     match m.state {
         AlertState::Inactive => None,
-        AlertState::Pending => Some(format!("pending: {what} for {lasted} of {}, {since}", humanize_duration(rule.for_ms))),
+        AlertState::Pending => {
+            Some(format!("pending: {what} for {lasted} of {}, {since}", humanize_duration(rule.for_ms)))
+        }
         AlertState::Firing if m.value.is_none() => Some(format!(
             "{what}: condition cleared, still firing for keep_firing_for {}, {since}",
             humanize_duration(rule.keep_firing_for_ms)
@@ -101,7 +115,12 @@ pub fn error_reason(rule_name: &str, error: &str) -> String {
 /// What one alert says about its stage at a moment: the status it gives the stage and, when it has
 /// something to say, the line explaining it. A rule that could not be evaluated or can never fire
 /// makes its stage `nodata` whatever the moment; a pending alert explains an `ok` stage.
-pub fn alert_contribution(rule: &RuleSummary, alert: &AlertTimeline, at: Option<EpochMs>, clock: &dyn Clock) -> (StageStatus, Option<String>) {
+pub fn alert_contribution(
+    rule: &RuleSummary,
+    alert: &AlertTimeline,
+    at: Option<EpochMs>,
+    clock: &dyn Clock,
+) -> (StageStatus, Option<String>) {
     if let Some(error) = &alert.error {
         return (StageStatus::Nodata, Some(error_reason(&rule.name, error)));
     }
@@ -127,7 +146,13 @@ pub fn stage_reason(contributions: impl IntoIterator<Item = (StageStatus, Option
 
 /// The reason of stage `stage` (`None`: the unassigned alerts) at the moment `at` (None: now),
 /// from the answer's alerts and rules.
-pub fn stage_reason_at(rules: &[RuleSummary], alerts: &[AlertTimeline], stage: Option<&str>, at: Option<EpochMs>, clock: &dyn Clock) -> Option<String> {
+pub fn stage_reason_at(
+    rules: &[RuleSummary],
+    alerts: &[AlertTimeline],
+    stage: Option<&str>,
+    at: Option<EpochMs>,
+    clock: &dyn Clock,
+) -> Option<String> {
     stage_reason(
         alerts
             .iter()
@@ -140,7 +165,13 @@ pub fn stage_reason_at(rules: &[RuleSummary], alerts: &[AlertTimeline], stage: O
 /// person reading: the rule is failing in the ruler, the ruler has stopped evaluating its group, or
 /// the ruler's state disagrees with the one shown. `from_ruler`: the rule shown is the ruler's own
 /// (so a disagreement means other data, not another rule).
-pub fn ruler_note(rule: &RuleSummary, alert: &AlertTimeline, at: Option<EpochMs>, from_ruler: bool, clock: &dyn Clock) -> Option<String> {
+pub fn ruler_note(
+    rule: &RuleSummary,
+    alert: &AlertTimeline,
+    at: Option<EpochMs>,
+    from_ruler: bool,
+    clock: &dyn Clock,
+) -> Option<String> {
     if let Some(ruler) = &rule.ruler {
         if ruler.health == RuleHealth::Err {
             let error = ruler.last_error.as_deref().unwrap_or("no error text");
@@ -169,7 +200,14 @@ pub fn ruler_note(rule: &RuleSummary, alert: &AlertTimeline, at: Option<EpochMs>
 }
 
 /// The first ruler note among a stage's alerts at the moment `at`.
-pub fn stage_ruler_note_at(rules: &[RuleSummary], alerts: &[AlertTimeline], stage: Option<&str>, at: Option<EpochMs>, from_ruler: bool, clock: &dyn Clock) -> Option<String> {
+pub fn stage_ruler_note_at(
+    rules: &[RuleSummary],
+    alerts: &[AlertTimeline],
+    stage: Option<&str>,
+    at: Option<EpochMs>,
+    from_ruler: bool,
+    clock: &dyn Clock,
+) -> Option<String> {
     alerts
         .iter()
         .filter(|a| a.stage.as_deref() == stage)
@@ -177,8 +215,13 @@ pub fn stage_ruler_note_at(rules: &[RuleSummary], alerts: &[AlertTimeline], stag
 }
 
 fn since_text(active_at: EpochMs, at: EpochMs, bound: bool, clock: &dyn Clock) -> String {
-    let text = if at.saturating_sub(active_at) >= 86_400_000 { clock.date_time(active_at) } else { clock.time(active_at) };
-    if bound { format!("since before {text}") } else { format!("since {text}") }
+    let text =
+        if at.saturating_sub(active_at) >= 86_400_000 { clock.date_time(active_at) } else { clock.time(active_at) };
+    if bound {
+        format!("since before {text}")
+    } else {
+        format!("since {text}")
+    }
 }
 
 #[cfg(test)]
@@ -207,7 +250,9 @@ mod tests {
 
     #[test]
     fn firing_reason_reads_like_the_runbook() {
-        let text = alert_reason(&lag_rule(), &moment(AlertState::Firing, Some(1532.0), T, T + 17 * M, false), &UtcClock).unwrap();
+        let text =
+            alert_reason(&lag_rule(), &moment(AlertState::Firing, Some(1532.0), T, T + 17 * M, false), &UtcClock)
+                .unwrap();
         assert_eq!(text, "lag 1,532 > 1,000 for 17m, since 12:03 UTC");
     }
 
@@ -219,10 +264,15 @@ mod tests {
             summary: Some("agent-comms stream is advancing but Jangar inserts nothing".into()),
             ..RuleSummary::default()
         };
-        let text = alert_reason(&stall, &moment(AlertState::Pending, Some(0.4), T, T + 3 * M, true), &UtcClock).unwrap();
-        assert_eq!(text, "pending: agent-comms stream is advancing but Jangar inserts nothing for 3m of 10m, since before 12:03 UTC");
+        let text =
+            alert_reason(&stall, &moment(AlertState::Pending, Some(0.4), T, T + 3 * M, true), &UtcClock).unwrap();
+        assert_eq!(
+            text,
+            "pending: agent-comms stream is advancing but Jangar inserts nothing for 3m of 10m, since before 12:03 UTC"
+        );
         assert_eq!(alert_reason(&stall, &moment(AlertState::Inactive, None, T, T, false), &UtcClock), None);
-        let sse = RuleSummary { name: "CodexJangarSseErrorRate".into(), keep_firing_for_ms: 5 * M, ..RuleSummary::default() };
+        let sse =
+            RuleSummary { name: "CodexJangarSseErrorRate".into(), keep_firing_for_ms: 5 * M, ..RuleSummary::default() };
         let kept = alert_reason(&sse, &moment(AlertState::Firing, None, T, T + 86_400_000, false), &UtcClock).unwrap();
         assert!(kept.contains("condition cleared") && kept.contains("2026-11-27 12:03 UTC"), "{kept}");
     }
@@ -237,8 +287,11 @@ mod tests {
     }
 
     fn alert(points: &[(AlertState, Option<f64>, Option<i64>)], bound: bool) -> AlertTimeline {
-        let timeline: Vec<TimelinePoint> =
-            points.iter().enumerate().map(|(i, &(state, value, active_at))| TimelinePoint::new(T + i as i64 * M, state, value, active_at)).collect();
+        let timeline: Vec<TimelinePoint> = points
+            .iter()
+            .enumerate()
+            .map(|(i, &(state, value, active_at))| TimelinePoint::new(T + i as i64 * M, state, value, active_at))
+            .collect();
         let last = timeline.last().copied().unwrap();
         AlertTimeline {
             name: "CodexKafkaCompletionsLagHigh".into(),
@@ -255,7 +308,10 @@ mod tests {
     #[test]
     fn now_and_the_last_tick_say_the_same() {
         use AlertState::*;
-        let a = alert(&[(Inactive, None, None), (Pending, Some(1200.0), Some(T + M)), (Firing, Some(1532.0), Some(T + M))], false);
+        let a = alert(
+            &[(Inactive, None, None), (Pending, Some(1200.0), Some(T + M)), (Firing, Some(1532.0), Some(T + M))],
+            false,
+        );
         let rules = [RuleSummary { for_ms: M, ..lag_rule() }];
         let alerts = [a];
         let kafka = Some("kafka");
@@ -274,7 +330,10 @@ mod tests {
     #[test]
     fn only_the_episode_at_the_edge_is_bound() {
         use AlertState::*;
-        let a = alert(&[(Firing, Some(2.0), Some(T - 90 * M)), (Inactive, None, None), (Pending, Some(2.0), Some(T + 2 * M))], true);
+        let a = alert(
+            &[(Firing, Some(2.0), Some(T - 90 * M)), (Inactive, None, None), (Pending, Some(2.0), Some(T + 2 * M))],
+            true,
+        );
         assert!(AlertMoment::of(&a, Some(T)).bound);
         assert!(!AlertMoment::of(&a, Some(T + 2 * M)).bound);
         assert!(!AlertMoment::of(&a, None).bound);
@@ -287,7 +346,9 @@ mod tests {
         use crate::api::RulerStatus;
         use AlertState::*;
         let mut a = alert(&[(Inactive, None, None), (Inactive, None, None), (Inactive, None, None)], false);
-        for (p, (ruler, agrees, late)) in a.timeline.iter_mut().zip([(Inactive, true, false), (Firing, false, true), (Firing, false, false)]) {
+        for (p, (ruler, agrees, late)) in
+            a.timeline.iter_mut().zip([(Inactive, true, false), (Firing, false, true), (Firing, false, false)])
+        {
             (p.ruler, p.agrees, p.late) = (Some(ruler), Some(agrees), late);
         }
         let rule = lag_rule();
@@ -298,10 +359,27 @@ mod tests {
             Some("the ruler reports firing since 12:04 UTC; these rules say inactive: the deployed rule differs from the panel's")
         );
         assert!(ruler_note(&rule, &a, None, true, &UtcClock).unwrap().contains("other data"));
-        let failing = RuleSummary { ruler: Some(RulerStatus { health: RuleHealth::Err, last_error: Some("bad_data: boom".into()), ..RulerStatus::default() }), ..lag_rule() };
-        assert_eq!(ruler_note(&failing, &a, Some(T), false, &UtcClock).as_deref(), Some("the ruler cannot evaluate CodexKafkaCompletionsLagHigh: bad_data: boom"));
-        let stale = RuleSummary { group: "g".into(), ruler: Some(RulerStatus { stale_for_ms: Some(10 * M), ..RulerStatus::default() }), ..lag_rule() };
-        assert_eq!(ruler_note(&stale, &a, Some(T), false, &UtcClock).as_deref(), Some("the ruler has not evaluated group g for 10m"));
+        let failing = RuleSummary {
+            ruler: Some(RulerStatus {
+                health: RuleHealth::Err,
+                last_error: Some("bad_data: boom".into()),
+                ..RulerStatus::default()
+            }),
+            ..lag_rule()
+        };
+        assert_eq!(
+            ruler_note(&failing, &a, Some(T), false, &UtcClock).as_deref(),
+            Some("the ruler cannot evaluate CodexKafkaCompletionsLagHigh: bad_data: boom")
+        );
+        let stale = RuleSummary {
+            group: "g".into(),
+            ruler: Some(RulerStatus { stale_for_ms: Some(10 * M), ..RulerStatus::default() }),
+            ..lag_rule()
+        };
+        assert_eq!(
+            ruler_note(&stale, &a, Some(T), false, &UtcClock).as_deref(),
+            Some("the ruler has not evaluated group g for 10m")
+        );
         let unknown = alert(&[(Firing, Some(2.0), Some(T))], false);
         assert_eq!(ruler_note(&rule, &unknown, None, false, &UtcClock), None);
     }
@@ -309,7 +387,16 @@ mod tests {
     #[test]
     fn the_worst_contributor_speaks_first_among_equals() {
         use StageStatus::*;
-        assert_eq!(stage_reason([(Ok, Some("p".into())), (Warning, Some("w1".into())), (Warning, Some("w2".into())), (Nodata, Some("n".into()))]).as_deref(), Some("w1"));
+        assert_eq!(
+            stage_reason([
+                (Ok, Some("p".into())),
+                (Warning, Some("w1".into())),
+                (Warning, Some("w2".into())),
+                (Nodata, Some("n".into()))
+            ])
+            .as_deref(),
+            Some("w1")
+        );
         assert_eq!(stage_reason([(Critical, None), (Ok, Some("p".into()))]).as_deref(), Some("p"));
         assert_eq!(stage_reason(std::iter::empty()), None);
     }

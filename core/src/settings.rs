@@ -45,11 +45,7 @@ pub struct AppJsonData {
     pub ruler_url: Option<String>,
     /// An Alertmanager API v2 base (`/api/v2/...` is appended; Mimir's is `<mimir>/alertmanager`),
     /// asked which firing alerts are silenced or inhibited; same tenant and credentials.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "text::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text::deserialize")]
     pub alertmanager_url: Option<String>,
     /// Which of the ruler's groups are the pipeline's: a regular expression matched against the
     /// whole group name (as PromQL's `=~`), so `a|b` lists names.
@@ -321,7 +317,8 @@ mod tests {
 
     #[test]
     fn text_fields_take_numbers_as_text_and_refuse_objects() {
-        let d: AppJsonData = serde_json::from_str(r#"{"tenant": 123, "timeout": 30, "rulesYaml": null, "future": [1]}"#).unwrap();
+        let d: AppJsonData =
+            serde_json::from_str(r#"{"tenant": 123, "timeout": 30, "rulesYaml": null, "future": [1]}"#).unwrap();
         assert_eq!(d.tenant.as_deref(), Some("123"));
         assert_eq!(d.timeout.as_deref(), Some("30"));
         assert_eq!(d.rules_yaml, None);

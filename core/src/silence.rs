@@ -10,20 +10,9 @@ pub fn suppressed_words(silences: &[SilenceNote], more_silences: usize, inhibite
     let mut parts: Vec<String> = silences
         .iter()
         .map(|s| {
-            let who = if s.created_by.is_empty() {
-                "someone"
-            } else {
-                s.created_by.as_str()
-            };
-            let until = s
-                .ends_at
-                .map(|t| format!(" until {} {} UTC", utc_date(t), utc_clock(t)))
-                .unwrap_or_default();
-            let why = if s.comment.trim().is_empty() {
-                String::new()
-            } else {
-                format!(": {}", s.comment.trim())
-            };
+            let who = if s.created_by.is_empty() { "someone" } else { s.created_by.as_str() };
+            let until = s.ends_at.map(|t| format!(" until {} {} UTC", utc_date(t), utc_clock(t))).unwrap_or_default();
+            let why = if s.comment.trim().is_empty() { String::new() } else { format!(": {}", s.comment.trim()) };
             format!("silenced by {who}{until}{why}")
         })
         .collect();
@@ -60,16 +49,8 @@ mod tests {
             suppressed_words(&[alice.clone()], 0, 0),
             "silenced by alice until 2026-12-01 22:00 UTC: draining after the deploy"
         );
-        let blank = SilenceNote {
-            created_by: String::new(),
-            comment: " ".into(),
-            ends_at: None,
-            ..alice
-        };
-        assert_eq!(
-            suppressed_words(&[blank.clone()], 0, 2),
-            "silenced by someone; inhibited by 2 other alerts"
-        );
+        let blank = SilenceNote { created_by: String::new(), comment: " ".into(), ends_at: None, ..alice };
+        assert_eq!(suppressed_words(&[blank.clone()], 0, 2), "silenced by someone; inhibited by 2 other alerts");
         assert_eq!(suppressed_words(&[blank], 12, 0), "silenced by someone; and 12 more silences");
         assert_eq!(suppressed_words(&[], 0, 1), "inhibited by another alert");
         assert_eq!(suppressed_words(&[], 0, 0), "held back by the Alertmanager");

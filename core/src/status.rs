@@ -98,9 +98,6 @@ mod tests {
         fold_alert_into(&mut acc, [Firing, Pending, Firing, Inactive], "warning");
         fold_alert_into(&mut acc, [Inactive, Inactive, Firing, Inactive], "critical");
         raise_to(&mut acc, StageStatus::Nodata);
-        assert_eq!(
-            acc,
-            [StageStatus::Warning, StageStatus::Nodata, StageStatus::Critical, StageStatus::Nodata]
-        );
+        assert_eq!(acc, [StageStatus::Warning, StageStatus::Nodata, StageStatus::Critical, StageStatus::Nodata]);
     }
 }

@@ -27,7 +27,9 @@ pub struct Theme {
 type ThemeWire = (bool, String, String, String, String, String, String, String, String, String, String);
 
 impl From<ThemeWire> for Theme {
-    fn from((is_dark, ok, warning, critical, nodata, text, text_weak, background, surface, border, primary): ThemeWire) -> Theme {
+    fn from(
+        (is_dark, ok, warning, critical, nodata, text, text_weak, background, surface, border, primary): ThemeWire,
+    ) -> Theme {
         Theme { is_dark, ok, warning, critical, nodata, text, text_weak, background, surface, border, primary }
     }
 }

@@ -45,9 +45,7 @@ pub mod opt {
                 Ok(Some(v as f64))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                super::parse_sample_value(v)
-                    .map(Some)
-                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+                super::parse_sample_value(v).map(Some).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
             }
         }
         d.deserialize_option(V)
@@ -98,10 +96,7 @@ mod tests {
     fn garbage_values_are_rejected() {
         assert!(serde_json::from_str::<Point>(r#"{"t":1,"v":"lots"}"#).is_err());
         assert!(serde_json::from_str::<Point>(r#"{"t":1,"v":[1]}"#).is_err());
-        assert_eq!(
-            serde_json::from_str::<Point>(r#"{"t":1,"v":null}"#).unwrap().v,
-            None
-        );
+        assert_eq!(serde_json::from_str::<Point>(r#"{"t":1,"v":null}"#).unwrap().v, None);
         assert_eq!(serde_json::from_str::<Point>(r#"{"t":1,"v":3}"#).unwrap().v, Some(3.0));
     }
 }

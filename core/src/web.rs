@@ -81,7 +81,9 @@ struct ErrorBody {
 fn failure(status: u16, text: &str) -> CallError {
     let body = serde_json::from_str::<ErrorBody>(text).ok();
     match body {
-        Some(ErrorBody { code: Some(code), error: Some(error), field, .. }) => CallError::Api { status, error: ApiError { code, error, field } },
+        Some(ErrorBody { code: Some(code), error: Some(error), field, .. }) => {
+            CallError::Api { status, error: ApiError { code, error, field } }
+        }
         Some(ErrorBody { message: Some(message), .. }) => CallError::Http { status, message },
         _ => CallError::Http { status, message: text.trim().chars().take(SNIPPET_CHARS).collect() },
     }
@@ -106,8 +108,15 @@ pub async fn call_text(
         &signal.map_or(JsValue::NULL, |s| s.clone().into()),
     );
     let promise = request.apply(&JsValue::NULL, &args).map_err(|e| CallError::Transport(js_text(&e)))?;
-    let promise: js_sys::Promise = promise.dyn_into().map_err(|_| CallError::Transport("the host's request did not return a promise".into()))?;
-    let answer = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|e| if aborted() { CallError::Aborted } else { CallError::Transport(js_text(&e)) })?;
+    let promise: js_sys::Promise =
+        promise.dyn_into().map_err(|_| CallError::Transport("the host's request did not return a promise".into()))?;
+    let answer = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|e| {
+        if aborted() {
+            CallError::Aborted
+        } else {
+            CallError::Transport(js_text(&e))
+        }
+    })?;
     if aborted() {
         return Err(CallError::Aborted);
     }
@@ -174,9 +183,19 @@ mod tests {
         assert_eq!(decode::<Answer>(200, r#"{"n": 3}"#), Ok(Answer { n: 3 }));
         let missing = decode::<Answer>(200, "{}").unwrap_err();
         assert_eq!(missing.message(), "the backend's answer does not match this version: a field is missing or has another type at line 1, column 2");
-        assert_eq!(decode::<Answer>(200, "{\"n\": 3,").unwrap_err(), CallError::Decode("cut short at line 1, column 8".into()));
-        assert_eq!(decode::<Answer>(200, "<html>").unwrap_err(), CallError::Decode("not valid JSON at line 1, column 1".into()));
-        let e = decode::<Answer>(503, r#"{"code":"settings","error":"jsonData.prometheusUrl: is required","field":"jsonData.prometheusUrl"}"#).unwrap_err();
+        assert_eq!(
+            decode::<Answer>(200, "{\"n\": 3,").unwrap_err(),
+            CallError::Decode("cut short at line 1, column 8".into())
+        );
+        assert_eq!(
+            decode::<Answer>(200, "<html>").unwrap_err(),
+            CallError::Decode("not valid JSON at line 1, column 1".into())
+        );
+        let e = decode::<Answer>(
+            503,
+            r#"{"code":"settings","error":"jsonData.prometheusUrl: is required","field":"jsonData.prometheusUrl"}"#,
+        )
+        .unwrap_err();
         assert!(matches!(&e, CallError::Api { status: 503, error } if error.code == ErrorCode::Settings));
         assert_eq!(e.message(), "jsonData.prometheusUrl: is required");
         let e = decode::<Answer>(403, r#"{"message":"Permission denied"}"#).unwrap_err();

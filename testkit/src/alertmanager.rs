@@ -41,7 +41,8 @@ impl AlertmanagerServer {
             // One instance: no gossip port to collide with another test's.
             .arg("--cluster.listen-address=")
             .arg("--log.level=warn");
-        let readiness = Readiness { addr: &addr, path: "/-/ready", ready: &|code| code == 200, within: Duration::from_secs(30) };
+        let readiness =
+            Readiness { addr: &addr, path: "/-/ready", ready: &|code| code == 200, within: Duration::from_secs(30) };
         let daemon = Daemon::start("alertmanager", command, dir, readiness)?;
         Ok(AlertmanagerServer { _daemon: daemon, url: format!("http://{addr}"), addr })
     }
@@ -74,8 +75,7 @@ impl AlertmanagerServer {
             .map_err(|e| e.to_string())?;
         let status = response.status();
         let text = response.text().await.map_err(|e| e.to_string())?;
-        let answer: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
+        let answer: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
         match answer["silenceID"].as_str() {
             Some(id) if status.is_success() => Ok(id.to_string()),
             _ => Err(format!("HTTP {status}: {answer}")),
@@ -93,23 +93,14 @@ impl AlertmanagerServer {
 /// Epoch ms as RFC 3339 in UTC, as Alertmanager reads times.
 fn rfc3339(ms: i64) -> String {
     use codexflow_core::format::{utc_clock, utc_date};
-    format!(
-        "{}T{}:{:02}.{:03}Z",
-        utc_date(ms),
-        utc_clock(ms),
-        ms.div_euclid(1000).rem_euclid(60),
-        ms.rem_euclid(1000)
-    )
+    format!("{}T{}:{:02}.{:03}Z", utc_date(ms), utc_clock(ms), ms.div_euclid(1000).rem_euclid(60), ms.rem_euclid(1000))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn times_are_written_as_alertmanager_reads_them() {
-        assert_eq!(
-            super::rfc3339(1_796_158_800_500),
-            "2026-12-01T21:00:00.500Z"
-        );
+        assert_eq!(super::rfc3339(1_796_158_800_500), "2026-12-01T21:00:00.500Z");
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(super::rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }

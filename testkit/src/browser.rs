@@ -5,8 +5,17 @@ use std::path::Path;
 /// Panics, saying what to run, unless the package's frontends, the dev host's page and Playwright are
 /// built: what every browser test needs before it starts anything.
 pub fn assert_built(root: &Path) {
-    for needed in ["dist/module.js", "dist/panel/module.js", "dist/panel/codexflow_panel_bg.wasm", "target/harness/host.js", "node_modules/playwright-core"] {
-        assert!(root.join(needed).exists(), "{needed} is missing: run scripts/test.sh (it builds the package and the harness)");
+    for needed in [
+        "dist/module.js",
+        "dist/panel/module.js",
+        "dist/panel/codexflow_panel_bg.wasm",
+        "target/harness/host.js",
+        "node_modules/playwright-core",
+    ] {
+        assert!(
+            root.join(needed).exists(),
+            "{needed} is missing: run scripts/test.sh (it builds the package and the harness)"
+        );
     }
 }
 

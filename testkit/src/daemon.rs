@@ -26,7 +26,12 @@ pub struct Readiness<'a> {
 impl Daemon {
     /// Spawns `command` (its arguments set) with stdin closed and stdout and stderr in
     /// `<dir>/<name>.log`, then waits for `readiness`.
-    pub fn start(name: &str, mut command: Command, dir: PathBuf, readiness: Readiness) -> Result<Daemon, PromServerError> {
+    pub fn start(
+        name: &str,
+        mut command: Command,
+        dir: PathBuf,
+        readiness: Readiness,
+    ) -> Result<Daemon, PromServerError> {
         let log_path = dir.join(format!("{name}.log"));
         let log = std::fs::File::create(&log_path).map_err(|e| failed("log file", e))?;
         let child = command

@@ -41,9 +41,13 @@ pub async fn read_request<R: AsyncBufRead + Unpin>(conn: &mut R, max_body: usize
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let length: usize = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let length: usize =
+        headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     if length > max_body {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("request body of {length} bytes is over {max_body}")));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("request body of {length} bytes is over {max_body}"),
+        ));
     }
     let mut body = vec![0u8; length];
     conn.read_exact(&mut body).await?;
@@ -52,7 +56,13 @@ pub async fn read_request<R: AsyncBufRead + Unpin>(conn: &mut R, max_body: usize
 
 /// Writes one response with its `Content-Length` and `headers`; `close` adds `Connection: close`
 /// (closing the connection is the caller's).
-pub async fn write_response<W: AsyncWrite + Unpin>(out: &mut W, status: u16, headers: &[(&str, &str)], body: &[u8], close: bool) -> std::io::Result<()> {
+pub async fn write_response<W: AsyncWrite + Unpin>(
+    out: &mut W,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    close: bool,
+) -> std::io::Result<()> {
     let mut head = format!("HTTP/1.1 {status} {}\r\nContent-Length: {}\r\n", reason(status), body.len());
     if close {
         head.push_str("Connection: close\r\n");

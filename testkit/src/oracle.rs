@@ -69,9 +69,21 @@ fn label_text(name: &str, labels: &codexflow_core::Labels, extra: &[(&str, &str)
 }
 
 /// One promtool test group checking `answer` (evaluated over `scenario`'s data) tick by tick.
-pub fn test_group(scenario: &Scenario, answer: &EvaluateResponse, rules: &[RuleExpectation], interval_ms: i64) -> String {
+pub fn test_group(
+    scenario: &Scenario,
+    answer: &EvaluateResponse,
+    rules: &[RuleExpectation],
+    interval_ms: i64,
+) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  # scenario {}: {} ticks from {} to {}", scenario.name, answer.ticks.len(), answer.from, answer.to);
+    let _ = writeln!(
+        out,
+        "  # scenario {}: {} ticks from {} to {}",
+        scenario.name,
+        answer.ticks.len(),
+        answer.from,
+        answer.to
+    );
     let _ = writeln!(out, "  - interval: {}", minutes(scenario.scrape_ms));
     let _ = writeln!(out, "    input_series:");
     for (series, values) in scenario.promtool_input() {
@@ -85,7 +97,11 @@ pub fn test_group(scenario: &Scenario, answer: &EvaluateResponse, rules: &[RuleE
         // Each rule at its own group's ticks, which all its alerts share; promtool's file evaluates
         // at multiples of `interval_ms` from the scenario's start.
         let ticks: Vec<i64> = alerts.first().map(|a| a.timeline.iter().map(|p| p.t).collect()).unwrap_or_default();
-        assert!(alerts.iter().all(|a| a.timeline.iter().map(|p| p.t).eq(ticks.iter().copied())), "{}: its alerts share the ticks", rule.name);
+        assert!(
+            alerts.iter().all(|a| a.timeline.iter().map(|p| p.t).eq(ticks.iter().copied())),
+            "{}: its alerts share the ticks",
+            rule.name
+        );
         for (i, &t) in ticks.iter().enumerate() {
             let rel = t - scenario.start;
             assert!(rel >= 0, "tick before the scenario's start");
@@ -97,9 +113,14 @@ pub fn test_group(scenario: &Scenario, answer: &EvaluateResponse, rules: &[RuleE
             } else {
                 let _ = writeln!(alert_tests, "        exp_alerts:");
                 for a in &firing {
-                    let labels: Vec<String> =
-                        a.labels.iter().filter(|(k, _)| *k != "alertname").map(|(k, v)| format!("{k}: {}", quote(v))).collect();
-                    let annotations: Vec<String> = rule.annotations.iter().map(|(k, v)| format!("{k}: {}", quote(v))).collect();
+                    let labels: Vec<String> = a
+                        .labels
+                        .iter()
+                        .filter(|(k, _)| *k != "alertname")
+                        .map(|(k, v)| format!("{k}: {}", quote(v)))
+                        .collect();
+                    let annotations: Vec<String> =
+                        rule.annotations.iter().map(|(k, v)| format!("{k}: {}", quote(v))).collect();
                     let _ = writeln!(
                         alert_tests,
                         "          - exp_labels: {{{}}}\n            exp_annotations: {{{}}}",
@@ -116,7 +137,11 @@ pub fn test_group(scenario: &Scenario, answer: &EvaluateResponse, rules: &[RuleE
             for a in &active {
                 let p = &a.timeline[i];
                 let state = if p.state == AlertState::Firing { "firing" } else { "pending" };
-                let _ = writeln!(states, "          - labels: {}\n            value: 1", quote(&label_text("ALERTS", &a.labels, &[("alertstate", state)])));
+                let _ = writeln!(
+                    states,
+                    "          - labels: {}\n            value: 1",
+                    quote(&label_text("ALERTS", &a.labels, &[("alertstate", state)]))
+                );
                 let active_at = p.active_at.expect("an active alert has activeAt");
                 let _ = writeln!(
                     since,
@@ -126,7 +151,12 @@ pub fn test_group(scenario: &Scenario, answer: &EvaluateResponse, rules: &[RuleE
                 );
             }
             for (metric, body) in [("ALERTS", states), ("ALERTS_FOR_STATE", since)] {
-                let _ = writeln!(expr_tests, "      - expr: {}\n        eval_time: {}", quote(&format!("{metric}{selector}")), minutes(rel));
+                let _ = writeln!(
+                    expr_tests,
+                    "      - expr: {}\n        eval_time: {}",
+                    quote(&format!("{metric}{selector}")),
+                    minutes(rel)
+                );
                 if body.is_empty() {
                     let _ = writeln!(expr_tests, "        exp_samples: []");
                 } else {
@@ -141,5 +171,10 @@ pub fn test_group(scenario: &Scenario, answer: &EvaluateResponse, rules: &[RuleE
 
 /// A whole promtool test file over `rules_file` (relative to the test file).
 pub fn test_file(rules_file: &str, interval_ms: i64, groups: &[String]) -> String {
-    format!("rule_files:\n  - {}\nevaluation_interval: {}\ntests:\n{}", quote(rules_file), minutes(interval_ms), groups.concat())
+    format!(
+        "rule_files:\n  - {}\nevaluation_interval: {}\ntests:\n{}",
+        quote(rules_file),
+        minutes(interval_ms),
+        groups.concat()
+    )
 }

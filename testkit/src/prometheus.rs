@@ -36,7 +36,8 @@ pub struct PrometheusServer {
 /// A fresh directory under the system temp dir.
 pub fn scratch_dir(prefix: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let dir =
+        std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::create_dir_all(&dir);
     dir
@@ -65,7 +66,11 @@ pub fn promtool(args: &[&str], cwd: Option<&Path>) -> Result<String, PromServerE
     }
     let out = cmd.output().map_err(|e| failed("promtool", e))?;
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    if out.status.success() { Ok(text) } else { Err(failed(format!("promtool {}", args.join(" ")), text)) }
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(failed(format!("promtool {}", args.join(" ")), text))
+    }
 }
 
 /// What to start Prometheus with.
@@ -95,7 +100,8 @@ impl PrometheusServer {
     }
 
     pub fn start_with(options: &PromOptions) -> Result<PrometheusServer, PromServerError> {
-        let PromOptions { openmetrics, scrape_configs, web_config, rule_files, scrape_interval, args, alertmanagers } = *options;
+        let PromOptions { openmetrics, scrape_configs, web_config, rule_files, scrape_interval, args, alertmanagers } =
+            *options;
         let prometheus = which("prometheus")?;
         let dir = scratch_dir("codexflow-prom");
         let data = dir.join("data");
@@ -120,10 +126,7 @@ impl PrometheusServer {
             String::new()
         } else {
             let targets: Vec<String> = alertmanagers.iter().map(|a| format!("'{a}'")).collect();
-            format!(
-                "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [{}]\n",
-                targets.join(", ")
-            )
+            format!("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [{}]\n", targets.join(", "))
         };
         std::fs::write(&config, format!("global:\n  scrape_interval: {interval}\n  evaluation_interval: 1m\n{alerting}rule_files:{rules}\nscrape_configs: {scrape}\n"))
             .map_err(|e| failed("write config", e))?;
@@ -142,7 +145,12 @@ impl PrometheusServer {
             .arg("--storage.tsdb.retention.time=3650d")
             .arg(format!("--web.listen-address={addr}"))
             .arg("--log.level=warn");
-        let prefix = args.iter().find_map(|a| a.strip_prefix("--web.route-prefix=")).unwrap_or("").trim_end_matches('/').to_string();
+        let prefix = args
+            .iter()
+            .find_map(|a| a.strip_prefix("--web.route-prefix="))
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .to_string();
         let ready_path = format!("{prefix}/-/ready");
         // Behind basic auth, a 401 to the anonymous probe also says it is up.
         let ready = |code: u16| code == 200 || (web_config.is_some() && code == 401);

@@ -28,7 +28,13 @@ pub struct Scenario {
 
 impl Scenario {
     pub fn new(name: &str, start: i64, scrape_ms: i64, duration_ms: i64) -> Scenario {
-        Scenario { name: name.into(), start, scrape_ms, steps: (duration_ms / scrape_ms) as usize + 1, series: Vec::new() }
+        Scenario {
+            name: name.into(),
+            start,
+            scrape_ms,
+            steps: (duration_ms / scrape_ms) as usize + 1,
+            series: Vec::new(),
+        }
     }
 
     pub fn end(&self) -> i64 {
@@ -111,7 +117,8 @@ impl Scenario {
 /// OpenMetrics wants each metric family in one block, so lines are grouped by
 /// metric name; the sort is stable, so each series stays in time order.
 pub fn openmetrics_of(scenarios: &[Scenario]) -> String {
-    let mut lines: Vec<String> = scenarios.iter().flat_map(|sc| sc.openmetrics().lines().map(str::to_string).collect::<Vec<_>>()).collect();
+    let mut lines: Vec<String> =
+        scenarios.iter().flat_map(|sc| sc.openmetrics().lines().map(str::to_string).collect::<Vec<_>>()).collect();
     lines.sort_by(|a, b| a.split(['{', ' ']).next().cmp(&b.split(['{', ' ']).next()));
     let mut out: String = lines.into_iter().map(|l| l + "\n").collect();
     out.push_str("# EOF\n");
@@ -122,7 +129,8 @@ fn selector(s: &SeriesData) -> String {
     if s.labels.is_empty() {
         return s.metric.clone();
     }
-    let labels: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+    let labels: Vec<String> =
+        s.labels.iter().map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))).collect();
     format!("{}{{{}}}", s.metric, labels.join(","))
 }
 
@@ -130,7 +138,11 @@ fn om_value(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
+        if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
     } else {
         format!("{v}")
     }
@@ -147,6 +159,9 @@ mod tests {
         sc.counter("c_total", &[], |_| 2.0, |t| t == 30_000, |_| true);
         assert_eq!(sc.steps, 3);
         assert_eq!(sc.openmetrics(), "c_total 0 60.000\nc_total 30 75.000\nc_total 0 90.000\nlag{topic=\"a\"} 0 60.000\nlag{topic=\"a\"} 30000 90.000\n");
-        assert_eq!(sc.promtool_input(), [("lag{topic=\"a\"}".to_string(), "0 _ 30000".to_string()), ("c_total".to_string(), "0 30 0".to_string())]);
+        assert_eq!(
+            sc.promtool_input(),
+            [("lag{topic=\"a\"}".to_string(), "0 _ 30000".to_string()), ("c_total".to_string(), "0 30 0".to_string())]
+        );
     }
 }

@@ -31,7 +31,9 @@ fn minutes(t: i64) -> f64 {
 /// Kafka: total consumer lag `lag(t)` split 60/30/10 over three partitions, offsets advancing at `rate` msg/s.
 pub fn kafka(sc: &mut Scenario, lag: impl Fn(i64) -> Option<f64> + Copy, rate: f64) {
     for (partition, share) in [("0", 0.6), ("1", 0.3), ("2", 0.1)] {
-        sc.series("kafka_consumergroup_lag", &[GROUP, ("partition", partition), TOPIC], move |t| lag(t).map(|l| (l * share).round()));
+        sc.series("kafka_consumergroup_lag", &[GROUP, ("partition", partition), TOPIC], move |t| {
+            lag(t).map(|l| (l * share).round())
+        });
         sc.series("kafka_topic_partition_current_offset", &[("partition", partition), TOPIC], move |t| {
             Some(1_000_000.0 + (rate * share * t as f64 / 1000.0).round())
         });
@@ -39,30 +41,66 @@ pub fn kafka(sc: &mut Scenario, lag: impl Fn(i64) -> Option<f64> + Copy, rate: f
 }
 
 /// NATS: consumer pending `pending(t)`; the stream's last sequence advancing at `publish(t)` msg/s.
-pub fn nats(sc: &mut Scenario, spelling: NatsLabels, pending: impl Fn(i64) -> Option<f64>, publish: impl Fn(i64) -> f64, present: impl Fn(i64) -> bool + Copy) {
+pub fn nats(
+    sc: &mut Scenario,
+    spelling: NatsLabels,
+    pending: impl Fn(i64) -> Option<f64>,
+    publish: impl Fn(i64) -> f64,
+    present: impl Fn(i64) -> bool + Copy,
+) {
     let (stream_key, consumer_key) = match spelling {
         NatsLabels::Exporter => ("stream_name", "consumer_name"),
         NatsLabels::Alloy => ("stream", "consumer"),
     };
-    sc.series("jetstream_consumer_num_pending", &[(consumer_key, "jangar-agent-comms"), (stream_key, "agent-comms")], move |t| {
-        if present(t) { pending(t) } else { None }
-    });
+    sc.series(
+        "jetstream_consumer_num_pending",
+        &[(consumer_key, "jangar-agent-comms"), (stream_key, "agent-comms")],
+        move |t| {
+            if present(t) {
+                pending(t)
+            } else {
+                None
+            }
+        },
+    );
     sc.counter("jetstream_stream_last_seq", &[(stream_key, "agent-comms")], publish, |_| false, present);
-    sc.series("jetstream_stream_total_messages", &[(stream_key, "agent-comms")], move |t| present(t).then_some(50_000.0 + minutes(t) * 10.0));
-    sc.series("jetstream_stream_total_bytes", &[(stream_key, "agent-comms")], move |t| present(t).then_some(2.0e7 + minutes(t) * 4096.0));
+    sc.series("jetstream_stream_total_messages", &[(stream_key, "agent-comms")], move |t| {
+        present(t).then_some(50_000.0 + minutes(t) * 10.0)
+    });
+    sc.series("jetstream_stream_total_bytes", &[(stream_key, "agent-comms")], move |t| {
+        present(t).then_some(2.0e7 + minutes(t) * 4096.0)
+    });
 }
 
 /// Jangar: inserts at `inserts(t)`/s (counter reset where `restart(t)`), ingest errors at 0.01/s.
 pub fn jangar(sc: &mut Scenario, inserts: impl Fn(i64) -> f64, restart: impl Fn(i64) -> bool + Copy) {
     sc.counter("jangar_agent_comms_inserted_total", &[], inserts, restart, |_| true);
-    sc.counter("jangar_agent_comms_ingest_errors_total", &[], |t| if within(t, 0, 5) { 0.0 } else { 0.02 }, restart, |_| true);
+    sc.counter(
+        "jangar_agent_comms_ingest_errors_total",
+        &[],
+        |t| if within(t, 0, 5) { 0.0 } else { 0.02 },
+        restart,
+        |_| true,
+    );
 }
 
 /// SSE: connections opened/closed per stream, errors at `errors(stream, t)`/s.
 pub fn sse(sc: &mut Scenario, errors: impl Fn(&str, i64) -> f64 + Copy, restart: impl Fn(i64) -> bool + Copy) {
     for (stream, opened_rate, closed_rate) in [("chat", 0.5, 0.48), ("agent-events", 0.3, 0.29)] {
-        sc.counter("jangar_sse_connections_total", &[("state", "opened"), ("stream", stream)], move |_| opened_rate, restart, |_| true);
-        sc.counter("jangar_sse_connections_total", &[("state", "closed"), ("stream", stream)], move |_| closed_rate, restart, |_| true);
+        sc.counter(
+            "jangar_sse_connections_total",
+            &[("state", "opened"), ("stream", stream)],
+            move |_| opened_rate,
+            restart,
+            |_| true,
+        );
+        sc.counter(
+            "jangar_sse_connections_total",
+            &[("state", "closed"), ("stream", stream)],
+            move |_| closed_rate,
+            restart,
+            |_| true,
+        );
         sc.counter("jangar_sse_errors_total", &[("stream", stream)], move |t| errors(stream, t), restart, |_| true);
     }
 }
@@ -85,7 +123,21 @@ pub fn lag_spikes(start: i64) -> Scenario {
         },
         12.0,
     );
-    nats(&mut sc, NatsLabels::Exporter, |t| Some(if within(t, 100, 125) { 1800.0 } else if within(t, 140, 150) { 1100.0 } else { 50.0 }), |_| 5.0, |_| true);
+    nats(
+        &mut sc,
+        NatsLabels::Exporter,
+        |t| {
+            Some(if within(t, 100, 125) {
+                1800.0
+            } else if within(t, 140, 150) {
+                1100.0
+            } else {
+                50.0
+            })
+        },
+        |_| 5.0,
+        |_| true,
+    );
     jangar(&mut sc, |_| 5.0, |_| false);
     sse(&mut sc, |stream, t| if stream == "chat" && within(t, 150, 170) { 0.1 } else { 0.01 }, |_| false);
     sc
@@ -110,7 +162,13 @@ pub fn gaps_and_stall(start: i64) -> Scenario {
         8.0,
     );
     // The NATS exporter is down from 25m to 33m: the last value lingers 5m, then the series is gone.
-    nats(&mut sc, NatsLabels::Alloy, |t| Some(if within(t, 10, 40) { 2000.0 } else { 20.0 }), |_| 4.0, |t| !within(t, 25, 33));
+    nats(
+        &mut sc,
+        NatsLabels::Alloy,
+        |t| Some(if within(t, 10, 40) { 2000.0 } else { 20.0 }),
+        |_| 4.0,
+        |t| !within(t, 25, 33),
+    );
     jangar(&mut sc, |t| if within(t, 90, 120) { 0.0 } else { 4.0 }, |t| t == 60 * MINUTE);
     sse(&mut sc, |_, t| if within(t, 120, 160) { 0.08 } else { 0.0 }, |t| t == 130 * MINUTE);
     sc
@@ -143,7 +201,8 @@ pub fn looping(start: i64, duration_ms: i64) -> Scenario {
     for s in one.series {
         let values = (0..sc.steps).map(|i| s.values[i % per_loop]).collect::<Vec<_>>();
         // Counters keep counting across loops instead of resetting.
-        let is_counter = s.metric.ends_with("_total") || s.metric.ends_with("_last_seq") || s.metric.ends_with("_offset");
+        let is_counter =
+            s.metric.ends_with("_total") || s.metric.ends_with("_last_seq") || s.metric.ends_with("_offset");
         let span = s.values[per_loop].unwrap_or(0.0) - s.values[0].unwrap_or(0.0);
         let values = values
             .into_iter()

@@ -119,10 +119,12 @@ async fn serve(
         };
         if let Some(header) = require.filter(|h| req.header(h).is_none_or(str::is_empty)) {
             let body = format!("no org id ({header} missing)");
-            crate::http::write_response(conn.get_mut(), 401, &[("Content-Type", "text/plain")], body.as_bytes(), false).await?;
+            crate::http::write_response(conn.get_mut(), 401, &[("Content-Type", "text/plain")], body.as_bytes(), false)
+                .await?;
             continue;
         }
-        let mut forward = client.request(req.method.parse().unwrap_or(reqwest::Method::GET), format!("{target}{}", req.target));
+        let mut forward =
+            client.request(req.method.parse().unwrap_or(reqwest::Method::GET), format!("{target}{}", req.target));
         for name in ["content-type", "authorization", "x-scope-orgid"] {
             if let Some(v) = req.header(name) {
                 forward = forward.header(name, v);
@@ -133,7 +135,8 @@ async fn serve(
             Ok(r) => (r.status().as_u16(), r.bytes().await.map(|b| b.to_vec()).unwrap_or_default()),
             Err(e) => (502, e.to_string().into_bytes()),
         };
-        crate::http::write_response(conn.get_mut(), status, &[("Content-Type", "application/json")], &answer, false).await?;
+        crate::http::write_response(conn.get_mut(), status, &[("Content-Type", "application/json")], &answer, false)
+            .await?;
         timed.lock().unwrap_or_else(|p| p.into_inner()).push((index, arrived, std::time::Instant::now()));
     }
     Ok(())
@@ -170,7 +173,10 @@ pub fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'+', _) => out.push(b' '),
             (b'%', Some(b)) => {
@@ -218,10 +224,15 @@ impl Scripted {
                     let mut conn = tokio::io::BufReader::new(conn);
                     while let Ok(Some(req)) = crate::http::read_request(&mut conn, 8 << 20).await {
                         count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        let seen = Seen { method: req.method, target: req.target, headers: req.headers, body: req.body };
+                        let seen =
+                            Seen { method: req.method, target: req.target, headers: req.headers, body: req.body };
                         let reply = script(&seen);
-                        let headers: Vec<(&str, &str)> = reply.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                        if crate::http::write_response(conn.get_mut(), reply.status, &headers, &reply.body, false).await.is_err() {
+                        let headers: Vec<(&str, &str)> =
+                            reply.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                        if crate::http::write_response(conn.get_mut(), reply.status, &headers, &reply.body, false)
+                            .await
+                            .is_err()
+                        {
                             break;
                         }
                     }

@@ -16,7 +16,14 @@ use crate::series::{dense_values, RangeSeries};
 /// The alerts of rule number `index` over `window`, evaluated at `eval` (the window and its lookback),
 /// or why they are not: more label sets than a rule may have, or more ticks × series than `budget`
 /// lets this call hold.
-pub fn alerts_of(rule: &Rule, index: usize, series: &[RangeSeries], eval: Ticks, window: &Ticks, budget: &Budget) -> Result<Vec<AlertTimeline>, String> {
+pub fn alerts_of(
+    rule: &Rule,
+    index: usize,
+    series: &[RangeSeries],
+    eval: Ticks,
+    window: &Ticks,
+    budget: &Budget,
+) -> Result<Vec<AlertTimeline>, String> {
     // Label sets as Prometheus builds them: result labels without __name__, rule labels on top, alertname.
     let mut by_key: BTreeMap<BTreeMap<String, String>, Vec<usize>> = BTreeMap::new();
     for (i, s) in series.iter().enumerate() {
@@ -49,7 +56,10 @@ pub fn alerts_of(rule: &Rule, index: usize, series: &[RangeSeries], eval: Ticks,
         let Some(last) = states.last().copied() else { continue };
         let visible = &states[offset..];
         let seen_in_window = (offset..eval.count).any(|i| value_at(i).is_some());
-        if !seen_in_window && last.state == AlertState::Inactive && visible.iter().all(|s| s.state == AlertState::Inactive) {
+        if !seen_in_window
+            && last.state == AlertState::Inactive
+            && visible.iter().all(|s| s.state == AlertState::Inactive)
+        {
             continue;
         }
         let timeline = visible
@@ -68,7 +78,11 @@ pub fn alerts_of(rule: &Rule, index: usize, series: &[RangeSeries], eval: Ticks,
 }
 
 /// Ticks at which two series collapse onto one label set: Prometheus fails the whole evaluation there.
-fn collisions(by_key: &BTreeMap<BTreeMap<String, String>, Vec<usize>>, dense: &[Vec<Option<f64>>], count: usize) -> Vec<bool> {
+fn collisions(
+    by_key: &BTreeMap<BTreeMap<String, String>, Vec<usize>>,
+    dense: &[Vec<Option<f64>>],
+    count: usize,
+) -> Vec<bool> {
     let mut failed = vec![false; count];
     for members in by_key.values().filter(|m| m.len() > 1) {
         for (i, slot) in failed.iter_mut().enumerate() {
@@ -92,7 +106,14 @@ fn rule_labels(rule: &Rule) -> BTreeMap<String, String> {
     labels
 }
 
-fn finish(rule: &Rule, index: usize, labels: BTreeMap<String, String>, timeline: Vec<TimelinePoint>, last: TickState, eval: Ticks) -> AlertTimeline {
+fn finish(
+    rule: &Rule,
+    index: usize,
+    labels: BTreeMap<String, String>,
+    timeline: Vec<TimelinePoint>,
+    last: TickState,
+    eval: Ticks,
+) -> AlertTimeline {
     // History before the first evaluated tick could belong to an episode that began
     // at that tick, or (through keep_firing_for) within keep_firing_for after it.
     let edge = eval.first.saturating_add(rule.timing.keep_firing_for_ms);
@@ -138,10 +159,14 @@ mod tests {
 
     #[test]
     fn one_alert_per_label_set_with_lookback_trimmed() {
-        let r = rule("  - alert: Lag\n    expr: lag > 10\n    for: 2m\n    labels: {stage: kafka, severity: critical}\n");
+        let r =
+            rule("  - alert: Lag\n    expr: lag > 10\n    for: 2m\n    labels: {stage: kafka, severity: critical}\n");
         let eval = Ticks { first: 0, step: M, count: 6 };
         let window = Ticks { first: 2 * M, step: M, count: 4 };
-        let a = RangeSeries::new(&[("__name__", "lag"), ("topic", "a")], &[(0, 11.0), (M, 12.0), (2 * M, 13.0), (3 * M, 14.0)]);
+        let a = RangeSeries::new(
+            &[("__name__", "lag"), ("topic", "a")],
+            &[(0, 11.0), (M, 12.0), (2 * M, 13.0), (3 * M, 14.0)],
+        );
         let b = RangeSeries::new(&[("topic", "b")], &[(4 * M, 20.0)]);
         let got = alerts_of(&r, 3, &[a, b], eval, &window, &Budget::default()).unwrap();
         assert_eq!(got.len(), 2);
@@ -185,7 +210,8 @@ mod tests {
     fn too_many_label_sets_or_samples_are_refused_not_allocated() {
         let r = rule("  - alert: Many\n    expr: x > 1\n    labels: {stage: kafka}\n");
         let eval = Ticks { first: 0, step: M, count: 10 };
-        let many: Vec<RangeSeries> = (0..=MAX_ALERTS_PER_RULE).map(|i| RangeSeries::new(&[("i", &i.to_string())], &[(0, 2.0)])).collect();
+        let many: Vec<RangeSeries> =
+            (0..=MAX_ALERTS_PER_RULE).map(|i| RangeSeries::new(&[("i", &i.to_string())], &[(0, 2.0)])).collect();
         assert!(alerts_of(&r, 0, &many, eval, &eval, &Budget::default()).unwrap_err().contains("label sets"));
         static POOL: crate::budget::Pool = crate::budget::Pool::new(usize::MAX);
         let small = Budget::new(10, 15, &POOL);

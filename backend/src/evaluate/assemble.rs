@@ -5,7 +5,10 @@
 
 use std::collections::HashMap;
 
-use codexflow_core::api::{AlertTimeline, EdgeHealth, EvaluateRequest, EvaluateResponse, Headline, Point, RuleSummary, StageHealth, TimelinePoint};
+use codexflow_core::api::{
+    AlertTimeline, EdgeHealth, EvaluateRequest, EvaluateResponse, Headline, Point, RuleSummary, StageHealth,
+    TimelinePoint,
+};
 use codexflow_core::compact::Encoding;
 use codexflow_core::pipeline::StageSpec;
 use codexflow_core::reason::{alert_contribution, stage_reason, UtcClock};
@@ -24,16 +27,29 @@ use crate::rules_in_force::InForce;
 use crate::series::{summed_points_at, Labels, RangeSeries};
 use crate::settings::Settings;
 
-pub fn assemble(settings: &Settings, rules: &InForce, req: &EvaluateRequest, plan: &Plan, fetched: Fetched, budget: &Budget) -> EvaluateResponse {
+pub fn assemble(
+    settings: &Settings,
+    rules: &InForce,
+    req: &EvaluateRequest,
+    plan: &Plan,
+    fetched: Fetched,
+    budget: &Budget,
+) -> EvaluateResponse {
     let summaries: Vec<RuleSummary> = rules.set.summaries();
-    let mut alerts = rule_alerts(rules, &summaries, plan, fetched.presence.as_deref().ok(), fetched.rules, fetched.ruler, budget);
+    let mut alerts =
+        rule_alerts(rules, &summaries, plan, fetched.presence.as_deref().ok(), fetched.rules, fetched.ruler, budget);
     let alertmanager = silences::annotate(&mut alerts, settings.alertmanager_url.as_deref(), fetched.alertmanager);
     let insights: Vec<_> = settings
         .pipeline
         .stages
         .iter()
         .zip(&fetched.queues)
-        .map(|(spec, fetched_queue)| spec.queue.as_ref().zip(fetched_queue.as_ref()).map(|(q, f)| queue::insight(q, f, &fetched.headlines, &rules.set, plan)))
+        .map(|(spec, fetched_queue)| {
+            spec.queue
+                .as_ref()
+                .zip(fetched_queue.as_ref())
+                .map(|(q, f)| queue::insight(q, f, &fetched.headlines, &rules.set, plan))
+        })
         .collect();
     let stages = settings
         .pipeline
@@ -41,7 +57,10 @@ pub fn assemble(settings: &Settings, rules: &InForce, req: &EvaluateRequest, pla
         .iter()
         .zip(fetched.headlines)
         .zip(insights)
-        .map(|((spec, headline), queue)| StageHealth { queue, ..stage_health(spec, &alerts, &summaries, plan, headline) })
+        .map(|((spec, headline), queue)| StageHealth {
+            queue,
+            ..stage_health(spec, &alerts, &summaries, plan, headline)
+        })
         .collect();
     let edges = settings
         .pipeline
@@ -50,7 +69,16 @@ pub fn assemble(settings: &Settings, rules: &InForce, req: &EvaluateRequest, pla
         .zip(fetched.edges)
         .map(|(spec, result)| {
             let (rate, series, error) = graph_parts(plan, result);
-            EdgeHealth { from: spec.from.clone(), to: spec.to.clone(), label: spec.label.clone(), rate, unit: spec.unit.clone(), series, series_values: None, error }
+            EdgeHealth {
+                from: spec.from.clone(),
+                to: spec.to.clone(),
+                label: spec.label.clone(),
+                rate,
+                unit: spec.unit.clone(),
+                series,
+                series_values: None,
+                error,
+            }
         })
         .collect();
     EvaluateResponse {
@@ -83,8 +111,9 @@ fn rule_alerts(
 ) -> Vec<AlertTimeline> {
     // If the existence check itself failed, every selector gets the benefit of the doubt: the
     // rules' own queries report the failure.
-    let present: HashMap<&str, bool> =
-        presence.map_or_else(HashMap::new, |series| rules.set.rules.iter().filter_map(|r| r.query.as_ref().ok()).flat_map(|q| q.selectors_present(series)).collect());
+    let present: HashMap<&str, bool> = presence.map_or_else(HashMap::new, |series| {
+        rules.set.rules.iter().filter_map(|r| r.query.as_ref().ok()).flat_map(|q| q.selectors_present(series)).collect()
+    });
     let is_present = |s: &str| present.get(s).copied().unwrap_or(true);
     let mut alerts = Vec::new();
     let mut ruler = ruler.into_iter();
@@ -98,7 +127,9 @@ fn rule_alerts(
             .ok()
             .filter(|q| !q.can_have_data(&is_present))
             .map(|q| q.selectors.iter().filter(|s| !is_present(s)).cloned().collect());
-        let evaluated = result.map_err(|e| e.to_string()).and_then(|rs| alerts_of(rule, index, &rs.series, rs.eval, &window, budget));
+        let evaluated = result
+            .map_err(|e| e.to_string())
+            .and_then(|rs| alerts_of(rule, index, &rs.series, rs.eval, &window, budget));
         let first_of_rule = alerts.len();
         match evaluated {
             Ok(evaluated) => alerts.extend(evaluated.into_iter().map(|mut a| {
@@ -139,7 +170,13 @@ fn states_on(timeline: &[TimelinePoint], ticks: &Ticks) -> Vec<AlertState> {
 }
 
 /// A stage: the worst of its alerts now and at every tick, the line of its worst contributor, its headline.
-fn stage_health(spec: &StageSpec, alerts: &[AlertTimeline], summaries: &[RuleSummary], plan: &Plan, headline: Result<Vec<RangeSeries>, PromError>) -> StageHealth {
+fn stage_health(
+    spec: &StageSpec,
+    alerts: &[AlertTimeline],
+    summaries: &[RuleSummary],
+    plan: &Plan,
+    headline: Result<Vec<RangeSeries>, PromError>,
+) -> StageHealth {
     let mut timeline = vec![StageStatus::Ok; plan.window.count];
     let mut missing_series: Vec<String> = Vec::new();
     let mut contributions = Vec::new();
@@ -161,7 +198,8 @@ fn stage_health(spec: &StageSpec, alerts: &[AlertTimeline], summaries: &[RuleSum
     }
     let status = contributions.iter().map(|(s, _)| *s).max().unwrap_or_default();
     // Someone is on it: every alert that makes the status is held back by the Alertmanager.
-    let suppressed = status >= StageStatus::Warning && contributions.iter().zip(&held_back).filter(|((s, _), _)| *s == status).all(|(_, held)| *held);
+    let suppressed = status >= StageStatus::Warning
+        && contributions.iter().zip(&held_back).filter(|((s, _), _)| *s == status).all(|(_, held)| *held);
     let (value, series, error) = graph_parts(plan, headline);
     StageHealth {
         id: spec.id.clone(),
@@ -212,7 +250,17 @@ mod tests {
     /// The upstream's answers: `lag` per tick of the first rule (kept where over 1,000), the second
     /// rule quiet, the third failing; a headline for kafka; one failing edge.
     fn fetched(p: &Plan, lag: &[f64], presence: Vec<Labels>) -> Fetched {
-        let lag_series = |eval: Ticks| vec![RangeSeries::new(&[], &eval.iter().zip(lag.iter().cycle()).map(|(t, v)| (t, *v)).filter(|(_, v)| *v > 1000.0).collect::<Vec<_>>())];
+        let lag_series = |eval: Ticks| {
+            vec![RangeSeries::new(
+                &[],
+                &eval
+                    .iter()
+                    .zip(lag.iter().cycle())
+                    .map(|(t, v)| (t, *v))
+                    .filter(|(_, v)| *v > 1000.0)
+                    .collect::<Vec<_>>(),
+            )]
+        };
         Fetched {
             presence: Ok(presence),
             rules: vec![
@@ -220,8 +268,17 @@ mod tests {
                 Ok(RuleSeries { eval: ticks(p, 1), series: Vec::new() }),
                 Err(PromError::Timeout { url: "http://p/api/v1/query_range".into(), timeout_ms: 1000 }),
             ],
-            headlines: vec![Ok(vec![RangeSeries::new(&[], &[(p.last_tick, 1532.0)])]), Ok(Vec::new()), Ok(Vec::new()), Ok(Vec::new())],
-            edges: vec![Ok(Vec::new()), Ok(Vec::new()), Err(PromError::Query { kind: "bad_data".into(), message: "no".into() })],
+            headlines: vec![
+                Ok(vec![RangeSeries::new(&[], &[(p.last_tick, 1532.0)])]),
+                Ok(Vec::new()),
+                Ok(Vec::new()),
+                Ok(Vec::new()),
+            ],
+            edges: vec![
+                Ok(Vec::new()),
+                Ok(Vec::new()),
+                Err(PromError::Query { kind: "bad_data".into(), message: "no".into() }),
+            ],
             ruler: vec![None, None, None],
             queues: vec![None; 4],
             alertmanager: None,
@@ -253,7 +310,8 @@ mod tests {
         let p = plan(&req, M, &in_force(&s).set).unwrap();
         // Lag 1,532 from 12:05: pending at 12:05 and 12:06, firing from 12:07.
         let lag: Vec<f64> = ticks(&p, 0).iter().map(|t| if t >= T0 + 5 * M { 1532.0 } else { 0.0 }).collect();
-        let answer = assemble_with(&s, &req, &p, fetched(&p, &lag, vec![labels("lag"), labels("pending"), labels("seq")]));
+        let answer =
+            assemble_with(&s, &req, &p, fetched(&p, &lag, vec![labels("lag"), labels("pending"), labels("seq")]));
 
         let kafka = &answer.stages[0];
         assert_eq!(kafka.status, StageStatus::Warning);
@@ -274,7 +332,14 @@ mod tests {
         let nats = &answer.stages[1];
         assert_eq!(nats.status, StageStatus::Nodata);
         assert!(nats.status_timeline.iter().all(|s| *s == StageStatus::Nodata));
-        assert!(nats.reason.as_deref().unwrap().starts_with("Pending could not be evaluated: http://p/api/v1/query_range did not answer"), "{:?}", nats.reason);
+        assert!(
+            nats.reason
+                .as_deref()
+                .unwrap()
+                .starts_with("Pending could not be evaluated: http://p/api/v1/query_range did not answer"),
+            "{:?}",
+            nats.reason
+        );
         assert_eq!(answer.stages[2].status, StageStatus::Ok, "a stage without rules is ok");
         assert_eq!(answer.edges[2].error.as_deref(), Some("the upstream rejected the query (bad_data): no"));
         assert_eq!(answer.alerts.iter().map(|a| a.rule).collect::<Vec<_>>(), [0, 1, 2]);
@@ -308,12 +373,16 @@ mod tests {
     fn alerts_on_other_ticks_fold_in_by_time() {
         // A group ticking every 15 s at phase 5 s: its state at a one-minute tick is that of its
         // latest tick at or before it; before its first tick, inactive.
-        let timeline: Vec<TimelinePoint> = [(65_000, AlertState::Pending), (80_000, AlertState::Firing), (125_000, AlertState::Inactive)]
-            .iter()
-            .map(|&(t, s)| TimelinePoint::new(t, s, None, None))
-            .collect();
+        let timeline: Vec<TimelinePoint> =
+            [(65_000, AlertState::Pending), (80_000, AlertState::Firing), (125_000, AlertState::Inactive)]
+                .iter()
+                .map(|&(t, s)| TimelinePoint::new(t, s, None, None))
+                .collect();
         let panel = Ticks { first: 0, step: M, count: 4 };
-        assert_eq!(states_on(&timeline, &panel), [AlertState::Inactive, AlertState::Inactive, AlertState::Firing, AlertState::Inactive]);
+        assert_eq!(
+            states_on(&timeline, &panel),
+            [AlertState::Inactive, AlertState::Inactive, AlertState::Firing, AlertState::Inactive]
+        );
     }
 
     #[test]

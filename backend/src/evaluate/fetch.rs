@@ -18,12 +18,12 @@ use super::queue::{self, QueueFetched};
 use super::shared::{self, Carrying, Via};
 use crate::budget::Budget;
 use crate::prom::PromError;
-use crate::settled::Reader;
 use crate::promql::Query;
 use crate::rules::Rule;
 use crate::rules_in_force::InForce;
 use crate::series::{merge, Labels, RangeSeries};
 use crate::settings::Settings;
+use crate::settled::Reader;
 
 /// A rule's series over the ticks it was finally evaluated at.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,37 +52,57 @@ pub struct Fetched {
     pub alertmanager: Option<super::silences::AmAnswer>,
 }
 
-pub async fn fetch(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, plan: &Plan, budget: &Budget) -> Fetched {
+pub async fn fetch(
+    settings: &Settings,
+    upstream: &Reader<'_>,
+    rules: &InForce,
+    plan: &Plan,
+    budget: &Budget,
+) -> Fetched {
     let client = upstream.client;
     let presence = presence::fetch(upstream, &rules.set.rules, plan.presence.0, plan.presence.1);
     let pipeline = &settings.pipeline;
-    let graph_exprs: Vec<&str> = pipeline.stages.iter().map(|s| s.headline.expr.as_str()).chain(pipeline.edges.iter().map(|e| e.rate_expr.as_str())).collect();
+    let graph_exprs: Vec<&str> = pipeline
+        .stages
+        .iter()
+        .map(|s| s.headline.expr.as_str())
+        .chain(pipeline.edges.iter().map(|e| e.rate_expr.as_str()))
+        .collect();
     let shared = shared::shared(&rules.set.rules, &graph_exprs, plan, |e| upstream.keepable(e));
     let carried: Vec<(&str, Ticks, Carrying<'_>)> = shared
         .carried
         .iter()
         .map(|c| {
             let last = c.ticks.last().unwrap_or(c.ticks.first);
-            (c.expr.as_str(), c.ticks, upstream.query_range(&c.expr, c.ticks.first, last, c.ticks.step, budget).boxed().shared())
+            (
+                c.expr.as_str(),
+                c.ticks,
+                upstream.query_range(&c.expr, c.ticks.first, last, c.ticks.step, budget).boxed().shared(),
+            )
         })
         .collect();
     let carried = &carried;
-    let rule_results = join_all(rules.set.rules.iter().zip(&plan.rules).zip(&shared.rules).map(|((rule, eval), via)| async move {
-        match (eval, &rule.query) {
-            (Ok(eval), Ok(query)) => {
-                let carrying = via.as_ref().and_then(|v| carried.iter().find(|(e, t, _)| *e == v.expr && t == eval)).map(|(_, _, f)| f.clone());
-                rule_series(upstream, rule, query, via.as_ref(), carrying, *eval, budget).await
+    let rule_results =
+        join_all(rules.set.rules.iter().zip(&plan.rules).zip(&shared.rules).map(|((rule, eval), via)| async move {
+            match (eval, &rule.query) {
+                (Ok(eval), Ok(query)) => {
+                    let carrying = via
+                        .as_ref()
+                        .and_then(|v| carried.iter().find(|(e, t, _)| *e == v.expr && t == eval))
+                        .map(|(_, _, f)| f.clone());
+                    rule_series(upstream, rule, query, via.as_ref(), carrying, *eval, budget).await
+                }
+                (Err(why), _) | (_, Err(why)) => Err(PromError::Limit(why.clone())),
             }
-            (Err(why), _) | (_, Err(why)) => Err(PromError::Limit(why.clone())),
-        }
-    }));
+        }));
     let ruler = join_all(rules.set.rules.iter().enumerate().map(|(i, rule)| async move {
         let deployed = rules.deployed.get(&i)?;
         let window = plan.groups.get(rule.group)?.as_ref().ok()?.window;
         let rulers_ticks = rules.set.groups.get(rule.group).is_some_and(|g| g.phase != PhaseSource::Epoch);
         Some(overlay::fetch(upstream, &rule.name, deployed.interval_ms, rulers_ticks, &window, budget).await)
     }));
-    let graphs = graphs::fetch(upstream, &graph_exprs, carried.iter().map(|(e, _, f)| (*e, f.clone())).collect(), plan, budget);
+    let graphs =
+        graphs::fetch(upstream, &graph_exprs, carried.iter().map(|(e, _, f)| (*e, f.clone())).collect(), plan, budget);
     let queues = queue::fetch(upstream, &settings.pipeline, plan, settings.queue_window_ms, budget);
     let alertmanager = async {
         match &settings.alertmanager_url {
@@ -90,7 +110,8 @@ pub async fn fetch(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, 
             None => None,
         }
     };
-    let (presence, rules, ruler, mut headlines, queues, alertmanager) = tokio::join!(presence, rule_results, ruler, graphs, queues, alertmanager);
+    let (presence, rules, ruler, mut headlines, queues, alertmanager) =
+        tokio::join!(presence, rule_results, ruler, graphs, queues, alertmanager);
     let edges = headlines.split_off(pipeline.stages.len().min(headlines.len()));
     Fetched { presence, rules, ruler, headlines, edges, queues, alertmanager }
 }
@@ -101,12 +122,22 @@ pub async fn fetch(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, 
 /// A rule that filters a graph's series (`via`) asks that series and filters it; over its base
 /// ticks, the answer the graph reads too when it is `carrying` it.
 #[allow(clippy::too_many_arguments)]
-async fn rule_series(client: &Reader<'_>, rule: &Rule, query: &Query, via: Option<&Via>, carrying: Option<Carrying<'_>>, base: Ticks, budget: &Budget) -> Result<RuleSeries, PromError> {
+async fn rule_series(
+    client: &Reader<'_>,
+    rule: &Rule,
+    query: &Query,
+    via: Option<&Via>,
+    carrying: Option<Carrying<'_>>,
+    base: Ticks,
+    budget: &Budget,
+) -> Result<RuleSeries, PromError> {
     let step = base.step;
     let last = base.last().unwrap_or(base.first);
     let ask = |first: i64, last: i64| async move {
         match via {
-            Some(via) => Ok(shared::filtered(client.query_range(&via.expr, first, last, step, budget).await?, via.filter)),
+            Some(via) => {
+                Ok(shared::filtered(client.query_range(&via.expr, first, last, step, budget).await?, via.filter))
+            }
             None => client.query_range(&query.text, first, last, step, budget).await,
         }
     };

@@ -23,7 +23,13 @@ const PER_BATCH: usize = 32;
 /// Per expression of `exprs`, its series at [`Plan::spark_instants`]. Repeated expressions (a
 /// stage's headline that is also an edge's rate) are asked once; those `carried` are read from a
 /// rule's answer over ticks holding theirs (`super::shared`), not asked.
-pub async fn fetch(upstream: &Reader<'_>, exprs: &[&str], carried: Vec<(&str, Carrying<'_>)>, plan: &Plan, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
+pub async fn fetch(
+    upstream: &Reader<'_>,
+    exprs: &[&str],
+    carried: Vec<(&str, Carrying<'_>)>,
+    plan: &Plan,
+    budget: &Budget,
+) -> Vec<Result<Vec<RangeSeries>, PromError>> {
     let mut distinct: Vec<&str> = Vec::new();
     let index: Vec<usize> = exprs.iter().map(|e| super::distinct::index_of(&mut distinct, *e)).collect();
     let asked: Vec<&str> = distinct.iter().copied().filter(|e| !carried.iter().any(|(c, _)| c == e)).collect();
@@ -36,11 +42,16 @@ pub async fn fetch(upstream: &Reader<'_>, exprs: &[&str], carried: Vec<(&str, Ca
         } else if last >= plan.last_tick {
             ticks.await
         } else {
-            let (ticks, newest) = tokio::join!(ticks, batches(upstream, &asked, plan.last_tick, plan.last_tick, plan.interval, budget));
+            let (ticks, newest) =
+                tokio::join!(ticks, batches(upstream, &asked, plan.last_tick, plan.last_tick, plan.interval, budget));
             ticks.into_iter().zip(newest).map(|(t, n)| Ok(merge([t?, n?]))).collect()
         }
     };
-    let read = join_all(carried.into_iter().map(|(e, f)| async move { (e, f.await.map(|series| at_graph_ticks(series, &spark, plan.last_tick))) }));
+    let read = join_all(
+        carried
+            .into_iter()
+            .map(|(e, f)| async move { (e, f.await.map(|series| at_graph_ticks(series, &spark, plan.last_tick))) }),
+    );
     let (asked_answers, read) = tokio::join!(asked_answers, read);
     let mut asked_answers = asked_answers.into_iter();
     let answers: Vec<Result<Vec<RangeSeries>, PromError>> = distinct
@@ -54,11 +65,19 @@ pub async fn fetch(upstream: &Reader<'_>, exprs: &[&str], carried: Vec<(&str, Ca
 }
 
 /// Every expression at `start, start+step, …, ≤ end`, [`PER_BATCH`] to a query.
-pub async fn batches(upstream: &Reader<'_>, exprs: &[&str], start: i64, end: i64, step: i64, budget: &Budget) -> Vec<Result<Vec<RangeSeries>, PromError>> {
+pub async fn batches(
+    upstream: &Reader<'_>,
+    exprs: &[&str],
+    start: i64,
+    end: i64,
+    step: i64,
+    budget: &Budget,
+) -> Vec<Result<Vec<RangeSeries>, PromError>> {
     let batches = join_all(exprs.chunks(PER_BATCH).map(|chunk| async move {
         if chunk.len() > 1 {
             let keepable = chunk.iter().all(|e| upstream.keepable(e));
-            if let Ok(series) = upstream.query_range_of(&batched(MARK, chunk), keepable, start, end, step, budget).await {
+            if let Ok(series) = upstream.query_range_of(&batched(MARK, chunk), keepable, start, end, step, budget).await
+            {
                 if let Some(parts) = split(MARK, series, chunk.len()) {
                     return parts.into_iter().map(Ok).collect::<Vec<_>>();
                 }

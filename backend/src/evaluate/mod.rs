@@ -25,14 +25,19 @@ use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
 use codexflow_core::error::FieldError;
 
 use crate::budget::Budget;
-use crate::settled::Reader;
 use crate::rules_in_force::InForce;
 use crate::settings::Settings;
+use crate::settled::Reader;
 
 /// Evaluates the window of `req` with the rules in force; what it asks of the upstream and holds is
 /// bounded by a budget of its own (`crate::budget`), given back when it returns.
 /// Range queries go through `upstream`'s settled store: what was kept is not asked again.
-pub async fn evaluate(settings: &Settings, upstream: &Reader<'_>, rules: &InForce, req: &EvaluateRequest) -> Result<EvaluateResponse, FieldError> {
+pub async fn evaluate(
+    settings: &Settings,
+    upstream: &Reader<'_>,
+    rules: &InForce,
+    req: &EvaluateRequest,
+) -> Result<EvaluateResponse, FieldError> {
     let plan = plan::plan(req, settings.interval_ms, &rules.set)?;
     let budget = Budget::default();
     let fetched = fetch::fetch(settings, upstream, rules, &plan, &budget).await;

@@ -25,9 +25,9 @@ use codexflow_core::Ticks;
 
 use crate::budget::Budget;
 use crate::prom::PromError;
-use crate::settled::Reader;
 use crate::rules::Rule;
 use crate::series::RangeSeries;
+use crate::settled::Reader;
 
 /// An alert's identity for matching, and labels as the ruler stored them.
 type Identity = BTreeMap<String, String>;
@@ -52,7 +52,9 @@ pub async fn fetch(
     let (range, ahead) = reading(ruler_interval_ms, rulers_ticks);
     let expr = format!("last_over_time(ALERTS{{alertname={quoted}}}[{range}ms])");
     let last = window.last().unwrap_or(window.first);
-    let mut series = client.query_range(&expr, window.first.saturating_add(ahead), last.saturating_add(ahead), window.step, budget).await?;
+    let mut series = client
+        .query_range(&expr, window.first.saturating_add(ahead), last.saturating_add(ahead), window.step, budget)
+        .await?;
     for s in &mut series {
         for sample in &mut s.samples {
             sample.0 = sample.0.saturating_sub(ahead);
@@ -64,19 +66,33 @@ pub async fn fetch(
 /// The range of the `last_over_time` and how far after each tick it is read (ms).
 fn reading(interval_ms: i64, rulers_ticks: bool) -> (i64, i64) {
     let interval = interval_ms.max(2);
-    if rulers_ticks { (interval, interval - 1) } else { (interval - 1, 0) }
+    if rulers_ticks {
+        (interval, interval - 1)
+    } else {
+        (interval - 1, 0)
+    }
 }
 
 /// The identity of an alert for matching: its labels without the static rule labels of either side
 /// and the storage labels.
 fn key(labels: impl IntoIterator<Item = (String, String)>, static_keys: &[&str]) -> BTreeMap<String, String> {
-    labels.into_iter().filter(|(k, _)| !STORAGE_LABELS.contains(&k.as_str()) && !static_keys.contains(&k.as_str())).collect()
+    labels
+        .into_iter()
+        .filter(|(k, _)| !STORAGE_LABELS.contains(&k.as_str()) && !static_keys.contains(&k.as_str()))
+        .collect()
 }
 
 /// Puts the ruler's state on every point of `rule`'s alerts (indices `alerts[range]`), adding an
 /// alert for each label set the ruler had and we did not. `deployed_labels`: the static labels of
 /// the ruler's rule.
-pub fn apply(alerts: &mut Vec<AlertTimeline>, rule_index: usize, rule: &Rule, deployed_labels: &[String], series: &[RangeSeries], window: &Ticks) {
+pub fn apply(
+    alerts: &mut Vec<AlertTimeline>,
+    rule_index: usize,
+    rule: &Rule,
+    deployed_labels: &[String],
+    series: &[RangeSeries],
+    window: &Ticks,
+) {
     let mut static_keys: Vec<&str> = rule.labels.keys().map(String::as_str).collect();
     static_keys.extend(deployed_labels.iter().map(String::as_str));
     // The ruler's state per alert identity and tick index: firing over pending where both appear.
@@ -87,8 +103,15 @@ pub fn apply(alerts: &mut Vec<AlertTimeline>, rule_index: usize, rule: &Rule, de
             Some("pending") => AlertState::Pending,
             _ => continue,
         };
-        let labels: BTreeMap<String, String> = s.labels.iter().filter(|(k, _)| !STORAGE_LABELS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let entry = ruler.entry(key(labels.clone(), &static_keys)).or_insert_with(|| (vec![AlertState::Inactive; window.count], labels));
+        let labels: BTreeMap<String, String> = s
+            .labels
+            .iter()
+            .filter(|(k, _)| !STORAGE_LABELS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let entry = ruler
+            .entry(key(labels.clone(), &static_keys))
+            .or_insert_with(|| (vec![AlertState::Inactive; window.count], labels));
         for &(t, _) in &s.samples {
             if let Some(i) = window.index_of(t) {
                 entry.0[i] = entry.0[i].max(state);
@@ -112,7 +135,8 @@ pub fn apply(alerts: &mut Vec<AlertTimeline>, rule_index: usize, rule: &Rule, de
         let mut labels = labels.clone();
         labels.extend(rule.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
         labels.insert("alertname".into(), rule.name.clone());
-        let mut timeline: Vec<TimelinePoint> = window.iter().map(|t| TimelinePoint::new(t, AlertState::Inactive, None, None)).collect();
+        let mut timeline: Vec<TimelinePoint> =
+            window.iter().map(|t| TimelinePoint::new(t, AlertState::Inactive, None, None)).collect();
         set_ruler(&mut timeline, window, Some(states));
         alerts.push(AlertTimeline {
             name: rule.name.clone(),
@@ -130,7 +154,8 @@ pub fn apply(alerts: &mut Vec<AlertTimeline>, rule_index: usize, rule: &Rule, de
 /// The ruler's states (inactive where it wrote nothing) on a timeline, with agreement and lateness.
 fn set_ruler(timeline: &mut [TimelinePoint], window: &Ticks, states: Option<&[AlertState]>) {
     for p in timeline.iter_mut() {
-        let ruler = window.index_of(p.t).map(|i| states.and_then(|s| s.get(i).copied()).unwrap_or(AlertState::Inactive));
+        let ruler =
+            window.index_of(p.t).map(|i| states.and_then(|s| s.get(i).copied()).unwrap_or(AlertState::Inactive));
         p.ruler = ruler;
         p.agrees = ruler.map(|r| r == p.state);
         p.late = false;
@@ -158,20 +183,36 @@ mod tests {
     const M: i64 = 60_000;
 
     fn rule() -> Rule {
-        crate::rules::RuleSet::parse("groups:\n- name: g\n  rules:\n  - alert: Lag\n    expr: lag > 10\n    labels: {severity: warning}\n").unwrap().rules.remove(0)
+        crate::rules::RuleSet::parse(
+            "groups:\n- name: g\n  rules:\n  - alert: Lag\n    expr: lag > 10\n    labels: {severity: warning}\n",
+        )
+        .unwrap()
+        .rules
+        .remove(0)
     }
 
     fn ours(states: &[AlertState], topic: &str) -> AlertTimeline {
         AlertTimeline {
             name: "Lag".into(),
-            labels: [("alertname", "Lag"), ("severity", "warning"), ("topic", topic)].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>().into(),
-            timeline: states.iter().enumerate().map(|(i, &s)| TimelinePoint::new(i as i64 * M, s, None, None)).collect(),
+            labels: [("alertname", "Lag"), ("severity", "warning"), ("topic", topic)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>()
+                .into(),
+            timeline: states
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| TimelinePoint::new(i as i64 * M, s, None, None))
+                .collect(),
             ..AlertTimeline::default()
         }
     }
 
     fn alerts_series(topic: &str, state: &str, ticks: &[i64]) -> RangeSeries {
-        RangeSeries::new(&[("alertname", "Lag"), ("alertstate", state), ("topic", topic), ("severity", "page"), ("alertgroup", "g")], &ticks.iter().map(|&i| (i * M, 1.0)).collect::<Vec<_>>())
+        RangeSeries::new(
+            &[("alertname", "Lag"), ("alertstate", state), ("topic", topic), ("severity", "page"), ("alertgroup", "g")],
+            &ticks.iter().map(|&i| (i * M, 1.0)).collect::<Vec<_>>(),
+        )
     }
 
     fn marks(a: &AlertTimeline) -> String {
@@ -210,7 +251,11 @@ mod tests {
 
     #[test]
     fn a_state_held_against_ours_is_late_only_at_our_change() {
-        let mut t: Vec<TimelinePoint> = [Inactive, Firing, Firing, Firing].iter().enumerate().map(|(i, &s)| TimelinePoint::new(i as i64, s, None, None)).collect();
+        let mut t: Vec<TimelinePoint> = [Inactive, Firing, Firing, Firing]
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| TimelinePoint::new(i as i64, s, None, None))
+            .collect();
         for p in &mut t {
             p.ruler = Some(Inactive);
             p.agrees = Some(p.ruler == Some(p.state));

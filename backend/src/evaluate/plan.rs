@@ -4,9 +4,11 @@
 
 use codexflow_core::alerting::RuleTiming;
 use codexflow_core::api::EvaluateRequest;
-use codexflow_core::error::FieldError;
 use codexflow_core::duration::format_duration;
-use codexflow_core::limits::{check_interval, MAX_EPOCH_MS, MAX_RULE_HOLD_MS, MAX_TICKS, SPARKLINE_POINTS, STALENESS_MS};
+use codexflow_core::error::FieldError;
+use codexflow_core::limits::{
+    check_interval, MAX_EPOCH_MS, MAX_RULE_HOLD_MS, MAX_TICKS, SPARKLINE_POINTS, STALENESS_MS,
+};
 use codexflow_core::Ticks;
 
 use crate::rules::{Group, RuleSet};
@@ -49,7 +51,10 @@ pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, set: &RuleSet) -> R
     let interval = check_interval("intervalMs", req.interval_ms.unwrap_or(default_interval_ms))?;
     for (field, t) in [("from", req.from), ("to", req.to)] {
         if !(0..=MAX_EPOCH_MS).contains(&t) {
-            return Err(FieldError::new(field, format!("must be epoch milliseconds between 0 and {MAX_EPOCH_MS} (the year 9999), got {t}")));
+            return Err(FieldError::new(
+                field,
+                format!("must be epoch milliseconds between 0 and {MAX_EPOCH_MS} (the year 9999), got {t}"),
+            ));
         }
     }
     if req.from > req.to {
@@ -59,7 +64,10 @@ pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, set: &RuleSet) -> R
     if window.count > MAX_TICKS {
         return Err(FieldError::new(
             "to",
-            format!("{} ticks of {interval} ms exceed the limit of {MAX_TICKS}; widen intervalMs or narrow the window", window.count),
+            format!(
+                "{} ticks of {interval} ms exceed the limit of {MAX_TICKS}; widen intervalMs or narrow the window",
+                window.count
+            ),
         ));
     }
     let last_tick = window.last().unwrap_or(req.to.div_euclid(interval) * interval);
@@ -73,7 +81,8 @@ pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, set: &RuleSet) -> R
             Ok(eval_ticks(timing, &group))
         })
         .collect();
-    let earliest = rules.iter().filter_map(|t| t.as_ref().ok()).map(|t| t.first).min().unwrap_or(last_tick).min(window.first);
+    let earliest =
+        rules.iter().filter_map(|t| t.as_ref().ok()).map(|t| t.first).min().unwrap_or(last_tick).min(window.first);
     Ok(Plan {
         interval,
         window,
@@ -90,7 +99,9 @@ pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, set: &RuleSet) -> R
 fn group_ticks(group: &Group, req: &EvaluateRequest, interval: i64) -> Result<GroupTicks, String> {
     let step = match group.interval_ms {
         None => interval,
-        Some(ms) => check_interval("interval", ms).map_err(|e| format!("its group {} is evaluated every {}: {}", group.name, format_duration(ms), e.message))?,
+        Some(ms) => check_interval("interval", ms).map_err(|e| {
+            format!("its group {} is evaluated every {}: {}", group.name, format_duration(ms), e.message)
+        })?,
     };
     let window = Ticks::covering_phase(req.from, req.to, step, group.phase_ms);
     if window.count > MAX_TICKS {
@@ -133,7 +144,12 @@ pub fn lookback_ms(timing: RuleTiming, interval: i64) -> i64 {
 fn eval_ticks(timing: RuleTiming, group: &GroupTicks) -> Ticks {
     let step = group.window.step;
     let first_wanted = if group.window.count > 0 { group.window.first } else { group.last_tick };
-    Ticks::covering_phase(first_wanted.saturating_sub(lookback_ms(timing, step)), group.last_tick, step, group.last_tick)
+    Ticks::covering_phase(
+        first_wanted.saturating_sub(lookback_ms(timing, step)),
+        group.last_tick,
+        step,
+        group.last_tick,
+    )
 }
 
 impl Plan {

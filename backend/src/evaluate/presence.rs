@@ -36,7 +36,8 @@ pub fn selectors(rules: &[Rule]) -> Vec<String> {
 /// The selectors of `rules` none of whose series is among `series`.
 pub fn absent(rules: &[Rule], series: &[Labels]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (text, present) in rules.iter().filter_map(|r| r.query.as_ref().ok()).flat_map(|q| q.selectors_present(series)) {
+    for (text, present) in rules.iter().filter_map(|r| r.query.as_ref().ok()).flat_map(|q| q.selectors_present(series))
+    {
         if !present && !out.iter().any(|s| s == text) {
             out.push(text.to_string());
         }
@@ -71,7 +72,12 @@ pub const EARLIER_MIN_MS: i64 = 2 * RECENT_MS;
 
 /// What to ask of the earlier part `[from, last]` for the selectors `absent` from the recent part:
 /// per span still to ask ([`unknown_from`] to `last`), its selectors.
-pub fn earlier_asks(absent: &[String], known: impl Fn(&str) -> Option<Span>, from: i64, last: i64) -> Vec<(Span, Vec<String>)> {
+pub fn earlier_asks(
+    absent: &[String],
+    known: impl Fn(&str) -> Option<Span>,
+    from: i64,
+    last: i64,
+) -> Vec<(Span, Vec<String>)> {
     let mut out: Vec<(Span, Vec<String>)> = Vec::new();
     for selector in absent {
         let first = unknown_from(known(selector), from);
@@ -91,7 +97,9 @@ pub fn earlier_asks(absent: &[String], known: impl Fn(&str) -> Option<Span>, fro
 /// when they meet, else `asked` alone.
 pub fn grown(known: Option<Span>, asked: Span) -> Span {
     match known {
-        Some(k) if k.first <= asked.first && k.last.saturating_add(1) >= asked.first => Span { first: k.first, last: k.last.max(asked.last) },
+        Some(k) if k.first <= asked.first && k.last.saturating_add(1) >= asked.first => {
+            Span { first: k.first, last: k.last.max(asked.last) }
+        }
         _ => asked,
     }
 }
@@ -170,7 +178,13 @@ groups:
             _ => None,
         };
         let asks = earlier_asks(&absent, known, 0, 100 * M);
-        assert_eq!(asks, [(Span { first: 98 * M + 1, last: 100 * M }, vec!["a".to_string()]), (Span { first: 0, last: 100 * M }, vec!["c".to_string(), "d".to_string()])]);
+        assert_eq!(
+            asks,
+            [
+                (Span { first: 98 * M + 1, last: 100 * M }, vec!["a".to_string()]),
+                (Span { first: 0, last: 100 * M }, vec!["c".to_string(), "d".to_string()])
+            ]
+        );
         // What was found to have none grows what was known when they meet, and replaces it when not.
         assert_eq!(grown(known("a"), asks[0].0), Span { first: -5 * M, last: 100 * M });
         assert_eq!(grown(known("c"), asks[1].0), Span { first: 0, last: 100 * M });

@@ -9,16 +9,16 @@ use codexflow_core::pipeline::{PipelineSpec, QueueSpec};
 use codexflow_core::queue::QueueInsight;
 use codexflow_core::Ticks;
 
-use super::plan::Plan;
 use super::distinct::index_of;
+use super::plan::Plan;
 use futures_util::future::join_all;
 
 use crate::budget::Budget;
 use crate::insight::{queue_insight, QueueInputs, Sample};
 use crate::prom::PromError;
-use crate::settled::Reader;
 use crate::rules::RuleSet;
 use crate::series::{summed_points, RangeSeries};
+use crate::settled::Reader;
 
 /// What the upstream said for one stage's insight.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +74,13 @@ type Ask<'a> = (Ticks, Option<usize>, Option<&'a str>, Option<&'a str>);
 
 /// Every backlog stage's insight queries (`None` for a stage without a queue), those on the same
 /// ticks asked together (`super::graphs::batches`: one query, or one each if that fails).
-pub async fn fetch(upstream: &Reader<'_>, pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, budget: &Budget) -> Vec<Option<QueueFetched>> {
+pub async fn fetch(
+    upstream: &Reader<'_>,
+    pipeline: &PipelineSpec,
+    plan: &Plan,
+    window_ms: i64,
+    budget: &Budget,
+) -> Vec<Option<QueueFetched>> {
     // Per stage: its ticks, the stage whose headline is its backlog, and its queries.
     let asks: Vec<Option<Ask<'_>>> = pipeline
         .stages
@@ -96,7 +102,10 @@ pub async fn fetch(upstream: &Reader<'_>, pipeline: &PipelineSpec, plan: &Plan, 
             index_of(&mut exprs[group], *expr);
         }
     }
-    let answers = join_all(tick_sets.iter().zip(&exprs).map(|(ticks, exprs)| super::graphs::batches(upstream, exprs, ticks.first, ticks.last().unwrap_or(ticks.first), ticks.step, budget))).await;
+    let answers = join_all(tick_sets.iter().zip(&exprs).map(|(ticks, exprs)| {
+        super::graphs::batches(upstream, exprs, ticks.first, ticks.last().unwrap_or(ticks.first), ticks.step, budget)
+    }))
+    .await;
     let answer = |ticks: &Ticks, expr: &str| -> Option<Result<Vec<RangeSeries>, PromError>> {
         let g = tick_sets.iter().position(|t| t == ticks)?;
         let i = exprs.get(g)?.iter().position(|e| *e == expr)?;
@@ -105,15 +114,26 @@ pub async fn fetch(upstream: &Reader<'_>, pipeline: &PipelineSpec, plan: &Plan, 
     asks.iter()
         .map(|ask| {
             let (ticks, from_headline, backlog, position) = ask.as_ref()?;
-            Some(QueueFetched { ticks: *ticks, backlog: backlog.and_then(|e| answer(ticks, e)), from_headline: *from_headline, position: position.and_then(|e| answer(ticks, e)) })
+            Some(QueueFetched {
+                ticks: *ticks,
+                backlog: backlog.and_then(|e| answer(ticks, e)),
+                from_headline: *from_headline,
+                position: position.and_then(|e| answer(ticks, e)),
+            })
         })
         .collect()
 }
 
 /// Samples summed across series on `ticks`, or why there are none.
-fn samples(what: &str, expr: &str, ticks: &Ticks, result: Result<&[RangeSeries], &PromError>) -> Result<Vec<Sample>, String> {
+fn samples(
+    what: &str,
+    expr: &str,
+    ticks: &Ticks,
+    result: Result<&[RangeSeries], &PromError>,
+) -> Result<Vec<Sample>, String> {
     let series = result.map_err(|e| format!("{what}: {e}"))?;
-    let out: Vec<Sample> = summed_points(ticks, series).into_iter().filter_map(|Point { t, v }| v.map(|v| (t, v))).collect();
+    let out: Vec<Sample> =
+        summed_points(ticks, series).into_iter().filter_map(|Point { t, v }| v.map(|v| (t, v))).collect();
     if out.is_empty() {
         return Err(format!("{what}: no samples of {expr} in the window"));
     }
@@ -125,7 +145,11 @@ fn threshold(queue: &QueueSpec, rules: &RuleSet) -> Result<Option<f64>, String> 
     if queue.alert.is_empty() {
         return Ok(None);
     }
-    let rule = rules.rules.iter().find(|r| r.name == queue.alert).ok_or_else(|| format!("the threshold: alert {} is not among the rules in force", queue.alert))?;
+    let rule = rules
+        .rules
+        .iter()
+        .find(|r| r.name == queue.alert)
+        .ok_or_else(|| format!("the threshold: alert {} is not among the rules in force", queue.alert))?;
     match rule.query.as_ref().ok().and_then(|q| q.threshold()) {
         Some((op, n)) if (op == ">" || op == ">=") && n.is_finite() => Ok(Some(n)),
         _ => Err(format!("the threshold: alert {} is not of the form `X > N`", queue.alert)),
@@ -134,7 +158,13 @@ fn threshold(queue: &QueueSpec, rules: &RuleSet) -> Result<Option<f64>, String> 
 
 /// The stage's insight at the plan's last tick. `headlines` are every stage's headline answers,
 /// one of which may be the backlog.
-pub fn insight(queue: &QueueSpec, fetched: &QueueFetched, headlines: &[Result<Vec<RangeSeries>, PromError>], rules: &RuleSet, plan: &Plan) -> QueueInsight {
+pub fn insight(
+    queue: &QueueSpec,
+    fetched: &QueueFetched,
+    headlines: &[Result<Vec<RangeSeries>, PromError>],
+    rules: &RuleSet,
+    plan: &Plan,
+) -> QueueInsight {
     let mut missing = Vec::new();
     let ticks = &fetched.ticks;
     let no_headline = PromError::Limit("the headline it reads was not fetched".to_string());
@@ -152,7 +182,9 @@ pub fn insight(queue: &QueueSpec, fetched: &QueueFetched, headlines: &[Result<Ve
             missing.push("the consumer's position: the pipeline names no query for it".to_string());
             None
         }
-        Some(result) => samples("the consumer's position", &queue.position, ticks, result.as_deref()).map_err(|why| missing.push(why)).ok(),
+        Some(result) => samples("the consumer's position", &queue.position, ticks, result.as_deref())
+            .map_err(|why| missing.push(why))
+            .ok(),
     };
     let threshold = threshold(queue, rules).unwrap_or_else(|why| {
         missing.push(why);
@@ -175,8 +207,8 @@ mod tests {
     use super::*;
     use crate::evaluate::plan::plan;
     use codexflow_core::api::EvaluateRequest;
-    use codexflow_core::queue::{ConsumerStatus, Trend};
     use codexflow_core::pipeline::StageSpec;
+    use codexflow_core::queue::{ConsumerStatus, Trend};
 
     const M: i64 = 60_000;
     const DAY: i64 = 100 * 86_400_000;
@@ -184,7 +216,12 @@ mod tests {
     fn stage(backlog: &str, position: &str, alert: &str) -> StageSpec {
         // The kafka stage with another queue.
         let mut s = crate::defaults::pipeline().stages[0].clone();
-        s.queue = Some(QueueSpec { backlog: backlog.into(), position: position.into(), position_is_counter: false, alert: alert.into() });
+        s.queue = Some(QueueSpec {
+            backlog: backlog.into(),
+            position: position.into(),
+            position_is_counter: false,
+            alert: alert.into(),
+        });
         s
     }
 
@@ -197,7 +234,12 @@ mod tests {
     }
 
     fn plan_of(minutes: i64) -> Plan {
-        plan(&EvaluateRequest { from: DAY, to: DAY + minutes * M, interval_ms: None, encoding: Default::default() }, M, &RuleSet::default()).unwrap()
+        plan(
+            &EvaluateRequest { from: DAY, to: DAY + minutes * M, interval_ms: None, encoding: Default::default() },
+            M,
+            &RuleSet::default(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -217,20 +259,12 @@ mod tests {
         assert!(spark_ticks(&hour, 30_000).is_none());
         // `to` between ticks (a live dashboard): the insight ends at `to`, on its own grid.
         let live = plan(
-            &EvaluateRequest {
-                from: DAY,
-                to: DAY + 60 * M + 37_500,
-                interval_ms: None,
-                encoding: Default::default(),
-            },
+            &EvaluateRequest { from: DAY, to: DAY + 60 * M + 37_500, interval_ms: None, encoding: Default::default() },
             M,
             &RuleSet::default(),
         )
         .unwrap();
-        assert!(
-            spark_ticks(&live, 10 * M).is_none(),
-            "the sparkline ends 37.5 s earlier"
-        );
+        assert!(spark_ticks(&live, 10 * M).is_none(), "the sparkline ends 37.5 s earlier");
         assert_eq!(own_ticks(&live, 10 * M).last(), Some(DAY + 60 * M + 30_000));
     }
 
@@ -244,10 +278,18 @@ mod tests {
         let other = stage("sum(other)", "", "");
         assert_eq!(source(other.queue.as_ref().unwrap(), &pipeline, &p, 10 * M), (own_ticks(&p, 10 * M), None));
         // The headline grows 2/s over the hour; the position moves 10/s.
-        let fetched = QueueFetched { ticks: spark, backlog: None, from_headline: Some(1), position: Some(Ok(linear(&spark, |s| 10.0 * s as f64))) };
+        let fetched = QueueFetched {
+            ticks: spark,
+            backlog: None,
+            from_headline: Some(1),
+            position: Some(Ok(linear(&spark, |s| 10.0 * s as f64))),
+        };
         let headlines = [Ok(Vec::new()), Ok(linear(&p.spark, |s| 100.0 + 2.0 * s as f64))];
         let i = insight(same.queue.as_ref().unwrap(), &fetched, &headlines, &rules(), &p);
-        assert_eq!((i.trend, i.consumer, i.threshold, i.window_ms, i.step_ms), (Trend::Growing, ConsumerStatus::Warning, Some(1000.0), 10 * M, M));
+        assert_eq!(
+            (i.trend, i.consumer, i.threshold, i.window_ms, i.step_ms),
+            (Trend::Growing, ConsumerStatus::Warning, Some(1000.0), 10 * M, M)
+        );
         assert!((i.rate_per_s.unwrap() - 2.0).abs() < 1e-9, "{:?}", i.rate_per_s);
         assert!(i.missing.is_empty(), "{:?}", i.missing);
         assert_eq!(i.line.as_deref(), Some("growing +2/s"), "the words travel with the numbers");
@@ -259,21 +301,30 @@ mod tests {
         let p = plan_of(5);
         let ticks = own_ticks(&p, 10 * M);
         let err = PromError::Query { kind: "bad_data".into(), message: "boom".into() };
-        let fetched = QueueFetched { ticks, backlog: Some(Ok(Vec::new())), from_headline: None, position: Some(Err(err)) };
+        let fetched =
+            QueueFetched { ticks, backlog: Some(Ok(Vec::new())), from_headline: None, position: Some(Err(err)) };
         let s = stage("sum(backlog)", "sum(offset)", "Odd");
         let i = insight(s.queue.as_ref().unwrap(), &fetched, &[], &rules(), &p);
         assert_eq!((i.trend, i.consumer, i.backlog), (Trend::Unknown, ConsumerStatus::Unknown, None));
         assert_eq!(i.missing.len(), 3, "{:?}", i.missing);
         assert_eq!(i.missing[0], "the backlog: no samples of sum(backlog) in the window");
-        assert!(i.missing[1].starts_with("the consumer's position: ") && i.missing[1].contains("boom"), "{}", i.missing[1]);
+        assert!(
+            i.missing[1].starts_with("the consumer's position: ") && i.missing[1].contains("boom"),
+            "{}",
+            i.missing[1]
+        );
         assert_eq!(i.missing[2], "the threshold: alert Odd is not of the form `X > N`");
         let gone = stage("sum(backlog)", "", "Gone");
-        let fetched = QueueFetched { ticks, backlog: Some(Ok(linear(&ticks, |_| 5.0))), from_headline: None, position: None };
+        let fetched =
+            QueueFetched { ticks, backlog: Some(Ok(linear(&ticks, |_| 5.0))), from_headline: None, position: None };
         let i = insight(gone.queue.as_ref().unwrap(), &fetched, &[], &rules(), &p);
         assert_eq!(i.trend, Trend::Steady);
         assert_eq!(
             i.missing,
-            ["the consumer's position: the pipeline names no query for it", "the threshold: alert Gone is not among the rules in force"]
+            [
+                "the consumer's position: the pipeline names no query for it",
+                "the threshold: alert Gone is not among the rules in force"
+            ]
         );
     }
 }

@@ -50,9 +50,14 @@ pub fn shared(rules: &[Rule], graph_exprs: &[&str], plan: &Plan, keepable: impl 
     let graphs: Vec<(&str, Query)> = graph_exprs.iter().filter_map(|e| Query::parse(e).ok().map(|q| (*e, q))).collect();
     let mut out = Shared::default();
     for (rule, ticks) in rules.iter().zip(&plan.rules) {
-        let via = rule.query.as_ref().ok().and_then(|q| graphs.iter().find_map(|(text, g)| q.filters(g).map(|filter| Via { expr: text.to_string(), filter })));
+        let via = rule.query.as_ref().ok().and_then(|q| {
+            graphs.iter().find_map(|(text, g)| q.filters(g).map(|filter| Via { expr: text.to_string(), filter }))
+        });
         if let (Some(via), Ok(ticks)) = (&via, ticks) {
-            if holds(ticks, &plan.spark, plan.last_tick) && keepable(&via.expr) && !out.carried.iter().any(|c| c.expr == via.expr) {
+            if holds(ticks, &plan.spark, plan.last_tick)
+                && keepable(&via.expr)
+                && !out.carried.iter().any(|c| c.expr == via.expr)
+            {
                 out.carried.push(Carried { expr: via.expr.clone(), ticks: *ticks });
             }
         }
@@ -68,7 +73,10 @@ pub fn holds(rule: &Ticks, spark: &Ticks, last_tick: i64) -> bool {
     };
     let on = |t: i64| on_ticks(rule, rule_last, t);
     let spark_last = spark.last().unwrap_or(spark.first);
-    on(spark.first) && on(spark_last) && (spark.count <= 1 || spark.step.rem_euclid(rule.step.max(1)) == 0) && on(last_tick)
+    on(spark.first)
+        && on(spark_last)
+        && (spark.count <= 1 || spark.step.rem_euclid(rule.step.max(1)) == 0)
+        && on(last_tick)
 }
 
 fn on_ticks(ticks: &Ticks, last: i64, t: i64) -> bool {
@@ -108,11 +116,17 @@ mod tests {
     fn the_rule_keeps_the_samples_its_comparison_keeps() {
         let f = Query::parse("x > 1").unwrap().filters(&Query::parse("x").unwrap()).unwrap();
         let x = vec![
-            RangeSeries::new(&[("__name__", "x"), ("p", "0")], &[(0, 0.5), (M, 2.0), (2 * M, f64::NAN), (3 * M, f64::INFINITY)]),
+            RangeSeries::new(
+                &[("__name__", "x"), ("p", "0")],
+                &[(0, 0.5), (M, 2.0), (2 * M, f64::NAN), (3 * M, f64::INFINITY)],
+            ),
             RangeSeries::new(&[("__name__", "x"), ("p", "1")], &[(0, 1.0), (M, f64::NEG_INFINITY)]),
         ];
         // Labels (the metric name too: a comparison without `bool` keeps it) and values as they were.
-        assert_eq!(filtered(x, f), vec![RangeSeries::new(&[("__name__", "x"), ("p", "0")], &[(M, 2.0), (3 * M, f64::INFINITY)])]);
+        assert_eq!(
+            filtered(x, f),
+            vec![RangeSeries::new(&[("__name__", "x"), ("p", "0")], &[(M, 2.0), (3 * M, f64::INFINITY)])]
+        );
     }
 
     #[test]
@@ -122,7 +136,11 @@ mod tests {
         assert!(holds(&rule, &Ticks { first: 105 * M, step: 7 * M, count: 200 }, last));
         // Another phase, a step that is no multiple, ticks before the rule's or a newest tick after them: not held.
         assert!(!holds(&rule, &Ticks { first: 105 * M + 5_000, step: 7 * M, count: 200 }, last));
-        assert!(!holds(&Ticks { first: 100 * M, step: 2 * M, count: 750 }, &Ticks { first: 105 * M, step: 7 * M, count: 200 }, 1598 * M));
+        assert!(!holds(
+            &Ticks { first: 100 * M, step: 2 * M, count: 750 },
+            &Ticks { first: 105 * M, step: 7 * M, count: 200 },
+            1598 * M
+        ));
         assert!(!holds(&rule, &Ticks { first: 98 * M, step: 7 * M, count: 200 }, last));
         assert!(!holds(&rule, &Ticks { first: 105 * M, step: 7 * M, count: 200 }, 1600 * M));
         assert!(!holds(&Ticks { first: 0, step: M, count: 0 }, &Ticks { first: 0, step: M, count: 1 }, 0));
@@ -136,6 +154,9 @@ mod tests {
         ];
         let spark = Ticks { first: 105 * M, step: 5 * M, count: 2 };
         // Ticks 105 and 110 of the sparkline, 113 the newest; the series with none of them is left out, as the upstream would.
-        assert_eq!(at_graph_ticks(x, &spark, 113 * M), vec![RangeSeries::new(&[("p", "0")], &[(105 * M, 105.0), (110 * M, 110.0), (113 * M, 113.0)])]);
+        assert_eq!(
+            at_graph_ticks(x, &spark, 113 * M),
+            vec![RangeSeries::new(&[("p", "0")], &[(105 * M, 105.0), (110 * M, 110.0), (113 * M, 113.0)])]
+        );
     }
 }

@@ -13,20 +13,12 @@ use crate::prom::PromError;
 pub type AmAnswer = Result<(Vec<AmAlert>, Vec<Silence>), PromError>;
 
 /// Marks `alerts` from the Alertmanager at `url`; `None` when none is configured.
-pub fn annotate(
-    alerts: &mut [AlertTimeline],
-    url: Option<&str>,
-    answer: Option<AmAnswer>,
-) -> Option<AlertmanagerNote> {
+pub fn annotate(alerts: &mut [AlertTimeline], url: Option<&str>, answer: Option<AmAnswer>) -> Option<AlertmanagerNote> {
     let (url, answer) = (url?, answer?);
     let (am_alerts, silences) = match answer {
         Ok(a) => a,
         Err(e) => {
-            return Some(AlertmanagerNote {
-                url: url.to_string(),
-                error: Some(e.to_string()),
-                ..Default::default()
-            })
+            return Some(AlertmanagerNote { url: url.to_string(), error: Some(e.to_string()), ..Default::default() })
         }
     };
     let active = active_by_id(&silences);
@@ -45,16 +37,8 @@ pub fn annotate(
             })
             .collect();
         a.held_back = Some(suppressed_words(&notes, s.more_silences, s.inhibited_by));
-        a.suppressed = Some(Suppressed {
-            silences: notes,
-            more_silences: s.more_silences,
-            inhibited_by: s.inhibited_by,
-        });
+        a.suppressed =
+            Some(Suppressed { silences: notes, more_silences: s.more_silences, inhibited_by: s.inhibited_by });
     }
-    Some(AlertmanagerNote {
-        url: url.to_string(),
-        alerts: am_alerts.len(),
-        silences: silences.len(),
-        error: None,
-    })
+    Some(AlertmanagerNote { url: url.to_string(), alerts: am_alerts.len(), silences: silences.len(), error: None })
 }

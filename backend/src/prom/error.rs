@@ -60,7 +60,8 @@ impl Redactor {
     /// `text` with its secrets and any echoed `Authorization` cut, whole: for the ruler's own words
     /// (a rule's `lastError`), which name the failing query and the ruler's answer at any length.
     pub fn scrub(&self, text: &str) -> String {
-        let kept: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(without_authorization).collect();
+        let kept: Vec<String> =
+            text.lines().map(str::trim).filter(|l| !l.is_empty()).map(without_authorization).collect();
         let mut text = kept.join(" ");
         for secret in &self.secrets {
             text = text.replace(secret.as_str(), "<redacted>");

@@ -7,7 +7,12 @@ use crate::series::RangeSeries;
 
 /// One query answering every expression of `exprs`, each marked with its index under `mark`.
 pub fn batched(mark: &str, exprs: &[&str]) -> String {
-    exprs.iter().enumerate().map(|(i, e)| format!("label_replace(({e}), \"{mark}\", \"{i}\", \"\", \"\")")).collect::<Vec<_>>().join(" or ")
+    exprs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("label_replace(({e}), \"{mark}\", \"{i}\", \"\", \"\")"))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// The batch's answer back per expression, without the mark; `None` when a series is not marked
@@ -31,7 +36,10 @@ mod tests {
             batched("__m", &["sum(a)", "rate(b[5m]) or c"]),
             r#"label_replace((sum(a)), "__m", "0", "", "") or label_replace((rate(b[5m]) or c), "__m", "1", "", "")"#
         );
-        let answer = vec![RangeSeries::new(&[("__m", "1"), ("x", "y")], &[(0, 2.0)]), RangeSeries::new(&[("__m", "0")], &[(0, 1.0)])];
+        let answer = vec![
+            RangeSeries::new(&[("__m", "1"), ("x", "y")], &[(0, 2.0)]),
+            RangeSeries::new(&[("__m", "0")], &[(0, 1.0)]),
+        ];
         let parts = split("__m", answer, 2).unwrap();
         assert_eq!(parts[0], vec![RangeSeries::new(&[], &[(0, 1.0)])]);
         assert_eq!(parts[1], vec![RangeSeries::new(&[("x", "y")], &[(0, 2.0)])]);

@@ -15,7 +15,9 @@ pub mod wire;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use codexflow_core::limits::{MAX_CONCURRENT_UPSTREAM, MAX_POINTS_PER_QUERY, MAX_UPSTREAM_BODY_BYTES, SHARE_BUDGET_BYTES, SHARE_TTL_MS};
+use codexflow_core::limits::{
+    MAX_CONCURRENT_UPSTREAM, MAX_POINTS_PER_QUERY, MAX_UPSTREAM_BODY_BYTES, SHARE_BUDGET_BYTES, SHARE_TTL_MS,
+};
 use futures_util::future::FutureExt;
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -41,12 +43,32 @@ struct Upstream {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Request {
-    Range { expr: String, start: i64, end: i64, step: i64 },
-    Series { matchers: Vec<String>, start: i64, end: i64 },
-    LabelValues { label: String, matchers: Vec<String>, start: i64, end: i64 },
-    Instant { expr: String, time: i64 },
+    Range {
+        expr: String,
+        start: i64,
+        end: i64,
+        step: i64,
+    },
+    Series {
+        matchers: Vec<String>,
+        start: i64,
+        end: i64,
+    },
+    LabelValues {
+        label: String,
+        matchers: Vec<String>,
+        start: i64,
+        end: i64,
+    },
+    Instant {
+        expr: String,
+        time: i64,
+    },
     /// The rules API; `groups` and `files` are sent as `rule_group[]` and `file[]` filters.
-    Rules { groups: Vec<String>, files: Vec<String> },
+    Rules {
+        groups: Vec<String>,
+        files: Vec<String>,
+    },
     /// An Alertmanager's API v2: its alerts, its silences.
     AmAlerts,
     AmSilences,
@@ -143,7 +165,11 @@ impl PromClient {
 
     /// The ruler's alerting rules (`GET /api/v1/rules?type=alert`), asking the server to filter by
     /// group names and files where it can (servers that cannot answer with every group).
-    pub async fn rules(&self, groups: &[String], files: &[String]) -> Result<Vec<crate::ruler::wire::RulerGroup>, PromError> {
+    pub async fn rules(
+        &self,
+        groups: &[String],
+        files: &[String],
+    ) -> Result<Vec<crate::ruler::wire::RulerGroup>, PromError> {
         match &*self.fetch(Request::Rules { groups: groups.to_vec(), files: files.to_vec() }).await? {
             Answer::Rules(g) => Ok(g.clone()),
             _ => Ok(Vec::new()),
@@ -154,17 +180,8 @@ impl PromClient {
     /// client's base being the Alertmanager's.
     pub async fn alertmanager(
         &self,
-    ) -> Result<
-        (
-            Vec<crate::alertmanager::AmAlert>,
-            Vec<crate::alertmanager::Silence>,
-        ),
-        PromError,
-    > {
-        let (alerts, silences) = tokio::join!(
-            self.fetch(Request::AmAlerts),
-            self.fetch(Request::AmSilences)
-        );
+    ) -> Result<(Vec<crate::alertmanager::AmAlert>, Vec<crate::alertmanager::Silence>), PromError> {
+        let (alerts, silences) = tokio::join!(self.fetch(Request::AmAlerts), self.fetch(Request::AmSilences));
         match (&*alerts?, &*silences?) {
             (Answer::AmAlerts(a), Answer::AmSilences(s)) => Ok((a.clone(), s.clone())),
             _ => Ok((Vec::new(), Vec::new())),
@@ -173,14 +190,28 @@ impl PromClient {
 
     /// A range query at `start, start+step, …, ≤ end` (ms), split into chunks Prometheus accepts;
     /// the chunks are counted against `budget` before they go out, the samples kept after.
-    pub async fn query_range(&self, expr: &str, start: i64, end: i64, step: i64, budget: &Budget) -> Result<Vec<RangeSeries>, PromError> {
+    pub async fn query_range(
+        &self,
+        expr: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+        budget: &Budget,
+    ) -> Result<Vec<RangeSeries>, PromError> {
         let chunks = range_chunks(start, end, step);
         budget.send(chunks.len()).map_err(|e| PromError::Limit(e.to_string()))?;
-        let answers = futures_util::future::join_all(chunks.into_iter().map(|(start, end)| self.fetch(Request::Range { expr: expr.to_string(), start, end, step }))).await;
+        let answers = futures_util::future::join_all(
+            chunks
+                .into_iter()
+                .map(|(start, end)| self.fetch(Request::Range { expr: expr.to_string(), start, end, step })),
+        )
+        .await;
         let mut parts = Vec::with_capacity(answers.len());
         for answer in answers {
             if let Answer::Matrix(series) = &*answer? {
-                budget.hold(series.iter().map(|s| s.samples.len()).sum()).map_err(|e| PromError::Limit(e.to_string()))?;
+                budget
+                    .hold(series.iter().map(|s| s.samples.len()).sum())
+                    .map_err(|e| PromError::Limit(e.to_string()))?;
                 parts.push(series.clone());
             }
         }
@@ -196,7 +227,13 @@ impl PromClient {
     }
 
     /// Values of `label` among series matching any of `matchers` in `[start, end]`.
-    pub async fn label_values(&self, label: &str, matchers: &[String], start: i64, end: i64) -> Result<Vec<String>, PromError> {
+    pub async fn label_values(
+        &self,
+        label: &str,
+        matchers: &[String],
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<String>, PromError> {
         let req = Request::LabelValues { label: label.to_string(), matchers: matchers.to_vec(), start, end };
         match &*self.fetch(req).await? {
             Answer::Strings(s) => Ok(s.clone()),
@@ -286,7 +323,8 @@ fn build(http: &reqwest::Client, up: &Upstream, request: &Request) -> (reqwest::
     let (builder, url) = match request {
         Request::Range { expr, start, end, step } => {
             let url = format!("{}/api/v1/query_range", up.base);
-            let form = [("query", expr.clone()), ("start", seconds(*start)), ("end", seconds(*end)), ("step", seconds(*step))];
+            let form =
+                [("query", expr.clone()), ("start", seconds(*start)), ("end", seconds(*end)), ("step", seconds(*step))];
             (http.post(&url).form(&form), url)
         }
         Request::Instant { expr, time } => {
@@ -341,7 +379,8 @@ async fn execute(http: &reqwest::Client, up: &Upstream, request: &Request) -> Re
     let response = builder.send().await.map_err(transport)?;
     let status = response.status().as_u16();
     if response.status().is_redirection() {
-        let location = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("(no Location)");
+        let location =
+            response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("(no Location)");
         return Err(PromError::Redirect { url: url.clone(), status, location: up.redactor.clean(location) });
     }
     let mut body = Vec::new();
@@ -351,7 +390,10 @@ async fn execute(http: &reqwest::Client, up: &Upstream, request: &Request) -> Re
         if body.len() + chunk.len() > MAX_UPSTREAM_BODY_BYTES {
             return Err(PromError::TooLarge {
                 url,
-                detail: format!("the answer is larger than {} MiB; narrow the query or the time range", MAX_UPSTREAM_BODY_BYTES >> 20),
+                detail: format!(
+                    "the answer is larger than {} MiB; narrow the query or the time range",
+                    MAX_UPSTREAM_BODY_BYTES >> 20
+                ),
             });
         }
         body.extend_from_slice(&chunk);

@@ -56,22 +56,22 @@ impl Answer {
             Answer::Rules(groups) => groups
                 .iter()
                 .flat_map(|g| &g.rules)
-                .map(|r| r.query.len() + r.name.len() + 256 + r.alerts.iter().map(|a| a.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + 64).sum::<usize>())
-                .sum(),
-            Answer::AmAlerts(alerts) => alerts
-                .iter()
-                .map(|a| {
-                    a.labels
-                        .iter()
-                        .map(|(k, v)| k.len() + v.len() + 48)
-                        .sum::<usize>()
-                        + 96
+                .map(|r| {
+                    r.query.len()
+                        + r.name.len()
+                        + 256
+                        + r.alerts
+                            .iter()
+                            .map(|a| a.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + 64)
+                            .sum::<usize>()
                 })
                 .sum(),
-            Answer::AmSilences(silences) => silences
-                .iter()
-                .map(|s| s.id.len() + s.created_by.len() + s.comment.len() + 96)
-                .sum(),
+            Answer::AmAlerts(alerts) => {
+                alerts.iter().map(|a| a.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + 96).sum()
+            }
+            Answer::AmSilences(silences) => {
+                silences.iter().map(|s| s.id.len() + s.created_by.len() + s.comment.len() + 96).sum()
+            }
         }
     }
 }
@@ -129,7 +129,9 @@ impl<'de> Deserialize<'de> for SampleValue {
                 f.write_str("a sample value as a string (\"1.5\", \"NaN\", \"+Inf\")")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<SampleValue, E> {
-                parse_sample_value(v).map(SampleValue).ok_or_else(|| E::custom(format!("sample value {v:?} is not a number")))
+                parse_sample_value(v)
+                    .map(SampleValue)
+                    .ok_or_else(|| E::custom(format!("sample value {v:?} is not a number")))
             }
         }
         d.deserialize_str(V)
@@ -146,11 +148,7 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
     }
     if matches!(expect, Expect::AmAlerts | Expect::AmSilences) {
         if !(200..300).contains(&status) {
-            return Err(PromError::Http {
-                url: url.to_string(),
-                status,
-                detail: redactor.excerpt(body),
-            });
+            return Err(PromError::Http { url: url.to_string(), status, detail: redactor.excerpt(body) });
         }
         let read = if expect == Expect::AmAlerts {
             crate::alertmanager::parse_alerts(body).map(Answer::AmAlerts)
@@ -161,7 +159,9 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
     }
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
-        Err(e) if (200..300).contains(&status) => return Err(bad(format!("not Prometheus API JSON ({e}): {}", redactor.excerpt(body)))),
+        Err(e) if (200..300).contains(&status) => {
+            return Err(bad(format!("not Prometheus API JSON ({e}): {}", redactor.excerpt(body))))
+        }
         Err(_) => return Err(PromError::Http { url: url.to_string(), status, detail: redactor.excerpt(body) }),
     };
     if envelope.status != ApiStatus::Success {
@@ -245,7 +245,10 @@ fn check_labels(labels: &Labels, url: &str) -> Result<(), PromError> {
     if bytes > MAX_LABEL_BYTES {
         return Err(PromError::TooLarge {
             url: url.to_string(),
-            detail: format!("a series carries {bytes} bytes of labels, more than the {} KiB allowed", MAX_LABEL_BYTES >> 10),
+            detail: format!(
+                "a series carries {bytes} bytes of labels, more than the {} KiB allowed",
+                MAX_LABEL_BYTES >> 10
+            ),
         });
     }
     Ok(())
@@ -274,14 +277,38 @@ mod tests {
             (200, "<html>login</html>", "not Prometheus API JSON"),
             // serde quotes the value it could not read: the fuzz pass found a secret through it.
             (200, r#"[{"id":"Bearer s3cret"}]"#, "not Prometheus API JSON (invalid type: string \"Bearer <redacted>\""),
-            (200, r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"s3cret"},"values":"s3cret"}]}}"#, "<redacted>"),
+            (
+                200,
+                r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"s3cret"},"values":"s3cret"}]}}"#,
+                "<redacted>",
+            ),
             (503, r#"{"status":"error","errorType":"s3cret","error":"no"}"#, "HTTP 503: <redacted>: no"),
-            (200, r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#, "expected a matrix, got vector"),
+            (
+                200,
+                r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+                "expected a matrix, got vector",
+            ),
             (200, r#"{"status":"success"}"#, "no `data`"),
-            (200, r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"lots"]]}]}}"#, "not a number"),
-            (200, r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1e300,"1"]]}]}}"#, "out of range"),
-            (400, r#"{"status":"error","errorType":"bad_data","error":"parse error near s3cret"}"#, "(bad_data): parse error near <redacted>"),
-            (503, r#"{"status":"error","errorType":"timeout","error":"query timed out"}"#, "HTTP 503: timeout: query timed out"),
+            (
+                200,
+                r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"lots"]]}]}}"#,
+                "not a number",
+            ),
+            (
+                200,
+                r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1e300,"1"]]}]}}"#,
+                "out of range",
+            ),
+            (
+                400,
+                r#"{"status":"error","errorType":"bad_data","error":"parse error near s3cret"}"#,
+                "(bad_data): parse error near <redacted>",
+            ),
+            (
+                503,
+                r#"{"status":"error","errorType":"timeout","error":"query timed out"}"#,
+                "HTTP 503: timeout: query timed out",
+            ),
             (502, "Bad Gateway\nAuthorization: Basic s3cret", "HTTP 502: Bad Gateway"),
         ];
         for (status, body, needle) in cases {
@@ -309,7 +336,8 @@ mod tests {
 
     #[test]
     fn too_many_series_or_label_bytes_are_refused() {
-        let many: Vec<String> = (0..=MAX_SERIES_PER_QUERY).map(|i| format!(r#"{{"metric":{{"i":"{i}"}},"values":[]}}"#)).collect();
+        let many: Vec<String> =
+            (0..=MAX_SERIES_PER_QUERY).map(|i| format!(r#"{{"metric":{{"i":"{i}"}},"values":[]}}"#)).collect();
         let body = format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{}]}}}}"#, many.join(","));
         assert!(matches!(read(Expect::Matrix, 200, &body), Err(PromError::TooLarge { .. })));
         let huge = "v".repeat(MAX_LABEL_BYTES + 1);
@@ -320,16 +348,31 @@ mod tests {
     #[test]
     fn repeated_or_backward_sample_times_are_not_believed() {
         for values in [r#"[[1,"5"],[1,"1500"]]"#, r#"[[2,"1"],[1,"1"]]"#] {
-            let body = format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":{values}}}]}}}}"#);
-            assert!(read(Expect::Matrix, 200, &body).unwrap_err().to_string().contains("repeat or go backwards"), "{values}");
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":{values}}}]}}}}"#
+            );
+            assert!(
+                read(Expect::Matrix, 200, &body).unwrap_err().to_string().contains("repeat or go backwards"),
+                "{values}"
+            );
         }
     }
 
     #[test]
     fn vectors_series_and_strings() {
-        assert!(matches!(read(Expect::Vector, 200, r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#), Ok(Answer::Vector(1))));
-        assert!(matches!(read(Expect::Vector, 200, r#"{"status":"success","data":{"resultType":"vector","result":[{},{}]}}"#), Ok(Answer::Vector(2))));
-        assert!(matches!(read(Expect::Strings, 200, r#"{"status":"success","data":["a","b"]}"#), Ok(Answer::Strings(s)) if s.len() == 2));
-        assert!(matches!(read(Expect::Series, 200, r#"{"status":"success","data":[{"__name__":"up"}]}"#), Ok(Answer::Series(s)) if s.len() == 1));
+        assert!(matches!(
+            read(Expect::Vector, 200, r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#),
+            Ok(Answer::Vector(1))
+        ));
+        assert!(matches!(
+            read(Expect::Vector, 200, r#"{"status":"success","data":{"resultType":"vector","result":[{},{}]}}"#),
+            Ok(Answer::Vector(2))
+        ));
+        assert!(
+            matches!(read(Expect::Strings, 200, r#"{"status":"success","data":["a","b"]}"#), Ok(Answer::Strings(s)) if s.len() == 2)
+        );
+        assert!(
+            matches!(read(Expect::Series, 200, r#"{"status":"success","data":[{"__name__":"up"}]}"#), Ok(Answer::Series(s)) if s.len() == 1)
+        );
     }
 }

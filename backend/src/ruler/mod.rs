@@ -36,7 +36,13 @@ impl RulerConfig {
         let anchored = |text: &str| Regex::new(&format!("^(?:{text})$")).map_err(|e| e.to_string());
         let groups = anchored(groups_text).map_err(|e| (true, e))?;
         let files = files_text.map(anchored).transpose().map_err(|e| (false, e))?;
-        Ok(RulerConfig { url, groups_text: groups_text.to_string(), groups, files_text: files_text.map(str::to_string), files })
+        Ok(RulerConfig {
+            url,
+            groups_text: groups_text.to_string(),
+            groups,
+            files_text: files_text.map(str::to_string),
+            files,
+        })
     }
 
     /// The names to send as `rule_group[]` when the pattern is a plain list of names (`a|b`); a
@@ -82,14 +88,17 @@ pub fn select(config: &RulerConfig, answer: &[RulerGroup], now: i64) -> Result<R
             last_evaluation: g.last_evaluation,
             evaluation_time_ms: g.evaluation_time_ms,
         });
-        let stale_for = g.last_evaluation.map(|last| now.saturating_sub(last)).filter(|&age| age > g.interval_ms.saturating_mul(2));
+        let stale_for =
+            g.last_evaluation.map(|last| now.saturating_sub(last)).filter(|&age| age > g.interval_ms.saturating_mul(2));
         for r in &g.rules {
             if set.rules.len() >= MAX_RULES {
                 return Err(format!("the configured groups hold more than the {MAX_RULES} alerting rules this panel evaluates; narrow jsonData.ruleGroups"));
             }
             let timing = RuleTiming { hold_ms: r.hold_ms, keep_firing_for_ms: r.keep_firing_for_ms };
-            let mut rule = Rule::new(r.name.clone(), index, r.query.clone(), timing, r.labels.clone(), r.annotations.clone());
-            rule.query = rule.query.map_err(|e| format!("the ruler runs it, but this panel cannot read its expression: {e}"));
+            let mut rule =
+                Rule::new(r.name.clone(), index, r.query.clone(), timing, r.labels.clone(), r.annotations.clone());
+            rule.query =
+                rule.query.map_err(|e| format!("the ruler runs it, but this panel cannot read its expression: {e}"));
             rule.ruler = Some(codexflow_core::api::RulerStatus { stale_for_ms: stale_for, ..r.status.clone() });
             rule.ruler_alerts = r.alerts.clone();
             set.rules.push(rule);
@@ -104,7 +113,10 @@ pub fn select(config: &RulerConfig, answer: &[RulerGroup], now: i64) -> Result<R
             n => format!("it has {} and {} more", names[..8].join(", "), n - 8),
         };
         let files = config.files_text.as_deref().map(|f| format!(" in files matching {f:?}")).unwrap_or_default();
-        return Err(format!("the ruler at {} has no group matching {:?}{files}: {has}", config.url, config.groups_text));
+        return Err(format!(
+            "the ruler at {} has no group matching {:?}{files}: {has}",
+            config.url, config.groups_text
+        ));
     }
     if set.rules.is_empty() {
         return Err(format!("the ruler's groups matching {:?} hold no alerting rules", config.groups_text));
@@ -125,12 +137,19 @@ pub struct Deployed {
 pub fn attach(set: &mut RuleSet, config: &RulerConfig, answer: &[RulerGroup], now: i64) -> BTreeMap<usize, Deployed> {
     let mut deployed_rules = BTreeMap::new();
     for (i, rule) in set.rules.iter_mut().enumerate() {
-        let deployed = answer.iter().filter(|g| config.selects(g)).find_map(|g| g.rules.iter().find(|r| r.name == rule.name).map(|r| (g, r)));
+        let deployed = answer
+            .iter()
+            .filter(|g| config.selects(g))
+            .find_map(|g| g.rules.iter().find(|r| r.name == rule.name).map(|r| (g, r)));
         if let Some((g, r)) = deployed {
-            let stale_for = g.last_evaluation.map(|last| now.saturating_sub(last)).filter(|&age| age > g.interval_ms.saturating_mul(2));
+            let stale_for = g
+                .last_evaluation
+                .map(|last| now.saturating_sub(last))
+                .filter(|&age| age > g.interval_ms.saturating_mul(2));
             rule.ruler = Some(codexflow_core::api::RulerStatus { stale_for_ms: stale_for, ..r.status.clone() });
             rule.ruler_alerts = r.alerts.clone();
-            deployed_rules.insert(i, Deployed { interval_ms: g.interval_ms, label_keys: r.labels.keys().cloned().collect() });
+            deployed_rules
+                .insert(i, Deployed { interval_ms: g.interval_ms, label_keys: r.labels.keys().cloned().collect() });
         }
     }
     deployed_rules
@@ -146,7 +165,11 @@ mod tests {
             file: file.into(),
             interval_ms: 30_000,
             last_evaluation: Some(1_000_000),
-            rules: vec![wire::RulerRule { name: format!("{name}-A"), query: "up == 0".into(), ..wire::RulerRule::default() }],
+            rules: vec![wire::RulerRule {
+                name: format!("{name}-A"),
+                query: "up == 0".into(),
+                ..wire::RulerRule::default()
+            }],
             ..RulerGroup::default()
         }
     }
@@ -154,7 +177,12 @@ mod tests {
     #[test]
     fn groups_by_whole_name_and_file() {
         let config = RulerConfig::new("http://r".into(), "codex.*|team", Some("/etc/.*")).unwrap();
-        let answer = [group("codex-a", "/etc/a.yml"), group("codex-b", "/tmp/b.yml"), group("team", "/etc/t.yml"), group("teams", "/etc/t.yml")];
+        let answer = [
+            group("codex-a", "/etc/a.yml"),
+            group("codex-b", "/tmp/b.yml"),
+            group("team", "/etc/t.yml"),
+            group("teams", "/etc/t.yml"),
+        ];
         let set = select(&config, &answer, 1_000_000).unwrap();
         assert_eq!(set.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), ["codex-a", "team"]);
         assert_eq!(set.rules.iter().map(|r| r.group).collect::<Vec<_>>(), [0, 1]);
@@ -165,7 +193,10 @@ mod tests {
     fn no_matching_group_says_what_the_ruler_has() {
         let config = RulerConfig::new("http://r".into(), "codex-pipeline-observability.rules", None).unwrap();
         let e = select(&config, &[group("other", "f")], 0).unwrap_err();
-        assert_eq!(e, "the ruler at http://r has no group matching \"codex-pipeline-observability.rules\": it has other");
+        assert_eq!(
+            e,
+            "the ruler at http://r has no group matching \"codex-pipeline-observability.rules\": it has other"
+        );
         assert!(select(&config, &[], 0).unwrap_err().ends_with("it has no alerting rule groups"));
     }
 

@@ -134,16 +134,20 @@ pub fn groups(data: &str) -> Result<Vec<RulerGroup>, String> {
 }
 
 fn group(g: GroupJson) -> Result<RulerGroup, String> {
-    let interval_ms = seconds_ms(g.interval).ok_or_else(|| format!("group {:?}: interval {} is not a duration in seconds", g.name, g.interval))?;
+    let interval_ms = seconds_ms(g.interval)
+        .ok_or_else(|| format!("group {:?}: interval {} is not a duration in seconds", g.name, g.interval))?;
     let mut rules = Vec::new();
     for r in g.rules {
         // Recording rules raise no alerts; servers that ignore `type=alert` still list them.
         if r.kind != RuleKind::Alerting {
             continue;
         }
-        let bad = |what: &str, v: f64| format!("group {:?}, rule {:?}: {what} {v} is not a duration in seconds", g.name, r.name);
+        let bad = |what: &str, v: f64| {
+            format!("group {:?}, rule {:?}: {what} {v} is not a duration in seconds", g.name, r.name)
+        };
         let hold_ms = seconds_ms(r.duration).ok_or_else(|| bad("duration", r.duration))?;
-        let keep_firing_for_ms = seconds_ms(r.keep_firing_for).ok_or_else(|| bad("keepFiringFor", r.keep_firing_for))?;
+        let keep_firing_for_ms =
+            seconds_ms(r.keep_firing_for).ok_or_else(|| bad("keepFiringFor", r.keep_firing_for))?;
         let alerts = r.alerts.unwrap_or_default().into_iter().take(MAX_ALERTS_PER_RULE).filter_map(alert).collect();
         let status = RulerStatus {
             health: r.health,
@@ -228,7 +232,10 @@ mod tests {
     #[test]
     fn prometheus_groups_rules_and_the_rulers_view() {
         let g = &groups(PROMETHEUS).unwrap()[0];
-        assert_eq!((g.interval_ms, g.vmalert, g.last_evaluation), (10_000, false, instant_ms("2026-12-01T12:08:05.663Z")));
+        assert_eq!(
+            (g.interval_ms, g.vmalert, g.last_evaluation),
+            (10_000, false, instant_ms("2026-12-01T12:08:05.663Z"))
+        );
         assert_eq!(g.rules.len(), 2, "the recording rule is not an alert");
         let on = &g.rules[0];
         assert_eq!((on.hold_ms, on.status.health, on.status.state), (20_000, RuleHealth::Ok, Some(AlertState::Firing)));
@@ -254,7 +261,8 @@ mod tests {
         assert!(groups("[]").unwrap_err().contains("not a rules API answer"));
         let bad = r#"{"groups":[{"name":"g","interval":-1,"rules":[]}]}"#;
         assert!(groups(bad).unwrap_err().contains("interval -1"));
-        let bad = r#"{"groups":[{"name":"g","interval":10,"rules":[{"type":"alerting","name":"A","duration":1e300}]}]}"#;
+        let bad =
+            r#"{"groups":[{"name":"g","interval":10,"rules":[{"type":"alerting","name":"A","duration":1e300}]}]}"#;
         assert!(groups(bad).unwrap_err().contains("rule \"A\": duration"));
         assert_eq!(groups(r#"{}"#).unwrap(), Vec::new());
     }
@@ -268,7 +276,11 @@ mod tests {
         let rules = &groups(odd).unwrap()[0].rules;
         assert_eq!(rules.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["A", "B"], "only alerting rules");
         assert_eq!((rules[0].status.health, rules[0].status.state), (RuleHealth::Err, None));
-        assert_eq!(rules[0].alerts.iter().map(|a| a.state).collect::<Vec<_>>(), [AlertState::Firing], "an alert in an unknown state is left out");
+        assert_eq!(
+            rules[0].alerts.iter().map(|a| a.state).collect::<Vec<_>>(),
+            [AlertState::Firing],
+            "an alert in an unknown state is left out"
+        );
         assert_eq!(rules[1].status.health, RuleHealth::Unknown);
     }
 }

@@ -79,7 +79,14 @@ pub struct Rule {
 
 impl Rule {
     /// A rule of `group` with no stage decided yet.
-    pub fn new(name: String, group: usize, expr: String, timing: RuleTiming, labels: BTreeMap<String, String>, annotations: BTreeMap<String, String>) -> Rule {
+    pub fn new(
+        name: String,
+        group: usize,
+        expr: String,
+        timing: RuleTiming,
+        labels: BTreeMap<String, String>,
+        annotations: BTreeMap<String, String>,
+    ) -> Rule {
         let query = Query::parse(&expr);
         let severity = labels.get("severity").cloned().unwrap_or_default();
         Rule {
@@ -106,7 +113,8 @@ impl Rule {
 
     /// What the panel needs to explain this rule's alerts (`EvaluateResponse.rules`).
     pub fn summary(&self, groups: &[Group]) -> RuleSummary {
-        let (op, threshold) = self.query.as_ref().ok().and_then(Query::threshold).map_or((None, None), |(op, t)| (Some(op), Some(t)));
+        let (op, threshold) =
+            self.query.as_ref().ok().and_then(Query::threshold).map_or((None, None), |(op, t)| (Some(op), Some(t)));
         let ruler = self.ruler.clone();
         RuleSummary {
             name: self.name.clone(),

@@ -22,7 +22,8 @@ pub fn stage_metric_names(pipeline: &PipelineSpec) -> Vec<(String, BTreeSet<Stri
         .stages
         .iter()
         .map(|s| {
-            let exprs = std::iter::once(&s.headline.expr).chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| &t.expr)));
+            let exprs = std::iter::once(&s.headline.expr)
+                .chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| &t.expr)));
             let names = exprs.filter_map(|e| Query::parse(e).ok()).flat_map(|q| q.metric_names()).collect();
             (s.id.clone(), names)
         })
@@ -43,14 +44,29 @@ pub fn assign(set: &mut RuleSet, pipeline: &PipelineSpec, stage_of: &BTreeMap<St
                 notes.push(format!("its stage label names {stage:?}, which the pipeline does not have"));
             }
             if let Some(stage) = stage_of.get(&rule.name).filter(|s| known(s)) {
-                return Some((stage.clone(), StageSource::Setting, format!("jsonData.stageOf maps {} to it", rule.name)));
+                return Some((
+                    stage.clone(),
+                    StageSource::Setting,
+                    format!("jsonData.stageOf maps {} to it", rule.name),
+                ));
             }
-            if let Some((_, stage)) = DEFAULT_STAGE_OF.iter().find(|(alert, _)| *alert == rule.name).filter(|(_, s)| known(s)) {
-                return Some((stage.to_string(), StageSource::Default, "a runbook alert, mapped by the built-in table".to_string()));
+            if let Some((_, stage)) =
+                DEFAULT_STAGE_OF.iter().find(|(alert, _)| *alert == rule.name).filter(|(_, s)| known(s))
+            {
+                return Some((
+                    stage.to_string(),
+                    StageSource::Default,
+                    "a runbook alert, mapped by the built-in table".to_string(),
+                ));
             }
-            let reads: BTreeSet<String> = rule.query.as_ref().map(|q| q.metric_names().into_iter().collect()).unwrap_or_default();
+            let reads: BTreeSet<String> =
+                rule.query.as_ref().map(|q| q.metric_names().into_iter().collect()).unwrap_or_default();
             match inferred(&reads, &stage_metrics) {
-                Ok((stage, shared)) => Some((stage.clone(), StageSource::Inferred, format!("it reads {}, as stage {stage}'s queries do", shared.join(", ")))),
+                Ok((stage, shared)) => Some((
+                    stage.clone(),
+                    StageSource::Inferred,
+                    format!("it reads {}, as stage {stage}'s queries do", shared.join(", ")),
+                )),
                 Err(why) => {
                     notes.push(why);
                     None
@@ -73,7 +89,10 @@ pub fn assign(set: &mut RuleSet, pipeline: &PipelineSpec, stage_of: &BTreeMap<St
 }
 
 /// The stage whose queries share the most metric names with `reads`, if exactly one does.
-fn inferred<'a>(reads: &BTreeSet<String>, stages: &'a [(String, BTreeSet<String>)]) -> Result<(&'a String, Vec<String>), String> {
+fn inferred<'a>(
+    reads: &BTreeSet<String>,
+    stages: &'a [(String, BTreeSet<String>)],
+) -> Result<(&'a String, Vec<String>), String> {
     if reads.is_empty() {
         return Err("its expression reads no metric by name".to_string());
     }
@@ -90,7 +109,10 @@ fn inferred<'a>(reads: &BTreeSet<String>, stages: &'a [(String, BTreeSet<String>
     match best.len() {
         0 => Err(format!("no stage's queries read {}", reads.iter().cloned().collect::<Vec<_>>().join(", "))),
         1 => best.pop().ok_or_else(String::new),
-        _ => Err(format!("it reads metrics of stages {} alike", best.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(" and "))),
+        _ => Err(format!(
+            "it reads metrics of stages {} alike",
+            best.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(" and ")
+        )),
     }
 }
 
@@ -145,7 +167,11 @@ mod tests {
             ]
         );
         assert_eq!(rules.rules[2].stage_why, "it reads kafka_consumergroup_lag, as stage kafka's queries do");
-        assert!(rules.rules[4].stage_why.contains("no stage's queries read node_filesystem_avail_bytes"), "{}", rules.rules[4].stage_why);
+        assert!(
+            rules.rules[4].stage_why.contains("no stage's queries read node_filesystem_avail_bytes"),
+            "{}",
+            rules.rules[4].stage_why
+        );
         assert!(rules.rules[5].stage_why.contains("reads no metric"), "{}", rules.rules[5].stage_why);
     }
 
@@ -155,6 +181,9 @@ mod tests {
         assign(&mut rules, &crate::defaults::pipeline(), &BTreeMap::new());
         assert_eq!(decided(&rules), [(None, StageSource::Unassigned)]);
         let why = &rules.rules[0].stage_why;
-        assert!(why.contains("\"gone\", which the pipeline does not have") && why.contains("stages kafka and nats alike"), "{why}");
+        assert!(
+            why.contains("\"gone\", which the pipeline does not have") && why.contains("stages kafka and nats alike"),
+            "{why}"
+        );
     }
 }

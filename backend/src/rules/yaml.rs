@@ -103,11 +103,16 @@ pub fn parse(yaml: &str) -> Result<RuleSet, RuleError> {
             Some(v) => match parse_duration(&v.text()) {
                 Ok(0) => None,
                 Ok(ms) => Some(ms),
-                Err(e) => return Err(RuleError::Group { group: group.name.clone(), message: format!("`interval`: {e}") }),
+                Err(e) => {
+                    return Err(RuleError::Group { group: group.name.clone(), message: format!("`interval`: {e}") })
+                }
             },
         };
         if set.groups.iter().any(|g| g.name == group.name) {
-            return Err(RuleError::Group { group: group.name.clone(), message: "a group of this name is already in the file".into() });
+            return Err(RuleError::Group {
+                group: group.name.clone(),
+                message: "a group of this name is already in the file".into(),
+            });
         }
         let index = set.groups.len();
         for (i, raw) in group.rules.into_iter().enumerate() {
@@ -131,7 +136,11 @@ pub fn parse(yaml: &str) -> Result<RuleSet, RuleError> {
 /// (each level costs indentation) and by the YAML reader's own recursion limit.
 fn check_yaml_shape(yaml: &str) -> Result<(), RuleError> {
     if yaml.len() > MAX_RULES_YAML_BYTES {
-        return Err(RuleError::Yaml(format!("the rules are {} bytes, more than the {} KiB allowed", yaml.len(), MAX_RULES_YAML_BYTES >> 10)));
+        return Err(RuleError::Yaml(format!(
+            "the rules are {} bytes, more than the {} KiB allowed",
+            yaml.len(),
+            MAX_RULES_YAML_BYTES >> 10
+        )));
     }
     let (mut depth, mut deepest) = (0usize, 0usize);
     for line in yaml.lines() {
@@ -154,7 +163,9 @@ fn check_yaml_shape(yaml: &str) -> Result<(), RuleError> {
         }
     }
     if deepest > MAX_YAML_DEPTH {
-        return Err(RuleError::Yaml(format!("the rules nest [ and {{ {deepest} deep, more than the {MAX_YAML_DEPTH} allowed")));
+        return Err(RuleError::Yaml(format!(
+            "the rules nest [ and {{ {deepest} deep, more than the {MAX_YAML_DEPTH} allowed"
+        )));
     }
     Ok(())
 }
@@ -169,7 +180,11 @@ fn rule_of(group_name: &str, group: usize, index: usize, raw: RuleYaml) -> Resul
         (None, Some(_)) => return Ok(None),
         (Some(name), None) => name,
     };
-    let fail = |message: String| RuleError::Rule { group: group_name.to_string(), index, message: format!("alert {name}: {message}") };
+    let fail = |message: String| RuleError::Rule {
+        group: group_name.to_string(),
+        index,
+        message: format!("alert {name}: {message}"),
+    };
     if name.trim().is_empty() {
         return Err(fail("the alert name is empty".into()));
     }
@@ -179,11 +194,16 @@ fn rule_of(group_name: &str, group: usize, index: usize, raw: RuleYaml) -> Resul
             Some(v) => parse_duration(&v.text()).map_err(|e| fail(format!("`{key}`: {e}"))),
         }
     };
-    let timing = RuleTiming { hold_ms: duration(&raw.for_, "for")?, keep_firing_for_ms: duration(&raw.keep_firing_for, "keep_firing_for")? };
+    let timing = RuleTiming {
+        hold_ms: duration(&raw.for_, "for")?,
+        keep_firing_for_ms: duration(&raw.keep_firing_for, "keep_firing_for")?,
+    };
     let expr = raw.expr.text();
     Query::parse(&expr).map_err(|e| fail(format!("`expr`: {e}")))?;
     if let Some((k, _)) = raw.labels.iter().find(|(_, v)| v.contains("{{")) {
-        return Err(fail(format!("label {k} uses a template; label templates are not supported (annotations may use them)")));
+        return Err(fail(format!(
+            "label {k} uses a template; label templates are not supported (annotations may use them)"
+        )));
     }
     if let Some(k) = raw.labels.keys().find(|k| !is_label_name(k)) {
         return Err(fail(format!("invalid label name {k:?}")));
@@ -230,7 +250,10 @@ mod tests {
 
     #[test]
     fn a_rule_without_a_stage_label_is_a_rule_like_any_other() {
-        let set = parse("groups:\n- name: team\n  rules:\n  - alert: DiskFull\n    expr: node_filesystem_avail_bytes < 1e9\n").unwrap();
+        let set = parse(
+            "groups:\n- name: team\n  rules:\n  - alert: DiskFull\n    expr: node_filesystem_avail_bytes < 1e9\n",
+        )
+        .unwrap();
         assert_eq!(set.rules[0].stage, None);
         assert!(set.rules[0].query.is_ok());
     }
@@ -242,9 +265,15 @@ mod tests {
         let big = format!("# {}\ngroups: []", "x".repeat(MAX_RULES_YAML_BYTES));
         assert!(parse(&big).unwrap_err().to_string().contains("KiB allowed"));
         let many: String = (0..=MAX_RULES).map(|i| format!("  - alert: A{i}\n    expr: up == 0\n")).collect();
-        assert!(parse(&format!("groups:\n- name: g\n  rules:\n{many}")).unwrap_err().to_string().contains("1000 allowed"));
+        assert!(parse(&format!("groups:\n- name: g\n  rules:\n{many}"))
+            .unwrap_err()
+            .to_string()
+            .contains("1000 allowed"));
         // Brackets in quotes and comments do not count.
-        assert!(check_yaml_shape("a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['  # {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{").is_ok());
+        assert!(check_yaml_shape(
+            "a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['  # {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{"
+        )
+        .is_ok());
     }
 
     #[test]

@@ -192,9 +192,14 @@ impl ConfigForm {
         };
         let (data, load_problem) = match serde_json::from_value::<AppJsonData>(Value::Object(json.clone())) {
             Ok(d) => (d, None),
-            Err(e) => (AppJsonData::default(), Some(format!("The stored settings could not be read ({e}); saving replaces them."))),
+            Err(e) => (
+                AppJsonData::default(),
+                Some(format!("The stored settings could not be read ({e}); saving replaces them.")),
+            ),
         };
-        let stored = |key: SecretKey| meta.secure_json_fields.as_ref().is_some_and(|f| f.get(key.as_str()).copied().unwrap_or(false));
+        let stored = |key: SecretKey| {
+            meta.secure_json_fields.as_ref().is_some_and(|f| f.get(key.as_str()).copied().unwrap_or(false))
+        };
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let basic_user = text(&data.basic_auth_user);
         let auth = if !basic_user.is_empty() {
@@ -277,7 +282,9 @@ impl ConfigForm {
     pub fn secure_json_data(&self) -> BTreeMap<String, String> {
         SecretKey::ALL
             .into_iter()
-            .filter_map(|key| self.secret(key).outgoing(self.auth.secret() == Some(key)).map(|v| (key.as_str().to_string(), v)))
+            .filter_map(|key| {
+                self.secret(key).outgoing(self.auth.secret() == Some(key)).map(|v| (key.as_str().to_string(), v))
+            })
             .collect()
     }
 
@@ -291,7 +298,12 @@ impl ConfigForm {
         if let Ok(Value::Object(edited)) = serde_json::to_value(self.json_data()) {
             json.extend(edited);
         }
-        SettingsUpdate { enabled: true, pinned: self.pinned || !self.enabled, json_data: Value::Object(json), secure_json_data: self.secure_json_data() }
+        SettingsUpdate {
+            enabled: true,
+            pinned: self.pinned || !self.enabled,
+            json_data: Value::Object(json),
+            secure_json_data: self.secure_json_data(),
+        }
     }
 
     /// Mistakes found without asking the backend, each with its field. The bounds are `core`'s,
@@ -300,7 +312,10 @@ impl ConfigForm {
         let mut errors = Vec::new();
         let url = self.prometheus_url.trim();
         if url.is_empty() {
-            errors.push((Field::PROMETHEUS_URL, "Required: the Prometheus or Mimir query URL, e.g. http://prometheus:9090".to_string()));
+            errors.push((
+                Field::PROMETHEUS_URL,
+                "Required: the Prometheus or Mimir query URL, e.g. http://prometheus:9090".to_string(),
+            ));
         } else if !(url.starts_with("http://") || url.starts_with("https://")) {
             errors.push((Field::PROMETHEUS_URL, "Must start with http:// or https://".to_string()));
         }
@@ -325,7 +340,11 @@ impl ConfigForm {
         if let Some(key) = self.auth.secret() {
             let secret = self.secret(key);
             if !secret.shows_configured() && secret.value.is_empty() {
-                let message = if key == SecretKey::BearerToken { "Enter the token, or choose another authentication" } else { "Required for basic authentication" };
+                let message = if key == SecretKey::BearerToken {
+                    "Enter the token, or choose another authentication"
+                } else {
+                    "Required for basic authentication"
+                };
                 errors.push((Field::Secret(key), message.to_string()));
             }
         }
@@ -343,13 +362,26 @@ impl ConfigForm {
         }
         if trimmed(&self.stage_of).is_some() {
             match serde_json::from_str::<BTreeMap<String, String>>(&self.stage_of) {
-                Err(e) => errors.push((Field::STAGE_OF, format!("Must be a JSON object of alert name to stage id, e.g. {{\"DiskFull\": \"jangar\"}}: {e}"))),
+                Err(e) => errors.push((
+                    Field::STAGE_OF,
+                    format!("Must be a JSON object of alert name to stage id, e.g. {{\"DiskFull\": \"jangar\"}}: {e}"),
+                )),
                 Ok(map) => {
-                    let stages: Option<Vec<String>> = serde_json::from_str::<PipelineSpec>(if self.pipeline.trim().is_empty() { DEFAULT_PIPELINE } else { &self.pipeline })
+                    let stages: Option<Vec<String>> =
+                        serde_json::from_str::<PipelineSpec>(if self.pipeline.trim().is_empty() {
+                            DEFAULT_PIPELINE
+                        } else {
+                            &self.pipeline
+                        })
                         .ok()
                         .map(|p| p.stages.into_iter().map(|s| s.id).collect());
-                    if let Some((alert, stage)) = stages.as_ref().and_then(|ids| map.iter().find(|(_, s)| !ids.contains(s))) {
-                        errors.push((Field::STAGE_OF, format!("{alert} maps to \"{stage}\", which the pipeline does not have")));
+                    if let Some((alert, stage)) =
+                        stages.as_ref().and_then(|ids| map.iter().find(|(_, s)| !ids.contains(s)))
+                    {
+                        errors.push((
+                            Field::STAGE_OF,
+                            format!("{alert} maps to \"{stage}\", which the pipeline does not have"),
+                        ));
                     }
                 }
             }
@@ -372,8 +404,17 @@ impl ConfigForm {
         let mut after = self.clone();
         let update = self.update();
         after.saved();
-        let fields = SecretKey::ALL.into_iter().filter(|k| after.secret(*k).configured).map(|k| (k.as_str().to_string(), true)).collect();
-        PluginMeta { enabled: after.enabled, pinned: after.pinned, json_data: Some(update.json_data), secure_json_fields: Some(fields) }
+        let fields = SecretKey::ALL
+            .into_iter()
+            .filter(|k| after.secret(*k).configured)
+            .map(|k| (k.as_str().to_string(), true))
+            .collect();
+        PluginMeta {
+            enabled: after.enabled,
+            pinned: after.pinned,
+            json_data: Some(update.json_data),
+            secure_json_fields: Some(fields),
+        }
     }
 
     /// After a successful save: typed secrets are now stored, reset ones are gone, and the app is enabled.
@@ -409,7 +450,10 @@ mod tests {
 
     #[test]
     fn reads_grafana_settings_and_keeps_unknown_keys() {
-        let form = ConfigForm::from_meta(&meta(json!({"prometheusUrl": "http://p:9090", "timeout": "5s", "pipeline": {"stages": []}, "future": 1}), &[]));
+        let form = ConfigForm::from_meta(&meta(
+            json!({"prometheusUrl": "http://p:9090", "timeout": "5s", "pipeline": {"stages": []}, "future": 1}),
+            &[],
+        ));
         assert_eq!(form.prometheus_url, "http://p:9090");
         assert!(form.pipeline.contains("\"stages\""), "an object pipeline is edited as JSON text");
         let update = form.update();
@@ -478,7 +522,10 @@ mod tests {
     fn the_rules_source_settings_round_trip_and_are_checked() {
         let stored = json!({"prometheusUrl": "http://p", "rulesSource": "ruler", "rulerUrl": "http://vmalert:8880", "ruleGroups": "codex|team", "stageOf": {"DiskFull": "jangar"}});
         let mut form = ConfigForm::from_meta(&meta(stored, &[]));
-        assert_eq!((form.rules_source, form.ruler_url.as_str(), form.rule_groups.as_str()), (RulesChoice::Ruler, "http://vmalert:8880", "codex|team"));
+        assert_eq!(
+            (form.rules_source, form.ruler_url.as_str(), form.rule_groups.as_str()),
+            (RulesChoice::Ruler, "http://vmalert:8880", "codex|team")
+        );
         assert!(form.stage_of.contains("\"DiskFull\": \"jangar\""), "{}", form.stage_of);
         let update = form.update();
         assert_eq!(update.json_data["rulesSource"], "ruler");

@@ -46,7 +46,12 @@ pub enum PageAction {
     Failed(String),
     /// Grafana stored the form as it was submitted.
     Saved(Box<ConfigForm>),
-    Tested { ok: bool, message: String, missing: Vec<String>, note: Option<String> },
+    Tested {
+        ok: bool,
+        message: String,
+        missing: Vec<String>,
+        note: Option<String>,
+    },
 }
 
 impl PageState {
@@ -78,7 +83,10 @@ impl PageState {
             }
             PageAction::Rejected(field, message) => {
                 next.errors = vec![(field, message)];
-                next.status = Status::Failed("Not saved: the backend rejected these settings (see below). The saved settings are unchanged.".into());
+                next.status = Status::Failed(
+                    "Not saved: the backend rejected these settings (see below). The saved settings are unchanged."
+                        .into(),
+                );
             }
             PageAction::Failed(why) => next.status = Status::Failed(why),
             PageAction::Saved(mut submitted) => {
@@ -86,7 +94,9 @@ impl PageState {
                 next.form = *submitted;
                 next.status = Status::Busy("Saved. Testing the connection…");
             }
-            PageAction::Tested { ok, message, missing, note } => next.status = Status::Tested { ok, message, missing, note },
+            PageAction::Tested { ok, message, missing, note } => {
+                next.status = Status::Tested { ok, message, missing, note }
+            }
         }
         next
     }
@@ -112,9 +122,13 @@ mod tests {
         submitted.bearer_token.value = "tok".into();
         submitted.auth = crate::form::AuthKind::Bearer;
         let saved = s.reduce(PageAction::Saved(Box::new(submitted)));
-        assert!(saved.form.bearer_token.configured && saved.form.bearer_token.value.is_empty(), "the typed secret is now stored, and no longer held");
+        assert!(
+            saved.form.bearer_token.configured && saved.form.bearer_token.value.is_empty(),
+            "the typed secret is now stored, and no longer held"
+        );
         assert!(saved.form.enabled);
-        let tested = saved.reduce(PageAction::Tested { ok: true, message: "Connected".into(), missing: vec![], note: None });
+        let tested =
+            saved.reduce(PageAction::Tested { ok: true, message: "Connected".into(), missing: vec![], note: None });
         assert_eq!(tested.status.word(), "ok");
     }
 }

@@ -11,7 +11,8 @@ pub fn parse_color(s: &str) -> RGBColor {
     let s = s.trim();
     let grey = RGBColor(128, 128, 128);
     if let Some(hex) = s.strip_prefix('#') {
-        let hex: String = if hex.len() == 3 { hex.chars().flat_map(|c| [c, c]).collect() } else { hex.chars().take(6).collect() };
+        let hex: String =
+            if hex.len() == 3 { hex.chars().flat_map(|c| [c, c]).collect() } else { hex.chars().take(6).collect() };
         if hex.len() == 6 {
             if let Ok(v) = u32::from_str_radix(&hex, 16) {
                 return RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8);
@@ -78,7 +79,9 @@ pub fn sparkline_svg(points: &[Point], width: u32, height: u32, color: &str) -> 
         let chart = ChartBuilder::on(&root).margin(1).build_cartesian_2d(first.t..last.t, lo..hi);
         if let Ok(mut chart) = chart {
             for run in runs(points) {
-                let _ = chart.draw_series(AreaSeries::new(run.iter().copied(), lo, color.mix(0.18)).border_style(color.stroke_width(1)));
+                let _ = chart.draw_series(
+                    AreaSeries::new(run.iter().copied(), lo, color.mix(0.18)).border_style(color.stroke_width(1)),
+                );
             }
         }
         let _ = root.present();
@@ -87,7 +90,15 @@ pub fn sparkline_svg(points: &[Point], width: u32, height: u32, color: &str) -> 
 }
 
 /// One line per series over a shared time axis, with horizontal grid lines at `ticks` values.
-pub fn chart_svg(series: &[(&[Point], String)], from: i64, to: i64, width: u32, height: u32, grid: &str, ticks: &[f64]) -> String {
+pub fn chart_svg(
+    series: &[(&[Point], String)],
+    from: i64,
+    to: i64,
+    width: u32,
+    height: u32,
+    grid: &str,
+    ticks: &[f64],
+) -> String {
     let Some((lo, hi)) = value_range(series.iter().map(|(p, _)| *p)) else {
         return String::new();
     };
@@ -99,7 +110,8 @@ pub fn chart_svg(series: &[(&[Point], String)], from: i64, to: i64, width: u32, 
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        if let Ok(mut chart) = ChartBuilder::on(&root).margin(CHART_MARGIN as u32).build_cartesian_2d(from..to, lo..hi) {
+        if let Ok(mut chart) = ChartBuilder::on(&root).margin(CHART_MARGIN as u32).build_cartesian_2d(from..to, lo..hi)
+        {
             for &y in ticks {
                 let _ = chart.draw_series(LineSeries::new([(from, y), (to, y)], grid.mix(0.6).stroke_width(1)));
             }
@@ -198,7 +210,12 @@ mod tests {
 
     #[test]
     fn sparklines_draw_runs_and_skip_gaps() {
-        let svg = sparkline_svg(&pts(&[Some(1.0), Some(3.0), None, Some(2.0), Some(f64::NAN), Some(5.0)]), 120, 30, "#73BF69");
+        let svg = sparkline_svg(
+            &pts(&[Some(1.0), Some(3.0), None, Some(2.0), Some(f64::NAN), Some(5.0)]),
+            120,
+            30,
+            "#73BF69",
+        );
         assert!(svg.starts_with("<svg") && svg.contains("polygon") || svg.contains("path"), "{svg}");
         assert_eq!(sparkline_svg(&pts(&[None, None]), 120, 30, "#fff"), "");
         assert_eq!(sparkline_svg(&[], 120, 30, "#fff"), "");

@@ -119,7 +119,11 @@ const STRIP_AXIS_H: f64 = 22.0;
 const STRIPS_MAX_SHARE: f64 = 0.35;
 
 pub fn split_panel(height: f64, stages: usize) -> PanelSplit {
-    let strips_h = if height >= STRIPS_MIN_PANEL_H { (stages as f64 * STRIP_ROW_H + STRIP_AXIS_H).min(height * STRIPS_MAX_SHARE) } else { 0.0 };
+    let strips_h = if height >= STRIPS_MIN_PANEL_H {
+        (stages as f64 * STRIP_ROW_H + STRIP_AXIS_H).min(height * STRIPS_MAX_SHARE)
+    } else {
+        0.0
+    };
     PanelSplit { diagram_h: (height - strips_h).max(40.0), strips_h }
 }
 
@@ -206,7 +210,8 @@ pub fn layout(n: usize, edges: &[EdgeInput], width: f64, height: f64, direction:
         }
     }
 
-    let edges = edges.iter().filter(|e| drawable(e, n)).map(|e| edge_path(*e, nodes[e.from], nodes[e.to], direction)).collect();
+    let edges =
+        edges.iter().filter(|e| drawable(e, n)).map(|e| edge_path(*e, nodes[e.from], nodes[e.to], direction)).collect();
     let compact = match direction {
         Direction::LeftToRight => node_cross < 64.0 || node_main < 130.0,
         Direction::TopToBottom => node_main < 64.0 || node_cross < 130.0,
@@ -253,7 +258,14 @@ fn edge_path(edge: EdgeInput, a: Rect, b: Rect, direction: Direction) -> EdgeGeo
             }
         }
     };
-    EdgeGeometry { index: edge.index, from: edge.from, to: edge.to, path, label_x: (sx + tx) / 2.0, label_y: (sy + ty) / 2.0 }
+    EdgeGeometry {
+        index: edge.index,
+        from: edge.from,
+        to: edge.to,
+        path,
+        label_x: (sx + tx) / 2.0,
+        label_y: (sy + ty) / 2.0,
+    }
 }
 
 #[cfg(test)]
@@ -281,7 +293,10 @@ mod tests {
     fn assert_sane(l: &Layout, width: f64, height: f64) {
         for (i, a) in l.nodes.iter().enumerate() {
             assert!(a.x >= 0.0 && a.y >= 0.0, "node {i} outside: {a:?}");
-            assert!(a.x + a.w <= width + 0.5 && a.y + a.h <= height + 0.5 || a.h <= 16.0 || a.w <= 24.0, "node {i} outside {width}x{height}: {a:?}");
+            assert!(
+                a.x + a.w <= width + 0.5 && a.y + a.h <= height + 0.5 || a.h <= 16.0 || a.w <= 24.0,
+                "node {i} outside {width}x{height}: {a:?}"
+            );
             for b in &l.nodes[i + 1..] {
                 assert!(!overlaps(a, b), "{a:?} overlaps {b:?}");
             }
@@ -300,7 +315,11 @@ mod tests {
     fn the_codex_pipeline_flows_left_to_right() {
         let l = layout(4, &chain(), 1200.0, 220.0, Direction::LeftToRight);
         assert_sane(&l, 1200.0, 220.0);
-        assert!(l.nodes.windows(2).all(|w| w[1].x - (w[0].x + w[0].w) >= 64.0), "room for an edge label: {:?}", l.nodes);
+        assert!(
+            l.nodes.windows(2).all(|w| w[1].x - (w[0].x + w[0].w) >= 64.0),
+            "room for an edge label: {:?}",
+            l.nodes
+        );
         assert!(l.nodes.iter().all(|n| (n.y - l.nodes[0].y).abs() < 1e-9));
         assert!(!l.compact);
         assert_eq!(l.edges.len(), 3);

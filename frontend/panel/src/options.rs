@@ -3,7 +3,6 @@
 use codexflow_core::options::Direction;
 use serde::Deserialize;
 
-
 /// Options from the panel editor (`options` in the panel JSON).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -44,7 +43,9 @@ impl PanelOptions {
         }
         codexflow_core::duration::parse_duration(&self.interval)
             .map_err(|e| format!("Evaluation interval: {e}"))
-            .and_then(|ms| codexflow_core::limits::check_interval("Evaluation interval", ms).map(Some).map_err(|e| e.to_string()))
+            .and_then(|ms| {
+                codexflow_core::limits::check_interval("Evaluation interval", ms).map(Some).map_err(|e| e.to_string())
+            })
     }
 }
 
@@ -74,14 +75,15 @@ impl StagePanels {
 pub fn parse_stage_panels(s: &str) -> Result<StagePanels, String> {
     let mut out = Vec::new();
     for entry in s.split([';', '\n']).map(str::trim).filter(|e| !e.is_empty()) {
-        let (stage, ids) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("Raw panels: \"{entry}\" is not stage=id,id"))?;
+        let (stage, ids) =
+            entry.split_once('=').ok_or_else(|| format!("Raw panels: \"{entry}\" is not stage=id,id"))?;
         let ids = ids
             .split(',')
             .map(str::trim)
             .filter(|i| !i.is_empty())
-            .map(|i| i.parse::<u32>().map_err(|_| format!("Raw panels: \"{i}\" (stage {}) is not a panel id", stage.trim())))
+            .map(|i| {
+                i.parse::<u32>().map_err(|_| format!("Raw panels: \"{i}\" (stage {}) is not a panel id", stage.trim()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         out.push((stage.trim().to_string(), ids));
     }
@@ -124,7 +126,11 @@ mod tests {
         assert_eq!(m.get("nats"), Some(&[3, 4, 5][..]));
         assert_eq!(m.len(), 4);
         assert_eq!(parse_stage_panels(" a = 1 ;\n b=2,3; ").unwrap().get("b"), Some(&[2, 3][..]));
-        assert_eq!(parse_stage_panels("a=1; a=2").unwrap().get("a"), Some(&[2][..]), "found first, then the option: the option wins");
+        assert_eq!(
+            parse_stage_panels("a=1; a=2").unwrap().get("a"),
+            Some(&[2][..]),
+            "found first, then the option: the option wins"
+        );
         assert!(parse_stage_panels("kafka 1").unwrap_err().contains("stage=id"));
         assert!(parse_stage_panels("kafka=1,x").unwrap_err().contains("\"x\""));
         assert!(parse_stage_panels("").unwrap().is_empty());
@@ -132,7 +138,9 @@ mod tests {
 
     #[test]
     fn props_fill_defaults() {
-        let p: HostProps = serde_json::from_str(r#"{"panelId":3,"width":800,"height":300,"from":0,"to":1,"resourceUrl":"/r"}"#).unwrap();
+        let p: HostProps =
+            serde_json::from_str(r#"{"panelId":3,"width":800,"height":300,"from":0,"to":1,"resourceUrl":"/r"}"#)
+                .unwrap();
         assert_eq!(p.options, PanelOptions::default());
         assert!(p.theme.is_dark);
         let o: PanelOptions = serde_json::from_str(r#"{"direction":"tb","interval":"30s"}"#).unwrap();

@@ -53,9 +53,12 @@ impl Problem {
     pub fn of(e: CallError) -> Option<Problem> {
         match e {
             CallError::Aborted => None,
-            CallError::Api { error, .. } if error.code == ErrorCode::Settings => Some(Problem::Unconfigured(error.error)),
+            CallError::Api { error, .. } if error.code == ErrorCode::Settings => {
+                Some(Problem::Unconfigured(error.error))
+            }
             CallError::Http { status: 404, .. } => Some(Problem::Unconfigured(
-                "the Codex Flow app backend is not available: install and enable the proompteng-codexflow-app plugin".into(),
+                "the Codex Flow app backend is not available: install and enable the proompteng-codexflow-app plugin"
+                    .into(),
             )),
             other => Some(Problem::Failed(other.message())),
         }
@@ -188,18 +191,28 @@ mod tests {
         assert_eq!(s.reduce(Action::Failed(CallError::Aborted)), s);
         let unconfigured = CallError::Api {
             status: 503,
-            error: ApiError { code: ErrorCode::Settings, error: "jsonData.prometheusUrl: is required".into(), field: None },
+            error: ApiError {
+                code: ErrorCode::Settings,
+                error: "jsonData.prometheusUrl: is required".into(),
+                field: None,
+            },
         };
         assert_eq!(s.reduce(Action::Failed(unconfigured)).phase(), Phase::Unconfigured);
         let missing = CallError::Http { status: 404, message: "Not found".into() };
         assert_eq!(s.reduce(Action::Failed(missing)).phase(), Phase::Unconfigured);
-        assert_eq!(s.reduce(Action::Failed(CallError::Http { status: 500, message: "x".into() })).phase(), Phase::Error);
+        assert_eq!(
+            s.reduce(Action::Failed(CallError::Http { status: 500, message: "x".into() })).phase(),
+            Phase::Error
+        );
         assert_eq!(s.reduce(Action::Problem(Problem::Failed("Evaluation interval: bad".into()))).phase(), Phase::Error);
     }
 
     #[test]
     fn time_travel_and_drill_down() {
-        let s = PanelState::default().reduce(Action::Arrived(answer(4))).reduce(Action::Cursor(Some(3))).reduce(Action::Open("kafka".into()));
+        let s = PanelState::default()
+            .reduce(Action::Arrived(answer(4)))
+            .reduce(Action::Cursor(Some(3)))
+            .reduce(Action::Open("kafka".into()));
         assert_eq!((s.cursor, s.drill.as_deref()), (Some(3), Some("kafka")));
         let s = s.reduce(Action::Arrived(answer(2)));
         assert_eq!(s.cursor, None, "the old tick is not in the new answer");

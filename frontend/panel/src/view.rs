@@ -4,7 +4,9 @@
 
 use codexflow_core::api::{AlertTimeline, EvaluateResponse, Point, RulesSource, StageHealth};
 use codexflow_core::format::headline;
-use codexflow_core::reason::{alert_contribution, ruler_note, stage_reason_at, stage_ruler_note_at, AlertMoment, Clock};
+use codexflow_core::reason::{
+    alert_contribution, ruler_note, stage_reason_at, stage_ruler_note_at, AlertMoment, Clock,
+};
 use codexflow_core::status::alert_status;
 use codexflow_core::{AlertState, StageStatus};
 
@@ -101,7 +103,12 @@ pub fn from_ruler(answer: &EvaluateResponse) -> bool {
 }
 
 /// The alerts of stage `stage` (`None`: the unassigned ones) at tick `at` (None = now), firing first.
-pub fn alerts_at(answer: &EvaluateResponse, stage: Option<&str>, at: Option<usize>, clock: &dyn Clock) -> Vec<AlertView> {
+pub fn alerts_at(
+    answer: &EvaluateResponse,
+    stage: Option<&str>,
+    at: Option<usize>,
+    clock: &dyn Clock,
+) -> Vec<AlertView> {
     let t = moment(answer, at);
     let mut out: Vec<AlertView> = answer
         .alerts
@@ -113,7 +120,17 @@ pub fn alerts_at(answer: &EvaluateResponse, stage: Option<&str>, at: Option<usiz
             let reason = rule.and_then(|rule| alert_contribution(rule, a, t, clock).1);
             let ruler = rule.and_then(|rule| ruler_note(rule, a, t, from_ruler(answer), clock));
             let held_back = a.held_back.clone().filter(|_| t.is_none_or(|t| answer.ticks.last() == Some(&t)));
-            AlertView { name: a.name.clone(), labels: label_text(a), state: m.state, since: m.active_at, value: m.value, reason, error: a.error.clone(), ruler, held_back }
+            AlertView {
+                name: a.name.clone(),
+                labels: label_text(a),
+                state: m.state,
+                since: m.active_at,
+                value: m.value,
+                reason,
+                error: a.error.clone(),
+                ruler,
+                held_back,
+            }
         })
         .collect();
     out.sort_by_key(|a| std::cmp::Reverse(a.state));
@@ -230,7 +247,11 @@ mod tests {
         assert_eq!(kafka.alerts[0].state, AlertState::Firing);
         assert_eq!(kafka.insight.as_deref(), Some("consumer stalled"));
         assert_eq!(stages[1].insight.as_deref(), Some("draining, ~4m"));
-        assert!(stages[1].insight_details.lines().any(|l| l.starts_with("Not known: the consumer's position")), "{}", stages[1].insight_details);
+        assert!(
+            stages[1].insight_details.lines().any(|l| l.starts_with("Not known: the consumer's position")),
+            "{}",
+            stages[1].insight_details
+        );
         assert_eq!(stages[2].status, StageStatus::Nodata);
         assert_eq!(
             stages[2].reason.as_deref(),
@@ -245,12 +266,19 @@ mod tests {
         assert_eq!(stages_at(&a, Some(last), &UtcClock), stages_at(&a, None, &UtcClock), "the last tick is now");
         let then = stages_at(&a, Some(0), &UtcClock);
         assert_eq!(then[0].status, StageStatus::Ok);
-        assert_eq!((then[0].insight.as_deref(), then[0].insight_details.as_str()), (None, ""), "insight is read at the last tick only");
+        assert_eq!(
+            (then[0].insight.as_deref(), then[0].insight_details.as_str()),
+            (None, ""),
+            "insight is read at the last tick only"
+        );
         assert_eq!(then[0].headline, "lag 210");
         assert_eq!(then[0].reason, None);
         let mid = stages_at(&a, Some(1), &UtcClock);
         assert_eq!(mid[0].alerts[0].state, AlertState::Pending);
-        assert_eq!(mid[0].alerts[0].reason.as_deref(), Some("pending: lag 1,200 > 1,000 for 0s of 1m, since 12:01 UTC"));
+        assert_eq!(
+            mid[0].alerts[0].reason.as_deref(),
+            Some("pending: lag 1,200 > 1,000 for 0s of 1m, since 12:01 UTC")
+        );
         assert_eq!(edge_rate_at(&a, 0, Some(0)).as_deref(), Some("12 msg/s"));
         assert_eq!(edge_rate_at(&a, 0, None).as_deref(), Some("10.5 msg/s"));
         assert_eq!(edge_rate_at(&a, 9, None), None);
@@ -289,7 +317,10 @@ mod tests {
         assert_eq!(others_status(&quiet, &alerts_at(&quiet, None, None, &UtcClock)), StageStatus::Nodata);
         quiet.alerts.last_mut().unwrap().nodata = false;
         assert_eq!(others_status(&quiet, &alerts_at(&quiet, None, None, &UtcClock)), StageStatus::Ok);
-        assert!(stages_at(&a, None, &UtcClock).iter().all(|s| s.alerts.iter().all(|x| x.name != "DiskFull")), "no stage lists it");
+        assert!(
+            stages_at(&a, None, &UtcClock).iter().all(|s| s.alerts.iter().all(|x| x.name != "DiskFull")),
+            "no stage lists it"
+        );
 
         // The ruler saw the kafka alert inactive at the last two ticks: the stage says so, now and then.
         for p in a.alerts[0].timeline.iter_mut().rev().take(2) {
@@ -324,7 +355,14 @@ mod tests {
         assert_eq!(value_at(&pts, 99), Some(3.0));
         use StageStatus::*;
         let paths = run_paths(&[Ok, Ok, Warning, Ok, Critical, Critical], 1, "0.9");
-        assert_eq!(paths, [(Ok, "M0 1h2v0.9h-2zM3 1h1v0.9h-1z".to_string()), (Warning, "M2 1h1v0.9h-1z".into()), (Critical, "M4 1h2v0.9h-2z".into())]);
+        assert_eq!(
+            paths,
+            [
+                (Ok, "M0 1h2v0.9h-2zM3 1h1v0.9h-1z".to_string()),
+                (Warning, "M2 1h1v0.9h-1z".into()),
+                (Critical, "M4 1h2v0.9h-2z".into())
+            ]
+        );
         assert!(run_paths::<StageStatus>(&[], 0, "1").is_empty());
     }
 }

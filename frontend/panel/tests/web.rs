@@ -89,7 +89,9 @@ async fn wait_for(root: &Element, selector: &str) -> Element {
         found.is_some()
     })
     .await;
-    found.unwrap_or_else(|| panic!("{selector} did not appear; DOM: {}", root.inner_html().chars().take(2000).collect::<String>()))
+    found.unwrap_or_else(|| {
+        panic!("{selector} did not appear; DOM: {}", root.inner_html().chars().take(2000).collect::<String>())
+    })
 }
 
 async fn wait_gone(root: &Element, selector: &str) {
@@ -112,7 +114,9 @@ async fn every_status_has_colour_icon_and_word() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
     let mut handle = mount(root.clone(), &props(1200.0, 400.0), None, request(), None).unwrap();
-    for (id, status, icon) in [("kafka", "critical", "✕"), ("nats", "ok", "✓"), ("jangar", "nodata", "?"), ("sse", "warning", "!")] {
+    for (id, status, icon) in
+        [("kafka", "critical", "✕"), ("nats", "ok", "✓"), ("jangar", "nodata", "?"), ("sse", "warning", "!")]
+    {
         let stage = wait_for(&root, &format!("[data-testid=codex-flow-stage-{id}]")).await;
         assert_eq!(attr(&stage, "data-status"), status);
         let text = stage.text_content().unwrap_or_default();
@@ -150,7 +154,11 @@ async fn loading_error_retry_and_unconfigured_states() {
     assert!(calls() > before, "Retry fetches again");
     handle.unmount();
 
-    stub_fetch(503, r#"{"code":"settings","error":"jsonData.prometheusUrl: is required","field":"jsonData.prometheusUrl"}"#, false);
+    stub_fetch(
+        503,
+        r#"{"code":"settings","error":"jsonData.prometheusUrl: is required","field":"jsonData.prometheusUrl"}"#,
+        false,
+    );
     let root = host();
     let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None).unwrap();
     wait_for(&root, "[data-state=unconfigured]").await;
@@ -191,7 +199,11 @@ async fn click_and_keyboard_open_the_drilldown_and_escape_closes_it() {
     key(&drill, "Escape");
     wait_gone(&root, "[data-testid=codex-flow-drilldown]").await;
     let document = web_sys::window().unwrap().document().unwrap();
-    assert_eq!(document.active_element().map(|e| attr(&e, "data-testid")), Some("codex-flow-stage-kafka".into()), "focus returns to the stage");
+    assert_eq!(
+        document.active_element().map(|e| attr(&e, "data-testid")),
+        Some("codex-flow-stage-kafka".into()),
+        "focus returns to the stage"
+    );
 
     // Keyboard only: Enter and Space on a focused stage, the close button.
     let nats = wait_for(&root, "[data-testid=codex-flow-stage-nats]").await;
@@ -215,8 +227,14 @@ async fn hover_tooltip_and_time_travel_on_the_strip() {
     kafka.dispatch_event(&MouseEvent::new("mouseenter").unwrap()).unwrap();
     let tip = wait_for(&root, "[role=tooltip]").await;
     let text = tip.text_content().unwrap();
-    assert!(text.contains("CodexKafkaCompletionsLagHigh") && text.contains("firing") && text.contains("since 12:01"), "{text}");
-    assert!(text.contains("Growing by 2.2/s over the last 10m") && text.contains("Consumer STALL"), "the queue's picture: {text}");
+    assert!(
+        text.contains("CodexKafkaCompletionsLagHigh") && text.contains("firing") && text.contains("since 12:01"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Growing by 2.2/s over the last 10m") && text.contains("Consumer STALL"),
+        "the queue's picture: {text}"
+    );
     let line = wait_for(&root, "[data-testid=codex-flow-insight-kafka]").await;
     assert_eq!(line.text_content().unwrap(), "consumer stalled");
     assert!(attr(&kafka, "aria-label").contains("consumer stalled"), "{}", attr(&kafka, "aria-label"));
@@ -232,7 +250,10 @@ async fn hover_tooltip_and_time_travel_on_the_strip() {
     eventually(|| attr(&kafka, "data-status") == "ok").await;
     assert_eq!(attr(&kafka, "data-status"), "ok", "tick 0: kafka was healthy");
     assert!(kafka.text_content().unwrap().contains("lag 210"));
-    assert!(root.query_selector("[data-testid=codex-flow-insight-kafka]").unwrap().is_none(), "insight is the last tick's");
+    assert!(
+        root.query_selector("[data-testid=codex-flow-insight-kafka]").unwrap().is_none(),
+        "insight is the last tick's"
+    );
     wait_for(&root, ".cf-travel").await;
     let strips = wait_for(&root, ".cf-strips").await;
     strips.dispatch_event(&MouseEvent::new("mouseleave").unwrap()).unwrap();
@@ -263,7 +284,9 @@ async fn the_strips_build_the_rows_in_view_and_follow_the_scroll() {
     let mut handle = mount(root.clone(), &props(1200.0, 800.0), None, request(), None).unwrap();
     let list = wait_for(&root, ".cf-strip-rows").await;
     let built = |root: &Element| root.query_selector_all(".cf-strip-row").unwrap().length();
-    let shown = |root: &Element, id: &str| root.query_selector(&format!("[data-testid=codex-flow-strip-{id}]")).unwrap().is_some();
+    let shown = |root: &Element, id: &str| {
+        root.query_selector(&format!("[data-testid=codex-flow-strip-{id}]")).unwrap().is_some()
+    };
     wait_for(&root, "[data-testid=codex-flow-strip-kafka]").await;
     let first_built = built(&root);
     assert!(first_built > 10 && first_built < 30, "only the rows in view are built: {first_built} of 64");
@@ -280,12 +303,22 @@ async fn the_strips_build_the_rows_in_view_and_follow_the_scroll() {
     // The last row lies inside the scrolled list, not below it.
     let last = root.query_selector("[data-testid=codex-flow-strip-s59]").unwrap().unwrap().get_bounding_client_rect();
     let view = list.get_bounding_client_rect();
-    assert!(last.bottom() <= view.bottom() + 1.0 && last.top() >= view.top(), "last row {}..{} in the list {}..{}", last.top(), last.bottom(), view.top(), view.bottom());
+    assert!(
+        last.bottom() <= view.bottom() + 1.0 && last.top() >= view.top(),
+        "last row {}..{} in the list {}..{}",
+        last.top(),
+        last.bottom(),
+        view.top(),
+        view.bottom()
+    );
 
     // And back to the top.
     list.set_scroll_top(0);
     list.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
-    assert!(eventually(|| shown(&root, "kafka") && !shown(&root, "s59")).await, "back at the top, the first rows again");
+    assert!(
+        eventually(|| shown(&root, "kafka") && !shown(&root, "s59")).await,
+        "back at the top, the first rows again"
+    );
     handle.unmount();
 }
 
@@ -376,7 +409,9 @@ async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
     let mut handle = mount(root.clone(), &props(1000.0, 400.0), None, request(), None).unwrap();
     wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     let nodes = || root.get_elements_by_tag_name("*").length();
-    let render = |handle: &mut codexflow_panel::PanelHandle, i: usize| handle.update(&props(1000.0 + (i % 7) as f64, 400.0 + (i % 3) as f64)).unwrap();
+    let render = |handle: &mut codexflow_panel::PanelHandle, i: usize| {
+        handle.update(&props(1000.0 + (i % 7) as f64, 400.0 + (i % 3) as f64)).unwrap()
+    };
     // Settle: every size of the cycle rendered once, the scheduler idle.
     for i in 0..21 {
         render(&mut handle, i);
@@ -404,7 +439,10 @@ async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
         assert_eq!(nodes(), nodes_before, "DOM nodes after {} re-renders", (batch + 1) * 1000);
     }
     let grew = live.windows(2).filter(|w| w[1] >= w[0] + 1000).count();
-    assert!(grew <= BATCHES / 2, "live bytes grew by 1000 or more in {grew} of {BATCHES} batches of 1000 re-renders: {live:?}");
+    assert!(
+        grew <= BATCHES / 2,
+        "live bytes grew by 1000 or more in {grew} of {BATCHES} batches of 1000 re-renders: {live:?}"
+    );
     handle.unmount();
 }
 
@@ -424,7 +462,11 @@ async fn stage_elements_survive_rerenders() {
     gloo_timers::future::TimeoutFuture::new(20).await;
     assert!(kafka.is_connected(), "a resize replaced the stage element");
     let document = web_sys::window().unwrap().document().unwrap();
-    assert_eq!(document.active_element().map(|e| attr(&e, "data-testid")), Some("codex-flow-stage-kafka".into()), "focus kept");
+    assert_eq!(
+        document.active_element().map(|e| attr(&e, "data-testid")),
+        Some("codex-flow-stage-kafka".into()),
+        "focus kept"
+    );
     handle.unmount();
 }
 
@@ -444,11 +486,19 @@ async fn refresh_and_time_range_changes_fetch_again() {
     handle.update(&props(900.0, 300.0).replace("\"refresh\":0", "\"refresh\":1")).unwrap();
     eventually(|| evaluations() > before).await;
     assert_eq!(evaluations(), before + 1, "a refresh fetches once");
-    handle.update(&props(900.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000")).unwrap();
+    handle
+        .update(
+            &props(900.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000"),
+        )
+        .unwrap();
     eventually(|| evaluations() > before + 1).await;
     assert_eq!(evaluations(), before + 2, "a new time range fetches once");
     // A resize alone does not refetch.
-    handle.update(&props(700.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000")).unwrap();
+    handle
+        .update(
+            &props(700.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000"),
+        )
+        .unwrap();
     gloo_timers::future::TimeoutFuture::new(30).await;
     assert_eq!(evaluations(), before + 2);
     handle.unmount();
@@ -471,7 +521,11 @@ async fn a_stage_whose_alerts_are_silenced_looks_calmer_and_says_who_and_until_w
     let silenced = FIXTURE
         .replacen(r#""id": "kafka","#, r#""id": "kafka", "suppressed": true,"#, 1)
         // The first alert listed is the stage's firing one.
-        .replacen(r#""name": "CodexKafkaCompletionsLagHigh","#, &format!(r#""name": "CodexKafkaCompletionsLagHigh", "heldBack": "{words}","#), 1);
+        .replacen(
+            r#""name": "CodexKafkaCompletionsLagHigh","#,
+            &format!(r#""name": "CodexKafkaCompletionsLagHigh", "heldBack": "{words}","#),
+            1,
+        );
     stub_fetch(200, &silenced, false);
     let root = host();
     let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None).unwrap();
@@ -507,14 +561,20 @@ async fn the_drilldown_charts_have_a_crosshair_for_the_pointer_and_the_keys() {
         init.set_bubbles(true);
         svg.dispatch_event(&MouseEvent::new_with_mouse_event_init_dict("mousemove", &init).unwrap()).unwrap();
     };
-    let hover = |root: &Element| root.query_selector("[data-testid=codex-flow-crosshair]").unwrap().map(|e| e.text_content().unwrap());
+    let hover = |root: &Element| {
+        root.query_selector("[data-testid=codex-flow-crosshair]").unwrap().map(|e| e.text_content().unwrap())
+    };
     point_at(0.1);
     wait_for(&root, "[data-testid=codex-flow-crosshair]").await;
     assert!(hover(&root).unwrap().contains("messages/sec: 1 msg/s"), "{:?}", hover(&root));
     assert!(hover(&root).unwrap().contains("12:00:00"), "the sample's instant, to the second: {:?}", hover(&root));
     // 72 s in: the nearest sample is the one at 60 s.
     point_at(0.4);
-    assert!(eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 3 msg/s"))).await, "{:?}", hover(&root));
+    assert!(
+        eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 3 msg/s"))).await,
+        "{:?}",
+        hover(&root)
+    );
     assert!(root.query_selector(".cf-crosshair").unwrap().is_some(), "the line at the cursor");
     // Off the chart (onto its title), the crosshair goes.
     let init = MouseEventInit::new();
@@ -527,12 +587,23 @@ async fn the_drilldown_charts_have_a_crosshair_for_the_pointer_and_the_keys() {
     // and closes the drill-down only after.
     chart.unchecked_ref::<HtmlElement>().focus().unwrap();
     key(&chart, "ArrowLeft");
-    assert!(eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 1 msg/s"))).await, "{:?}", hover(&root));
+    assert!(
+        eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 1 msg/s"))).await,
+        "{:?}",
+        hover(&root)
+    );
     key(&chart, "End");
-    assert!(eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 3 msg/s"))).await, "{:?}", hover(&root));
+    assert!(
+        eventually(|| hover(&root).is_some_and(|t| t.contains("messages/sec: 3 msg/s"))).await,
+        "{:?}",
+        hover(&root)
+    );
     key(&chart, "Escape");
     wait_gone(&root, "[data-testid=codex-flow-crosshair]").await;
-    assert!(root.query_selector("[data-testid=codex-flow-drilldown]").unwrap().is_some(), "Escape cleared the crosshair only");
+    assert!(
+        root.query_selector("[data-testid=codex-flow-drilldown]").unwrap().is_some(),
+        "Escape cleared the crosshair only"
+    );
     key(&drill, "Escape");
     wait_gone(&root, "[data-testid=codex-flow-drilldown]").await;
     handle.unmount();

@@ -31,13 +31,26 @@ fn strip(statuses: &[StageStatus], width: usize) -> String {
         .chunks(per)
         .map(|c| {
             let worst = c.iter().copied().max().unwrap_or_default();
-            paint(worst, match worst { StageStatus::Ok => "▁", StageStatus::Nodata => "░", StageStatus::Warning => "▅", StageStatus::Critical => "█" })
+            paint(
+                worst,
+                match worst {
+                    StageStatus::Ok => "▁",
+                    StageStatus::Nodata => "░",
+                    StageStatus::Warning => "▅",
+                    StageStatus::Critical => "█",
+                },
+            )
         })
         .collect()
 }
 
 fn print(answer: &EvaluateResponse) {
-    println!("\n  Codex pipeline, {} → {} UTC, ticks every {} s\n", utc_clock(answer.from), utc_clock(answer.to), answer.interval_ms / 1000);
+    println!(
+        "\n  Codex pipeline, {} → {} UTC, ticks every {} s\n",
+        utc_clock(answer.from),
+        utc_clock(answer.to),
+        answer.interval_ms / 1000
+    );
     println!("  {:<20} {:<9} {:<18} WHY", "STAGE", "STATUS", "NOW");
     for s in &answer.stages {
         let status = format!("{:<9}", s.status.as_str());
@@ -80,7 +93,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(PathBuf::from)
         .ok_or("usage: codexflow-demo --plugin <gpx_codexflow> [--watch]")?;
     let watch = args.iter().any(|a| a == "--watch");
-    let root = PathBuf::from(args.iter().position(|a| a == "--root").and_then(|i| args.get(i + 1)).map_or(".", |s| s.as_str()));
+    let root = PathBuf::from(
+        args.iter().position(|a| a == "--root").and_then(|i| args.get(i + 1)).map_or(".", |s| s.as_str()),
+    );
 
     eprintln!("starting the pipeline simulator and Prometheus (backfilling the last hour)…");
     let live = LivePipeline::start(Story::demo(now_ms())).await?;
@@ -99,7 +114,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let body = serde_json::json!({ "from": now - 60 * MINUTE, "to": now }).to_string();
         let response = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await?;
         if response.status != 200 {
-            return Err(format!("v1/evaluate answered {}: {}", response.status, String::from_utf8_lossy(&response.body)).into());
+            return Err(format!(
+                "v1/evaluate answered {}: {}",
+                response.status,
+                String::from_utf8_lossy(&response.body)
+            )
+            .into());
         }
         print(&serde_json::from_slice(&response.body)?);
         if !watch {

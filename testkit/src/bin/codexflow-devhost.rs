@@ -32,7 +32,8 @@ fn args_named(args: &[String], name: &str) -> Vec<String> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let plugin_path = PathBuf::from(arg(&args, "--plugin").ok_or("usage: codexflow-devhost --plugin <gpx_codexflow> [--port 3000]")?);
+    let plugin_path =
+        PathBuf::from(arg(&args, "--plugin").ok_or("usage: codexflow-devhost --plugin <gpx_codexflow> [--port 3000]")?);
     let port = arg(&args, "--port").unwrap_or_else(|| "3000".into());
     let root = PathBuf::from(arg(&args, "--root").unwrap_or_else(|| ".".into()));
     let mut dirs: Vec<PathBuf> = args_named(&args, "--provisioning").into_iter().map(PathBuf::from).collect();
@@ -54,8 +55,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let provisioning = Provisioning::read(&dirs, &env_with_prometheus(&prometheus_url))?;
     let plugin = Arc::new(PluginProcess::start(&plugin_path).await?);
-    let ini = PathBuf::from(arg(&args, "--config").unwrap_or_else(|| root.join("testkit/demo/grafana.ini").display().to_string()));
-    let loading = LoadingConfig::from_file_and_process_env(Some(&ini)).map_err(|e| format!("{}: {e}", ini.display()))?;
+    let ini = PathBuf::from(
+        arg(&args, "--config").unwrap_or_else(|| root.join("testkit/demo/grafana.ini").display().to_string()),
+    );
+    let loading =
+        LoadingConfig::from_file_and_process_env(Some(&ini)).map_err(|e| format!("{}: {e}", ini.display()))?;
     let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin, loading }
         .start(&format!("127.0.0.1:{port}"))
         .await?;

@@ -6,8 +6,15 @@
 //! test runs this over every built `module.js`.
 
 /// The byte strings of `defaultDetectors`, in Grafana's order.
-pub const CONTAINS: [&str; 7] =
-    ["PanelCtrl", "ConfigCtrl", "app/plugins/sdk", "angular.isNumber(", "editor.html", "ctrl.annotation", "getLegacyAngularInjector"];
+pub const CONTAINS: [&str; 7] = [
+    "PanelCtrl",
+    "ConfigCtrl",
+    "app/plugins/sdk",
+    "angular.isNumber(",
+    "editor.html",
+    "ctrl.annotation",
+    "getLegacyAngularInjector",
+];
 
 /// Which pattern marks `module_js` as an Angular plugin, if any: one of [`CONTAINS`], or
 /// `QueryCtrl` in quotes (the detector's regular expression `["']QueryCtrl["']`).
@@ -31,13 +38,22 @@ mod tests {
 
     #[test]
     fn grafanas_patterns_and_nothing_else() {
-        assert_eq!(angular_pattern(b"export class MyPanelCtrl extends MetricsPanelCtrl {}").as_deref(), Some("PanelCtrl"));
-        assert_eq!(angular_pattern(b"define(['app/plugins/sdk'], function (sdk) {})").as_deref(), Some("app/plugins/sdk"));
+        assert_eq!(
+            angular_pattern(b"export class MyPanelCtrl extends MetricsPanelCtrl {}").as_deref(),
+            Some("PanelCtrl")
+        );
+        assert_eq!(
+            angular_pattern(b"define(['app/plugins/sdk'], function (sdk) {})").as_deref(),
+            Some("app/plugins/sdk")
+        );
         assert_eq!(angular_pattern(b"templateUrl: 'partials/editor.html'").as_deref(), Some("editor.html"));
         assert_eq!(angular_pattern(br#"{ "QueryCtrl": X }"#).as_deref(), Some("\"QueryCtrl\""));
         assert_eq!(angular_pattern(b"x = 'QueryCtrl\""), Some("'QueryCtrl\"".to_string()));
         // Unquoted, the regular expression does not match.
         assert_eq!(angular_pattern(b"class QueryCtrlHelper {}"), None);
-        assert_eq!(angular_pattern(b"define(['@grafana/data'], function (d) { return { plugin: new d.PanelPlugin(X) } })"), None);
+        assert_eq!(
+            angular_pattern(b"define(['@grafana/data'], function (d) { return { plugin: new d.PanelPlugin(X) } })"),
+            None
+        );
     }
 }

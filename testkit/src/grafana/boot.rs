@@ -31,7 +31,13 @@ pub struct Page {
 
 impl Page {
     pub fn from_query(query: &str) -> Page {
-        let mut page = Page { light: false, legacy_paths: false, version: DEFAULT_VERSION.to_string(), public_token: None, org_id: 1 };
+        let mut page = Page {
+            light: false,
+            legacy_paths: false,
+            version: DEFAULT_VERSION.to_string(),
+            public_token: None,
+            org_id: 1,
+        };
         for (k, v) in query.split('&').filter_map(|kv| kv.split_once('=')) {
             match k {
                 "theme" => page.light = v == "light",
@@ -88,7 +94,10 @@ pub fn boot_data(page: &Page, loaded: &[FoundPlugin], dist: &Path, datasources: 
                 panels.insert(p.id.clone(), meta);
             }
             "app" => {
-                apps.insert(p.id.clone(), json!({ "id": p.id, "path": module, "preload": false, "angular": { "detected": false } }));
+                apps.insert(
+                    p.id.clone(),
+                    json!({ "id": p.id, "path": module, "preload": false, "angular": { "detected": false } }),
+                );
             }
             _ => {}
         }
@@ -137,9 +146,20 @@ mod tests {
         let legacy = boot_data(&Page::from_query("legacyPaths=1&theme=light"), &loaded, Path::new("/d"), &[]);
         assert_eq!(legacy["settings"]["panels"]["panel"]["baseUrl"], "public/plugins/panel");
         assert_eq!(legacy["user"]["lightTheme"], true);
-        assert_eq!((legacy["user"]["isSignedIn"].clone(), legacy["settings"]["publicDashboardAccessToken"].clone()), (json!(true), json!("")));
-        let public = boot_data(&Page { public_token: Some("tok".into()), ..Page::from_query("") }, &loaded, Path::new("/d"), &[]);
-        assert_eq!((public["user"]["isSignedIn"].clone(), public["settings"]["publicDashboardAccessToken"].clone()), (json!(false), json!("tok")));
+        assert_eq!(
+            (legacy["user"]["isSignedIn"].clone(), legacy["settings"]["publicDashboardAccessToken"].clone()),
+            (json!(true), json!(""))
+        );
+        let public = boot_data(
+            &Page { public_token: Some("tok".into()), ..Page::from_query("") },
+            &loaded,
+            Path::new("/d"),
+            &[],
+        );
+        assert_eq!(
+            (public["user"]["isSignedIn"].clone(), public["settings"]["publicDashboardAccessToken"].clone()),
+            (json!(false), json!("tok"))
+        );
     }
 
     #[test]

@@ -37,8 +37,8 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::grafana::boot;
 use crate::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use crate::grafana::plugins::{self, FoundPlugin, LoadingConfig};
-use crate::grafana::session::{Denied, Sessions, MEMBER_ORGS};
 use crate::grafana::provisioning::Provisioning;
+use crate::grafana::session::{Denied, Sessions, MEMBER_ORGS};
 use crate::http::{read_request, write_response};
 
 pub const PANEL_ID: &str = "proompteng-codexflow-panel";
@@ -116,7 +116,13 @@ impl DevHost {
     /// The repository's `dist/` and built page (`target/harness`), loading unsigned plugins as the
     /// demo's `grafana.ini` allows: what the demo and the browser tests of it serve.
     pub fn demo(root: &Path, provisioning: Provisioning, plugin: Arc<PluginProcess>) -> DevHost {
-        DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin, loading: LoadingConfig::demo(root) }
+        DevHost {
+            dist: root.join("dist"),
+            harness: root.join("target/harness"),
+            provisioning,
+            plugin,
+            loading: LoadingConfig::demo(root),
+        }
     }
 
     pub async fn start(self, addr: &str) -> std::io::Result<RunningHost> {
@@ -135,7 +141,12 @@ impl DevHost {
                 let app = self.provisioning.apps.iter().find(|a| a.app_type == APP_ID && a.org_id == org);
                 let settings = app.map_or_else(
                     || never_saved.clone(),
-                    |app| StoredSettings { enabled: app.enabled, pinned: app.enabled, saved: true, settings: app.settings.clone() },
+                    |app| StoredSettings {
+                        enabled: app.enabled,
+                        pinned: app.enabled,
+                        saved: true,
+                        settings: app.settings.clone(),
+                    },
                 );
                 (org, settings)
             })
@@ -192,12 +203,20 @@ impl Shared {
         self.loaded.iter().any(|p| p.id == id)
     }
 
-    async fn route(&self, method: &str, target: &str, caller: &Caller, body: Vec<u8>, http: &reqwest::Client) -> Response {
+    async fn route(
+        &self,
+        method: &str,
+        target: &str,
+        caller: &Caller,
+        body: Vec<u8>,
+        http: &reqwest::Client,
+    ) -> Response {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let path = path.trim_start_matches('/');
         // Grafana's plugin routes and assets answer only for registered plugins.
         for id in [APP_ID, PANEL_ID] {
-            let of_plugin = path.starts_with(&format!("api/plugins/{id}/")) || path.starts_with(&format!("public/plugins/{id}/"));
+            let of_plugin =
+                path.starts_with(&format!("api/plugins/{id}/")) || path.starts_with(&format!("public/plugins/{id}/"));
             if of_plugin && !self.is_loaded(id) {
                 return Response::json(404, &serde_json::json!({ "message": "Plugin not found" }));
             }
@@ -243,19 +262,23 @@ impl Shared {
             let rest = rest.trim_start_matches('/');
             let url = if call.query.is_empty() { rest.to_string() } else { format!("{rest}?{}", call.query) };
             let settings = self.current(org);
-            return Some(match self.host.plugin.call_resource_as(org, settings.as_ref(), call.method, &url, &call.body).await {
-                Ok(r) => {
-                    let mut out = Response { status: r.status as u16, headers: Vec::new(), body: r.body };
-                    for (k, vs) in r.headers {
-                        for v in vs {
-                            out.headers.push((k.clone(), v));
+            return Some(
+                match self.host.plugin.call_resource_as(org, settings.as_ref(), call.method, &url, &call.body).await {
+                    Ok(r) => {
+                        let mut out = Response { status: r.status as u16, headers: Vec::new(), body: r.body };
+                        for (k, vs) in r.headers {
+                            for v in vs {
+                                out.headers.push((k.clone(), v));
+                            }
                         }
+                        out
                     }
-                    out
-                }
-                // Grafana answers a failed plugin call with 500 and a JSON message.
-                Err(e) => Response::json(500, &serde_json::json!({ "message": format!("plugin unavailable: {e}") })),
-            });
+                    // Grafana answers a failed plugin call with 500 and a JSON message.
+                    Err(e) => {
+                        Response::json(500, &serde_json::json!({ "message": format!("plugin unavailable: {e}") }))
+                    }
+                },
+            );
         }
         if path == format!("api/plugins/{APP_ID}/settings") {
             return Some(match call.method {
@@ -281,13 +304,20 @@ impl Shared {
                 if !r.json_details.is_empty() {
                     match serde_json::from_slice::<serde_json::Value>(&r.json_details) {
                         Ok(details) => payload["details"] = details,
-                        Err(_) => return Response::json(500, &serde_json::json!({ "message": "Failed to unmarshal detailed response from backend plugin" })),
+                        Err(_) => {
+                            return Response::json(
+                                500,
+                                &serde_json::json!({ "message": "Failed to unmarshal detailed response from backend plugin" }),
+                            )
+                        }
                     }
                 }
                 let ok = r.status() == grafana_plugin_sdk::pluginv2::check_health_response::HealthStatus::Ok;
                 Response::json(if ok { 200 } else { 400 }, &payload)
             }
-            Err(e) => Response::json(503, &serde_json::json!({ "message": format!("Plugin health check failed: {e}") })),
+            Err(e) => {
+                Response::json(503, &serde_json::json!({ "message": format!("Plugin health check failed: {e}") }))
+            }
         }
     }
 
@@ -321,7 +351,8 @@ impl Shared {
             ("api/public/dashboards/", serde_json::json!({ "publicDashboardEnabled": true })),
             ("api/snapshots/", serde_json::json!({ "isSnapshot": true })),
         ];
-        let (uid, meta) = dashboard_api.into_iter().find_map(|(prefix, meta)| path.strip_prefix(prefix).map(|uid| (uid, meta)))?;
+        let (uid, meta) =
+            dashboard_api.into_iter().find_map(|(prefix, meta)| path.strip_prefix(prefix).map(|uid| (uid, meta)))?;
         Some(match self.host.provisioning.dashboards.iter().find(|d| d["uid"] == uid) {
             Some(d) => Response::json(200, &serde_json::json!({ "dashboard": d, "meta": meta })),
             None => Response::json(404, &serde_json::json!({ "message": "Dashboard not found" })),
@@ -346,12 +377,20 @@ impl Shared {
             return file(&self.host.harness, "favicon.svg");
         }
         if path.is_empty() {
-            return Response { status: 302, headers: vec![("Location".into(), "/d/codex-pipeline-observability".into())], body: Vec::new() };
+            return Response {
+                status: 302,
+                headers: vec![("Location".into(), "/d/codex-pipeline-observability".into())],
+                body: Vec::new(),
+            };
         }
         if let Some(token) = path.strip_prefix("public-dashboards/") {
             return self.index(query, Some(token), caller);
         }
-        if path.starts_with("d/") || path.starts_with("plugins/") || path.starts_with("dashboard/snapshot/") || path == "explore" {
+        if path.starts_with("d/")
+            || path.starts_with("plugins/")
+            || path.starts_with("dashboard/snapshot/")
+            || path == "explore"
+        {
             return self.index(query, None, caller);
         }
         Response::text(404, "not found")
@@ -371,12 +410,16 @@ impl Shared {
                 Err(d) => denied_response(&d),
             },
             ("POST", "api/devhost/expire-session") => match self.sessions.expire(cookie) {
-                Some(set) => Response::json(200, &serde_json::json!({ "message": "session expired (dev host control)" })).with_cookies(set),
+                Some(set) => {
+                    Response::json(200, &serde_json::json!({ "message": "session expired (dev host control)" }))
+                        .with_cookies(set)
+                }
                 None => denied_response(&Denied::NoSession),
             },
-            ("GET", "api/devhost/rotations") => {
-                Response::json(200, &serde_json::json!({ "rotations": self.sessions.rotations.load(std::sync::atomic::Ordering::Relaxed) }))
-            }
+            ("GET", "api/devhost/rotations") => Response::json(
+                200,
+                &serde_json::json!({ "rotations": self.sessions.rotations.load(std::sync::atomic::Ordering::Relaxed) }),
+            ),
             ("POST", p) if p.starts_with("api/user/using/") => match p["api/user/using/".len()..].parse::<i64>() {
                 Ok(org) => match self.sessions.use_org(cookie, org) {
                     Ok(()) => Response::json(200, &serde_json::json!({ "message": "Active organization changed" })),
@@ -410,9 +453,18 @@ impl Shared {
             ..boot::Page::from_query(query)
         };
         let html = template
-            .replace("/*BOOT_DATA*/", &boot::boot_data(&page, &self.loaded, &self.host.dist, &self.host.provisioning.datasource_meta).to_string())
+            .replace(
+                "/*BOOT_DATA*/",
+                &boot::boot_data(&page, &self.loaded, &self.host.dist, &self.host.provisioning.datasource_meta)
+                    .to_string(),
+            )
             .replace("__SYSTEMJS__", page.systemjs_dir());
-        Response { status: 200, headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())], body: html.into_bytes() }.with_cookies(cookies)
+        Response {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: html.into_bytes(),
+        }
+        .with_cookies(cookies)
     }
 
     /// Grafana's `PluginSetting` DTO: the plugin's `plugin.json` facts plus the org's settings.
@@ -448,7 +500,12 @@ impl Shared {
     fn update_settings(&self, org: i64, body: &[u8]) -> Response {
         let update: SettingsUpdate = match serde_json::from_slice(body) {
             Ok(u) => u,
-            Err(e) => return Response::json(400, &serde_json::json!({ "message": "bad request data", "error": e.to_string() })),
+            Err(e) => {
+                return Response::json(
+                    400,
+                    &serde_json::json!({ "message": "bad request data", "error": e.to_string() }),
+                )
+            }
         };
         let mut all = self.stored.write().unwrap_or_else(|p| p.into_inner());
         let Some(stored) = all.get_mut(&org) else {
@@ -499,11 +556,19 @@ impl Response {
     }
 
     fn text(status: u16, text: &str) -> Response {
-        Response { status, headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())], body: text.as_bytes().to_vec() }
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            body: text.as_bytes().to_vec(),
+        }
     }
 
     fn json(status: u16, value: &serde_json::Value) -> Response {
-        Response { status, headers: vec![("Content-Type".into(), "application/json".into())], body: value.to_string().into_bytes() }
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: value.to_string().into_bytes(),
+        }
     }
 }
 
@@ -539,7 +604,10 @@ mod tests {
 
     #[test]
     fn a_disabled_app_still_gets_its_settings_and_a_never_saved_one_none() {
-        let settings = AppSettings { json_data: serde_json::json!({"prometheusUrl": "http://p"}), secure_json_data: HashMap::new() };
+        let settings = AppSettings {
+            json_data: serde_json::json!({"prometheusUrl": "http://p"}),
+            secure_json_data: HashMap::new(),
+        };
         let disabled = StoredSettings { enabled: false, pinned: false, saved: true, settings: settings.clone() };
         assert_eq!(disabled.instance_settings().map(|s| s.json_data), Some(settings.json_data.clone()));
         let never = StoredSettings { enabled: false, pinned: false, saved: false, settings };

@@ -74,9 +74,8 @@ pub struct ResourceResponse {
 
 impl ResourceResponse {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("response body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("response body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 }
 
@@ -100,7 +99,11 @@ impl PluginProcess {
     }
 
     /// Like [`PluginProcess::start_with`], with more environment (`RUST_LOG`, a port range).
-    pub async fn start_with_env(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<PluginProcess, HostError> {
+    pub async fn start_with_env(
+        program: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<PluginProcess, HostError> {
         let executable = program;
         let mut child = Command::new(executable)
             .args(args)
@@ -166,7 +169,12 @@ impl PluginProcess {
     pub fn memory_kib(&self) -> (u64, u64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         let field = |name: &str| {
-            status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse().ok()).unwrap_or(0)
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
         };
         (field("VmRSS:"), field("VmHWM:"))
     }
@@ -235,16 +243,26 @@ impl PluginProcess {
     }
 
     /// `CheckHealth`, as Grafana's "Save & test" / health endpoint calls it.
-    pub async fn check_health(&self, settings: Option<&AppSettings>) -> Result<pluginv2::CheckHealthResponse, HostError> {
+    pub async fn check_health(
+        &self,
+        settings: Option<&AppSettings>,
+    ) -> Result<pluginv2::CheckHealthResponse, HostError> {
         self.check_health_as(1, settings).await
     }
 
     /// [`PluginProcess::check_health`] in `org_id`.
-    pub async fn check_health_as(&self, org_id: i64, settings: Option<&AppSettings>) -> Result<pluginv2::CheckHealthResponse, HostError> {
+    pub async fn check_health_as(
+        &self,
+        org_id: i64,
+        settings: Option<&AppSettings>,
+    ) -> Result<pluginv2::CheckHealthResponse, HostError> {
         let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(self.channel.clone())
             .max_decoding_message_size(GO_PLUGIN_MAX_MESSAGE)
             .max_encoding_message_size(GO_PLUGIN_MAX_MESSAGE);
-        let request = pluginv2::CheckHealthRequest { plugin_context: Some(plugin_context(org_id, settings)), ..Default::default() };
+        let request = pluginv2::CheckHealthRequest {
+            plugin_context: Some(plugin_context(org_id, settings)),
+            ..Default::default()
+        };
         client.check_health(request).await.map(|r| r.into_inner()).map_err(|e| HostError::Grpc(e.to_string()))
     }
 }
@@ -286,7 +304,11 @@ fn plugin_context(org_id: i64, settings: Option<&AppSettings>) -> pluginv2::Plug
                 decrypted_secure_json_data: s.secure_json_data.clone(),
                 last_updated_ms: updated,
             },
-            None => pluginv2::AppInstanceSettings { json_data: Vec::new(), decrypted_secure_json_data: Default::default(), last_updated_ms: 0 },
+            None => pluginv2::AppInstanceSettings {
+                json_data: Vec::new(),
+                decrypted_secure_json_data: Default::default(),
+                last_updated_ms: 0,
+            },
         }),
         ..Default::default()
     }
@@ -311,7 +333,13 @@ mod tests {
     #[test]
     fn handshake_lines() {
         assert_eq!(parse_handshake("1|2|tcp|127.0.0.1:1234|grpc\n").unwrap(), "127.0.0.1:1234");
-        for bad in ["", "1|1|tcp|127.0.0.1:1|grpc", "1|2|unix|/tmp/x|grpc", "1|2|tcp|nohost|grpc", "1|2|tcp|127.0.0.1:1|netrpc"] {
+        for bad in [
+            "",
+            "1|1|tcp|127.0.0.1:1|grpc",
+            "1|2|unix|/tmp/x|grpc",
+            "1|2|tcp|nohost|grpc",
+            "1|2|tcp|127.0.0.1:1|netrpc",
+        ] {
             assert!(parse_handshake(bad).is_err(), "{bad}");
         }
     }

@@ -31,7 +31,9 @@ impl LoadingConfig {
         let value = |section: &str, key: &str| env(&env_key(section, key)).or_else(|| file(section, key));
         LoadingConfig {
             development: value("", "app_mode").is_some_and(|m| m == "development"),
-            allow_unsigned: value("plugins", "allow_loading_unsigned_plugins").map(|v| split_string(&v)).unwrap_or_default(),
+            allow_unsigned: value("plugins", "allow_loading_unsigned_plugins")
+                .map(|v| split_string(&v))
+                .unwrap_or_default(),
         }
     }
 
@@ -216,9 +218,14 @@ mod tests {
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = Scratch(std::env::temp_dir().join(format!("codexflow-plugins-{}-{n}", std::process::id())));
         std::fs::create_dir_all(dir.path()).unwrap();
-        std::fs::write(dir.path().join("plugin.json"), format!(r#"{{"id":"{APP}","type":"app","name":"Codex Flow"}}"#)).unwrap();
+        std::fs::write(dir.path().join("plugin.json"), format!(r#"{{"id":"{APP}","type":"app","name":"Codex Flow"}}"#))
+            .unwrap();
         std::fs::create_dir(dir.path().join("panel")).unwrap();
-        std::fs::write(dir.path().join("panel/plugin.json"), format!(r#"{{"id":"{PANEL}","type":"panel","skipDataQuery":true}}"#)).unwrap();
+        std::fs::write(
+            dir.path().join("panel/plugin.json"),
+            format!(r#"{{"id":"{PANEL}","type":"panel","skipDataQuery":true}}"#),
+        )
+        .unwrap();
         if signed {
             std::fs::write(dir.path().join("MANIFEST.txt"), "-----BEGIN PGP SIGNED MESSAGE-----").unwrap();
         }
@@ -264,13 +271,20 @@ mod tests {
     fn the_setting_is_read_as_grafana_reads_it() {
         let ini = "; comment\napp_mode = production\n[plugins]\nallow_loading_unsigned_plugins = a, b c\n[other]\nallow_loading_unsigned_plugins = x\n";
         let none = |_: &str| None;
-        assert_eq!(LoadingConfig::read(Some(ini), &none), LoadingConfig { development: false, allow_unsigned: vec!["a".into(), "b".into(), "c".into()] });
+        assert_eq!(
+            LoadingConfig::read(Some(ini), &none),
+            LoadingConfig { development: false, allow_unsigned: vec!["a".into(), "b".into(), "c".into()] }
+        );
         let env = |k: &str| match k {
             "GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS" => Some(r#"["p"]"#.to_string()),
             "GF_DEFAULT_APP_MODE" => Some("development".to_string()),
             _ => None,
         };
-        assert_eq!(LoadingConfig::read(Some(ini), &env), LoadingConfig { development: true, allow_unsigned: vec!["p".into()] }, "the environment wins");
+        assert_eq!(
+            LoadingConfig::read(Some(ini), &env),
+            LoadingConfig { development: true, allow_unsigned: vec!["p".into()] },
+            "the environment wins"
+        );
         assert_eq!(env_key("auth.generic-oauth", "client_id"), "GF_AUTH_GENERIC_OAUTH_CLIENT_ID");
         assert_eq!(split_string(""), Vec::<String>::new());
         assert_eq!(split_string("[not json"), Vec::<String>::new());
@@ -281,6 +295,9 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         assert_eq!(LoadingConfig::demo(&root), LoadingConfig::allowing(&[APP, PANEL]));
         let compose = std::fs::read_to_string(root.join("docker-compose.yaml")).unwrap();
-        assert!(compose.contains(&format!("GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS: {APP},{PANEL}")), "docker-compose.yaml lists both ids");
+        assert!(
+            compose.contains(&format!("GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS: {APP},{PANEL}")),
+            "docker-compose.yaml lists both ids"
+        );
     }
 }

@@ -64,13 +64,21 @@ impl Provisioning {
             for path in yaml_files(&dir.join("plugins"))? {
                 let doc = load(&path, env)?;
                 for app in doc.get("apps").and_then(Value::as_sequence).into_iter().flatten() {
-                    let app_type = app.get("type").and_then(Value::as_str).ok_or_else(|| file_error(&path, "an app without `type`"))?.to_string();
-                    let json_data = app.get("jsonData").map(to_json).transpose().map_err(|e| file_error(&path, e))?.unwrap_or(serde_json::json!({}));
+                    let app_type = app
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| file_error(&path, "an app without `type`"))?
+                        .to_string();
+                    let json_data = app
+                        .get("jsonData")
+                        .map(to_json)
+                        .transpose()
+                        .map_err(|e| file_error(&path, e))?
+                        .unwrap_or(serde_json::json!({}));
                     let secure_json_data = match app.get("secureJsonData") {
-                        Some(Value::Mapping(m)) => m
-                            .iter()
-                            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar_string(v)?)))
-                            .collect(),
+                        Some(Value::Mapping(m)) => {
+                            m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar_string(v)?))).collect()
+                        }
                         _ => HashMap::new(),
                     };
                     let provisioned = ProvisionedApp {
@@ -86,7 +94,9 @@ impl Provisioning {
             for path in yaml_files(&dir.join("datasources"))? {
                 let doc = load(&path, env)?;
                 for ds in doc.get("datasources").and_then(Value::as_sequence).into_iter().flatten() {
-                    if let (Some(uid), Some(url)) = (ds.get("uid").and_then(Value::as_str), ds.get("url").and_then(Value::as_str)) {
+                    if let (Some(uid), Some(url)) =
+                        (ds.get("uid").and_then(Value::as_str), ds.get("url").and_then(Value::as_str))
+                    {
                         out.datasources.insert(uid.to_string(), url.trim_end_matches('/').to_string());
                         let text = |k: &str| ds.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
                         out.datasource_meta.retain(|d| d.uid != uid);
@@ -102,14 +112,18 @@ impl Provisioning {
             for path in yaml_files(&dir.join("dashboards"))? {
                 let doc = load(&path, env)?;
                 for provider in doc.get("providers").and_then(Value::as_sequence).into_iter().flatten() {
-                    let Some(folder) = provider.get("options").and_then(|o| o.get("path")).and_then(Value::as_str) else { continue };
+                    let Some(folder) = provider.get("options").and_then(|o| o.get("path")).and_then(Value::as_str)
+                    else {
+                        continue;
+                    };
                     let folder = match Path::new(folder).strip_prefix(GRAFANA_PROVISIONING) {
                         Ok(rel) => dir.join(rel),
                         Err(_) => PathBuf::from(folder),
                     };
                     for json in files_with(&folder, "json")? {
                         let text = std::fs::read_to_string(&json).map_err(|e| file_error(&json, e))?;
-                        let dashboard: serde_json::Value = serde_json::from_str(&text).map_err(|e| file_error(&json, e))?;
+                        let dashboard: serde_json::Value =
+                            serde_json::from_str(&text).map_err(|e| file_error(&json, e))?;
                         let uid = dashboard["uid"].clone();
                         out.dashboards.retain(|d| d["uid"] != uid);
                         out.dashboards.push(dashboard);
@@ -151,7 +165,8 @@ fn files_with(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, ProvisioningError> 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(file_error(dir, e)),
     };
-    let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == ext)).collect();
+    let mut files: Vec<PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == ext)).collect();
     files.sort();
     Ok(files)
 }

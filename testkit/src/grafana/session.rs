@@ -44,10 +44,13 @@ impl Denied {
     pub fn answer(&self) -> (u16, serde_json::Value) {
         match self {
             Denied::NoSession => (401, serde_json::json!({ "message": "Unauthorized" })),
-            Denied::NeedsRotation => {
-                (401, serde_json::json!({ "message": "token needs to be rotated", "messageId": "session.token.rotate", "statusCode": 401 }))
+            Denied::NeedsRotation => (
+                401,
+                serde_json::json!({ "message": "token needs to be rotated", "messageId": "session.token.rotate", "statusCode": 401 }),
+            ),
+            Denied::NotAMember(org) => {
+                (401, serde_json::json!({ "message": format!("user is not a member of organization {org}") }))
             }
-            Denied::NotAMember(org) => (401, serde_json::json!({ "message": format!("user is not a member of organization {org}") })),
         }
     }
 }

@@ -74,10 +74,31 @@ const HEALTHY: Act = Act {
 pub const ACTS: [Act; 7] = [
     HEALTHY,
     // A burst of completions the consumer does not keep up with.
-    Act { name: "Kafka lag past 1,000", breaks: Some("kafka"), secs: 90, kafka: Flow::Level(1650.0), produced: 90.0, ..HEALTHY },
+    Act {
+        name: "Kafka lag past 1,000",
+        breaks: Some("kafka"),
+        secs: 90,
+        kafka: Flow::Level(1650.0),
+        produced: 90.0,
+        ..HEALTHY
+    },
     // Kafka drains (at KAFKA_DRAIN); a burst of agent messages the NATS consumer falls behind on.
-    Act { name: "NATS consumer falls behind", breaks: Some("nats"), secs: 90, nats: Flow::Level(2400.0), published: 60.0, ..HEALTHY },
-    Act { name: "Jangar stops inserting", breaks: Some("jangar"), secs: 90, inserts: 0.0, ingest_errors: 0.2, ..HEALTHY },
+    Act {
+        name: "NATS consumer falls behind",
+        breaks: Some("nats"),
+        secs: 90,
+        nats: Flow::Level(2400.0),
+        published: 60.0,
+        ..HEALTHY
+    },
+    Act {
+        name: "Jangar stops inserting",
+        breaks: Some("jangar"),
+        secs: 90,
+        inserts: 0.0,
+        ingest_errors: 0.2,
+        ..HEALTHY
+    },
     Act { name: "SSE errors spike", breaks: Some("sse"), secs: 75, sse_errors: [0.3, 0.12], ..HEALTHY },
     // The lag grows at 12/s for 60 s: 240 -> 960, under the alert's 1,000; only the insight sees it.
     Act { name: "Kafka consumer stops committing", breaks: None, secs: 60, kafka: Flow::Stopped, ..HEALTHY },
@@ -214,7 +235,11 @@ fn metrics() -> Vec<Metric> {
         labels: vec![("consumer_name", "jangar-agent-comms"), STREAM],
         kind: Kind::Queue { queue: Queue::Nats, part: Part::Backlog, scale: 1.0, base: 500_000.0 },
     });
-    out.push(Metric { name: "jetstream_stream_last_seq", labels: vec![STREAM], kind: Kind::Counter { rate: |a| a.published, scale: 1.0, base: 500_000.0 } });
+    out.push(Metric {
+        name: "jetstream_stream_last_seq",
+        labels: vec![STREAM],
+        kind: Kind::Counter { rate: |a| a.published, scale: 1.0, base: 500_000.0 },
+    });
     out.push(Metric {
         name: "jetstream_stream_total_messages",
         labels: vec![STREAM],
@@ -225,7 +250,11 @@ fn metrics() -> Vec<Metric> {
         labels: vec![STREAM],
         kind: Kind::Gauge { level: |a| level_of(a.nats), scale: 410.0, base: 48_000.0 * 410.0 },
     });
-    out.push(Metric { name: "jangar_agent_comms_inserted_total", labels: vec![], kind: Kind::Counter { rate: |a| a.inserts, scale: 1.0, base: 400_000.0 } });
+    out.push(Metric {
+        name: "jangar_agent_comms_inserted_total",
+        labels: vec![],
+        kind: Kind::Counter { rate: |a| a.inserts, scale: 1.0, base: 400_000.0 },
+    });
     out.push(Metric {
         name: "jangar_agent_comms_ingest_errors_total",
         labels: vec![],
@@ -243,7 +272,11 @@ fn metrics() -> Vec<Metric> {
             labels: vec![("state", "closed"), ("stream", stream)],
             kind: Kind::Counter { rate: |_| 1.0, scale: closed, base: 19_900.0 },
         });
-        out.push(Metric { name: "jangar_sse_errors_total", labels: vec![("stream", stream)], kind: Kind::Counter { rate: errors, scale: 1.0, base: 50.0 } });
+        out.push(Metric {
+            name: "jangar_sse_errors_total",
+            labels: vec![("stream", stream)],
+            kind: Kind::Counter { rate: errors, scale: 1.0, base: 50.0 },
+        });
     }
     out
 }
@@ -357,7 +390,8 @@ impl Story {
                 last = m.name;
             }
             let labels: Vec<String> = m.labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
-            let selector = if labels.is_empty() { m.name.to_string() } else { format!("{}{{{}}}", m.name, labels.join(",")) };
+            let selector =
+                if labels.is_empty() { m.name.to_string() } else { format!("{}{{{}}}", m.name, labels.join(",")) };
             let _ = writeln!(out, "{selector} {}", self.sample(&m, t_ms));
         }
         out
@@ -387,7 +421,8 @@ fn act_flow(queue: Queue, act: &Act, from: f64, into: f64, secs: f64) -> (f64, f
         }
         Flow::Level(to) => {
             // Rising: the consumer is stopped until the level is reached; falling: it drains.
-            let (speed, taken_per_s) = if to >= from { (produced, 0.0) } else { (queue.drain(), produced + queue.drain()) };
+            let (speed, taken_per_s) =
+                if to >= from { (produced, 0.0) } else { (queue.drain(), produced + queue.drain()) };
             let moving_for = if speed > 0.0 { (to - from).abs() / speed } else { 0.0 };
             let moving = moving_for.min(into);
             let held = into - moving;
@@ -466,14 +501,21 @@ mod tests {
         let text = |t: i64| story.exposition(t);
         for t in (0..(2.0 * story.period() * 1000.0) as i64).step_by(5_000) {
             let e = text(t);
-            let (seq, floor) = (value(&e, "jetstream_stream_last_seq{stream_name=\"agent-comms\"}"), value(&e, ACK_FLOOR));
-            assert_eq!(value(&e, PENDING), seq - floor, "pending is the stream's last sequence less the ack floor, at {t}");
+            let (seq, floor) =
+                (value(&e, "jetstream_stream_last_seq{stream_name=\"agent-comms\"}"), value(&e, ACK_FLOOR));
+            assert_eq!(
+                value(&e, PENDING),
+                seq - floor,
+                "pending is the stream's last sequence less the ack floor, at {t}"
+            );
             assert!(value(&e, PENDING) >= 0.0 && kafka_lag(&e) >= 0.0);
         }
     }
 
-    const PENDING: &str = "jetstream_consumer_num_pending{consumer_name=\"jangar-agent-comms\",stream_name=\"agent-comms\"}";
-    const ACK_FLOOR: &str = "jetstream_consumer_ack_floor_stream_seq{consumer_name=\"jangar-agent-comms\",stream_name=\"agent-comms\"}";
+    const PENDING: &str =
+        "jetstream_consumer_num_pending{consumer_name=\"jangar-agent-comms\",stream_name=\"agent-comms\"}";
+    const ACK_FLOOR: &str =
+        "jetstream_consumer_ack_floor_stream_seq{consumer_name=\"jangar-agent-comms\",stream_name=\"agent-comms\"}";
 
     fn kafka_sum(text: &str, name: &str) -> f64 {
         ["0", "1", "2"]
@@ -494,7 +536,10 @@ mod tests {
         let at = |secs: i64| story.exposition((before + secs) * 1000);
         let offset = |text: &str| kafka_sum(text, "kafka_consumergroup_current_offset");
         assert_eq!(offset(&at(1)), offset(&at(59)), "no commit in the act");
-        assert!((kafka_lag(&at(59)) - kafka_lag(&at(1)) - 58.0 * 12.0).abs() <= 2.0, "the lag grows at the produce rate");
+        assert!(
+            (kafka_lag(&at(59)) - kafka_lag(&at(1)) - 58.0 * 12.0).abs() <= 2.0,
+            "the lag grows at the produce rate"
+        );
         assert!(kafka_lag(&at(59)) < 1000.0, "under the alert's threshold");
         // Recovery: the 720 messages over the usual 240 drain at KAFKA_DRAIN.
         let (a, b) = (kafka_lag(&at(62)), kafka_lag(&at(82)));
@@ -524,7 +569,11 @@ mod tests {
     fn history_and_live_exposition_agree() {
         let story = Story { epoch_ms: 1_000_000, stretch: 1.0 };
         let history = story.history(1_000_000, 1_060_000, 5_000, &[("job", "sim")]);
-        let last = history.series.iter().find(|s| s.metric == "jangar_agent_comms_inserted_total").and_then(|s| *s.values.last().unwrap());
+        let last = history
+            .series
+            .iter()
+            .find(|s| s.metric == "jangar_agent_comms_inserted_total")
+            .and_then(|s| *s.values.last().unwrap());
         assert_eq!(last, Some(value(&story.exposition(1_060_000), "jangar_agent_comms_inserted_total")));
         assert!(history.series.iter().all(|s| s.labels.contains(&("job".to_string(), "sim".to_string()))));
     }

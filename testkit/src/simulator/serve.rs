@@ -52,7 +52,10 @@ impl Simulator {
                         _ => (404, "text/plain", "not found: try /metrics or /story\n".to_string()),
                     };
                     let stream = conn.get_mut();
-                    if write_response(stream, status, &[("Content-Type", content_type)], body.as_bytes(), true).await.is_ok() {
+                    if write_response(stream, status, &[("Content-Type", content_type)], body.as_bytes(), true)
+                        .await
+                        .is_ok()
+                    {
                         let _ = stream.shutdown().await;
                     }
                 });
@@ -95,9 +98,10 @@ impl LivePipeline {
             SCRAPE_MS / 1000,
             simulator.addr
         );
-        let prometheus = tokio::task::spawn_blocking(move || crate::prometheus::PrometheusServer::start(&openmetrics, &scrape))
-            .await
-            .map_err(|e| LiveError::Join(e.to_string()))??;
+        let prometheus =
+            tokio::task::spawn_blocking(move || crate::prometheus::PrometheusServer::start(&openmetrics, &scrape))
+                .await
+                .map_err(|e| LiveError::Join(e.to_string()))??;
         Ok(LivePipeline { simulator, prometheus })
     }
 }

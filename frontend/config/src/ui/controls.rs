@@ -110,7 +110,11 @@ pub fn secret_input(p: &SecretProps) -> Html {
         }
     } else {
         let on_input = p.on_input.clone();
-        let placeholder = if p.secret.configured { "enter a new value (the stored one is removed on save)" } else { "not configured" };
+        let placeholder = if p.secret.configured {
+            "enter a new value (the stored one is removed on save)"
+        } else {
+            "not configured"
+        };
         html! {
             <input id={id} type="password" value={p.secret.value.clone()} autocomplete="new-password" placeholder={placeholder}
                 oninput={Callback::from(move |e: InputEvent| on_input.emit(value_of(&e)))}

@@ -85,10 +85,16 @@ impl ConfigHandle {
 /// `request` makes the HTTP calls through Grafana; `on_saved` receives the settings meta (JSON,
 /// secrets only as flags) after each successful save.
 #[wasm_bindgen]
-pub fn mount_config(element: web_sys::Element, props: &str, request: js_sys::Function, on_saved: Option<js_sys::Function>) -> Result<ConfigHandle, JsValue> {
+pub fn mount_config(
+    element: web_sys::Element,
+    props: &str,
+    request: js_sys::Function,
+    on_saved: Option<js_sys::Function>,
+) -> Result<ConfigHandle, JsValue> {
     let page = parse(props)?;
     let host = Host { request, on_saved };
-    let app = yew::Renderer::<ConfigPage>::with_root_and_props(element, RootProps { page, host: host.clone() }).render();
+    let app =
+        yew::Renderer::<ConfigPage>::with_root_and_props(element, RootProps { page, host: host.clone() }).render();
     Ok(ConfigHandle { app: Some(app), host })
 }
 

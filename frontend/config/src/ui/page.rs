@@ -4,7 +4,8 @@
 use std::rc::Rc;
 
 use codexflow_core::limits::{
-    DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW, DEFAULT_SETTLE, DEFAULT_TIMEOUT, MAX_INTERVAL, MAX_QUEUE_WINDOW, MAX_SETTLE, MAX_TIMEOUT, MIN_INTERVAL, MIN_QUEUE_WINDOW, MIN_SETTLE, MIN_TIMEOUT,
+    DEFAULT_INTERVAL, DEFAULT_QUEUE_WINDOW, DEFAULT_SETTLE, DEFAULT_TIMEOUT, MAX_INTERVAL, MAX_QUEUE_WINDOW,
+    MAX_SETTLE, MAX_TIMEOUT, MIN_INTERVAL, MIN_QUEUE_WINDOW, MIN_SETTLE, MIN_TIMEOUT,
 };
 use codexflow_core::settings::{AuthKind, DEFAULT_RULE_GROUPS};
 use yew::prelude::*;
@@ -46,7 +47,8 @@ fn act<E: 'static>(dispatch: &Dispatch, apply: fn(&mut ConfigForm)) -> Callback<
 /// submission at a time.
 fn on_submit(state: &UseReducerHandle<Reducer>, props: &RootProps) -> Callback<SubmitEvent> {
     let (state, host) = (state.clone(), props.host.clone());
-    let urls = Urls { base: props.page.api_base.trim_end_matches('/').to_string(), plugin_id: props.page.plugin_id.clone() };
+    let urls =
+        Urls { base: props.page.api_base.trim_end_matches('/').to_string(), plugin_id: props.page.plugin_id.clone() };
     Callback::from(move |e: SubmitEvent| {
         e.prevent_default();
         if state.0.busy() {
@@ -155,7 +157,9 @@ fn authentication(p: &SectionProps) -> Html {
     let f = &s.form;
     let choose = |kind: AuthKind| {
         let dispatch = dispatch.clone();
-        Callback::from(move |_: Event| dispatch.dispatch(PageAction::Text(|f, v| f.auth = AuthKind::parse(&v), kind.as_str().to_string())))
+        Callback::from(move |_: Event| {
+            dispatch.dispatch(PageAction::Text(|f, v| f.auth = AuthKind::parse(&v), kind.as_str().to_string()))
+        })
     };
     let label = |kind: AuthKind| match kind {
         AuthKind::None => "None",
@@ -195,7 +199,12 @@ fn rules_source(p: &SectionProps) -> Html {
     let f = &s.form;
     let choose = |choice: RulesChoice| {
         let dispatch = dispatch.clone();
-        Callback::from(move |_: Event| dispatch.dispatch(PageAction::Text(|f, v| f.rules_source = RulesChoice::parse(&v).unwrap_or_default(), choice.as_str().to_string())))
+        Callback::from(move |_: Event| {
+            dispatch.dispatch(PageAction::Text(
+                |f, v| f.rules_source = RulesChoice::parse(&v).unwrap_or_default(),
+                choice.as_str().to_string(),
+            ))
+        })
     };
     let label = |c: RulesChoice| match c {
         RulesChoice::Auto => "Automatic",
@@ -245,8 +254,12 @@ fn status_view(p: &StatusProps) -> Html {
     let word = p.status.word();
     match &p.status {
         Status::Idle => html! {},
-        Status::Busy(what) => html! { <div class="cfc-status" data-testid="cfc-status" data-state={word}>{ *what }</div> },
-        Status::Failed(why) => html! { <div class="cfc-status cfc-bad" data-testid="cfc-status" data-state={word}>{ why.clone() }</div> },
+        Status::Busy(what) => {
+            html! { <div class="cfc-status" data-testid="cfc-status" data-state={word}>{ *what }</div> }
+        }
+        Status::Failed(why) => {
+            html! { <div class="cfc-status cfc-bad" data-testid="cfc-status" data-state={word}>{ why.clone() }</div> }
+        }
         Status::Tested { ok, message, missing, note } => html! {
             <div class={classes!("cfc-status", if *ok { "cfc-ok" } else { "cfc-bad" })} data-testid="cfc-status" data-state={word}>
                 <strong>{ if *ok { "Saved. Health check passed: " } else { "Saved. Health check failed: " } }</strong>{ message.clone() }

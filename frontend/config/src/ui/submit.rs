@@ -36,7 +36,15 @@ impl Urls {
 
 pub async fn save_and_test(host: Host, urls: Urls, submitted: ConfigForm, dispatch: UseReducerDispatcher<Reducer>) {
     let body = serde_json::to_string(&submitted.check_request()).ok();
-    let note = match web::call::<SettingsCheckResponse>(&host.request, "POST", &urls.plugin("resources/v1/settings/check"), body, None).await {
+    let note = match web::call::<SettingsCheckResponse>(
+        &host.request,
+        "POST",
+        &urls.plugin("resources/v1/settings/check"),
+        body,
+        None,
+    )
+    .await
+    {
         Ok(_) => None,
         Err(CallError::Api { error, .. }) if error.code == ErrorCode::Settings => {
             let field = error.field.as_deref().map_or(Field::Form, Field::from_path);
@@ -49,7 +57,9 @@ pub async fn save_and_test(host: Host, urls: Urls, submitted: ConfigForm, dispat
     };
     dispatch.dispatch(PageAction::Busy("Saving…"));
     let update = serde_json::to_string(&submitted.update()).ok();
-    if let Err(e) = web::call::<serde::de::IgnoredAny>(&host.request, "POST", &urls.plugin("settings"), update, None).await {
+    if let Err(e) =
+        web::call::<serde::de::IgnoredAny>(&host.request, "POST", &urls.plugin("settings"), update, None).await
+    {
         dispatch.dispatch(PageAction::Failed(format!("Saving failed: {}. Nothing was changed.", e.message())));
         return;
     }
@@ -57,7 +67,8 @@ pub async fn save_and_test(host: Host, urls: Urls, submitted: ConfigForm, dispat
     dispatch.dispatch(PageAction::Saved(Box::new(submitted)));
     // Grafana answers 400 with the same shape when the check fails, so the body is read either way.
     let tested = match web::call_text(&host.request, "GET", &urls.plugin("health"), None, None).await {
-        Ok((status, text)) => serde_json::from_str::<HealthAnswer>(&text).map_err(|_| web::decode::<HealthAnswer>(status, &text).err().map_or_else(String::new, |e| e.message())),
+        Ok((status, text)) => serde_json::from_str::<HealthAnswer>(&text)
+            .map_err(|_| web::decode::<HealthAnswer>(status, &text).err().map_or_else(String::new, |e| e.message())),
         Err(e) => Err(e.message()),
     };
     dispatch.dispatch(match tested {
@@ -67,6 +78,11 @@ pub async fn save_and_test(host: Host, urls: Urls, submitted: ConfigForm, dispat
             missing: h.details.map(|d| d.metrics_missing).unwrap_or_default(),
             note,
         },
-        Err(why) => PageAction::Tested { ok: false, message: format!("Saved, but the health check failed: {why}"), missing: Vec::new(), note },
+        Err(why) => PageAction::Tested {
+            ok: false,
+            message: format!("Saved, but the health check failed: {why}"),
+            missing: Vec::new(),
+            note,
+        },
     });
 }

@@ -27,7 +27,11 @@ const AXIS_W: f64 = 44.0;
 pub type Crosshair = Option<(usize, i64)>;
 
 fn legend(s: &NamedSeries) -> String {
-    if s.legend.is_empty() { s.ref_id.clone() } else { s.legend.clone() }
+    if s.legend.is_empty() {
+        s.ref_id.clone()
+    } else {
+        s.legend.clone()
+    }
 }
 
 /// The series the crosshair snaps to: the one with the most samples.
@@ -67,9 +71,23 @@ pub fn stepped(key: &str, i: usize, at: Crosshair, m: &StageMetricsResponse) -> 
 }
 
 /// Chart `index` of the drill-down, `card` pixels wide, with the crosshair at `at` when it is on it.
-pub fn chart_card(panel: &PanelSeries, index: usize, at: Option<i64>, from: i64, to: i64, card: f64, grid: &str, clock: &Clock) -> Html {
+pub fn chart_card(
+    panel: &PanelSeries,
+    index: usize,
+    at: Option<i64>,
+    from: i64,
+    to: i64,
+    card: f64,
+    grid: &str,
+    clock: &Clock,
+) -> Html {
     let plot_w = plot_width(card);
-    let series: Vec<(&[Point], String)> = panel.series.iter().enumerate().map(|(i, s)| (s.points.as_slice(), PALETTE[i % PALETTE.len()].to_string())).collect();
+    let series: Vec<(&[Point], String)> = panel
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.points.as_slice(), PALETTE[i % PALETTE.len()].to_string()))
+        .collect();
     let range = value_range(series.iter().map(|(pts, _)| *pts));
     let ticks = range.map(|(lo, hi)| nice_ticks(lo, hi, 4)).unwrap_or_default();
     let (lo, hi) = match (ticks.first(), ticks.last(), range) {

@@ -48,13 +48,16 @@ fn format(zone: &str, with_date: bool, with_seconds: bool) -> Option<Intl::DateT
 impl Clock {
     pub fn new(zone: &str) -> Clock {
         // An unknown zone makes Intl throw; fall back to UTC, then to the browser's zone.
-        let pick = |date, secs| format(zone, date, secs).or_else(|| format("utc", date, secs)).or_else(|| format("", date, secs));
+        let pick = |date, secs| {
+            format(zone, date, secs).or_else(|| format("utc", date, secs)).or_else(|| format("", date, secs))
+        };
         Clock { short: pick(false, false), long: pick(true, false), precise: pick(true, true) }
     }
 
     /// `Nov 27, 12:03:45`: a sample's instant, as Grafana's tooltips give it.
     pub fn instant(&self, ms: i64) -> String {
-        render(self.precise.as_ref(), ms).unwrap_or_else(|| format!("{} {}:{:02}", utc_date(ms), utc_clock(ms), ms.div_euclid(1000).rem_euclid(60)))
+        render(self.precise.as_ref(), ms)
+            .unwrap_or_else(|| format!("{} {}:{:02}", utc_date(ms), utc_clock(ms), ms.div_euclid(1000).rem_euclid(60)))
     }
 }
 

@@ -36,7 +36,8 @@ pub fn diagram(p: &DiagramProps) -> Html {
 
     // Sparklines are drawn once per answer, size and theme, not on every hover.
     let sparks = {
-        let sizes: Vec<(u32, u32)> = geometry.nodes.iter().map(|r| ((r.w - 20.0).max(0.0) as u32, (r.h * 0.36).max(0.0) as u32)).collect();
+        let sizes: Vec<(u32, u32)> =
+            geometry.nodes.iter().map(|r| ((r.w - 20.0).max(0.0) as u32, (r.h * 0.36).max(0.0) as u32)).collect();
         let answer = p.answer.clone();
         use_memo((p.generation, sizes, p.theme.clone(), draw_sparks), move |(_, sizes, theme, draw)| {
             if !*draw {
@@ -55,7 +56,15 @@ pub fn diagram(p: &DiagramProps) -> Html {
         Callback::from(move |i: Option<usize>| hovered.set(i))
     };
     let stages = p.views.iter().zip(&geometry.nodes).enumerate().map(|(i, (v, r))| {
-        let tile = Tile { index: i, view: v, rect: *r, compact: geometry.compact, instance: p.instance, hovered: *hovered == Some(i), spark: sparks.get(i).filter(|s| !s.is_empty()) };
+        let tile = Tile {
+            index: i,
+            view: v,
+            rect: *r,
+            compact: geometry.compact,
+            instance: p.instance,
+            hovered: *hovered == Some(i),
+            spark: sparks.get(i).filter(|s| !s.is_empty()),
+        };
         stage_tile(&tile, &p.on_open, &on_hover)
     });
     let tooltip = hovered.and_then(|i| Some((i, p.views.get(i)?, geometry.nodes.get(i)?)));
@@ -145,7 +154,14 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
         v.ruler.as_ref().map(|r| format!(". Ruler: {r}")).unwrap_or_default()
     );
     let r = &t.rect;
-    let style = format!("left:{}px;top:{}px;width:{}px;height:{}px;--cf-status:{};", px(r.x), px(r.y), px(r.w), px(r.h), status_var(v.status));
+    let style = format!(
+        "left:{}px;top:{}px;width:{}px;height:{}px;--cf-status:{};",
+        px(r.x),
+        px(r.y),
+        px(r.w),
+        px(r.h),
+        status_var(v.status)
+    );
     html! {
         <div key={v.id.clone()} class="cf-stage" role="button" tabindex="0" style={style}
             data-testid={format!("codex-flow-stage-{}", v.id)} data-status={v.status.as_str()} data-ruler={v.ruler.is_some().then_some("disagrees")}

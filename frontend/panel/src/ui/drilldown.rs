@@ -57,7 +57,11 @@ pub fn drill_down(p: &DrillProps) -> Html {
     let keydown = {
         let (on_close, id, cross, m) = (p.on_close.clone(), p.stage.id.clone(), cross.clone(), titles.clone());
         Callback::from(move |e: KeyboardEvent| {
-            let chart = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.get_attribute("data-chart")).and_then(|i| i.parse().ok());
+            let chart = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.get_attribute("data-chart"))
+                .and_then(|i| i.parse().ok());
             let key = e.key();
             if let Some(next) = chart.and_then(|i| stepped(&key, i, *cross, &m)) {
                 cross.set(next);
@@ -80,12 +84,25 @@ pub fn drill_down(p: &DrillProps) -> Html {
     };
     let charts = match &metrics {
         None => html! { <div class="cf-card" role="status">{ "Loading raw series…" }</div> },
-        Some(Err(Problem::Unconfigured(m) | Problem::Failed(m))) => html! { <div class="cf-card" role="alert">{ format!("Could not load raw series: {m}") }</div> },
+        Some(Err(Problem::Unconfigured(m) | Problem::Failed(m))) => {
+            html! { <div class="cf-card" role="alert">{ format!("Could not load raw series: {m}") }</div> }
+        }
         Some(Ok(m)) => m
             .panels
             .iter()
             .enumerate()
-            .map(|(i, panel)| chart_card(panel, i, cross.filter(|c| c.0 == i).map(|c| c.1), from, to, card_w, &p.host.theme.border, &p.clock))
+            .map(|(i, panel)| {
+                chart_card(
+                    panel,
+                    i,
+                    cross.filter(|c| c.0 == i).map(|c| c.1),
+                    from,
+                    to,
+                    card_w,
+                    &p.host.theme.border,
+                    &p.clock,
+                )
+            })
             .collect::<Html>(),
     };
     html! {
@@ -113,7 +130,8 @@ pub fn drill_down(p: &DrillProps) -> Html {
 
 /// The stage's reason and each of its alerts with its state over the window.
 fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, clock: &Clock) -> Html {
-    let alerts: Vec<&AlertTimeline> = answer.alerts.iter().filter(|a| a.stage.as_deref() == Some(stage.id.as_str())).collect();
+    let alerts: Vec<&AlertTimeline> =
+        answer.alerts.iter().filter(|a| a.stage.as_deref() == Some(stage.id.as_str())).collect();
     let reason = codexflow_core::reason::stage_reason_at(&answer.rules, &answer.alerts, Some(&stage.id), None, clock);
     let from_ruler = crate::view::from_ruler(answer);
     html! {
@@ -167,7 +185,11 @@ fn alert_timeline(a: &AlertTimeline, theme: &Theme) -> Html {
             })
             .collect::<Html>()
     };
-    let label = if rows == 2 { format!("{} over the time range, and below as the ruler saw it", a.name) } else { format!("{} over the time range", a.name) };
+    let label = if rows == 2 {
+        format!("{} over the time range, and below as the ruler saw it", a.name)
+    } else {
+        format!("{} over the time range", a.name)
+    };
     html! {
         <svg class="cf-timeline" viewBox={format!("0 0 {n} {rows}")} preserveAspectRatio="none" role="img" aria-label={label}
             style={format!("height:{}px", 8 * rows)}>

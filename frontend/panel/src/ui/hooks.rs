@@ -43,7 +43,13 @@ fn abort_on_drop(controller: Option<AbortController>) -> impl FnOnce() {
 }
 
 /// POSTs `body` to `url` through the host, marking when the answer's bytes are in.
-async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(bridge: &Bridge, url: &str, body: &B, signal: Option<&web_sys::AbortSignal>, arrived: impl FnOnce()) -> Result<T, CallError> {
+async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+    bridge: &Bridge,
+    url: &str,
+    body: &B,
+    signal: Option<&web_sys::AbortSignal>,
+    arrived: impl FnOnce(),
+) -> Result<T, CallError> {
     let body = serde_json::to_string(body).map_err(|e| CallError::Decode(web::json_problem(&e)))?;
     let (status, text) = web::call_text(&bridge.request, "POST", url, Some(body), signal).await?;
     arrived();
@@ -57,7 +63,8 @@ pub fn use_evaluation(host: &HostProps, bridge: &Bridge, instance: u32) -> UseRe
     let state = use_reducer(State::default);
     let interval = host.options.interval_ms();
     let generation = state.0.answer.as_ref().map_or(1, |a| a.generation.wrapping_add(1));
-    let deps = (host.from, host.to, host.refresh, host.resource_url.clone(), host.options.interval.clone(), state.0.retries);
+    let deps =
+        (host.from, host.to, host.refresh, host.resource_url.clone(), host.options.interval.clone(), state.0.retries);
     let (dispatch, bridge) = (state.dispatcher(), bridge.clone());
     use_effect_with(deps, move |(from, to, _, url, _, _)| {
         let controller = AbortController::new().ok();
@@ -101,7 +108,12 @@ pub fn use_evaluation(host: &HostProps, bridge: &Bridge, instance: u32) -> UseRe
 
 /// A stage's raw series at `max_points`, fetched for the drill-down (`None` while loading).
 #[hook]
-pub fn use_stage_metrics(stage: &str, host: &HostProps, bridge: &Bridge, max_points: u32) -> Option<Result<Rc<StageMetricsResponse>, Problem>> {
+pub fn use_stage_metrics(
+    stage: &str,
+    host: &HostProps,
+    bridge: &Bridge,
+    max_points: u32,
+) -> Option<Result<Rc<StageMetricsResponse>, Problem>> {
     let metrics = use_state(|| None::<Result<Rc<StageMetricsResponse>, Problem>>);
     let deps = (stage.to_string(), host.from, host.to, host.refresh, host.resource_url.clone(), max_points);
     let (setter, bridge) = (metrics.setter(), bridge.clone());

@@ -51,7 +51,11 @@ impl Bridge {
 
     /// The host's word on `kind` of `key` ([`Bridge::evidence`]), if it has one.
     pub fn evidence(&self, kind: &str, key: &str) -> Option<String> {
-        self.evidence.as_ref()?.call2(&JsValue::NULL, &JsValue::from_str(kind), &JsValue::from_str(key)).ok()?.as_string()
+        self.evidence
+            .as_ref()?
+            .call2(&JsValue::NULL, &JsValue::from_str(kind), &JsValue::from_str(key))
+            .ok()?
+            .as_string()
     }
 }
 
@@ -74,17 +78,26 @@ pub struct PanelHandle {
 }
 
 fn parse_props(json: &str) -> Result<HostProps, JsValue> {
-    serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("codexflow panel: invalid props: {}", codexflow_core::web::json_problem(&e))))
+    serde_json::from_str(json).map_err(|e| {
+        JsValue::from_str(&format!("codexflow panel: invalid props: {}", codexflow_core::web::json_problem(&e)))
+    })
 }
 
 /// Mounts the panel into `element`. `props` is the JSON of [`HostProps`]; `navigate(panelId)` opens
 /// a raw panel; `request(method, url, body, signal)` makes the resource calls through Grafana.
 #[wasm_bindgen]
-pub fn mount(element: web_sys::Element, props: &str, navigate: Option<js_sys::Function>, request: js_sys::Function, evidence: Option<js_sys::Function>) -> Result<PanelHandle, JsValue> {
+pub fn mount(
+    element: web_sys::Element,
+    props: &str,
+    navigate: Option<js_sys::Function>,
+    request: js_sys::Function,
+    evidence: Option<js_sys::Function>,
+) -> Result<PanelHandle, JsValue> {
     let host = parse_props(props)?;
     let instance = INSTANCES.fetch_add(1, Ordering::Relaxed);
     let bridge = Bridge { navigate, request, evidence };
-    let app = yew::Renderer::<Root>::with_root_and_props(element, RootProps { host, bridge: bridge.clone(), instance }).render();
+    let app = yew::Renderer::<Root>::with_root_and_props(element, RootProps { host, bridge: bridge.clone(), instance })
+        .render();
     Ok(PanelHandle { app: Some(app), bridge, instance })
 }
 

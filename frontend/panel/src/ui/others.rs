@@ -19,7 +19,12 @@ pub fn others(answer: &EvaluateResponse, cursor: Option<usize>, clock: &Clock) -
     }
     let status = others_status(answer, &list);
     let count = |s: AlertState| list.iter().filter(|a| a.state == s).count();
-    let summary = format!("Other alerts: {} · {} firing · {} pending", list.len(), count(AlertState::Firing), count(AlertState::Pending));
+    let summary = format!(
+        "Other alerts: {} · {} firing · {} pending",
+        list.len(),
+        count(AlertState::Firing),
+        count(AlertState::Pending)
+    );
     html! {
         <details class="cf-others" data-testid="codex-flow-other-alerts" data-status={status.as_str()} style={format!("--cf-status:{}", status_var(status))}>
             <summary>{ summary }</summary>

@@ -36,12 +36,24 @@ pub fn root(props: &RootProps) -> Html {
                 Some(Problem::Failed(m)) => Some(m.as_str()),
                 _ => None,
             };
-            let view = ReadyView { answer: a, cursor: s.cursor, drill: s.drill.as_deref(), stale, loading: s.loading, clock: &clock };
+            let view = ReadyView {
+                answer: a,
+                cursor: s.cursor,
+                drill: s.drill.as_deref(),
+                stale,
+                loading: s.loading,
+                clock: &clock,
+            };
             ready(&view, props, &state.dispatcher(), &root_ref)
         }
         _ => messages::loading(),
     };
-    let frame = format!("{}width:{}px;height:{}px;background:transparent;", host.theme.css_vars(), px(host.width.max(0.0)), px(host.height.max(0.0)));
+    let frame = format!(
+        "{}width:{}px;height:{}px;background:transparent;",
+        host.theme.css_vars(),
+        px(host.width.max(0.0)),
+        px(host.height.max(0.0))
+    );
     html! {
         <div ref={root_ref} class="cf-root" style={frame} data-testid="codex-flow-panel" data-state={phase.as_str()}>
             <style>{ style::CSS }</style>
@@ -66,7 +78,8 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
     let host = &props.host;
     let data: &Shared = &v.answer.data;
     let split = split_panel(host.height, data.stages.len());
-    let geometry = Rc::new(layout(data.stages.len(), &edge_inputs(data), host.width, split.diagram_h, host.options.direction));
+    let geometry =
+        Rc::new(layout(data.stages.len(), &edge_inputs(data), host.width, split.diagram_h, host.options.direction));
     let views = Rc::new(stages_at(data, v.cursor, v.clock));
     let on = |action: fn(Option<usize>) -> Action| {
         let dispatch = dispatch.clone();

@@ -2,7 +2,6 @@
 //! moves the whole panel to that moment (time travel); leaving the strips returns to now. The rows
 //! scroll when they do not fit.
 
-
 use crate::state::Shared;
 use codexflow_core::reason::Clock as _;
 use wasm_bindgen::JsCast;
@@ -10,8 +9,8 @@ use yew::prelude::*;
 
 use super::clock::Clock;
 use super::style::status_color;
-use crate::options::Theme;
 use crate::layout::{px, rows_in_view, STRIP_ROW_PX as ROW_PX};
+use crate::options::Theme;
 use crate::view::{run_paths, tick_at_fraction};
 
 #[derive(Properties, PartialEq)]
@@ -37,7 +36,10 @@ pub fn strips(p: &StripsProps) -> Html {
                 .stages
                 .iter()
                 .map(|s| {
-                    let paths: Vec<(String, String)> = run_paths(&s.status_timeline, 0, "1").into_iter().map(|(st, d)| (status_color(theme, st).to_string(), d)).collect();
+                    let paths: Vec<(String, String)> = run_paths(&s.status_timeline, 0, "1")
+                        .into_iter()
+                        .map(|(st, d)| (status_color(theme, st).to_string(), d))
+                        .collect();
                     (s.id.clone(), s.name.clone(), paths)
                 })
                 .collect::<Vec<_>>()
