@@ -23,6 +23,12 @@ reference_copies() {
 }
 phase "reference copies (tests/fixtures/reference) match ../shared/reference" reference_copies
 
+format_and_lints() {
+  cargo fmt --all --check
+  (cd backend/fuzz && cargo fmt --check)
+  cargo clippy --workspace --all-targets -- -D warnings
+}
+phase "cargo fmt --check and clippy -D warnings (workspace and fuzz targets)" format_and_lints
 phase "build mirror: sync and rebuild only what changed (a real git and cargo)" \
   node --test scripts/sync-mirror.test.mjs
 phase "promtool check rules (shipped rules file)" \

@@ -46,11 +46,14 @@ mod tests {
             ends_at: Some(1_796_162_400_000),
         };
         assert_eq!(
-            suppressed_words(&[alice.clone()], 0, 0),
+            suppressed_words(std::slice::from_ref(&alice), 0, 0),
             "silenced by alice until 2026-12-01 22:00 UTC: draining after the deploy"
         );
         let blank = SilenceNote { created_by: String::new(), comment: " ".into(), ends_at: None, ..alice };
-        assert_eq!(suppressed_words(&[blank.clone()], 0, 2), "silenced by someone; inhibited by 2 other alerts");
+        assert_eq!(
+            suppressed_words(std::slice::from_ref(&blank), 0, 2),
+            "silenced by someone; inhibited by 2 other alerts"
+        );
         assert_eq!(suppressed_words(&[blank], 12, 0), "silenced by someone; and 12 more silences");
         assert_eq!(suppressed_words(&[], 0, 1), "inhibited by another alert");
         assert_eq!(suppressed_words(&[], 0, 0), "held back by the Alertmanager");
