@@ -33,15 +33,17 @@ else
   bash scripts/sync-mirror.sh "$PWD" "$mirror"
   # Another compiler's artifacts are never read: a change of `rustc -vV` empties the build folders.
   toolchain=$(rustc -vV 2>/dev/null | sha256sum | cut -c1-16 || true)
-  if [ "$(cat "$mirror/target/.codexflow-toolchain" 2>/dev/null)" != "$toolchain" ]; then
+  stamp=$mirror/target/.codexflow-toolchain
+  empty_target() { rm -rf "$mirror/target" && mkdir -p "$mirror/target" && echo "$toolchain" >"$stamp"; }
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$toolchain" ]; then
     echo "[mirror] nothing built here with $(rustc --version 2>/dev/null || echo 'this rustc'): building everything" >&2
-    rm -rf "$mirror/target" "$mirror/backend/fuzz/target"
-    mkdir -p "$mirror/target" && echo "$toolchain" >"$mirror/target/.codexflow-toolchain"
+    rm -rf "$mirror/backend/fuzz/target"
+    empty_target
   fi
   # Old dependency versions pile up in target/ (a full build is about 12 GiB): past 40 GiB it starts over.
   if [ "$(du -s --block-size=1G "$mirror/target" | cut -f1)" -gt 40 ]; then
     echo "[mirror] target/ is over 40 GiB: emptied, this run builds everything" >&2
-    rm -rf "$mirror/target" && mkdir -p "$mirror/target" && echo "$toolchain" >"$mirror/target/.codexflow-toolchain"
+    empty_target
   fi
   # What a run leaves that the next must not start from: fuzz findings and corpora, logs, screenshots.
   rm -rf "$mirror/backend/fuzz/corpus" "$mirror/backend/fuzz/artifacts" "$mirror/target/phases" "$mirror/target/e2e"

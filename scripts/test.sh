@@ -72,12 +72,13 @@ fuzz_pass() {
   mkdir -p target
   cargo fuzz build 2>&1 | tail -n 1
   local -a targets pids
-  local failed=0 i
+  local failed=0 i cores
   targets=($(cargo fuzz list))
   ((${#targets[@]})) || { echo "cargo fuzz list named no target" >&2; return 1; }
-  for ((i = 0; i < ${#targets[@]}; i += $(nproc))); do
+  cores=$(nproc)
+  for ((i = 0; i < ${#targets[@]}; i += cores)); do
     pids=()
-    for target in "${targets[@]:i:$(nproc)}"; do
+    for target in "${targets[@]:i:cores}"; do
       fuzz_one "$target" &
       pids+=($!)
     done

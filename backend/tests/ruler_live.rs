@@ -126,7 +126,7 @@ fn exposition(start: Instant) -> String {
     out
 }
 
-/// Serves `exposition` on `/metrics` until the test ends; the address.
+/// Serves `exposition` on `/metrics` from `listener` until the test ends.
 fn metrics_endpoint(start: Instant, listener: tokio::net::TcpListener) {
     tokio::spawn(async move {
         while let Ok((conn, _)) = listener.accept().await {
