@@ -575,7 +575,7 @@ async fn small_request_defects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_plugin_listens_inside_grafanas_port_range_and_answers_beyond_four_mib() {
     let up = quiet_upstream().await;
-    let port = codexflow_testkit::prometheus::free_port().unwrap();
+    let port = codexflow_testkit::daemon::free_port().unwrap();
     let (min, max) = (port.to_string(), (port + 3).to_string());
     let plugin = PluginProcess::start_with_env(&binary(), &[], &[("PLUGIN_MIN_PORT", &min), ("PLUGIN_MAX_PORT", &max)])
         .await

@@ -11,10 +11,11 @@ use codexflow_core::api::{EvaluateResponse, StageHealth};
 use codexflow_core::{AlertState, StageStatus};
 use codexflow_testkit::alertmanager::AlertmanagerServer;
 use codexflow_testkit::browser::{assert_built, run_script};
+use codexflow_testkit::daemon::{free_port, wait_until};
 use codexflow_testkit::grafana::devhost::DevHost;
-use codexflow_testkit::grafana::plugin_host::{wait_until, AppSettings, PluginProcess, APP_ID};
+use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use codexflow_testkit::grafana::provisioning::{env_with_prometheus, Provisioning};
-use codexflow_testkit::prometheus::{free_port, PromOptions, PrometheusServer};
+use codexflow_testkit::prometheus::{PromOptions, PrometheusServer};
 use codexflow_testkit::simulator::{now_ms, Simulator, Story};
 use serde_json::json;
 

@@ -11,8 +11,9 @@ use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
 use codexflow_core::compact::{as_sent, expand, spark_spacing, Encoding};
 use codexflow_testkit::oracle::{rule_expectations, test_file, test_group};
 
+use codexflow_testkit::daemon::scratch_dir;
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
-use codexflow_testkit::prometheus::{promtool, scratch_dir, PrometheusServer};
+use codexflow_testkit::prometheus::{promtool, PrometheusServer};
 use codexflow_testkit::scenario::{openmetrics_of, Scenario};
 use codexflow_testkit::stories::{base_days_ago, oracle_scenarios, MINUTE};
 use serde_json::json;

@@ -27,9 +27,10 @@ use codexflow_core::api::{
     AlertTimeline, EvaluateResponse, PhaseSource, RuleHealth, RulesResponse, RulesSource, StageSource,
 };
 use codexflow_core::AlertState;
+use codexflow_testkit::daemon::{free_port, scratch_dir};
 use codexflow_testkit::daemon::{Daemon, Readiness};
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
-use codexflow_testkit::prometheus::{free_port, http_get, scratch_dir, PromOptions, PrometheusServer};
+use codexflow_testkit::prometheus::{http_get, PromOptions, PrometheusServer};
 use codexflow_testkit::simulator::{Simulator, Story};
 use codexflow_testkit::upstreams::{percent_decode, CountingProxy};
 use serde_json::json;

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::daemon::{failed, free_port, scratch_dir, DaemonError};
 use crate::daemon::{Daemon, Readiness};
-use crate::prometheus::{failed, free_port, http_get, scratch_dir, PromServerError};
+use crate::prometheus::http_get;
 
 /// An Alertmanager process and its data directory, both gone on drop.
 pub struct AlertmanagerServer {
@@ -22,12 +23,12 @@ pub struct AlertmanagerServer {
 const CONFIG: &str = "route:\n  receiver: nowhere\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\nreceivers:\n  - name: nowhere\n";
 
 impl AlertmanagerServer {
-    pub fn start() -> Result<AlertmanagerServer, PromServerError> {
+    pub fn start() -> Result<AlertmanagerServer, DaemonError> {
         let binary = ["/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager"]
             .into_iter()
             .map(PathBuf::from)
             .find(|p| p.is_file())
-            .ok_or(PromServerError::Missing("prometheus-alertmanager"))?;
+            .ok_or(DaemonError::Missing { binary: "prometheus-alertmanager", package: "prometheus-alertmanager" })?;
         let dir = scratch_dir("codexflow-am");
         let config = dir.join("alertmanager.yml");
         std::fs::write(&config, CONFIG).map_err(|e| failed("write alertmanager.yml", e))?;

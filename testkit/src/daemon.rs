@@ -2,12 +2,64 @@
 //! log file in its scratch directory, started when an HTTP path answers (never a sleep), and killed,
 //! with the directory removed, when dropped. A start that fails says why with the server's own log.
 
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
-use crate::grafana::plugin_host::wait_until;
-use crate::prometheus::{failed, http_get, PromServerError};
+use thiserror::Error;
+
+use crate::prometheus::http_get;
+
+#[derive(Debug, Error)]
+pub enum DaemonError {
+    #[error("{binary} is not installed; run scripts/setup.sh (Debian package `{package}`)")]
+    Missing { binary: &'static str, package: &'static str },
+    #[error("{what}: {detail}")]
+    Failed { what: String, detail: String },
+}
+
+pub(crate) fn failed(what: impl Into<String>, detail: impl ToString) -> DaemonError {
+    DaemonError::Failed { what: what.into(), detail: detail.to_string() }
+}
+
+/// `binary` on the `PATH`, or which Debian package to install for it.
+pub fn which(binary: &'static str, package: &'static str) -> Result<PathBuf, DaemonError> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(binary))
+        .find(|p| p.is_file())
+        .ok_or(DaemonError::Missing { binary, package })
+}
+
+/// A fresh directory under the system temp dir.
+pub fn scratch_dir(prefix: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir =
+        std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Waits until `check` passes or `limit` runs out, polling every 50 ms.
+pub fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
 
 pub struct Daemon {
     child: Child,
@@ -26,12 +78,7 @@ pub struct Readiness<'a> {
 impl Daemon {
     /// Spawns `command` (its arguments set) with stdin closed and stdout and stderr in
     /// `<dir>/<name>.log`, then waits for `readiness`.
-    pub fn start(
-        name: &str,
-        mut command: Command,
-        dir: PathBuf,
-        readiness: Readiness,
-    ) -> Result<Daemon, PromServerError> {
+    pub fn start(name: &str, mut command: Command, dir: PathBuf, readiness: Readiness) -> Result<Daemon, DaemonError> {
         let log_path = dir.join(format!("{name}.log"));
         let log = std::fs::File::create(&log_path).map_err(|e| failed("log file", e))?;
         let child = command

@@ -5,27 +5,12 @@
 //! readiness is `/-/ready`, never a sleep.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::net::TcpStream;
+use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use thiserror::Error;
-
-use crate::daemon::{Daemon, Readiness};
-
-#[derive(Debug, Error)]
-pub enum PromServerError {
-    #[error("{0} is not installed; run scripts/setup.sh (Debian package `prometheus`)")]
-    Missing(&'static str),
-    #[error("{what}: {detail}")]
-    Failed { what: String, detail: String },
-}
-
-pub(crate) fn failed(what: impl Into<String>, detail: impl ToString) -> PromServerError {
-    PromServerError::Failed { what: what.into(), detail: detail.to_string() }
-}
+use crate::daemon::{failed, free_port, scratch_dir, which, Daemon, DaemonError, Readiness};
 
 /// A Prometheus process and its data directory, both gone on drop.
 pub struct PrometheusServer {
@@ -33,33 +18,9 @@ pub struct PrometheusServer {
     pub url: String,
 }
 
-/// A fresh directory under the system temp dir.
-pub fn scratch_dir(prefix: &str) -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir =
-        std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
-    let _ = std::fs::remove_dir_all(&dir);
-    let _ = std::fs::create_dir_all(&dir);
-    dir
-}
-
-/// A port that was free a moment ago on 127.0.0.1.
-pub fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn which(binary: &'static str) -> Result<PathBuf, PromServerError> {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join(binary))
-        .find(|p| p.is_file())
-        .ok_or(PromServerError::Missing(binary))
-}
-
 /// Runs promtool with `args`, failing with its output.
-pub fn promtool(args: &[&str], cwd: Option<&Path>) -> Result<String, PromServerError> {
-    let mut cmd = Command::new(which("promtool")?);
+pub fn promtool(args: &[&str], cwd: Option<&Path>) -> Result<String, DaemonError> {
+    let mut cmd = Command::new(which("promtool", "prometheus")?);
     cmd.args(args);
     if let Some(d) = cwd {
         cmd.current_dir(d);
@@ -95,14 +56,14 @@ pub struct PromOptions<'a> {
 
 impl PrometheusServer {
     /// Backfills `openmetrics` (may be empty) and starts Prometheus with `scrape_configs` (YAML list, may be empty).
-    pub fn start(openmetrics: &str, scrape_configs: &str) -> Result<PrometheusServer, PromServerError> {
+    pub fn start(openmetrics: &str, scrape_configs: &str) -> Result<PrometheusServer, DaemonError> {
         Self::start_with(&PromOptions { openmetrics, scrape_configs, ..PromOptions::default() })
     }
 
-    pub fn start_with(options: &PromOptions) -> Result<PrometheusServer, PromServerError> {
+    pub fn start_with(options: &PromOptions) -> Result<PrometheusServer, DaemonError> {
         let PromOptions { openmetrics, scrape_configs, web_config, rule_files, scrape_interval, args, alertmanagers } =
             *options;
-        let prometheus = which("prometheus")?;
+        let prometheus = which("prometheus", "prometheus")?;
         let dir = scratch_dir("codexflow-prom");
         let data = dir.join("data");
         std::fs::create_dir_all(&data).map_err(|e| failed("create data dir", e))?;

@@ -39,7 +39,7 @@ pub fn answering(body: &'static str, content_type: &'static str) -> std::io::Res
 
 /// A port on 127.0.0.1 with nothing listening.
 pub fn closed_port_url() -> std::io::Result<String> {
-    Ok(format!("http://127.0.0.1:{}", crate::prometheus::free_port()?))
+    Ok(format!("http://127.0.0.1:{}", crate::daemon::free_port()?))
 }
 
 /// An HTTP/1.1 proxy in front of an upstream that counts the requests passing through,

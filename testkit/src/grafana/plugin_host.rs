@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use grafana_plugin_sdk::pluginv2;
 use thiserror::Error;
@@ -312,18 +312,6 @@ fn plugin_context(org_id: i64, settings: Option<&AppSettings>) -> pluginv2::Plug
         }),
         ..Default::default()
     }
-}
-
-/// Waits until `check` passes or `limit` runs out, polling every 50 ms.
-pub fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if check() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
 }
 
 #[cfg(test)]

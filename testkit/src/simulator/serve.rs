@@ -75,7 +75,7 @@ pub enum LiveError {
     #[error("simulator: {0}")]
     Simulator(#[from] std::io::Error),
     #[error(transparent)]
-    Prometheus(#[from] crate::prometheus::PromServerError),
+    Prometheus(#[from] crate::daemon::DaemonError),
     #[error("prometheus start-up task failed: {0}")]
     Join(String),
 }
