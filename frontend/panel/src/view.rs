@@ -3,6 +3,7 @@
 //! backend writes, in the dashboard's time zone. Pure: tested on the host.
 
 use codexflow_core::api::{AlertTimeline, EvaluateResponse, Point, RulesSource, StageHealth};
+use codexflow_core::compact::{run_spans, spans, Span};
 use codexflow_core::format::headline;
 use codexflow_core::reason::{
     alert_contribution, ruler_note, stage_reason_at, stage_ruler_note_at, AlertMoment, Clock,
@@ -203,27 +204,30 @@ pub fn edge_rate_at(answer: &EvaluateResponse, edge: usize, at: Option<usize>) -
     Some(headline("", value, &e.unit))
 }
 
-/// The runs of equal values along a timeline as one SVG path per value (in the order each first
-/// appears): a rectangle `start..start+len` wide and `height` tall at row `y` for each run. One
-/// element per value, not per run, because each element and attribute the panel sets is a call out
-/// of the module: 200 stages' strips as rectangles were 12,000 `setAttribute` calls, a third of the
-/// time from data to paint.
-pub fn run_paths<T: PartialEq + Copy>(timeline: &[T], y: u32, height: &str) -> Vec<(T, String)> {
+/// Runs of equal values ([`codexflow_core::compact::spans`]) as one SVG path per value (in the
+/// order each first appears): a rectangle `start..start+len` wide and `height` tall at row `y` for
+/// each run. One element per value, not per run, because each element and attribute the panel sets
+/// is a call out of the module: 200 stages' strips as rectangles were 12,000 `setAttribute` calls,
+/// a third of the time from data to paint.
+pub fn run_paths<T: PartialEq + Copy>(runs: &[Span<T>], y: u32, height: &str) -> Vec<(T, String)> {
     let mut out: Vec<(T, String)> = Vec::new();
-    let mut start = 0;
-    for (i, s) in timeline.iter().enumerate() {
-        if timeline.get(i + 1) == Some(s) {
-            continue;
-        }
-        let len = i + 1 - start;
+    for &(start, len, v) in runs {
         let rect = format!("M{start} {y}h{len}v{height}h-{len}z");
-        match out.iter_mut().find(|(v, _)| v == s) {
+        match out.iter_mut().find(|(o, _)| *o == v) {
             Some((_, d)) => d.push_str(&rect),
-            None => out.push((*s, rect)),
+            None => out.push((v, rect)),
         }
-        start = i + 1;
     }
     out
+}
+
+/// A stage's strip: its status runs as the answer sent them, else folded from its statuses.
+pub fn stage_spans(ticks: &[i64], stage: &StageHealth) -> Vec<Span<StageStatus>> {
+    stage
+        .status_runs
+        .as_deref()
+        .and_then(|runs| run_spans(ticks, runs))
+        .unwrap_or_else(|| spans(&stage.status_timeline))
 }
 
 #[cfg(test)]
@@ -354,7 +358,7 @@ mod tests {
         assert_eq!(value_at(&pts, 15), None);
         assert_eq!(value_at(&pts, 99), Some(3.0));
         use StageStatus::*;
-        let paths = run_paths(&[Ok, Ok, Warning, Ok, Critical, Critical], 1, "0.9");
+        let paths = run_paths(&spans(&[Ok, Ok, Warning, Ok, Critical, Critical]), 1, "0.9");
         assert_eq!(
             paths,
             [
@@ -364,5 +368,11 @@ mod tests {
             ]
         );
         assert!(run_paths::<StageStatus>(&[], 0, "1").is_empty());
+        // A stage's strip from its runs, unexpanded, is the strip from its statuses.
+        let ticks = [0, 60, 120, 180];
+        let statuses = [Ok, Critical, Critical, Ok];
+        let runs = codexflow_core::compact::status_runs(&ticks, &statuses);
+        assert_eq!(run_spans(&ticks, &runs), Some(spans(&statuses)));
+        assert_eq!(run_spans(&ticks[1..], &runs), None, "a run off the ticks is not trusted");
     }
 }

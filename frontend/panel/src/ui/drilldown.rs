@@ -18,6 +18,7 @@ use crate::layout::card_width;
 use crate::options::{HostProps, Theme};
 use crate::state::{Problem, Shared};
 use crate::view::run_paths;
+use codexflow_core::compact::spans;
 
 #[derive(Properties, PartialEq)]
 pub struct DrillProps {
@@ -176,7 +177,7 @@ fn alert_timeline(a: &AlertTimeline, theme: &Theme) -> Html {
     let ruler: Option<Vec<AlertState>> = points.iter().map(|p| p.ruler).collect();
     let rows = if ruler.is_some() { 2 } else { 1 };
     let row = |y: u32, states: &[AlertState]| {
-        run_paths(states, y, "0.9")
+        run_paths(&spans(states), y, "0.9")
             .into_iter()
             .filter(|r| r.0 != AlertState::Inactive)
             .map(|(state, d)| {
