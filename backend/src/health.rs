@@ -10,6 +10,7 @@ use crate::resource_error::ResourceError;
 use crate::rules::RuleSet;
 use crate::settings::Settings;
 use crate::settings_cache::Ready;
+use crate::stage_reads;
 
 /// How far back CheckHealth looks for the expected metrics.
 const METRICS_LOOKBACK_MS: i64 = 3_600_000;
@@ -23,19 +24,11 @@ pub fn expected_metrics(settings: &Settings) -> Vec<String> {
 /// The same with the rules of `set` (the rules in force, read from the ruler).
 pub fn expected_metrics_of(settings: &Settings, set: &RuleSet) -> Vec<String> {
     let pipeline = &settings.pipeline;
-    let texts = pipeline
-        .stages
-        .iter()
-        .flat_map(|s| {
-            std::iter::once(&s.headline.expr).chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| &t.expr)))
-        })
-        .chain(pipeline.edges.iter().map(|e| &e.rate_expr));
-    let parsed: Vec<Query> = texts.filter_map(|e| Query::parse(e).ok()).collect();
-    let mut names: Vec<String> =
-        set.rules.iter().filter_map(|r| r.query.as_ref().ok()).chain(&parsed).flat_map(Query::metric_names).collect();
-    names.sort();
-    names.dedup();
-    names
+    let stages = pipeline.stages.iter().flat_map(stage_reads::exprs);
+    let edges = pipeline.edges.iter().map(|e| &e.rate_expr);
+    let (mut names, _) = stage_reads::metric_names(stages.chain(edges).map(String::as_str));
+    names.extend(set.rules.iter().filter_map(|r| r.query.as_ref().ok()).flat_map(Query::metric_names));
+    names.into_iter().collect()
 }
 
 pub async fn check_health(compiled: Result<&Ready, &FieldError>, now: i64) -> CheckHealthResponse {

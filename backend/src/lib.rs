@@ -4,7 +4,6 @@
 
 pub mod alertmanager;
 pub mod budget;
-pub mod coalesce;
 pub mod defaults;
 pub mod evaluate;
 pub mod fuzz_checks;
@@ -25,7 +24,8 @@ pub mod rules_in_force;
 pub mod series;
 pub mod settings;
 pub mod settings_cache;
-pub mod settled;
 pub mod stage_metrics;
+pub mod stage_reads;
+pub mod upstream;
 
 pub use plugin::CodexFlowPlugin;

@@ -2,8 +2,8 @@
 //!
 //! A stage is known by the metric names its headline and raw-panel queries read; a panel by the
 //! metric names of its queries, parsed with the same PromQL parser the evaluation uses. A panel
-//! belongs to the stage it shares the most metric names with; on a tie, to the stage that comes
-//! first in the pipeline; sharing none, to no stage. A stage's panels keep the dashboard's layout
+//! belongs to the stage it shares the most metric names with; on a tie, to every stage tied (it
+//! shows them alike, `crate::stage_reads`); sharing none, to no stage. A stage's panels keep the dashboard's layout
 //! order. Grafana's own interval variables (`$__rate_interval`, `$__interval`, …), which a panel's
 //! `replaceVariables` leaves for query time, read as `5m`, so the query parses as Grafana would run it.
 
@@ -12,7 +12,7 @@ use codexflow_core::limits::{MAX_DASHBOARD_PANELS, MAX_PANEL_QUERIES, MAX_PANEL_
 use codexflow_core::panel_map::{FoundPanel, PanelMapRequest, PanelMapResponse, StageFound, UnreadPanel};
 use codexflow_core::pipeline::PipelineSpec;
 
-use crate::promql::Query;
+use crate::stage_reads;
 
 /// Refuses a request beyond the documented limits, naming the field.
 pub fn check(req: &PanelMapRequest) -> Result<(), FieldError> {
@@ -62,59 +62,33 @@ fn with_builtin_intervals(expr: &str) -> String {
     out
 }
 
-/// The metric names an expression reads, or why it cannot be read.
-fn metrics_of(expr: &str) -> Result<Vec<String>, String> {
-    Query::parse(&with_builtin_intervals(expr)).map(|q| q.metric_names())
-}
-
 /// The panels of the dashboard for each stage of `pipeline`.
 pub fn map_panels(pipeline: &PipelineSpec, req: &PanelMapRequest) -> PanelMapResponse {
     let mut stages: Vec<StageFound> = pipeline
         .stages
         .iter()
         .map(|s| {
-            let mut queries: Vec<String> = std::iter::once(s.headline.expr.clone())
-                .chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| t.expr.clone())))
-                .collect();
+            let mut queries: Vec<String> = stage_reads::exprs(s).cloned().collect();
             queries.dedup();
             StageFound { stage: s.id.clone(), panels: Vec::new(), queries }
         })
         .collect();
-    // A stage is known by the metric names of its own queries (the shipped ones all parse).
-    let stage_metrics: Vec<Vec<String>> = stages.iter().map(|s| metric_names(&s.queries).0).collect();
+    let stage_metrics = stage_reads::per_stage(pipeline);
     let mut unread = Vec::new();
     for panel in &req.panels {
-        let (names, errors) = metric_names(&panel.exprs);
+        let exprs: Vec<String> = panel.exprs.iter().map(|e| with_builtin_intervals(e)).collect();
+        let (names, errors) = stage_reads::metric_names(exprs.iter().map(String::as_str));
         if let Some(error) = errors.into_iter().next().filter(|_| names.is_empty()) {
             unread.push(UnreadPanel { id: panel.id, error });
             continue;
         }
-        let shared = |stage: &[String]| -> Vec<String> {
-            names.iter().filter(|n| stage.binary_search(n).is_ok()).cloned().collect()
-        };
-        // The most names in common; the first stage on a tie (max_by_key keeps the last, so reverse).
-        let best = stage_metrics.iter().enumerate().map(|(i, m)| (i, shared(m))).rev().max_by_key(|(_, s)| s.len());
-        if let Some((i, metrics)) = best.filter(|(_, s)| !s.is_empty()) {
+        for (i, metrics) in stage_reads::sharing_most(&names, &stage_metrics) {
             if let Some(stage) = stages.get_mut(i) {
                 stage.panels.push(FoundPanel { id: panel.id, title: panel.title.clone(), metrics });
             }
         }
     }
     PanelMapResponse { stages, unread }
-}
-
-/// The metric names of `exprs`, sorted and distinct, and the errors of those that could not be parsed.
-fn metric_names(exprs: &[String]) -> (Vec<String>, Vec<String>) {
-    let (mut names, mut errors) = (Vec::new(), Vec::new());
-    for e in exprs.iter().filter(|e| !e.trim().is_empty()) {
-        match metrics_of(e) {
-            Ok(m) => names.extend(m),
-            Err(err) => errors.push(err),
-        }
-    }
-    names.sort();
-    names.dedup();
-    (names, errors)
 }
 
 #[cfg(test)]
@@ -164,17 +138,17 @@ mod tests {
     }
 
     #[test]
-    fn most_metrics_in_common_wins_then_pipeline_order() {
+    fn most_metrics_in_common_wins_and_a_tie_goes_to_every_stage_tied() {
         let req = PanelMapRequest {
             panels: vec![
                 // One NATS metric and two Jangar ones: Jangar.
                 panel(1, "mixed", &["jetstream_stream_last_seq + jangar_agent_comms_inserted_total + jangar_agent_comms_ingest_errors_total"]),
-                // One each: the earlier stage, NATS.
+                // One each: both stages, which it shows alike.
                 panel(2, "tie", &["jetstream_stream_last_seq", "jangar_agent_comms_inserted_total"]),
             ],
         };
         let r = map_panels(&default_pipeline(), &req);
-        assert_eq!((ids(&r, "jangar"), ids(&r, "nats")), (vec![1], vec![2]));
+        assert_eq!((ids(&r, "jangar"), ids(&r, "nats")), (vec![1, 2], vec![2]));
     }
 
     #[test]

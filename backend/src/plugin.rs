@@ -17,10 +17,10 @@ use serde_json::Value;
 
 use crate::panel_map;
 use crate::resource_error::{json, respond, ResourceError};
-use crate::routes::{parse_body, Needs, Route, Served};
+use crate::routes::{parse_body, Route};
 use crate::settings::Settings;
 use crate::settings_cache::{Compiled, Ready, SettingsCache};
-use crate::settled::Reader;
+use crate::upstream::Upstream;
 use crate::{evaluate, health, stage_metrics};
 
 #[derive(Clone, Default)]
@@ -33,12 +33,6 @@ impl GrafanaPlugin for CodexFlowPlugin {
     type JsonData = Value;
     type SecureJsonData = HashMap<String, String>;
 }
-
-/// Never constructed: every resource outcome, errors included, is a JSON response.
-#[derive(Debug, thiserror::Error)]
-#[error("unreachable")]
-pub enum NoError {}
-impl backend::ErrIntoHttpResponse for NoError {}
 
 type Instance = backend::AppInstanceSettings<Value, HashMap<String, String>>;
 
@@ -54,66 +48,64 @@ impl CodexFlowPlugin {
         self.settings.get(json, secure).await
     }
 
-    async fn route(&self, req: backend::CallResourceRequest<Self>) -> Response<Bytes> {
-        let route = match Route::parse(req.request.method(), req.request.uri().path()) {
-            Ok(r) => r,
-            Err(e) => return e.into_response(),
-        };
+    /// The call's response; a path or method that names no route is an error, which the SDK turns
+    /// into a response (`ResourceError`'s `ErrIntoHttpResponse`).
+    async fn route(&self, req: backend::CallResourceRequest<Self>) -> Result<Response<Bytes>, ResourceError> {
+        let route = Route::parse(req.request.method(), req.request.uri().path())?;
         let head = req.request.method() == http::Method::HEAD;
         let instance = req.plugin_context.instance_settings.as_ref();
         let body = req.request.body();
-        match route.needs() {
-            Needs::Nothing => {
-                // Parsing proposed settings (rules, PromQL, a pipeline) is work for the blocking pool:
-                // it must never hold up the calls of other viewers on the runtime's threads.
-                let body = body.clone();
-                let stored = instance.map(|i| i.decrypted_secure_json_data().clone());
-                let checked = tokio::task::spawn_blocking(move || {
-                    parse_body::<SettingsCheckRequest>(&body, r#"{"jsonData": {...}, "secureJsonData": {...}}"#)
-                        .and_then(|r| check_settings(&r, stored))
-                })
-                .await
-                .unwrap_or_else(|e| Err(ResourceError::internal(format!("the check could not run: {e}"))));
-                respond(checked)
-            }
-            Needs::Settings(served) => {
-                let mut response = match self.compiled(instance).await {
-                    Ok(ready) => serve(served, &ready, body).await,
-                    Err(e) => ResourceError::unconfigured(&e).into_response(),
-                };
-                // HEAD is GET without the body: same status and headers.
-                if head {
-                    *response.body_mut() = Bytes::new();
-                }
-                response
-            }
+        if !route.needs_settings() {
+            // Parsing proposed settings (rules, PromQL, a pipeline) is work for the blocking pool:
+            // it must never hold up the calls of other viewers on the runtime's threads.
+            let body = body.clone();
+            let stored = instance.map(|i| i.decrypted_secure_json_data().clone());
+            let checked = tokio::task::spawn_blocking(move || {
+                parse_body::<SettingsCheckRequest>(&body, r#"{"jsonData": {...}, "secureJsonData": {...}}"#)
+                    .and_then(|r| check_settings(&r, stored))
+            })
+            .await
+            .unwrap_or_else(|e| Err(ResourceError::internal(format!("the check could not run: {e}"))));
+            return Ok(respond(checked));
         }
+        let mut response = match self.compiled(instance).await {
+            Ok(ready) => serve(route, &ready, body).await,
+            Err(e) => ResourceError::unconfigured(&e).into_response(),
+        };
+        // HEAD is GET without the body: same status and headers.
+        if head {
+            *response.body_mut() = Bytes::new();
+        }
+        Ok(response)
     }
 }
 
-async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
+/// A route served with the stored settings.
+async fn serve(route: Route, ready: &Ready, body: &[u8]) -> Response<Bytes> {
     let Ready { settings, client, .. } = ready;
     match route {
-        Served::Evaluate => match parse_body::<EvaluateRequest>(body, r#"{"from": <epoch ms>, "to": <epoch ms>}"#) {
+        Route::Evaluate => match parse_body::<EvaluateRequest>(body, r#"{"from": <epoch ms>, "to": <epoch ms>}"#) {
             Err(e) => e.into_response(),
             Ok(r) => {
                 let now = now_ms();
                 let rules = ready.rules(now).await;
-                let together = crate::coalesce::Coalescer::default();
-                let upstream = Reader::new(client, &ready.settled, &together, now);
+                let upstream = Upstream::new(client, &ready.settled, now);
                 let answer = evaluate::evaluate(settings, &upstream, &rules, &r).await;
                 let answer =
                     if r.encoding.is_per_tick() { answer } else { answer.map(codexflow_core::compact::compact) };
                 respond(answer.map_err(ResourceError::from))
             }
         },
-        Served::StageMetrics => {
+        Route::StageMetrics => {
             match parse_body::<StageMetricsRequest>(body, r#"{"stage": <id>, "from": <epoch ms>, "to": <epoch ms>}"#) {
                 Err(e) => e.into_response(),
-                Ok(r) => respond(stage_metrics::stage_metrics(settings, client, &r).await.map_err(ResourceError::from)),
+                Ok(r) => {
+                    let upstream = Upstream::new(client, &ready.settled, now_ms()).without_keeping();
+                    respond(stage_metrics::stage_metrics(settings, &upstream, &r).await.map_err(ResourceError::from))
+                }
             }
         }
-        Served::Rules => {
+        Route::Rules => {
             let rules = ready.rules(now_ms()).await;
             json(
                 StatusCode::OK,
@@ -125,8 +117,12 @@ async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
                 },
             )
         }
-        Served::Pipeline => json(StatusCode::OK, &PipelineResponse { pipeline: settings.pipeline.clone() }),
-        Served::PanelMap => match parse_body::<PanelMapRequest>(
+        Route::Pipeline => json(StatusCode::OK, &PipelineResponse { pipeline: settings.pipeline.clone() }),
+        Route::SettingsCheck => {
+            ResourceError::internal("v1/settings/check is answered without the stored settings".to_string())
+                .into_response()
+        }
+        Route::PanelMap => match parse_body::<PanelMapRequest>(
             body,
             r#"{"panels": [{"id": <n>, "title": <text>, "exprs": [<PromQL>]}]}"#,
         ) {
@@ -148,7 +144,7 @@ async fn serve(route: Served, ready: &Ready, body: &[u8]) -> Response<Bytes> {
 
 #[backend::async_trait]
 impl backend::ResourceService for CodexFlowPlugin {
-    type Error = NoError;
+    type Error = ResourceError;
     type InitialResponse = Response<Bytes>;
     type Stream = backend::BoxResourceStream<Self::Error>;
 
@@ -156,7 +152,7 @@ impl backend::ResourceService for CodexFlowPlugin {
         &self,
         request: backend::CallResourceRequest<Self>,
     ) -> Result<(Self::InitialResponse, Self::Stream), Self::Error> {
-        Ok((self.route(request).await, Box::pin(futures_util::stream::empty())))
+        Ok((self.route(request).await?, Box::pin(futures_util::stream::empty())))
     }
 }
 

@@ -78,13 +78,13 @@ impl Query {
 
     /// Whether the value at a tick depends only on samples at or before it, whatever the query's
     /// range: no negative `offset` and no `@` anywhere (`@ start()`/`@ end()` move with the range; a
-    /// fixed `@` may name a future instant). What `crate::settled` may keep.
+    /// fixed `@` may name a future instant). What `crate::upstream::settled` may keep.
     pub fn reads_only_the_past(&self) -> bool {
         only_the_past(&self.ast)
     }
 
     /// Whether it answers an instant vector (not a scalar or a string), which `label_replace` can
-    /// mark to send it together with others (`crate::prom::marked`).
+    /// mark to send it together with others (`crate::upstream::batch`).
     pub fn is_vector(&self) -> bool {
         self.ast.value_type() == parser::value::ValueType::Vector
     }

@@ -83,6 +83,13 @@ impl ResourceError {
     }
 }
 
+/// The SDK's hook for a resource call that ends in an error: the same JSON answer as any other.
+impl grafana_plugin_sdk::backend::ErrIntoHttpResponse for ResourceError {
+    fn into_http_response(self) -> Result<Response<Bytes>, Box<dyn std::error::Error>> {
+        Ok(self.into_response())
+    }
+}
+
 impl From<FieldError> for ResourceError {
     fn from(e: FieldError) -> ResourceError {
         ResourceError::bad_request(e)

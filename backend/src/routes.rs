@@ -4,6 +4,7 @@
 
 use codexflow_core::error::FieldError;
 use codexflow_core::limits::MAX_REQUEST_BODY_BYTES;
+use codexflow_core::routes;
 use http::Method;
 use serde::de::DeserializeOwned;
 
@@ -21,35 +22,11 @@ pub enum Route {
     SettingsCheck,
 }
 
-/// What a route needs: the stored settings, or (`v1/settings/check`) only the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Needs {
-    /// Served with the stored settings.
-    Settings(Served),
-    /// Checks proposed settings, so it must work while the stored ones are broken.
-    Nothing,
-}
-
-/// The routes served with the stored settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Served {
-    Evaluate,
-    StageMetrics,
-    Rules,
-    Pipeline,
-    PanelMap,
-}
-
 impl Route {
-    pub fn needs(self) -> Needs {
-        match self {
-            Route::Evaluate => Needs::Settings(Served::Evaluate),
-            Route::StageMetrics => Needs::Settings(Served::StageMetrics),
-            Route::Rules => Needs::Settings(Served::Rules),
-            Route::Pipeline => Needs::Settings(Served::Pipeline),
-            Route::PanelMap => Needs::Settings(Served::PanelMap),
-            Route::SettingsCheck => Needs::Nothing,
-        }
+    /// Whether the route is served with the stored settings; `v1/settings/check` checks proposed
+    /// ones, so it must work while the stored ones are broken.
+    pub fn needs_settings(self) -> bool {
+        self != Route::SettingsCheck
     }
 
     pub const ALL: [Route; 6] =
@@ -57,12 +34,12 @@ impl Route {
 
     pub fn path(self) -> &'static str {
         match self {
-            Route::Evaluate => "v1/evaluate",
-            Route::StageMetrics => "v1/stage-metrics",
-            Route::Rules => "v1/rules",
-            Route::Pipeline => "v1/pipeline",
-            Route::PanelMap => "v1/panel-map",
-            Route::SettingsCheck => "v1/settings/check",
+            Route::Evaluate => routes::EVALUATE,
+            Route::StageMetrics => routes::STAGE_METRICS,
+            Route::Rules => routes::RULES,
+            Route::Pipeline => routes::PIPELINE,
+            Route::PanelMap => routes::PANEL_MAP,
+            Route::SettingsCheck => routes::SETTINGS_CHECK,
         }
     }
 

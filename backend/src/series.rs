@@ -36,6 +36,33 @@ pub fn merge(parts: impl IntoIterator<Item = Vec<RangeSeries>>) -> Vec<RangeSeri
     by_labels.into_iter().map(|(labels, samples)| RangeSeries { labels, samples }).collect()
 }
 
+/// The samples `keep` passes; a series left without any is left out, as the upstream leaves it out.
+/// The one rule behind a filtered rule's answer, a part of a batch, a kept slice of ticks.
+pub fn retain_samples(series: Vec<RangeSeries>, keep: impl Fn(i64, f64) -> bool) -> Vec<RangeSeries> {
+    series
+        .into_iter()
+        .filter_map(|mut s| {
+            s.samples.retain(|&(t, v)| keep(t, v));
+            (!s.samples.is_empty()).then_some(s)
+        })
+        .collect()
+}
+
+/// The samples at `ticks`, as a range query over exactly those ticks answers.
+pub fn at_ticks(series: Vec<RangeSeries>, ticks: &Ticks) -> Vec<RangeSeries> {
+    retain_samples(series, |t, _| ticks.contains(t))
+}
+
+/// Samples in time order, one per tick (a kept series and a fresh answer overlap where ticks were
+/// asked again; the sort finds the few runs and merges them).
+pub fn in_tick_order(mut series: Vec<RangeSeries>) -> Vec<RangeSeries> {
+    for s in &mut series {
+        s.samples.sort_by_key(|&(t, _)| t);
+        s.samples.dedup_by_key(|&mut (t, _)| t);
+    }
+    series
+}
+
 /// The value at each tick (`None` where the series has no sample there).
 pub fn dense_values(ticks: &Ticks, samples: &[(i64, f64)]) -> Vec<Option<f64>> {
     let mut values = vec![None; ticks.count];
@@ -85,6 +112,25 @@ mod tests {
         let merged = merge([early, late]);
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].samples, [(0, 1.0), (M, 2.0)]);
+    }
+
+    #[test]
+    fn samples_are_kept_on_their_ticks_in_order_and_empty_series_dropped() {
+        let s = vec![
+            RangeSeries::new(&[("a", "1")], &[(0, 0.0), (M, 1.0), (2 * M, 2.0), (6 * M, 6.0)]),
+            RangeSeries::new(&[("a", "2")], &[(M, 1.0)]),
+        ];
+        let even = Ticks::between(0, 6 * M, 2 * M);
+        assert_eq!(
+            at_ticks(s.clone(), &even),
+            vec![RangeSeries::new(&[("a", "1")], &[(0, 0.0), (2 * M, 2.0), (6 * M, 6.0)])]
+        );
+        assert_eq!(retain_samples(s, |_, v| v > 1.5).len(), 1);
+        let merged = in_tick_order(merge([
+            vec![RangeSeries::new(&[], &[(2 * M, 2.0)])],
+            vec![RangeSeries::new(&[], &[(0, 0.0), (M, 1.0), (2 * M, 2.0)])],
+        ]));
+        assert_eq!(merged[0].samples, [(0, 0.0), (M, 1.0), (2 * M, 2.0)]);
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub struct Settings {
     pub timeout_ms: i64,
     /// Queue insight's window (`queueWindow`).
     pub queue_window_ms: i64,
-    /// How old a tick must be before its evaluation is kept (`settleTime`; `crate::settled`).
+    /// How old a tick must be before its evaluation is kept (`settleTime`; `crate::upstream::settled`).
     pub settle_ms: i64,
     /// `alertmanagerUrl`, checked, without a trailing slash.
     pub alertmanager_url: Option<String>,

@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use crate::prom::PromClient;
 use crate::rules_in_force::{InForce, InForceCache};
 use crate::settings::Settings;
-use crate::settled::Settled;
+use crate::upstream::Settled;
 
 /// Settings ready to serve with: validated, with their clients, the rules in force (read from the
 /// ruler about once a minute) and what CheckHealth looks for.
@@ -30,9 +30,7 @@ pub struct Ready {
     /// The rules API's client: `client` at `rulerUrl` (the same URL unless set).
     pub ruler: PromClient,
     pub in_force: InForceCache,
-    /// Metric names the configured rules and the pipeline read, sorted, for CheckHealth.
-    pub expected_metrics: Vec<String>,
-    /// The settled ticks of these settings' queries (`crate::settled`), dropped with them.
+    /// The settled ticks of these settings' queries (`crate::upstream::settled`), dropped with them.
     pub settled: Settled,
 }
 
@@ -78,9 +76,8 @@ pub fn compile(json: &Value, secure: &HashMap<String, String>) -> Compiled {
     let settings = Settings::from_grafana(json, secure)?;
     let client = PromClient::new(&settings);
     let ruler = client.with_base(&settings.rules.ruler.url);
-    let expected_metrics = crate::health::expected_metrics(&settings);
     let settled = Settled::new(settings.settle_ms);
-    Ok(Arc::new(Ready { settings, client, ruler, in_force: InForceCache::default(), expected_metrics, settled }))
+    Ok(Arc::new(Ready { settings, client, ruler, in_force: InForceCache::default(), settled }))
 }
 
 impl SettingsCache {

@@ -4,12 +4,11 @@ use codexflow_core::api::{NamedSeries, PanelSeries, StageMetricsRequest, StageMe
 use codexflow_core::error::FieldError;
 use codexflow_core::limits::{MAX_EPOCH_MS, STAGE_METRICS_DEFAULT_POINTS, STAGE_METRICS_MAX_POINTS};
 use codexflow_core::Ticks;
-use futures_util::future::join_all;
 
 use crate::budget::Budget;
-use crate::prom::PromClient;
 use crate::series::dense_points;
 use crate::settings::Settings;
+use crate::upstream::{Ask, Purpose, Upstream};
 
 /// The step for `points` points over `[from, to]`: whole seconds, so viewers of the same window share
 /// upstream queries.
@@ -20,7 +19,7 @@ fn step_ms(from: i64, to: i64, points: u32) -> i64 {
 
 pub async fn stage_metrics(
     settings: &Settings,
-    client: &PromClient,
+    upstream: &Upstream<'_>,
     req: &StageMetricsRequest,
 ) -> Result<StageMetricsResponse, FieldError> {
     let stage = settings.pipeline.stage(&req.stage).ok_or_else(|| {
@@ -43,32 +42,41 @@ pub async fn stage_metrics(
     let step = step_ms(req.from, req.to, points);
     let ticks = Ticks::covering(req.from, req.to, step);
     let budget = Budget::default();
-    let budget = &budget;
-    let fetches = stage.raw_panels.iter().map(|panel| async move {
-        let mut out = PanelSeries {
-            panel_id: panel.id,
-            title: panel.title.clone(),
-            unit: panel.unit.clone(),
-            series: Vec::new(),
-            errors: Vec::new(),
-        };
-        let Some(last) = ticks.last() else { return out };
-        let results =
-            join_all(panel.targets.iter().map(|t| client.query_range(&t.expr, ticks.first, last, step, budget))).await;
-        for (target, result) in panel.targets.iter().zip(results) {
-            match result {
-                Err(e) => out.errors.push(format!("{}: {e}", target.ref_id)),
-                Ok(series) => out.series.extend(series.into_iter().map(|s| NamedSeries {
-                    ref_id: target.ref_id.clone(),
-                    legend: target.legend.clone(),
-                    points: dense_points(&ticks, &s.samples),
-                    labels: s.labels.into(),
-                })),
+    // Every target of every panel, asked in one round (`crate::upstream`): repeats once.
+    let asks: Vec<Ask> = stage
+        .raw_panels
+        .iter()
+        .flat_map(|p| p.targets.iter())
+        .enumerate()
+        .map(|(i, t)| Ask::new(&t.expr, ticks, Purpose::Panel(i)))
+        .collect();
+    let mut answers = upstream.ask(&asks, &budget).await.into_iter();
+    let panels = stage
+        .raw_panels
+        .iter()
+        .map(|panel| {
+            let mut out = PanelSeries {
+                panel_id: panel.id,
+                title: panel.title.clone(),
+                unit: panel.unit.clone(),
+                series: Vec::new(),
+                errors: Vec::new(),
+            };
+            for target in &panel.targets {
+                match answers.next().unwrap_or_else(|| Ok(Vec::new())) {
+                    Err(e) => out.errors.push(format!("{}: {e}", target.ref_id)),
+                    Ok(series) => out.series.extend(series.into_iter().map(|s| NamedSeries {
+                        ref_id: target.ref_id.clone(),
+                        legend: target.legend.clone(),
+                        points: dense_points(&ticks, &s.samples),
+                        labels: s.labels.into(),
+                    })),
+                }
             }
-        }
-        out
-    });
-    Ok(StageMetricsResponse { stage: stage.id.clone(), step_ms: step, panels: join_all(fetches).await })
+            out
+        })
+        .collect();
+    Ok(StageMetricsResponse { stage: stage.id.clone(), step_ms: step, panels })
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ impl AlertState {
 }
 
 /// Evaluation ticks: `count` instants `first, first + step, …`, all multiples of `step` since the epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ticks {
     pub first: i64,
     pub step: i64,
@@ -103,6 +103,56 @@ impl Ticks {
 
     pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
         (0..self.count).map(move |i| self.at(i))
+    }
+
+    /// `first, first+step, …` up to `last` (none when `last < first`): a span of ticks given by its ends.
+    pub fn between(first: i64, last: i64, step: i64) -> Ticks {
+        let step = step.max(1);
+        let count = if last < first { 0 } else { (i128::from(last) - i128::from(first)) / i128::from(step) + 1 };
+        Ticks { first, step, count: count.min(usize::MAX as i128) as usize }
+    }
+
+    /// The last tick, or the first when there are none (where a span of ticks ends, for a query).
+    pub fn end(&self) -> i64 {
+        self.last().unwrap_or(self.first)
+    }
+
+    /// Whether `t` is one of these ticks.
+    pub fn contains(&self, t: i64) -> bool {
+        self.index_of(t).is_some()
+    }
+
+    /// Whether `other`'s ticks lie on this grid (the multiples of `step` at this phase, unbounded).
+    pub fn aligned(&self, other: &Ticks) -> bool {
+        let step = self.step.max(1);
+        other.step.max(1) % step == 0 && other.first.saturating_sub(self.first).rem_euclid(step) == 0
+    }
+
+    /// Whether every tick of `other` is one of these ticks (an empty `other` is held by any).
+    pub fn holds(&self, other: &Ticks) -> bool {
+        match other.last() {
+            None => true,
+            Some(last) => self.aligned(other) && self.contains(other.first) && self.contains(last),
+        }
+    }
+
+    /// These ticks widened to cover `other`'s ends, on this grid (for an `other` that is
+    /// [`Ticks::aligned`]; another's last tick may fall between two of the result's).
+    pub fn union(&self, other: &Ticks) -> Ticks {
+        match (self.last(), other.last()) {
+            (None, _) => Ticks { step: self.step, ..*other },
+            (_, None) => *self,
+            (Some(a), Some(b)) => {
+                let first = if other.first < self.first {
+                    let back =
+                        self.first.saturating_sub(other.first).saturating_add(self.step.max(1) - 1) / self.step.max(1);
+                    self.first.saturating_sub(back.saturating_mul(self.step))
+                } else {
+                    self.first
+                };
+                Ticks::between(first, a.max(b), self.step)
+            }
+        }
     }
 }
 
@@ -220,6 +270,22 @@ mod tests {
         assert_eq!(Ticks::covering_phase(M + 5_662, 2 * M + 5_662, M, M + 5_662).count, 2);
         assert_eq!(Ticks::covering_phase(0, M, M, -1), Ticks { first: M - 1, step: M, count: 1 });
         assert_eq!(Ticks::covering_phase(i64::MAX - 5, i64::MAX, M, 7).count, 0);
+    }
+
+    #[test]
+    fn spans_of_ticks_hold_join_and_contain() {
+        let t = Ticks::between(10 * M, 20 * M, M);
+        assert_eq!((t.count, t.end(), Ticks::between(5, 4, M).count), (11, 20 * M, 0));
+        assert!(t.contains(12 * M) && !t.contains(12 * M + 1) && !t.contains(21 * M));
+        // Held: on the grid and within the ends; a coarser step on the same grid is held too.
+        assert!(t.holds(&Ticks::between(12 * M, 18 * M, 2 * M)));
+        assert!(!t.holds(&Ticks::between(12 * M + 1, 18 * M, M)), "another phase");
+        assert!(!t.holds(&Ticks::between(12 * M, 22 * M, M)), "past the end");
+        assert!(t.holds(&Ticks { first: 7, step: M, count: 0 }), "nothing is held by anything");
+        // Widened to cover another span's ends, on its own grid.
+        assert_eq!(t.union(&Ticks::between(8 * M, 9 * M, M)), Ticks::between(8 * M, 20 * M, M));
+        assert_eq!(t.union(&Ticks::between(15 * M, 25 * M, 5 * M)), Ticks::between(10 * M, 25 * M, M));
+        assert!(Ticks::between(i64::MIN, i64::MAX, 1).count > 0, "clamped, never wrapped");
     }
 
     /// Runs a one-minute-tick scenario written as a string: `x` sample, `.` absent, `e` failed eval.

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod prometheus;
 pub mod queue;
 pub mod reason;
+pub mod routes;
 pub mod settings;
 pub mod silence;
 pub mod status;

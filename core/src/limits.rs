@@ -46,10 +46,10 @@ pub const SETTLED_BUDGET_BYTES: usize = 64 << 20;
 /// Ticks one query's settled evaluation keeps (the most a window holds): older ticks go first.
 pub const SETTLED_MAX_TICKS: i64 = MAX_TICKS as i64;
 
-/// Range queries of one evaluation sent together as one (`backend::coalesce`): each of at most
-/// this many ticks (a refresh's new and unsettled ticks; a cold window's big queries go alone, in
-/// parallel), at most [`TOGETHER_MAX_PARTS`] to a request, their ticks together at most this many
-/// on the finest step among them.
+/// Range queries sent together as one (`backend::upstream::plan`): small ones, their ticks together
+/// at most this many (a refresh's new and unsettled ticks; a cold window's big queries go alone, in
+/// parallel), and the ticks evaluated beyond the parts' own, summed, at most as many; at most
+/// [`TOGETHER_MAX_PARTS`] parts to a request.
 pub const TOGETHER_MAX_TICKS: i64 = 120;
 pub const TOGETHER_MAX_PARTS: usize = 32;
 

@@ -6,24 +6,19 @@
 use codexflow_core::api::PhaseSource;
 use codexflow_core::limits::ACTIVE_AT_LOOKBACK_MS;
 use codexflow_core::Ticks;
-use futures_util::future::join_all;
-use futures_util::FutureExt;
 
 use super::alerts::active_at_edge;
-use super::graphs;
 use super::overlay;
 use super::plan::Plan;
 use super::presence;
 use super::queue::{self, QueueFetched};
-use super::shared::{self, Carrying, Via};
 use crate::budget::Budget;
 use crate::prom::PromError;
 use crate::promql::Query;
-use crate::rules::Rule;
 use crate::rules_in_force::InForce;
 use crate::series::{merge, Labels, RangeSeries};
 use crate::settings::Settings;
-use crate::settled::Reader;
+use crate::upstream::{Ask, Purpose, Upstream};
 
 /// A rule's series over the ticks it was finally evaluated at.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,15 +47,15 @@ pub struct Fetched {
     pub alertmanager: Option<super::silences::AmAnswer>,
 }
 
+/// Everything an evaluation reads, asked as one round of asks (`crate::upstream`), then, for the
+/// rules active at the edge of what was looked at, further back round by round.
 pub async fn fetch(
     settings: &Settings,
-    upstream: &Reader<'_>,
+    upstream: &Upstream<'_>,
     rules: &InForce,
     plan: &Plan,
     budget: &Budget,
 ) -> Fetched {
-    let client = upstream.client;
-    let presence = presence::fetch(upstream, &rules.set.rules, plan.presence.0, plan.presence.1);
     let pipeline = &settings.pipeline;
     let graph_exprs: Vec<&str> = pipeline
         .stages
@@ -68,93 +63,140 @@ pub async fn fetch(
         .map(|s| s.headline.expr.as_str())
         .chain(pipeline.edges.iter().map(|e| e.rate_expr.as_str()))
         .collect();
-    let shared = shared::shared(&rules.set.rules, &graph_exprs, plan, |e| upstream.keepable(e));
-    let carried: Vec<(&str, Ticks, Carrying<'_>)> = shared
-        .carried
+    let graph_queries: Vec<(&str, Query)> =
+        graph_exprs.iter().filter_map(|e| Query::parse(e).ok().map(|q| (*e, q))).collect();
+    let mut asks: Vec<Ask> = Vec::new();
+    // Per rule: the index of its ask, or why it is not asked.
+    let rule_asks: Vec<Result<usize, String>> = rules
+        .set
+        .rules
         .iter()
-        .map(|c| {
-            let last = c.ticks.last().unwrap_or(c.ticks.first);
-            (
-                c.expr.as_str(),
-                c.ticks,
-                upstream.query_range(&c.expr, c.ticks.first, last, c.ticks.step, budget).boxed().shared(),
-            )
+        .zip(&plan.rules)
+        .enumerate()
+        .map(|(i, (rule, eval))| match (eval, &rule.query) {
+            (Ok(eval), Ok(query)) => {
+                asks.push(Ask::reading(&query.text, query, &graph_queries, *eval, Purpose::Rule(i)));
+                Ok(asks.len() - 1)
+            }
+            (Err(why), _) | (_, Err(why)) => Err(why.clone()),
         })
         .collect();
-    let carried = &carried;
-    let rule_results =
-        join_all(rules.set.rules.iter().zip(&plan.rules).zip(&shared.rules).map(|((rule, eval), via)| async move {
-            match (eval, &rule.query) {
-                (Ok(eval), Ok(query)) => {
-                    let carrying = via
-                        .as_ref()
-                        .and_then(|v| carried.iter().find(|(e, t, _)| *e == v.expr && t == eval))
-                        .map(|(_, _, f)| f.clone());
-                    rule_series(upstream, rule, query, via.as_ref(), carrying, *eval, budget).await
-                }
-                (Err(why), _) | (_, Err(why)) => Err(PromError::Limit(why.clone())),
-            }
-        }));
-    let ruler = join_all(rules.set.rules.iter().enumerate().map(|(i, rule)| async move {
-        let deployed = rules.deployed.get(&i)?;
-        let window = plan.groups.get(rule.group)?.as_ref().ok()?.window;
-        let rulers_ticks = rules.set.groups.get(rule.group).is_some_and(|g| g.phase != PhaseSource::Epoch);
-        Some(overlay::fetch(upstream, &rule.name, deployed.interval_ms, rulers_ticks, &window, budget).await)
-    }));
-    let graphs =
-        graphs::fetch(upstream, &graph_exprs, carried.iter().map(|(e, _, f)| (*e, f.clone())).collect(), plan, budget);
-    let queues = queue::fetch(upstream, &settings.pipeline, plan, settings.queue_window_ms, budget);
+    let ruler_asks: Vec<Option<(usize, i64)>> = rules
+        .set
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            let deployed = rules.deployed.get(&i)?;
+            let window = plan.groups.get(rule.group)?.as_ref().ok()?.window;
+            let rulers_ticks = rules.set.groups.get(rule.group).is_some_and(|g| g.phase != PhaseSource::Epoch);
+            let (ask, ahead) = overlay::ask(&rule.name, deployed.interval_ms, rulers_ticks, &window, i)?;
+            asks.push(ask);
+            Some((asks.len() - 1, ahead))
+        })
+        .collect();
+    // Each graph at the sparkline ticks, and at the newest tick when the sparkline ends before it.
+    let newest =
+        (plan.spark.end() < plan.last_tick).then(|| Ticks::between(plan.last_tick, plan.last_tick, plan.interval));
+    let graph_asks: Vec<(usize, Option<usize>)> = graph_exprs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            asks.push(Ask::new(e, plan.spark, Purpose::Graph(i)));
+            let spark = asks.len() - 1;
+            let newest = newest.map(|t| {
+                asks.push(Ask::new(e, t, Purpose::Graph(i)));
+                asks.len() - 1
+            });
+            (spark, newest)
+        })
+        .collect();
+    let queues = queue::asks(pipeline, plan, settings.queue_window_ms, &mut asks);
     let alertmanager = async {
         match &settings.alertmanager_url {
-            Some(url) => Some(client.with_base(url).alertmanager().await),
+            Some(url) => Some(upstream.client.with_base(url).alertmanager().await),
             None => None,
         }
     };
-    let (presence, rules, ruler, mut headlines, queues, alertmanager) =
-        tokio::join!(presence, rule_results, ruler, graphs, queues, alertmanager);
+    let presence = presence::fetch(upstream, &rules.set.rules, plan.presence.0, plan.presence.1);
+    // The rounds further back go on while the existence check and the Alertmanager still answer.
+    let asked = async {
+        let answers = upstream.ask(&asks, budget).await;
+        let first: Vec<Result<RuleSeries, PromError>> = rule_asks
+            .iter()
+            .zip(&plan.rules)
+            .map(|(ask, eval)| match (ask, eval) {
+                (Ok(i), Ok(eval)) => answers
+                    .get(*i)
+                    .cloned()
+                    .unwrap_or_else(|| Ok(Vec::new()))
+                    .map(|series| RuleSeries { eval: *eval, series }),
+                (Err(why), _) | (_, Err(why)) => Err(PromError::Limit(why.clone())),
+            })
+            .collect();
+        let rules = further_back(upstream, rules, &asks, &rule_asks, first, budget).await;
+        (answers, rules)
+    };
+    let (presence, (answers, rules_fetched), alertmanager) = tokio::join!(presence, asked, alertmanager);
+    let answer = |i: usize| answers.get(i).cloned().unwrap_or_else(|| Ok(Vec::new()));
+    let ruler = ruler_asks
+        .iter()
+        .map(|a| a.map(|(i, ahead)| answer(i).map(|series| overlay::at_our_ticks(series, ahead))))
+        .collect();
+    let mut headlines: Vec<Result<Vec<RangeSeries>, PromError>> = graph_asks
+        .iter()
+        .map(|&(spark, newest)| match newest {
+            None => answer(spark),
+            Some(n) => Ok(merge([answer(spark)?, answer(n)?])),
+        })
+        .collect();
     let edges = headlines.split_off(pipeline.stages.len().min(headlines.len()));
-    Fetched { presence, rules, ruler, headlines, edges, queues, alertmanager }
+    let queues = queue::fetched(queues, &answers);
+    Fetched { presence, rules: rules_fetched, ruler, headlines, edges, queues, alertmanager }
 }
 
-/// One rule's range query. The base lookback makes every state exact; an alert's `activeAt` is exact
-/// too unless an episode was already active at the edge, so then we look further back, to an hour,
-/// four hours and a day in all ([`ACTIVE_AT_LOOKBACK_MS`]). Only rules active at the edge pay for that.
-/// A rule that filters a graph's series (`via`) asks that series and filters it; over its base
-/// ticks, the answer the graph reads too when it is `carrying` it.
-#[allow(clippy::too_many_arguments)]
-async fn rule_series(
-    client: &Reader<'_>,
-    rule: &Rule,
-    query: &Query,
-    via: Option<&Via>,
-    carrying: Option<Carrying<'_>>,
-    base: Ticks,
+/// Looks further back for the rules whose episode is active at the edge of what was looked at, to
+/// an hour, four hours and a day in all ([`ACTIVE_AT_LOOKBACK_MS`]), a round of asks per step;
+/// only those rules pay for it, and each ask reads what the rule's first ask read.
+async fn further_back(
+    upstream: &Upstream<'_>,
+    rules: &InForce,
+    first_asks: &[Ask],
+    rule_asks: &[Result<usize, String>],
+    mut fetched: Vec<Result<RuleSeries, PromError>>,
     budget: &Budget,
-) -> Result<RuleSeries, PromError> {
-    let step = base.step;
-    let last = base.last().unwrap_or(base.first);
-    let ask = |first: i64, last: i64| async move {
-        match via {
-            Some(via) => {
-                Ok(shared::filtered(client.query_range(&via.expr, first, last, step, budget).await?, via.filter))
+) -> Vec<Result<RuleSeries, PromError>> {
+    for round in 0..ACTIVE_AT_LOOKBACK_MS.len() {
+        // Per rule still looking: its earlier ticks.
+        let mut asks: Vec<Ask> = Vec::new();
+        let mut looking: Vec<(usize, Ticks)> = Vec::new();
+        for (i, (rule, got)) in rules.set.rules.iter().zip(&fetched).enumerate() {
+            let (Ok(got), Some(Ok(a))) = (got, rule_asks.get(i)) else { continue };
+            let Some(base) = first_asks.get(*a) else { continue };
+            let Some(&first) = earlier_firsts(base.ticks).get(round) else { continue };
+            if !active_at_edge(rule, &got.series, got.eval) {
+                continue;
             }
-            None => client.query_range(&query.text, first, last, step, budget).await,
+            let earlier = Ticks::between(first, got.eval.first.saturating_sub(got.eval.step), got.eval.step);
+            asks.push(Ask { ticks: earlier, purpose: Purpose::Earlier(i), ..base.clone() });
+            looking.push((i, earlier));
         }
-    };
-    let mut eval = base;
-    let mut series = match (carrying, via) {
-        (Some(carrying), Some(via)) => shared::filtered(carrying.await?, via.filter),
-        _ => ask(eval.first, last).await?,
-    };
-    for first in earlier_firsts(base) {
-        if !active_at_edge(rule, &series, eval) {
+        if asks.is_empty() {
             break;
         }
-        let earlier = ask(first, eval.first - step).await?;
-        series = merge([earlier, series]);
-        eval = Ticks::covering_phase(first, last, step, base.first);
+        let answers = upstream.ask(&asks, budget).await;
+        for ((i, earlier), answer) in looking.into_iter().zip(answers) {
+            let Some(slot) = fetched.get_mut(i) else { continue };
+            *slot = match (std::mem::replace(slot, Err(PromError::Limit(String::new()))), answer) {
+                (Ok(got), Ok(series)) => Ok(RuleSeries {
+                    eval: Ticks::between(earlier.first, got.eval.end(), got.eval.step),
+                    series: merge([series, got.series]),
+                }),
+                (_, Err(e)) | (Err(e), _) => Err(e),
+            };
+        }
     }
-    Ok(RuleSeries { eval, series })
+    fetched
 }
 
 /// The first ticks of each further look back, earliest last: each step of [`ACTIVE_AT_LOOKBACK_MS`]

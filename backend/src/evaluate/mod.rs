@@ -4,21 +4,19 @@
 //! starting early enough (`for` + `keep_firing_for` + two ticks) that the state at the first tick is
 //! already what a ruler that has always been running would report; the results then go through
 //! the same state machine Prometheus uses. The work is split so the logic is tested without a
-//! server: [`plan`] (which ticks, checked, per rule group), [`fetch`] (all upstream I/O,
-//! concurrently; a failing query degrades its stage only), [`presence`] (which selectors have series), [`overlay`] (the ruler's own states beside
-//! ours), [`queue`] (what each backlog stage's insight reads), [`silences`] (the Alertmanager's word on the
-//! alerts), [`shared`] (a rule and a headline reading the same series send it once) and [`assemble`] (pure).
+//! server: [`plan`] (which ticks, checked, per rule group), [`fetch`] (what to ask, as asks
+//! through `crate::upstream`; a failing query degrades its stage only), [`presence`] (which
+//! selectors have series), [`overlay`] (the ruler's own states beside ours), [`queue`] (what each
+//! backlog stage's insight reads), [`silences`] (the Alertmanager's word on the alerts) and
+//! [`assemble`] (pure).
 
 pub mod alerts;
 pub mod assemble;
-pub mod distinct;
 pub mod fetch;
-pub mod graphs;
 pub mod overlay;
 pub mod plan;
 pub mod presence;
 pub mod queue;
-pub mod shared;
 pub mod silences;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
@@ -27,14 +25,14 @@ use codexflow_core::error::FieldError;
 use crate::budget::Budget;
 use crate::rules_in_force::InForce;
 use crate::settings::Settings;
-use crate::settled::Reader;
+use crate::upstream::Upstream;
 
 /// Evaluates the window of `req` with the rules in force; what it asks of the upstream and holds is
 /// bounded by a budget of its own (`crate::budget`), given back when it returns.
-/// Range queries go through `upstream`'s settled store: what was kept is not asked again.
+/// Range queries go through `upstream`'s planner: what was kept is not asked again.
 pub async fn evaluate(
     settings: &Settings,
-    upstream: &Reader<'_>,
+    upstream: &Upstream<'_>,
     rules: &InForce,
     req: &EvaluateRequest,
 ) -> Result<EvaluateResponse, FieldError> {

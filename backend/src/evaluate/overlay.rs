@@ -23,11 +23,9 @@ use codexflow_core::alerting::AlertState;
 use codexflow_core::api::{AlertTimeline, TimelinePoint};
 use codexflow_core::Ticks;
 
-use crate::budget::Budget;
-use crate::prom::PromError;
 use crate::rules::Rule;
 use crate::series::RangeSeries;
-use crate::settled::Reader;
+use crate::upstream::{Ask, Purpose};
 
 /// An alert's identity for matching, and labels as the ruler stored them.
 type Identity = BTreeMap<String, String>;
@@ -35,32 +33,28 @@ type Identity = BTreeMap<String, String>;
 /// Labels that say how the ruler stored an alert, not which alert it is.
 const STORAGE_LABELS: [&str; 3] = ["__name__", "alertstate", "alertgroup"];
 
-/// The `ALERTS` series the ruler wrote for alert `name` at `window`'s ticks, with their samples
-/// on those ticks. `rulers_ticks`: whether `window` ticks at the ruler's own phase.
-pub async fn fetch(
-    client: &Reader<'_>,
-    name: &str,
-    ruler_interval_ms: i64,
-    rulers_ticks: bool,
-    window: &Ticks,
-    budget: &Budget,
-) -> Result<Vec<RangeSeries>, PromError> {
+/// The ask for the `ALERTS` series the ruler wrote for alert `name` at `window`'s ticks (read
+/// ahead of them, [`reading`]), and how far ahead ([`at_our_ticks`] maps them back).
+/// `rulers_ticks`: whether `window` ticks at the ruler's own phase. `None`: no ticks to read.
+pub fn ask(name: &str, ruler_interval_ms: i64, rulers_ticks: bool, window: &Ticks, rule: usize) -> Option<(Ask, i64)> {
     if window.count == 0 {
-        return Ok(Vec::new());
+        return None;
     }
     let quoted = serde_json::to_string(name).unwrap_or_else(|_| "\"\"".to_string());
     let (range, ahead) = reading(ruler_interval_ms, rulers_ticks);
     let expr = format!("last_over_time(ALERTS{{alertname={quoted}}}[{range}ms])");
-    let last = window.last().unwrap_or(window.first);
-    let mut series = client
-        .query_range(&expr, window.first.saturating_add(ahead), last.saturating_add(ahead), window.step, budget)
-        .await?;
+    let ticks = Ticks { first: window.first.saturating_add(ahead), ..*window };
+    Some((Ask::new(&expr, ticks, Purpose::Ruler(rule)), ahead))
+}
+
+/// The ruler's series read `ahead` of our ticks, with their samples on our ticks.
+pub fn at_our_ticks(mut series: Vec<RangeSeries>, ahead: i64) -> Vec<RangeSeries> {
     for s in &mut series {
         for sample in &mut s.samples {
             sample.0 = sample.0.saturating_sub(ahead);
         }
     }
-    Ok(series)
+    series
 }
 
 /// The range of the `last_over_time` and how far after each tick it is read (ms).

@@ -30,7 +30,7 @@ pub struct Plan {
     /// lookback; or why it is not evaluated (a `for` longer than this panel evaluates, its group).
     pub rules: Vec<Result<Ticks, String>>,
     /// Headline and edge series: every multiple of a whole multiple of the interval in the window
-    /// (on absolute time, so a refresh a minute later reads the same ticks and `crate::settled`
+    /// (on absolute time, so a refresh a minute later reads the same ticks and `crate::upstream::settled`
     /// has them), and then the last tick ([`Plan::spark_instants`]).
     pub spark: Ticks,
     /// The span in which a rule's selectors must have series for it to be able to fire at all.

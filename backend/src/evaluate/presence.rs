@@ -9,14 +9,17 @@
 //! selectors not found there (the default rules always have some: each NATS metric is read under
 //! two exporters' label names). That the earlier part has none of a selector's series is settled
 //! once it is older than the settle time, and kept per settings version as settled ticks are
-//! (`crate::settled`), so a refresh asks the earlier part only for what it has not seen.
+//! (`crate::upstream::settled`), so a refresh asks the earlier part only for what it has not seen.
 
 use futures_util::future::join_all;
 
 use crate::prom::PromError;
 use crate::rules::Rule;
 use crate::series::Labels;
-use crate::settled::{Reader, Span};
+use crate::upstream::Upstream;
+
+/// A time range in ms, both ends inclusive.
+type Span = std::ops::RangeInclusive<i64>;
 
 /// How far back the first ask looks: within Prometheus' head block (two to three hours) and Mimir's
 /// ingesters (`-querier.query-ingesters-within`, 13 h), so on the usual path no long-term block is read.
@@ -50,7 +53,7 @@ pub fn absent(rules: &[Rule], series: &[Labels]) -> Vec<String> {
 /// (the window moved before what is known, which is then no help).
 pub fn unknown_from(known: Option<Span>, from: i64) -> i64 {
     match known {
-        Some(k) if k.first <= from => k.last.saturating_add(1).max(from),
+        Some(k) if *k.start() <= from => k.end().saturating_add(1).max(from),
         _ => from,
     }
 }
@@ -84,7 +87,7 @@ pub fn earlier_asks(
         if first > last {
             continue;
         }
-        let span = Span { first, last };
+        let span = first..=last;
         match out.iter_mut().find(|(s, _)| *s == span) {
             Some((_, selectors)) => selectors.push(selector.clone()),
             None => out.push((span, vec![selector.clone()])),
@@ -97,8 +100,8 @@ pub fn earlier_asks(
 /// when they meet, else `asked` alone.
 pub fn grown(known: Option<Span>, asked: Span) -> Span {
     match known {
-        Some(k) if k.first <= asked.first && k.last.saturating_add(1) >= asked.first => {
-            Span { first: k.first, last: k.last.max(asked.last) }
+        Some(k) if *k.start() <= *asked.start() && k.end().saturating_add(1) >= *asked.start() => {
+            *k.start()..=(*k.end()).max(*asked.end())
         }
         _ => asked,
     }
@@ -107,8 +110,8 @@ pub fn grown(known: Option<Span>, asked: Span) -> Span {
 /// The label sets of `rules`' selectors' series in `[from, to]`, enough to tell for every selector
 /// whether it has one: all those of the recent part, and of the earlier part those of the
 /// selectors the recent part lacks and that are not known to have none there. What is found to
-/// have none is remembered as far as it is settled ([`Reader::keep_absent`]).
-pub async fn fetch(upstream: &Reader<'_>, rules: &[Rule], from: i64, to: i64) -> Result<Vec<Labels>, PromError> {
+/// have none is remembered as far as it is settled ([`Upstream::keep_absent`]).
+pub async fn fetch(upstream: &Upstream<'_>, rules: &[Rule], from: i64, to: i64) -> Result<Vec<Labels>, PromError> {
     let client = upstream.client;
     let selectors = selectors(rules);
     let unknown: Vec<i64> = selectors.iter().map(|s| unknown_from(upstream.known_absent(s), from)).collect();
@@ -117,7 +120,7 @@ pub async fn fetch(upstream: &Reader<'_>, rules: &[Rule], from: i64, to: i64) ->
     let absent_recently = absent(rules, &series);
     // The series API's ends are both inclusive, in milliseconds here.
     let asks = earlier_asks(&absent_recently, |s| upstream.known_absent(s), from, recent_from.saturating_sub(1));
-    let answers = join_all(asks.iter().map(|(span, asked)| client.series(asked, span.first, span.last))).await;
+    let answers = join_all(asks.iter().map(|(span, asked)| client.series(asked, *span.start(), *span.end()))).await;
     let mut found = Vec::new();
     for answer in answers {
         found.extend(answer?);
@@ -130,7 +133,7 @@ pub async fn fetch(upstream: &Reader<'_>, rules: &[Rule], from: i64, to: i64) ->
             continue;
         }
         let known = upstream.known_absent(selector);
-        upstream.keep_absent(selector, grown(known, Span { first: unknown_from(known, from), last: to }));
+        upstream.keep_absent(selector, grown(known.clone(), unknown_from(known, from)..=to));
     }
     Ok(series)
 }
@@ -170,31 +173,28 @@ groups:
         let absent = ["a".to_string(), "b".to_string(), "c".to_string(), "d".to_string()];
         let known = |s: &str| match s {
             // Known from before the window to a minute ago: only the minute since.
-            "a" => Some(Span { first: -5 * M, last: 98 * M }),
+            "a" => Some(-5 * M..=98 * M),
             // Known to its end: nothing to ask.
-            "b" => Some(Span { first: 0, last: 100 * M }),
+            "b" => Some(0..=100 * M),
             // Known from after the window's start: the whole earlier part.
-            "c" => Some(Span { first: 10 * M, last: 100 * M }),
+            "c" => Some(10 * M..=100 * M),
             _ => None,
         };
         let asks = earlier_asks(&absent, known, 0, 100 * M);
         assert_eq!(
             asks,
-            [
-                (Span { first: 98 * M + 1, last: 100 * M }, vec!["a".to_string()]),
-                (Span { first: 0, last: 100 * M }, vec!["c".to_string(), "d".to_string()])
-            ]
+            [(98 * M + 1..=100 * M, vec!["a".to_string()]), (0..=100 * M, vec!["c".to_string(), "d".to_string()])]
         );
         // What was found to have none grows what was known when they meet, and replaces it when not.
-        assert_eq!(grown(known("a"), asks[0].0), Span { first: -5 * M, last: 100 * M });
-        assert_eq!(grown(known("c"), asks[1].0), Span { first: 0, last: 100 * M });
-        assert_eq!(grown(None, asks[1].0), asks[1].0);
+        assert_eq!(grown(known("a"), asks[0].0.clone()), -5 * M..=100 * M);
+        assert_eq!(grown(known("c"), asks[1].0.clone()), 0..=100 * M);
+        assert_eq!(grown(None, asks[1].0.clone()), asks[1].0);
     }
 
     #[test]
     fn a_span_longer_than_the_recent_part_is_asked_in_two() {
-        assert_eq!(unknown_from(Some(Span { first: -M, last: 5 * M }), 0), 5 * M + 1);
-        assert_eq!(unknown_from(Some(Span { first: M, last: 5 * M }), 0), 0);
+        assert_eq!(unknown_from(Some(-M..=5 * M), 0), 5 * M + 1);
+        assert_eq!(unknown_from(Some(M..=5 * M), 0), 0);
         assert_eq!(unknown_from(None, 7), 7);
         assert_eq!(split(0, 24 * 60 * M, []), Some(23 * 60 * M));
         assert_eq!(split(0, 60 * M, []), None);

@@ -9,16 +9,13 @@ use codexflow_core::pipeline::{PipelineSpec, QueueSpec};
 use codexflow_core::queue::QueueInsight;
 use codexflow_core::Ticks;
 
-use super::distinct::index_of;
 use super::plan::Plan;
-use futures_util::future::join_all;
 
-use crate::budget::Budget;
 use crate::insight::{queue_insight, QueueInputs, Sample};
 use crate::prom::PromError;
 use crate::rules::RuleSet;
 use crate::series::{summed_points, RangeSeries};
-use crate::settled::Reader;
+use crate::upstream::{Answer, Ask, Purpose};
 
 /// What the upstream said for one stage's insight.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,56 +66,48 @@ fn source(queue: &QueueSpec, pipeline: &PipelineSpec, plan: &Plan, window_ms: i6
     }
 }
 
-/// A backlog stage's ask: its ticks, the stage whose headline is its backlog, and its queries.
-type Ask<'a> = (Ticks, Option<usize>, Option<&'a str>, Option<&'a str>);
+/// A backlog stage's asks: its insight's ticks, the stage whose headline is its backlog, and the
+/// indices of its asks among an evaluation's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueAsks {
+    ticks: Ticks,
+    from_headline: Option<usize>,
+    backlog: Option<usize>,
+    position: Option<usize>,
+}
 
-/// Every backlog stage's insight queries (`None` for a stage without a queue), those on the same
-/// ticks asked together (`super::graphs::batches`: one query, or one each if that fails).
-pub async fn fetch(
-    upstream: &Reader<'_>,
-    pipeline: &PipelineSpec,
-    plan: &Plan,
-    window_ms: i64,
-    budget: &Budget,
-) -> Vec<Option<QueueFetched>> {
-    // Per stage: its ticks, the stage whose headline is its backlog, and its queries.
-    let asks: Vec<Option<Ask<'_>>> = pipeline
+/// Every backlog stage's insight asks, pushed onto `asks` (`None` for a stage without a queue).
+pub fn asks(pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, asks: &mut Vec<Ask>) -> Vec<Option<QueueAsks>> {
+    let mut push = |expr: &str, ticks: Ticks, stage: usize| {
+        asks.push(Ask::new(expr, ticks, Purpose::Queue(stage)));
+        asks.len() - 1
+    };
+    pipeline
         .stages
         .iter()
-        .map(|stage| {
+        .enumerate()
+        .map(|(i, stage)| {
             let queue = stage.queue.as_ref()?;
             let (ticks, from_headline) = source(queue, pipeline, plan, window_ms);
-            let backlog = from_headline.is_none().then_some(queue.backlog.as_str());
-            let position = Some(queue.position.as_str()).filter(|p| !p.trim().is_empty());
-            Some((ticks, from_headline, backlog, position))
+            let backlog = from_headline.is_none().then(|| push(&queue.backlog, ticks, i));
+            let position = (!queue.position.trim().is_empty()).then(|| push(&queue.position, ticks, i));
+            Some(QueueAsks { ticks, from_headline, backlog, position })
         })
-        .collect();
-    let mut tick_sets: Vec<Ticks> = Vec::new();
-    let mut exprs: Vec<Vec<&str>> = Vec::new();
-    for (ticks, _, backlog, position) in asks.iter().flatten() {
-        let group = index_of(&mut tick_sets, *ticks);
-        exprs.resize_with(tick_sets.len(), Vec::new);
-        for expr in [backlog, position].into_iter().flatten() {
-            index_of(&mut exprs[group], *expr);
-        }
-    }
-    let answers = join_all(tick_sets.iter().zip(&exprs).map(|(ticks, exprs)| {
-        super::graphs::batches(upstream, exprs, ticks.first, ticks.last().unwrap_or(ticks.first), ticks.step, budget)
-    }))
-    .await;
-    let answer = |ticks: &Ticks, expr: &str| -> Option<Result<Vec<RangeSeries>, PromError>> {
-        let g = tick_sets.iter().position(|t| t == ticks)?;
-        let i = exprs.get(g)?.iter().position(|e| *e == expr)?;
-        answers.get(g)?.get(i).cloned()
-    };
-    asks.iter()
-        .map(|ask| {
-            let (ticks, from_headline, backlog, position) = ask.as_ref()?;
+        .collect()
+}
+
+/// What the upstream said for each stage's insight, from the answers to its asks.
+pub fn fetched(queues: Vec<Option<QueueAsks>>, answers: &[Answer]) -> Vec<Option<QueueFetched>> {
+    let answer = |i: Option<usize>| i.map(|i| answers.get(i).cloned().unwrap_or_else(|| Ok(Vec::new())));
+    queues
+        .into_iter()
+        .map(|q| {
+            let q = q?;
             Some(QueueFetched {
-                ticks: *ticks,
-                backlog: backlog.and_then(|e| answer(ticks, e)),
-                from_headline: *from_headline,
-                position: position.and_then(|e| answer(ticks, e)),
+                ticks: q.ticks,
+                backlog: answer(q.backlog),
+                from_headline: q.from_headline,
+                position: answer(q.position),
             })
         })
         .collect()

@@ -1,7 +1,7 @@
 //! What can go wrong talking to the upstream, as a person on call can act on it, and the excerpt of
 //! an upstream's own words that may go into a reason every viewer reads.
 
-use codexflow_core::limits::{UPSTREAM_EXCERPT_CHARS, UPSTREAM_MESSAGE_CHARS};
+use codexflow_core::limits::{MAX_SERIES_PER_QUERY, UPSTREAM_EXCERPT_CHARS, UPSTREAM_MESSAGE_CHARS};
 use thiserror::Error;
 
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -28,6 +28,16 @@ pub enum PromError {
 }
 
 impl PromError {
+    /// An answer of `n` series, more than one query may return.
+    pub fn too_many_series(url: &str, n: usize) -> PromError {
+        PromError::TooLarge {
+            url: url.to_string(),
+            detail: format!(
+                "the query returned {n} series, more than the {MAX_SERIES_PER_QUERY} one query may; narrow it (e.g. sum by (…))"
+            ),
+        }
+    }
+
     /// Whether the upstream answered at all (for CheckHealth's `reachable`).
     pub fn reached(&self) -> bool {
         !matches!(self, PromError::Unreachable { .. } | PromError::Timeout { .. })

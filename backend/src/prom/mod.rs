@@ -1,15 +1,13 @@
 //! A client for the Prometheus HTTP API (Prometheus itself, or Mimir with a tenant).
 //!
 //! Two things matter beyond making requests:
-//! * **sharing** (`share`): identical queries against the same upstream with the same credentials
+//! * **sharing** (`crate::upstream::share`): identical queries against the same upstream with the same credentials
 //!   share one request while it is in flight and its answer for a few seconds after;
 //! * **distrust** (`wire`): every answer is checked (status, shape, size, values) and turned into a
 //!   typed error a person can act on; redirects are not followed, bodies are capped while they
 //!   stream in, and an upstream's own words reach a reason only with secrets cut out.
 
 pub mod error;
-pub mod marked;
-pub mod share;
 pub mod wire;
 
 use std::sync::{Mutex, OnceLock};
@@ -23,8 +21,8 @@ use futures_util::StreamExt;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
+use crate::upstream::share::ShareTable;
 pub use error::{PromError, Redactor};
-use share::ShareTable;
 use wire::{Answer, Expect};
 
 use crate::budget::Budget;

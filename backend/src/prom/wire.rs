@@ -232,10 +232,7 @@ pub fn parse(expect: Expect, status: u16, body: &[u8], url: &str, redactor: &Red
 
 fn check_series_count(n: usize, url: &str) -> Result<(), PromError> {
     if n > MAX_SERIES_PER_QUERY {
-        return Err(PromError::TooLarge {
-            url: url.to_string(),
-            detail: format!("the query returned {n} series, more than the {MAX_SERIES_PER_QUERY} one query may; narrow it (e.g. sum by (…))"),
-        });
+        return Err(PromError::too_many_series(url, n));
     }
     Ok(())
 }

@@ -14,25 +14,10 @@ use codexflow_core::api::StageSource;
 use codexflow_core::pipeline::PipelineSpec;
 
 use super::{RuleSet, DEFAULT_STAGE_OF};
-use crate::promql::Query;
-
-/// The metric names each stage's queries read, in pipeline order.
-pub fn stage_metric_names(pipeline: &PipelineSpec) -> Vec<(String, BTreeSet<String>)> {
-    pipeline
-        .stages
-        .iter()
-        .map(|s| {
-            let exprs = std::iter::once(&s.headline.expr)
-                .chain(s.raw_panels.iter().flat_map(|p| p.targets.iter().map(|t| &t.expr)));
-            let names = exprs.filter_map(|e| Query::parse(e).ok()).flat_map(|q| q.metric_names()).collect();
-            (s.id.clone(), names)
-        })
-        .collect()
-}
 
 /// Decides the stage of every rule of `set`.
 pub fn assign(set: &mut RuleSet, pipeline: &PipelineSpec, stage_of: &BTreeMap<String, String>) {
-    let stage_metrics = stage_metric_names(pipeline);
+    let stage_metrics = crate::stage_reads::per_stage(pipeline);
     let known = |id: &str| pipeline.stage(id).is_some();
     for rule in &mut set.rules {
         let mut notes: Vec<String> = Vec::new();
@@ -61,7 +46,7 @@ pub fn assign(set: &mut RuleSet, pipeline: &PipelineSpec, stage_of: &BTreeMap<St
             }
             let reads: BTreeSet<String> =
                 rule.query.as_ref().map(|q| q.metric_names().into_iter().collect()).unwrap_or_default();
-            match inferred(&reads, &stage_metrics) {
+            match inferred(&reads, pipeline, &stage_metrics) {
                 Ok((stage, shared)) => Some((
                     stage.clone(),
                     StageSource::Inferred,
@@ -88,30 +73,24 @@ pub fn assign(set: &mut RuleSet, pipeline: &PipelineSpec, stage_of: &BTreeMap<St
     }
 }
 
-/// The stage whose queries share the most metric names with `reads`, if exactly one does.
+/// The stage whose queries share the most metric names with `reads`, if exactly one does
+/// ([`crate::stage_reads::sharing_most`]): a rule tied between stages speaks for none of them.
 fn inferred<'a>(
     reads: &BTreeSet<String>,
-    stages: &'a [(String, BTreeSet<String>)],
+    pipeline: &'a PipelineSpec,
+    stages: &[BTreeSet<String>],
 ) -> Result<(&'a String, Vec<String>), String> {
     if reads.is_empty() {
         return Err("its expression reads no metric by name".to_string());
     }
-    let mut best: Vec<(&String, Vec<String>)> = Vec::new();
-    for (id, names) in stages {
-        let shared: Vec<String> = reads.intersection(names).cloned().collect();
-        match best.first() {
-            _ if shared.is_empty() => {}
-            Some((_, b)) if shared.len() < b.len() => {}
-            Some((_, b)) if shared.len() == b.len() => best.push((id, shared)),
-            _ => best = vec![(id, shared)],
-        }
-    }
+    let id = |i: usize| pipeline.stages.get(i).map(|s| &s.id);
+    let mut best = crate::stage_reads::sharing_most(reads, stages);
     match best.len() {
         0 => Err(format!("no stage's queries read {}", reads.iter().cloned().collect::<Vec<_>>().join(", "))),
-        1 => best.pop().ok_or_else(String::new),
+        1 => best.pop().and_then(|(i, shared)| Some((id(i)?, shared))).ok_or_else(String::new),
         _ => Err(format!(
             "it reads metrics of stages {} alike",
-            best.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(" and ")
+            best.iter().filter_map(|(i, _)| id(*i).map(String::as_str)).collect::<Vec<_>>().join(" and ")
         )),
     }
 }

@@ -5,6 +5,9 @@
 
 use crate::series::RangeSeries;
 
+/// The label that tells a request's parts apart.
+pub const MARK: &str = "__codexflow_part";
+
 /// One query answering every expression of `exprs`, each marked with its index under `mark`.
 pub fn batched(mark: &str, exprs: &[&str]) -> String {
     exprs

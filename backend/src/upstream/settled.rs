@@ -1,4 +1,5 @@
-//! Settled ticks, kept: a refresh asks the upstream only for what is new.
+//! Settled ticks, kept: a refresh asks the upstream only for what is new. The planner reads what is
+//! kept ([`Settled::reuse`]) and the executor keeps what it learns ([`Settled::keep`]).
 //!
 //! A range query's value at a tick depends only on samples at or before that tick (Prometheus
 //! evaluates every step on its own; a range selector looks back; a subquery's steps are aligned to
@@ -16,16 +17,15 @@
 //! together; beyond it the least recently used query's ticks go.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use codexflow_core::api::SettledUse;
-use codexflow_core::limits::{ACTIVE_AT_LOOKBACK_MS, MAX_SERIES_PER_QUERY, SETTLED_BUDGET_BYTES, SETTLED_MAX_TICKS};
+use codexflow_core::limits::{ACTIVE_AT_LOOKBACK_MS, SETTLED_BUDGET_BYTES, SETTLED_MAX_TICKS};
+use codexflow_core::Ticks;
 
-use crate::budget::Budget;
-use crate::coalesce::Coalescer;
-use crate::prom::{PromClient, PromError};
-use crate::series::{merge, RangeSeries};
+use crate::series::{at_ticks, in_tick_order, merge, RangeSeries};
 
 /// Bytes every settings version's store holds together.
 static PROCESS_BYTES: AtomicUsize = AtomicUsize::new(0);
@@ -38,11 +38,17 @@ struct Key {
     phase: i64,
 }
 
-/// One query's settled ticks `first..=last` (on its step and phase) and its series over them.
+impl Key {
+    fn of(base: &str, expr: &str, ticks: &Ticks) -> Key {
+        let step = ticks.step.max(1);
+        Key { base: base.to_string(), expr: expr.to_string(), step, phase: ticks.first.rem_euclid(step) }
+    }
+}
+
+/// One query's settled ticks and its series over them.
 #[derive(Debug)]
 struct Kept {
-    first: i64,
-    last: i64,
+    ticks: Ticks,
     series: Vec<RangeSeries>,
     bytes: usize,
     used: u64,
@@ -67,17 +73,18 @@ pub struct Settled {
     /// [`Kind`] per expression: an evaluation asks the same few dozen every time, and parsing
     /// them again each time is wasted work. Cleared when it reaches [`KEEPABLE_MEMO`] entries.
     kinds: Mutex<HashMap<String, Kind>>,
-    /// Per selector, a settled span over which the series API found none of its series
+    /// Per selector, a settled time range (ms) over which the series API found none of its series
     /// (`crate::evaluate::presence`); as [`Settled::kinds`], cleared at [`KEEPABLE_MEMO`] entries.
-    absent: Mutex<HashMap<String, Span>>,
+    absent: Mutex<HashMap<String, RangeInclusive<i64>>>,
 }
 
 /// What is known of an expression before asking it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kind {
-    /// Its settled ticks may be kept ([`Kind::of`]).
+    /// Its settled ticks may be kept ([`Kind::of`]), and its value at a tick does not depend on
+    /// the query's other ticks.
     pub keepable: bool,
-    /// It answers an instant vector, so it can be asked together with others (`crate::coalesce`).
+    /// It answers an instant vector, so it can be asked together with others (`super::batch`).
     pub vector: bool,
 }
 
@@ -95,56 +102,25 @@ impl Kind {
 /// Expressions whose keepability is remembered: far more than any pipeline and its rules name.
 const KEEPABLE_MEMO: usize = 4096;
 
-/// A tick span `first..=last` at `step` (both ends on the ticks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    pub first: i64,
-    pub last: i64,
-}
-
-/// What to ask the upstream for when `kept` (on the same ticks) is kept and `want` is wanted: the
-/// ticks of `want` before and after `kept`, or all of `want` when they do not overlap.
-pub fn missing(kept: Option<Span>, want: Span, step: i64) -> Vec<Span> {
-    let Some(k) = kept.filter(|k| k.first <= want.last && want.first <= k.last) else {
-        return vec![want];
-    };
-    let mut out = Vec::new();
-    if want.first < k.first {
-        out.push(Span { first: want.first, last: k.first.saturating_sub(step) });
+/// The ticks of `ticks` no later than `horizon`.
+fn until(ticks: &Ticks, horizon: i64) -> Ticks {
+    if horizon < ticks.first {
+        return Ticks { count: 0, ..*ticks };
     }
-    if want.last > k.last {
-        out.push(Span { first: k.last.saturating_add(step), last: want.last });
-    }
-    out
+    let last = ticks.first.saturating_add(
+        horizon.saturating_sub(ticks.first).div_euclid(ticks.step.max(1)).saturating_mul(ticks.step.max(1)),
+    );
+    Ticks::between(ticks.first, ticks.end().min(last), ticks.step)
 }
 
-/// The samples of `series` at `span`'s ticks; a series without any is left out, as the upstream leaves it out.
-pub fn slice(series: &[RangeSeries], span: Span) -> Vec<RangeSeries> {
-    series
-        .iter()
-        .filter_map(|s| {
-            let samples: Vec<(i64, f64)> =
-                s.samples.iter().copied().filter(|&(t, _)| t >= span.first && t <= span.last).collect();
-            (!samples.is_empty()).then(|| RangeSeries { labels: s.labels.clone(), samples })
-        })
-        .collect()
-}
-
-/// The last tick (on `first`'s phase at `step`) no later than `horizon`, if any is at or after `first`.
-pub fn last_tick_by(first: i64, step: i64, horizon: i64) -> Option<i64> {
-    (horizon >= first).then(|| {
-        first.saturating_add(horizon.saturating_sub(first).div_euclid(step.max(1)).saturating_mul(step.max(1)))
-    })
-}
-
-/// The span to keep after answering `want` with `have` (what is known, contiguous, `want`
-/// included): its settled ticks, no older than the longest look back an evaluation of `want` makes
+/// What to keep after answering `want` with `have` (what is known, contiguous, `want` included):
+/// its settled ticks, no older than the longest look back an evaluation of `want` makes
 /// ([`ACTIVE_AT_LOOKBACK_MS`], or the window's own length when longer), and at most
 /// [`SETTLED_MAX_TICKS`] of the newest.
-pub fn to_keep(have: Span, want: Span, step: i64, settled_by: i64) -> Option<Span> {
-    let step = step.max(1);
-    let last = last_tick_by(have.first, step, settled_by)?.min(have.last);
-    let reach = want.last.saturating_sub(want.first).max(ACTIVE_AT_LOOKBACK_MS[ACTIVE_AT_LOOKBACK_MS.len() - 1]);
+pub fn to_keep(have: &Ticks, want: &Ticks, settled_by: i64) -> Option<Ticks> {
+    let step = have.step.max(1);
+    let last = until(have, settled_by).last()?;
+    let reach = want.end().saturating_sub(want.first).max(ACTIVE_AT_LOOKBACK_MS[ACTIVE_AT_LOOKBACK_MS.len() - 1]);
     let oldest =
         want.first.saturating_sub(reach).max(last.saturating_sub((SETTLED_MAX_TICKS - 1).saturating_mul(step)));
     // The first tick at or after `oldest`.
@@ -154,7 +130,7 @@ pub fn to_keep(have: Span, want: Span, step: i64, settled_by: i64) -> Option<Spa
         let ticks = oldest.saturating_sub(have.first).saturating_add(step - 1).div_euclid(step);
         have.first.saturating_add(ticks.saturating_mul(step))
     };
-    (first <= last).then_some(Span { first, last })
+    (first <= last).then(|| Ticks::between(first, last, step))
 }
 
 fn weight(series: &[RangeSeries]) -> usize {
@@ -162,6 +138,12 @@ fn weight(series: &[RangeSeries]) -> usize {
         .iter()
         .map(|s| 64 + s.labels.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + s.samples.len() * 16)
         .sum()
+}
+
+fn overlap(a: &Ticks, b: &Ticks) -> Option<Ticks> {
+    let (a_last, b_last) = (a.last()?, b.last()?);
+    let (first, last) = (a.first.max(b.first), a_last.min(b_last));
+    (first <= last).then(|| Ticks::between(first, last, a.step))
 }
 
 impl Settled {
@@ -193,28 +175,23 @@ impl Settled {
         known
     }
 
-    /// Whether `expr`'s settled ticks may be kept ([`Kind::of`]), parsed once per expression.
-    pub fn keepable(&self, expr: &str) -> bool {
-        self.kind(expr).keepable
+    /// The time range (ms, both ends inclusive) over which `selector` was found to have no series.
+    pub fn known_absent(&self, selector: &str) -> Option<RangeInclusive<i64>> {
+        self.absent.lock().unwrap_or_else(|p| p.into_inner()).get(selector).cloned()
     }
 
-    /// The settled span (ms, both ends inclusive) over which `selector` was found to have no series.
-    pub fn known_absent(&self, selector: &str) -> Option<Span> {
-        self.absent.lock().unwrap_or_else(|p| p.into_inner()).get(selector).copied()
-    }
-
-    /// Remembers that `selector` has no series over `span`, as far as it is settled by `now_ms`: a
+    /// Remembers that `selector` has no series over `range`, as far as it is settled by `now_ms`: a
     /// series that appears later than the settle time is not seen there, as a sample is not.
-    pub fn keep_absent(&self, selector: &str, span: Span, now_ms: i64) {
-        let last = span.last.min(now_ms.saturating_sub(self.settle_ms));
-        if self.settle_ms <= 0 || last < span.first {
+    pub fn keep_absent(&self, selector: &str, range: RangeInclusive<i64>, now_ms: i64) {
+        let last = (*range.end()).min(now_ms.saturating_sub(self.settle_ms));
+        if self.settle_ms <= 0 || last < *range.start() {
             return;
         }
         let mut absent = self.absent.lock().unwrap_or_else(|p| p.into_inner());
         if absent.len() >= KEEPABLE_MEMO && !absent.contains_key(selector) {
             absent.clear();
         }
-        absent.insert(selector.to_string(), Span { first: span.first, last });
+        absent.insert(selector.to_string(), *range.start()..=last);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -236,104 +213,62 @@ impl Settled {
         }
     }
 
-    /// A range query at `start, start+step, …, ≤ end` as [`PromClient::query_range`] answers it,
-    /// asking the upstream only for the ticks not kept; `now_ms` decides which ticks are settled.
-    /// What is asked of an expression that is keepable and a vector goes `together` with the
-    /// evaluation's other small asks.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn query_range(
-        &self,
-        client: &PromClient,
-        together: &Coalescer,
-        kind: Kind,
-        expr: &str,
-        start: i64,
-        end: i64,
-        step: i64,
-        now_ms: i64,
-        budget: &Budget,
-    ) -> Result<Vec<RangeSeries>, PromError> {
-        let step = step.max(1);
-        let ask = |first: i64, last: i64| async move {
-            if kind.keepable && kind.vector {
-                together.query_range(client, expr, first, last, step, budget).await
-            } else {
-                client.query_range(expr, first, last, step, budget).await
-            }
-        };
-        if !kind.keepable || self.settle_ms <= 0 || end < start {
-            return ask(start, end).await;
+    /// The ticks of `want` kept for `expr` against `base`, and the series over them; `None` when
+    /// nothing is kept there or keeping is off (a settle time of 0).
+    pub fn reuse(&self, base: &str, expr: &str, want: &Ticks) -> Option<(Ticks, Vec<RangeSeries>)> {
+        if self.settle_ms <= 0 {
+            return None;
         }
-        let want = Span { first: start, last: last_tick_by(start, step, end).unwrap_or(start) };
-        let key =
-            Key { base: client.base_url().to_string(), expr: expr.to_string(), step, phase: start.rem_euclid(step) };
-        let (kept_span, reused) = {
-            let mut inner = self.lock();
-            inner.clock = inner.clock.wrapping_add(1);
-            let now = inner.clock;
-            match inner.kept.get_mut(&key) {
-                Some(k) => {
-                    k.used = now;
-                    let span = Span { first: k.first, last: k.last };
-                    let overlap = Span { first: span.first.max(want.first), last: span.last.min(want.last) };
-                    let reused = if overlap.first <= overlap.last { slice(&k.series, overlap) } else { Vec::new() };
-                    (Some(span), reused)
-                }
-                None => (None, Vec::new()),
-            }
-        };
-        let asks = missing(kept_span, want, step);
-        let reused_ticks = want_ticks(want, step).saturating_sub(asks.iter().map(|a| want_ticks(*a, step)).sum());
-        budget.hold(reused.iter().map(|s| s.samples.len()).sum()).map_err(|e| PromError::Limit(e.to_string()))?;
-        let answers = futures_util::future::join_all(asks.iter().map(|a| ask(a.first, a.last))).await;
-        let mut parts = vec![reused];
-        for answer in answers {
-            parts.push(answer?);
-        }
-        // Kept ticks sit between the ones asked before and after them: back in time order.
-        let series = in_tick_order(merge(parts));
-        if series.len() > MAX_SERIES_PER_QUERY {
-            return Err(PromError::TooLarge {
-                url: format!("{}/api/v1/query_range", client.base_url()),
-                detail: format!("the query returned {} series, more than the {MAX_SERIES_PER_QUERY} one query may; narrow it (e.g. sum by (…))", series.len()),
-            });
-        }
-        self.keep(key, kept_span, want, &series, now_ms, reused_ticks, asks.iter().map(|a| want_ticks(*a, step)).sum());
-        Ok(series)
+        let key = Key::of(base, expr, want);
+        let mut inner = self.lock();
+        inner.clock = inner.clock.wrapping_add(1);
+        let now = inner.clock;
+        let kept = inner.kept.get_mut(&key)?;
+        kept.used = now;
+        let shared = overlap(&kept.ticks, want)?;
+        Some((shared, at_ticks(kept.series.clone(), &shared)))
     }
 
-    /// Keeps the settled part of what is now known for `key`: the kept span and `want` together when
-    /// they overlap or touch, `want` alone otherwise.
+    /// Keeps the settled part of what is now known for `expr` at `want`'s ticks (`answer`, every
+    /// tick of `want`): what was kept and `want` together when they overlap or touch, `want` alone
+    /// otherwise. `reused` and `asked` count the ticks read from here and from the upstream.
     #[allow(clippy::too_many_arguments)]
-    fn keep(
+    pub fn keep(
         &self,
-        key: Key,
-        kept: Option<Span>,
-        want: Span,
+        base: &str,
+        expr: &str,
+        want: &Ticks,
         answer: &[RangeSeries],
         now_ms: i64,
         reused: u64,
         asked: u64,
     ) {
+        if self.settle_ms <= 0 || want.count == 0 {
+            return;
+        }
+        let key = Key::of(base, expr, want);
         let step = key.step;
-        let joined =
-            kept.filter(|k| k.first <= want.last.saturating_add(step) && want.first <= k.last.saturating_add(step));
-        let have = match joined {
-            Some(k) => Span { first: k.first.min(want.first), last: k.last.max(want.last) },
-            None => want,
-        };
         let mut inner = self.lock();
         inner.ticks_reused = inner.ticks_reused.saturating_add(reused);
         inner.ticks_asked = inner.ticks_asked.saturating_add(asked);
-        let Some(span) = to_keep(have, want, step, now_ms.saturating_sub(self.settle_ms)) else {
+        let kept = inner.kept.get(&key).map(|k| k.ticks);
+        let joined =
+            kept.filter(|k| k.first <= want.end().saturating_add(step) && want.first <= k.end().saturating_add(step));
+        let have = match joined {
+            Some(k) => Ticks::between(k.first.min(want.first), k.end().max(want.end()), step),
+            None => *want,
+        };
+        let Some(span) = to_keep(&have, want, now_ms.saturating_sub(self.settle_ms)) else {
             return;
         };
-        if joined.is_some() && kept.is_some_and(|k| span.first >= k.first && span.last <= k.last) {
+        if joined.is_some_and(|k| k.holds(&span)) {
             return;
         }
-        let previous =
-            inner.kept.get(&key).filter(|_| joined.is_some()).map(|k| slice(&k.series, span)).unwrap_or_default();
-        let series = in_tick_order(merge([previous, slice(answer, span)]));
+        let previous = match (joined, inner.kept.get(&key)) {
+            (Some(_), Some(k)) => at_ticks(k.series.clone(), &span),
+            _ => Vec::new(),
+        };
+        let series = in_tick_order(merge([previous, at_ticks(answer.to_vec(), &span)]));
         let bytes = weight(&series) + key.expr.len() + 64;
         if let Some(old) = inner.kept.remove(&key) {
             inner.bytes = inner.bytes.saturating_sub(old.bytes);
@@ -353,106 +288,7 @@ impl Settled {
         let used = inner.clock;
         inner.bytes = inner.bytes.saturating_add(bytes);
         PROCESS_BYTES.fetch_add(bytes, Ordering::Relaxed);
-        inner.kept.insert(key, Kept { first: span.first, last: span.last, series, bytes, used });
-    }
-}
-
-/// Samples in time order, one per tick (a kept series and a fresh answer overlap where ticks were
-/// asked again; the sort finds the few runs and merges them).
-fn in_tick_order(mut series: Vec<RangeSeries>) -> Vec<RangeSeries> {
-    for s in &mut series {
-        s.samples.sort_by_key(|&(t, _)| t);
-        s.samples.dedup_by_key(|&mut (t, _)| t);
-    }
-    series
-}
-
-fn want_ticks(span: Span, step: i64) -> u64 {
-    if span.last < span.first {
-        return 0;
-    }
-    (span.last.saturating_sub(span.first) / step.max(1)).saturating_add(1) as u64
-}
-
-/// One evaluation's view of the upstream: its range queries go through the settled store, with
-/// one `now` deciding what is settled, and its small asks go together (`crate::coalesce`).
-#[derive(Clone, Copy)]
-pub struct Reader<'a> {
-    pub client: &'a PromClient,
-    settled: &'a Settled,
-    together: &'a Coalescer,
-    now_ms: i64,
-}
-
-impl<'a> Reader<'a> {
-    pub fn new(client: &'a PromClient, settled: &'a Settled, together: &'a Coalescer, now_ms: i64) -> Reader<'a> {
-        Reader { client, settled, together, now_ms }
-    }
-
-    /// [`PromClient::query_range`], with what is settled kept; an expression that may read ahead
-    /// of its tick or is pinned to the range is asked in full every time.
-    pub async fn query_range(
-        &self,
-        expr: &str,
-        start: i64,
-        end: i64,
-        step: i64,
-        budget: &Budget,
-    ) -> Result<Vec<RangeSeries>, PromError> {
-        self.settled
-            .query_range(
-                self.client,
-                self.together,
-                self.settled.kind(expr),
-                expr,
-                start,
-                end,
-                step,
-                self.now_ms,
-                budget,
-            )
-            .await
-    }
-
-    /// Whether `expr`'s settled ticks may be kept ([`Settled::keepable`], remembered per settings version).
-    pub fn keepable(&self, expr: &str) -> bool {
-        self.settled.keepable(expr)
-    }
-
-    /// [`Settled::known_absent`].
-    pub fn known_absent(&self, selector: &str) -> Option<Span> {
-        self.settled.known_absent(selector)
-    }
-
-    /// [`Settled::keep_absent`], settled by this evaluation's `now`.
-    pub fn keep_absent(&self, selector: &str, span: Span) {
-        self.settled.keep_absent(selector, span, self.now_ms)
-    }
-
-    /// The same for a batch of others (`evaluate::graphs`' marked batches: a vector), `keepable`
-    /// when every part is.
-    pub async fn query_range_of(
-        &self,
-        expr: &str,
-        keepable: bool,
-        start: i64,
-        end: i64,
-        step: i64,
-        budget: &Budget,
-    ) -> Result<Vec<RangeSeries>, PromError> {
-        self.settled
-            .query_range(
-                self.client,
-                self.together,
-                Kind { keepable, vector: true },
-                expr,
-                start,
-                end,
-                step,
-                self.now_ms,
-                budget,
-            )
-            .await
+        inner.kept.insert(key, Kept { ticks: span, series, bytes, used });
     }
 }
 
@@ -473,67 +309,59 @@ mod tests {
     #[test]
     fn keepability_is_remembered_and_the_memo_stays_bounded() {
         let settled = Settled::new(0);
-        assert!(settled.keepable("rate(x[5m])"));
-        assert!(!settled.keepable("x offset -5m"));
-        assert!(!settled.keepable("x @ end()"));
-        assert!(!settled.keepable("sum("), "what does not parse is never kept");
+        assert!(settled.kind("rate(x[5m])").keepable);
+        assert!(!settled.kind("x offset -5m").keepable);
+        assert!(!settled.kind("x @ end()").keepable);
+        assert!(!settled.kind("sum(").keepable, "what does not parse is never kept");
         for i in 0..KEEPABLE_MEMO + 10 {
-            assert!(settled.keepable(&format!("x{i}")));
+            assert!(settled.kind(&format!("x{i}")).keepable);
         }
         assert!(settled.kinds.lock().unwrap().len() <= KEEPABLE_MEMO);
-        assert!(!settled.keepable("x offset -5m"));
+        assert!(!settled.kind("x offset -5m").keepable);
     }
 
-    fn span(first: i64, last: i64) -> Span {
-        Span { first: first * M, last: last * M }
-    }
-
-    #[test]
-    fn only_the_ticks_outside_what_is_kept_are_asked() {
-        // A refresh a minute later: only the newest tick.
-        assert_eq!(missing(Some(span(0, 1440)), span(1, 1441), M), [span(1441, 1441)]);
-        // A window inside what is kept: nothing.
-        assert_eq!(missing(Some(span(0, 1440)), span(10, 20), M), []);
-        // Reaching further back (an episode active at the edge) and ahead: both sides.
-        assert_eq!(missing(Some(span(100, 200)), span(40, 260), M), [span(40, 99), span(201, 260)]);
-        // Apart from what is kept, or nothing kept: all of it.
-        assert_eq!(missing(Some(span(0, 10)), span(12, 20), M), [span(12, 20)]);
-        assert_eq!(missing(None, span(12, 20), M), [span(12, 20)]);
-    }
-
-    #[test]
-    fn slices_keep_the_ticks_of_their_span_and_drop_empty_series() {
-        let s = vec![
-            RangeSeries::new(&[("a", "1")], &[(0, 1.0), (M, 2.0), (2 * M, 3.0)]),
-            RangeSeries::new(&[("a", "2")], &[(0, 5.0)]),
-        ];
-        let cut = slice(&s, span(1, 2));
-        assert_eq!(cut, vec![RangeSeries::new(&[("a", "1")], &[(M, 2.0), (2 * M, 3.0)])]);
+    fn t(first: i64, last: i64) -> Ticks {
+        Ticks::between(first * M, last * M, M)
     }
 
     #[test]
     fn what_is_kept_is_settled_bounded_and_on_the_ticks() {
         // Settled up to 12 ticks before the newest (10m settle + a little): the rest is asked again next time.
-        assert_eq!(to_keep(span(0, 1440), span(0, 1440), M, 1428 * M + 30_000), Some(span(0, 1428)));
+        assert_eq!(to_keep(&t(0, 1440), &t(0, 1440), 1428 * M + 30_000), Some(t(0, 1428)));
         // Nothing settled yet.
-        assert_eq!(to_keep(span(0, 10), span(0, 10), M, -1), None);
+        assert_eq!(to_keep(&t(0, 10), &t(0, 10), -1), None);
         // Kept from long ago: no older than a day before the window (the furthest an episode's start is looked for).
-        assert_eq!(to_keep(span(-5000, 1440), span(0, 1440), M, 1440 * M), Some(span(-1440, 1440)));
+        assert_eq!(to_keep(&t(-5000, 1440), &t(0, 1440), 1440 * M), Some(t(-1440, 1440)));
         // Ticks at a phase: the first kept is a tick.
-        let have = Span { first: 7_000, last: 7_000 + 3 * 24 * H };
-        let kept = to_keep(have, Span { first: 7_000 + 2 * 24 * H, last: have.last }, M, have.last).unwrap();
+        let have = Ticks::between(7_000, 7_000 + 3 * 24 * H, M);
+        let kept = to_keep(&have, &Ticks::between(7_000 + 2 * 24 * H, have.end(), M), have.end()).unwrap();
         assert_eq!((kept.first - 7_000) % M, 0);
         assert_eq!(kept.first, 7_000 + 24 * H);
-        assert_eq!(last_tick_by(7_000, M, 7_000 + 5 * M + 59_999), Some(7_000 + 5 * M));
-        assert_eq!(last_tick_by(7_000, M, 6_999), None);
+        assert_eq!(until(&Ticks::between(7_000, 7_000 + 9 * M, M), 7_000 + 5 * M + 59_999).last(), Some(7_000 + 5 * M));
+        assert_eq!(until(&Ticks::between(7_000, 7_000 + 9 * M, M), 6_999).count, 0);
     }
 
     #[test]
-    fn samples_come_back_in_time_order_once_per_tick() {
-        let s = in_tick_order(merge([
-            vec![RangeSeries::new(&[], &[(2 * M, 2.0)])],
-            vec![RangeSeries::new(&[], &[(0, 0.0), (M, 1.0), (2 * M, 2.0)])],
-        ]));
-        assert_eq!(s[0].samples, [(0, 0.0), (M, 1.0), (2 * M, 2.0)]);
+    fn what_is_kept_is_reused_joined_and_given_back() {
+        let settled = Settled::new(10 * M);
+        let series =
+            |ticks: &Ticks| vec![RangeSeries::new(&[("a", "1")], &ticks.iter().map(|t| (t, 1.0)).collect::<Vec<_>>())];
+        let first = t(0, 100);
+        settled.keep("b", "x", &first, &series(&first), 100 * M, 0, 101);
+        // Settled ten minutes before now: ticks 0..=90.
+        let (reused, kept) = settled.reuse("b", "x", &t(1, 101)).unwrap();
+        assert_eq!((reused, kept[0].samples.len()), (t(1, 90), 90));
+        assert!(settled.reuse("other base", "x", &t(1, 101)).is_none());
+        assert!(settled.reuse("b", "x", &Ticks::between(30_000, 30_000 + 10 * M, M)).is_none(), "another phase");
+        // A refresh's answer joins what was kept.
+        settled.keep("b", "x", &t(1, 101), &series(&t(1, 101)), 101 * M, 90, 11);
+        assert_eq!(settled.reuse("b", "x", &t(0, 200)).unwrap().0, t(0, 91));
+        assert_eq!((settled.usage().ticks_reused, settled.usage().ticks_asked), (90, 112));
+        let bytes = PROCESS_BYTES.load(Ordering::Relaxed);
+        assert!(bytes >= settled.usage().bytes && settled.usage().bytes > 0);
+        // Keeping is off with a settle time of 0.
+        let off = Settled::new(0);
+        off.keep("b", "x", &first, &series(&first), 200 * M, 0, 101);
+        assert!(off.reuse("b", "x", &first).is_none());
     }
 }

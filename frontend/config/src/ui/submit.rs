@@ -39,7 +39,7 @@ pub async fn save_and_test(host: Host, urls: Urls, submitted: ConfigForm, dispat
     let note = match web::call::<SettingsCheckResponse>(
         &host.request,
         "POST",
-        &urls.plugin("resources/v1/settings/check"),
+        &urls.plugin(&format!("resources/{}", codexflow_core::routes::SETTINGS_CHECK)),
         body,
         None,
     )

@@ -75,7 +75,7 @@ pub fn use_evaluation(host: &HostProps, bridge: &Bridge, instance: u32) -> UseRe
                 dispatch.dispatch(Action::Fetching);
                 // The compact answer (`core::compact`): statuses and graphs expanded here, alerts read from their runs.
                 let request = EvaluateRequest { from: *from, to: *to, interval_ms, encoding: Encoding::Runs };
-                let url = format!("{url}/v1/evaluate");
+                let url = format!("{url}/{}", codexflow_core::routes::EVALUATE);
                 wasm_bindgen_futures::spawn_local(async move {
                     // "Data arrived": the answer's bytes are in; parsing, layout and paint are ours.
                     let arrived = || mark(&format!("codexflow-data-{instance}-{generation}"));
@@ -121,7 +121,7 @@ pub fn use_stage_metrics(
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map(AbortController::signal);
         let request = StageMetricsRequest { stage: stage.clone(), from: *from, to: *to, max_points: Some(*max_points) };
-        let url = format!("{url}/v1/stage-metrics");
+        let url = format!("{url}/{}", codexflow_core::routes::STAGE_METRICS);
         wasm_bindgen_futures::spawn_local(async move {
             match post::<_, StageMetricsResponse>(&bridge, &url, &request, signal.as_ref(), || ()).await {
                 Ok(m) => setter.set(Some(Ok(Rc::new(m)))),
