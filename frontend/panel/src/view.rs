@@ -3,7 +3,7 @@
 //! backend writes, in the dashboard's time zone. Pure: tested on the host.
 
 use codexflow_core::api::{AlertTimeline, EvaluateResponse, Point, RulesSource, StageHealth};
-use codexflow_core::compact::{run_spans, spans, Span};
+use codexflow_core::compact::Span;
 use codexflow_core::format::headline;
 use codexflow_core::reason::{
     alert_contribution, ruler_note, stage_reason_at, stage_ruler_note_at, AlertMoment, Clock,
@@ -221,15 +221,6 @@ pub fn run_paths<T: PartialEq + Copy>(runs: &[Span<T>], y: u32, height: &str) ->
     out
 }
 
-/// A stage's strip: its status runs as the answer sent them, else folded from its statuses.
-pub fn stage_spans(ticks: &[i64], stage: &StageHealth) -> Vec<Span<StageStatus>> {
-    stage
-        .status_runs
-        .as_deref()
-        .and_then(|runs| run_spans(ticks, runs))
-        .unwrap_or_else(|| spans(&stage.status_timeline))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,7 +349,7 @@ mod tests {
         assert_eq!(value_at(&pts, 15), None);
         assert_eq!(value_at(&pts, 99), Some(3.0));
         use StageStatus::*;
-        let paths = run_paths(&spans(&[Ok, Ok, Warning, Ok, Critical, Critical]), 1, "0.9");
+        let paths = run_paths(&codexflow_core::compact::spans(&[Ok, Ok, Warning, Ok, Critical, Critical]), 1, "0.9");
         assert_eq!(
             paths,
             [
@@ -368,11 +359,5 @@ mod tests {
             ]
         );
         assert!(run_paths::<StageStatus>(&[], 0, "1").is_empty());
-        // A stage's strip from its runs, unexpanded, is the strip from its statuses.
-        let ticks = [0, 60, 120, 180];
-        let statuses = [Ok, Critical, Critical, Ok];
-        let runs = codexflow_core::compact::status_runs(&ticks, &statuses);
-        assert_eq!(run_spans(&ticks, &runs), Some(spans(&statuses)));
-        assert_eq!(run_spans(&ticks[1..], &runs), None, "a run off the ticks is not trusted");
     }
 }

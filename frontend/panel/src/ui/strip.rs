@@ -11,7 +11,8 @@ use super::clock::Clock;
 use super::style::status_color;
 use crate::layout::{px, rows_in_view, STRIP_ROW_PX as ROW_PX};
 use crate::options::Theme;
-use crate::view::{run_paths, stage_spans, tick_at_fraction};
+use crate::view::{run_paths, tick_at_fraction};
+use codexflow_core::compact::spans;
 
 #[derive(Properties, PartialEq)]
 pub struct StripsProps {
@@ -36,7 +37,7 @@ pub fn strips(p: &StripsProps) -> Html {
                 .stages
                 .iter()
                 .map(|s| {
-                    let paths: Vec<(String, String)> = run_paths(&stage_spans(&answer.ticks, s), 0, "1")
+                    let paths: Vec<(String, String)> = run_paths(&spans(&s.status_timeline), 0, "1")
                         .into_iter()
                         .map(|(st, d)| (status_color(theme, st).to_string(), d))
                         .collect();
