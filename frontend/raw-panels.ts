@@ -1,13 +1,18 @@
 // Which panels of the dashboard the flow panel sits on show each stage: the dashboard model read the
-// way a viewer can (Grafana's `GET /api/dashboards/uid/<uid>`, pkg/api/dashboard.go `GetDashboard`,
-// the same in 10.4, 11 and 12), every panel walked (rows, collapsed rows, library panels as far as the
-// model shows their queries; the flow panel itself skipped), queries with the dashboard's variables
-// replaced, and the backend's `v1/panel-map` matching their metric names to the stages. A stage that
-// no panel shows gets an Explore link with its own queries against the dashboard's Prometheus.
+// way a viewer can, every panel walked (`dashboard-model.ts`: rows, collapsed rows, tabs, library panels
+// as far as the model shows their queries; the flow panel itself skipped), queries with the dashboard's
+// variables replaced, and the backend's `v1/panel-map` matching their metric names to the stages. A
+// stage that no panel shows gets an Explore link with its own queries against the dashboard's Prometheus.
+//
+// The model: Grafana's `GET /api/dashboards/uid/<uid>` (pkg/api/dashboard.go `GetDashboard`, 10.4 to 13).
+// A dashboard stored as schema v2 (Grafana 13's dynamic dashboards) is refused there with 406, whose
+// message names the API that serves it, `/apis/dashboard.grafana.app/<stored version>/namespaces/<ns>/
+// dashboards/<uid>`: that stored version is read as it is (no server conversion to go wrong) and its
+// `elements` walked by their `layout`.
 import { config, getBackendSrv, type FetchResponse } from '@grafana/runtime';
 
-interface ModelTarget { expr?: unknown; hide?: boolean; datasource?: unknown }
-interface ModelPanel { id?: number; type?: string; title?: string; targets?: ModelTarget[]; panels?: ModelPanel[]; datasource?: unknown }
+import { dashboardUid, flatPanels, isV2Spec, type ModelPanel, v2Panels, versionFrom406 } from './dashboard-model.ts';
+
 
 export interface PanelRef { id: number; title: string }
 export interface StageFound { stage: string; panels: PanelRef[]; queries: string[] }
@@ -22,15 +27,23 @@ function once<T>(observable: { subscribe(o: { next(v: FetchResponse<T>): void; e
 const MAX_PANELS = 500; // codexflow_core::limits::MAX_DASHBOARD_PANELS
 const MAX_QUERIES = 26; // codexflow_core::limits::MAX_PANEL_QUERIES
 
-/** The dashboard's uid from the page's path: `/d/<uid>/<slug>` (a sub-path before it is fine). */
-export function dashboardUid(pathname: string): string | null {
-  const m = /\/d\/([^/?#]+)/.exec(pathname);
-  return m ? decodeURIComponent(m[1]) : null;
-}
+type Srv = ReturnType<typeof getBackendSrv>;
 
-/** Every panel of the model in its saved (layout) order, each row's panels in its place. */
-export function flatPanels(panels: ModelPanel[] = []): ModelPanel[] {
-  return panels.flatMap((p) => (p.type === 'row' ? (p.panels ?? []).filter((c) => c.type !== 'row') : [p]));
+/** The dashboard's panels, from the legacy API, or from the one that serves a v2 dashboard. */
+async function dashboardPanels(srv: Srv, uid: string): Promise<ModelPanel[]> {
+  const path = encodeURIComponent(uid);
+  try {
+    const legacy = await once<{ dashboard?: { panels?: unknown } }>(srv.fetch({ url: `/api/dashboards/uid/${path}`, showErrorAlert: false }));
+    return flatPanels(legacy.data.dashboard?.panels);
+  } catch (e) {
+    const refusal = e as { status?: number; data?: { message?: unknown } };
+    if (refusal?.status !== 406) throw e;
+    const namespace = (config as unknown as { namespace?: string }).namespace || 'default';
+    const version = versionFrom406(refusal.data?.message) ?? 'v2beta1';
+    const url = `/apis/dashboard.grafana.app/${version}/namespaces/${encodeURIComponent(namespace)}/dashboards/${path}`;
+    const stored = await once<{ spec?: { panels?: unknown } }>(srv.fetch({ url, showErrorAlert: false }));
+    return isV2Spec(stored.data.spec) ? v2Panels(stored.data.spec) : flatPanels(stored.data.spec?.panels);
+  }
 }
 
 interface DatasourceMeta { uid?: string; type?: string; name?: string }
@@ -66,8 +79,7 @@ export async function findRawPanels(selfId: number, pathname: string, replaceVar
   const uid = dashboardUid(pathname);
   if (!uid) return { stages: [], datasourceUid: null, titles: {}, error: 'This dashboard is not saved yet, so its panels cannot be read.' };
   const srv = getBackendSrv();
-  const model = await once<{ dashboard?: { panels?: ModelPanel[] } }>(srv.fetch({ url: `/api/dashboards/uid/${encodeURIComponent(uid)}`, showErrorAlert: false }));
-  const panels = flatPanels(model.data.dashboard?.panels).filter((p) => typeof p.id === 'number' && p.id !== selfId);
+  const panels = (await dashboardPanels(srv, uid)).filter((p) => typeof p.id === 'number' && p.id !== selfId);
   // Every panel's title here: for the backend, and for links to panels chosen by hand too.
   const titles: Record<number, string> = Object.fromEntries(panels.map((p) => [p.id as number, replaceVariables(p.title ?? '')]));
   const described = panels

@@ -31,6 +31,8 @@ format_and_lints() {
 phase "cargo fmt --check and clippy -D warnings (workspace and fuzz targets)" format_and_lints
 phase "build mirror: sync and rebuild only what changed (a real git and cargo)" \
   node --test scripts/sync-mirror.test.mjs
+phase "dashboard models: v1 ids as Grafana gives them, the v2 layout walk" \
+  node --test frontend/dashboard-model.test.mjs
 phase "promtool check rules (shipped rules file)" \
   promtool check rules provisioning/rules/codex-pipeline-observability.rules.yaml
 
