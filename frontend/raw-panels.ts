@@ -77,7 +77,7 @@ function dashboardPrometheus(panels: ModelPanel[], replaceVariables: (s: string)
 /** Reads the dashboard and asks the backend which panels show each stage. */
 export async function findRawPanels(selfId: number, pathname: string, replaceVariables: (s: string) => string, resourceUrl: string): Promise<Found> {
   const uid = dashboardUid(pathname);
-  if (!uid) return { stages: [], datasourceUid: null, titles: {}, error: 'This dashboard is not saved yet, so its panels cannot be read.' };
+  if (!uid) return { stages: [], datasourceUid: null, titles: {}, error: 'This dashboard is not saved yet, so its panels cannot be read: save it, or choose each stage\'s panels in the panel option "Raw panels per stage".' };
   const srv = getBackendSrv();
   const panels = (await dashboardPanels(srv, uid)).filter((p) => typeof p.id === 'number' && p.id !== selfId);
   // Every panel's title here: for the backend, and for links to panels chosen by hand too.
