@@ -28,6 +28,13 @@ test('v1: rows flattened in saved order, ids given as Grafana gives them at load
   ]);
   // The largest id is 9: the duplicate 1, the missing one and 0 get 10, 11, 12, in panelIterator's order.
   assert.deepEqual(panels.map((p) => [p.title, p.id]), [['a', 1], ['dup', 10], ['none', 11], ['zero', 12], ['nine', 9]]);
+  // A panel that is not a row keeps what it holds out of the list (Grafana draws none of it), not out of the ids.
+  assert.deepEqual(m.flatPanels([{ id: 2, panels: [{ id: 2 }] }, {}]).map((p) => p.id), [2, 4]);
+  // What is read comes in the types it is read as.
+  assert.deepEqual(m.flatPanels([{ id: 1, title: 5, targets: { expr: 'x' } }, { id: 2, targets: [null, { expr: 'y', hide: 'yes' }] }]), [
+    { id: 1, type: undefined, title: '', targets: [], datasource: undefined },
+    { id: 2, type: undefined, title: '', targets: [{ expr: 'y', hide: false, datasource: undefined }], datasource: undefined },
+  ]);
   assert.deepEqual(m.flatPanels(undefined), []);
   assert.deepEqual(m.flatPanels('not a list'), []);
   assert.deepEqual(m.flatPanels([null, 3, { id: 4 }]).map((p) => p.id), [4]);
@@ -103,9 +110,13 @@ test('v2: hostile or odd models give what they can, never a throw', () => {
   assert.deepEqual(m.v2Panels({ elements: { 'panel-1': { kind: 'Panel', spec: { id: 1, data: 'x' } } }, layout: grid('panel-1') })[0].targets, []);
 });
 
-test('the stored version the legacy 406 names', () => {
-  const message = 'dashboard api version not supported, use /apis/dashboard.grafana.app/v2beta1/namespaces/default/dashboards/abc instead';
-  assert.equal(m.versionFrom406(message), 'v2beta1');
-  assert.equal(m.versionFrom406('something else'), null);
-  assert.equal(m.versionFrom406(undefined), null);
+test('a 406 of the legacy API leads to the stored version it names; any other failure to none', () => {
+  // What backendSrv.fetch rejects with (public/app/core/services/backend_srv.ts): the status and the parsed body.
+  const refusal = (status, message) => ({ status, statusText: 'x', data: { message }, config: {} });
+  const message = 'dashboard api version not supported, use /apis/dashboard.grafana.app/v2/namespaces/org-2/dashboards/a%20b instead';
+  assert.equal(m.storedDashboardUrl(refusal(406, message), 'org-2', 'a b'), '/apis/dashboard.grafana.app/v2/namespaces/org-2/dashboards/a%20b');
+  assert.equal(m.storedDashboardUrl(refusal(406, 'no version here'), 'default', 'u'), '/apis/dashboard.grafana.app/v2beta1/namespaces/default/dashboards/u');
+  assert.equal(m.storedDashboardUrl(refusal(403, message), 'default', 'u'), null);
+  assert.equal(m.storedDashboardUrl(new Error('network'), 'default', 'u'), null);
+  assert.equal(m.storedDashboardUrl(null, 'default', 'u'), null);
 });

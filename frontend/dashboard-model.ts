@@ -37,7 +37,14 @@ export function flatPanels(panels: unknown): ModelPanel[] {
     seen.add(id);
     ids.set(p, id);
   }
-  return all.filter((p) => p.type !== 'row').map((p) => ({ ...p, id: ids.get(p) }));
+  const listed = saved.flatMap((p) => (p.type === 'row' ? (list(p.panels).filter(isObject) as ModelPanel[]) : [p]));
+  return listed.filter((p) => p.type !== 'row').map((p) => cleaned(p, ids.get(p)));
+}
+
+/** A v1 panel with the fields read here in the types they are read as (a hand-written model may not have them). */
+function cleaned(p: ModelPanel, id: number | undefined): ModelPanel {
+  const targets = list(p.targets).filter(isObject).map((t): ModelTarget => ({ expr: t.expr, hide: t.hide === true, datasource: t.datasource }));
+  return { id, type: typeof p.type === 'string' ? p.type : undefined, title: typeof p.title === 'string' ? p.title : '', targets, datasource: p.datasource };
 }
 
 /** A v2 element as the v1 shape the rest reads: its queries' `expr`, `hidden` as `hide`, the data source by uid. */
@@ -79,7 +86,7 @@ export function v2Panels(spec: unknown): ModelPanel[] {
   const elements = spec.elements;
   const names = [...new Set(placed(spec.layout))];
   return names.flatMap((n) => {
-    const e = elements[n];
+    const e = Object.prototype.hasOwnProperty.call(elements, n) ? elements[n] : undefined;
     const p = isObject(e) ? v2Panel(e) : null;
     return p ? [p] : [];
   });
@@ -90,8 +97,19 @@ export function isV2Spec(spec: unknown): boolean {
   return isObject(spec) && 'elements' in spec;
 }
 
+/**
+ * Where a dashboard the legacy API refused is stored: for a 406 (what `backendSrv.fetch` rejects with:
+ * `{status, data: {message}}`), the API its message names, at the stored version, in `namespace`
+ * (`config.namespace`, from the same namespacer as the message); `null` for any other failure.
+ */
+export function storedDashboardUrl(refusal: unknown, namespace: string, uid: string): string | null {
+  if (!isObject(refusal) || refusal.status !== 406) return null;
+  const version = versionFrom406(isObject(refusal.data) ? refusal.data.message : undefined) ?? 'v2beta1';
+  return `/apis/dashboard.grafana.app/${version}/namespaces/${encodeURIComponent(namespace)}/dashboards/${encodeURIComponent(uid)}`;
+}
+
 /** The API version the legacy API's 406 names (`…/apis/dashboard.grafana.app/<version>/namespaces/…`). */
-export function versionFrom406(message: unknown): string | null {
+function versionFrom406(message: unknown): string | null {
   const m = typeof message === 'string' ? /\/apis\/dashboard\.grafana\.app\/(v[0-9a-z]+)\//.exec(message) : null;
   return m ? m[1] : null;
 }

@@ -78,7 +78,12 @@ function LiveFlowPanel(props: PanelProps<Options>) {
     let cancelled = false;
     findRawPanels(props.id, locationService.getLocation().pathname, replaceVariables, resourceUrl).then(
       (f) => { if (!cancelled) setFound(f); },
-      (e: unknown) => { if (!cancelled) setFoundFailure(`The dashboard's panels could not be read: ${(e as { message?: string; statusText?: string })?.message ?? String(e)}`); },
+      (e: unknown) => {
+        // backendSrv rejects with `{status, statusText, data: {message}}`, not an Error.
+        const f = e as { message?: unknown; statusText?: unknown; status?: unknown; data?: { message?: unknown } };
+        const why = [f?.data?.message, f?.message, f?.statusText].find((w) => typeof w === 'string' && w !== '') ?? (typeof f?.status === 'number' ? `HTTP ${f.status}` : String(e));
+        if (!cancelled) setFoundFailure(`The dashboard's panels could not be read: ${why}`);
+      },
     );
     return () => { cancelled = true; };
     // eslint-disable-next-line react-hooks/exhaustive-deps

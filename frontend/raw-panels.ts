@@ -11,7 +11,7 @@
 // `elements` walked by their `layout`.
 import { config, getBackendSrv, type FetchResponse } from '@grafana/runtime';
 
-import { dashboardUid, flatPanels, isV2Spec, type ModelPanel, v2Panels, versionFrom406 } from './dashboard-model.ts';
+import { dashboardUid, flatPanels, isV2Spec, type ModelPanel, storedDashboardUrl, v2Panels } from './dashboard-model.ts';
 
 
 export interface PanelRef { id: number; title: string }
@@ -31,19 +31,17 @@ type Srv = ReturnType<typeof getBackendSrv>;
 
 /** The dashboard's panels, from the legacy API, or from the one that serves a v2 dashboard. */
 async function dashboardPanels(srv: Srv, uid: string): Promise<ModelPanel[]> {
-  const path = encodeURIComponent(uid);
+  const read = (model: { panels?: unknown } | undefined) => (isV2Spec(model) ? v2Panels(model) : flatPanels(model?.panels));
+  let legacy: FetchResponse<{ dashboard?: { panels?: unknown } }>;
   try {
-    const legacy = await once<{ dashboard?: { panels?: unknown } }>(srv.fetch({ url: `/api/dashboards/uid/${path}`, showErrorAlert: false }));
-    return flatPanels(legacy.data.dashboard?.panels);
+    legacy = await once(srv.fetch({ url: `/api/dashboards/uid/${encodeURIComponent(uid)}`, showErrorAlert: false }));
   } catch (e) {
-    const refusal = e as { status?: number; data?: { message?: unknown } };
-    if (refusal?.status !== 406) throw e;
-    const namespace = (config as unknown as { namespace?: string }).namespace || 'default';
-    const version = versionFrom406(refusal.data?.message) ?? 'v2beta1';
-    const url = `/apis/dashboard.grafana.app/${version}/namespaces/${encodeURIComponent(namespace)}/dashboards/${path}`;
+    const url = storedDashboardUrl(e, (config as unknown as { namespace?: string }).namespace || 'default', uid);
+    if (!url) throw e;
     const stored = await once<{ spec?: { panels?: unknown } }>(srv.fetch({ url, showErrorAlert: false }));
-    return isV2Spec(stored.data.spec) ? v2Panels(stored.data.spec) : flatPanels(stored.data.spec?.panels);
+    return read(stored.data?.spec);
   }
+  return read(legacy.data?.dashboard);
 }
 
 interface DatasourceMeta { uid?: string; type?: string; name?: string }
