@@ -56,6 +56,13 @@ async fn panel_in_chromium_against_the_real_backend() {
     // The repository's provisioning, and dashboards shaped like teams' own (tests/fixtures/provisioning).
     let dirs = [root.join("provisioning"), root.join("tests/fixtures/provisioning")];
     let mut provisioning = Provisioning::read(&dirs, &env_with_prometheus(&prom.url)).unwrap();
+    // The team's dashboard once more, stored as schema v2, as Grafana 13 stores it once saved from its
+    // editor: the legacy dashboard API refuses it with 406 (testkit/src/grafana/dashboard_v2.rs).
+    let mut team_v2 =
+        provisioning.dashboards.iter().find(|d| d["uid"] == "team-codex").expect("the team's dashboard").clone();
+    team_v2["uid"] = serde_json::json!("team-codex-v2");
+    provisioning.dashboards.push(team_v2);
+    provisioning.stored_as_v2.push("team-codex-v2".into());
     provisioning.apps = vec![ProvisionedApp {
         app_type: APP_ID.into(),
         org_id: 1,

@@ -210,7 +210,8 @@ try {
     await page.getByTestId('codex-flow-stage-kafka').waitFor();
   });
 
-  await step('a team\'s own dashboard: each stage finds its raw panels by what they query, named as there; each opens and Back returns', async () => {
+  // The team's dashboard, and the same stored as schema v2 as Grafana 13 stores it (the legacy API answers 406).
+  for (const uid of ['team-codex', 'team-codex-v2']) await step(`a team's own dashboard (${uid}): each stage finds its raw panels by what they query, named as there; each opens and Back returns`, async () => {
     const expected = {
       kafka: [[31, /^Open “Completions backlog” ↗$/], [32, /^Open “Completions in” ↗$/]],
       nats: [[40, /^Open “Agent comms waiting” ↗$/], [41, /^Open “Stream growth” ↗$/]],
@@ -218,7 +219,7 @@ try {
       sse: [[60, /^Open “SSE errors \(.*chat.*\)” ↗$/]],
     };
     for (const [stage, panels] of Object.entries(expected)) {
-      await page.goto(`${base}/d/team-codex?from=now-2h&to=now&refresh=`);
+      await page.goto(`${base}/d/${uid}?from=now-2h&to=now&refresh=`);
       await page.getByTestId(`codex-flow-stage-${stage}`).click();
       await page.getByTestId('codex-flow-drilldown').waitFor();
       for (const [id, title] of panels) {
@@ -238,7 +239,7 @@ try {
     // Added with "options": {}, the flow panel still got every default, as Grafana merges them.
     const options = await page.evaluate(() => window.__panelOptions[21]);
     assert.deepEqual(options, { stagePanels: '', showSparklines: true, showEdgeRates: true, direction: 'lr', interval: '' });
-    await page.screenshot({ path: `${shots}/team-dashboard.png` });
+    await page.screenshot({ path: `${shots}/${uid}.png` });
   });
 
   await step('the options editor shows what the automatic mapping found', async () => {

@@ -108,7 +108,7 @@ pub fn boot_data(page: &Page, loaded: &[FoundPlugin], dist: &Path, datasources: 
                   "orgRole": if signed_in { "Admin" } else { "" }, "isSignedIn": signed_in,
                   "theme": if page.light { "light" } else { "dark" }, "lightTheme": page.light, "timezone": "browser" },
         "settings": {
-            "appSubUrl": "", "buildInfo": { "version": page.version, "edition": "Open Source", "env": "production" },
+            "appSubUrl": "", "namespace": super::dashboard_v2::namespace(page.org_id), "buildInfo": { "version": page.version, "edition": "Open Source", "env": "production" },
             "featureToggles": {}, "datasources": ds, "defaultDatasource": default_ds,
             "panels": panels, "apps": apps, "bootData": {},
             "publicDashboardAccessToken": page.public_token.clone().unwrap_or_default()

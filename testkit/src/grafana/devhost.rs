@@ -35,6 +35,7 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::grafana::boot;
+use crate::grafana::dashboard_v2;
 use crate::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use crate::grafana::plugins::{self, FoundPlugin, LoadingConfig};
 use crate::grafana::provisioning::Provisioning;
@@ -224,7 +225,7 @@ impl Shared {
         if let Some(answer) = self.session_route(method, path, caller) {
             return answer;
         }
-        if !path.starts_with("api/") {
+        if !path.starts_with("api/") && !path.starts_with("apis/") {
             return self.page_or_asset(method, path, query, caller);
         }
         // Every other API call needs a live session and acts in the caller's org; a public
@@ -244,6 +245,9 @@ impl Shared {
         }
         if let Some(rest) = path.strip_prefix("api/datasources/proxy/uid/") {
             return self.proxy(&call, rest, &caller.content_type, http).await;
+        }
+        if let Some(answer) = self.dashboard_v2_api(path, org) {
+            return answer;
         }
         if let Some(answer) = self.dashboard_api(path) {
             return answer;
@@ -356,6 +360,38 @@ impl Shared {
         Some(match self.host.provisioning.dashboards.iter().find(|d| d["uid"] == uid) {
             Some(d) => Response::json(200, &serde_json::json!({ "dashboard": d, "meta": meta })),
             None => Response::json(404, &serde_json::json!({ "message": "Dashboard not found" })),
+        })
+    }
+
+    /// What Grafana 13 answers for a dashboard stored as schema v2 (`super::dashboard_v2`): the legacy
+    /// API's 406, and the resource API at the stored version and converted to v1beta1, in the org's
+    /// namespace.
+    fn dashboard_v2_api(&self, path: &str, org: i64) -> Option<Response> {
+        let stored = |uid: &str| {
+            self.host
+                .provisioning
+                .stored_as_v2
+                .iter()
+                .any(|u| u == uid)
+                .then(|| self.host.provisioning.dashboards.iter().find(|d| d["uid"] == uid))
+        };
+        if let Some(uid) = path.strip_prefix("api/dashboards/uid/") {
+            stored(uid)?;
+            return Some(Response::json(406, &dashboard_v2::legacy_refusal(uid, org)));
+        }
+        let rest = path.strip_prefix("apis/dashboard.grafana.app/")?;
+        let parts: Vec<&str> = rest.split('/').collect();
+        let not_found =
+            || Response::json(404, &serde_json::json!({ "message": "dashboards.dashboard.grafana.app not found" }));
+        let [version, "namespaces", ns, "dashboards", uid] = parts.as_slice() else { return Some(not_found()) };
+        if *ns != dashboard_v2::namespace(org) {
+            return Some(not_found());
+        }
+        // A v1-stored dashboard is served by the legacy API here; the resource API is played for v2 only.
+        let Some(Some(d)) = stored(uid) else { return Some(not_found()) };
+        Some(match dashboard_v2::resource(d, version, org) {
+            Some(r) => Response::json(200, &r),
+            None => not_found(),
         })
     }
 

@@ -3,11 +3,12 @@
 //! dev host (`devhost`) and the browser page it serves (`page/`, TypeScript built by
 //! `page/build.mjs`), provisioning as Grafana reads it (`provisioning`), which plugins Grafana would
 //! load (`plugins`), sessions and orgs (`session`), the boot data (`boot`) and its Angular detector
-//! (`angular`). `docs/dev-host.md` names the Grafana
+//! (`angular`), dashboards stored as schema v2 (`dashboard_v2`). `docs/dev-host.md` names the Grafana
 //! source each behaviour follows.
 
 pub mod angular;
 pub mod boot;
+pub mod dashboard_v2;
 pub mod devhost;
 pub mod plugin_host;
 pub mod plugins;

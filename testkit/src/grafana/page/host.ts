@@ -422,6 +422,22 @@ function ExplorePage() {
   return React.createElement('main', { style: { padding: 16 } }, React.createElement('h1', { style: { fontSize: 18 } }, 'Explore'), sections);
 }
 
+/**
+ * The dashboard of an answer of the legacy API. A dashboard stored as schema v2 is refused there with
+ * 406; Grafana 13's frontend then reads it through the resource API, asking for v1 first and taking the
+ * server's conversion (public/app/features/dashboard/api/UnifiedDashboardAPI.ts), which this page draws.
+ */
+async function dashboardFrom(r: Response): Promise<Dashboard | null> {
+  if (r.ok) return ((await r.json()) as { dashboard?: Dashboard }).dashboard ?? null;
+  if (r.status !== 406) return null;
+  const uid = location.pathname.split('/')[2] ?? '';
+  const namespace = (config as unknown as { namespace?: string }).namespace ?? 'default';
+  const v1 = await fetch(`/apis/dashboard.grafana.app/v1beta1/namespaces/${namespace}/dashboards/${uid}`);
+  if (!v1.ok) return null;
+  const resource = (await v1.json()) as { spec?: Dashboard; status?: { conversion?: { failed?: boolean } } };
+  return resource.status?.conversion?.failed ? null : resource.spec ?? null;
+}
+
 async function main() {
   const root = createRoot(document.getElementById('root')!);
   const render = (node: React.ReactNode) => root.render(React.createElement(ThemeProvider, null, node));
@@ -435,11 +451,11 @@ async function main() {
   }
   const api = dashboardApi(location.pathname);
   const r = api ? await fetch(api) : null;
-  if (!r || !r.ok) {
+  const dashboard = r ? await dashboardFrom(r) : null;
+  if (!dashboard) {
     render(React.createElement('div', { role: 'alert' }, `Dashboard not found: ${location.pathname}`));
     return;
   }
-  const { dashboard } = await r.json();
   document.title = `${dashboard.title} · Codex Flow dev host`;
   render(React.createElement(App, { dashboard }));
 }
