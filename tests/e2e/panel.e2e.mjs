@@ -240,6 +240,13 @@ try {
     const options = await page.evaluate(() => window.__panelOptions[21]);
     assert.deepEqual(options, { stagePanels: '', showSparklines: true, showEdgeRates: true, direction: 'lr', interval: '' });
     await page.screenshot({ path: `${shots}/${uid}.png` });
+    if (uid === 'team-codex-v2') {
+      // The legacy API refused it as Grafana 13 does (the page and the panel then read /apis/…): provoked, not a problem.
+      const refused = /^HTTP 406 .*\/api\/dashboards\/uid\/team-codex-v2$/;
+      assert.ok(problems.some((p) => refused.test(p)), 'the legacy dashboard API answered 406');
+      forgive(refused);
+      forgive(/^console: Failed to load resource: the server responded with a status of 406/);
+    }
   });
 
   await step('the options editor shows what the automatic mapping found', async () => {
