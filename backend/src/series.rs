@@ -36,21 +36,22 @@ pub fn merge(parts: impl IntoIterator<Item = Vec<RangeSeries>>) -> Vec<RangeSeri
     by_labels.into_iter().map(|(labels, samples)| RangeSeries { labels, samples }).collect()
 }
 
-/// The samples `keep` passes; a series left without any is left out, as the upstream leaves it out.
+/// Copies of the samples `keep` passes, and of nothing else (a day of a rule's series is read for a
+/// few ticks on every refresh); a series left without any is left out, as the upstream leaves it out.
 /// The one rule behind a filtered rule's answer, a part of a batch, a kept slice of ticks.
-pub fn retain_samples(series: Vec<RangeSeries>, keep: impl Fn(i64, f64) -> bool) -> Vec<RangeSeries> {
+pub fn select(series: &[RangeSeries], keep: impl Fn(i64, f64) -> bool) -> Vec<RangeSeries> {
     series
-        .into_iter()
-        .filter_map(|mut s| {
-            s.samples.retain(|&(t, v)| keep(t, v));
-            (!s.samples.is_empty()).then_some(s)
+        .iter()
+        .filter_map(|s| {
+            let samples: Vec<(i64, f64)> = s.samples.iter().copied().filter(|&(t, v)| keep(t, v)).collect();
+            (!samples.is_empty()).then(|| RangeSeries { labels: s.labels.clone(), samples })
         })
         .collect()
 }
 
 /// The samples at `ticks`, as a range query over exactly those ticks answers.
-pub fn at_ticks(series: Vec<RangeSeries>, ticks: &Ticks) -> Vec<RangeSeries> {
-    retain_samples(series, |t, _| ticks.contains(t))
+pub fn at_ticks(series: &[RangeSeries], ticks: &Ticks) -> Vec<RangeSeries> {
+    select(series, |t, _| ticks.contains(t))
 }
 
 /// Samples in time order, one per tick (a kept series and a fresh answer overlap where ticks were
@@ -121,11 +122,8 @@ mod tests {
             RangeSeries::new(&[("a", "2")], &[(M, 1.0)]),
         ];
         let even = Ticks::between(0, 6 * M, 2 * M);
-        assert_eq!(
-            at_ticks(s.clone(), &even),
-            vec![RangeSeries::new(&[("a", "1")], &[(0, 0.0), (2 * M, 2.0), (6 * M, 6.0)])]
-        );
-        assert_eq!(retain_samples(s, |_, v| v > 1.5).len(), 1);
+        assert_eq!(at_ticks(&s, &even), vec![RangeSeries::new(&[("a", "1")], &[(0, 0.0), (2 * M, 2.0), (6 * M, 6.0)])]);
+        assert_eq!(select(&s, |_, v| v > 1.5).len(), 1);
         let merged = in_tick_order(merge([
             vec![RangeSeries::new(&[], &[(2 * M, 2.0)])],
             vec![RangeSeries::new(&[], &[(0, 0.0), (M, 1.0), (2 * M, 2.0)])],

@@ -18,7 +18,7 @@ use crate::promql::Query;
 use crate::rules_in_force::InForce;
 use crate::series::{merge, Labels, RangeSeries};
 use crate::settings::Settings;
-use crate::upstream::{Ask, Purpose, Upstream};
+use crate::upstream::{answer_at, Ask, Purpose, Upstream};
 
 /// A rule's series over the ticks it was finally evaluated at.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,11 +126,7 @@ pub async fn fetch(
             .iter()
             .zip(&plan.rules)
             .map(|(ask, eval)| match (ask, eval) {
-                (Ok(i), Ok(eval)) => answers
-                    .get(*i)
-                    .cloned()
-                    .unwrap_or_else(|| Ok(Vec::new()))
-                    .map(|series| RuleSeries { eval: *eval, series }),
+                (Ok(i), Ok(eval)) => answer_at(&answers, *i).map(|series| RuleSeries { eval: *eval, series }),
                 (Err(why), _) | (_, Err(why)) => Err(PromError::Limit(why.clone())),
             })
             .collect();
@@ -138,7 +134,7 @@ pub async fn fetch(
         (answers, rules)
     };
     let (presence, (answers, rules_fetched), alertmanager) = tokio::join!(presence, asked, alertmanager);
-    let answer = |i: usize| answers.get(i).cloned().unwrap_or_else(|| Ok(Vec::new()));
+    let answer = |i: usize| answer_at(&answers, i);
     let ruler = ruler_asks
         .iter()
         .map(|a| a.map(|(i, ahead)| answer(i).map(|series| overlay::at_our_ticks(series, ahead))))

@@ -15,7 +15,7 @@ use crate::insight::{queue_insight, QueueInputs, Sample};
 use crate::prom::PromError;
 use crate::rules::RuleSet;
 use crate::series::{summed_points, RangeSeries};
-use crate::upstream::{Answer, Ask, Purpose};
+use crate::upstream::{answer_at, Answer, Ask, Purpose};
 
 /// What the upstream said for one stage's insight.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,7 +98,7 @@ pub fn asks(pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, asks: &mut Vec
 
 /// What the upstream said for each stage's insight, from the answers to its asks.
 pub fn fetched(queues: Vec<Option<QueueAsks>>, answers: &[Answer]) -> Vec<Option<QueueFetched>> {
-    let answer = |i: Option<usize>| i.map(|i| answers.get(i).cloned().unwrap_or_else(|| Ok(Vec::new())));
+    let answer = |i: Option<usize>| i.map(|i| answer_at(answers, i));
     queues
         .into_iter()
         .map(|q| {

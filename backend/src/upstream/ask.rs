@@ -46,6 +46,12 @@ pub struct Ask {
 /// What an ask gets back: the series at its ticks, as a range query of its own would answer.
 pub type Answer = Result<Vec<RangeSeries>, PromError>;
 
+/// The answer to the ask at `i` of a round's answers: every index a caller keeps is one it pushed,
+/// and one that is not reads as an empty answer, never a panic.
+pub fn answer_at(answers: &[Answer], i: usize) -> Answer {
+    answers.get(i).cloned().unwrap_or_else(|| Ok(Vec::new()))
+}
+
 impl Ask {
     pub fn new(expr: &str, ticks: Ticks, purpose: Purpose) -> Ask {
         Ask { expr: expr.to_string(), filter: None, ticks, purpose }

@@ -12,7 +12,7 @@ use super::plan::{Plan, Request};
 use super::Upstream;
 use crate::budget::Budget;
 use crate::prom::PromError;
-use crate::series::{at_ticks, in_tick_order, merge, retain_samples, RangeSeries};
+use crate::series::{at_ticks, in_tick_order, merge, select, RangeSeries};
 
 /// Every ask's answer, in ask order. `reused` holds, per source, the series the planner counted on
 /// from the settled store.
@@ -23,7 +23,7 @@ pub async fn execute(
     budget: &Budget,
 ) -> Vec<Answer> {
     // What is reused is held before anything is sent, as what is asked is counted before it goes out.
-    let mut reused: Vec<Result<Vec<RangeSeries>, PromError>> = reused
+    let reused: Vec<Result<Vec<RangeSeries>, PromError>> = reused
         .into_iter()
         .map(|kept| {
             let kept = kept.unwrap_or_default();
@@ -46,10 +46,9 @@ pub async fn execute(
         .sources
         .iter()
         .zip(parts)
-        .enumerate()
-        .map(|(i, (source, answers))| {
-            let kept = reused.get_mut(i).map_or(Ok(Vec::new()), |r| std::mem::replace(r, Ok(Vec::new())))?;
-            let mut all = vec![kept];
+        .zip(reused)
+        .map(|((source, answers), kept)| {
+            let mut all = vec![kept?];
             for answer in answers {
                 all.push(answer?);
             }
@@ -80,15 +79,16 @@ pub async fn execute(
         .iter()
         .map(|route| {
             let Some(source) = route.source else { return Ok(Vec::new()) };
-            let series = sources.get(source).cloned().unwrap_or_else(|| Ok(Vec::new()))?;
-            let series = match route.filter {
-                Some(filter) => retain_samples(series, |_, v| filter.keeps(v)),
-                None => series,
+            let series = match sources.get(source) {
+                Some(answer) => answer.as_ref().map_err(Clone::clone)?,
+                None => return Ok(Vec::new()),
             };
-            Ok(match plan.sources.get(source) {
-                Some(s) if s.ticks != route.ticks => at_ticks(series, &route.ticks),
-                _ => series,
-            })
+            // One pass over the source's series, copying only what this ask keeps.
+            let whole = plan.sources.get(source).is_none_or(|s| s.ticks == route.ticks);
+            if whole && route.filter.is_none() {
+                return Ok(series.clone());
+            }
+            Ok(select(series, |t, v| route.filter.is_none_or(|f| f.keeps(v)) && (whole || route.ticks.contains(t))))
         })
         .collect()
 }
@@ -104,7 +104,7 @@ async fn send(upstream: &Upstream<'_>, plan: &Plan, request: &Request, budget: &
         let exprs: Vec<&str> = request.parts.iter().map(|p| expr(p.source)).collect();
         let answer = ask(request.ticks, batched(MARK, &exprs)).await;
         if let Some(each) = answer.ok().and_then(|series| split(MARK, series, request.parts.len())) {
-            return request.parts.iter().zip(each).map(|(p, series)| Ok(at_ticks(series, &p.ticks))).collect();
+            return request.parts.iter().zip(each).map(|(p, series)| Ok(at_ticks(&series, &p.ticks))).collect();
         }
     }
     join_all(request.parts.iter().map(|p| ask(p.ticks, expr(p.source).to_string()))).await

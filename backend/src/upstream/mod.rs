@@ -34,7 +34,7 @@ use std::ops::RangeInclusive;
 
 use codexflow_core::Ticks;
 
-pub use ask::{Answer, Ask, Purpose};
+pub use ask::{answer_at, Answer, Ask, Purpose};
 pub use settled::Settled;
 
 use crate::budget::Budget;
@@ -83,11 +83,6 @@ impl<'a> Upstream<'a> {
         let reused =
             plan.sources.iter().map(|s| s.reused.and_then(|_| kept.remove(&(s.expr.clone(), s.ticks)))).collect();
         execute::execute(self, &plan, reused, budget).await
-    }
-
-    /// [`Settled::kind`]: what is known of `expr` before asking it.
-    pub fn keepable(&self, expr: &str) -> bool {
-        self.settled.kind(expr).keepable
     }
 
     /// [`Settled::known_absent`].

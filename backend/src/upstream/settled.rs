@@ -226,7 +226,7 @@ impl Settled {
         let kept = inner.kept.get_mut(&key)?;
         kept.used = now;
         let shared = overlap(&kept.ticks, want)?;
-        Some((shared, at_ticks(kept.series.clone(), &shared)))
+        Some((shared, at_ticks(&kept.series, &shared)))
     }
 
     /// Keeps the settled part of what is now known for `expr` at `want`'s ticks (`answer`, every
@@ -265,10 +265,10 @@ impl Settled {
             return;
         }
         let previous = match (joined, inner.kept.get(&key)) {
-            (Some(_), Some(k)) => at_ticks(k.series.clone(), &span),
+            (Some(_), Some(k)) => at_ticks(&k.series, &span),
             _ => Vec::new(),
         };
-        let series = in_tick_order(merge([previous, at_ticks(answer.to_vec(), &span)]));
+        let series = in_tick_order(merge([previous, at_ticks(answer, &span)]));
         let bytes = weight(&series) + key.expr.len() + 64;
         if let Some(old) = inner.kept.remove(&key) {
             inner.bytes = inner.bytes.saturating_sub(old.bytes);
