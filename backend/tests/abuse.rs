@@ -61,6 +61,12 @@ fn answer(r: &ResourceResponse) -> EvaluateResponse {
     serde_json::from_slice(&r.body).expect("an EvaluateResponse")
 }
 
+/// `v1/evaluate` of the hour up to the current minute.
+async fn evaluate_last_hour(plugin: &PluginProcess, s: &AppSettings) -> (ResourceResponse, Duration) {
+    let now = now_ms() / MINUTE * MINUTE;
+    call(plugin, s, "POST", "v1/evaluate", json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes()).await
+}
+
 /// The plugin is alive and serves a normal call.
 async fn still_serves(plugin: &mut PluginProcess, s: &AppSettings) {
     assert!(plugin.is_running(), "the plugin died; stderr:\n{}", plugin.stderr());
@@ -244,10 +250,7 @@ async fn absurd_durations_are_refused_or_cost_nothing() {
     // costs the upstream nothing.
     let long = settings(json!({"prometheusUrl": up.url, "rulesYaml": rule("10y")}));
     let before = up.requests();
-    let now = now_ms() / MINUTE * MINUTE;
-    let (r, took) =
-        call(&plugin, &long, "POST", "v1/evaluate", json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes())
-            .await;
+    let (r, took) = evaluate_last_hour(&plugin, &long).await;
     let a = answer(&r);
     let kafka = a.stages.iter().find(|s| s.id == "kafka").unwrap();
     assert_eq!(kafka.status, StageStatus::Nodata);
@@ -476,15 +479,7 @@ async fn a_batch_answered_with_series_of_no_expression_is_asked_again_one_by_one
     for mark in [None, Some("99"), Some("-1"), Some("x")] {
         let up = mislabelling_upstream(mark).await;
         let s = settings(json!({ "prometheusUrl": up.url, "settleTime": "0s" }));
-        let now = now_ms() / MINUTE * MINUTE;
-        let (r, _) = call(
-            &plugin,
-            &s,
-            "POST",
-            "v1/evaluate",
-            json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes(),
-        )
-        .await;
+        let (r, _) = evaluate_last_hour(&plugin, &s).await;
         let a = answer(&r);
         for stage in &a.stages {
             assert_eq!(
@@ -536,15 +531,7 @@ async fn settle_times_at_and_beyond_their_limits() {
     for edge in ["0s", "1d"] {
         let s = settings(json!({ "prometheusUrl": up.url, "settleTime": edge }));
         for _ in 0..2 {
-            let now = now_ms() / MINUTE * MINUTE;
-            let (r, _) = call(
-                &plugin,
-                &s,
-                "POST",
-                "v1/evaluate",
-                json!({"from": now - 3_600_000, "to": now}).to_string().as_bytes(),
-            )
-            .await;
+            let (r, _) = evaluate_last_hour(&plugin, &s).await;
             answer(&r);
         }
     }

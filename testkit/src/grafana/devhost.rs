@@ -367,17 +367,10 @@ impl Shared {
     /// API's 406, and the resource API at the stored version and converted to v1beta1, in the org's
     /// namespace.
     fn dashboard_v2_api(&self, path: &str, org: i64) -> Option<Response> {
-        let stored = |uid: &str| {
-            self.host
-                .provisioning
-                .stored_as_v2
-                .iter()
-                .any(|u| u == uid)
-                .then(|| self.host.provisioning.dashboards.iter().find(|d| d["uid"] == uid))
-        };
+        let provisioning = &self.host.provisioning;
+        let stored_as_v2 = |uid: &str| provisioning.stored_as_v2.iter().any(|u| u == uid);
         if let Some(uid) = path.strip_prefix("api/dashboards/uid/") {
-            stored(uid)?;
-            return Some(Response::json(406, &dashboard_v2::legacy_refusal(uid, org)));
+            return stored_as_v2(uid).then(|| Response::json(406, &dashboard_v2::legacy_refusal(uid, org)));
         }
         let rest = path.strip_prefix("apis/dashboard.grafana.app/")?;
         let parts: Vec<&str> = rest.split('/').collect();
@@ -388,7 +381,8 @@ impl Shared {
             return Some(not_found());
         }
         // A v1-stored dashboard is served by the legacy API here; the resource API is played for v2 only.
-        let Some(Some(d)) = stored(uid) else { return Some(not_found()) };
+        let v2 = provisioning.dashboards.iter().find(|d| d["uid"] == *uid).filter(|_| stored_as_v2(uid));
+        let Some(d) = v2 else { return Some(not_found()) };
         Some(match dashboard_v2::resource(d, version, org) {
             Some(r) => Response::json(200, &r),
             None => not_found(),
