@@ -2,7 +2,7 @@
 # Installs what building, testing and the demo need. Idempotent: run it as often as you like.
 # Debian: prometheus (brings promtool), victoria-metrics (brings vmalert, the second ruler the
 # live ruler tests run), prometheus-alertmanager (silences), chromium + chromium-driver (browser tests).
-# Rust: the wasm32 target, wasm-bindgen-cli pinned to the crate's version, cargo-fuzz (libFuzzer). npm: the lockfile's packages.
+# Rust: the wasm32 target, wasm-bindgen-cli pinned to the crate's version, cargo-fuzz (libFuzzer). npm: the lockfiles' packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,11 +58,14 @@ if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]
   cargo install -q cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 fi
 
-# npm packages: Playwright drives the Debian Chromium, never a downloaded browser.
-stamp=node_modules/.codexflow-lock
-if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  log "npm ci"
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
-  cp package-lock.json "$stamp"
-fi
+# npm packages: the root's (tooling, Playwright, the Grafana 12 page) and the Grafana 13 page's, whose
+# React 19 cannot share the root's tree. Playwright drives the Debian Chromium, never a downloaded browser.
+for dir in . testkit/src/grafana/page/grafana-13; do
+  stamp=$dir/node_modules/.codexflow-lock
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    log "npm ci in $dir"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+done
 log "ready: $(prometheus --version 2>&1 | head -1 | cut -d' ' -f1-3), vmalert $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null), $(cargo --version | cut -d' ' -f1-2), $(wasm-bindgen --version), $(cargo fuzz --version), node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1)"

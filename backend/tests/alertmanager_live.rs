@@ -10,8 +10,9 @@ use std::time::Duration;
 use codexflow_core::api::{EvaluateResponse, StageHealth};
 use codexflow_core::{AlertState, StageStatus};
 use codexflow_testkit::alertmanager::AlertmanagerServer;
-use codexflow_testkit::browser::{assert_built, run_script};
+use codexflow_testkit::browser::{assert_built, run_script, shots_dir};
 use codexflow_testkit::daemon::{free_port, wait_until};
+use codexflow_testkit::grafana::boot::PLAYED_VERSIONS;
 use codexflow_testkit::grafana::devhost::DevHost;
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use codexflow_testkit::grafana::provisioning::{env_with_prometheus, Provisioning};
@@ -146,16 +147,26 @@ async fn a_silence_shows_in_the_panel_in_chromium() {
     app.settings.json_data =
         json!({ "prometheusUrl": live.prom.url, "alertmanagerUrl": live.am.url, "evaluationInterval": "1s" });
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    let host = DevHost::demo(&root, provisioning, plugin.clone()).start("127.0.0.1:0").await.expect("dev host");
-    let shots = root.join("target/e2e");
-    let run =
-        run_script(&root, "tests/e2e/silence.e2e.mjs", &[&host.url, &shots.display().to_string(), AUTHOR, COMMENT])
-            .await;
-    println!("{}", run.output);
-    assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
-    for shot in ["tile", "tooltip", "drilldown"] {
-        for theme in ["dark", "light"] {
-            assert!(shots.join(format!("silenced-{shot}-{theme}.png")).exists());
+    for version in PLAYED_VERSIONS {
+        let host = DevHost { version: version.into(), ..DevHost::demo(&root, provisioning.clone(), plugin.clone()) }
+            .start("127.0.0.1:0")
+            .await
+            .expect("dev host");
+        let shots = shots_dir(&root, version);
+        let run =
+            run_script(&root, "tests/e2e/silence.e2e.mjs", &[&host.url, &shots.display().to_string(), AUTHOR, COMMENT])
+                .await;
+        println!("Grafana {version}:\n{}", run.output);
+        assert!(
+            run.passed,
+            "browser e2e under Grafana {version} failed:\n{}\nplugin stderr:\n{}",
+            run.output,
+            plugin.stderr()
+        );
+        for shot in ["tile", "tooltip", "drilldown"] {
+            for theme in ["dark", "light"] {
+                assert!(shots.join(format!("silenced-{shot}-{theme}.png")).exists());
+            }
         }
     }
 }

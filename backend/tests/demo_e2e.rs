@@ -2,12 +2,14 @@
 //! backfilled), the real plugin binary, the dev host reading `dist/` and the repository's and the
 //! demo's provisioning as Grafana does, and headless Chromium driven by `tests/e2e/demo.e2e.mjs`.
 //! Needs `scripts/build-frontend.sh`, `scripts/package.sh` and the harness build first; `scripts/test.sh`
-//! does all three. Screenshots land in `target/e2e/`.
+//! does all three. Each runs under every Grafana the host plays; screenshots land in
+//! `target/e2e/grafana-<version>/`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codexflow_testkit::browser::{assert_built, run_script};
+use codexflow_testkit::browser::{assert_built, run_script, shots_dir};
+use codexflow_testkit::grafana::boot::PLAYED_VERSIONS;
 use codexflow_testkit::grafana::devhost::DevHost;
 use codexflow_testkit::grafana::plugin_host::PluginProcess;
 use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
@@ -29,14 +31,24 @@ async fn live_demo_in_chromium() {
     let provisioning =
         Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    let host = DevHost::demo(&root, provisioning, plugin.clone()).start("127.0.0.1:0").await.expect("dev host");
-
-    let shots = root.join("target/e2e");
     let simulator = format!("http://{}", live.simulator.addr);
-    let run = run_script(&root, "tests/e2e/demo.e2e.mjs", &[&host.url, &shots.display().to_string(), &simulator]).await;
-    println!("{}", run.output);
-    assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
-    assert!(shots.join("demo-dashboard.png").exists());
+    for version in PLAYED_VERSIONS {
+        let host = DevHost { version: version.into(), ..DevHost::demo(&root, provisioning.clone(), plugin.clone()) }
+            .start("127.0.0.1:0")
+            .await
+            .expect("dev host");
+        let shots = shots_dir(&root, version);
+        let run =
+            run_script(&root, "tests/e2e/demo.e2e.mjs", &[&host.url, &shots.display().to_string(), &simulator]).await;
+        println!("Grafana {version}:\n{}", run.output);
+        assert!(
+            run.passed,
+            "browser e2e under Grafana {version} failed:\n{}\nplugin stderr:\n{}",
+            run.output,
+            plugin.stderr()
+        );
+        assert!(shots.join("demo-dashboard.png").exists());
+    }
 }
 
 /// Queue insight in the browser: the live demo while the Kafka consumer commits nothing (under the
@@ -50,20 +62,33 @@ async fn queue_insight_in_chromium() {
     // (STALL), and the act's 60 s outlast the test (about 10 s).
     let act = ACTS.iter().position(|a| a.name == "Kafka consumer stops committing").expect("the act");
     let before: i64 = ACTS[..act].iter().map(|a| a.secs).sum();
-    let live = LivePipeline::start(Story::at(now_ms(), before as f64 + 22.0)).await.expect("simulator and prometheus");
-    let provisioning =
-        Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
-    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    let host = DevHost::demo(&root, provisioning, plugin.clone()).start("127.0.0.1:0").await.expect("dev host");
-    let shots = root.join("target/e2e");
-    let run = run_script(&root, "tests/e2e/insight.e2e.mjs", &[&host.url, &shots.display().to_string()]).await;
-    println!("{}", run.output);
-    assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
-    for theme in ["dark", "light"] {
+    // A pipeline of its own per Grafana played, so each run starts 22 s into the act.
+    for version in PLAYED_VERSIONS {
+        let live =
+            LivePipeline::start(Story::at(now_ms(), before as f64 + 22.0)).await.expect("simulator and prometheus");
+        let provisioning =
+            Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
+        let plugin =
+            Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+        let host = DevHost { version: version.into(), ..DevHost::demo(&root, provisioning, plugin.clone()) }
+            .start("127.0.0.1:0")
+            .await
+            .expect("dev host");
+        let shots = shots_dir(&root, version);
+        let run = run_script(&root, "tests/e2e/insight.e2e.mjs", &[&host.url, &shots.display().to_string()]).await;
+        println!("Grafana {version}:\n{}", run.output);
         assert!(
-            shots.join(format!("insight-tile-{theme}.png")).exists()
-                && shots.join(format!("insight-tooltip-{theme}.png")).exists()
-                && shots.join(format!("insight-drilldown-{theme}.png")).exists()
+            run.passed,
+            "browser e2e under Grafana {version} failed:\n{}\nplugin stderr:\n{}",
+            run.output,
+            plugin.stderr()
         );
+        for theme in ["dark", "light"] {
+            assert!(
+                shots.join(format!("insight-tile-{theme}.png")).exists()
+                    && shots.join(format!("insight-tooltip-{theme}.png")).exists()
+                    && shots.join(format!("insight-drilldown-{theme}.png")).exists()
+            );
+        }
     }
 }

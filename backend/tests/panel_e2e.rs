@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codexflow_testkit::browser::{assert_built, run_script};
+use codexflow_testkit::browser::{assert_built, run_script, shots_dir};
+use codexflow_testkit::grafana::boot::PLAYED_VERSIONS;
 use codexflow_testkit::grafana::devhost::{DevHost, PANEL_ID};
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use codexflow_testkit::grafana::plugins::LoadingConfig;
@@ -72,32 +73,43 @@ async fn panel_in_chromium_against_the_real_backend() {
             secure_json_data: Default::default(),
         },
     }];
-    let host = DevHost {
-        dist: root.join("dist"),
-        harness: root.join("target/harness"),
-        provisioning: provisioning.clone(),
-        plugin: plugin.clone(),
-        loading: LoadingConfig::allowing(&[APP_ID, PANEL_ID]),
-    }
-    .start("127.0.0.1:0")
-    .await
-    .expect("dev host");
-    // The README's old advice: only the app's id allowed to load unsigned.
-    let refusing = DevHost {
-        dist: root.join("dist"),
-        harness: root.join("target/harness"),
-        provisioning,
-        plugin: plugin.clone(),
-        loading: LoadingConfig::allowing(&[APP_ID]),
-    }
-    .start("127.0.0.1:0")
-    .await
-    .expect("refusing dev host");
+    // The same script under each Grafana the host plays (12.4 with React 18, 13.2 with React 19).
+    for version in PLAYED_VERSIONS {
+        let host = DevHost {
+            dist: root.join("dist"),
+            harness: root.join("target/harness"),
+            provisioning: provisioning.clone(),
+            plugin: plugin.clone(),
+            loading: LoadingConfig::allowing(&[APP_ID, PANEL_ID]),
+            version: version.into(),
+        }
+        .start("127.0.0.1:0")
+        .await
+        .expect("dev host");
+        // The README's old advice: only the app's id allowed to load unsigned.
+        let refusing = DevHost {
+            dist: root.join("dist"),
+            harness: root.join("target/harness"),
+            provisioning: provisioning.clone(),
+            plugin: plugin.clone(),
+            loading: LoadingConfig::allowing(&[APP_ID]),
+            version: version.into(),
+        }
+        .start("127.0.0.1:0")
+        .await
+        .expect("refusing dev host");
 
-    let shots = root.join("target/e2e");
-    let run =
-        run_script(&root, "tests/e2e/panel.e2e.mjs", &[&host.url, &shots.display().to_string(), &refusing.url]).await;
-    println!("{}", run.output);
-    assert!(run.passed, "browser e2e failed:\n{}\nplugin stderr:\n{}", run.output, plugin.stderr());
-    assert!(shots.join("drilldown.png").exists());
+        let shots = shots_dir(&root, version);
+        let run =
+            run_script(&root, "tests/e2e/panel.e2e.mjs", &[&host.url, &shots.display().to_string(), &refusing.url])
+                .await;
+        println!("Grafana {version}:\n{}", run.output);
+        assert!(
+            run.passed,
+            "browser e2e under Grafana {version} failed:\n{}\nplugin stderr:\n{}",
+            run.output,
+            plugin.stderr()
+        );
+        assert!(shots.join("drilldown.png").exists());
+    }
 }

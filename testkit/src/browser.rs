@@ -1,6 +1,6 @@
 //! Runs a Playwright script of `tests/e2e/` (headless Debian Chromium) against a running dev host.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Panics, saying what to run, unless the package's frontends, the dev host's page and Playwright are
 /// built: what every browser test needs before it starts anything.
@@ -9,7 +9,8 @@ pub fn assert_built(root: &Path) {
         "dist/module.js",
         "dist/panel/module.js",
         "dist/panel/codexflow_panel_bg.wasm",
-        "target/harness/host.js",
+        "target/harness/grafana-12/host.js",
+        "target/harness/grafana-13/host.js",
         "node_modules/playwright-core",
     ] {
         assert!(
@@ -17,6 +18,11 @@ pub fn assert_built(root: &Path) {
             "{needed} is missing: run scripts/test.sh (it builds the package and the harness)"
         );
     }
+}
+
+/// Where a browser test's screenshots go when the host plays `version`: `target/e2e/grafana-<version>/`.
+pub fn shots_dir(root: &Path, version: &str) -> PathBuf {
+    root.join("target/e2e").join(format!("grafana-{version}"))
 }
 
 /// What the script printed (stdout then stderr), and whether it passed.

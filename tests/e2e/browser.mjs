@@ -1,6 +1,7 @@
 // What the browser end-to-end scripts share: Debian's Chromium launched the way these machines allow
 // (never a downloaded browser), a page that records every error, failed request and HTTP error, and
 // numbered steps.
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export async function launch() {
@@ -42,4 +43,18 @@ export function stepper() {
       process.exitCode = 1;
     },
   };
+}
+
+/**
+ * Checks that the page plays the Grafana its boot data names, with that Grafana's React in the shared
+ * modules plugins get (`System.import('react')`): 19 from Grafana 13, 18 before. Prints both.
+ */
+export async function assertPlayedGrafana(page) {
+  const { grafana, react } = await page.evaluate(async () => ({
+    grafana: window.grafanaBootData.settings.buildInfo.version,
+    react: (await System.import('react')).version,
+  }));
+  const expected = Number(grafana.split('.')[0]) >= 13 ? '19' : '18';
+  assert.equal(react.split('.')[0], expected, `Grafana ${grafana} hands plugins React ${react}`);
+  console.log(`# played Grafana ${grafana}, plugins got React ${react}`);
 }

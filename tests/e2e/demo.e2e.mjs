@@ -3,7 +3,7 @@
 // Usage: node tests/e2e/demo.e2e.mjs <dev host URL> <screenshot dir> <simulator URL>
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { launch, watchedPage, stepper } from './browser.mjs';
+import { assertPlayedGrafana, launch, watchedPage, stepper } from './browser.mjs';
 
 const [base, shots = 'target/e2e', simulator] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
@@ -143,6 +143,7 @@ try {
     await page.screenshot({ path: `${shots}/demo-config-light.png` });
   });
 
+  await step('the page played the host\'s Grafana, with its React in the shared modules', () => assertPlayedGrafana(page));
   assert.deepEqual(problems.filter((p) => !expected400(p)), [], 'no page errors, console errors or failed requests');
   done();
 } catch (e) {

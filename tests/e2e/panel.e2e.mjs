@@ -4,7 +4,7 @@
 // (the last: the same package behind a host whose allow_loading_unsigned_plugins lists the app only).
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { launch, watchedPage, stepper } from './browser.mjs';
+import { assertPlayedGrafana, launch, watchedPage, stepper } from './browser.mjs';
 
 const [base, shots = 'target/e2e', refusing] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
@@ -397,6 +397,18 @@ try {
     await page.screenshot({ path: `${shots}/dashboard-light.png` });
   });
 
+  await step('HEAD on a resource: passed to the plugin before Grafana 13, refused with 405 and Allow from 13', async () => {
+    const grafana = await page.evaluate(() => window.grafanaBootData.settings.buildInfo.version);
+    // The context's own request client: the page's cookie, and a 405 that is not one of the page's problems.
+    const r = await page.context().request.fetch(`${base}/api/plugins/proompteng-codexflow-app/resources/v1/pipeline`, { method: 'HEAD' });
+    if (Number(grafana.split('.')[0]) >= 13) {
+      assert.deepEqual([r.status(), r.headers().allow], [405, 'DELETE, GET, PATCH, POST, PUT']);
+    } else {
+      assert.equal(r.status(), 200);
+    }
+  });
+
+  await step('the page played the host\'s Grafana, with its React in the shared modules', () => assertPlayedGrafana(page));
   assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
   done();
 } catch (e) {

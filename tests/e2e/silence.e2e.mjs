@@ -6,7 +6,7 @@
 // Usage: node tests/e2e/silence.e2e.mjs <dev host URL> <screenshot dir> <author> <comment>
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { launch, watchedPage, stepper } from './browser.mjs';
+import { assertPlayedGrafana, launch, watchedPage, stepper } from './browser.mjs';
 
 const [base, shots = 'target/e2e', author, comment] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
@@ -52,6 +52,7 @@ try {
       await drill.waitFor({ state: 'detached' });
     });
   }
+  await step('the page played the host\'s Grafana, with its React in the shared modules', () => assertPlayedGrafana(page));
   assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
   done();
 } catch (e) {

@@ -5,16 +5,20 @@
 //!
 //! Usage: codexflow-devhost --plugin <gpx_codexflow> [--port 3000] [--root <repo>]
 //!        [--provisioning <dir>]... [--prometheus <url>] [--config <grafana.ini>]
+//!        [--grafana-version 12.4.10|13.2.3]
 //!
 //! Provisioning directories are read in order (later ones override the app and datasources); the
 //! default is the repository's `provisioning/` followed by the demo's `testkit/demo/provisioning/`.
 //! With `--prometheus`, no simulator is started and that URL is `CODEXFLOW_PROMETHEUS_URL`.
 //! `--config` (default `testkit/demo/grafana.ini`) and `GF_*` variables decide, as in Grafana,
-//! which unsigned plugins load (`[plugins] allow_loading_unsigned_plugins`).
+//! which unsigned plugins load (`[plugins] allow_loading_unsigned_plugins`). `--grafana-version`
+//! (default today's, `boot::DEFAULT_VERSION`) is the Grafana the pages play; `?grafanaVersion=` on a
+//! page asks for another.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use codexflow_testkit::grafana::boot;
 use codexflow_testkit::grafana::devhost::DevHost;
 use codexflow_testkit::grafana::plugin_host::PluginProcess;
 use codexflow_testkit::grafana::plugins::LoadingConfig;
@@ -60,9 +64,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let loading =
         LoadingConfig::from_file_and_process_env(Some(&ini)).map_err(|e| format!("{}: {e}", ini.display()))?;
-    let host = DevHost { dist: root.join("dist"), harness: root.join("target/harness"), provisioning, plugin, loading }
-        .start(&format!("127.0.0.1:{port}"))
-        .await?;
+    let version = arg(&args, "--grafana-version").unwrap_or_else(|| boot::DEFAULT_VERSION.into());
+    let host = DevHost {
+        dist: root.join("dist"),
+        harness: root.join("target/harness"),
+        provisioning,
+        plugin,
+        loading,
+        version,
+    }
+    .start(&format!("127.0.0.1:{port}"))
+    .await?;
     println!("Codex Flow dev host: {}/d/codex-pipeline-observability", host.url);
     println!("App configuration:   {}/plugins/proompteng-codexflow-app", host.url);
     if let Some(l) = &live {

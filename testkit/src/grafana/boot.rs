@@ -12,8 +12,11 @@ use serde_json::{json, Map, Value};
 use crate::grafana::plugins::FoundPlugin;
 use crate::grafana::provisioning::DatasourceMeta;
 
-/// The Grafana version the host plays unless `?grafanaVersion=` asks for another.
-pub const DEFAULT_VERSION: &str = "12.4.10";
+/// The Grafana versions the host plays, one per page it has (`page_dir`): every browser test runs under
+/// each. The newest is what the demo plays.
+pub const PLAYED_VERSIONS: [&str; 2] = ["12.4.10", "13.2.3"];
+/// The Grafana version a host plays unless told otherwise: today's release.
+pub const DEFAULT_VERSION: &str = PLAYED_VERSIONS[1];
 
 /// What a page request asks of the host.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,14 +33,10 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn from_query(query: &str) -> Page {
-        let mut page = Page {
-            light: false,
-            legacy_paths: false,
-            version: DEFAULT_VERSION.to_string(),
-            public_token: None,
-            org_id: 1,
-        };
+    /// A page of a host playing `played`, unless `?grafanaVersion=` asks for another.
+    pub fn from_query(query: &str, played: &str) -> Page {
+        let mut page =
+            Page { light: false, legacy_paths: false, version: played.to_string(), public_token: None, org_id: 1 };
         for (k, v) in query.split('&').filter_map(|kv| kv.split_once('=')) {
             match k {
                 "theme" => page.light = v == "light",
@@ -57,6 +56,22 @@ impl Page {
             _ => "systemjs-6.15.1",
         }
     }
+
+    /// The page built for that version's shared modules (`page/build.mjs`): React 19 and `@grafana/*`
+    /// 13.2 from Grafana 13, React 18 and `@grafana/*` 12.4 before (10.4 to 12 differ for a plugin
+    /// that uses only `react`, `@grafana/data` and `@grafana/runtime` in its SystemJS, `systemjs_dir`).
+    pub fn page_dir(&self) -> &'static str {
+        if at_least(&self.version, 13) {
+            "grafana-13"
+        } else {
+            "grafana-12"
+        }
+    }
+}
+
+/// Whether `version` is Grafana `major` or later (a version that does not parse is not).
+pub fn at_least(version: &str, major: u32) -> bool {
+    version_parts(version).is_some_and(|(m, _, _)| m >= major)
 }
 
 fn version_parts(v: &str) -> Option<(u32, u32, u32)> {
@@ -109,12 +124,25 @@ pub fn boot_data(page: &Page, loaded: &[FoundPlugin], dist: &Path, datasources: 
                   "theme": if page.light { "light" } else { "dark" }, "lightTheme": page.light, "timezone": "browser" },
         "settings": {
             "appSubUrl": "", "namespace": super::dashboard_v2::namespace(page.org_id), "buildInfo": { "version": page.version, "edition": "Open Source", "env": "production" },
-            "featureToggles": {}, "datasources": ds, "defaultDatasource": default_ds,
+            "featureToggles": feature_toggles(&page.version), "datasources": ds, "defaultDatasource": default_ds,
             "panels": panels, "apps": apps, "bootData": {},
             "publicDashboardAccessToken": page.public_token.clone().unwrap_or_default()
         },
         "navTree": [], "assets": {}
     })
+}
+
+/// The dashboard toggles on by default in the version played, listed as the boot data lists toggles: the
+/// enabled ones only, as `name: true`, and `topnav` always (grafana/grafana `pkg/api/frontendsettings.go`,
+/// `hs.Features.GetEnabled`; the defaults from `packages/grafana-data/src/types/featureToggles.gen.ts`).
+/// From 13 dynamic dashboards (`dashboardNewLayouts`) are on, and `kubernetesDashboards` and
+/// `dashboardScene` are no longer toggles.
+fn feature_toggles(version: &str) -> Value {
+    if at_least(version, 13) {
+        json!({ "dashboardNewLayouts": true, "dashboardDefaultLayoutSelector": true, "topnav": true })
+    } else {
+        json!({ "kubernetesDashboards": true, "dashboardScene": true, "topnav": true })
+    }
 }
 
 #[cfg(test)]
@@ -139,11 +167,12 @@ mod tests {
     #[test]
     fn the_nested_panel_is_served_under_its_app_or_its_own_id() {
         let loaded = [found("app", "app", "/d", None), found("panel", "panel", "/d/panel", Some("app"))];
-        let boot = boot_data(&Page::from_query(""), &loaded, Path::new("/d"), &[]);
+        let boot = boot_data(&Page::from_query("", DEFAULT_VERSION), &loaded, Path::new("/d"), &[]);
         assert_eq!(boot["settings"]["panels"]["panel"]["module"], "public/plugins/app/panel/module.js");
         assert_eq!(boot["settings"]["panels"]["panel"]["baseUrl"], "public/plugins/app/panel");
         assert_eq!(boot["settings"]["apps"]["app"]["path"], "public/plugins/app/module.js");
-        let legacy = boot_data(&Page::from_query("legacyPaths=1&theme=light"), &loaded, Path::new("/d"), &[]);
+        let legacy =
+            boot_data(&Page::from_query("legacyPaths=1&theme=light", DEFAULT_VERSION), &loaded, Path::new("/d"), &[]);
         assert_eq!(legacy["settings"]["panels"]["panel"]["baseUrl"], "public/plugins/panel");
         assert_eq!(legacy["user"]["lightTheme"], true);
         assert_eq!(
@@ -151,7 +180,7 @@ mod tests {
             (json!(true), json!(""))
         );
         let public = boot_data(
-            &Page { public_token: Some("tok".into()), ..Page::from_query("") },
+            &Page { public_token: Some("tok".into()), ..Page::from_query("", DEFAULT_VERSION) },
             &loaded,
             Path::new("/d"),
             &[],
@@ -164,18 +193,29 @@ mod tests {
 
     #[test]
     fn a_refused_panel_is_not_in_the_boot_data() {
-        let boot = boot_data(&Page::from_query(""), &[found("app", "app", "/d", None)], Path::new("/d"), &[]);
+        let boot =
+            boot_data(&Page::from_query("", DEFAULT_VERSION), &[found("app", "app", "/d", None)], Path::new("/d"), &[]);
         assert_eq!(boot["settings"]["panels"], json!({}));
     }
 
     #[test]
     fn grafana_before_11_1_bundles_a_systemjs_without_module_uri() {
-        let dir = |q: &str| Page::from_query(q).systemjs_dir();
+        let dir = |q: &str| Page::from_query(q, DEFAULT_VERSION).systemjs_dir();
         assert_eq!(dir(""), "systemjs-6.15.1");
         assert_eq!(dir("grafanaVersion=11.1.0"), "systemjs-6.15.1");
         assert_eq!(dir("grafanaVersion=11.0.9"), "systemjs-6.14.2");
         assert_eq!(dir("grafanaVersion=10.4.0"), "systemjs-6.14.2");
         assert_eq!(dir("grafanaVersion=nonsense"), "systemjs-6.15.1");
-        assert_eq!(Page::from_query("grafanaVersion=10.4.0").version, "10.4.0");
+        assert_eq!(Page::from_query("grafanaVersion=10.4.0", DEFAULT_VERSION).version, "10.4.0");
+    }
+
+    #[test]
+    fn grafana_13_pages_run_react_19_and_the_query_overrides_the_host() {
+        let page = |q: &str, played: &str| Page::from_query(q, played).page_dir();
+        assert_eq!(page("", "13.2.3"), "grafana-13");
+        assert_eq!(page("", "12.4.10"), "grafana-12");
+        assert_eq!(page("grafanaVersion=10.4.0", "13.2.3"), "grafana-12");
+        assert_eq!(page("grafanaVersion=13.0.0", "12.4.10"), "grafana-13");
+        assert_eq!(page("grafanaVersion=nonsense", "12.4.10"), "grafana-12");
     }
 }

@@ -21,7 +21,8 @@
 //!   settings, resources or assets (404 "Plugin not found") and is missing from the boot data;
 //! * the page gets Grafana's boot data from the server, as `pkg/api/index.go` renders it into
 //!   `public/views/index.html`: the user, `?theme=`, the loaded panels with `module` and `baseUrl`,
-//!   and the SystemJS that Grafana version bundles (`?grafanaVersion=`, default 12);
+//!   and the page and SystemJS of the Grafana version played (`DevHost::version`, or `?grafanaVersion=`):
+//!   React 18 and `@grafana/*` 12.4 before 13, React 19 and `@grafana/*` 13.2 from 13 ([`super::boot`]);
 //! * sessions and orgs as [`super::session`] describes: API calls need a live session and act in
 //!   the caller's org, whose app settings they carry.
 //!
@@ -49,13 +50,15 @@ const MAX_BODY: usize = 8 << 20;
 /// What the host serves and forwards to.
 pub struct DevHost {
     pub dist: PathBuf,
-    /// Files of the harness page (system.js, amd.js, host.js, index.html).
+    /// Files of the harness pages (index.html, `grafana-<major>/host.js`, SystemJS and its AMD extra).
     pub harness: PathBuf,
     /// Apps, datasources and dashboards, as read from the provisioning directories.
     pub provisioning: Provisioning,
     pub plugin: Arc<PluginProcess>,
     /// Which unsigned plugins may load (`grafana.ini` / `GF_*`).
     pub loading: LoadingConfig,
+    /// The Grafana version played (`boot::PLAYED_VERSIONS`) where a page does not ask for another.
+    pub version: String,
 }
 
 /// The app's stored settings: what Grafana keeps in its `plugin_setting` table.
@@ -123,6 +126,7 @@ impl DevHost {
             provisioning,
             plugin,
             loading: LoadingConfig::demo(root),
+            version: boot::DEFAULT_VERSION.to_string(),
         }
     }
 
@@ -180,9 +184,11 @@ impl Shared {
 
     async fn serve(&self, conn: TcpStream, http: &reqwest::Client) -> std::io::Result<()> {
         let mut conn = BufReader::new(conn);
-        let response = match read_request(&mut conn, MAX_BODY).await {
+        let mut head_only = false;
+        let mut response = match read_request(&mut conn, MAX_BODY).await {
             Ok(None) => return Ok(()),
             Ok(Some(r)) => {
+                head_only = r.method == "HEAD";
                 let caller = Caller {
                     content_type: r.header("content-type").unwrap_or("").to_string(),
                     cookie: r.header("cookie").unwrap_or("").to_string(),
@@ -193,6 +199,10 @@ impl Shared {
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Response::text(413, "request body too large"),
             Err(e) => return Err(e),
         };
+        // A response to HEAD has no body, whatever answered it.
+        if head_only {
+            response.body.clear();
+        }
         let mut headers: Vec<(&str, &str)> = vec![("Cache-Control", "no-store")];
         headers.extend(response.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let stream = conn.get_mut();
@@ -264,6 +274,14 @@ impl Shared {
         if let Some(rest) = path.strip_prefix(&format!("api/plugins/{APP_ID}/resources")) {
             // Grafana hands the plugin what follows `resources/`, without the slash, and the query with it.
             let rest = rest.trim_start_matches('/');
+            // From 13 Grafana passes only these methods on; HEAD and the rest get 405 with `Allow`
+            // (grafana/grafana `pkg/api/plugin_resource.go`, `validateResourceMethod`).
+            const ALLOWED: [&str; 5] = ["DELETE", "GET", "PATCH", "POST", "PUT"];
+            if boot::at_least(&self.host.version, 13) && !ALLOWED.contains(&call.method) {
+                let mut refused = Response::json(405, &serde_json::json!({ "message": "Method not allowed" }));
+                refused.headers.push(("Allow".into(), ALLOWED.join(", ")));
+                return Some(refused);
+            }
             let url = if call.query.is_empty() { rest.to_string() } else { format!("{rest}?{}", call.query) };
             let settings = self.current(org);
             return Some(
@@ -480,7 +498,7 @@ impl Shared {
         let page = boot::Page {
             public_token: public_token.map(str::to_string),
             org_id: session.map_or(1, |s| s.org_id),
-            ..boot::Page::from_query(query)
+            ..boot::Page::from_query(query, &self.host.version)
         };
         let html = template
             .replace(
@@ -488,7 +506,8 @@ impl Shared {
                 &boot::boot_data(&page, &self.loaded, &self.host.dist, &self.host.provisioning.datasource_meta)
                     .to_string(),
             )
-            .replace("__SYSTEMJS__", page.systemjs_dir());
+            .replace("__SYSTEMJS__", page.systemjs_dir())
+            .replace("__PAGE__", page.page_dir());
         Response {
             status: 200,
             headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
