@@ -190,6 +190,18 @@ try {
     assert.doesNotMatch(page.url(), /viewPanel/);
   });
 
+  await step('a link as Scenes writes it (viewPanel=panel-2) opens the same panel as the bare id the panel writes', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=&viewPanel=panel-2`);
+    await page.getByTestId('raw-panel-series-2').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByTestId('panel-10').count(), 0, 'only the viewed panel is shown');
+    await page.getByTestId('back-to-dashboard').click();
+    await page.getByTestId('codex-flow-stage-kafka').waitFor();
+    await page.getByTestId('codex-flow-stage-kafka').click();
+    await page.getByTestId('codex-flow-open-panel-2').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
   await step('keyboard: Tab reaches a stage and Enter opens it', async () => {
     await page.getByTestId('codex-flow-stage-kafka').waitFor();
     await page.getByTestId('codex-flow-stage-nats').focus();

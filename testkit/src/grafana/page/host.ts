@@ -90,6 +90,17 @@ function parseRange(from: string, to: string): TimeRange {
   return { from: f ?? dateTime(), to: t ?? dateTime(), raw: { from, to } };
 }
 
+/**
+ * The panel `?viewPanel=` names: `panel-<id>`, the key Scenes writes (`getViewPanelUrl`), or the bare id, which
+ * pre-Scenes Grafana wrote and Scenes' `findVizPanelByKey` still accepts by falling back to `panel-<id>`
+ * (grafana/grafana `public/app/features/dashboard-scene/utils/utils.ts`).
+ */
+function viewPanelId(value: string | undefined): number | null {
+  if (!value) return null;
+  const id = parseInt(value.startsWith('panel-') ? value.slice('panel-'.length) : value, 10);
+  return Number.isNaN(id) ? null : id;
+}
+
 function search(): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(locationService.getLocation().search));
 }
@@ -293,7 +304,7 @@ function App(props: { dashboard: Dashboard }) {
 
   const onChangeTimeRange = React.useCallback((r: { from: number; to: number }) => locationService.partial({ from: String(r.from), to: String(r.to) }), []);
   const replaceVariables = React.useMemo(() => variableReplacer(dashboard, params), [dashboard, params]);
-  const viewPanel = params.viewPanel ? Number(params.viewPanel) : null;
+  const viewPanel = viewPanelId(params.viewPanel);
   const colWidth = (width - MARGIN) / 24;
   const toolbar = React.createElement('div', { style: { display: 'flex', gap: 8, alignItems: 'center', padding: '6px 8px' } },
     React.createElement('strong', { 'data-testid': 'dashboard-title' }, dashboard.title),
