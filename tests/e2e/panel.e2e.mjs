@@ -230,6 +230,10 @@ try {
       jangar: [[50, /^Open “Inserts per second” ↗$/]],
       sse: [[60, /^Open “SSE errors \(.*chat.*\)” ↗$/]],
     };
+    // Which versions of the dashboard resource API were read (the page: v1beta1; the panel: the stored one).
+    const versions = new Set();
+    const listen = (r) => { const m = r.url().match(/\/apis\/dashboard\.grafana\.app\/([^/]+)\//); if (m) versions.add(m[1]); };
+    page.on('request', listen);
     for (const [stage, panels] of Object.entries(expected)) {
       await page.goto(`${base}/d/${uid}?from=now-2h&to=now&refresh=`);
       await page.getByTestId(`codex-flow-stage-${stage}`).click();
@@ -252,7 +256,12 @@ try {
     const options = await page.evaluate(() => window.__panelOptions[21]);
     assert.deepEqual(options, { stagePanels: '', showSparklines: true, showEdgeRates: true, direction: 'lr', interval: '' });
     await page.screenshot({ path: `${shots}/${uid}.png` });
+    page.off('request', listen);
     if (uid === 'team-codex-v2') {
+      // The panel read the version the 406 named: what the played Grafana stores (v2 from 13, v2beta1 in 12).
+      const grafana = await page.evaluate(() => window.grafanaBootData.settings.buildInfo.version);
+      const stored = Number(grafana.split('.')[0]) >= 13 ? 'v2' : 'v2beta1';
+      assert.deepEqual([...versions].sort(), ['v1beta1', stored].sort(), `Grafana ${grafana}: the resource versions read`);
       // The legacy API refused it as Grafana 13 does (the page and the panel then read /apis/…): provoked, not a problem.
       const refused = /^HTTP 406 .*\/api\/dashboards\/uid\/team-codex-v2$/;
       assert.ok(problems.some((p) => refused.test(p)), 'the legacy dashboard API answered 406');

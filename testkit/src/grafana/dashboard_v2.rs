@@ -20,27 +20,44 @@ pub fn namespace(org: i64) -> String {
     }
 }
 
-/// The legacy API's 406 for a v2-stored dashboard, with Grafana's message.
-pub fn legacy_refusal(uid: &str, org: i64) -> Value {
+/// The version a dashboard saved from the editor is stored as: the preferred v2 version of the
+/// played Grafana, `v2` from 13 (stable, first of the versions served with `dashboardNewLayouts`,
+/// `pkg/registry/apis/dashboard/register_test.go`), `v2beta1` before.
+pub fn stored_version(played: &str) -> &'static str {
+    if super::boot::at_least(played, 13) {
+        "v2"
+    } else {
+        "v2beta1"
+    }
+}
+
+/// The legacy API's 406 for a v2-stored dashboard, with Grafana's message naming the stored version.
+pub fn legacy_refusal(uid: &str, org: i64, stored: &str) -> Value {
     json!({ "message": format!(
-        "dashboard api version not supported, use /apis/dashboard.grafana.app/v2beta1/namespaces/{}/dashboards/{uid} instead",
+        "dashboard api version not supported, use /apis/dashboard.grafana.app/{stored}/namespaces/{}/dashboards/{uid} instead",
         namespace(org)
     ) })
 }
 
-/// The resource `/apis/dashboard.grafana.app/<version>/…` answers for a v2-stored `v1` dashboard:
-/// `v2beta1` as stored, `v1beta1` converted back to its v1 form; `None` for another version.
-pub fn resource(v1: &Value, version: &str, org: i64) -> Option<Value> {
+/// The resource `/apis/dashboard.grafana.app/<version>/…` answers for a `v1` dashboard stored as
+/// `stored`: the v2 form at `v2beta1` and `v2`, the v1 form converted back at `v1beta1`, `v1` and
+/// `v0alpha1`, with `status.conversion` wherever the version is not the stored one (as
+/// `normalizeConversion` sets it); `None` for a version not played (`v2alpha1`, whose query shape
+/// differs, or one Grafana does not serve).
+pub fn resource(v1: &Value, version: &str, org: i64, stored: &str) -> Option<Value> {
     let uid = v1.get("uid").cloned().unwrap_or(Value::Null);
-    let metadata = json!({ "name": uid, "namespace": namespace(org) });
-    match version {
-        "v2beta1" => Some(json!({ "apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard",
-            "metadata": metadata, "spec": to_v2(v1), "status": {} })),
-        "v1beta1" => Some(json!({ "apiVersion": "dashboard.grafana.app/v1beta1", "kind": "Dashboard",
-            "metadata": metadata, "spec": v1,
-            "status": { "conversion": { "failed": false, "storedVersion": "v2beta1" } } })),
-        _ => None,
-    }
+    let spec = match version {
+        "v2beta1" | "v2" => to_v2(v1),
+        "v0alpha1" | "v1beta1" | "v1" => v1.clone(),
+        _ => return None,
+    };
+    let status = if version == stored {
+        json!({})
+    } else {
+        json!({ "conversion": { "failed": false, "storedVersion": stored } })
+    };
+    Some(json!({ "apiVersion": format!("dashboard.grafana.app/{version}"), "kind": "Dashboard",
+        "metadata": { "name": uid, "namespace": namespace(org) }, "spec": spec, "status": status }))
 }
 
 /// The v2 spec of a v1 dashboard: its panels as elements, placed by a layout.
@@ -198,12 +215,26 @@ mod tests {
         // Without rows: one grid.
         assert_eq!(to_v2(&json!({ "panels": [{ "id": 9 }] }))["layout"]["kind"], "GridLayout");
         // What the APIs answer: the stored v2, or the v1 form with its conversion status; the 406's words.
-        assert_eq!(resource(&v1, "v2beta1", 2).unwrap()["metadata"]["namespace"], "org-2");
-        assert_eq!(resource(&v1, "v1beta1", 1).unwrap()["spec"], v1);
-        assert!(resource(&v1, "v9", 1).is_none());
-        assert!(legacy_refusal("u", 1)["message"]
+        let stored = stored_version("13.2.3");
+        assert_eq!((stored, stored_version("12.4.10")), ("v2", "v2beta1"));
+        let at = |version: &str| resource(&v1, version, 2, stored).unwrap();
+        assert_eq!(
+            (at("v2")["metadata"]["namespace"].clone(), at("v2")["status"].clone()),
+            (json!("org-2"), json!({}))
+        );
+        assert_eq!(
+            (at("v2beta1")["spec"].clone(), at("v2beta1")["apiVersion"].clone()),
+            (v2.clone(), json!("dashboard.grafana.app/v2beta1"))
+        );
+        assert_eq!(at("v2beta1")["status"]["conversion"]["storedVersion"], "v2");
+        for v1_version in ["v0alpha1", "v1beta1", "v1"] {
+            assert_eq!(at(v1_version)["spec"], v1);
+            assert_eq!(at(v1_version)["status"]["conversion"], json!({ "failed": false, "storedVersion": "v2" }));
+        }
+        assert!(resource(&v1, "v2alpha1", 1, stored).is_none() && resource(&v1, "v9", 1, stored).is_none());
+        assert!(legacy_refusal("u", 1, stored)["message"]
             .as_str()
             .unwrap()
-            .contains("/apis/dashboard.grafana.app/v2beta1/namespaces/default/dashboards/u"));
+            .contains("/apis/dashboard.grafana.app/v2/namespaces/default/dashboards/u instead"));
     }
 }

@@ -382,13 +382,14 @@ impl Shared {
     }
 
     /// What Grafana 13 answers for a dashboard stored as schema v2 (`super::dashboard_v2`): the legacy
-    /// API's 406, and the resource API at the stored version and converted to v1beta1, in the org's
+    /// API's 406, and the resource API in each version played (`dashboard_v2::resource`), in the org's
     /// namespace.
     fn dashboard_v2_api(&self, path: &str, org: i64) -> Option<Response> {
         let provisioning = &self.host.provisioning;
         let stored_as_v2 = |uid: &str| provisioning.stored_as_v2.iter().any(|u| u == uid);
+        let stored = dashboard_v2::stored_version(&self.host.version);
         if let Some(uid) = path.strip_prefix("api/dashboards/uid/") {
-            return stored_as_v2(uid).then(|| Response::json(406, &dashboard_v2::legacy_refusal(uid, org)));
+            return stored_as_v2(uid).then(|| Response::json(406, &dashboard_v2::legacy_refusal(uid, org, stored)));
         }
         let rest = path.strip_prefix("apis/dashboard.grafana.app/")?;
         let parts: Vec<&str> = rest.split('/').collect();
@@ -401,7 +402,7 @@ impl Shared {
         // A v1-stored dashboard is served by the legacy API here; the resource API is played for v2 only.
         let v2 = provisioning.dashboards.iter().find(|d| d["uid"] == *uid).filter(|_| stored_as_v2(uid));
         let Some(d) = v2 else { return Some(not_found()) };
-        Some(match dashboard_v2::resource(d, version, org) {
+        Some(match dashboard_v2::resource(d, version, org, stored) {
             Some(r) => Response::json(200, &r),
             None => not_found(),
         })
