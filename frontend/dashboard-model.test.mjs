@@ -101,6 +101,15 @@ test('v2: elements walked in layout order through rows, collapsed rows, tabs and
   assert.deepEqual([panels[5].type, panels[5].targets[0].datasource], ['stat', { type: 'prometheus', uid: 'p2' }]);
 });
 
+test('v2alpha1: rows inside a grid (GridLayoutRow) place their own items, collapsed or not', () => {
+  const row = (collapsed, ...names) => ({ kind: 'GridLayoutRow', spec: { y: 0, title: 'r', collapsed, elements: grid(...names).spec.items } });
+  const spec = {
+    elements: { 'panel-1': panel(1, 'a', []), 'panel-2': panel(2, 'b', []), 'panel-3': panel(3, 'c', []) },
+    layout: { kind: 'GridLayout', spec: { items: [...grid('panel-1').spec.items, row(true, 'panel-3'), row(false, 'panel-2'), { kind: 'GridLayoutRow', spec: { elements: 'x' } }] } },
+  };
+  assert.deepEqual(m.v2Panels(spec).map((p) => p.id), [1, 3, 2]);
+});
+
 test('v2: hostile or odd models give what they can, never a throw', () => {
   assert.deepEqual(m.v2Panels(null), []);
   assert.deepEqual(m.v2Panels({ elements: [], layout: 'x' }), []);

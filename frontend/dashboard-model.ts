@@ -71,11 +71,25 @@ function v2Panel(element: Record<string, unknown>): ModelPanel | null {
   return { id, title, type, targets };
 }
 
+/** The element a grid or auto-grid item places. */
+function itemElement(item: Record<string, unknown>): unknown {
+  return isObject(item.spec) && isObject(item.spec.element) ? item.spec.element.name : undefined;
+}
+
+/**
+ * The element names a grid or auto-grid item places: its element, or for v2alpha1's `GridLayoutRow` (rows
+ * inside a grid, before `RowsLayout`; `@grafana/schema` `dashboard/v2alpha1`) the elements of its own items.
+ */
+function itemElements(item: Record<string, unknown>): unknown[] {
+  if (item.kind !== 'GridLayoutRow') return [itemElement(item)];
+  return list(isObject(item.spec) ? item.spec.elements : undefined).filter(isObject).map(itemElement);
+}
+
 /** The element names a layout places, in its order: grid items, rows, tabs and auto-grid items, at any depth. */
 function placed(layout: unknown, depth = 0): string[] {
   if (!isObject(layout) || depth > 32) return []; // deeper than any editor nests: a hostile model, not a dashboard
   const spec = isObject(layout.spec) ? layout.spec : {};
-  const items = list(spec.items).filter(isObject).map((i) => (isObject(i.spec) && isObject(i.spec.element) ? i.spec.element.name : undefined));
+  const items = list(spec.items).filter(isObject).flatMap(itemElements);
   const nested = [...list(spec.rows), ...list(spec.tabs)].filter(isObject).flatMap((s) => placed(isObject(s.spec) ? s.spec.layout : undefined, depth + 1));
   return [...items.filter((n): n is string => typeof n === 'string'), ...nested];
 }
