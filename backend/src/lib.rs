@@ -4,6 +4,7 @@
 
 pub mod alertmanager;
 pub mod budget;
+pub mod datasource;
 pub mod defaults;
 pub mod evaluate;
 pub mod fuzz_checks;

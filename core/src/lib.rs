@@ -9,6 +9,7 @@
 pub mod alerting;
 pub mod api;
 pub mod compact;
+pub mod datasource;
 pub mod duration;
 pub mod error;
 pub mod format;

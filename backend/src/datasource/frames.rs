@@ -1,0 +1,198 @@
+//! An evaluation as Grafana data frames: pure, from the same answer `v1/evaluate` gives, so the
+//! frames and the flow panel cannot disagree about a tick.
+//!
+//! - `stageStatus`: a frame per stage, `time` and `status` (the status's rank, 0 ok … 3 critical,
+//!   with value mappings for its word and colour), what State timeline and Status history draw.
+//! - `pipelineStatus`: one frame, `time`, `status` (the worst stage's) and `stage` (the worst stage
+//!   at that tick, the first in pipeline order on a tie; empty while every stage is ok), what one
+//!   alert rule on the whole pipeline reduces.
+
+use chrono::{DateTime, TimeZone, Utc};
+use codexflow_core::api::{EvaluateResponse, StageHealth};
+use codexflow_core::datasource::{status_code, QueryType, STATUS_DISPLAY};
+use codexflow_core::StageStatus;
+use grafana_plugin_sdk::data::{Field, FieldConfig, Frame, IntoField};
+
+/// Why a query's frames could not be made.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum FrameError {
+    #[error("no stage with id {id:?}; the stages are {known}")]
+    UnknownStage { id: String, known: String },
+    #[error("tick {0} ms is outside the times a frame can hold")]
+    Time(i64),
+}
+
+/// The frames answering `query_type` for `stages` (empty: every stage, in pipeline order).
+pub fn frames(answer: &EvaluateResponse, query_type: QueryType, stages: &[String]) -> Result<Vec<Frame>, FrameError> {
+    let chosen = chosen_stages(answer, stages)?;
+    let times = times(&answer.ticks)?;
+    Ok(match query_type {
+        QueryType::StageStatus => chosen.iter().map(|s| stage_frame(s, &times)).collect(),
+        QueryType::PipelineStatus => vec![pipeline_frame(&chosen, &times)],
+    })
+}
+
+/// The stages asked for, in pipeline order; an id that names no stage is an error naming the ones there are.
+fn chosen_stages<'a>(answer: &'a EvaluateResponse, ids: &[String]) -> Result<Vec<&'a StageHealth>, FrameError> {
+    if let Some(unknown) = ids.iter().find(|id| !answer.stages.iter().any(|s| &s.id == *id)) {
+        let known = answer.stages.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ");
+        return Err(FrameError::UnknownStage { id: unknown.clone(), known });
+    }
+    Ok(answer.stages.iter().filter(|s| ids.is_empty() || ids.contains(&s.id)).collect())
+}
+
+fn times(ticks: &[i64]) -> Result<Vec<DateTime<Utc>>, FrameError> {
+    ticks.iter().map(|&t| Utc.timestamp_millis_opt(t).single().ok_or(FrameError::Time(t))).collect()
+}
+
+/// The status field's config: its display name, and thresholds that colour each status as the flow
+/// panel does.
+///
+/// Not value mappings: grafana-plugin-sdk 0.5 writes them with the types `valueMapper`,
+/// `rangeValueMapper` and `specialValueMapper`, which Grafana's decoder refuses ("unknown mapping
+/// type", grafana-plugin-sdk-go `data/field_config.go`), failing the whole frame. The words come
+/// from the panel's own mappings (`status_mappings_json`).
+fn status_config(display_name: &str) -> FieldConfig {
+    let steps: Vec<serde_json::Value> = STATUS_DISPLAY
+        .iter()
+        .enumerate()
+        .map(|(i, (status, _, color))| {
+            // The first step is the base (no lower bound), as Grafana writes it.
+            let value = if i == 0 { serde_json::Value::Null } else { serde_json::json!(status_code(*status)) };
+            serde_json::json!({ "value": value, "color": color })
+        })
+        .collect();
+    let mut config = FieldConfig::default();
+    config.display_name_from_ds = Some(display_name.to_string());
+    config.thresholds = serde_json::from_value(serde_json::json!({ "mode": "absolute", "steps": steps })).ok();
+    config.min = Some(0.0);
+    config.max = Some(status_code(StageStatus::Critical) as f64);
+    config
+}
+
+/// The value mappings that give each status code its word and colour in a panel's field config
+/// (`fieldConfig.defaults.mappings`), as Grafana's JSON has them.
+pub fn status_mappings_json() -> serde_json::Value {
+    let options: serde_json::Map<String, serde_json::Value> = STATUS_DISPLAY
+        .iter()
+        .enumerate()
+        .map(|(index, (status, text, color))| {
+            (status_code(*status).to_string(), serde_json::json!({ "text": text, "color": color, "index": index }))
+        })
+        .collect();
+    serde_json::json!([{ "type": "value", "options": options }])
+}
+
+fn status_field(statuses: impl Iterator<Item = StageStatus>, display_name: &str) -> Field {
+    statuses.map(status_code).collect::<Vec<i64>>().into_field("status").with_config(status_config(display_name))
+}
+
+fn stage_frame(stage: &StageHealth, times: &[DateTime<Utc>]) -> Frame {
+    let time = times.to_vec().into_field("time");
+    // A timeline shorter than the ticks (it never is) is padded as unknown, never cut short.
+    let statuses = (0..times.len()).map(|i| stage.status_timeline.get(i).copied().unwrap_or(StageStatus::Nodata));
+    let mut status = status_field(statuses, &stage.name);
+    status.labels.insert("stage".to_string(), stage.id.clone());
+    Frame::new(stage.id.clone()).with_field(time).with_field(status)
+}
+
+fn pipeline_frame(stages: &[&StageHealth], times: &[DateTime<Utc>]) -> Frame {
+    let at = |i: usize| -> (StageStatus, &str) {
+        stages.iter().fold((StageStatus::Ok, ""), |(worst, id), s| {
+            let status = s.status_timeline.get(i).copied().unwrap_or(StageStatus::Nodata);
+            if status > worst {
+                (status, s.id.as_str())
+            } else {
+                (worst, id)
+            }
+        })
+    };
+    let worst: Vec<(StageStatus, &str)> = (0..times.len()).map(at).collect();
+    Frame::new("pipeline")
+        .with_field(times.to_vec().into_field("time"))
+        .with_field(status_field(worst.iter().map(|w| w.0), "pipeline"))
+        .with_field(worst.iter().map(|w| w.1.to_string()).collect::<Vec<String>>().into_field("stage"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codexflow_core::api::Headline;
+
+    fn stage(id: &str, timeline: &[StageStatus]) -> StageHealth {
+        StageHealth {
+            id: id.into(),
+            name: format!("{id} stage"),
+            status: timeline.last().copied().unwrap_or_default(),
+            reason: None,
+            headline: Headline { label: "x".into(), unit: String::new(), value: None, error: None },
+            series: vec![],
+            status_timeline: timeline.to_vec(),
+            status_runs: None,
+            series_values: None,
+            missing_series: vec![],
+            queue: None,
+            suppressed: false,
+        }
+    }
+
+    fn answer(stages: Vec<StageHealth>) -> EvaluateResponse {
+        serde_json::from_value(serde_json::json!({
+            "from": 0, "to": 120_000, "intervalMs": 60_000, "ticks": [0, 60_000, 120_000], "stages": [],
+            "edges": [], "source": { "source": "builtin", "why": "" }, "rules": [], "alerts": []
+        }))
+        .map(|mut a: EvaluateResponse| {
+            a.stages = stages;
+            a
+        })
+        .expect("an answer")
+    }
+
+    fn json(frame: &Frame) -> serde_json::Value {
+        serde_json::to_value(frame).expect("frame JSON")
+    }
+
+    use StageStatus::{Critical as C, Nodata as N, Ok as O, Warning as W};
+
+    #[test]
+    fn a_frame_per_stage_with_its_status_at_every_tick() {
+        let a = answer(vec![stage("kafka", &[O, W, C]), stage("nats", &[O, N, O])]);
+        let shown: Vec<serde_json::Value> = frames(&a, QueryType::StageStatus, &[]).unwrap().iter().map(json).collect();
+        assert_eq!(shown.len(), 2);
+        assert_eq!(shown[0]["data"]["values"], serde_json::json!([[0, 60_000, 120_000], [0, 2, 3]]));
+        let status = &shown[0]["schema"]["fields"][1];
+        assert_eq!(status["config"]["displayNameFromDS"], "kafka stage");
+        assert_eq!(status["labels"]["stage"], "kafka");
+        assert_eq!(
+            status["config"]["thresholds"],
+            serde_json::json!({ "mode": "absolute", "steps": [
+                { "color": "green" }, { "value": 1.0, "color": "#8e8e8e" }, { "value": 2.0, "color": "orange" },
+                { "value": 3.0, "color": "red" } ] })
+        );
+        assert!(status["config"].get("mappings").is_none(), "the SDK's mappings would fail the frame in Grafana");
+        assert_eq!(
+            status_mappings_json()[0]["options"]["3"],
+            serde_json::json!({ "text": "critical", "color": "red", "index": 3 })
+        );
+        assert_eq!(shown[1]["data"]["values"][1], serde_json::json!([0, 1, 0]));
+        // Asked for one stage: that one alone.
+        let one = frames(&a, QueryType::StageStatus, &["nats".into()]).unwrap();
+        assert_eq!(one.iter().map(|f| json(f)["schema"]["name"].clone()).collect::<Vec<_>>(), ["nats"]);
+    }
+
+    #[test]
+    fn the_pipeline_frame_holds_the_worst_status_and_its_stage() {
+        let a = answer(vec![stage("kafka", &[O, W, W]), stage("nats", &[O, C, W])]);
+        let frame = json(&frames(&a, QueryType::PipelineStatus, &[]).unwrap()[0]);
+        assert_eq!(frame["data"]["values"][1], serde_json::json!([0, 3, 2]));
+        // Every stage ok: no stage at fault; a tie goes to the first in pipeline order.
+        assert_eq!(frame["data"]["values"][2], serde_json::json!(["", "nats", "kafka"]));
+    }
+
+    #[test]
+    fn an_unknown_stage_is_an_error_naming_the_stages() {
+        let a = answer(vec![stage("kafka", &[O, O, O])]);
+        let e = frames(&a, QueryType::StageStatus, &["kafak".into()]).unwrap_err();
+        assert_eq!(e.to_string(), "no stage with id \"kafak\"; the stages are kafka");
+    }
+}
