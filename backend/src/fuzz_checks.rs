@@ -21,13 +21,14 @@ const PLANTED_SECRET: &str = "s3cret-planted";
 pub type Check = fn(&[u8]);
 
 /// The fuzz targets, by the name `cargo fuzz` knows them and the folder their inputs live in.
-pub const TARGETS: [(&str, Check); 6] = [
+pub const TARGETS: [(&str, Check); 7] = [
     ("settings", settings),
     ("rules_yaml", rules_yaml),
     ("promql", promql),
     ("prom_answer", prom_answer),
     ("resource_bodies", resource_bodies),
     ("ruler_answer", ruler_answer),
+    ("datasource_query", datasource_query),
 ];
 
 /// jsonData plus a bearer token as Grafana hands them over; the last quarter of the input is the secret.
@@ -148,5 +149,36 @@ pub fn resource_bodies(data: &[u8]) {
     }
     if let Ok(check) = parse_body::<SettingsCheckRequest>(data, "{}") {
         let _ = Settings::from_json_data(&check.json_data, &Default::default());
+    }
+}
+
+/// A data source query as any viewer can send one through `/api/ds/query`: the first 16 bytes its
+/// time range, the next its `queryType` choice, the rest its JSON. Screened and read, or refused;
+/// a read one is planned within the tick ceiling.
+pub fn datasource_query(data: &[u8]) {
+    use crate::datasource::query;
+    use grafana_plugin_sdk::pluginv2;
+    if data.len() < 17 {
+        return;
+    }
+    let (range, rest) = data.split_at(16);
+    let ms = |b: &[u8]| i64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+    let query_type = ["", "stageStatus", "pipelineStatus", "alerts"][usize::from(rest[0] % 4)];
+    let q = pluginv2::DataQuery {
+        ref_id: "A".into(),
+        query_type: query_type.into(),
+        json: rest[1..].to_vec(),
+        time_range: Some(pluginv2::TimeRange { from_epoch_ms: ms(&range[..8]), to_epoch_ms: ms(&range[8..]) }),
+        ..Default::default()
+    };
+    if query::screen(&q).is_err() {
+        return;
+    }
+    let json: serde_json::Value = serde_json::from_slice(&q.json).unwrap_or_default();
+    if let Ok(ask) = query::read("A", query_type, ms(&range[..8]), ms(&range[8..]), &json) {
+        let req = EvaluateRequest { from: ask.from, to: ask.to, interval_ms: None, encoding: Default::default() };
+        if let Ok(plan) = crate::evaluate::plan::plan(&req, 60_000, &crate::defaults::rules()) {
+            assert!(plan.window.count <= MAX_TICKS, "{} ticks planned", plan.window.count);
+        }
     }
 }

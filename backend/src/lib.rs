@@ -23,6 +23,7 @@ pub mod ruler;
 pub mod rules;
 pub mod rules_in_force;
 pub mod series;
+pub mod serve;
 pub mod settings;
 pub mod settings_cache;
 pub mod stage_metrics;

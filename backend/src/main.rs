@@ -4,8 +4,6 @@
 
 use std::io::Write;
 
-use grafana_plugin_sdk::backend;
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // What backend::initialize() does, with one addition: TCP_NODELAY on the listener *before* the
@@ -28,12 +26,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // secrets) out of the log at any RUST_LOG level.
     codexflow_backend::logging::init();
     codexflow_backend::memory::configure();
-    let plugin = codexflow_backend::CodexFlowPlugin::default();
-    backend::Plugin::new()
-        .diagnostics_service(plugin.clone())
-        .resource_service(plugin)
-        .init_subscriber(false)
-        .start(listener)
-        .await?;
+    codexflow_backend::serve::serve(listener, codexflow_backend::serve::Services::default()).await?;
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! An evaluation as Grafana data frames: pure, from the same answer `v1/evaluate` gives, so the
 //! frames and the flow panel cannot disagree about a tick.
 //!
-//! - `stageStatus`: a frame per stage, `time` and `status` (the status's rank, 0 ok … 3 critical,
-//!   with value mappings for its word and colour), what State timeline and Status history draw.
+//! - `stageStatus`: a frame per stage (named by its id), `time` and `status` (the status's rank,
+//!   0 ok … 3 critical, shown as the stage's name, coloured by thresholds), what State timeline and
+//!   Status history draw.
 //! - `pipelineStatus`: one frame, `time`, `status` (the worst stage's) and `stage` (the worst stage
 //!   at that tick, the first in pipeline order on a tie; empty while every stage is ok), what one
 //!   alert rule on the whole pipeline reduces.
@@ -91,9 +92,9 @@ fn stage_frame(stage: &StageHealth, times: &[DateTime<Utc>]) -> Frame {
     let time = times.to_vec().into_field("time");
     // A timeline shorter than the ticks (it never is) is padded as unknown, never cut short.
     let statuses = (0..times.len()).map(|i| stage.status_timeline.get(i).copied().unwrap_or(StageStatus::Nodata));
-    let mut status = status_field(statuses, &stage.name);
-    status.labels.insert("stage".to_string(), stage.id.clone());
-    Frame::new(stage.id.clone()).with_field(time).with_field(status)
+    // The stage is the frame's name and the field's display name, not a label: grafana-plugin-sdk 0.5
+    // writes a field's labels to Arrow only when it has no config (`Field::to_arrow_field`).
+    Frame::new(stage.id.clone()).with_field(time).with_field(status_field(statuses, &stage.name))
 }
 
 fn pipeline_frame(stages: &[&StageHealth], times: &[DateTime<Utc>]) -> Frame {
@@ -162,7 +163,6 @@ mod tests {
         assert_eq!(shown[0]["data"]["values"], serde_json::json!([[0, 60_000, 120_000], [0, 2, 3]]));
         let status = &shown[0]["schema"]["fields"][1];
         assert_eq!(status["config"]["displayNameFromDS"], "kafka stage");
-        assert_eq!(status["labels"]["stage"], "kafka");
         assert_eq!(
             status["config"]["thresholds"],
             serde_json::json!({ "mode": "absolute", "steps": [

@@ -3,3 +3,5 @@
 //! `v1/evaluate`.
 
 pub mod frames;
+pub mod query;
+pub mod service;

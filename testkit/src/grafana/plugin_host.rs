@@ -267,6 +267,71 @@ impl PluginProcess {
     }
 }
 
+/// A data source instance as Grafana stores it: what `ModelToInstanceSettings` hands a plugin.
+#[derive(Debug, Clone)]
+pub struct DataSourceInstance {
+    pub id: i64,
+    pub uid: String,
+    pub name: String,
+    pub settings: AppSettings,
+}
+
+impl PluginProcess {
+    /// `QueryData` as `/api/ds/query` sends it (grafana/grafana `pkg/services/query/query.go`): the
+    /// data source instance in the plugin context, every query with the request's range, and the
+    /// headers a caller adds (alerting: `FromAlert: true`).
+    pub async fn query_data(
+        &self,
+        datasource: &DataSourceInstance,
+        queries: Vec<pluginv2::DataQuery>,
+        headers: HashMap<String, String>,
+    ) -> Result<pluginv2::QueryDataResponse, HostError> {
+        let mut client = pluginv2::data_client::DataClient::new(self.channel.clone())
+            .max_decoding_message_size(GO_PLUGIN_MAX_MESSAGE)
+            .max_encoding_message_size(GO_PLUGIN_MAX_MESSAGE);
+        let request =
+            pluginv2::QueryDataRequest { plugin_context: Some(datasource_context(datasource)), headers, queries };
+        client.query_data(request).await.map(|r| r.into_inner()).map_err(|e| HostError::Grpc(e.to_string()))
+    }
+
+    /// "Save & test" on a data source's settings page: `CheckHealth` with its instance settings.
+    pub async fn check_datasource_health(
+        &self,
+        datasource: &DataSourceInstance,
+    ) -> Result<pluginv2::CheckHealthResponse, HostError> {
+        let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(self.channel.clone());
+        let request =
+            pluginv2::CheckHealthRequest { plugin_context: Some(datasource_context(datasource)), ..Default::default() };
+        client.check_health(request).await.map(|r| r.into_inner()).map_err(|e| HostError::Grpc(e.to_string()))
+    }
+}
+
+/// Grafana's `PluginContext` for a data source instance in org 1 (grafana/grafana
+/// `pkg/services/datasources/...`, `ModelToInstanceSettings`; the SDK's `convert_to_protobuf.go`).
+fn datasource_context(ds: &DataSourceInstance) -> pluginv2::PluginContext {
+    let updated = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    pluginv2::PluginContext {
+        org_id: 1,
+        plugin_id: codexflow_core::datasource::DATASOURCE_ID.to_string(),
+        user: Some(pluginv2::User {
+            login: "admin".into(),
+            name: "admin".into(),
+            email: "admin@localhost".into(),
+            role: "Admin".into(),
+        }),
+        data_source_instance_settings: Some(pluginv2::DataSourceInstanceSettings {
+            id: ds.id,
+            uid: ds.uid.clone(),
+            name: ds.name.clone(),
+            json_data: serde_json::to_vec(&ds.settings.json_data).unwrap_or_default(),
+            decrypted_secure_json_data: ds.settings.secure_json_data.clone(),
+            last_updated_ms: updated,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 impl Drop for PluginProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
