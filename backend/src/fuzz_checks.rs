@@ -154,7 +154,7 @@ pub fn resource_bodies(data: &[u8]) {
 
 /// A data source query as any viewer can send one through `/api/ds/query`: the first 16 bytes its
 /// time range, the next its `queryType` choice, the rest its JSON. Screened and read, or refused;
-/// a read one is planned within the tick ceiling.
+/// a screened one is read by the SDK, and a read one is planned within the tick ceiling.
 pub fn datasource_query(data: &[u8]) {
     use crate::datasource::query;
     use grafana_plugin_sdk::pluginv2;
@@ -174,8 +174,11 @@ pub fn datasource_query(data: &[u8]) {
     if query::screen(&q).is_err() {
         return;
     }
-    let json: serde_json::Value = serde_json::from_slice(&q.json).unwrap_or_default();
-    if let Ok(ask) = query::read("A", query_type, ms(&range[..8]), ms(&range[8..]), &json) {
+    // A screened query is one the SDK reads without failing the request (or panicking).
+    let read = grafana_plugin_sdk::backend::DataQuery::<serde_json::Value>::try_from(q);
+    let Ok(sdk) = read else { panic!("a screened query the SDK refuses: {:?}", read.err()) };
+    let (from, to) = (sdk.time_range.from.timestamp_millis(), sdk.time_range.to.timestamp_millis());
+    if let Ok(ask) = query::read("A", query_type, from, to, &sdk.query) {
         let req = EvaluateRequest { from: ask.from, to: ask.to, interval_ms: None, encoding: Default::default() };
         if let Ok(plan) = crate::evaluate::plan::plan(&req, 60_000, &crate::defaults::rules()) {
             assert!(plan.window.count <= MAX_TICKS, "{} ticks planned", plan.window.count);

@@ -37,15 +37,9 @@ impl GrafanaPlugin for CodexFlowPlugin {
 type Instance = backend::AppInstanceSettings<Value, HashMap<String, String>>;
 
 impl CodexFlowPlugin {
-    /// The compiled settings Grafana sent. An app never configured arrives with empty settings (or,
-    /// from a host that sends none, without any), which reads as "the Prometheus URL is required".
+    /// The compiled settings of the app instance Grafana sent.
     async fn compiled(&self, instance: Option<&Instance>) -> Compiled {
-        let empty = HashMap::new();
-        let (json, secure) = match instance {
-            Some(i) => (i.json_data(), i.decrypted_secure_json_data()),
-            None => (&Value::Null, &empty),
-        };
-        self.settings.get(json, secure).await
+        self.settings.of(instance.map(|i| (i.json_data(), i.decrypted_secure_json_data()))).await
     }
 
     /// The call's response; a path or method that names no route is an error, which the SDK turns
@@ -87,10 +81,7 @@ async fn serve(route: Route, ready: &Ready, body: &[u8]) -> Response<Bytes> {
         Route::Evaluate => match parse_body::<EvaluateRequest>(body, r#"{"from": <epoch ms>, "to": <epoch ms>}"#) {
             Err(e) => e.into_response(),
             Ok(r) => {
-                let now = now_ms();
-                let rules = ready.rules(now).await;
-                let upstream = Upstream::new(client, &ready.settled, now);
-                let answer = evaluate::evaluate(settings, &upstream, &rules, &r).await;
+                let answer = evaluate::evaluate_now(ready, &r).await;
                 let answer =
                     if r.encoding.is_per_tick() { answer } else { answer.map(codexflow_core::compact::compact) };
                 respond(answer.map_err(ResourceError::from))

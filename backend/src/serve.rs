@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use codexflow_core::datasource::MAX_QUERIES;
 use grafana_plugin_sdk::pluginv2;
 use grafana_plugin_sdk::pluginv2::data_server::{Data, DataServer};
 use grafana_plugin_sdk::pluginv2::diagnostics_server::{Diagnostics, DiagnosticsServer};
@@ -75,18 +76,8 @@ impl Data for Services {
         request: tonic::Request<pluginv2::QueryDataRequest>,
     ) -> Result<tonic::Response<pluginv2::QueryDataResponse>, tonic::Status> {
         let mut inner = request.into_inner();
-        let mut refused: HashMap<String, pluginv2::DataResponse> = HashMap::new();
-        inner.queries.retain(|q| match query::screen(q) {
-            Ok(()) => true,
-            Err(e) => {
-                let error = e.to_string();
-                refused.insert(
-                    q.ref_id.clone(),
-                    pluginv2::DataResponse { frames: vec![], status: 400, error, json_meta: vec![] },
-                );
-                false
-            }
-        });
+        let (kept, refused) = screen_all(std::mem::take(&mut inner.queries));
+        inner.queries = kept;
         let mut answered = if inner.queries.is_empty() {
             pluginv2::QueryDataResponse::default()
         } else {
@@ -94,5 +85,64 @@ impl Data for Services {
         };
         answered.responses.extend(refused);
         Ok(tonic::Response::new(answered))
+    }
+}
+
+/// The queries the SDK may read, and an answer for each refId refused: past `MAX_QUERIES`, shared
+/// by two queries (one answer each is all Grafana can take), or failing [`query::screen`].
+fn screen_all(
+    queries: Vec<pluginv2::DataQuery>,
+) -> (Vec<pluginv2::DataQuery>, HashMap<String, pluginv2::DataResponse>) {
+    let refuse = |error: String| pluginv2::DataResponse { frames: vec![], status: 400, error, json_meta: vec![] };
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for q in &queries {
+        *uses.entry(q.ref_id.as_str()).or_default() += 1;
+    }
+    let shared: HashMap<String, usize> =
+        uses.into_iter().filter(|(_, n)| *n > 1).map(|(id, n)| (id.to_string(), n)).collect();
+    let mut refused = HashMap::new();
+    let mut kept = Vec::with_capacity(queries.len().min(MAX_QUERIES));
+    for (i, q) in queries.into_iter().enumerate() {
+        let error = if i >= MAX_QUERIES {
+            Some(format!("at most {MAX_QUERIES} queries are answered in one request"))
+        } else if let Some(n) = shared.get(&q.ref_id) {
+            Some(format!("refId {:?} is used by {n} queries; each query needs its own", q.ref_id))
+        } else {
+            query::screen(&q).err().map(|e| e.to_string())
+        };
+        match error {
+            Some(e) => {
+                refused.insert(q.ref_id.clone(), refuse(e));
+            }
+            None => kept.push(q),
+        }
+    }
+    (kept, refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(ref_id: &str) -> pluginv2::DataQuery {
+        pluginv2::DataQuery {
+            ref_id: ref_id.into(),
+            json: b"{}".to_vec(),
+            time_range: Some(pluginv2::TimeRange { from_epoch_ms: 0, to_epoch_ms: 1 }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn shared_refids_and_queries_past_the_limit_are_refused_each_under_its_refid() {
+        let mut queries: Vec<pluginv2::DataQuery> = (0..MAX_QUERIES + 3).map(|i| query(&format!("Q{i}"))).collect();
+        queries[1].ref_id = "Q0".into();
+        queries[2].json = b"{oops".to_vec();
+        let (kept, refused) = screen_all(queries);
+        assert_eq!(kept.len(), MAX_QUERIES - 3);
+        assert!(refused["Q0"].error.contains("used by 2 queries"), "{:?}", refused["Q0"]);
+        assert!(refused["Q2"].error.contains("not JSON"), "{:?}", refused["Q2"]);
+        assert!(refused[&format!("Q{}", MAX_QUERIES + 2)].error.contains("at most 50 queries"));
+        assert!(refused.values().all(|r| r.status == 400));
     }
 }

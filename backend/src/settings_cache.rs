@@ -85,6 +85,16 @@ impl SettingsCache {
         SettingsCache { entries: Mutex::new((Vec::new(), 0)), compile }
     }
 
+    /// The compiled settings of the instance settings a call carries. An app never configured
+    /// arrives with empty settings (or, from a host that sends none, without any), which reads as
+    /// "the Prometheus URL is required"; so does a call with none.
+    pub async fn of(&self, instance: Option<(&Value, &HashMap<String, String>)>) -> Compiled {
+        match instance {
+            Some((json, secure)) => self.get(json, secure).await,
+            None => self.get(&Value::Null, &HashMap::new()).await,
+        }
+    }
+
     /// The compiled settings of this version, compiling them if no one has yet.
     pub async fn get(&self, json: &Value, secure: &HashMap<String, String>) -> Compiled {
         let mut secrets: Vec<(String, String)> = secure.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

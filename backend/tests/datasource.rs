@@ -130,29 +130,53 @@ async fn alerting_bad_queries_and_health() {
     alerting.max_data_points = 43_200;
     alerting.interval_ms = 1_000;
     let headers = HashMap::from([("FromAlert".to_string(), "true".to_string())]);
-    let response = plugin.query_data(&ds, vec![alerting], headers).await.expect("QueryData");
+    let mut per_stage = query("B", "stageStatus", json!({}), from, to);
+    per_stage.max_data_points = 43_200;
+    let response = plugin.query_data(&ds, vec![alerting, per_stage], headers).await.expect("QueryData");
     let frame = &frames_of(&response, "A")[0];
-    assert_eq!(frame.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["time", "status", "stage"]);
+    assert_eq!(frame.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["time", "status"], "one series");
     assert_eq!(frame.fields[0].values.len(), 11, "a tick a minute, both ends");
+    // A series per stage, told apart by its label (what alerting needs of several frames).
+    let labels: Vec<Value> = frames_of(&response, "B").iter().map(|f| f.fields[1].labels["stage"].clone()).collect();
+    assert_eq!(labels, [json!("kafka"), json!("nats"), json!("jangar"), json!("sse")]);
 
     // Bad queries beside a good one: each bad one its own error, the good one served.
     let mut hostile = query("T", "", json!({}), 0, 1);
     hostile.time_range = Some(pluginv2::TimeRange { from_epoch_ms: i64::MAX, to_epoch_ms: i64::MIN });
-    let queries = vec![
+    let mut not_json = query("RAW", "", json!({}), from, to);
+    not_json.json = b"{not json".to_vec();
+    let mut twice = query("TWICE", "", json!({}), from, to);
+    let twin = twice.clone();
+    twice.query_type = "pipelineStatus".into();
+    // 2300: a date, but past what a frame's nanosecond times hold.
+    let late = query("LATE", "", json!({}), 10_413_792_000_000, 10_413_792_600_000);
+    let mut queries = vec![
         query("OK", "stageStatus", json!({}), from, to),
         query("TYPE", "alerts", json!({}), from, to),
         query("STAGE", "stageStatus", json!({ "stages": ["kafak"] }), from, to),
         query("JSON", "stageStatus", json!({ "stages": "kafka" }), from, to),
         hostile,
+        not_json,
+        twice,
+        twin,
+        late,
     ];
+    // Five more ranges: each range is an evaluation, and a request gets four.
+    queries.extend((1..=5).map(|k| query(&format!("R{k}"), "", json!({}), from - k * MINUTE, to)));
     let response = plugin.query_data(&ds, queries, HashMap::new()).await.expect("QueryData");
-    assert_eq!(frames_of(&response, "OK").len(), 4);
+    assert_eq!(frames_of(&response, "OK").len(), 4, "the good query is served beside the bad ones");
     let error = |id: &str| response.responses.get(id).map(|r| (r.status, r.error.clone())).expect("an answer");
     assert!(error("TYPE").1.contains("queryType \"alerts\" is not one of"), "{:?}", error("TYPE"));
     assert!(error("STAGE").1.contains("no stage with id \"kafak\"; the stages are kafka"), "{:?}", error("STAGE"));
     assert!(error("JSON").1.contains("{\"stages\": [<stage id>, …]}"), "{:?}", error("JSON"));
+    assert!(error("RAW").1.contains("not JSON"), "{:?}", error("RAW"));
+    assert!(error("TWICE").1.contains("used by 2 queries"), "{:?}", error("TWICE"));
+    assert!(error("LATE").1.contains("(1970 to 2262)"), "{:?}", error("LATE"));
     assert_eq!(error("T").0, 400);
     assert!(error("T").1.contains("is not one of dates"), "{:?}", error("T"));
+    let over: Vec<&str> =
+        ["R1", "R2", "R3", "R4", "R5"].into_iter().filter(|id| error(id).1.contains("at most 4 time ranges")).collect();
+    assert_eq!(over.len(), 3, "OK's range, LATE's, R1's and R2's are evaluated: {over:?}");
     assert!(plugin.is_running(), "no query stops the plugin: {}", plugin.stderr());
 
     // Unusable settings: every query says so.

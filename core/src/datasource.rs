@@ -15,6 +15,10 @@ pub const MAX_QUERY_STAGES: usize = 100;
 pub const MAX_QUERY_BYTES: usize = 16 << 10;
 /// Queries one request may carry; those past it are each answered with an error.
 pub const MAX_QUERIES: usize = 50;
+/// Distinct time ranges one request may ask (each is one evaluation); queries over more are errors.
+pub const MAX_RANGES: usize = 4;
+/// Characters of a stage id read; the pipeline's own ids are far shorter.
+pub const MAX_STAGE_ID_CHARS: usize = 200;
 
 /// What a query asks for (`queryType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

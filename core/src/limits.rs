@@ -28,6 +28,11 @@ pub const DEFAULT_TIMEOUT: Bound = Bound { ms: 10_000, text: "10s" };
 /// times, lookbacks and intervals far from the 64-bit limits.
 pub const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
 
+/// Whether `t` (epoch ms) is an instant a request may name: from 1970 to the end of 9999.
+pub fn within_dates(t: i64) -> bool {
+    (0..=MAX_EPOCH_MS).contains(&t)
+}
+
 /// Most ticks one `v1/evaluate` window may hold (7 days at 15 s is 40,320).
 pub const MAX_TICKS: usize = 100_000;
 

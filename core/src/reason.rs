@@ -133,15 +133,7 @@ pub fn alert_contribution(
 
 /// The line a stage shows: that of its worst contributor (the first of equals), if it has one.
 pub fn stage_reason(contributions: impl IntoIterator<Item = (StageStatus, Option<String>)>) -> Option<String> {
-    let mut best: Option<(StageStatus, String)> = None;
-    for (status, reason) in contributions {
-        if let Some(reason) = reason {
-            if best.as_ref().is_none_or(|(s, _)| status > *s) {
-                best = Some((status, reason));
-            }
-        }
-    }
-    best.map(|(_, r)| r)
+    crate::status::worst_first(contributions.into_iter().filter_map(|(s, r)| Some((s, r?)))).map(|(_, r)| r)
 }
 
 /// The reason of stage `stage` (`None`: the unassigned alerts) at the moment `at` (None: now),

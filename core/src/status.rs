@@ -29,6 +29,17 @@ impl StageStatus {
     }
 }
 
+/// The worst of `items` by status, the first of equals; `None` when there are none.
+pub fn worst_first<T>(items: impl IntoIterator<Item = (StageStatus, T)>) -> Option<(StageStatus, T)> {
+    let mut worst: Option<(StageStatus, T)> = None;
+    for (status, item) in items {
+        if worst.as_ref().is_none_or(|(w, _)| status > *w) {
+            worst = Some((status, item));
+        }
+    }
+    worst
+}
+
 /// The status a firing alert with this `severity` label gives its stage.
 ///
 /// `critical`, `page` and `error` are critical; `info` and `none` leave the

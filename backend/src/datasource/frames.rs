@@ -11,6 +11,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use codexflow_core::api::{EvaluateResponse, StageHealth};
 use codexflow_core::datasource::{status_code, QueryType, STATUS_DISPLAY};
+use codexflow_core::status::worst_first;
 use codexflow_core::StageStatus;
 use grafana_plugin_sdk::data::{Field, FieldConfig, Frame, IntoField};
 
@@ -19,17 +20,35 @@ use grafana_plugin_sdk::data::{Field, FieldConfig, Frame, IntoField};
 pub enum FrameError {
     #[error("no stage with id {id:?}; the stages are {known}")]
     UnknownStage { id: String, known: String },
-    #[error("tick {0} ms is outside the times a frame can hold")]
+    #[error("tick {0} ms is outside the times a frame can hold (1970 to 2262)")]
     Time(i64),
 }
 
+/// Who reads the frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// A panel: each status field with its display name and colours.
+    Panel,
+    /// Grafana's alerting (`FromAlert`): one series per frame, told apart by labels, numbers only.
+    /// Its expressions take a number field beside a string one for a long frame and split it by the
+    /// strings, and refuse frames whose labels are the same; and grafana-plugin-sdk 0.5 writes a
+    /// field's labels only when it has no config (`Field::to_arrow_field`). So here the stage is a
+    /// label, the status has no config, and the pipeline frame has no `stage` field.
+    Alerting,
+}
+
 /// The frames answering `query_type` for `stages` (empty: every stage, in pipeline order).
-pub fn frames(answer: &EvaluateResponse, query_type: QueryType, stages: &[String]) -> Result<Vec<Frame>, FrameError> {
+pub fn frames(
+    answer: &EvaluateResponse,
+    query_type: QueryType,
+    stages: &[String],
+    reader: Reader,
+) -> Result<Vec<Frame>, FrameError> {
     let chosen = chosen_stages(answer, stages)?;
     let times = times(&answer.ticks)?;
     Ok(match query_type {
-        QueryType::StageStatus => chosen.iter().map(|s| stage_frame(s, &times)).collect(),
-        QueryType::PipelineStatus => vec![pipeline_frame(&chosen, &times)],
+        QueryType::StageStatus => chosen.iter().map(|s| stage_frame(s, &times, reader)).collect(),
+        QueryType::PipelineStatus => vec![pipeline_frame(&chosen, &times, reader)],
     })
 }
 
@@ -42,8 +61,17 @@ fn chosen_stages<'a>(answer: &'a EvaluateResponse, ids: &[String]) -> Result<Vec
     Ok(answer.stages.iter().filter(|s| ids.is_empty() || ids.contains(&s.id)).collect())
 }
 
+/// The ticks as frame times: the SDK writes them in nanoseconds, which end in 2262.
 fn times(ticks: &[i64]) -> Result<Vec<DateTime<Utc>>, FrameError> {
-    ticks.iter().map(|&t| Utc.timestamp_millis_opt(t).single().ok_or(FrameError::Time(t))).collect()
+    ticks
+        .iter()
+        .map(|&t| {
+            Utc.timestamp_millis_opt(t)
+                .single()
+                .filter(|d| d.timestamp_nanos_opt().is_some())
+                .ok_or(FrameError::Time(t))
+        })
+        .collect()
 }
 
 /// The status field's config: its display name, and thresholds that colour each status as the flow
@@ -54,14 +82,11 @@ fn times(ticks: &[i64]) -> Result<Vec<DateTime<Utc>>, FrameError> {
 /// type", grafana-plugin-sdk-go `data/field_config.go`), failing the whole frame. The words come
 /// from the panel's own mappings (`status_mappings_json`).
 fn status_config(display_name: &str) -> FieldConfig {
+    // Each step from its own code, the first too: a base without a value (Grafana's -Infinity) is left
+    // out by the SDK, and `getActiveThreshold` then stops at the base for every value.
     let steps: Vec<serde_json::Value> = STATUS_DISPLAY
         .iter()
-        .enumerate()
-        .map(|(i, (status, _, color))| {
-            // The first step is the base (no lower bound), as Grafana writes it.
-            let value = if i == 0 { serde_json::Value::Null } else { serde_json::json!(status_code(*status)) };
-            serde_json::json!({ "value": value, "color": color })
-        })
+        .map(|(status, _, color)| serde_json::json!({ "value": status_code(*status), "color": color }))
         .collect();
     let mut config = FieldConfig::default();
     config.display_name_from_ds = Some(display_name.to_string());
@@ -84,35 +109,59 @@ pub fn status_mappings_json() -> serde_json::Value {
     serde_json::json!([{ "type": "value", "options": options }])
 }
 
-fn status_field(statuses: impl Iterator<Item = StageStatus>, display_name: &str) -> Field {
-    statuses.map(status_code).collect::<Vec<i64>>().into_field("status").with_config(status_config(display_name))
+/// The status field: for a panel with its display name and colours, for alerting with `labels`.
+fn status_field(
+    statuses: impl Iterator<Item = StageStatus>,
+    display_name: &str,
+    labels: &[(&str, &str)],
+    reader: Reader,
+) -> Field {
+    let field = statuses.map(status_code).collect::<Vec<i64>>().into_field("status");
+    match reader {
+        Reader::Panel => field.with_config(status_config(display_name)),
+        Reader::Alerting => {
+            let mut field = field;
+            field.labels.extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            field
+        }
+    }
 }
 
-fn stage_frame(stage: &StageHealth, times: &[DateTime<Utc>]) -> Frame {
-    let time = times.to_vec().into_field("time");
-    // A timeline shorter than the ticks (it never is) is padded as unknown, never cut short.
-    let statuses = (0..times.len()).map(|i| stage.status_timeline.get(i).copied().unwrap_or(StageStatus::Nodata));
-    // The stage is the frame's name and the field's display name, not a label: grafana-plugin-sdk 0.5
-    // writes a field's labels to Arrow only when it has no config (`Field::to_arrow_field`).
-    Frame::new(stage.id.clone()).with_field(time).with_field(status_field(statuses, &stage.name))
+/// A stage's status at tick `i`; a timeline shorter than the ticks (it never is) is unknown there.
+fn status_at(stage: &StageHealth, i: usize) -> StageStatus {
+    stage.status_timeline.get(i).copied().unwrap_or(StageStatus::Nodata)
 }
 
-fn pipeline_frame(stages: &[&StageHealth], times: &[DateTime<Utc>]) -> Frame {
-    let at = |i: usize| -> (StageStatus, &str) {
-        stages.iter().fold((StageStatus::Ok, ""), |(worst, id), s| {
-            let status = s.status_timeline.get(i).copied().unwrap_or(StageStatus::Nodata);
-            if status > worst {
-                (status, s.id.as_str())
-            } else {
-                (worst, id)
-            }
+fn stage_frame(stage: &StageHealth, times: &[DateTime<Utc>], reader: Reader) -> Frame {
+    let statuses = (0..times.len()).map(|i| status_at(stage, i));
+    Frame::new(stage.id.clone()).with_field(times.to_vec().into_field("time")).with_field(status_field(
+        statuses,
+        &stage.name,
+        &[("stage", &stage.id)],
+        reader,
+    ))
+}
+
+fn pipeline_frame(stages: &[&StageHealth], times: &[DateTime<Utc>], reader: Reader) -> Frame {
+    let worst: Vec<(StageStatus, &str)> = (0..times.len())
+        .map(|i| {
+            worst_first(stages.iter().map(|s| (status_at(s, i), s.id.as_str())))
+                .filter(|(status, _)| *status > StageStatus::Ok)
+                .unwrap_or((StageStatus::Ok, ""))
         })
-    };
-    let worst: Vec<(StageStatus, &str)> = (0..times.len()).map(at).collect();
-    Frame::new("pipeline")
-        .with_field(times.to_vec().into_field("time"))
-        .with_field(status_field(worst.iter().map(|w| w.0), "pipeline"))
-        .with_field(worst.iter().map(|w| w.1.to_string()).collect::<Vec<String>>().into_field("stage"))
+        .collect();
+    let frame = Frame::new("pipeline").with_field(times.to_vec().into_field("time")).with_field(status_field(
+        worst.iter().map(|w| w.0),
+        "pipeline",
+        &[],
+        reader,
+    ));
+    match reader {
+        Reader::Panel => {
+            frame.with_field(worst.iter().map(|w| w.1.to_string()).collect::<Vec<String>>().into_field("stage"))
+        }
+        Reader::Alerting => frame,
+    }
 }
 
 #[cfg(test)]
@@ -158,7 +207,8 @@ mod tests {
     #[test]
     fn a_frame_per_stage_with_its_status_at_every_tick() {
         let a = answer(vec![stage("kafka", &[O, W, C]), stage("nats", &[O, N, O])]);
-        let shown: Vec<serde_json::Value> = frames(&a, QueryType::StageStatus, &[]).unwrap().iter().map(json).collect();
+        let shown: Vec<serde_json::Value> =
+            frames(&a, QueryType::StageStatus, &[], Reader::Panel).unwrap().iter().map(json).collect();
         assert_eq!(shown.len(), 2);
         assert_eq!(shown[0]["data"]["values"], serde_json::json!([[0, 60_000, 120_000], [0, 2, 3]]));
         let status = &shown[0]["schema"]["fields"][1];
@@ -166,7 +216,7 @@ mod tests {
         assert_eq!(
             status["config"]["thresholds"],
             serde_json::json!({ "mode": "absolute", "steps": [
-                { "color": "green" }, { "value": 1.0, "color": "#8e8e8e" }, { "value": 2.0, "color": "orange" },
+                { "value": 0.0, "color": "green" }, { "value": 1.0, "color": "#8e8e8e" }, { "value": 2.0, "color": "orange" },
                 { "value": 3.0, "color": "red" } ] })
         );
         assert!(status["config"].get("mappings").is_none(), "the SDK's mappings would fail the frame in Grafana");
@@ -176,23 +226,42 @@ mod tests {
         );
         assert_eq!(shown[1]["data"]["values"][1], serde_json::json!([0, 1, 0]));
         // Asked for one stage: that one alone.
-        let one = frames(&a, QueryType::StageStatus, &["nats".into()]).unwrap();
+        let one = frames(&a, QueryType::StageStatus, &["nats".into()], Reader::Panel).unwrap();
         assert_eq!(one.iter().map(|f| json(f)["schema"]["name"].clone()).collect::<Vec<_>>(), ["nats"]);
     }
 
     #[test]
     fn the_pipeline_frame_holds_the_worst_status_and_its_stage() {
         let a = answer(vec![stage("kafka", &[O, W, W]), stage("nats", &[O, C, W])]);
-        let frame = json(&frames(&a, QueryType::PipelineStatus, &[]).unwrap()[0]);
+        let frame = json(&frames(&a, QueryType::PipelineStatus, &[], Reader::Panel).unwrap()[0]);
         assert_eq!(frame["data"]["values"][1], serde_json::json!([0, 3, 2]));
         // Every stage ok: no stage at fault; a tie goes to the first in pipeline order.
         assert_eq!(frame["data"]["values"][2], serde_json::json!(["", "nats", "kafka"]));
     }
 
     #[test]
+    fn alerting_gets_labelled_numbers_only() {
+        let a = answer(vec![stage("kafka", &[O, W, C]), stage("nats", &[O, N, O])]);
+        let stages: Vec<serde_json::Value> =
+            frames(&a, QueryType::StageStatus, &[], Reader::Alerting).unwrap().iter().map(json).collect();
+        assert_eq!(stages[1]["schema"]["fields"][1]["labels"], serde_json::json!({ "stage": "nats" }));
+        assert!(stages[1]["schema"]["fields"][1].get("config").is_none());
+        let pipeline = json(&frames(&a, QueryType::PipelineStatus, &[], Reader::Alerting).unwrap()[0]);
+        assert_eq!(pipeline["schema"]["fields"].as_array().map(Vec::len), Some(2), "time and status, no string field");
+    }
+
+    #[test]
+    fn times_past_2262_are_an_error_not_a_wrong_time() {
+        let mut a = answer(vec![stage("kafka", &[O, O, O])]);
+        a.ticks = vec![0, 60_000, 10_000_000_000_000];
+        let e = frames(&a, QueryType::StageStatus, &[], Reader::Panel).unwrap_err();
+        assert_eq!(e, FrameError::Time(10_000_000_000_000));
+    }
+
+    #[test]
     fn an_unknown_stage_is_an_error_naming_the_stages() {
         let a = answer(vec![stage("kafka", &[O, O, O])]);
-        let e = frames(&a, QueryType::StageStatus, &["kafak".into()]).unwrap_err();
+        let e = frames(&a, QueryType::StageStatus, &["kafak".into()], Reader::Panel).unwrap_err();
         assert_eq!(e.to_string(), "no stage with id \"kafak\"; the stages are kafka");
     }
 }

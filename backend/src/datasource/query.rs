@@ -1,13 +1,13 @@
 //! A data source query as Grafana sends it (`pluginv2.DataQuery`), read into what is asked, with
 //! every field bounded. A query that cannot be read is that query's error; the others are served.
 
-use codexflow_core::datasource::{QueryType, StatusQuery, MAX_QUERY_BYTES, MAX_QUERY_STAGES};
-use codexflow_core::limits::MAX_EPOCH_MS;
+use codexflow_core::datasource::{QueryType, StatusQuery, MAX_QUERY_BYTES, MAX_QUERY_STAGES, MAX_STAGE_ID_CHARS};
+use codexflow_core::limits::{within_dates, MAX_EPOCH_MS};
 use grafana_plugin_sdk::pluginv2;
 use serde::Deserialize;
 
-/// Characters of a stage id read; the pipeline's own ids are far shorter.
-const MAX_STAGE_ID_CHARS: usize = 200;
+/// Characters of a refused `queryType` repeated in its error.
+const SHOWN_CHARS: usize = 60;
 
 /// One query, read.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,20 +33,31 @@ pub enum QueryError {
     TooLarge(usize),
     #[error("the query is not JSON of this data source ({{\"stages\": [<stage id>, …]}}): {0}")]
     Json(String),
-    #[error("the query names {0} stages; at most {MAX_QUERY_STAGES}, each of at most {MAX_STAGE_ID_CHARS} characters")]
+    #[error("the query names {0} stages; at most {MAX_QUERY_STAGES}")]
     Stages(usize),
+    #[error("a stage id of {0} characters; at most {MAX_STAGE_ID_CHARS}")]
+    StageId(usize),
+    #[error("the query has no refId")]
+    NoRefId,
 }
 
-/// What must be checked before the SDK reads a query: its time range (the SDK's conversion panics on
-/// one that is no date) and its size.
+/// What must hold before the SDK reads a query, so that one query's fault stays that query's: a
+/// time range of dates (the SDK's conversion panics on one that is none), a size, and JSON (the
+/// SDK fails the whole request on a query that is not).
 pub fn screen(q: &pluginv2::DataQuery) -> Result<(), QueryError> {
+    if q.ref_id.is_empty() {
+        return Err(QueryError::NoRefId);
+    }
     let range = q.time_range.as_ref().ok_or(QueryError::NoTimeRange)?;
     let (from, to) = (range.from_epoch_ms, range.to_epoch_ms);
-    if !(0..=MAX_EPOCH_MS).contains(&from) || !(0..=MAX_EPOCH_MS).contains(&to) || from > to {
+    if !within_dates(from) || !within_dates(to) || from > to {
         return Err(QueryError::TimeRange { from, to });
     }
     if q.json.len() > MAX_QUERY_BYTES {
         return Err(QueryError::TooLarge(q.json.len()));
+    }
+    if !q.json.is_empty() {
+        serde_json::from_slice::<serde::de::IgnoredAny>(&q.json).map_err(|e| QueryError::Json(e.to_string()))?;
     }
     Ok(())
 }
@@ -59,14 +70,18 @@ pub fn read(
     to: i64,
     json: &serde_json::Value,
 ) -> Result<StatusAsk, QueryError> {
-    let query_type = QueryType::parse(query_type).ok_or_else(|| QueryError::QueryType(query_type.to_string()))?;
+    let query_type = QueryType::parse(query_type)
+        .ok_or_else(|| QueryError::QueryType(query_type.chars().take(SHOWN_CHARS).collect()))?;
     let own: StatusQuery = if json.is_null() {
         StatusQuery::default()
     } else {
         StatusQuery::deserialize(json).map_err(|e| QueryError::Json(e.to_string()))?
     };
-    if own.stages.len() > MAX_QUERY_STAGES || own.stages.iter().any(|s| s.chars().count() > MAX_STAGE_ID_CHARS) {
+    if own.stages.len() > MAX_QUERY_STAGES {
         return Err(QueryError::Stages(own.stages.len()));
+    }
+    if let Some(long) = own.stages.iter().map(|s| s.chars().count()).find(|&n| n > MAX_STAGE_ID_CHARS) {
+        return Err(QueryError::StageId(long));
     }
     Ok(StatusAsk { ref_id: ref_id.to_string(), query_type, stages: own.stages, from, to })
 }
@@ -85,10 +100,14 @@ mod tests {
         }
     }
 
-    /// Screened and read as the data source does.
+    /// Screened and read as the data source does (the SDK reads the JSON between the two).
     fn ask(q: &pluginv2::DataQuery) -> Result<StatusAsk, QueryError> {
         screen(q)?;
-        let json: serde_json::Value = serde_json::from_slice(&q.json).unwrap_or_default();
+        let json: serde_json::Value = if q.json.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&q.json).expect("screened")
+        };
         let range = q.time_range.as_ref().expect("screened");
         read(&q.ref_id, &q.query_type, range.from_epoch_ms, range.to_epoch_ms, &json)
     }
@@ -114,20 +133,30 @@ mod tests {
         // A new query: no type, no fields of its own: every stage's status.
         let fresh = ask(&query("", "{}", 0, 1)).unwrap();
         assert_eq!((fresh.query_type, fresh.stages.len()), (QueryType::StageStatus, 0));
+        assert_eq!(ask(&query("", "", 0, 1)).map(|a| a.stages.len()), Ok(0));
     }
 
     #[test]
     fn bad_queries_say_what_is_wrong() {
         assert_eq!(ask(&query("alerts", "{}", 0, 1)), Err(QueryError::QueryType("alerts".into())));
+        let long = ask(&query(&"x".repeat(10_000), "{}", 0, 1)).unwrap_err().to_string();
+        assert!(long.len() < 200, "a refused queryType is cut: {long}");
         assert!(matches!(ask(&query("", "{}", 5, 1)), Err(QueryError::TimeRange { .. })));
         assert!(matches!(ask(&query("", "{}", i64::MIN, i64::MAX)), Err(QueryError::TimeRange { .. })));
         assert!(matches!(ask(&query("", r#"{"stages": "kafka"}"#, 0, 1)), Err(QueryError::Json(_))));
+        // Not JSON at all: refused here, before the SDK would fail the whole request on it.
+        assert!(matches!(screen(&query("", "{not json", 0, 1)), Err(QueryError::Json(_))));
         let many = format!(r#"{{"stages": [{}]}}"#, vec!["\"s\""; MAX_QUERY_STAGES + 1].join(","));
         assert_eq!(ask(&query("", &many, 0, 1)), Err(QueryError::Stages(MAX_QUERY_STAGES + 1)));
+        let long_id = format!(r#"{{"stages": ["{}"]}}"#, "s".repeat(MAX_STAGE_ID_CHARS + 1));
+        assert_eq!(ask(&query("", &long_id, 0, 1)), Err(QueryError::StageId(MAX_STAGE_ID_CHARS + 1)));
         let huge = format!(r#"{{"pad": "{}"}}"#, "x".repeat(MAX_QUERY_BYTES));
         assert!(matches!(ask(&query("", &huge, 0, 1)), Err(QueryError::TooLarge(_))));
         let mut none = query("", "{}", 0, 1);
         none.time_range = None;
         assert_eq!(ask(&none), Err(QueryError::NoTimeRange));
+        let mut nameless = query("", "{}", 0, 1);
+        nameless.ref_id = String::new();
+        assert_eq!(ask(&nameless), Err(QueryError::NoRefId));
     }
 }

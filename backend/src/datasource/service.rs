@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
-use codexflow_core::datasource::MAX_QUERIES;
+use codexflow_core::api::EvaluateRequest;
+use codexflow_core::datasource::MAX_RANGES;
 use grafana_plugin_sdk::backend::{self, DataQueryError, DataQueryStatus, DataSourcePlugin, GrafanaPlugin};
 use serde_json::Value;
 
@@ -15,7 +15,6 @@ use super::frames;
 use super::query::{self, StatusAsk};
 use crate::evaluate;
 use crate::settings_cache::{Compiled, Ready, SettingsCache};
-use crate::upstream::Upstream;
 
 /// The data source's side of the plugin: the same settings parser and cache as the app's.
 #[derive(Clone, Default)]
@@ -34,12 +33,7 @@ type Instance = backend::DataSourceInstanceSettings<Value, HashMap<String, Strin
 impl CodexFlowDataSource {
     /// The compiled settings of the data source instance (the app's fields, read by the app's parser).
     async fn compiled(&self, instance: Option<&Instance>) -> Compiled {
-        let empty = HashMap::new();
-        let (json, secure) = match instance {
-            Some(i) => (&i.json_data, &i.decrypted_secure_json_data),
-            None => (&Value::Null, &empty),
-        };
-        self.settings.get(json, secure).await
+        self.settings.of(instance.map(|i| (&i.json_data, &i.decrypted_secure_json_data))).await
     }
 }
 
@@ -49,7 +43,7 @@ impl CodexFlowDataSource {
 pub struct QueryFailed {
     ref_id: String,
     message: String,
-    /// Whether the query (or the data source's settings) is at fault, rather than the upstream.
+    /// Whether the query (or the data source's settings) is at fault, rather than the plugin.
     bad_request: bool,
 }
 
@@ -68,7 +62,7 @@ impl DataQueryError for QueryFailed {
         if self.bad_request {
             DataQueryStatus::BadRequest
         } else {
-            DataQueryStatus::BadGateway
+            DataQueryStatus::Internal
         }
     }
 }
@@ -83,15 +77,16 @@ impl backend::DataService for CodexFlowDataSource {
 
     async fn query_data(&self, request: backend::QueryDataRequest<Value, Self>) -> Self::Stream {
         let compiled = self.compiled(request.plugin_context.instance_settings.as_ref()).await;
+        let reader = if request.headers.get("FromAlert").is_some_and(|v| v == "true") {
+            frames::Reader::Alerting
+        } else {
+            frames::Reader::Panel
+        };
         let mut answers: Vec<Answer> = Vec::with_capacity(request.queries.len());
         let mut asks: Vec<StatusAsk> = Vec::new();
-        for (i, q) in request.queries.iter().enumerate() {
+        for q in &request.queries {
             let (from, to) = (q.time_range.from.timestamp_millis(), q.time_range.to.timestamp_millis());
             match query::read(&q.ref_id, &q.query_type, from, to, &q.query) {
-                _ if i >= MAX_QUERIES => answers.push(Err(QueryFailed::bad(
-                    &q.ref_id,
-                    format!("at most {MAX_QUERIES} queries are answered in one request"),
-                ))),
                 Ok(ask) => asks.push(ask),
                 Err(e) => answers.push(Err(QueryFailed::bad(&q.ref_id, e))),
             }
@@ -100,40 +95,45 @@ impl backend::DataService for CodexFlowDataSource {
             Err(e) => answers.extend(
                 asks.iter().map(|a| Err(QueryFailed::bad(&a.ref_id, format!("the data source's settings: {e}")))),
             ),
-            Ok(ready) => answers.extend(answer_all(&ready, &asks).await),
+            Ok(ready) => answers.extend(answer_all(&ready, &asks, reader).await),
         }
         Box::pin(futures_util::stream::iter(answers))
     }
 }
 
-/// Every ask answered, one evaluation per distinct time range.
-async fn answer_all(ready: &Ready, asks: &[StatusAsk]) -> Vec<Answer> {
-    let mut evaluations: Vec<((i64, i64), Result<EvaluateResponse, String>)> = Vec::new();
-    let mut out = Vec::with_capacity(asks.len());
+/// Every ask answered, one evaluation per distinct time range (at most `MAX_RANGES`), each dropped
+/// once its queries' frames are made.
+async fn answer_all(ready: &Ready, asks: &[StatusAsk], reader: frames::Reader) -> Vec<Answer> {
+    let mut ranges: Vec<(i64, i64)> = Vec::new();
     for ask in asks {
-        let range = (ask.from, ask.to);
-        if !evaluations.iter().any(|(r, _)| *r == range) {
-            evaluations.push((range, evaluate_range(ready, range).await));
+        if !ranges.contains(&(ask.from, ask.to)) {
+            ranges.push((ask.from, ask.to));
         }
-        let evaluation = evaluations.iter().find(|(r, _)| *r == range).map(|(_, e)| e);
-        out.push(match evaluation {
-            Some(Ok(answer)) => frames::frames(answer, ask.query_type, &ask.stages)
-                .map_err(|e| QueryFailed::bad(&ask.ref_id, e))
-                .and_then(|frames| response(&ask.ref_id, frames)),
-            Some(Err(e)) => Err(QueryFailed { ref_id: ask.ref_id.clone(), message: e.clone(), bad_request: false }),
-            None => Err(QueryFailed::bad(&ask.ref_id, "no evaluation for this time range")),
-        });
+    }
+    let mut out = Vec::with_capacity(asks.len());
+    for (n, &(from, to)) in ranges.iter().enumerate() {
+        let of_range = asks.iter().filter(|a| (a.from, a.to) == (from, to));
+        if n >= MAX_RANGES {
+            out.extend(of_range.map(|a| {
+                Err(QueryFailed::bad(
+                    &a.ref_id,
+                    format!("at most {MAX_RANGES} time ranges are answered in one request"),
+                ))
+            }));
+            continue;
+        }
+        let request = EvaluateRequest { from, to, interval_ms: None, encoding: Default::default() };
+        match evaluate::evaluate_now(ready, &request).await {
+            Ok(answer) => out.extend(of_range.map(|a| {
+                frames::frames(&answer, a.query_type, &a.stages, reader)
+                    .map_err(|e| QueryFailed::bad(&a.ref_id, e))
+                    .and_then(|frames| response(&a.ref_id, frames))
+            })),
+            // The evaluation refuses only what was asked (a range of too many ticks, …).
+            Err(e) => out.extend(of_range.map(|a| Err(QueryFailed::bad(&a.ref_id, &e)))),
+        }
     }
     out
-}
-
-/// The evaluation `v1/evaluate` makes for `[from, to]` at the rules' interval.
-async fn evaluate_range(ready: &Ready, (from, to): (i64, i64)) -> Result<EvaluateResponse, String> {
-    let now = crate::plugin::now_ms();
-    let rules = ready.rules(now).await;
-    let upstream = Upstream::new(&ready.client, &ready.settled, now);
-    let request = EvaluateRequest { from, to, interval_ms: None, encoding: Default::default() };
-    evaluate::evaluate(&ready.settings, &upstream, &rules, &request).await.map_err(|e| e.to_string())
 }
 
 fn response(ref_id: &str, frames: Vec<grafana_plugin_sdk::data::Frame>) -> Answer {

@@ -25,7 +25,17 @@ use codexflow_core::error::FieldError;
 use crate::budget::Budget;
 use crate::rules_in_force::InForce;
 use crate::settings::Settings;
+use crate::settings_cache::Ready;
 use crate::upstream::Upstream;
+
+/// Evaluates `req` now with compiled settings: the rules in force now, the settings' settled ticks
+/// kept and reused. What `v1/evaluate` and the data source's queries both answer from.
+pub async fn evaluate_now(ready: &Ready, req: &EvaluateRequest) -> Result<EvaluateResponse, FieldError> {
+    let now = crate::plugin::now_ms();
+    let rules = ready.rules(now).await;
+    let upstream = Upstream::new(&ready.client, &ready.settled, now);
+    evaluate(&ready.settings, &upstream, &rules, req).await
+}
 
 /// Evaluates the window of `req` with the rules in force; what it asks of the upstream and holds is
 /// bounded by a budget of its own (`crate::budget`), given back when it returns.

@@ -7,7 +7,7 @@ use codexflow_core::api::EvaluateRequest;
 use codexflow_core::duration::format_duration;
 use codexflow_core::error::FieldError;
 use codexflow_core::limits::{
-    check_interval, MAX_EPOCH_MS, MAX_RULE_HOLD_MS, MAX_TICKS, SPARKLINE_POINTS, STALENESS_MS,
+    check_interval, within_dates, MAX_EPOCH_MS, MAX_RULE_HOLD_MS, MAX_TICKS, SPARKLINE_POINTS, STALENESS_MS,
 };
 use codexflow_core::Ticks;
 
@@ -50,7 +50,7 @@ pub struct GroupTicks {
 pub fn plan(req: &EvaluateRequest, default_interval_ms: i64, set: &RuleSet) -> Result<Plan, FieldError> {
     let interval = check_interval("intervalMs", req.interval_ms.unwrap_or(default_interval_ms))?;
     for (field, t) in [("from", req.from), ("to", req.to)] {
-        if !(0..=MAX_EPOCH_MS).contains(&t) {
+        if !within_dates(t) {
             return Err(FieldError::new(
                 field,
                 format!("must be epoch milliseconds between 0 and {MAX_EPOCH_MS} (the year 9999), got {t}"),
