@@ -10,7 +10,7 @@ use std::time::Duration;
 use codexflow_core::api::{EvaluateResponse, StageHealth};
 use codexflow_core::{AlertState, StageStatus};
 use codexflow_testkit::alertmanager::AlertmanagerServer;
-use codexflow_testkit::browser::{assert_built, run_script, shots_dir};
+use codexflow_testkit::browser::{assert_built, assert_script_passes};
 use codexflow_testkit::daemon::{free_port, wait_until};
 use codexflow_testkit::grafana::boot::PLAYED_VERSIONS;
 use codexflow_testkit::grafana::devhost::DevHost;
@@ -152,17 +152,8 @@ async fn a_silence_shows_in_the_panel_in_chromium() {
             .start("127.0.0.1:0")
             .await
             .expect("dev host");
-        let shots = shots_dir(&root, version);
-        let run =
-            run_script(&root, "tests/e2e/silence.e2e.mjs", &[&host.url, &shots.display().to_string(), AUTHOR, COMMENT])
-                .await;
-        println!("Grafana {version}:\n{}", run.output);
-        assert!(
-            run.passed,
-            "browser e2e under Grafana {version} failed:\n{}\nplugin stderr:\n{}",
-            run.output,
-            plugin.stderr()
-        );
+        let script = "tests/e2e/silence.e2e.mjs";
+        let shots = assert_script_passes(&root, version, &host.url, script, &[AUTHOR, COMMENT], &plugin).await;
         for shot in ["tile", "tooltip", "drilldown"] {
             for theme in ["dark", "light"] {
                 assert!(shots.join(format!("silenced-{shot}-{theme}.png")).exists());

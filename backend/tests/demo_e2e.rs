@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codexflow_testkit::browser::{assert_built, run_script, shots_dir};
+use codexflow_testkit::browser::{assert_built, assert_script_passes};
 use codexflow_testkit::grafana::boot::PLAYED_VERSIONS;
 use codexflow_testkit::grafana::devhost::DevHost;
 use codexflow_testkit::grafana::plugin_host::PluginProcess;
@@ -37,16 +37,8 @@ async fn live_demo_in_chromium() {
             .start("127.0.0.1:0")
             .await
             .expect("dev host");
-        let shots = shots_dir(&root, version);
-        let run =
-            run_script(&root, "tests/e2e/demo.e2e.mjs", &[&host.url, &shots.display().to_string(), &simulator]).await;
-        println!("Grafana {version}:\n{}", run.output);
-        assert!(
-            run.passed,
-            "browser e2e under Grafana {version} failed:\n{}\nplugin stderr:\n{}",
-            run.output,
-            plugin.stderr()
-        );
+        let script = "tests/e2e/demo.e2e.mjs";
+        let shots = assert_script_passes(&root, version, &host.url, script, &[&simulator], &plugin).await;
         assert!(shots.join("demo-dashboard.png").exists());
     }
 }
@@ -74,15 +66,7 @@ async fn queue_insight_in_chromium() {
             .start("127.0.0.1:0")
             .await
             .expect("dev host");
-        let shots = shots_dir(&root, version);
-        let run = run_script(&root, "tests/e2e/insight.e2e.mjs", &[&host.url, &shots.display().to_string()]).await;
-        println!("Grafana {version}:\n{}", run.output);
-        assert!(
-            run.passed,
-            "browser e2e under Grafana {version} failed:\n{}\nplugin stderr:\n{}",
-            run.output,
-            plugin.stderr()
-        );
+        let shots = assert_script_passes(&root, version, &host.url, "tests/e2e/insight.e2e.mjs", &[], &plugin).await;
         for theme in ["dark", "light"] {
             assert!(
                 shots.join(format!("insight-tile-{theme}.png")).exists()

@@ -41,3 +41,28 @@ pub async fn run_script(root: &Path, script: &str, args: &[&str]) -> ScriptRun {
         Err(e) => ScriptRun { passed: false, output: format!("cannot run node: {e}") },
     }
 }
+
+/// Runs `script` (its arguments after the host URL and the screenshot folder) against `host`, a host
+/// playing `version`, printing what it said; panics with the plugin's log unless it passed.
+/// Returns the screenshot folder (`shots_dir`).
+pub async fn assert_script_passes(
+    root: &Path,
+    version: &str,
+    host: &str,
+    script: &str,
+    more: &[&str],
+    plugin: &crate::grafana::plugin_host::PluginProcess,
+) -> PathBuf {
+    let shots = shots_dir(root, version);
+    let shots_arg = shots.display().to_string();
+    let args: Vec<&str> = [host, shots_arg.as_str()].into_iter().chain(more.iter().copied()).collect();
+    let run = run_script(root, script, &args).await;
+    println!("Grafana {version}:\n{}", run.output);
+    assert!(
+        run.passed,
+        "{script} under Grafana {version} failed:\n{}\nplugin stderr:\n{}",
+        run.output,
+        plugin.stderr()
+    );
+    shots
+}
