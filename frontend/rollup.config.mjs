@@ -25,6 +25,12 @@ export default [
     output: output('dist/panel/module.js'),
   },
   {
+    input: 'frontend/datasource/module.ts',
+    external,
+    plugins: [typescript, terser({ format: { comments: false } })],
+    output: output('dist/datasource/module.js'),
+  },
+  {
     input: 'frontend/app/module.ts',
     external,
     plugins: [typescript, terser({ format: { comments: false } })],

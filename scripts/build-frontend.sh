@@ -58,14 +58,16 @@ wasm codexflow-panel codexflow_panel frontend/pkg
 wasm codexflow-config codexflow_config frontend/pkg-config
 
 log "module.js files (rollup, AMD)"
-mkdir -p dist/panel/img
+mkdir -p dist/panel/img dist/datasource/img
 node_modules/.bin/rollup -c frontend/rollup.config.mjs --silent
 cp frontend/pkg/codexflow_panel_bg.wasm dist/panel/
 cp frontend/pkg-config/codexflow_config_bg.wasm dist/
 cp frontend/plugin.json dist/panel/plugin.json
+cp frontend/datasource/plugin.json dist/datasource/plugin.json
 cp img/logo.svg dist/panel/img/logo.svg
+cp img/logo.svg dist/datasource/img/logo.svg
 log "typecheck the module.ts files"
 node_modules/.bin/tsc -p frontend/tsconfig.json
-for f in dist/panel/module.js dist/panel/codexflow_panel_bg.wasm dist/module.js dist/codexflow_config_bg.wasm; do
+for f in dist/panel/module.js dist/panel/codexflow_panel_bg.wasm dist/module.js dist/codexflow_config_bg.wasm dist/datasource/module.js; do
   log "$(printf '%-36s %8d bytes, %7d gzip' "$f" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)")"
 done

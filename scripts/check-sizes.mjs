@@ -9,6 +9,7 @@ const budgets = [
   ['dist/panel/module.js', 20 * 1024],
   ['dist/codexflow_config_bg.wasm', 200 * 1024],
   ['dist/module.js', 20 * 1024],
+  ['dist/datasource/module.js', 20 * 1024],
 ];
 let failed = false;
 for (const [file, limit] of budgets) {

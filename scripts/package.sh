@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the installable package: dist/ laid out as Grafana expects for an app with a nested panel
-# (plugin.json, gpx_codexflow_linux_amd64 and _arm64 at 0755, panel/, img/, docs), and
+# (plugin.json, gpx_codexflow_linux_amd64 and _arm64 at 0755, panel/, datasource/, img/, docs), and
 # proompteng-codexflow-app-<version>.zip with one root folder named after the plugin id.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,7 @@ install -m 0755 target/aarch64-unknown-linux-gnu/release/gpx_codexflow dist/gpx_
 fill() { sed -e "s/%VERSION%/$version/g" -e "s/%TODAY%/$today/g" "$1" > "$2"; }
 fill plugin.json dist/plugin.json
 fill frontend/plugin.json dist/panel/plugin.json
+fill frontend/datasource/plugin.json dist/datasource/plugin.json
 mkdir -p dist/img
 cp img/logo.svg dist/img/logo.svg
 cp README.md CHANGELOG.md LICENSE dist/

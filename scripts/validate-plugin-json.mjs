@@ -32,6 +32,13 @@ for (const include of app.includes ?? []) {
   check(`${include.path} is valid`, validate(nested), JSON.stringify(validate.errors));
   check(`${include.path} is a ${include.type} named ${include.name}`, nested.type === include.type && nested.name === include.name);
   check(`${include.path} has its module.js`, existsSync(join(dirname(path), 'module.js')));
+  // Grafana starts a nested backend from its own folder and `executable` (pkg/plugins/plugins.go,
+  // ExecutablePath): `../gpx_codexflow` is the app's binary, started once more for this plugin.
+  if (nested.backend) {
+    for (const arch of ['amd64', 'arm64']) {
+      check(`${include.path}'s executable is there for ${arch}`, existsSync(join(dirname(path), `${nested.executable}_linux_${arch}`)));
+    }
+  }
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

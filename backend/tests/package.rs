@@ -20,7 +20,7 @@ fn dist(rel: &str) -> PathBuf {
 /// Grafana's loader refuses (12) or flags (11) a plugin its Angular detector matches in module.js.
 #[test]
 fn no_module_js_trips_grafanas_angular_detector() {
-    for f in ["module.js", "panel/module.js"] {
+    for f in ["module.js", "panel/module.js", "datasource/module.js"] {
         let text = std::fs::read(dist(f)).unwrap();
         assert_eq!(angular_pattern(&text), None, "dist/{f} contains a pattern Grafana takes for Angular");
     }
@@ -40,6 +40,9 @@ fn dist_has_what_grafana_loads() {
         "panel/module.js",
         "panel/codexflow_panel_bg.wasm",
         "panel/img/logo.svg",
+        "datasource/plugin.json",
+        "datasource/module.js",
+        "datasource/img/logo.svg",
     ] {
         dist(f);
     }
@@ -70,6 +73,8 @@ fn the_zip_has_one_root_folder_named_after_the_plugin() {
         "gpx_codexflow_linux_arm64",
         "panel/module.js",
         "panel/codexflow_panel_bg.wasm",
+        "datasource/plugin.json",
+        "datasource/module.js",
     ] {
         assert!(names.lines().any(|l| l == format!("proompteng-codexflow-app/{f}")), "{f} not in the zip");
     }

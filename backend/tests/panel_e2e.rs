@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codexflow_testkit::browser::{assert_built, run_script, shots_dir};
+use codexflow_testkit::browser::{assert_built, assert_script_passes};
 use codexflow_testkit::grafana::boot::PLAYED_VERSIONS;
-use codexflow_testkit::grafana::devhost::{DevHost, PANEL_ID};
+use codexflow_testkit::grafana::devhost::{DevHost, DATASOURCE_ID, PANEL_ID};
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use codexflow_testkit::grafana::plugins::LoadingConfig;
 use codexflow_testkit::grafana::provisioning::{env_with_prometheus, ProvisionedApp, Provisioning};
@@ -80,7 +80,7 @@ async fn panel_in_chromium_against_the_real_backend() {
             harness: root.join("target/harness"),
             provisioning: provisioning.clone(),
             plugin: plugin.clone(),
-            loading: LoadingConfig::allowing(&[APP_ID, PANEL_ID]),
+            loading: LoadingConfig::allowing(&[APP_ID, PANEL_ID, DATASOURCE_ID]),
             version: version.into(),
         }
         .start("127.0.0.1:0")
@@ -99,17 +99,8 @@ async fn panel_in_chromium_against_the_real_backend() {
         .await
         .expect("refusing dev host");
 
-        let shots = shots_dir(&root, version);
-        let run =
-            run_script(&root, "tests/e2e/panel.e2e.mjs", &[&host.url, &shots.display().to_string(), &refusing.url])
-                .await;
-        println!("Grafana {version}:\n{}", run.output);
-        assert!(
-            run.passed,
-            "browser e2e under Grafana {version} failed:\n{}\nplugin stderr:\n{}",
-            run.output,
-            plugin.stderr()
-        );
+        let script = "tests/e2e/panel.e2e.mjs";
+        let shots = assert_script_passes(&root, version, &host.url, script, &[&refusing.url], &plugin).await;
         assert!(shots.join("drilldown.png").exists());
     }
 }

@@ -418,6 +418,83 @@ try {
     await page.screenshot({ path: `${shots}/dashboard-light.png` });
   });
 
+  await step('the Codex Flow data source: its module through SystemJS, a query through DataSourceWithBackend, frames @grafana/data reads and a panel colours', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    await page.getByTestId('codex-flow-stage-kafka').waitFor({ timeout: 30_000 });
+    const got = await page.evaluate(async () => {
+      const data = window.__grafanaData;
+      const settings = window.grafanaBootData.settings.datasources['Codex Flow'];
+      const { plugin } = await System.import(`/${settings.meta.module}`);
+      if (!(plugin instanceof data.DataSourcePlugin)) throw new Error('not a DataSourcePlugin');
+      const ds = new plugin.DataSourceClass({ ...settings, jsonData: {}, access: 'proxy', readOnly: true });
+      const now = Date.now();
+      const range = { from: data.dateTime(now - 7_200_000), to: data.dateTime(now), raw: { from: 'now-2h', to: 'now' } };
+      const run = (targets) => new Promise((resolve, reject) => ds.query({
+        requestId: `cf-${targets[0].refId}`, interval: '1m', intervalMs: 60_000, maxDataPoints: 500, range, scopedVars: {},
+        timezone: 'browser', app: 'dashboard', startTime: now, targets,
+      }).subscribe({ next: resolve, error: reject }));
+      const ok = await run([{ refId: 'A', ...ds.getDefaultQuery() }, { refId: 'B', queryType: 'pipelineStatus' }]);
+      const bad = await run([{ refId: 'C', queryType: 'stageStatus', stages: ['kafak'] }]);
+      const theme = data.createTheme();
+      // As a panel sees the frames: after Grafana applies the field config (applyFieldOverrides),
+      // each field has its `display`.
+      const applied = data.applyFieldOverrides({
+        data: ok.data, fieldConfig: { defaults: {}, overrides: [] }, replaceVariables: (s) => s, theme, timeZone: 'browser',
+      });
+      const stages = applied.filter((f) => f.refId === 'A');
+      const pipeline = applied.find((f) => f.refId === 'B');
+      const status = stages[0].fields[1];
+      const shown = (field, value) => field.display(value);
+      return {
+        names: stages.map((f) => data.getFieldDisplayName(f.fields[1], f)),
+        types: stages[0].fields.map((f) => f.type),
+        colours: [0, 1, 2, 3].map((v) => shown(status, v).color),
+        expected: ['green', '#8e8e8e', 'orange', 'red'].map((c) => theme.visualization.getColorByName(c)),
+        pipeline: pipeline.fields.map((f) => f.name),
+        lastWorst: pipeline.fields[1].values[pipeline.length - 1],
+        lastStage: pipeline.fields[2].values[pipeline.length - 1],
+        error: bad.errors?.[0]?.message ?? bad.error?.message ?? '',
+      };
+    });
+    assert.deepEqual(got.names, ['Kafka completions', 'NATS agent comms', 'Jangar ingest', 'Jangar SSE']);
+    assert.deepEqual(got.types, ['time', 'number']);
+    assert.deepEqual(got.colours, got.expected, 'each status in its colour, as a panel displays it');
+    assert.deepEqual(got.pipeline, ['time', 'status', 'stage']);
+    assert.ok(got.lastWorst >= 2 && got.lastStage !== '', `the story's incident is the pipeline's: ${got.lastWorst} ${got.lastStage}`);
+    assert.match(got.error, /no stage with id "kafak"; the stages are kafka, nats, jangar, sse/);
+    // The bad query's 400, provoked: not a problem.
+    forgive(/^HTTP 400 .*\/api\/ds\/query\?ds_type=proompteng-codexflow-datasource&requestId=cf-C$/);
+    forgive(/^console: Failed to load resource: the server responded with a status of 400/);
+  });
+
+  await step('the data source\'s query editor: a new query shows every stage; type and stages set by keyboard alone', async () => {
+    await page.evaluate(async () => {
+      const settings = window.grafanaBootData.settings.datasources['Codex Flow'];
+      const { plugin } = await System.import(`/${settings.meta.module}`);
+      const ds = new plugin.DataSourceClass({ ...settings, jsonData: {}, access: 'proxy', readOnly: true });
+      const el = document.createElement('div');
+      el.id = 'query-editor-host';
+      document.body.prepend(el);
+      // Rendered once (a new root would remount and lose focus): each change is recorded.
+      window.__queries = [];
+      window.__renderInto(el, plugin.components.QueryEditor, {
+        query: { refId: 'A', ...ds.getDefaultQuery() }, datasource: ds, onRunQuery: () => {},
+        onChange: (q) => window.__queries.push(q),
+      });
+    });
+    const editor = page.getByTestId('codexflow-query-editor');
+    await editor.waitFor();
+    assert.equal(await editor.locator('select').inputValue(), 'stageStatus');
+    await editor.locator('select').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('kafka, nats');
+    await page.keyboard.press('Enter');
+    const changes = await page.evaluate(() => window.__queries.map((q) => [q.queryType, q.stages]));
+    assert.deepEqual(changes, [['pipelineStatus', []], ['stageStatus', ['kafka', 'nats']]]);
+    await page.evaluate(() => document.getElementById('query-editor-host')?.remove());
+  });
+
   await step('HEAD on a resource: passed to the plugin before Grafana 13, refused with 405 and Allow from 13', async () => {
     const grafana = await page.evaluate(() => window.grafanaBootData.settings.buildInfo.version);
     // The context's own request client: the page's cookie, and a 405 that is not one of the page's problems.

@@ -93,9 +93,24 @@ fn base_url(plugin: &FoundPlugin, loaded: &[FoundPlugin], dist: &Path, page: &Pa
 
 /// `window.grafanaBootData` for a page (`datasources` keyed by name, as `getFrontendSettings` has them).
 pub fn boot_data(page: &Page, loaded: &[FoundPlugin], dist: &Path, datasources: &[DatasourceMeta]) -> Value {
+    // A data source of a loaded plugin carries its plugin's meta, `module` and `baseUrl` included,
+    // as `getFrontendSettings` (`getFSDataSources`) gives it; the built-in types only their id here.
     let ds: Map<String, Value> = datasources
         .iter()
-        .map(|d| (d.name.clone(), json!({ "uid": d.uid, "name": d.name, "type": d.kind, "isDefault": d.is_default, "meta": { "id": d.kind } })))
+        .map(|d| {
+            let meta = match loaded.iter().find(|p| p.kind == "datasource" && p.id == d.kind) {
+                Some(p) => {
+                    let base = base_url(p, loaded, dist, page);
+                    json!({ "id": p.id, "type": "datasource", "name": p.name, "module": format!("{base}/module.js"),
+                            "baseUrl": base, "backend": true, "metrics": true, "alerting": true, "info": {} })
+                }
+                None => json!({ "id": d.kind }),
+            };
+            (
+                d.name.clone(),
+                json!({ "uid": d.uid, "name": d.name, "type": d.kind, "isDefault": d.is_default, "meta": meta }),
+            )
+        })
         .collect();
     let default_ds = datasources.iter().find(|d| d.is_default).map(|d| d.name.clone()).unwrap_or_default();
     let (mut panels, mut apps) = (Map::new(), Map::new());

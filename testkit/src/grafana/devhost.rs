@@ -37,13 +37,15 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::grafana::boot;
 use crate::grafana::dashboard_v2;
-use crate::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
+use crate::grafana::ds_query;
+use crate::grafana::plugin_host::{AppSettings, DataSourceInstance, PluginProcess, APP_ID};
 use crate::grafana::plugins::{self, FoundPlugin, LoadingConfig};
 use crate::grafana::provisioning::Provisioning;
 use crate::grafana::session::{Denied, Sessions, MEMBER_ORGS};
 use crate::http::{read_request, write_response};
 
 pub const PANEL_ID: &str = "proompteng-codexflow-panel";
+pub use codexflow_core::datasource::DATASOURCE_ID;
 /// Largest request body accepted (Grafana's own limit is larger; ours only carries small JSON).
 const MAX_BODY: usize = 8 << 20;
 
@@ -253,6 +255,9 @@ impl Shared {
         if let Some(answer) = self.app_api(&call).await {
             return answer;
         }
+        if path == "api/ds/query" {
+            return self.ds_query(&call).await;
+        }
         if let Some(rest) = path.strip_prefix("api/datasources/proxy/uid/") {
             return self.proxy(&call, rest, &caller.content_type, http).await;
         }
@@ -266,6 +271,42 @@ impl Shared {
             return Response::json(200, &serde_json::json!({ "database": "ok", "version": "dev-host" }));
         }
         Response::json(404, &serde_json::json!({ "message": "Not found" }))
+    }
+
+    /// `POST /api/ds/query` for the Codex Flow data source (`super::ds_query`): its queries to the
+    /// plugin's `QueryData` with the data source's provisioned settings. Other data sources are
+    /// reached through the proxy here, as the dev host draws their panels.
+    async fn ds_query(&self, call: &ApiCall<'_>) -> Response {
+        let message = |status: u16, m: &str| Response::json(status, &serde_json::json!({ "message": m }));
+        if call.method != "POST" {
+            return message(405, "Method not allowed");
+        }
+        let parsed = match ds_query::parse(&call.body, super::session::now_ms()) {
+            Ok(p) => p,
+            Err(e) => return message(400, &e),
+        };
+        let provisioning = &self.host.provisioning;
+        let found = provisioning.datasource_meta.iter().enumerate().find(|(_, d)| d.uid == parsed.datasource_uid);
+        let Some((index, meta)) = found else { return message(404, "Data source not found") };
+        if meta.kind != DATASOURCE_ID {
+            return message(400, "the dev host plays /api/ds/query for the Codex Flow data source only");
+        }
+        if !self.loaded.iter().any(|p| p.id == DATASOURCE_ID) {
+            return message(404, "Plugin not found");
+        }
+        let instance = DataSourceInstance {
+            id: i64::try_from(index).unwrap_or(0) + 1,
+            uid: meta.uid.clone(),
+            name: meta.name.clone(),
+            settings: provisioning.datasource_settings.get(&meta.uid).cloned().unwrap_or_default(),
+        };
+        match self.host.plugin.query_data(&instance, parsed.queries, HashMap::new()).await {
+            Ok(answer) => {
+                let (status, body) = ds_query::answer(&answer);
+                Response::json(status, &body)
+            }
+            Err(e) => message(500, &format!("Query data error: {e}")),
+        }
     }
 
     /// The app's resources, settings and health, in the call's org.

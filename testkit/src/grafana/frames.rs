@@ -18,6 +18,8 @@ pub struct ReadFrame {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadField {
     pub name: String,
+    /// Grafana's field type: `time`, `number` or `string`.
+    pub kind: &'static str,
     /// `labels` as written (`{}` when none).
     pub labels: Value,
     /// `config` as written (`null` when none).
@@ -63,6 +65,7 @@ pub fn read_frame(bytes: &[u8]) -> Result<ReadFrame, FrameReadError> {
         .map(|(f, values)| {
             Ok(ReadField {
                 name: f.name.clone(),
+                kind: kind(&f.data_type),
                 labels: meta("labels", f, json!({}))?,
                 config: meta("config", f, Value::Null)?,
                 values,
@@ -74,6 +77,37 @@ pub fn read_frame(bytes: &[u8]) -> Result<ReadFrame, FrameReadError> {
         ref_id: schema.metadata.get("refId").cloned().unwrap_or_default(),
         fields,
     })
+}
+
+/// Grafana's field type for an Arrow column type (grafana-plugin-sdk-go `data.FieldType`).
+fn kind(data_type: &DataType) -> &'static str {
+    match data_type {
+        DataType::Timestamp(..) => "time",
+        DataType::Utf8 => "string",
+        _ => "number",
+    }
+}
+
+impl ReadFrame {
+    /// The frame as Grafana's HTTP API hands it to the browser (`@grafana/data`'s `DataFrameJSON`:
+    /// `schema` with the fields' name, type, config and labels; `data.values`, times in epoch ms).
+    pub fn to_grafana_json(&self) -> Value {
+        let fields: Vec<Value> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let mut field = json!({ "name": f.name, "type": f.kind, "config": if f.config.is_null() { json!({}) } else { f.config.clone() } });
+                if f.labels.as_object().is_some_and(|l| !l.is_empty()) {
+                    field["labels"] = f.labels.clone();
+                }
+                field
+            })
+            .collect();
+        json!({
+            "schema": { "name": self.name, "refId": self.ref_id, "fields": fields },
+            "data": { "values": self.fields.iter().map(|f| f.values.clone()).collect::<Vec<_>>() }
+        })
+    }
 }
 
 fn values(array: &dyn Array, field: &str) -> Result<Vec<Value>, FrameReadError> {

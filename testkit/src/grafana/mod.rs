@@ -10,6 +10,7 @@ pub mod angular;
 pub mod boot;
 pub mod dashboard_v2;
 pub mod devhost;
+pub mod ds_query;
 pub mod frames;
 pub mod plugin_host;
 pub mod plugins;

@@ -199,6 +199,7 @@ mod tests {
 
     const APP: &str = "proompteng-codexflow-app";
     const PANEL: &str = "proompteng-codexflow-panel";
+    const DATASOURCE: &str = codexflow_core::datasource::DATASOURCE_ID;
 
     /// A scratch package directory, removed when dropped.
     struct Scratch(PathBuf);
@@ -291,13 +292,13 @@ mod tests {
     }
 
     #[test]
-    fn the_demo_lists_both_ids() {
+    fn the_demo_lists_every_id() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        assert_eq!(LoadingConfig::demo(&root), LoadingConfig::allowing(&[APP, PANEL]));
+        assert_eq!(LoadingConfig::demo(&root), LoadingConfig::allowing(&[APP, PANEL, DATASOURCE]));
         let compose = std::fs::read_to_string(root.join("docker-compose.yaml")).unwrap();
         assert!(
-            compose.contains(&format!("GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS: {APP},{PANEL}")),
-            "docker-compose.yaml lists both ids"
+            compose.contains(&format!("GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS: {APP},{PANEL},{DATASOURCE}")),
+            "docker-compose.yaml lists every id"
         );
     }
 }

@@ -27,6 +27,23 @@ fn file_error(path: &Path, message: impl ToString) -> ProvisioningError {
     ProvisioningError::File { path: path.to_path_buf(), message: message.to_string() }
 }
 
+/// An app's or a datasource's `jsonData` (`{}` when absent) and `secureJsonData` (scalars as text).
+fn settings_of(node: &Value, path: &Path) -> Result<AppSettings, ProvisioningError> {
+    let json_data = node
+        .get("jsonData")
+        .map(to_json)
+        .transpose()
+        .map_err(|e| file_error(path, e))?
+        .unwrap_or(serde_json::json!({}));
+    let secure_json_data = match node.get("secureJsonData") {
+        Some(Value::Mapping(m)) => {
+            m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar_string(v)?))).collect()
+        }
+        _ => HashMap::new(),
+    };
+    Ok(AppSettings { json_data, secure_json_data })
+}
+
 /// One provisioned app.
 #[derive(Debug, Clone)]
 pub struct ProvisionedApp {
@@ -53,6 +70,8 @@ pub struct Provisioning {
     pub datasources: HashMap<String, String>,
     /// What the frontend settings say of each datasource (Grafana's `config.datasources`).
     pub datasource_meta: Vec<DatasourceMeta>,
+    /// Each datasource's `jsonData` and `secureJsonData` by uid: what its backend plugin is handed.
+    pub datasource_settings: HashMap<String, AppSettings>,
     pub dashboards: Vec<serde_json::Value>,
     /// Uids of dashboards stored as schema v2, as Grafana 13 stores one saved from its editor with
     /// dynamic dashboards on (`super::dashboard_v2`); files provision v1, so a test names them here.
@@ -72,23 +91,12 @@ impl Provisioning {
                         .and_then(Value::as_str)
                         .ok_or_else(|| file_error(&path, "an app without `type`"))?
                         .to_string();
-                    let json_data = app
-                        .get("jsonData")
-                        .map(to_json)
-                        .transpose()
-                        .map_err(|e| file_error(&path, e))?
-                        .unwrap_or(serde_json::json!({}));
-                    let secure_json_data = match app.get("secureJsonData") {
-                        Some(Value::Mapping(m)) => {
-                            m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar_string(v)?))).collect()
-                        }
-                        _ => HashMap::new(),
-                    };
+                    let settings = settings_of(app, &path)?;
                     let provisioned = ProvisionedApp {
                         app_type: app_type.clone(),
                         org_id: app.get("org_id").and_then(Value::as_i64).unwrap_or(1),
                         enabled: !app.get("disabled").and_then(Value::as_bool).unwrap_or(false),
-                        settings: AppSettings { json_data, secure_json_data },
+                        settings,
                     };
                     out.apps.retain(|a| a.app_type != app_type);
                     out.apps.push(provisioned);
@@ -97,10 +105,12 @@ impl Provisioning {
             for path in yaml_files(&dir.join("datasources"))? {
                 let doc = load(&path, env)?;
                 for ds in doc.get("datasources").and_then(Value::as_sequence).into_iter().flatten() {
-                    if let (Some(uid), Some(url)) =
-                        (ds.get("uid").and_then(Value::as_str), ds.get("url").and_then(Value::as_str))
-                    {
-                        out.datasources.insert(uid.to_string(), url.trim_end_matches('/').to_string());
+                    if let Some(uid) = ds.get("uid").and_then(Value::as_str) {
+                        // A backend data source may have no URL; its settings are its jsonData.
+                        if let Some(url) = ds.get("url").and_then(Value::as_str) {
+                            out.datasources.insert(uid.to_string(), url.trim_end_matches('/').to_string());
+                        }
+                        out.datasource_settings.insert(uid.to_string(), settings_of(ds, &path)?);
                         let text = |k: &str| ds.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
                         out.datasource_meta.retain(|d| d.uid != uid);
                         out.datasource_meta.push(DatasourceMeta {
