@@ -57,7 +57,9 @@ pub fn screen(q: &pluginv2::DataQuery) -> Result<(), QueryError> {
         return Err(QueryError::TooLarge(q.json.len()));
     }
     if !q.json.is_empty() {
-        serde_json::from_slice::<serde::de::IgnoredAny>(&q.json).map_err(|e| QueryError::Json(e.to_string()))?;
+        // Read as the SDK reads it (`serde_json::from_slice` into a `Value`): skipping it would pass
+        // strings that are not UTF-8 and numbers past f64, which the SDK then refuses.
+        serde_json::from_slice::<serde_json::Value>(&q.json).map_err(|e| QueryError::Json(e.to_string()))?;
     }
     Ok(())
 }
@@ -146,6 +148,11 @@ mod tests {
         assert!(matches!(ask(&query("", r#"{"stages": "kafka"}"#, 0, 1)), Err(QueryError::Json(_))));
         // Not JSON at all: refused here, before the SDK would fail the whole request on it.
         assert!(matches!(screen(&query("", "{not json", 0, 1)), Err(QueryError::Json(_))));
+        let mut not_utf8 = query("", r#"{"stages":["kafka"]}"#, 0, 1);
+        not_utf8.json[4] = 0x8b;
+        assert!(matches!(screen(&not_utf8), Err(QueryError::Json(_))), "the SDK refuses JSON that is not UTF-8");
+        let huge_number = query("", r#"{"intervalMs": 10e0043200}"#, 0, 1);
+        assert!(matches!(screen(&huge_number), Err(QueryError::Json(_))), "nor a number past f64");
         let many = format!(r#"{{"stages": [{}]}}"#, vec!["\"s\""; MAX_QUERY_STAGES + 1].join(","));
         assert_eq!(ask(&query("", &many, 0, 1)), Err(QueryError::Stages(MAX_QUERY_STAGES + 1)));
         let long_id = format!(r#"{{"stages": ["{}"]}}"#, "s".repeat(MAX_STAGE_ID_CHARS + 1));
