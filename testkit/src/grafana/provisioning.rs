@@ -275,6 +275,12 @@ mod tests {
         assert!(app.enabled);
         assert_eq!(app.settings.json_data["prometheusUrl"], "http://127.0.0.1:9090");
         assert_eq!(p.datasources["codex-prometheus"], "http://127.0.0.1:9090");
+        // The Codex Flow data source: no URL, its settings in jsonData.
+        assert_eq!(p.datasource_settings["codexflow"].json_data["prometheusUrl"], "http://127.0.0.1:9090");
+        assert!(p
+            .datasource_meta
+            .iter()
+            .any(|d| d.uid == "codexflow" && d.kind == codexflow_core::datasource::DATASOURCE_ID));
         assert!(p.dashboards.iter().any(|d| d["uid"] == "codex-pipeline-observability"));
     }
 
