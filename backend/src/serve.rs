@@ -94,18 +94,16 @@ fn screen_all(
     queries: Vec<pluginv2::DataQuery>,
 ) -> (Vec<pluginv2::DataQuery>, HashMap<String, pluginv2::DataResponse>) {
     let refuse = |error: String| pluginv2::DataResponse { frames: vec![], status: 400, error, json_meta: vec![] };
-    let mut uses: HashMap<&str, usize> = HashMap::new();
+    let mut uses: HashMap<String, usize> = HashMap::new();
     for q in &queries {
-        *uses.entry(q.ref_id.as_str()).or_default() += 1;
+        *uses.entry(q.ref_id.clone()).or_default() += 1;
     }
-    let shared: HashMap<String, usize> =
-        uses.into_iter().filter(|(_, n)| *n > 1).map(|(id, n)| (id.to_string(), n)).collect();
     let mut refused = HashMap::new();
     let mut kept = Vec::with_capacity(queries.len().min(MAX_QUERIES));
     for (i, q) in queries.into_iter().enumerate() {
         let error = if i >= MAX_QUERIES {
             Some(format!("at most {MAX_QUERIES} queries are answered in one request"))
-        } else if let Some(n) = shared.get(&q.ref_id) {
+        } else if let Some(n) = uses.get(&q.ref_id).filter(|n| **n > 1) {
             Some(format!("refId {:?} is used by {n} queries; each query needs its own", q.ref_id))
         } else {
             query::screen(&q).err().map(|e| e.to_string())

@@ -2,7 +2,7 @@
 //! dashboards on: the legacy `GET /api/dashboards/uid/<uid>` refuses it with 406 naming the API that
 //! serves it (grafana/grafana `pkg/api/dashboard.go`, `GetDashboard`), and
 //! `/apis/dashboard.grafana.app/<version>/namespaces/<ns>/dashboards/<uid>` serves it: as stored
-//! (`v2beta1`) or converted (`v1beta1`, `status.conversion`). The v2 form is made here from a
+//! (`v2` from 13, `v2beta1` in 12) or converted (`v1`, `v1beta1`, `v0alpha1`, `status.conversion`). The v2 form is made here from a
 //! provisioned v1 dashboard as Grafana's v1 → v2 conversion lays one out (apps/dashboard/pkg/migration/
 //! conversion, `v1beta1_to_v2*`; the shapes of apps/dashboard/kinds/v2/dashboard_spec.cue): each panel an
 //! element `panel-<id>`, rows a `RowsLayout` (panels before the first row in a row without a header,

@@ -13,10 +13,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use grafana_plugin_sdk::pluginv2;
 use thiserror::Error;
+
+use crate::grafana::session::now_ms;
 
 pub const APP_ID: &str = "proompteng-codexflow-app";
 
@@ -256,9 +258,7 @@ impl PluginProcess {
         org_id: i64,
         settings: Option<&AppSettings>,
     ) -> Result<pluginv2::CheckHealthResponse, HostError> {
-        let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(self.channel.clone())
-            .max_decoding_message_size(GO_PLUGIN_MAX_MESSAGE)
-            .max_encoding_message_size(GO_PLUGIN_MAX_MESSAGE);
+        let mut client = self.diagnostics();
         let request = pluginv2::CheckHealthRequest {
             plugin_context: Some(plugin_context(org_id, settings)),
             ..Default::default()
@@ -277,6 +277,13 @@ pub struct DataSourceInstance {
 }
 
 impl PluginProcess {
+    /// A client of the plugin's diagnostics service, with go-plugin's message limits.
+    fn diagnostics(&self) -> pluginv2::diagnostics_client::DiagnosticsClient<tonic::transport::Channel> {
+        pluginv2::diagnostics_client::DiagnosticsClient::new(self.channel.clone())
+            .max_decoding_message_size(GO_PLUGIN_MAX_MESSAGE)
+            .max_encoding_message_size(GO_PLUGIN_MAX_MESSAGE)
+    }
+
     /// `QueryData` as `/api/ds/query` sends it (grafana/grafana `pkg/services/query/query.go`): the
     /// data source instance in the plugin context, every query with the request's range, and the
     /// headers a caller adds (alerting: `FromAlert: true`).
@@ -299,26 +306,31 @@ impl PluginProcess {
         &self,
         datasource: &DataSourceInstance,
     ) -> Result<pluginv2::CheckHealthResponse, HostError> {
-        let mut client = pluginv2::diagnostics_client::DiagnosticsClient::new(self.channel.clone());
+        let mut client = self.diagnostics();
         let request =
             pluginv2::CheckHealthRequest { plugin_context: Some(datasource_context(datasource)), ..Default::default() };
         client.check_health(request).await.map(|r| r.into_inner()).map_err(|e| HostError::Grpc(e.to_string()))
     }
 }
 
+/// The signed-in admin Grafana names in a `PluginContext`.
+fn admin() -> pluginv2::User {
+    pluginv2::User {
+        login: "admin".into(),
+        name: "admin".into(),
+        email: "admin@localhost".into(),
+        role: "Admin".into(),
+    }
+}
+
 /// Grafana's `PluginContext` for a data source instance in org 1 (grafana/grafana
 /// `pkg/services/datasources/...`, `ModelToInstanceSettings`; the SDK's `convert_to_protobuf.go`).
 fn datasource_context(ds: &DataSourceInstance) -> pluginv2::PluginContext {
-    let updated = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let updated = now_ms();
     pluginv2::PluginContext {
         org_id: 1,
         plugin_id: codexflow_core::datasource::DATASOURCE_ID.to_string(),
-        user: Some(pluginv2::User {
-            login: "admin".into(),
-            name: "admin".into(),
-            email: "admin@localhost".into(),
-            role: "Admin".into(),
-        }),
+        user: Some(admin()),
         data_source_instance_settings: Some(pluginv2::DataSourceInstanceSettings {
             id: ds.id,
             uid: ds.uid.clone(),
@@ -350,16 +362,11 @@ pub fn parse_handshake(line: &str) -> Result<String, HostError> {
 
 /// Grafana's `PluginContext` for the app in `org_id`, with a signed-in admin.
 fn plugin_context(org_id: i64, settings: Option<&AppSettings>) -> pluginv2::PluginContext {
-    let updated = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let updated = now_ms();
     pluginv2::PluginContext {
         org_id,
         plugin_id: APP_ID.to_string(),
-        user: Some(pluginv2::User {
-            login: "admin".into(),
-            name: "admin".into(),
-            email: "admin@localhost".into(),
-            role: "Admin".into(),
-        }),
+        user: Some(admin()),
         // Grafana always sends an app its instance settings, enabled or not: the stored ones, or for an
         // app never saved empty `jsonData` bytes and no secrets (grafana/grafana
         // pkg/services/pluginsintegration/plugincontext/plugincontext.go, `appInstanceSettings`).
