@@ -2,6 +2,8 @@
 //! "", "") or …` evaluates each expression at the same steps exactly as on its own and marks its
 //! series with its index, so `or` keeps every one (no series of one part can match another part's
 //! label sets). Marks start with `__`, a name Prometheus reserves for itself and no metric carries.
+//! An expression two parts share (a sparkline's new tick and the newest tick of the same graph) is
+//! written once: the request evaluates every part at all its ticks, so one answer serves both.
 
 use crate::series::RangeSeries;
 
@@ -16,6 +18,23 @@ pub fn batched(mark: &str, exprs: &[&str]) -> String {
         .map(|(i, e)| format!("label_replace(({e}), \"{mark}\", \"{i}\", \"\", \"\")"))
         .collect::<Vec<_>>()
         .join(" or ")
+}
+
+/// The distinct expressions of `exprs`, in first-seen order, and per expression of `exprs` the
+/// index of its own among them.
+pub fn distinct<'a>(exprs: &[&'a str]) -> (Vec<&'a str>, Vec<usize>) {
+    let mut once: Vec<&str> = Vec::new();
+    let which = exprs
+        .iter()
+        .map(|e| match once.iter().position(|o| o == e) {
+            Some(i) => i,
+            None => {
+                once.push(e);
+                once.len() - 1
+            }
+        })
+        .collect();
+    (once, which)
 }
 
 /// The batch's answer back per expression, without the mark; `None` when a series is not marked
@@ -50,5 +69,13 @@ mod tests {
         assert!(split("__m", vec![RangeSeries::new(&[("x", "y")], &[])], 2).is_none());
         assert!(split("__m", vec![RangeSeries::new(&[("__m", "7")], &[])], 2).is_none());
         assert!(split("__m", vec![RangeSeries::new(&[("__m", "-1")], &[])], 2).is_none());
+    }
+
+    #[test]
+    fn an_expression_two_parts_share_is_asked_once() {
+        let (once, which) = distinct(&["a", "b", "a", "c", "b"]);
+        assert_eq!(once, ["a", "b", "c"]);
+        assert_eq!(which, [0, 1, 0, 2, 1]);
+        assert_eq!(distinct(&[]), (Vec::<&str>::new(), Vec::new()));
     }
 }

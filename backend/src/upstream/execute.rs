@@ -7,7 +7,7 @@ use codexflow_core::Ticks;
 use futures_util::future::join_all;
 
 use super::ask::Answer;
-use super::batch::{batched, split, MARK};
+use super::batch::{batched, distinct, split, MARK};
 use super::plan::{Plan, Request};
 use super::Upstream;
 use crate::budget::Budget;
@@ -102,9 +102,15 @@ async fn send(upstream: &Upstream<'_>, plan: &Plan, request: &Request, budget: &
     };
     if request.parts.len() > 1 {
         let exprs: Vec<&str> = request.parts.iter().map(|p| expr(p.source)).collect();
-        let answer = ask(request.ticks, batched(MARK, &exprs)).await;
-        if let Some(each) = answer.ok().and_then(|series| split(MARK, series, request.parts.len())) {
-            return request.parts.iter().zip(each).map(|(p, series)| Ok(at_ticks(&series, &p.ticks))).collect();
+        let (once, which) = distinct(&exprs);
+        let answer = ask(request.ticks, batched(MARK, &once)).await;
+        if let Some(each) = answer.ok().and_then(|series| split(MARK, series, once.len())) {
+            return request
+                .parts
+                .iter()
+                .zip(which)
+                .map(|(p, i)| Ok(each.get(i).map_or_else(Vec::new, |series| at_ticks(series, &p.ticks))))
+                .collect();
         }
     }
     join_all(request.parts.iter().map(|p| ask(p.ticks, expr(p.source).to_string()))).await
