@@ -37,6 +37,16 @@ impl Labels {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// What tells an alert from the other alerts of its rule, `name=value, …`: every label but
+    /// `alertname`, `severity` and `stage`, which its rule and stage already say.
+    pub fn distinguishing(&self) -> String {
+        self.iter()
+            .filter(|(k, _)| !matches!(*k, "alertname" | "severity" | "stage"))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl From<BTreeMap<String, String>> for Labels {
@@ -86,5 +96,14 @@ mod tests {
         let from_map =
             Labels::from(BTreeMap::from([("b".to_string(), "2".to_string()), ("a".to_string(), "1".to_string())]));
         assert_eq!(from_map.iter().next(), Some(("a", "1")));
+    }
+
+    #[test]
+    fn an_alert_is_told_apart_by_the_labels_its_rule_and_stage_do_not_say() {
+        let l: Labels =
+            serde_json::from_str(r#"{"alertname":"A","severity":"critical","stage":"kafka","topic":"t","pod":"p"}"#)
+                .unwrap();
+        assert_eq!(l.distinguishing(), "pod=p, topic=t");
+        assert_eq!(Labels::default().distinguishing(), "");
     }
 }

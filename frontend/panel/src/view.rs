@@ -2,7 +2,7 @@
 //! the pointer on the state strip (time travel). Reasons come from `core::reason`, the same text the
 //! backend writes, in the dashboard's time zone. Pure: tested on the host.
 
-use codexflow_core::api::{AlertTimeline, EvaluateResponse, Point, RulesSource, StageHealth};
+use codexflow_core::api::{EvaluateResponse, Point, RulesSource, StageHealth};
 use codexflow_core::compact::Span;
 use codexflow_core::format::headline;
 use codexflow_core::reason::{
@@ -84,15 +84,6 @@ pub fn status_at(stage: &StageHealth, at: Option<usize>) -> StageStatus {
     }
 }
 
-fn label_text(a: &AlertTimeline) -> String {
-    a.labels
-        .iter()
-        .filter(|(k, _)| !matches!(*k, "alertname" | "severity" | "stage"))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The moment tick `at` stands for (None = now).
 pub fn moment(answer: &EvaluateResponse, at: Option<usize>) -> Option<i64> {
     at.and_then(|i| answer.ticks.get(i).copied())
@@ -123,7 +114,7 @@ pub fn alerts_at(
             let held_back = a.held_back.clone().filter(|_| t.is_none_or(|t| answer.ticks.last() == Some(&t)));
             AlertView {
                 name: a.name.clone(),
-                labels: label_text(a),
+                labels: a.labels.distinguishing(),
                 state: m.state,
                 since: m.active_at,
                 value: m.value,
