@@ -111,9 +111,78 @@ async fn every_stage_status_in_the_frames_is_v1_evaluates_at_every_tick() {
             assert!(worst.iter().any(|&c| c > 0), "{}: the story has an incident", sc.name);
             let kafka = frames_of(&response, "K");
             assert_eq!(kafka.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["kafka"]);
+            ticks += same_alerts_queues_and_changes(&plugin, &ds, &expected, from, to, &sc.name).await;
         }
     }
     assert!(ticks > 1_000, "{ticks} stage ticks compared");
+}
+
+/// The `alerts`, `queue`, `stageChanges` and `stages` frames of `[from, to]` against `expected`, that
+/// range's `v1/evaluate`; the alert ticks compared.
+async fn same_alerts_queues_and_changes(
+    plugin: &PluginProcess,
+    ds: &DataSourceInstance,
+    expected: &EvaluateResponse,
+    from: i64,
+    to: i64,
+    story: &str,
+) -> usize {
+    let queries = vec![
+        query("AL", "alerts", json!({}), from, to),
+        query("Q", "queue", json!({}), from, to),
+        query("C", "stageChanges", json!({}), from, to),
+        query("L", "stages", json!({}), from, to),
+    ];
+    let response = plugin.query_data(ds, queries, HashMap::new()).await.expect("QueryData");
+    let alerts = frames_of(&response, "AL");
+    assert_eq!(alerts.len(), expected.alerts.len(), "{story}: a frame per alert");
+    let mut compared = 0;
+    for (frame, alert) in alerts.iter().zip(&expected.alerts) {
+        assert_eq!(frame.name, alert.name);
+        let times: Vec<i64> = alert.timeline.iter().map(|p| p.t).collect();
+        let states: Vec<i64> =
+            alert.timeline.iter().map(|p| codexflow_core::datasource::alert_state_code(p.state)).collect();
+        assert_eq!(ints(&frame.fields[0].values), times, "{story} {}: its group's ticks", alert.name);
+        assert_eq!(ints(&frame.fields[1].values), states, "{story} {}: every tick's state", alert.name);
+        compared += states.len();
+    }
+    // A row per backlog stage, the numbers v1/evaluate gives, what is not known null.
+    let queues = frames_of(&response, "Q");
+    let with_queue: Vec<_> = expected.stages.iter().filter_map(|s| Some((s, s.queue.as_ref()?))).collect();
+    assert_eq!(queues.len(), with_queue.len(), "{story}: a frame per backlog stage");
+    assert!(!queues.is_empty(), "{story}: the pipeline has backlog stages");
+    for (frame, (stage, q)) in queues.iter().zip(&with_queue) {
+        assert_eq!(frame.name, stage.id);
+        assert_eq!(ints(&frame.fields[0].values), [*expected.ticks.last().expect("ticks")]);
+        let number = |i: usize| frame.fields[i].values[0].as_f64();
+        assert_eq!(number(1), q.backlog.filter(|v| v.is_finite()), "{story} {}: backlog", stage.id);
+        assert_eq!(number(3), q.lag_time_ms.map(|ms| ms as f64 / 1000.0), "{story} {}: lag in s", stage.id);
+        assert_eq!(frame.fields[3].config["unit"], "s");
+    }
+    // An event at every tick a stage's status changes, tagged with the stage and its new status.
+    let events = &frames_of(&response, "C")[0];
+    let mut changes = Vec::new();
+    for i in 1..expected.ticks.len() {
+        for stage in &expected.stages {
+            let (before, now) = (stage.status_timeline[i - 1], stage.status_timeline[i]);
+            if before != now {
+                changes.push((expected.ticks[i], stage.id.clone()));
+            }
+        }
+    }
+    let got: Vec<(i64, String)> = events.fields[0]
+        .values
+        .iter()
+        .zip(&events.fields[4].values)
+        .map(|(t, s)| (t.as_i64().expect("a time"), s.as_str().expect("a stage").to_string()))
+        .collect();
+    assert_eq!(got, changes, "{story}: the stage changes");
+    assert!(!changes.is_empty(), "{story}: the story changes a status");
+    assert!(events.fields[2].values.iter().all(|t| t.as_str().is_some_and(|t| t.contains(" → "))));
+    let list = &frames_of(&response, "L")[0];
+    let ids: Vec<&str> = list.fields[1].values.iter().filter_map(Value::as_str).collect();
+    assert_eq!(ids, expected.stages.iter().map(|s| s.id.as_str()).collect::<Vec<_>>());
+    compared
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,6 +208,19 @@ async fn alerting_bad_queries_and_health() {
     // A series per stage, told apart by its label (what alerting needs of several frames).
     let labels: Vec<Value> = frames_of(&response, "B").iter().map(|f| f.fields[1].labels["stage"].clone()).collect();
     assert_eq!(labels, [json!("kafka"), json!("nats"), json!("jangar"), json!("sse")]);
+    // Alerts and queues too: wide frames of numbers, each series its own label set.
+    let asks = vec![query("AL", "alerts", json!({}), from, to), query("Q", "queue", json!({}), from, to)];
+    let headers = HashMap::from([("FromAlert".to_string(), "true".to_string())]);
+    let response = plugin.query_data(&ds, asks, headers).await.expect("QueryData");
+    let mut seen = Vec::new();
+    for frame in frames_of(&response, "AL").iter().chain(&frames_of(&response, "Q")) {
+        for field in &frame.fields[1..] {
+            assert_eq!(field.kind, "number", "{}: numbers only", frame.name);
+            assert!(!seen.contains(&field.labels), "{}: labels {} twice", frame.name, field.labels);
+            seen.push(field.labels.clone());
+        }
+    }
+    assert!(seen.len() > 4, "{seen:?}");
 
     // Bad queries beside a good one: each bad one its own error, the good one served.
     let mut hostile = query("T", "", json!({}), 0, 1);
@@ -152,7 +234,7 @@ async fn alerting_bad_queries_and_health() {
     let late = query("LATE", "", json!({}), 10_413_792_000_000, 10_413_792_600_000);
     let mut queries = vec![
         query("OK", "stageStatus", json!({}), from, to),
-        query("TYPE", "alerts", json!({}), from, to),
+        query("TYPE", "alert", json!({}), from, to),
         query("STAGE", "stageStatus", json!({ "stages": ["kafak"] }), from, to),
         query("JSON", "stageStatus", json!({ "stages": "kafka" }), from, to),
         hostile,
@@ -166,7 +248,7 @@ async fn alerting_bad_queries_and_health() {
     let response = plugin.query_data(&ds, queries, HashMap::new()).await.expect("QueryData");
     assert_eq!(frames_of(&response, "OK").len(), 4, "the good query is served beside the bad ones");
     let error = |id: &str| response.responses.get(id).map(|r| (r.status, r.error.clone())).expect("an answer");
-    assert!(error("TYPE").1.contains("queryType \"alerts\" is not one of"), "{:?}", error("TYPE"));
+    assert!(error("TYPE").1.contains("queryType \"alert\" is not one of stageStatus, "), "{:?}", error("TYPE"));
     assert!(error("STAGE").1.contains("no stage with id \"kafak\"; the stages are kafka"), "{:?}", error("STAGE"));
     assert!(error("JSON").1.contains("{\"stages\": [<stage id>, …]}"), "{:?}", error("JSON"));
     assert!(error("RAW").1.contains("not JSON"), "{:?}", error("RAW"));

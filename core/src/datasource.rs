@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::alerting::AlertState;
 use crate::status::StageStatus;
 
 /// The data source plugin nested in the app.
@@ -29,15 +30,34 @@ pub enum QueryType {
     StageStatus,
     /// One frame: the worst stage status at every tick and the stage at fault.
     PipelineStatus,
+    /// A frame per alert (a label set): its state at every tick, as the ruler's `ALERTS` holds it.
+    Alerts,
+    /// A frame per backlog stage: its queue at the window's end (backlog, net rate, lag, drain).
+    Queue,
+    /// One frame of annotation events: each change of a stage's status, with the reason.
+    StageChanges,
+    /// One frame listing the stages (id and name), for a dashboard variable.
+    Stages,
 }
 
 impl QueryType {
-    pub const ALL: [QueryType; 2] = [QueryType::StageStatus, QueryType::PipelineStatus];
+    pub const ALL: [QueryType; 6] = [
+        QueryType::StageStatus,
+        QueryType::PipelineStatus,
+        QueryType::Alerts,
+        QueryType::Queue,
+        QueryType::StageChanges,
+        QueryType::Stages,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             QueryType::StageStatus => "stageStatus",
             QueryType::PipelineStatus => "pipelineStatus",
+            QueryType::Alerts => "alerts",
+            QueryType::Queue => "queue",
+            QueryType::StageChanges => "stageChanges",
+            QueryType::Stages => "stages",
         }
     }
 
@@ -47,6 +67,11 @@ impl QueryType {
             return Some(QueryType::default());
         }
         QueryType::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
+    /// Every query type's name, as an error lists them.
+    pub fn names() -> String {
+        QueryType::ALL.map(QueryType::as_str).join(", ")
     }
 }
 
@@ -69,6 +94,26 @@ pub fn status_code(status: StageStatus) -> i64 {
     }
 }
 
+/// The number an alert state is drawn as, as `ALERTS` ranks them: 0 inactive, 1 pending, 2 firing.
+pub fn alert_state_code(state: AlertState) -> i64 {
+    match state {
+        AlertState::Inactive => 0,
+        AlertState::Pending => 1,
+        AlertState::Firing => 2,
+    }
+}
+
+/// What Grafana shows for each alert state code, as [`STATUS_DISPLAY`] for statuses.
+pub const ALERT_STATE_DISPLAY: [(AlertState, &str, &str); 3] = [
+    (AlertState::Inactive, "inactive", "green"),
+    (AlertState::Pending, "pending", "orange"),
+    (AlertState::Firing, "firing", "red"),
+];
+
+/// The tags every stage change carries, beside the stage's id and its new status, so an annotation
+/// query of a dashboard can pick them out.
+pub const CHANGE_TAG: &str = "codexflow";
+
 /// What Grafana shows for each status code: the word, and a colour as Grafana's value mappings take
 /// one (a palette name, or a CSS colour `theme.visualization.getColorByName` passes through), in
 /// the hues the flow panel uses: green, grey, orange, red.
@@ -88,6 +133,8 @@ mod tests {
         let ranked: Vec<i64> = STATUS_DISPLAY.iter().map(|(s, _, _)| status_code(*s)).collect();
         assert_eq!(ranked, [0, 1, 2, 3]);
         assert!(STATUS_DISPLAY.windows(2).all(|w| w[0].0 < w[1].0));
+        let states: Vec<i64> = ALERT_STATE_DISPLAY.iter().map(|(s, _, _)| alert_state_code(*s)).collect();
+        assert_eq!(states, [0, 1, 2]);
     }
 
     #[test]
@@ -98,5 +145,6 @@ mod tests {
         }
         assert_eq!(QueryType::parse(""), Some(QueryType::StageStatus));
         assert_eq!(QueryType::parse("StageStatus"), None);
+        assert_eq!(QueryType::names(), "stageStatus, pipelineStatus, alerts, queue, stageChanges, stages");
     }
 }

@@ -4,18 +4,23 @@
 // requires as React components, built from plain elements so they need nothing but React.
 import * as React from 'react';
 import {
+  CustomVariableSupport,
   DataSourcePlugin,
   type DataQuery,
+  type DataQueryRequest,
+  type DataQueryResponse,
+  type ScopedVars,
   type DataSourceInstanceSettings,
   type DataSourceJsonData,
   type DataSourcePluginOptionsEditorProps,
   type QueryEditorProps,
 } from '@grafana/data';
-import { DataSourceWithBackend } from '@grafana/runtime';
+import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
+import type { Observable } from 'rxjs';
 
 /** What a query asks (backend/src/datasource/query.rs reads it; docs/api.md, "The data source"). */
 export interface FlowQuery extends DataQuery {
-  queryType?: 'stageStatus' | 'pipelineStatus';
+  queryType?: 'stageStatus' | 'pipelineStatus' | 'alerts' | 'queue' | 'stageChanges' | 'stages';
   /** Stage ids; none is every stage. */
   stages?: string[];
 }
@@ -35,16 +40,48 @@ interface FlowSecrets {
 const QUERY_TYPES: Array<[NonNullable<FlowQuery['queryType']>, string]> = [
   ['stageStatus', 'Stage status: a row per stage'],
   ['pipelineStatus', 'Pipeline status: the worst stage'],
+  ['alerts', 'Alerts: each alert’s state'],
+  ['queue', 'Queue: backlog, rate, lag, drain'],
+  ['stageChanges', 'Stage changes: as events'],
+  ['stages', 'Stages: a list, for a variable'],
 ];
 
 export class FlowDataSource extends DataSourceWithBackend<FlowQuery, FlowOptions> {
   constructor(settings: DataSourceInstanceSettings<FlowOptions>) {
     super(settings);
+    // Grafana's standard annotation support runs the query through `query()` and reads the frame's
+    // time, title, text and tags; an annotation always asks for the stages' changes.
+    this.annotations = {
+      getDefaultQuery: () => ({ queryType: 'stageChanges', stages: [] }),
+      prepareQuery: (anno) => (anno.target ? { ...anno.target, queryType: 'stageChanges' } : undefined),
+      QueryEditor: (props) => h(QueryEditor, { ...props, only: 'stageChanges' }),
+    };
+    this.variables = new StageVariable(this);
   }
 
   /** A new query shows every stage's status. */
   getDefaultQuery(): Partial<FlowQuery> {
     return { queryType: 'stageStatus', stages: [] };
+  }
+
+  /** `$stage` and other variables in stage ids, a multi-value one giving each of its values. */
+  applyTemplateVariables(query: FlowQuery, scopedVars: ScopedVars): FlowQuery {
+    const srv = getTemplateSrv();
+    const stages = (query.stages ?? []).flatMap((s) => stageList(srv.replace(s, scopedVars, 'csv')));
+    return { ...query, stages };
+  }
+}
+
+/** A dashboard variable of the pipeline's stages: text the stage's name, value its id. */
+class StageVariable extends CustomVariableSupport<FlowDataSource, FlowQuery> {
+  constructor(private readonly ds: FlowDataSource) {
+    super();
+  }
+
+  editor = () => h('p', { 'data-testid': 'codexflow-variable-editor' }, 'The pipeline’s stages: text is the name, value the id.');
+
+  query(request: DataQueryRequest<FlowQuery>): Observable<DataQueryResponse> {
+    return this.ds.query({ ...request, targets: [{ refId: 'stages', queryType: 'stages' }] });
   }
 }
 
@@ -56,16 +93,21 @@ function stageList(text: string): string[] {
   return text.split(/[\s,]+/).filter((s) => s.length > 0);
 }
 
-export function QueryEditor(props: QueryEditorProps<FlowDataSource, FlowQuery, FlowOptions>) {
-  const { query, onChange, onRunQuery } = props;
+type EditorProps = QueryEditorProps<FlowDataSource, FlowQuery, FlowOptions> & {
+  /** A query of this type alone (an annotation's): no type to choose. */
+  only?: FlowQuery['queryType'];
+};
+
+export function QueryEditor(props: EditorProps) {
+  const { query, onChange, onRunQuery, only } = props;
   const id = React.useId();
   const set = (patch: Partial<FlowQuery>) => {
     onChange({ ...query, ...patch });
     onRunQuery();
   };
   return h('div', { style: row, 'data-testid': 'codexflow-query-editor' },
-    h('label', { htmlFor: `${id}-type` }, 'Query'),
-    h('select', {
+    only ? null : h('label', { htmlFor: `${id}-type` }, 'Query'),
+    only ? null : h('select', {
       id: `${id}-type`,
       value: query.queryType ?? 'stageStatus',
       onChange: (e: React.ChangeEvent<HTMLSelectElement>) => set({ queryType: e.target.value as FlowQuery['queryType'] }),

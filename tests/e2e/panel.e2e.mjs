@@ -467,6 +467,69 @@ try {
     forgive(/^console: Failed to load resource: the server responded with a status of 400/);
   });
 
+  await step('the data source\'s variables, annotations and template variables, through Grafana\'s query path', async () => {
+    const got = await page.evaluate(async () => {
+      const data = window.__grafanaData;
+      const settings = window.grafanaBootData.settings.datasources['Codex Flow'];
+      const { plugin } = await System.import(`/${settings.meta.module}`);
+      const ds = new plugin.DataSourceClass({ ...settings, jsonData: {}, access: 'proxy', readOnly: true });
+      const now = Date.now();
+      const range = { from: data.dateTime(now - 7_200_000), to: data.dateTime(now), raw: { from: 'now-2h', to: 'now' } };
+      const request = (targets, scopedVars = {}) => ({
+        requestId: `cf-${targets[0].refId}`, interval: '1m', intervalMs: 60_000, maxDataPoints: 500, range, scopedVars,
+        timezone: 'browser', app: 'dashboard', startTime: now, targets,
+      });
+      const first = (observable) => new Promise((resolve, reject) => observable.subscribe({ next: resolve, error: reject }));
+      // `$stage` as a panel repeated over two stages passes it: each value a stage.
+      const scoped = await first(ds.query(request([{ refId: 'V', queryType: 'stageStatus', stages: ['$stage'] }],
+        { stage: { text: 'Kafka + SSE', value: ['kafka', 'sse'] } })));
+      // A query variable: Grafana runs the variable support's query and reads `text` and `value`.
+      const listed = await first(ds.variables.query(request([{ refId: 'variable-query' }])));
+      const list = listed.data[0];
+      // An annotation, as Scenes' standard annotation query runs it: prepareQuery, then refId `Anno`.
+      const anno = { name: 'Stage changes', enable: true, iconColor: 'red', target: { refId: 'A', queryType: 'stageStatus', stages: [] } };
+      const annoQuery = { ...ds.annotations.prepareQuery(anno), refId: 'Anno' };
+      const events = (await first(ds.query(request([annoQuery])))).data[0];
+      return {
+        scoped: scoped.data.map((f) => f.name),
+        variableType: ds.variables.getType(),
+        options: list.fields.map((f) => [f.name, Array.from(f.values)]),
+        annoType: annoQuery.queryType,
+        annoDefault: ds.annotations.getDefaultQuery().queryType,
+        eventFields: events.fields.map((f) => f.name),
+        texts: Array.from(events.fields.find((f) => f.name === 'text').values),
+        tags: Array.from(events.fields.find((f) => f.name === 'tags').values),
+      };
+    });
+    assert.deepEqual(got.scoped, ['kafka', 'sse']);
+    assert.equal(got.variableType, 'custom');
+    assert.deepEqual(got.options, [
+      ['text', ['Kafka completions', 'NATS agent comms', 'Jangar ingest', 'Jangar SSE']],
+      ['value', ['kafka', 'nats', 'jangar', 'sse']],
+    ]);
+    assert.deepEqual([got.annoType, got.annoDefault], ['stageChanges', 'stageChanges']);
+    assert.deepEqual(got.eventFields, ['time', 'title', 'text', 'tags', 'stage']);
+    assert.ok(got.texts.some((t) => / → (warning|critical): .+ \(was /.test(t)), `the story's incidents are events, with the reason: ${got.texts}`);
+    assert.ok(got.tags.every((t) => /^codexflow,(kafka|nats|jangar|sse),(ok|no data|warning|critical)$/.test(t)), `${got.tags}`);
+    // The annotation's editor: the stages alone, the type is always the changes.
+    await page.evaluate(async () => {
+      const settings = window.grafanaBootData.settings.datasources['Codex Flow'];
+      const { plugin } = await System.import(`/${settings.meta.module}`);
+      const ds = new plugin.DataSourceClass({ ...settings, jsonData: {}, access: 'proxy', readOnly: true });
+      const el = document.createElement('div');
+      el.id = 'annotation-editor-host';
+      document.body.prepend(el);
+      window.__renderInto(el, ds.annotations.QueryEditor, {
+        query: { refId: 'Anno', ...ds.annotations.getDefaultQuery() }, datasource: ds, onRunQuery: () => {}, onChange: () => {},
+      });
+    });
+    const editor = page.locator('#annotation-editor-host').getByTestId('codexflow-query-editor');
+    await editor.waitFor();
+    assert.equal(await editor.locator('select').count(), 0);
+    assert.equal(await editor.getByLabel('Stages').count(), 1);
+    await page.evaluate(() => document.getElementById('annotation-editor-host')?.remove());
+  });
+
   await step('the data source\'s query editor: a new query shows every stage; type and stages set by keyboard alone', async () => {
     await page.evaluate(async () => {
       const settings = window.grafanaBootData.settings.datasources['Codex Flow'];

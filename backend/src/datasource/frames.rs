@@ -7,6 +7,8 @@
 //! - `pipelineStatus`: one frame, `time`, `status` (the worst stage's) and `stage` (the worst stage
 //!   at that tick, the first in pipeline order on a tie; empty while every stage is ok), what one
 //!   alert rule on the whole pipeline reduces.
+//! - `alerts`, `queue`, `stageChanges`: in their own modules.
+//! - `stages`: one frame, `text` (name) and `value` (id), a dashboard variable's options.
 
 use chrono::{DateTime, TimeZone, Utc};
 use codexflow_core::api::{EvaluateResponse, StageHealth};
@@ -14,6 +16,10 @@ use codexflow_core::datasource::{status_code, QueryType, STATUS_DISPLAY};
 use codexflow_core::status::worst_first;
 use codexflow_core::StageStatus;
 use grafana_plugin_sdk::data::{Field, FieldConfig, Frame, IntoField};
+
+use super::alert_frames::alert_frames;
+use super::changes::changes_frame;
+use super::queue_frames::queue_frames;
 
 /// Why a query's frames could not be made.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -49,7 +55,18 @@ pub fn frames(
     Ok(match query_type {
         QueryType::StageStatus => chosen.iter().map(|s| stage_frame(s, &times, reader)).collect(),
         QueryType::PipelineStatus => vec![pipeline_frame(&chosen, &times, reader)],
+        QueryType::Alerts => alert_frames(answer, &chosen, stages.is_empty(), reader)?,
+        QueryType::Queue => queue_frames(answer, &chosen, reader)?,
+        QueryType::StageChanges => vec![changes_frame(answer, &chosen)?],
+        QueryType::Stages => vec![stage_list(&chosen)],
     })
+}
+
+/// The stages as a variable's options: `text` what a person picks, `value` the id a query takes.
+fn stage_list(stages: &[&StageHealth]) -> Frame {
+    Frame::new("stages")
+        .with_field(stages.iter().map(|s| s.name.clone()).collect::<Vec<_>>().into_field("text"))
+        .with_field(stages.iter().map(|s| s.id.clone()).collect::<Vec<_>>().into_field("value"))
 }
 
 /// The stages asked for, in pipeline order; an id that names no stage is an error naming the ones there are.
@@ -62,7 +79,7 @@ fn chosen_stages<'a>(answer: &'a EvaluateResponse, ids: &[String]) -> Result<Vec
 }
 
 /// The ticks as frame times: the SDK writes them in nanoseconds, which end in 2262.
-fn times(ticks: &[i64]) -> Result<Vec<DateTime<Utc>>, FrameError> {
+pub fn times(ticks: &[i64]) -> Result<Vec<DateTime<Utc>>, FrameError> {
     ticks
         .iter()
         .map(|&t| {
@@ -74,57 +91,77 @@ fn times(ticks: &[i64]) -> Result<Vec<DateTime<Utc>>, FrameError> {
         .collect()
 }
 
-/// The status field's config: its display name, and thresholds that colour each status as the flow
-/// panel does.
+/// A coded field's config: its display name, and thresholds that colour each code as the flow
+/// panel colours what it stands for (`display`: code, word, colour, best to worst).
 ///
 /// Not value mappings: grafana-plugin-sdk 0.5 writes them with the types `valueMapper`,
 /// `rangeValueMapper` and `specialValueMapper`, which Grafana's decoder refuses ("unknown mapping
 /// type", grafana-plugin-sdk-go `data/field_config.go`), failing the whole frame. The words come
-/// from the panel's own mappings (`status_mappings_json`).
-fn status_config(display_name: &str) -> FieldConfig {
+/// from the panel's own mappings ([`mappings_json`]).
+pub fn coded_config(display_name: &str, display: &[(i64, &str, &str)]) -> FieldConfig {
     // Each step from its own code, the first too: a base without a value (Grafana's -Infinity) is left
     // out by the SDK, and `getActiveThreshold` then stops at the base for every value.
-    let steps: Vec<serde_json::Value> = STATUS_DISPLAY
-        .iter()
-        .map(|(status, _, color)| serde_json::json!({ "value": status_code(*status), "color": color }))
-        .collect();
+    let steps: Vec<serde_json::Value> =
+        display.iter().map(|(code, _, color)| serde_json::json!({ "value": code, "color": color })).collect();
     let mut config = FieldConfig::default();
     config.display_name_from_ds = Some(display_name.to_string());
     config.thresholds = serde_json::from_value(serde_json::json!({ "mode": "absolute", "steps": steps })).ok();
-    config.min = Some(0.0);
-    config.max = Some(status_code(StageStatus::Critical) as f64);
+    config.min = display.first().map(|d| d.0 as f64);
+    config.max = display.last().map(|d| d.0 as f64);
     config
 }
 
-/// The value mappings that give each status code its word and colour in a panel's field config
+/// The value mappings that give each code its word and colour in a panel's field config
 /// (`fieldConfig.defaults.mappings`), as Grafana's JSON has them.
-pub fn status_mappings_json() -> serde_json::Value {
-    let options: serde_json::Map<String, serde_json::Value> = STATUS_DISPLAY
+pub fn mappings_json(display: &[(i64, &str, &str)]) -> serde_json::Value {
+    let options: serde_json::Map<String, serde_json::Value> = display
         .iter()
         .enumerate()
-        .map(|(index, (status, text, color))| {
-            (status_code(*status).to_string(), serde_json::json!({ "text": text, "color": color, "index": index }))
+        .map(|(index, (code, text, color))| {
+            (code.to_string(), serde_json::json!({ "text": text, "color": color, "index": index }))
         })
         .collect();
     serde_json::json!([{ "type": "value", "options": options }])
 }
 
-/// The status field: for a panel with its display name and colours, for alerting with `labels`.
-fn status_field(
-    statuses: impl Iterator<Item = StageStatus>,
+/// Stage statuses as codes, words and colours.
+pub fn status_display() -> Vec<(i64, &'static str, &'static str)> {
+    STATUS_DISPLAY.iter().map(|(s, text, color)| (status_code(*s), *text, *color)).collect()
+}
+
+/// The value mappings of stage statuses.
+pub fn status_mappings_json() -> serde_json::Value {
+    mappings_json(&status_display())
+}
+
+/// A field of codes: for a panel with its display name and colours, for alerting with `labels`.
+pub fn coded_field(
+    name: &str,
+    codes: Vec<i64>,
     display_name: &str,
+    display: &[(i64, &str, &str)],
     labels: &[(&str, &str)],
     reader: Reader,
 ) -> Field {
-    let field = statuses.map(status_code).collect::<Vec<i64>>().into_field("status");
+    let field = codes.into_field(name);
     match reader {
-        Reader::Panel => field.with_config(status_config(display_name)),
+        Reader::Panel => field.with_config(coded_config(display_name, display)),
         Reader::Alerting => {
             let mut field = field;
             field.labels.extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
             field
         }
     }
+}
+
+/// The status field of a stage or the pipeline.
+fn status_field(
+    statuses: impl Iterator<Item = StageStatus>,
+    display_name: &str,
+    labels: &[(&str, &str)],
+    reader: Reader,
+) -> Field {
+    coded_field("status", statuses.map(status_code).collect(), display_name, &status_display(), labels, reader)
 }
 
 /// A stage's status at tick `i`; a timeline shorter than the ticks (it never is) is unknown there.
@@ -165,11 +202,11 @@ fn pipeline_frame(stages: &[&StageHealth], times: &[DateTime<Utc>], reader: Read
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use codexflow_core::api::Headline;
 
-    fn stage(id: &str, timeline: &[StageStatus]) -> StageHealth {
+    pub fn stage(id: &str, timeline: &[StageStatus]) -> StageHealth {
         StageHealth {
             id: id.into(),
             name: format!("{id} stage"),
@@ -186,7 +223,7 @@ mod tests {
         }
     }
 
-    fn answer(stages: Vec<StageHealth>) -> EvaluateResponse {
+    pub fn answer(stages: Vec<StageHealth>) -> EvaluateResponse {
         serde_json::from_value(serde_json::json!({
             "from": 0, "to": 120_000, "intervalMs": 60_000, "ticks": [0, 60_000, 120_000], "stages": [],
             "edges": [], "source": { "source": "builtin", "why": "" }, "rules": [], "alerts": []

@@ -2,6 +2,9 @@
 //! State timeline and other dashboards. Its queries are answered from the same evaluation as
 //! `v1/evaluate`.
 
+pub mod alert_frames;
+pub mod changes;
 pub mod frames;
 pub mod query;
+pub mod queue_frames;
 pub mod service;

@@ -23,7 +23,7 @@ pub struct StatusAsk {
 /// Why a query cannot be answered; each names what to change.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum QueryError {
-    #[error("queryType {0:?} is not one of stageStatus, pipelineStatus")]
+    #[error("queryType {0:?} is not one of {names}", names = QueryType::names())]
     QueryType(String),
     #[error("the query has no time range")]
     NoTimeRange,
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn bad_queries_say_what_is_wrong() {
-        assert_eq!(ask(&query("alerts", "{}", 0, 1)), Err(QueryError::QueryType("alerts".into())));
+        assert_eq!(ask(&query("alert", "{}", 0, 1)), Err(QueryError::QueryType("alert".into())));
         let long = ask(&query(&"x".repeat(10_000), "{}", 0, 1)).unwrap_err().to_string();
         assert!(long.len() < 200, "a refused queryType is cut: {long}");
         assert!(matches!(ask(&query("", "{}", 5, 1)), Err(QueryError::TimeRange { .. })));

@@ -8,8 +8,9 @@ import { createRoot } from 'react-dom/client';
 import * as grafanaData from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
 import { dateMath, dateTime, EventBusSrv, getThemeById, LoadingState, ThemeContext, type GrafanaTheme2, type PanelProps, type TimeRange } from '@grafana/data';
-import { config, getAppEvents, locationService, RefreshEvent, setAppEvents, setBackendSrv, ThemeChangedEvent, type BackendSrv } from '@grafana/runtime';
+import { config, getAppEvents, locationService, RefreshEvent, setAppEvents, setBackendSrv, setTemplateSrv, ThemeChangedEvent, type BackendSrv } from '@grafana/runtime';
 import { DevBackendSrv } from './backend_srv.ts';
+import { DevTemplateSrv } from './template_srv.ts';
 
 declare const System: {
   set(id: string, module: unknown): void;
@@ -34,6 +35,9 @@ grafanaData.standardEditorsRegistry.setInit(() =>
 );
 // Grafana sets its backendSrv before any plugin loads; plugins reach it through getBackendSrv().
 setBackendSrv(new DevBackendSrv({ orgId: config.bootData.user.orgId, isSignedIn: config.bootData.user.isSignedIn }) as unknown as BackendSrv);
+// Grafana sets its template service at start-up too; a data source's applyTemplateVariables reads it.
+const templateSrv = new DevTemplateSrv();
+setTemplateSrv(templateSrv);
 // Grafana's app-wide event bus (theme changes, among others), set at start-up as Grafana's app.ts does.
 setAppEvents(new EventBusSrv() as unknown as Parameters<typeof setAppEvents>[0]);
 // For tests that render a plugin's option editor as Grafana's panel editor would.
@@ -60,14 +64,19 @@ interface Dashboard {
   templating?: { list: Variable[] };
 }
 
-/** `$name` / `${name}` from `?var-name=…` or the variable's current value, as Grafana's template service does. */
+/**
+ * `$name` / `${name}` from `?var-name=…` or the variable's current value, through the page's template service
+ * (what a plugin's `getTemplateSrv()` reads too), several values comma separated.
+ */
 function variableReplacer(dashboard: Dashboard, params: Record<string, string>): (s: string) => string {
-  const values = new Map<string, string>();
+  const values = new Map<string, string[]>();
   for (const v of dashboard.templating?.list ?? []) {
     const current = v.current?.value;
-    values.set(v.name, params[`var-${v.name}`] ?? (Array.isArray(current) ? current.join(',') : current ?? ''));
+    const fromUrl = params[`var-${v.name}`];
+    values.set(v.name, fromUrl !== undefined ? [fromUrl] : Array.isArray(current) ? current : [current ?? '']);
   }
-  return (s: string) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a, b) => values.get(a ?? b) ?? all);
+  templateSrv.setDashboardValues(values);
+  return (s: string) => templateSrv.replace(s, undefined, 'csv');
 }
 
 /** The values a repeated panel is drawn for (its variable's current values), or one `null` when not repeated. */
