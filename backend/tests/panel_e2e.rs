@@ -64,15 +64,13 @@ async fn panel_in_chromium_against_the_real_backend() {
     team_v2["uid"] = serde_json::json!("team-codex-v2");
     provisioning.dashboards.push(team_v2);
     provisioning.stored_as_v2.push("team-codex-v2".into());
-    provisioning.apps = vec![ProvisionedApp {
-        app_type: APP_ID.into(),
-        org_id: 1,
-        enabled: true,
-        settings: AppSettings {
-            json_data: serde_json::json!({ "prometheusUrl": prom.url, "rulesYaml": RULES }),
-            secure_json_data: Default::default(),
-        },
-    }];
+    let settings = AppSettings {
+        json_data: serde_json::json!({ "prometheusUrl": prom.url, "rulesYaml": RULES }),
+        secure_json_data: Default::default(),
+    };
+    // The data source in step with the app, as provisioning/datasources/codexflow.yaml asks.
+    provisioning.datasource_settings.insert("codexflow".into(), settings.clone());
+    provisioning.apps = vec![ProvisionedApp { app_type: APP_ID.into(), org_id: 1, enabled: true, settings }];
     // The same script under each Grafana the host plays (12.4 with React 18, 13.2 with React 19).
     for version in PLAYED_VERSIONS {
         let host = DevHost {

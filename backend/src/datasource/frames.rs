@@ -288,6 +288,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_demo_state_timeline_shows_the_words_and_colours_of_the_frames() {
+        let dashboard: serde_json::Value =
+            serde_json::from_str(include_str!("../../../provisioning/dashboards/codex-pipeline-observability.json"))
+                .expect("the demo dashboard");
+        let panels = dashboard["panels"].as_array().expect("panels");
+        let timeline = panels.iter().find(|p| p["type"] == "state-timeline").expect("a State timeline");
+        assert_eq!(timeline["fieldConfig"]["defaults"]["mappings"], status_mappings_json());
+        assert_eq!(timeline["targets"][0]["queryType"], QueryType::StageStatus.as_str());
+        let anno = &dashboard["annotations"]["list"][0];
+        assert_eq!(anno["target"]["queryType"], QueryType::StageChanges.as_str());
+    }
+
+    #[test]
     fn times_past_2262_are_an_error_not_a_wrong_time() {
         let mut a = answer(vec![stage("kafka", &[O, O, O])]);
         a.ticks = vec![0, 60_000, 10_000_000_000_000];

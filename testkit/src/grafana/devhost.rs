@@ -9,6 +9,8 @@
 //!   leading slash, URL with the query) carrying the app's settings in `PluginContext`;
 //! * `/api/datasources/proxy/uid/<uid>/<path>` forwards to the datasource's URL, as Grafana's proxy does;
 //! * `/api/dashboards/uid/<uid>` answers `{dashboard, meta}` from the provisioned dashboard files;
+//! * `/api/datasources` and `/api/datasources/uid/<uid>[/health]` add, read, update and test data
+//!   sources ([`super::datasources`]), `/connections/datasources/edit/<uid>` is their settings page;
 //! * `GET /api/plugins/<app id>/settings` answers the plugin's settings DTO (`jsonData`,
 //!   `secureJsonFields` for secrets whose stored value is non-empty, never their values) and
 //!   `POST` updates them as Grafana's `UpdatePluginSetting` does: `jsonData`, `enabled` and `pinned`
@@ -37,12 +39,14 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::grafana::boot;
 use crate::grafana::dashboard_v2;
+use crate::grafana::datasources::Datasources;
 use crate::grafana::ds_query;
-use crate::grafana::plugin_host::{AppSettings, DataSourceInstance, PluginProcess, APP_ID};
+use crate::grafana::plugin_host::{AppSettings, HostError, PluginProcess, APP_ID};
 use crate::grafana::plugins::{self, FoundPlugin, LoadingConfig};
 use crate::grafana::provisioning::Provisioning;
 use crate::grafana::session::{Denied, Sessions, MEMBER_ORGS};
 use crate::http::{read_request, write_response};
+use grafana_plugin_sdk::pluginv2;
 
 pub const PANEL_ID: &str = "proompteng-codexflow-panel";
 pub use codexflow_core::datasource::DATASOURCE_ID;
@@ -103,6 +107,8 @@ struct Shared {
     sessions: Sessions,
     /// The plugins of `dist/` Grafana would load.
     loaded: Vec<FoundPlugin>,
+    /// Org 1's data sources: the provisioned ones and those added since.
+    datasources: Datasources,
 }
 
 /// A running host; the listener stops when this is dropped.
@@ -163,7 +169,14 @@ impl DevHost {
             // Grafana logs the refusal and goes on without the plugin.
             eprintln!("dev host: not loading a plugin: {r}");
         }
-        let host = Arc::new(Shared { host: self, stored: RwLock::new(stored), sessions: Sessions::default(), loaded });
+        let datasources = Datasources::from_provisioning(&self.provisioning);
+        let host = Arc::new(Shared {
+            host: self,
+            stored: RwLock::new(stored),
+            sessions: Sessions::default(),
+            loaded,
+            datasources,
+        });
         let http = reqwest::Client::new();
         let task = tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
@@ -227,7 +240,7 @@ impl Shared {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let path = path.trim_start_matches('/');
         // Grafana's plugin routes and assets answer only for registered plugins.
-        for id in [APP_ID, PANEL_ID] {
+        for id in [APP_ID, PANEL_ID, DATASOURCE_ID] {
             let of_plugin =
                 path.starts_with(&format!("api/plugins/{id}/")) || path.starts_with(&format!("public/plugins/{id}/"));
             if of_plugin && !self.is_loaded(id) {
@@ -258,6 +271,9 @@ impl Shared {
         if path == "api/ds/query" {
             return self.ds_query(&call).await;
         }
+        if let Some(answer) = self.datasources_api(&call).await {
+            return answer;
+        }
         if let Some(rest) = path.strip_prefix("api/datasources/proxy/uid/") {
             return self.proxy(&call, rest, &caller.content_type, http).await;
         }
@@ -285,21 +301,15 @@ impl Shared {
             Ok(p) => p,
             Err(e) => return message(400, &e),
         };
-        let provisioning = &self.host.provisioning;
-        let found = provisioning.datasource_meta.iter().enumerate().find(|(_, d)| d.uid == parsed.datasource_uid);
-        let Some((index, meta)) = found else { return message(404, "Data source not found") };
-        if meta.kind != DATASOURCE_ID {
+        let Some((kind, instance)) = self.datasources.instance(&parsed.datasource_uid) else {
+            return message(404, "Data source not found");
+        };
+        if kind != DATASOURCE_ID {
             return message(400, "the dev host plays /api/ds/query for the Codex Flow data source only");
         }
         if !self.loaded.iter().any(|p| p.id == DATASOURCE_ID) {
             return message(404, "Plugin not found");
         }
-        let instance = DataSourceInstance {
-            id: i64::try_from(index).unwrap_or(0) + 1,
-            uid: meta.uid.clone(),
-            name: meta.name.clone(),
-            settings: provisioning.datasource_settings.get(&meta.uid).cloned().unwrap_or_default(),
-        };
         match self.host.plugin.query_data(&instance, parsed.queries, HashMap::new()).await {
             Ok(answer) => {
                 let (status, body) = ds_query::answer(&answer);
@@ -359,29 +369,33 @@ impl Shared {
     /// `GET /api/plugins/<app>/health`: CheckHealth, answered as Grafana's handler does.
     async fn health(&self, org: i64) -> Response {
         let settings = self.current(org);
-        match self.host.plugin.check_health_as(org, settings.as_ref()).await {
-            Ok(r) => {
-                // Grafana answers with the enum's name, as `resp.Status.String()` spells it.
-                let status = r.status().as_str_name();
-                let mut payload = serde_json::json!({ "status": status, "message": r.message });
-                if !r.json_details.is_empty() {
-                    match serde_json::from_slice::<serde_json::Value>(&r.json_details) {
-                        Ok(details) => payload["details"] = details,
-                        Err(_) => {
-                            return Response::json(
-                                500,
-                                &serde_json::json!({ "message": "Failed to unmarshal detailed response from backend plugin" }),
-                            )
-                        }
+        health_response(self.host.plugin.check_health_as(org, settings.as_ref()).await)
+    }
+
+    /// `/api/datasources…`: the data source store ([`super::datasources`]); `…/health` is the
+    /// data source's CheckHealth with its stored settings.
+    async fn datasources_api(&self, call: &ApiCall<'_>) -> Option<Response> {
+        let (status, body) = match (call.method, call.path) {
+            ("POST", "api/datasources") => self.datasources.add(&call.body),
+            (method, path) => {
+                let rest = path.strip_prefix("api/datasources/uid/")?;
+                match (method, rest.strip_suffix("/health")) {
+                    ("GET", Some(uid)) => {
+                        let Some((_, instance)) = self.datasources.instance(uid) else {
+                            return Some(Response::json(
+                                404,
+                                &serde_json::json!({ "message": "Data source not found" }),
+                            ));
+                        };
+                        return Some(health_response(self.host.plugin.check_datasource_health(&instance).await));
                     }
+                    ("GET", None) => self.datasources.get(rest),
+                    ("PUT", None) => self.datasources.update(rest, &call.body),
+                    _ => (405, serde_json::json!({ "message": "Method not allowed" })),
                 }
-                let ok = r.status() == grafana_plugin_sdk::pluginv2::check_health_response::HealthStatus::Ok;
-                Response::json(if ok { 200 } else { 400 }, &payload)
             }
-            Err(e) => {
-                Response::json(503, &serde_json::json!({ "message": format!("Plugin health check failed: {e}") }))
-            }
-        }
+        };
+        Some(Response::json(status, &body))
     }
 
     /// `/api/datasources/proxy/uid/<uid>/…` forwarded to the provisioned data source, as Grafana's proxy does.
@@ -460,6 +474,9 @@ impl Shared {
         if let Some(rest) = path.strip_prefix(&format!("public/plugins/{PANEL_ID}/")) {
             return file(&self.host.dist.join("panel"), rest);
         }
+        if let Some(rest) = path.strip_prefix(&format!("public/plugins/{DATASOURCE_ID}/")) {
+            return file(&self.host.dist.join("datasource"), rest);
+        }
         if let Some(rest) = path.strip_prefix("public/harness/") {
             return file(&self.host.harness, rest);
         }
@@ -480,6 +497,7 @@ impl Shared {
             || path.starts_with("plugins/")
             || path.starts_with("dashboard/snapshot/")
             || path == "explore"
+            || path.starts_with("connections/datasources/edit/")
         {
             return self.index(query, None, caller);
         }
@@ -545,8 +563,7 @@ impl Shared {
         let html = template
             .replace(
                 "/*BOOT_DATA*/",
-                &boot::boot_data(&page, &self.loaded, &self.host.dist, &self.host.provisioning.datasource_meta)
-                    .to_string(),
+                &boot::boot_data(&page, &self.loaded, &self.host.dist, &self.datasources.metas()).to_string(),
             )
             .replace("__SYSTEMJS__", page.systemjs_dir())
             .replace("__PAGE__", page.page_dir());
@@ -627,6 +644,32 @@ struct Caller {
     content_type: String,
     cookie: String,
     org_header: Option<String>,
+}
+
+/// A plugin's CheckHealth answered as Grafana's handlers answer it (`pkg/api/plugins.go`,
+/// `CheckHealth` and `CheckDatasourceHealthWithUID`): the status by the enum's name, as
+/// `resp.Status.String()` spells it, the details when JSON, 400 when not OK.
+fn health_response(answer: Result<pluginv2::CheckHealthResponse, HostError>) -> Response {
+    let r = match answer {
+        Ok(r) => r,
+        Err(e) => {
+            return Response::json(503, &serde_json::json!({ "message": format!("Plugin health check failed: {e}") }))
+        }
+    };
+    let mut payload = serde_json::json!({ "status": r.status().as_str_name(), "message": r.message });
+    if !r.json_details.is_empty() {
+        match serde_json::from_slice::<serde_json::Value>(&r.json_details) {
+            Ok(details) => payload["details"] = details,
+            Err(_) => {
+                return Response::json(
+                    500,
+                    &serde_json::json!({ "message": "Failed to unmarshal detailed response from backend plugin" }),
+                )
+            }
+        }
+    }
+    let ok = r.status() == pluginv2::check_health_response::HealthStatus::Ok;
+    Response::json(if ok { 200 } else { 400 }, &payload)
 }
 
 fn denied_response(denied: &Denied) -> Response {

@@ -60,6 +60,8 @@ pub struct DatasourceMeta {
     pub name: String,
     pub kind: String,
     pub is_default: bool,
+    /// `editable`: Grafana lets the UI change a provisioned data source only when set.
+    pub editable: bool,
 }
 
 /// Everything the dev host takes from provisioning.
@@ -118,6 +120,7 @@ impl Provisioning {
                             name: text("name"),
                             kind: text("type"),
                             is_default: ds.get("isDefault").and_then(Value::as_bool).unwrap_or(false),
+                            editable: ds.get("editable").and_then(Value::as_bool).unwrap_or(false),
                         });
                     }
                 }

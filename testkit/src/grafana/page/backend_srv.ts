@@ -5,7 +5,8 @@
 // * local URLs get `X-Grafana-Org-Id` from the signed-in user and lose a leading `/` (so they resolve
 //   against `<base href>`, Grafana's sub-path);
 // * a 401 on the first attempt of a local call by a signed-in user rotates the session when its
-//   `grafana_session_expiry` cookie says it expired (`POST /api/user/auth-tokens/rotate`), else pings
+//   `grafana_session_expiry` cookie says it expired (`POST /api/user/auth-tokens/rotate`, one rotation
+//   shared by the calls refused while it is in flight, `rotateToken`), else pings
 //   (`GET /api/login/ping`), then retries the call once; a 401 from that logs the user out;
 // * the body is parsed by `responseType` (default: JSON when the answer says so, else text); an
 //   error's text body becomes `{message, error, response}`;
@@ -120,7 +121,7 @@ export class DevBackendSrv {
     const error = { status: response.status, statusText: response.statusText, data, config: options } as FetchError;
     if (error.status === 401 && isLocalUrl(options.url) && first && options.retry === 0 && this.user.isSignedIn) {
       const expired = sessionExpiry() * 1000 < Date.now();
-      const check = expired ? this.call('api/user/auth-tokens/rotate', 'POST') : this.call('api/login/ping', 'GET');
+      const check = expired ? this.rotateToken() : this.call('api/login/ping', 'GET');
       const status = await check;
       if (status === 401) {
         this.logout();
@@ -129,6 +130,16 @@ export class DevBackendSrv {
       return this.attempt<T>(options, signal, false);
     }
     throw processError(error);
+  }
+
+  /** The rotation in flight, which every call refused meanwhile waits on, as `rotateToken` shares it. */
+  private rotation: Promise<number> | null = null;
+
+  private rotateToken(): Promise<number> {
+    this.rotation ??= this.call('api/user/auth-tokens/rotate', 'POST').finally(() => {
+      this.rotation = null;
+    });
+    return this.rotation;
   }
 
   private async call(url: string, method: string): Promise<number> {

@@ -8,8 +8,11 @@ import { createRoot } from 'react-dom/client';
 import * as grafanaData from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
 import { dateMath, dateTime, EventBusSrv, getThemeById, LoadingState, ThemeContext, type GrafanaTheme2, type PanelProps, type TimeRange } from '@grafana/data';
-import { config, getAppEvents, locationService, RefreshEvent, setAppEvents, setBackendSrv, setTemplateSrv, ThemeChangedEvent, type BackendSrv } from '@grafana/runtime';
+import { config, getAppEvents, getDataSourceSrv, locationService, RefreshEvent, setAppEvents, setBackendSrv, setDataSourceSrv, setTemplateSrv, ThemeChangedEvent, type BackendSrv } from '@grafana/runtime';
 import { DevBackendSrv } from './backend_srv.ts';
+import { DevDataSourceSrv } from './datasource_srv.ts';
+import { DatasourceSettingsPage } from './datasource_settings.ts';
+import { StateTimelinePanel } from './state_timeline.ts';
 import { DevTemplateSrv } from './template_srv.ts';
 
 declare const System: {
@@ -33,11 +36,29 @@ System.addImportMap({ imports: Object.fromEntries(Object.keys(shared).map((n) =>
 grafanaData.standardEditorsRegistry.setInit(() =>
   ['text', 'boolean', 'radio', 'number', 'select', 'color', 'unit'].map((id) => ({ id, name: id, editor: () => null }))
 );
+// And the standard field config properties (grafana/grafana `public/app/core/components/OptionsUI/registry.tsx`,
+// `getAllStandardFieldConfigs`, set in `app.ts`): `applyFieldOverrides` copies a panel's field config
+// defaults onto its fields only for the properties listed there, each through its processor.
+grafanaData.standardFieldConfigEditorRegistry.setInit(() => ([
+  ['displayName', grafanaData.displayNameOverrideProcessor],
+  ['unit', grafanaData.unitOverrideProcessor],
+  ['min', grafanaData.numberOverrideProcessor],
+  ['max', grafanaData.numberOverrideProcessor],
+  ['decimals', grafanaData.numberOverrideProcessor],
+  ['noValue', grafanaData.stringOverrideProcessor],
+  ['mappings', grafanaData.valueMappingsOverrideProcessor],
+  ['thresholds', grafanaData.thresholdsOverrideProcessor],
+  ['color', grafanaData.identityOverrideProcessor],
+] as const).map(([id, process]) => ({
+  id, path: id, name: id, process, shouldApply: () => true, editor: () => null, override: () => null,
+})) as unknown as grafanaData.FieldConfigPropertyItem[]);
 // Grafana sets its backendSrv before any plugin loads; plugins reach it through getBackendSrv().
 setBackendSrv(new DevBackendSrv({ orgId: config.bootData.user.orgId, isSignedIn: config.bootData.user.isSignedIn }) as unknown as BackendSrv);
 // Grafana sets its template service at start-up too; a data source's applyTemplateVariables reads it.
 const templateSrv = new DevTemplateSrv();
 setTemplateSrv(templateSrv);
+// And its data source service, through which plugins and panels reach a data source.
+setDataSourceSrv(new DevDataSourceSrv());
 // Grafana's app-wide event bus (theme changes, among others), set at start-up as Grafana's app.ts does.
 setAppEvents(new EventBusSrv() as unknown as Parameters<typeof setAppEvents>[0]);
 // For tests that render a plugin's option editor as Grafana's panel editor would.
@@ -62,6 +83,56 @@ interface Variable { name: string; type?: string; current?: { value?: string | s
 interface Dashboard {
   uid: string; title: string; panels: Panel[]; time: { from: string; to: string }; refresh?: string;
   templating?: { list: Variable[] };
+  annotations?: { list: AnnotationQuery[] };
+}
+
+interface AnnotationQuery { name: string; enable?: boolean; iconColor?: string; datasource?: DatasourceRef; target?: Record<string, unknown> }
+
+/**
+ * A public dashboard or a snapshot: their data sources' queries go through endpoints the dev host does not
+ * play (`/api/public/dashboards/<token>/panels/<id>/query`; a snapshot's data is stored in it), so its
+ * State timeline and annotations are not drawn there.
+ */
+function sharedView(): boolean {
+  return location.pathname.startsWith('/public-dashboards/') || location.pathname.startsWith('/dashboard/snapshot/');
+}
+
+/** An annotation event as Grafana draws it on a time series. */
+interface AnnotationEvent { time: number; title: string; text: string; tags: string[]; color: string }
+
+/**
+ * The events of the dashboard's enabled annotation queries over the range, as a Scenes dashboard runs
+ * them (grafana/scenes `packages/scenes/src/querying/layers/annotations/standardAnnotationQuery.ts`):
+ * the data source's `annotations.prepareQuery` (else the saved target), refId `Anno`, through `query`;
+ * then the frame's fields by name, as `getAnnotationsFromData` maps them: `time`, `title`, `text` (else
+ * the first string field), `tags` (split at commas). Queries of Grafana's own built-in annotations are
+ * not played.
+ */
+async function annotationEvents(dashboard: Dashboard, range: TimeRange): Promise<AnnotationEvent[]> {
+  if (sharedView()) return [];
+  const enabled = (dashboard.annotations?.list ?? []).filter((a) => a.enable !== false && a.target);
+  const all = await Promise.all(enabled.map(async (a) => {
+    const ds = await getDataSourceSrv().get(a.datasource as string);
+    const prepare = ds.annotations?.prepareQuery as ((anno: unknown) => Record<string, unknown> | undefined) | undefined;
+    const query = prepare ? prepare(a) : a.target;
+    if (!query) return [];
+    const request = { requestId: `anno-${a.name}`, interval: '1m', intervalMs: 60_000, maxDataPoints: 1000, range, scopedVars: {},
+      timezone: 'browser', app: 'dashboard', startTime: Date.now(), targets: [{ ...query, refId: 'Anno' }] };
+    const response = await new Promise<{ data: grafanaData.DataFrame[] }>((resolve, reject) =>
+      ds.query(request as never).subscribe({ next: resolve as never, error: reject }));
+    return response.data.flatMap((frame) => {
+      const field = (name: string) => frame.fields.find((f) => f.name.toLowerCase() === name);
+      const time = field('time') ?? frame.fields.find((f) => f.type === 'time');
+      const text = field('text') ?? frame.fields.find((f) => f.type === 'string');
+      if (!time || !text) return [];
+      const title = field('title'), tags = field('tags');
+      return Array.from(time.values as number[]).map((t, i) => ({
+        time: t, title: String(title?.values[i] ?? ''), text: String(text.values[i] ?? ''),
+        tags: String(tags?.values[i] ?? '').split(',').filter((x) => x), color: a.iconColor ?? 'red',
+      }));
+    });
+  }));
+  return all.flat();
 }
 
 /**
@@ -237,7 +308,7 @@ function datasourceUid(ref: DatasourceRef | undefined, replace: (s: string) => s
 }
 
 /** A plain chart of a raw panel's PromQL through the datasource proxy, as Grafana's timeseries would fetch it. */
-function RawPanel(props: { panel: Panel; width: number; height: number; timeRange: TimeRange; renderCounter: number; replaceVariables: (s: string) => string }) {
+function RawPanel(props: { panel: Panel; width: number; height: number; timeRange: TimeRange; renderCounter: number; replaceVariables: (s: string) => string; annotations?: AnnotationEvent[] }) {
   const [series, setSeries] = React.useState<{ name: string; points: [number, number][] }[] | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const from = props.timeRange.from.valueOf();
@@ -268,8 +339,16 @@ function RawPanel(props: { panel: Panel; width: number; height: number; timeRang
     key: i, fill: 'none', stroke: colors[i % colors.length], strokeWidth: 1.5,
     points: s.points.map(([t, v]) => `${((t - from) / (to - from)) * w},${h - ((v - lo) / (hi - lo)) * h}`).join(' '),
   }));
+  // Annotation markers as a time series draws them: a line at the event's time, its text on hover and focus.
+  const markers = (props.annotations ?? []).filter((a) => a.time >= from && a.time <= to).map((a, i) => {
+    const x = ((a.time - from) / (to - from)) * w;
+    return React.createElement('g', { key: `a${i}`, 'data-testid': 'annotation-marker', tabIndex: 0, 'aria-label': `${a.title}: ${a.text}` },
+      React.createElement('title', null, `${a.title}\n${a.text}`),
+      React.createElement('line', { x1: x, x2: x, y1: 0, y2: h, stroke: a.color, strokeDasharray: '3 2' }),
+      React.createElement('rect', { x: x - 3, y: h - 6, width: 6, height: 6, fill: a.color }));
+  });
   return React.createElement('div', { 'data-testid': `raw-panel-series-${props.panel.id}` },
-    React.createElement('svg', { width: w, height: h }, paths),
+    React.createElement('svg', { width: w, height: h }, paths, markers),
     React.createElement('div', { style: { fontSize: 11, opacity: 0.7 } }, series.map((s) => s.name).join(' · ') || 'No data'));
 }
 
@@ -311,6 +390,10 @@ function App(props: { dashboard: Dashboard }) {
     return () => window.clearInterval(id);
   }, [params.refresh, dashboard.refresh, refresh]);
 
+  const [annotations, setAnnotations] = React.useState<AnnotationEvent[]>([]);
+  React.useEffect(() => {
+    annotationEvents(dashboard, timeRange).then(setAnnotations, (e) => console.warn(`annotations: ${e}`));
+  }, [dashboard, timeRange, renderCounter]);
   const onChangeTimeRange = React.useCallback((r: { from: number; to: number }) => locationService.partial({ from: String(r.from), to: String(r.to) }), []);
   const replaceVariables = React.useMemo(() => variableReplacer(dashboard, params), [dashboard, params]);
   const viewPanel = viewPanelId(params.viewPanel);
@@ -353,7 +436,11 @@ function App(props: { dashboard: Dashboard }) {
       }, `${p.collapsed && !opened.has(p.id) ? '▸' : '▾'} ${p.title}`);
     }
     const content = p.type === 'timeseries' || p.type === 'graph'
-      ? React.createElement(RawPanel, { panel: p, ...inner, timeRange, renderCounter, replaceVariables: scoped })
+      ? React.createElement(RawPanel, { panel: p, ...inner, timeRange, renderCounter, replaceVariables: scoped, annotations })
+      : p.type === 'state-timeline'
+        ? sharedView()
+          ? React.createElement('p', { 'data-testid': `state-timeline-${p.id}` }, 'The dev host draws a State timeline on a dashboard only.')
+          : React.createElement(StateTimelinePanel, { panel: p as never, ...inner, timeRange, renderCounter, replaceVariables: scoped })
       : p.type === 'text'
         ? React.createElement('div', { 'data-testid': `text-panel-${p.id}` }, String(p.options?.content ?? ''))
         : React.createElement(PluginPanel, {
@@ -463,6 +550,10 @@ async function main() {
   const render = (node: React.ReactNode) => root.render(React.createElement(ThemeProvider, null, node));
   if (location.pathname.startsWith('/plugins/')) {
     await appPage(render, location.pathname.split('/')[2] ?? '');
+    return;
+  }
+  if (location.pathname.startsWith('/connections/datasources/edit/')) {
+    render(React.createElement(DatasourceSettingsPage, { uid: location.pathname.split('/')[4] ?? '' }));
     return;
   }
   if (location.pathname === '/explore') {
