@@ -80,6 +80,7 @@ async fn panel_in_chromium_against_the_real_backend() {
             plugin: plugin.clone(),
             loading: LoadingConfig::allowing(&[APP_ID, PANEL_ID, DATASOURCE_ID]),
             version: version.into(),
+            alert_scheduler: false,
         }
         .start("127.0.0.1:0")
         .await
@@ -92,6 +93,7 @@ async fn panel_in_chromium_against_the_real_backend() {
             plugin: plugin.clone(),
             loading: LoadingConfig::allowing(&[APP_ID]),
             version: version.into(),
+            alert_scheduler: false,
         }
         .start("127.0.0.1:0")
         .await

@@ -72,6 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         plugin,
         loading,
         version,
+        alert_scheduler: true,
     }
     .start(&format!("127.0.0.1:{port}"))
     .await?;

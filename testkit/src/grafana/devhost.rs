@@ -37,6 +37,7 @@ use std::sync::{Arc, RwLock};
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::grafana::alerting::{self, RuleState};
 use crate::grafana::boot;
 use crate::grafana::dashboard_v2;
 use crate::grafana::datasources::Datasources;
@@ -65,6 +66,9 @@ pub struct DevHost {
     pub loading: LoadingConfig,
     /// The Grafana version played (`boot::PLAYED_VERSIONS`) where a page does not ask for another.
     pub version: String,
+    /// Evaluate the provisioned alert rules at each multiple of their interval on the wall clock, as
+    /// Grafana's scheduler does; off, they are evaluated only when replayed (deterministic tests).
+    pub alert_scheduler: bool,
 }
 
 /// The app's stored settings: what Grafana keeps in its `plugin_setting` table.
@@ -109,6 +113,8 @@ struct Shared {
     loaded: Vec<FoundPlugin>,
     /// Org 1's data sources: the provisioned ones and those added since.
     datasources: Datasources,
+    /// Each provisioned alert rule's instances, by rule uid ([`alerting`]).
+    alert_states: tokio::sync::Mutex<HashMap<String, RuleState>>,
 }
 
 /// A running host; the listener stops when this is dropped.
@@ -135,6 +141,7 @@ impl DevHost {
             plugin,
             loading: LoadingConfig::demo(root),
             version: boot::DEFAULT_VERSION.to_string(),
+            alert_scheduler: true,
         }
     }
 
@@ -176,16 +183,21 @@ impl DevHost {
             sessions: Sessions::default(),
             loaded,
             datasources,
+            alert_states: Default::default(),
         });
         let http = reqwest::Client::new();
+        let scheduled = host.clone();
         let task = tokio::spawn(async move {
-            while let Ok((conn, _)) = listener.accept().await {
-                let _ = conn.set_nodelay(true);
-                let (host, http) = (host.clone(), http.clone());
-                tokio::spawn(async move {
-                    let _ = host.serve(conn, &http).await;
-                });
-            }
+            let serving = async {
+                while let Ok((conn, _)) = listener.accept().await {
+                    let _ = conn.set_nodelay(true);
+                    let (host, http) = (host.clone(), http.clone());
+                    tokio::spawn(async move {
+                        let _ = host.serve(conn, &http).await;
+                    });
+                }
+            };
+            tokio::join!(serving, scheduled.alert_scheduler());
         });
         Ok(RunningHost { url, task })
     }
@@ -272,6 +284,9 @@ impl Shared {
             return self.ds_query(&call).await;
         }
         if let Some(answer) = self.datasources_api(&call).await {
+            return answer;
+        }
+        if let Some(answer) = self.alerting_api(&call).await {
             return answer;
         }
         if let Some(rest) = path.strip_prefix("api/datasources/proxy/uid/") {
@@ -396,6 +411,77 @@ impl Shared {
             }
         };
         Some(Response::json(status, &body))
+    }
+
+    /// Grafana-managed alerting: the rules API (`GET /api/prometheus/grafana/api/v1/rules`), and
+    /// the host's control `POST /api/devhost/alerting/replay?from=<ms>&to=<ms>`, which evaluates every
+    /// provisioned rule at each multiple of its group's interval in the range, in order, as the
+    /// scheduler would have (at most [`alerting::MAX_REPLAY_TICKS`] a group).
+    async fn alerting_api(&self, call: &ApiCall<'_>) -> Option<Response> {
+        match (call.method, call.path) {
+            ("GET", "api/prometheus/grafana/api/v1/rules") => {}
+            ("POST", "api/devhost/alerting/replay") => {
+                let param = |name: &str| {
+                    call.query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))?.parse::<i64>().ok())
+                };
+                let (Some(from), Some(to)) = (param("from"), param("to")) else {
+                    return Some(Response::json(
+                        400,
+                        &serde_json::json!({ "message": "from and to (epoch ms) are needed" }),
+                    ));
+                };
+                if let Err(e) = self.evaluate_rules(from, to).await {
+                    return Some(Response::json(400, &serde_json::json!({ "message": e })));
+                }
+            }
+            _ => return None,
+        }
+        let states = self.alert_states.lock().await;
+        Some(Response::json(200, &alerting::rules_api(&self.host.provisioning.alert_groups, &states)))
+    }
+
+    /// The scheduler, when on: every 10 s (Grafana's base interval), the rules whose interval
+    /// divides the tick just reached.
+    async fn alert_scheduler(&self) {
+        if !self.host.alert_scheduler || self.host.provisioning.alert_groups.is_empty() {
+            return;
+        }
+        const BASE_MS: i64 = 10_000;
+        loop {
+            let now = super::session::now_ms();
+            let next = now.div_euclid(BASE_MS).saturating_add(1).saturating_mul(BASE_MS);
+            tokio::time::sleep(std::time::Duration::from_millis(u64::try_from(next - now).unwrap_or(0))).await;
+            let _ = self.evaluate_rules(next, next).await;
+        }
+    }
+
+    /// Every provisioned rule evaluated at each multiple of its group's interval in `[from, to]`.
+    async fn evaluate_rules(&self, from: i64, to: i64) -> Result<(), String> {
+        let mut states = self.alert_states.lock().await;
+        for group in &self.host.provisioning.alert_groups {
+            let every =
+                alerting::duration_ms(&group.interval).filter(|ms| *ms > 0).ok_or("a group without an interval")?;
+            let first =
+                from.div_euclid(every).saturating_add(i64::from(from.rem_euclid(every) != 0)).saturating_mul(every);
+            let ticks = to.saturating_sub(first).div_euclid(every).saturating_add(1);
+            if ticks > alerting::MAX_REPLAY_TICKS {
+                return Err(format!("{ticks} evaluations; at most {} a group", alerting::MAX_REPLAY_TICKS));
+            }
+            for k in 0..ticks.max(0) {
+                let at = first.saturating_add(k.saturating_mul(every));
+                for rule in &group.rules {
+                    let outcome = alerting::evaluate(
+                        &self.host.plugin,
+                        |uid| self.datasources.instance(uid).map(|d| d.1),
+                        rule,
+                        at,
+                    )
+                    .await;
+                    states.entry(rule.uid.clone()).or_default().apply(rule, at, outcome);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `/api/datasources/proxy/uid/<uid>/…` forwarded to the provisioned data source, as Grafana's proxy does.

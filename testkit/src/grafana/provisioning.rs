@@ -75,6 +75,8 @@ pub struct Provisioning {
     /// Each datasource's `jsonData` and `secureJsonData` by uid: what its backend plugin is handed.
     pub datasource_settings: HashMap<String, AppSettings>,
     pub dashboards: Vec<serde_json::Value>,
+    /// Grafana-managed alert rule groups (`alerting/*.yaml`), as [`super::alerting`] plays them.
+    pub alert_groups: Vec<super::alerting::RuleGroup>,
     /// Uids of dashboards stored as schema v2, as Grafana 13 stores one saved from its editor with
     /// dynamic dashboards on (`super::dashboard_v2`); files provision v1, so a test names them here.
     pub stored_as_v2: Vec<String>,
@@ -102,6 +104,14 @@ impl Provisioning {
                     };
                     out.apps.retain(|a| a.app_type != app_type);
                     out.apps.push(provisioned);
+                }
+            }
+            for path in yaml_files(&dir.join("alerting"))? {
+                let file: super::alerting::RuleFile =
+                    serde_yaml_ng::from_value(load(&path, env)?).map_err(|e| file_error(&path, e))?;
+                for group in file.groups {
+                    out.alert_groups.retain(|g| g.name != group.name);
+                    out.alert_groups.push(group);
                 }
             }
             for path in yaml_files(&dir.join("datasources"))? {
@@ -285,6 +295,18 @@ mod tests {
             .iter()
             .any(|d| d.uid == "codexflow" && d.kind == codexflow_core::datasource::DATASOURCE_ID));
         assert!(p.dashboards.iter().any(|d| d["uid"] == "codex-pipeline-observability"));
+    }
+
+    #[test]
+    fn the_data_source_reads_what_the_app_reads_in_the_repository_and_the_demo() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for dirs in [vec![root.join("provisioning")], demo_dirs(&root)] {
+            let p = Provisioning::read(&dirs, &env).unwrap();
+            let app = p.app(crate::grafana::plugin_host::APP_ID).expect("the app");
+            assert_eq!(p.datasource_settings["codexflow"].json_data, app.settings.json_data, "{dirs:?}");
+            let rule = &p.alert_groups[0].rules[0];
+            assert_eq!(rule.data[0].datasource_uid, "codexflow", "the alert rule asks the data source");
+        }
     }
 
     #[test]
