@@ -156,7 +156,11 @@ async fn same_alerts_queues_and_changes(
         assert_eq!(ints(&frame.fields[0].values), [*expected.ticks.last().expect("ticks")]);
         let number = |i: usize| frame.fields[i].values[0].as_f64();
         assert_eq!(number(1), q.backlog.filter(|v| v.is_finite()), "{story} {}: backlog", stage.id);
+        assert_eq!(number(2), q.rate_per_s.filter(|v| v.is_finite()), "{story} {}: net rate", stage.id);
         assert_eq!(number(3), q.lag_time_ms.map(|ms| ms as f64 / 1000.0), "{story} {}: lag in s", stage.id);
+        assert_eq!(number(4), q.drain_in_ms.map(|ms| ms as f64 / 1000.0), "{story} {}: drain in s", stage.id);
+        assert_eq!(frame.fields[5].values[0], q.trend.as_str(), "{story} {}: trend", stage.id);
+        assert_eq!(frame.fields[6].values[0], q.consumer.as_str(), "{story} {}: consumer", stage.id);
         assert_eq!(frame.fields[3].config["unit"], "s");
     }
     // An event at every tick a stage's status changes, tagged with the stage and its new status.
@@ -217,6 +221,7 @@ async fn alerting_bad_queries_and_health() {
         for field in &frame.fields[1..] {
             assert_eq!(field.kind, "number", "{}: numbers only", frame.name);
             assert!(!seen.contains(&field.labels), "{}: labels {} twice", frame.name, field.labels);
+            assert!(field.labels.get("alertname").is_none(), "Grafana would drop it: {}", field.labels);
             seen.push(field.labels.clone());
         }
     }

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse};
 use codexflow_core::StageStatus;
+use codexflow_testkit::grafana::alerting;
 use codexflow_testkit::grafana::devhost::DevHost;
-use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
+use codexflow_testkit::grafana::plugin_host::PluginProcess;
 use codexflow_testkit::grafana::provisioning::{env_with_prometheus, Provisioning};
 use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
@@ -42,6 +43,8 @@ async fn the_pipeline_rule_fires_five_minutes_after_the_pipeline_turns_unhealthy
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
     let provisioning = Provisioning::read(&[root.join("provisioning")], &env_with_prometheus(&prom.url)).unwrap();
     assert_eq!(provisioning.alert_groups.len(), 1, "the repository provisions one rule group");
+    // The data source's provisioned settings: what its `v1/evaluate` answers with is the truth.
+    let ds = provisioning.datasource_settings["codexflow"].clone();
     let host = DevHost { alert_scheduler: false, ..DevHost::demo(&root, provisioning, plugin.clone()) }
         .start("127.0.0.1:0")
         .await
@@ -52,10 +55,6 @@ async fn the_pipeline_rule_fires_five_minutes_after_the_pipeline_turns_unhealthy
     // The truth: the pipeline's worst status at every tick of the story's last two hours.
     let to = story.end() / MINUTE * MINUTE;
     let from = to - 120 * MINUTE;
-    let ds = AppSettings {
-        json_data: serde_json::json!({ "prometheusUrl": prom.url, "evaluationInterval": "1m", "timeout": "10s" }),
-        secure_json_data: Default::default(),
-    };
     let body = serde_json::to_vec(&EvaluateRequest {
         from: from - 10 * MINUTE,
         to,
@@ -77,36 +76,29 @@ async fn the_pipeline_rule_fires_five_minutes_after_the_pipeline_turns_unhealthy
     assert!(since > from && to - since >= 5 * MINUTE, "the story turns unhealthy inside the window, for 5m or more");
 
     // Replayed as the scheduler would have evaluated it, minute by minute.
-    let replay = http
-        .post(format!("{}/api/devhost/alerting/replay?from={from}&to={to}", host.url))
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .expect("replay");
-    assert_eq!(replay.status(), 200);
-    let listed = http
-        .get(format!("{}/api/prometheus/grafana/api/v1/rules", host.url))
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .expect("rules API");
-    let rules: Value = serde_json::from_slice(&listed.bytes().await.expect("a body")).expect("JSON");
+    let call = |method: reqwest::Method, path: String| {
+        let request = http.request(method, format!("{}{path}", host.url)).header("Cookie", &cookie);
+        async move {
+            let r = request.send().await.expect("the dev host answers");
+            (r.status().as_u16(), r.bytes().await.expect("a body"))
+        }
+    };
+    let (status, _) = call(reqwest::Method::POST, format!("/api/devhost/alerting/replay?from={from}&to={to}")).await;
+    assert_eq!(status, 200);
+    let (_, listed) = call(reqwest::Method::GET, "/api/prometheus/grafana/api/v1/rules".into()).await;
+    let rules: Value = serde_json::from_slice(&listed).expect("JSON");
     let rule = &rules["data"]["groups"][0]["rules"][0];
     assert_eq!(rule["name"], "Codex pipeline unhealthy");
     assert_eq!((rule["state"].as_str(), rule["health"].as_str()), (Some("firing"), Some("ok")), "{rule}");
     let alert = &rule["alerts"][0];
     assert_eq!(alert["state"], "Alerting");
-    assert_eq!(alert["activeAt"].as_i64(), Some(since + 5 * MINUTE), "fired 5m after {since}: {alert}");
+    let fired = alerting::rfc3339(since + 5 * MINUTE);
+    assert_eq!(alert["activeAt"].as_str(), Some(fired.as_str()), "fired 5m after {since}: {alert}");
     assert_eq!(alert["labels"]["team"], "codex");
-    assert_eq!(alert["value"].as_str().map(|v| v.parse::<f64>().ok()), Some(Some(2.0)), "the worst status, warning");
-    assert_eq!(rule["lastEvaluation"].as_i64(), Some(to));
+    assert_eq!(alert["value"], "[ var='B' labels={} value=2 ]", "the worst status, warning");
+    assert_eq!(rule["lastEvaluation"].as_str(), Some(alerting::rfc3339(to).as_str()));
 
     // A replay past its bound is refused, not run.
-    let refused = http
-        .post(format!("{}/api/devhost/alerting/replay?from=0&to={to}", host.url))
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .expect("replay");
-    assert_eq!(refused.status(), 400);
+    let (status, _) = call(reqwest::Method::POST, format!("/api/devhost/alerting/replay?from=0&to={to}")).await;
+    assert_eq!(status, 400);
 }

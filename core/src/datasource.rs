@@ -94,6 +94,20 @@ pub fn status_code(status: StageStatus) -> i64 {
     }
 }
 
+/// A display table (a value, its word, its colour, best to worst) as codes: what a field's
+/// thresholds and value mappings are built from.
+pub fn codes<T: Copy>(
+    table: &[(T, &'static str, &'static str)],
+    code: fn(T) -> i64,
+) -> Vec<(i64, &'static str, &'static str)> {
+    table.iter().map(|(v, word, colour)| (code(*v), *word, *colour)).collect()
+}
+
+/// The word Grafana shows for a status.
+pub fn status_word(status: StageStatus) -> &'static str {
+    STATUS_DISPLAY.iter().find(|(s, _, _)| *s == status).map_or("unknown", |(_, word, _)| *word)
+}
+
 /// The number an alert state is drawn as, as `ALERTS` ranks them: 0 inactive, 1 pending, 2 firing.
 pub fn alert_state_code(state: AlertState) -> i64 {
     match state {
@@ -133,8 +147,9 @@ mod tests {
         let ranked: Vec<i64> = STATUS_DISPLAY.iter().map(|(s, _, _)| status_code(*s)).collect();
         assert_eq!(ranked, [0, 1, 2, 3]);
         assert!(STATUS_DISPLAY.windows(2).all(|w| w[0].0 < w[1].0));
-        let states: Vec<i64> = ALERT_STATE_DISPLAY.iter().map(|(s, _, _)| alert_state_code(*s)).collect();
+        let states: Vec<i64> = codes(&ALERT_STATE_DISPLAY, alert_state_code).iter().map(|c| c.0).collect();
         assert_eq!(states, [0, 1, 2]);
+        assert_eq!(status_word(StageStatus::Nodata), "no data");
     }
 
     #[test]

@@ -39,7 +39,31 @@ pub enum ConsumerStatus {
     Unknown,
 }
 
+impl Trend {
+    /// As the wire spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trend::Growing => "growing",
+            Trend::Draining => "draining",
+            Trend::Steady => "steady",
+            Trend::Unknown => "unknown",
+        }
+    }
+}
+
 impl ConsumerStatus {
+    /// As the wire spells it (Burrow's statuses, lower case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsumerStatus::Ok => "ok",
+            ConsumerStatus::Warning => "warning",
+            ConsumerStatus::Stall => "stall",
+            ConsumerStatus::Stop => "stop",
+            ConsumerStatus::Rewind => "rewind",
+            ConsumerStatus::Unknown => "unknown",
+        }
+    }
+
     /// The words a person reads; `None` for a consumer that is fine.
     pub fn words(self) -> Option<&'static str> {
         match self {

@@ -80,6 +80,11 @@ class StageVariable extends CustomVariableSupport<FlowDataSource, FlowQuery> {
 
   editor = () => h('p', { 'data-testid': 'codexflow-variable-editor' }, 'The pipeline’s stages: text is the name, value the id.');
 
+  /** A saved variable needs a query, or Scenes lists nothing for it. */
+  getDefaultQuery(): Partial<FlowQuery> {
+    return { refId: 'stages', queryType: 'stages' };
+  }
+
   query(request: DataQueryRequest<FlowQuery>): Observable<DataQueryResponse> {
     return this.ds.query({ ...request, targets: [{ refId: 'stages', queryType: 'stages' }] });
   }

@@ -448,10 +448,18 @@ try {
       const pipeline = applied.find((f) => f.refId === 'B');
       const status = stages[0].fields[1];
       const shown = (field, value) => field.display(value);
+      // With the value mappings a panel adds (the demo State timeline's), each status has its word too.
+      const dashboard = await (await fetch('/api/dashboards/uid/codex-pipeline-observability')).json();
+      const timeline = dashboard.dashboard.panels.find((p) => p.type === 'state-timeline');
+      const mapped = data.applyFieldOverrides({
+        data: ok.data, fieldConfig: timeline.fieldConfig, replaceVariables: (s) => s, theme, timeZone: 'browser',
+      }).find((f) => f.refId === 'A').fields[1];
       return {
         names: stages.map((f) => data.getFieldDisplayName(f.fields[1], f)),
         types: stages[0].fields.map((f) => f.type),
         colours: [0, 1, 2, 3].map((v) => shown(status, v).color),
+        words: [0, 1, 2, 3].map((v) => shown(mapped, v).text),
+        mappedColours: [0, 1, 2, 3].map((v) => shown(mapped, v).color),
         expected: ['green', '#8e8e8e', 'orange', 'red'].map((c) => theme.visualization.getColorByName(c)),
         pipeline: pipeline.fields.map((f) => f.name),
         lastWorst: pipeline.fields[1].values[pipeline.length - 1],
@@ -462,6 +470,8 @@ try {
     assert.deepEqual(got.names, ['Kafka completions', 'NATS agent comms', 'Jangar ingest', 'Jangar SSE']);
     assert.deepEqual(got.types, ['time', 'number']);
     assert.deepEqual(got.colours, got.expected, 'each status in its colour, as a panel displays it');
+    assert.deepEqual(got.words, ['ok', 'no data', 'warning', 'critical'], 'each status in its word, with the mappings');
+    assert.deepEqual(got.mappedColours, got.expected, 'and the same colours');
     assert.deepEqual(got.pipeline, ['time', 'status', 'stage']);
     assert.ok(got.lastWorst >= 2 && got.lastStage !== '', `the story's incident is the pipeline's: ${got.lastWorst} ${got.lastStage}`);
     assert.match(got.error, /no stage with id "kafak"; the stages are kafka, nats, jangar, sse/);

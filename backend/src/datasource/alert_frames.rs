@@ -1,15 +1,18 @@
 //! `alerts`: a frame per alert (one label set of one rule), its state at every tick of its group as
 //! the ruler's `ALERTS` series hold it (here 0 inactive, 1 pending, 2 firing, where `ALERTS` has no
-//! sample while inactive) and the rule expression's value beside it. An alert whose rule could not
+//! sample while inactive) and, for a panel, the rule expression's value beside it. An alert whose rule could not
 //! be evaluated, or whose inputs do not exist, says so in a notice on its frame: its states are
 //! then not known, and the frame does not pretend they are inactive.
 
 use codexflow_core::api::{AlertTimeline, EvaluateResponse, StageHealth};
-use codexflow_core::datasource::{alert_state_code, ALERT_STATE_DISPLAY};
+use codexflow_core::datasource::{alert_state_code, codes, ALERT_STATE_DISPLAY};
 use codexflow_core::reason::{error_reason, nodata_reason};
-use grafana_plugin_sdk::data::{Frame, IntoField, IntoOptField, Metadata, Notice, Severity};
+use grafana_plugin_sdk::data::{FieldConfig, Frame, IntoField, IntoOptField, Metadata, Notice, Severity};
 
 use super::frames::{coded_field, times, FrameError, Reader};
+
+/// The label that carries an alert's rule name to Grafana's alerting.
+pub const ALERT_LABEL: &str = "alert";
 
 /// The frames of the alerts of `stages` (every alert, the unassigned too, when no stage was asked).
 pub fn alert_frames(
@@ -29,17 +32,21 @@ pub fn alert_frames(
 fn alert_frame(answer: &EvaluateResponse, alert: &AlertTimeline, reader: Reader) -> Result<Frame, FrameError> {
     let ticks: Vec<i64> = alert.timeline.iter().map(|p| p.t).collect();
     let states: Vec<i64> = alert.timeline.iter().map(|p| alert_state_code(p.state)).collect();
-    let display: Vec<(i64, &str, &str)> =
-        ALERT_STATE_DISPLAY.iter().map(|(s, text, color)| (alert_state_code(*s), *text, *color)).collect();
+    let display = codes(&ALERT_STATE_DISPLAY, alert_state_code);
     let told_apart = alert.labels.distinguishing();
     let name = if told_apart.is_empty() { alert.name.clone() } else { format!("{} {{{told_apart}}}", alert.name) };
-    let labels: Vec<(&str, &str)> = alert.labels.iter().collect();
+    // Grafana's alerting drops a result label named as one of its own (`alertname` first), which
+    // would merge alerts of different rules into one instance: the rule's name goes as `alert`.
+    let labels: Vec<(&str, &str)> =
+        alert.labels.iter().map(|(k, v)| (if k == "alertname" { ALERT_LABEL } else { k }, v)).collect();
     let mut frame = Frame::new(alert.name.clone())
         .with_field(times(&ticks)?.into_field("time"))
         .with_field(coded_field("state", states, &name, &display, &labels, reader));
     if reader == Reader::Panel {
         let values: Vec<Option<f64>> = alert.timeline.iter().map(|p| p.value.filter(|v| v.is_finite())).collect();
-        frame = frame.with_field(values.into_opt_field("value"));
+        let mut config = FieldConfig::default();
+        config.display_name_from_ds = Some(format!("{name} value"));
+        frame = frame.with_field(values.into_opt_field("value").with_config(config));
     }
     let rule = answer.rules.get(alert.rule).map_or(alert.name.as_str(), |r| r.name.as_str());
     let unknown = match (&alert.error, alert.nodata) {
@@ -99,10 +106,7 @@ mod tests {
         assert!(kafka["schema"]["meta"]["notices"].is_null(), "a known alert has no notice");
         // Alerting gets the label set on the state, and numbers only.
         let alerting = json(&alert_frames(&a, &[], true, Reader::Alerting).unwrap()[0]);
-        assert_eq!(
-            alerting["schema"]["fields"][1]["labels"],
-            serde_json::json!({"alertname": "KafkaLag", "topic": "t"})
-        );
+        assert_eq!(alerting["schema"]["fields"][1]["labels"], serde_json::json!({"alert": "KafkaLag", "topic": "t"}));
         assert_eq!(alerting["schema"]["fields"].as_array().map(Vec::len), Some(2));
     }
 

@@ -1,10 +1,11 @@
 //! `stageChanges`: each change of a stage's status in the window as an annotation event, so any
-//! time series panel can mark "Kafka → critical 12:03: lag 3,056 > 1,000 for 15m". The first tick
+//! time series panel can mark "Kafka completions → critical: lag 3,056 > 1,000 for 15m, since 12:03
+//! UTC (was warning)" at the tick it changed. The first tick
 //! is where the window starts, not a change. The reason is the one the flow panel shows at that
 //! tick (`core::reason`), in UTC.
 
 use codexflow_core::api::{EvaluateResponse, StageHealth};
-use codexflow_core::datasource::{CHANGE_TAG, STATUS_DISPLAY};
+use codexflow_core::datasource::{status_word, CHANGE_TAG};
 use codexflow_core::reason::{stage_reason_at, UtcClock};
 use codexflow_core::StageStatus;
 use grafana_plugin_sdk::data::{Frame, IntoField};
@@ -23,10 +24,6 @@ pub struct Change {
     pub text: String,
 }
 
-fn word(status: StageStatus) -> &'static str {
-    STATUS_DISPLAY.iter().find(|(s, _, _)| *s == status).map_or("unknown", |(_, text, _)| *text)
-}
-
 /// The changes of `stages` in time order (stages in pipeline order at one tick).
 pub fn changes(answer: &EvaluateResponse, stages: &[&StageHealth]) -> Vec<Change> {
     let mut out = Vec::new();
@@ -38,11 +35,11 @@ pub fn changes(answer: &EvaluateResponse, stages: &[&StageHealth]) -> Vec<Change
             if from == to {
                 continue;
             }
-            let title = format!("{} → {}", stage.name, word(to));
+            let title = format!("{} → {}", stage.name, status_word(to));
             let reason = stage_reason_at(&answer.rules, &answer.alerts, Some(&stage.id), Some(at), &UtcClock);
             let text = match reason {
-                Some(r) => format!("{title}: {r} (was {})", word(from)),
-                None => format!("{title} (was {})", word(from)),
+                Some(r) => format!("{title}: {r} (was {})", status_word(from)),
+                None => format!("{title} (was {})", status_word(from)),
             };
             out.push(Change { at, stage: stage.id.clone(), from, to, title, text });
         }
@@ -61,7 +58,7 @@ pub fn changes_frame(answer: &EvaluateResponse, stages: &[&StageHealth]) -> Resu
         .with_field(all.iter().map(|c| c.text.clone()).collect::<Vec<_>>().into_field("text"))
         .with_field(
             all.iter()
-                .map(|c| format!("{CHANGE_TAG},{},{}", c.stage, word(c.to)))
+                .map(|c| format!("{CHANGE_TAG},{},{}", c.stage, status_word(c.to)))
                 .collect::<Vec<_>>()
                 .into_field("tags"),
         )

@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use codexflow_core::api::{EvaluateResponse, StageHealth};
-use codexflow_core::datasource::{status_code, QueryType, STATUS_DISPLAY};
+use codexflow_core::datasource::{codes, status_code, QueryType, STATUS_DISPLAY};
 use codexflow_core::status::worst_first;
 use codexflow_core::StageStatus;
 use grafana_plugin_sdk::data::{Field, FieldConfig, Frame, IntoField};
@@ -28,6 +28,8 @@ pub enum FrameError {
     UnknownStage { id: String, known: String },
     #[error("tick {0} ms is outside the times a frame can hold (1970 to 2262)")]
     Time(i64),
+    #[error("{0} gives text, which an alert rule cannot take; use pipelineStatus, stageStatus, alerts or queue")]
+    NotForAlerting(&'static str),
 }
 
 /// Who reads the frames.
@@ -51,10 +53,15 @@ pub fn frames(
     reader: Reader,
 ) -> Result<Vec<Frame>, FrameError> {
     let chosen = chosen_stages(answer, stages)?;
-    let times = times(&answer.ticks)?;
+    if reader == Reader::Alerting && matches!(query_type, QueryType::StageChanges | QueryType::Stages) {
+        return Err(FrameError::NotForAlerting(query_type.as_str()));
+    }
     Ok(match query_type {
-        QueryType::StageStatus => chosen.iter().map(|s| stage_frame(s, &times, reader)).collect(),
-        QueryType::PipelineStatus => vec![pipeline_frame(&chosen, &times, reader)],
+        QueryType::StageStatus => {
+            let times = times(&answer.ticks)?;
+            chosen.iter().map(|s| stage_frame(s, &times, reader)).collect()
+        }
+        QueryType::PipelineStatus => vec![pipeline_frame(&chosen, &times(&answer.ticks)?, reader)],
         QueryType::Alerts => alert_frames(answer, &chosen, stages.is_empty(), reader)?,
         QueryType::Queue => queue_frames(answer, &chosen, reader)?,
         QueryType::StageChanges => vec![changes_frame(answer, &chosen)?],
@@ -126,12 +133,28 @@ pub fn mappings_json(display: &[(i64, &str, &str)]) -> serde_json::Value {
 
 /// Stage statuses as codes, words and colours.
 pub fn status_display() -> Vec<(i64, &'static str, &'static str)> {
-    STATUS_DISPLAY.iter().map(|(s, text, color)| (status_code(*s), *text, *color)).collect()
+    codes(&STATUS_DISPLAY, status_code)
 }
 
 /// The value mappings of stage statuses.
 pub fn status_mappings_json() -> serde_json::Value {
     mappings_json(&status_display())
+}
+
+/// A field as its reader takes it: for a panel with `config`, for alerting with `labels` alone.
+pub fn for_reader(
+    mut field: Field,
+    config: impl FnOnce() -> FieldConfig,
+    labels: &[(&str, &str)],
+    reader: Reader,
+) -> Field {
+    match reader {
+        Reader::Panel => field.with_config(config()),
+        Reader::Alerting => {
+            field.labels.extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            field
+        }
+    }
 }
 
 /// A field of codes: for a panel with its display name and colours, for alerting with `labels`.
@@ -143,15 +166,7 @@ pub fn coded_field(
     labels: &[(&str, &str)],
     reader: Reader,
 ) -> Field {
-    let field = codes.into_field(name);
-    match reader {
-        Reader::Panel => field.with_config(coded_config(display_name, display)),
-        Reader::Alerting => {
-            let mut field = field;
-            field.labels.extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-            field
-        }
-    }
+    for_reader(codes.into_field(name), || coded_config(display_name, display), labels, reader)
 }
 
 /// The status field of a stage or the pipeline.
@@ -298,6 +313,15 @@ pub(crate) mod tests {
         assert_eq!(timeline["targets"][0]["queryType"], QueryType::StageStatus.as_str());
         let anno = &dashboard["annotations"]["list"][0];
         assert_eq!(anno["target"]["queryType"], QueryType::StageChanges.as_str());
+    }
+
+    #[test]
+    fn alerting_is_refused_the_query_types_of_text() {
+        let a = answer(vec![stage("kafka", &[O, W, C])]);
+        for t in [QueryType::StageChanges, QueryType::Stages] {
+            let e = frames(&a, t, &[], Reader::Alerting).unwrap_err();
+            assert!(e.to_string().starts_with(t.as_str()), "{e}");
+        }
     }
 
     #[test]

@@ -6,9 +6,9 @@
 
 use codexflow_core::api::{EvaluateResponse, StageHealth};
 use codexflow_core::queue::QueueInsight;
-use grafana_plugin_sdk::data::{Field, FieldConfig, Frame, IntoField, IntoOptField};
+use grafana_plugin_sdk::data::{FieldConfig, Frame, IntoField, IntoOptField};
 
-use super::frames::{times, FrameError, Reader};
+use super::frames::{for_reader, times, FrameError, Reader};
 
 /// One number of a queue: its field name, what a person reads, Grafana's unit, and how it is read.
 struct Measure {
@@ -24,7 +24,7 @@ fn seconds(ms: Option<i64>) -> Option<f64> {
 
 const MEASURES: [Measure; 4] = [
     Measure { name: "backlog", title: "backlog", unit: "short", of: |q| q.backlog },
-    Measure { name: "rate", title: "net change", unit: "suffix: msg/s", of: |q| q.rate_per_s },
+    Measure { name: "rate", title: "net change", unit: "suffix:msg/s", of: |q| q.rate_per_s },
     Measure { name: "lag", title: "lag", unit: "s", of: |q| seconds(q.lag_time_ms) },
     Measure { name: "drain", title: "drained in", unit: "s", of: |q| seconds(q.drain_in_ms) },
 ];
@@ -48,26 +48,21 @@ fn queue_frame(stage: &StageHealth, q: &QueueInsight, at: &[chrono::DateTime<chr
     let mut frame = Frame::new(stage.id.clone()).with_field(at.to_vec().into_field("time"));
     for m in &MEASURES {
         let value = (m.of)(q).filter(|v| v.is_finite());
-        let mut field: Field = vec![value].into_opt_field(m.name);
-        match reader {
-            Reader::Panel => {
-                let mut config = FieldConfig::default();
-                config.display_name_from_ds = Some(format!("{} {}", stage.name, m.title));
-                config.unit = Some(m.unit.to_string());
-                field = field.with_config(config);
-            }
-            // One series per number for alerting, told apart by its labels.
-            Reader::Alerting => {
-                field.labels.extend([("stage".to_string(), stage.id.clone()), ("measure".to_string(), m.name.into())])
-            }
-        }
+        let config = || {
+            let mut config = FieldConfig::default();
+            config.display_name_from_ds = Some(format!("{} {}", stage.name, m.title));
+            config.unit = Some(m.unit.to_string());
+            config
+        };
+        // One series per number for alerting, told apart by its labels.
+        let labels = [("stage", stage.id.as_str()), ("measure", m.name)];
+        let field = for_reader(vec![value].into_opt_field(m.name), config, &labels, reader);
         frame = frame.with_field(field);
     }
     if reader == Reader::Panel {
-        let word = |v: serde_json::Result<serde_json::Value>| v.ok().and_then(|v| v.as_str().map(str::to_string));
         frame = frame
-            .with_field(vec![word(serde_json::to_value(q.trend)).unwrap_or_default()].into_field("trend"))
-            .with_field(vec![word(serde_json::to_value(q.consumer)).unwrap_or_default()].into_field("consumer"));
+            .with_field(vec![q.trend.as_str()].into_field("trend"))
+            .with_field(vec![q.consumer.as_str()].into_field("consumer"));
     }
     frame
 }
@@ -101,7 +96,7 @@ mod tests {
         );
         let fields = &f["schema"]["fields"];
         assert_eq!(fields[3]["config"], serde_json::json!({ "displayNameFromDS": "kafka stage lag", "unit": "s" }));
-        assert_eq!(fields[2]["config"]["unit"], "suffix: msg/s");
+        assert_eq!(fields[2]["config"]["unit"], "suffix:msg/s");
         let alerting = serde_json::to_value(&queue_frames(&a, &chosen, Reader::Alerting).unwrap()[0]).unwrap();
         assert_eq!(alerting["schema"]["fields"].as_array().map(Vec::len), Some(5), "numbers only");
         assert_eq!(

@@ -103,8 +103,12 @@ async fn send(upstream: &Upstream<'_>, plan: &Plan, request: &Request, budget: &
     if request.parts.len() > 1 {
         let exprs: Vec<&str> = request.parts.iter().map(|p| expr(p.source)).collect();
         let (once, which) = distinct(&exprs);
-        let answer = ask(request.ticks, batched(MARK, &once)).await;
-        if let Some(each) = answer.ok().and_then(|series| split(MARK, series, once.len())) {
+        // One expression for every part needs no marks: its answer is every part's.
+        let answer = match once.as_slice() {
+            [only] => ask(request.ticks, only.to_string()).await.map(|series| vec![series]).ok(),
+            _ => ask(request.ticks, batched(MARK, &once)).await.ok().and_then(|series| split(MARK, series, once.len())),
+        };
+        if let Some(each) = answer {
             return request
                 .parts
                 .iter()

@@ -10,7 +10,7 @@
 //! Followed: grafana/grafana `pkg/services/provisioning/alerting/rules_types.go` (the file),
 //! `pkg/services/ngalert/models/alert_query.go` (`GetModel`: the defaults), `pkg/services/ngalert/eval/eval.go`
 //! (`buildDatasourceHeaders`), `pkg/expr/converter.go` (wide frames: a series per number field),
-//! `pkg/expr/mathexp/reduce.go` and `pkg/expr/threshold.go`, `pkg/services/ngalert/state/state.go`
+//! `pkg/expr/mathexp/reduce.go` (strict mode) and `pkg/expr/threshold.go`, `pkg/services/ngalert/state/state.go`
 //! (`resultAlerting`: Pending from the first true evaluation, Alerting once `for` has passed since,
 //! Normal on false), `pkg/services/ngalert/api/prometheus/api_prometheus.go` (the rules API).
 //! Not played: other expression types (math, resample, classic conditions), `keepFiringFor`,
@@ -80,19 +80,17 @@ pub struct TimeRange {
     pub to: i64,
 }
 
-/// `30s`, `5m`, `1h` in ms.
+/// A duration of the file (`30s`, `5m`, `1h30m`) in ms, as Prometheus and Grafana write them.
 pub fn duration_ms(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = text.split_at(split);
-    let n: i64 = n.parse().ok()?;
-    let per = match unit {
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => return None,
-    };
-    n.checked_mul(per)
+    codexflow_core::duration::parse_duration(text).ok()
+}
+
+/// A rule's `for`, none being 0; one that cannot be read is an error, never 0.
+pub fn for_ms(rule: &AlertRule) -> Result<i64, String> {
+    match rule.for_duration.as_deref() {
+        None => Ok(0),
+        Some(text) => duration_ms(text).ok_or_else(|| format!("{}: `for` {text:?} is no duration", rule.uid)),
+    }
 }
 
 /// One series: its labels and its values in time order.
@@ -103,14 +101,17 @@ pub struct Series {
 }
 
 /// A reducer as `reduce` names it; `last` and `mean`, `max`, `min`, `sum` and `count`.
+/// In Grafana's default (strict) mode: a null or NaN among the values makes `mean`, `max`, `min` and
+/// `sum` NaN (here none), which no threshold holds for; `last` is the last value, whatever it is.
 pub fn reduce(reducer: &str, values: &[Option<f64>]) -> Result<Option<f64>, String> {
-    let present: Vec<f64> = values.iter().flatten().copied().filter(|v| !v.is_nan()).collect();
+    let all: Option<Vec<f64>> = values.iter().map(|v| v.filter(|v| !v.is_nan())).collect();
+    let strict = |f: fn(&[f64]) -> Option<f64>| all.as_deref().and_then(f);
     Ok(match reducer {
         "last" => values.last().copied().flatten(),
-        "mean" => (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64),
-        "max" => present.iter().copied().reduce(f64::max),
-        "min" => present.iter().copied().reduce(f64::min),
-        "sum" => Some(present.iter().sum()),
+        "mean" => strict(|v| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)),
+        "max" => strict(|v| v.iter().copied().reduce(f64::max)),
+        "min" => strict(|v| v.iter().copied().reduce(f64::min)),
+        "sum" => strict(|v| Some(v.iter().sum())),
         "count" => Some(values.len() as f64),
         other => return Err(format!("reducer {other:?} is not played by the dev host")),
     })
@@ -219,7 +220,10 @@ pub struct RuleState {
 impl RuleState {
     /// One evaluation at `at`.
     pub fn apply(&mut self, rule: &AlertRule, at: i64, outcome: Outcome) {
-        let for_ms = rule.for_duration.as_deref().and_then(duration_ms).unwrap_or(0);
+        let (for_ms, outcome) = match for_ms(rule) {
+            Ok(ms) => (ms, outcome),
+            Err(e) => (0, Err(e)),
+        };
         self.last_evaluation = Some(at);
         let with_rule = |labels: &BTreeMap<String, String>| {
             let mut all = labels.clone();
@@ -322,6 +326,26 @@ pub async fn evaluate(
     conditions(rule, &series)
 }
 
+/// An instant as the rules API writes it (RFC 3339, UTC).
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// An instance's value as the rules API writes it: the condition's input captured,
+/// `[ var='B' labels={} value=2 ]`.
+fn captured(rule: &AlertRule, value: Option<f64>) -> String {
+    let input = rule
+        .data
+        .iter()
+        .find(|q| q.ref_id == rule.condition)
+        .and_then(|q| q.model["expression"].as_str())
+        .unwrap_or(&rule.condition);
+    let value = value.map_or("NaN".to_string(), |v| v.to_string());
+    format!("[ var='{input}' labels={{}} value={value} ]")
+}
+
 /// The rules and their instances as Grafana's Prometheus-compatible rules API lists them
 /// (`/api/prometheus/grafana/api/v1/rules`).
 pub fn rules_api(groups: &[RuleGroup], states: &HashMap<String, RuleState>) -> Value {
@@ -343,14 +367,14 @@ pub fn rules_api(groups: &[RuleGroup], states: &HashMap<String, RuleState>) -> V
                         .iter()
                         .map(|(labels, i)| {
                             json!({ "labels": labels, "annotations": r.annotations, "state": i.state.name(),
-                                "activeAt": i.starts_at, "value": i.value.map(|v| v.to_string()).unwrap_or_default() })
+                                "activeAt": rfc3339(i.starts_at), "value": captured(r, i.value) })
                         })
                         .collect();
                     let health = if state.instances.values().any(|i| i.state == State::Error) { "error" } else { "ok" };
                     json!({ "name": r.title, "uid": r.uid, "state": worst, "health": health, "type": "alerting",
                         "labels": r.labels, "annotations": r.annotations,
-                        "duration": r.for_duration.as_deref().and_then(duration_ms).unwrap_or(0) / 1000,
-                        "lastEvaluation": state.last_evaluation, "alerts": alerts })
+                        "duration": for_ms(r).unwrap_or(0) / 1000,
+                        "lastEvaluation": state.last_evaluation.map(rfc3339), "alerts": alerts })
                 })
                 .collect();
             json!({ "name": g.name, "file": g.folder, "interval": duration_ms(&g.interval).unwrap_or(0) / 1000, "rules": rules })
@@ -430,11 +454,13 @@ mod tests {
         math.data[1].model["type"] = json!("math");
         assert!(conditions(&math, &of(&[1.0])).unwrap_err().contains("not played"));
         assert_eq!(reduce("last", &[Some(1.0), None]), Ok(None));
-        assert_eq!(reduce("max", &[Some(1.0), None, Some(4.0)]), Ok(Some(4.0)));
-        assert_eq!(
-            (duration_ms("5m"), duration_ms("90s"), duration_ms("m"), duration_ms("5d")),
-            (Some(300_000), Some(90_000), None, None)
-        );
+        assert_eq!(reduce("max", &[Some(1.0), Some(4.0)]), Ok(Some(4.0)));
+        assert_eq!((duration_ms("5m"), duration_ms("1m30s"), duration_ms("m")), (Some(300_000), Some(90_000), None));
+        assert_eq!(reduce("mean", &[Some(1.0), None]), Ok(None), "strict: a null makes it NaN");
+        let unreadable = rule("5 minutes");
+        let mut s = RuleState::default();
+        s.apply(&unreadable, 0, conditions(&unreadable, &of(&[3.0])));
+        assert_eq!(s.instances.values().next().map(|i| i.state), Some(State::Error), "an unreadable `for` never fires");
     }
 
     #[test]
@@ -451,6 +477,7 @@ mod tests {
         let api = rules_api(&[group], &HashMap::from([("r".into(), s)]));
         let rule = &api["data"]["groups"][0]["rules"][0];
         assert_eq!((rule["state"].as_str(), rule["alerts"][0]["state"].as_str()), (Some("firing"), Some("Alerting")));
-        assert_eq!(rule["alerts"][0]["activeAt"], 60_000);
+        assert_eq!(rule["alerts"][0]["activeAt"], "1970-01-01T00:01:00Z");
+        assert_eq!(rule["alerts"][0]["value"], "[ var='B' labels={} value=3 ]");
     }
 }

@@ -113,15 +113,11 @@ impl Datasources {
             return message(409, "data source with the same name already exists");
         }
         let id = rows.iter().map(|r| r.id).max().unwrap_or(0).saturating_add(1);
+        // A uid no other data source has (a provisioned one may have any).
+        let uid = (id..).map(|n| format!("ds-{n}")).find(|u| rows.iter().all(|r| &r.meta.uid != u)).unwrap_or_default();
         let row = Row {
             id,
-            meta: DatasourceMeta {
-                uid: format!("ds-{id}"),
-                name: cmd.name.clone(),
-                kind: cmd.kind,
-                is_default: false,
-                editable: true,
-            },
+            meta: DatasourceMeta { uid, name: cmd.name.clone(), kind: cmd.kind, is_default: false, editable: true },
             read_only: false,
             version: 1,
             settings: AppSettings {
@@ -142,15 +138,20 @@ impl Datasources {
             Err(e) => return message(400, &format!("bad request data: {e}")),
         };
         let Ok(mut rows) = self.rows.write() else { return message(500, "store unavailable") };
+        match rows.iter().find(|r| r.meta.uid == uid) {
+            None => return message(404, "Data source not found"),
+            Some(r) if r.read_only => return message(403, "Cannot update read-only data source"),
+            Some(_) => {}
+        }
+        if cmd.name.trim().is_empty() {
+            return message(400, "a data source needs a name");
+        }
         if rows.iter().any(|r| r.meta.name == cmd.name && r.meta.uid != uid) {
             return message(409, "data source with the same name already exists");
         }
         let Some(row) = rows.iter_mut().find(|r| r.meta.uid == uid) else {
             return message(404, "Data source not found");
         };
-        if row.read_only {
-            return message(403, "Cannot update read-only data source");
-        }
         row.meta.name = cmd.name;
         row.settings.json_data = cmd.json_data.unwrap_or_else(|| json!({}));
         row.settings.secure_json_data.extend(cmd.secure_json_data.unwrap_or_default());
@@ -222,5 +223,10 @@ mod tests {
         assert_eq!(s.add(br#"{"name": " ", "type": "x"}"#).0, 400);
         assert_eq!(s.get("nope").0, 404);
         assert_eq!(s.update("nope", br#"{"name": "n"}"#).0, 404);
+        let (_, added) = s.add(br#"{"name": "Mine", "type": "x"}"#);
+        let uid = added["datasource"]["uid"].as_str().unwrap().to_string();
+        assert_ne!(uid, "codexflow");
+        assert_eq!(s.update(&uid, br#"{"name": ""}"#).0, 400);
+        assert_eq!(s.update(&uid, br#"{"name": "Codex Flow"}"#).0, 409);
     }
 }

@@ -197,7 +197,11 @@ impl DevHost {
                     });
                 }
             };
-            tokio::join!(serving, scheduled.alert_scheduler());
+            // Serving ends the task; the scheduler never ends on its own.
+            tokio::select! {
+                _ = serving => {}
+                _ = scheduled.alert_scheduler() => {}
+            }
         });
         Ok(RunningHost { url, task })
     }
@@ -396,12 +400,16 @@ impl Shared {
                 let rest = path.strip_prefix("api/datasources/uid/")?;
                 match (method, rest.strip_suffix("/health")) {
                     ("GET", Some(uid)) => {
-                        let Some((_, instance)) = self.datasources.instance(uid) else {
+                        let Some((kind, instance)) = self.datasources.instance(uid) else {
                             return Some(Response::json(
                                 404,
                                 &serde_json::json!({ "message": "Data source not found" }),
                             ));
                         };
+                        if kind != DATASOURCE_ID || !self.is_loaded(DATASOURCE_ID) {
+                            let m = "the dev host runs the health check of the Codex Flow data source only";
+                            return Some(Response::json(400, &serde_json::json!({ "message": m })));
+                        }
                         return Some(health_response(self.host.plugin.check_datasource_health(&instance).await));
                     }
                     ("GET", None) => self.datasources.get(rest),
@@ -421,6 +429,10 @@ impl Shared {
         match (call.method, call.path) {
             ("GET", "api/prometheus/grafana/api/v1/rules") => {}
             ("POST", "api/devhost/alerting/replay") => {
+                if self.host.alert_scheduler {
+                    let m = "the scheduler is evaluating on the wall clock; a replay would interleave with it";
+                    return Some(Response::json(409, &serde_json::json!({ "message": m })));
+                }
                 let param = |name: &str| {
                     call.query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))?.parse::<i64>().ok())
                 };
@@ -444,41 +456,48 @@ impl Shared {
     /// divides the tick just reached.
     async fn alert_scheduler(&self) {
         if !self.host.alert_scheduler || self.host.provisioning.alert_groups.is_empty() {
-            return;
+            // Nothing to schedule: never done, so serving alone ends the host's task.
+            return std::future::pending().await;
         }
         const BASE_MS: i64 = 10_000;
         loop {
             let now = super::session::now_ms();
             let next = now.div_euclid(BASE_MS).saturating_add(1).saturating_mul(BASE_MS);
             tokio::time::sleep(std::time::Duration::from_millis(u64::try_from(next - now).unwrap_or(0))).await;
-            let _ = self.evaluate_rules(next, next).await;
+            if let Err(e) = self.evaluate_rules(next, next).await {
+                eprintln!("dev host: alert rules at {next}: {e}");
+            }
         }
     }
 
-    /// Every provisioned rule evaluated at each multiple of its group's interval in `[from, to]`.
+    /// Every provisioned rule evaluated at each multiple of its group's interval in `[from, to]`, in
+    /// time order; each evaluation's queries run without holding the states, which only its outcome
+    /// updates. Nothing is evaluated when any group would pass the bound.
     async fn evaluate_rules(&self, from: i64, to: i64) -> Result<(), String> {
-        let mut states = self.alert_states.lock().await;
+        let mut plan = Vec::new();
         for group in &self.host.provisioning.alert_groups {
-            let every =
-                alerting::duration_ms(&group.interval).filter(|ms| *ms > 0).ok_or("a group without an interval")?;
+            let every = alerting::duration_ms(&group.interval)
+                .filter(|ms| *ms > 0)
+                .ok_or_else(|| format!("group {}: interval {:?} is no duration", group.name, group.interval))?;
             let first =
                 from.div_euclid(every).saturating_add(i64::from(from.rem_euclid(every) != 0)).saturating_mul(every);
-            let ticks = to.saturating_sub(first).div_euclid(every).saturating_add(1);
+            let ticks = to.saturating_sub(first).div_euclid(every).saturating_add(1).max(0);
             if ticks > alerting::MAX_REPLAY_TICKS {
-                return Err(format!("{ticks} evaluations; at most {} a group", alerting::MAX_REPLAY_TICKS));
+                return Err(format!(
+                    "group {}: {ticks} evaluations; at most {}",
+                    group.name,
+                    alerting::MAX_REPLAY_TICKS
+                ));
             }
-            for k in 0..ticks.max(0) {
-                let at = first.saturating_add(k.saturating_mul(every));
-                for rule in &group.rules {
-                    let outcome = alerting::evaluate(
-                        &self.host.plugin,
-                        |uid| self.datasources.instance(uid).map(|d| d.1),
-                        rule,
-                        at,
-                    )
-                    .await;
-                    states.entry(rule.uid.clone()).or_default().apply(rule, at, outcome);
-                }
+            plan.extend((0..ticks).map(|k| (first.saturating_add(k.saturating_mul(every)), group)));
+        }
+        plan.sort_by_key(|(at, _)| *at);
+        for (at, group) in plan {
+            for rule in &group.rules {
+                let outcome =
+                    alerting::evaluate(&self.host.plugin, |uid| self.datasources.instance(uid).map(|d| d.1), rule, at)
+                        .await;
+                self.alert_states.lock().await.entry(rule.uid.clone()).or_default().apply(rule, at, outcome);
             }
         }
         Ok(())

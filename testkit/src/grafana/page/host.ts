@@ -111,7 +111,8 @@ interface AnnotationEvent { time: number; title: string; text: string; tags: str
 async function annotationEvents(dashboard: Dashboard, range: TimeRange): Promise<AnnotationEvent[]> {
   if (sharedView()) return [];
   const enabled = (dashboard.annotations?.list ?? []).filter((a) => a.enable !== false && a.target);
-  const all = await Promise.all(enabled.map(async (a) => {
+  // One failing annotation query loses only its own events, as Scenes' layers fail one by one.
+  const all = await Promise.allSettled(enabled.map(async (a) => {
     const ds = await getDataSourceSrv().get(a.datasource as string);
     const prepare = ds.annotations?.prepareQuery as ((anno: unknown) => Record<string, unknown> | undefined) | undefined;
     const query = prepare ? prepare(a) : a.target;
@@ -132,7 +133,8 @@ async function annotationEvents(dashboard: Dashboard, range: TimeRange): Promise
       }));
     });
   }));
-  return all.flat();
+  for (const failed of all.filter((r) => r.status === 'rejected')) console.warn(`annotations: ${(failed as PromiseRejectedResult).reason}`);
+  return all.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
 }
 
 /**
@@ -392,7 +394,10 @@ function App(props: { dashboard: Dashboard }) {
 
   const [annotations, setAnnotations] = React.useState<AnnotationEvent[]>([]);
   React.useEffect(() => {
-    annotationEvents(dashboard, timeRange).then(setAnnotations, (e) => console.warn(`annotations: ${e}`));
+    // A newer range's answer must not be overwritten by an older one's.
+    let live = true;
+    annotationEvents(dashboard, timeRange).then((events) => live && setAnnotations(events));
+    return () => { live = false; };
   }, [dashboard, timeRange, renderCounter]);
   const onChangeTimeRange = React.useCallback((r: { from: number; to: number }) => locationService.partial({ from: String(r.from), to: String(r.to) }), []);
   const replaceVariables = React.useMemo(() => variableReplacer(dashboard, params), [dashboard, params]);

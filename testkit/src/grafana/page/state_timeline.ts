@@ -55,7 +55,8 @@ export function StateTimelinePanel(props: Props) {
       if (live) setFrames(response.data);
     })().catch((e) => live && setError(String(e)));
     return () => { live = false; };
-  }, [from, to, props.renderCounter, props.panel.id, props.width]);
+    // The queries as the panel has them now: a changed target or data source is a new request.
+  }, [from, to, props.renderCounter, props.panel.id, props.width, JSON.stringify([props.panel.targets, props.panel.datasource])]);
   if (error) return React.createElement('div', { role: 'alert' }, error);
   if (!frames) return React.createElement('div', null, 'Loading…');
   const applied = applyFieldOverrides({
