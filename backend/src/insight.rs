@@ -17,8 +17,8 @@
 //! Burrow sees each commit; a scraped offset only shows where the consumer was at each sample, so
 //! "committed the same offset again" (Burrow's STALL) and "committed nothing" cannot be told apart:
 //! here a position that never moves in the window is STALL, and one that moved and then stopped is
-//! STOP. Without a position series only rules 1 and 5 (on the backlog alone) apply, and the status
-//! says so through `missing`.
+//! STOP. Without a position series only rules 1 and 5 (on the backlog alone) apply; otherwise the
+//! status is unknown, and `missing` says why.
 
 use codexflow_core::queue::{ConsumerStatus, QueueInsight, Trend};
 
@@ -117,7 +117,13 @@ fn consumer_status(backlog: &[Sample], position: Option<&[Sample]>, now: i64) ->
     }
     let lag_not_decreasing = backlog.windows(2).all(|w| w[1].1 >= w[0].1);
     let Some(pos) = position.filter(|p| p.len() >= 2) else {
-        return if lag_not_decreasing && backlog.len() >= 2 { ConsumerStatus::Warning } else { ConsumerStatus::Ok };
+        // From the backlog alone: falling behind is known; that the consumer is fine is not (it may
+        // have stopped after the backlog last fell), so it is unknown, never OK.
+        return if lag_not_decreasing && backlog.len() >= 2 {
+            ConsumerStatus::Warning
+        } else {
+            ConsumerStatus::Unknown
+        };
     };
     if pos.windows(2).any(|w| w[1].1 < w[0].1) {
         return ConsumerStatus::Rewind;
@@ -289,6 +295,11 @@ mod tests {
             (Trend::Unknown, ConsumerStatus::Unknown, None, Some(1000.0))
         );
         assert_eq!(none.missing, ["backlog: no series"]);
+        // Draining, with no position: the consumer moved, but whether it still does is not known.
+        let draining = series(|s| 3000.0 - 4.0 * s);
+        let i = insight(&draining, None, None);
+        assert_eq!(i.consumer, ConsumerStatus::Unknown);
+        assert!(!i.details().iter().any(|d| d == "Consumer OK"), "{:?}", i.details());
         let level = series(|s| 1000.0 + (s / 15.0) % 2.0);
         let i = insight(&level, None, Some(2000.0));
         assert_eq!((i.trend, i.crosses_in_ms, i.lag_time_ms), (Trend::Steady, None, None));
