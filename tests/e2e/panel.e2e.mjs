@@ -565,6 +565,20 @@ try {
     assert.match(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''), / → /, 'a marker is reachable by keyboard');
   });
 
+  await step('at the provisioned size every strip row of the four stages is whole, none cut or scrolled away', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]', { timeout: 30_000 });
+    const cut = await page.evaluate(() => {
+      const box = document.querySelector('.cf-strip-rows').getBoundingClientRect();
+      return Array.from(document.querySelectorAll('.cf-strip-row')).map((r) => {
+        const b = r.getBoundingClientRect();
+        return b.top < box.top - 0.5 || b.bottom > box.bottom + 0.5 ? r.textContent : null;
+      }).filter((t) => t !== null);
+    });
+    assert.equal(await page.locator('.cf-strip-row').count(), 4);
+    assert.deepEqual(cut, [], 'rows cut by the strips\' box');
+  });
+
   await step('the data source\'s settings page: added, edited by keyboard, saved and tested', async () => {
     const provisioned = await (await page.context().request.get(`${base}/api/datasources/uid/codexflow`)).json();
     const added = await page.context().request.post(`${base}/api/datasources`, {

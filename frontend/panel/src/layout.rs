@@ -114,13 +114,15 @@ const STRIPS_MIN_PANEL_H: f64 = 180.0;
 /// A strip row's height with its margins (`.cf-strip-row`), in CSS pixels; `ui::strip` pages by it.
 pub const STRIP_ROW_PX: usize = 14;
 const STRIP_ROW_H: f64 = STRIP_ROW_PX as f64;
-const STRIP_AXIS_H: f64 = 22.0;
+/// Below the rows: the time axis (22 px) and `.cf-strips`' vertical padding (8 px), both inside its
+/// height (`border-box`); leaving out the padding cut the last row.
+const STRIP_CHROME_H: f64 = 30.0;
 /// The strips take at most this share of the panel.
 const STRIPS_MAX_SHARE: f64 = 0.35;
 
 pub fn split_panel(height: f64, stages: usize) -> PanelSplit {
     let strips_h = if height >= STRIPS_MIN_PANEL_H {
-        (stages as f64 * STRIP_ROW_H + STRIP_AXIS_H).min(height * STRIPS_MAX_SHARE)
+        (stages as f64 * STRIP_ROW_H + STRIP_CHROME_H).min(height * STRIPS_MAX_SHARE)
     } else {
         0.0
     };
@@ -366,7 +368,8 @@ mod tests {
     #[test]
     fn strips_share_the_height_only_when_there_is_room() {
         let tall = split_panel(500.0, 4);
-        assert_eq!(tall.strips_h, 4.0 * 14.0 + 22.0);
+        // Every row of four stages, the axis and the padding: none cut.
+        assert_eq!(tall.strips_h, 4.0 * 14.0 + 22.0 + 8.0);
         assert_eq!(tall.diagram_h + tall.strips_h, 500.0);
         assert_eq!(split_panel(120.0, 4).strips_h, 0.0);
         let many = split_panel(400.0, 200);
