@@ -278,6 +278,21 @@ async fn alerting_bad_queries_and_health() {
         "{answer:?}"
     );
 
+    // The stage list needs no evaluation: it is there while the upstream is not.
+    let unreachable = DataSourceInstance {
+        settings: AppSettings {
+            json_data: json!({ "prometheusUrl": "http://127.0.0.1:9" }),
+            secure_json_data: Default::default(),
+        },
+        ..ds.clone()
+    };
+    let asks =
+        vec![query("L", "stages", json!({}), from, to), query("N", "stages", json!({ "stages": ["nats"] }), from, to)];
+    let response = plugin.query_data(&unreachable, asks, HashMap::new()).await.expect("QueryData");
+    let ids: Vec<Value> = frames_of(&response, "L")[0].fields[1].values.clone();
+    assert_eq!(ids, [json!("kafka"), json!("nats"), json!("jangar"), json!("sse")]);
+    assert_eq!(frames_of(&response, "N")[0].fields[0].values, [json!("NATS agent comms")]);
+
     // "Save & test": the same checks as the app's health, with the data source's settings.
     let health = plugin.check_datasource_health(&ds).await.expect("CheckHealth");
     assert_eq!(health.status, 1, "{}", health.message);

@@ -13,6 +13,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use codexflow_core::api::{EvaluateResponse, StageHealth};
 use codexflow_core::datasource::{codes, status_code, QueryType, STATUS_DISPLAY};
+use codexflow_core::pipeline::PipelineSpec;
 use codexflow_core::status::worst_first;
 use codexflow_core::StageStatus;
 use grafana_plugin_sdk::data::{Field, FieldConfig, Frame, IntoField};
@@ -52,7 +53,7 @@ pub fn frames(
     stages: &[String],
     reader: Reader,
 ) -> Result<Vec<Frame>, FrameError> {
-    let chosen = chosen_stages(answer, stages)?;
+    let chosen = chosen(&answer.stages, |s| &s.id, stages)?;
     if reader == Reader::Alerting && matches!(query_type, QueryType::StageChanges | QueryType::Stages) {
         return Err(FrameError::NotForAlerting(query_type.as_str()));
     }
@@ -65,24 +66,35 @@ pub fn frames(
         QueryType::Alerts => alert_frames(answer, &chosen, stages.is_empty(), reader)?,
         QueryType::Queue => queue_frames(answer, &chosen, reader)?,
         QueryType::StageChanges => vec![changes_frame(answer, &chosen)?],
-        QueryType::Stages => vec![stage_list(&chosen)],
+        QueryType::Stages => vec![stage_list(chosen.iter().map(|s| (s.id.as_str(), s.name.as_str())))],
     })
 }
 
-/// The stages as a variable's options: `text` what a person picks, `value` the id a query takes.
-fn stage_list(stages: &[&StageHealth]) -> Frame {
-    Frame::new("stages")
-        .with_field(stages.iter().map(|s| s.name.clone()).collect::<Vec<_>>().into_field("text"))
-        .with_field(stages.iter().map(|s| s.id.clone()).collect::<Vec<_>>().into_field("value"))
+/// The `stages` query from the pipeline alone: its list needs no evaluation, so a dashboard's
+/// variable costs the upstream nothing and is there while the upstream is not.
+pub fn pipeline_stage_list(pipeline: &PipelineSpec, stages: &[String], reader: Reader) -> Result<Frame, FrameError> {
+    if reader == Reader::Alerting {
+        return Err(FrameError::NotForAlerting(QueryType::Stages.as_str()));
+    }
+    let chosen = chosen(&pipeline.stages, |s| &s.id, stages)?;
+    Ok(stage_list(chosen.iter().map(|s| (s.id.as_str(), s.name.as_str()))))
 }
 
-/// The stages asked for, in pipeline order; an id that names no stage is an error naming the ones there are.
-fn chosen_stages<'a>(answer: &'a EvaluateResponse, ids: &[String]) -> Result<Vec<&'a StageHealth>, FrameError> {
-    if let Some(unknown) = ids.iter().find(|id| !answer.stages.iter().any(|s| &s.id == *id)) {
-        let known = answer.stages.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ");
+/// The stages as a variable's options: `text` what a person picks, `value` the id a query takes.
+fn stage_list<'a>(stages: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Frame {
+    Frame::new("stages")
+        .with_field(stages.clone().map(|(_, name)| name.to_string()).collect::<Vec<_>>().into_field("text"))
+        .with_field(stages.map(|(id, _)| id.to_string()).collect::<Vec<_>>().into_field("value"))
+}
+
+/// The stages asked for (`ids`; none: all), in pipeline order; an id that names no stage is an
+/// error naming the ones there are.
+fn chosen<'a, T>(all: &'a [T], id: impl Fn(&T) -> &String, ids: &[String]) -> Result<Vec<&'a T>, FrameError> {
+    if let Some(unknown) = ids.iter().find(|wanted| !all.iter().any(|s| id(s) == *wanted)) {
+        let known = all.iter().map(|s| id(s).as_str()).collect::<Vec<_>>().join(", ");
         return Err(FrameError::UnknownStage { id: unknown.clone(), known });
     }
-    Ok(answer.stages.iter().filter(|s| ids.is_empty() || ids.contains(&s.id)).collect())
+    Ok(all.iter().filter(|s| ids.is_empty() || ids.contains(id(s))).collect())
 }
 
 /// The ticks as frame times: the SDK writes them in nanoseconds, which end in 2262.

@@ -1,13 +1,13 @@
 //! `QueryData`: each query read, the queries of one time range answered from one evaluation (the
 //! one `v1/evaluate` makes for that range: its ticks, its settled cache, its upstream asks), and
-//! each query's frames cut from it. A query that cannot be answered gets its own error; the
-//! others are served.
+//! each query's frames cut from it; a list of the stages (`stages`) from the settings alone. A
+//! query that cannot be answered gets its own error; the others are served.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use codexflow_core::api::EvaluateRequest;
-use codexflow_core::datasource::MAX_RANGES;
+use codexflow_core::datasource::{QueryType, MAX_RANGES};
 use grafana_plugin_sdk::backend::{self, DataQueryError, DataQueryStatus, DataSourcePlugin, GrafanaPlugin};
 use serde_json::Value;
 
@@ -104,13 +104,23 @@ impl backend::DataService for CodexFlowDataSource {
 /// Every ask answered, one evaluation per distinct time range (at most `MAX_RANGES`), each dropped
 /// once its queries' frames are made.
 async fn answer_all(ready: &Ready, asks: &[StatusAsk], reader: frames::Reader) -> Vec<Answer> {
+    let mut out = Vec::with_capacity(asks.len());
+    // A list of the stages is the pipeline's, whatever the range: no evaluation.
+    let (lists, asks): (Vec<&StatusAsk>, Vec<&StatusAsk>) =
+        asks.iter().partition(|a| a.query_type == QueryType::Stages);
+    for a in lists {
+        out.push(
+            frames::pipeline_stage_list(&ready.settings.pipeline, &a.stages, reader)
+                .map_err(|e| QueryFailed::bad(&a.ref_id, e))
+                .and_then(|frame| response(&a.ref_id, vec![frame])),
+        );
+    }
     let mut ranges: Vec<(i64, i64)> = Vec::new();
-    for ask in asks {
+    for ask in &asks {
         if !ranges.contains(&(ask.from, ask.to)) {
             ranges.push((ask.from, ask.to));
         }
     }
-    let mut out = Vec::with_capacity(asks.len());
     for (n, &(from, to)) in ranges.iter().enumerate() {
         let of_range = asks.iter().filter(|a| (a.from, a.to) == (from, to));
         if n >= MAX_RANGES {
