@@ -21,7 +21,7 @@ const PLANTED_SECRET: &str = "s3cret-planted";
 pub type Check = fn(&[u8]);
 
 /// The fuzz targets, by the name `cargo fuzz` knows them and the folder their inputs live in.
-pub const TARGETS: [(&str, Check); 7] = [
+pub const TARGETS: [(&str, Check); 8] = [
     ("settings", settings),
     ("rules_yaml", rules_yaml),
     ("promql", promql),
@@ -29,6 +29,7 @@ pub const TARGETS: [(&str, Check); 7] = [
     ("resource_bodies", resource_bodies),
     ("ruler_answer", ruler_answer),
     ("datasource_query", datasource_query),
+    ("alert_template", alert_template),
 ];
 
 /// jsonData plus a bearer token as Grafana hands them over; the last quarter of the input is the secret.
@@ -71,6 +72,19 @@ pub fn rules_yaml(data: &[u8]) {
             let _ = (rule.summary(&set.groups), rule.info(&set.groups));
         }
         let _ = set.group_summaries(60_000);
+    }
+}
+
+/// An annotation template from a rule file or a ruler: expanded or shown as written, for a few
+/// values, never longer than the limit unless it is the text as written.
+pub fn alert_template(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let labels: BTreeMap<String, String> =
+        [("instance", "db-1:9100"), ("job", "node")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+    for value in [0.0, -1.5, 1234567.0, f64::NAN, f64::INFINITY, 1e300, 5e-324] {
+        let out = crate::alert_template::expand_or_as_written(text, &labels, value);
+        let limit = codexflow_core::limits::MAX_EXPANDED_ANNOTATION_BYTES + 4096;
+        assert!(out == text || out.len() <= limit, "{} bytes from a {}-byte template", out.len(), text.len());
     }
 }
 

@@ -2,6 +2,7 @@
 //! Prometheus-compatible API exactly as a Prometheus ruler would, and serves
 //! stage health, alert timelines and stage metrics to the flow panel.
 
+pub mod alert_template;
 pub mod alertmanager;
 pub mod budget;
 pub mod datasource;

@@ -390,6 +390,20 @@ pub struct AlertTimeline {
     /// deploy" (`core::silence`), what the panel shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_back: Option<String>,
+    /// The rule's annotations (`summary`, `description`, `runbook_url`, …) expanded for this alert
+    /// as Prometheus expands them, with its latest sample in the window; a template this backend
+    /// does not run, or one with no sample to expand with, is as written.
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub annotations: Labels,
+    /// The tick whose sample `annotations` were expanded with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub annotations_at: Option<EpochMs>,
+    /// The `runbook_url` annotation, when it is an absolute http or https link (only then linked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub runbook: Option<String>,
 }
 
 /// The alert at one evaluation tick.

@@ -222,6 +222,11 @@ pub const RULER_ERROR_TTL_MS: u64 = 10_000;
 /// Longest `ruleGroups` / `ruleFiles` pattern, in bytes.
 pub const MAX_PATTERN_BYTES: usize = 4 << 10;
 
+/// An annotation template longer than this is shown as written, not expanded; so is one whose
+/// expansion grows past the second limit (a template repeating `{{ $labels }}`).
+pub const MAX_ANNOTATION_BYTES: usize = 16 << 10;
+pub const MAX_EXPANDED_ANNOTATION_BYTES: usize = 16 << 10;
+
 #[cfg(test)]
 mod tests {
     use super::*;

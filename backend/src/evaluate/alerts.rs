@@ -9,6 +9,7 @@ use codexflow_core::Ticks;
 
 use codexflow_core::limits::MAX_ALERTS_PER_RULE;
 
+use super::annotations::{annotate, Annotated};
 use crate::budget::Budget;
 use crate::rules::Rule;
 use crate::series::{dense_values, RangeSeries};
@@ -67,12 +68,17 @@ pub fn alerts_of(
             .enumerate()
             .map(|(j, s)| TimelinePoint::new(window.at(j), s.state, value_at(offset + j), s.active_at))
             .collect();
-        alerts.push(finish(rule, index, labels, timeline, last, eval));
+        // The latest sample in the window, with the labels of the series that gave it.
+        let latest = (offset..eval.count)
+            .rev()
+            .find_map(|i| members.iter().find_map(|&m| dense[m][i].map(|v| (&series[m].labels, eval.at(i), v))));
+        alerts.push(finish(rule, index, labels, timeline, last, eval, annotate(rule, latest)));
     }
     if alerts.is_empty() {
         // A rule that never triggered still shows up, so the panel can list it as inactive.
         let timeline = window.iter().map(|t| TimelinePoint::new(t, AlertState::Inactive, None, None)).collect();
-        alerts.push(finish(rule, index, rule_labels(rule), timeline, TickState::INACTIVE, eval));
+        let annotated = annotate(rule, None);
+        alerts.push(finish(rule, index, rule_labels(rule), timeline, TickState::INACTIVE, eval, annotated));
     }
     Ok(alerts)
 }
@@ -113,6 +119,7 @@ fn finish(
     timeline: Vec<TimelinePoint>,
     last: TickState,
     eval: Ticks,
+    annotated: Annotated,
 ) -> AlertTimeline {
     // History before the first evaluated tick could belong to an episode that began
     // at that tick, or (through keep_firing_for) within keep_firing_for after it.
@@ -129,12 +136,16 @@ fn finish(
         active_at: last.active_at,
         active_at_is_bound: bound,
         timeline,
+        annotations: annotated.annotations,
+        annotations_at: annotated.at,
+        runbook: annotated.runbook,
         ..AlertTimeline::default()
     }
 }
 
 /// The one alert of a rule that could not be evaluated at all.
 pub fn errored(rule: &Rule, index: usize, error: String, at: i64) -> AlertTimeline {
+    let Annotated { annotations, runbook, .. } = annotate(rule, None);
     AlertTimeline {
         name: rule.name.clone(),
         rule: index,
@@ -143,6 +154,8 @@ pub fn errored(rule: &Rule, index: usize, error: String, at: i64) -> AlertTimeli
         labels: rule_labels(rule).into(),
         at,
         error: Some(error),
+        annotations,
+        runbook,
         ..AlertTimeline::default()
     }
 }

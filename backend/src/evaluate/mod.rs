@@ -6,11 +6,12 @@
 //! the same state machine Prometheus uses. The work is split so the logic is tested without a
 //! server: [`plan`] (which ticks, checked, per rule group), [`fetch`] (what to ask, as asks
 //! through `crate::upstream`; a failing query degrades its stage only), [`presence`] (which
-//! selectors have series), [`overlay`] (the ruler's own states beside ours), [`queue`] (what each
-//! backlog stage's insight reads), [`silences`] (the Alertmanager's word on the alerts) and
-//! [`assemble`] (pure).
+//! selectors have series), [`annotations`] (what each alert says about itself), [`overlay`] (the
+//! ruler's own states beside ours), [`queue`] (what each backlog stage's insight reads),
+//! [`silences`] (the Alertmanager's word on the alerts) and [`assemble`] (pure).
 
 pub mod alerts;
+pub mod annotations;
 pub mod assemble;
 pub mod fetch;
 pub mod overlay;
