@@ -3,8 +3,39 @@
 //! plotters draws the data (lines, areas, grid); labels are drawn by the
 //! panel as HTML so no font backend is needed in the WebAssembly build.
 
+use std::ops::Range;
+
 use codexflow_core::api::Point;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
+use plotters::coord::Shift;
+use plotters::element::{Drawable, PointCollection};
 use plotters::prelude::*;
+
+/// The plotting area `margin` pixels inside `root`, mapping `x` and `y` onto it as a chart without
+/// axes does (plotters' `ChartBuilder` computes the same, at the cost of its label-area layout code
+/// in the `.wasm`): the last pixel row and column are the ranges' ends, `y` grows upwards.
+fn plot_area<'a>(
+    root: &DrawingArea<SVGBackend<'a>, Shift>,
+    margin: i32,
+    x: Range<i64>,
+    y: Range<f64>,
+) -> DrawingArea<SVGBackend<'a>, Cartesian2d<RangedCoordi64, RangedCoordf64>> {
+    let area = root.margin(margin, margin, margin, margin);
+    let (px, py) = area.get_pixel_range();
+    area.apply_coord_spec(Cartesian2d::new(x, y, (px.start..px.end - 1, py.end - 1..py.start)))
+}
+
+/// Draws every element of a series; a failure of one only loses that element.
+fn draw<'a, E, S>(area: &DrawingArea<SVGBackend<'a>, Cartesian2d<RangedCoordi64, RangedCoordf64>>, series: S)
+where
+    S: IntoIterator<Item = E>,
+    for<'b> &'b E: PointCollection<'b, (i64, f64)>,
+    E: Drawable<SVGBackend<'a>>,
+{
+    for element in series {
+        let _ = area.draw(&element);
+    }
+}
 
 /// Parses `#rgb`, `#rrggbb`, `rgb(r, g, b)` and `rgba(r, g, b, a)`; grey when unreadable.
 pub fn parse_color(s: &str) -> RGBColor {
@@ -76,13 +107,9 @@ pub fn sparkline_svg(points: &[Point], width: u32, height: u32, color: &str) -> 
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let chart = ChartBuilder::on(&root).margin(1).build_cartesian_2d(first.t..last.t, lo..hi);
-        if let Ok(mut chart) = chart {
-            for run in runs(points) {
-                let _ = chart.draw_series(
-                    AreaSeries::new(run.iter().copied(), lo, color.mix(0.18)).border_style(color.stroke_width(1)),
-                );
-            }
+        let area = plot_area(&root, 1, first.t..last.t, lo..hi);
+        for run in runs(points) {
+            draw(&area, AreaSeries::new(run, lo, color.mix(0.18)).border_style(color.stroke_width(1)));
         }
         let _ = root.present();
     }
@@ -110,16 +137,14 @@ pub fn chart_svg(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        if let Ok(mut chart) = ChartBuilder::on(&root).margin(CHART_MARGIN as u32).build_cartesian_2d(from..to, lo..hi)
-        {
-            for &y in ticks {
-                let _ = chart.draw_series(LineSeries::new([(from, y), (to, y)], grid.mix(0.6).stroke_width(1)));
-            }
-            for (points, color) in series {
-                let color = parse_color(color);
-                for run in runs(points) {
-                    let _ = chart.draw_series(LineSeries::new(run, color.stroke_width(2)));
-                }
+        let area = plot_area(&root, CHART_MARGIN as i32, from..to, lo..hi);
+        for &y in ticks {
+            draw(&area, LineSeries::new([(from, y), (to, y)], grid.mix(0.6).stroke_width(1)));
+        }
+        for (points, color) in series {
+            let color = parse_color(color);
+            for run in runs(points) {
+                draw(&area, LineSeries::new(run, color.stroke_width(2)));
             }
         }
         let _ = root.present();
