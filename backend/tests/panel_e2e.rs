@@ -16,7 +16,8 @@ use codexflow_testkit::prometheus::PrometheusServer;
 use codexflow_testkit::scenario::openmetrics_of;
 use codexflow_testkit::stories::lag_spikes_until_now;
 
-/// The runbook rules plus a critical one, so the story has a critical stage to click, and a team's
+/// The runbook rules plus a critical one (with a team's annotations: summary, description, runbook,
+/// owner), so the story has a critical stage to click, and a team's
 /// group of rules no stage can be decided for (a watchdog that always fires, a disk rule whose
 /// metric is absent): they must be evaluated and shown among the other alerts, none lost.
 const RULES: &str = concat!(
@@ -27,6 +28,11 @@ const RULES: &str = concat!(
         labels:
           severity: critical
           stage: kafka
+          team: data-platform
+        annotations:
+          summary: 'Kafka completions lag is {{ $value | humanize }} messages'
+          description: "Consumer group jangar-codex-completions is {{ $value }} messages behind.\nDrain it before the topic's retention."
+          runbook_url: https://runbooks.example/codex#kafka-lag
   - name: team-extras
     rules:
       - alert: Watchdog

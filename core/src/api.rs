@@ -394,7 +394,6 @@ pub struct AlertTimeline {
     /// as Prometheus expands them, with its latest sample in the window; a template this backend
     /// does not run, or one with no sample to expand with, is as written.
     #[serde(default, skip_serializing_if = "Labels::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub annotations: Labels,
     /// The tick whose sample `annotations` were expanded with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -402,7 +401,6 @@ pub struct AlertTimeline {
     pub annotations_at: Option<EpochMs>,
     /// The `runbook_url` annotation, when it is an absolute http or https link (only then linked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub runbook: Option<String>,
 }
 

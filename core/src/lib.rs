@@ -22,6 +22,7 @@ pub mod prometheus;
 pub mod queue;
 pub mod reason;
 pub mod routes;
+pub mod runbook;
 pub mod settings;
 pub mod silence;
 pub mod status;

@@ -151,6 +151,12 @@ try {
     const text = await tip.innerText();
     assert.match(text, /CodexKafkaCompletionsLagCritical/);
     assert.match(text, /firing/i);
+    // The rule's summary as Prometheus expands it, who owns it, and where its runbook is.
+    const summaries = await tip.getByTestId('codex-flow-tooltip-summary').allInnerTexts();
+    assert.ok(summaries.some((t) => /^Kafka completions lag is \d+(\.\d+)?k messages$/.test(t)), summaries.join(' | '));
+    assert.ok(summaries.includes('Kafka consumer group jangar-codex-completions is more than 1000 messages behind'), 'the shipped rule\'s summary');
+    assert.match(text, /team data-platform/);
+    assert.match(text, /Runbook in the details/);
   });
 
   await step('rules no stage can be decided for are listed as other alerts, by keyboard too', async () => {
@@ -179,6 +185,33 @@ try {
     await page.getByTestId('codex-flow-open-panel-1').waitFor();
     await drill.locator('.cf-chart svg').first().waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${shots}/drilldown.png` });
+  });
+
+  await step('the drill-down gives the alert\'s summary, description, owner and a runbook button', async () => {
+    const drill = page.getByTestId('codex-flow-drilldown');
+    const summaries = await drill.getByTestId('codex-flow-summary').allInnerTexts();
+    assert.ok(summaries.some((t) => /^Kafka completions lag is \d+(\.\d+)?k messages$/.test(t)), summaries.join(' | '));
+    const text = await drill.innerText();
+    assert.match(text, /Consumer group jangar-codex-completions is \d+ messages behind\.\nDrain it before the topic's retention\./);
+    assert.doesNotMatch(text, /\{\{/, 'every template expanded');
+    assert.equal(await drill.getByTestId('codex-flow-owner').innerText(), 'team data-platform');
+    const runbook = drill.getByTestId('codex-flow-runbook');
+    assert.equal(await runbook.count(), 1, 'one alert has a runbook');
+    assert.equal(await runbook.getAttribute('href'), 'https://runbooks.example/codex#kafka-lag');
+    assert.equal(await runbook.getAttribute('target'), '_blank');
+    assert.match(await runbook.getAttribute('rel'), /noopener/);
+    await runbook.focus();
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'codex-flow-runbook', 'reachable by keyboard');
+    await runbook.scrollIntoViewIfNeeded();
+    await drill.screenshot({ path: `${shots}/runbook-drilldown-dark.png` });
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=&theme=light`);
+    await page.getByTestId('codex-flow-stage-kafka').click();
+    await page.getByTestId('codex-flow-runbook').waitFor({ timeout: 20_000 });
+    await page.getByTestId('codex-flow-runbook').scrollIntoViewIfNeeded();
+    await page.getByTestId('codex-flow-drilldown').screenshot({ path: `${shots}/runbook-drilldown-light.png` });
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    await page.getByTestId('codex-flow-stage-kafka').click();
+    await page.getByTestId('codex-flow-open-panel-2').waitFor({ timeout: 20_000 });
   });
 
   await step('a raw-panel link opens that panel (viewPanel) and Back returns', async () => {

@@ -8,6 +8,7 @@ use codexflow_core::format::headline;
 use codexflow_core::reason::{
     alert_contribution, ruler_note, stage_reason_at, stage_ruler_note_at, AlertMoment, Clock,
 };
+use codexflow_core::runbook;
 use codexflow_core::status::alert_status;
 use codexflow_core::{AlertState, StageStatus};
 
@@ -27,6 +28,12 @@ pub struct AlertView {
     pub ruler: Option<String>,
     /// Who silenced it and until when, when the Alertmanager holds it back (now only).
     pub held_back: Option<String>,
+    /// Its rule's `summary`, expanded with its latest sample (now only: it may quote a value).
+    pub summary: Option<String>,
+    /// Who owns it ("team data · owner alice").
+    pub owner: Option<String>,
+    /// Whether it has a runbook link (opened from the drill-down).
+    pub runbook: bool,
 }
 
 /// A stage at the moment looked at.
@@ -111,7 +118,8 @@ pub fn alerts_at(
             let rule = answer.rules.get(a.rule);
             let reason = rule.and_then(|rule| alert_contribution(rule, a, t, clock).1);
             let ruler = rule.and_then(|rule| ruler_note(rule, a, t, from_ruler(answer), clock));
-            let held_back = a.held_back.clone().filter(|_| t.is_none_or(|t| answer.ticks.last() == Some(&t)));
+            let now = t.is_none_or(|t| answer.ticks.last() == Some(&t));
+            let held_back = a.held_back.clone().filter(|_| now);
             AlertView {
                 name: a.name.clone(),
                 labels: a.labels.distinguishing(),
@@ -122,6 +130,9 @@ pub fn alerts_at(
                 error: a.error.clone(),
                 ruler,
                 held_back,
+                summary: runbook::summary(a).filter(|_| now).map(str::to_string),
+                owner: runbook::owner(a),
+                runbook: a.runbook.is_some(),
             }
         })
         .collect();

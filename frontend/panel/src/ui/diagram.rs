@@ -214,6 +214,15 @@ fn tooltip_view(id: &str, v: &StageView, r: &Rect, width: f64, height: f64) -> H
                     if let Some(words) = &a.held_back {
                         <span></span><span class="cf-weak">{ words.clone() }</span>
                     }
+                    if let Some(summary) = &a.summary {
+                        <span></span><span data-testid="codex-flow-tooltip-summary">{ summary.clone() }</span>
+                    }
+                    if let Some(owner) = &a.owner {
+                        <span></span><span class="cf-weak">{ owner.clone() }</span>
+                    }
+                    if a.runbook {
+                        <span></span><span class="cf-weak">{ "Runbook in the details" }</span>
+                    }
                 </div>
             }) }
             <div class="cf-weak">{ "Click or press Enter for raw panels" }</div>

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use codexflow_core::api::{AlertTimeline, EvaluateResponse, StageHealth, StageMetricsResponse};
 use codexflow_core::reason::Clock as _;
+use codexflow_core::runbook;
 use codexflow_core::AlertState;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -160,6 +161,19 @@ fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, cl
                         }
                         if let Some(words) = &a.held_back {
                             <div class="cf-weak" data-testid="codex-flow-silence">{ words.clone() }</div>
+                        }
+                        if let Some(summary) = runbook::summary(a) {
+                            <div data-testid="codex-flow-summary">{ summary }</div>
+                        }
+                        if let Some(description) = runbook::description(a) {
+                            <div class="cf-weak" style="white-space:pre-line">{ description }</div>
+                        }
+                        if let Some(owner) = runbook::owner(a) {
+                            <div class="cf-weak" data-testid="codex-flow-owner">{ owner }</div>
+                        }
+                        if let Some(url) = &a.runbook {
+                            <a class="cf-button cf-runbook" href={url.clone()} target="_blank" rel="noopener noreferrer"
+                                data-testid="codex-flow-runbook">{ runbook::RUNBOOK_BUTTON }</a>
                         }
                         { alert_timeline(a, theme) }
                     </div>

@@ -67,6 +67,7 @@ pub const CSS: &str = r#"
 .cf-swatch{display:inline-block;width:10px;height:3px;margin-right:4px;vertical-align:middle}
 .cf-link{color:var(--cf-primary);text-decoration:none}
 .cf-link:hover{text-decoration:underline}
+.cf-runbook{display:inline-block;margin:4px 0;text-decoration:none}
 .cf-progress{position:absolute;top:0;left:0;right:0;height:2px;z-index:6;background:var(--cf-primary);opacity:.7}
 .cf-timeline{display:block;width:100%;height:8px;margin-top:2px}
 "#;
