@@ -9,6 +9,7 @@ import * as amd from 'module';
 import init, { mount } from './pkg/codexflow_panel.js';
 import { hostRequest, themeColors, useWasmMount, wasmLoader } from './wasm-host.ts';
 import { evidence, findRawPanels, foundMapping, type Found } from './raw-panels.ts';
+import { dashboardUid } from './dashboard-model.ts';
 import { StagePanelsEditor } from './stage-panels-editor.ts';
 
 const APP_ID = 'proompteng-codexflow-app';
@@ -19,6 +20,7 @@ interface Options {
   showEdgeRates: boolean;
   direction: 'lr' | 'tb';
   interval: string;
+  changeTags: string;
 }
 
 const loadWasm = wasmLoader(init, 'codexflow_panel_bg.wasm', (amd as { uri?: string }).uri);
@@ -112,9 +114,12 @@ function LiveFlowPanel(props: PanelProps<Options>) {
       // What was found on the dashboard, then the option: a stage listed in both takes the option's panels.
       stagePanels: [foundMapping(found), replaceVariables(options.stagePanels ?? '')].filter((m) => m.trim()).join('; '),
       interval: replaceVariables(options.interval ?? ''),
+      changeTags: replaceVariables(options.changeTags ?? ''),
     },
     theme: themeColors(theme),
     timeZone: props.timeZone,
+    // Whose annotations are the dashboard's own changes (none on a dashboard not saved yet).
+    dashboardUid: dashboardUid(locationService.getLocation().pathname),
   });
 
   const { host, failure } = useWasmMount(
@@ -163,6 +168,12 @@ export const plugin = new PanelPlugin<Options>(FlowPanel).setPanelOptions((build
       path: 'interval',
       name: 'Evaluation interval',
       description: 'Prometheus duration such as 30s; empty uses the app setting',
+      defaultValue: '',
+    })
+    .addTextInput({
+      path: 'changeTags',
+      name: 'Change annotation tags',
+      description: 'This dashboard\'s annotations are drawn on the strips and charts as changes; also those of the organisation with any of these tags (comma-separated, such as deploy, config)',
       defaultValue: '',
     })
 );

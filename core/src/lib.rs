@@ -8,6 +8,7 @@
 
 pub mod alerting;
 pub mod api;
+pub mod changes;
 pub mod compact;
 pub mod datasource;
 pub mod duration;

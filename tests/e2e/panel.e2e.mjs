@@ -28,7 +28,7 @@ try {
       plugin.getPanelOptionsSupplier()(builder, { data: [] });
       return builder.getItems().map((item) => item.path);
     });
-    assert.deepEqual(paths, ['stagePanels', 'showSparklines', 'showEdgeRates', 'direction', 'interval']);
+    assert.deepEqual(paths, ['stagePanels', 'showSparklines', 'showEdgeRates', 'direction', 'interval', 'changeTags']);
   });
 
   await step('the app\'s module.js loads through SystemJS and exports an AppPlugin', async () => {
@@ -214,6 +214,52 @@ try {
     await page.getByTestId('codex-flow-open-panel-2').waitFor({ timeout: 20_000 });
   });
 
+  await step('changes (annotations of the dashboard, and with the option\'s tags) are markers on the strips and charts', async () => {
+    // Recorded as a team's CD would: through Grafana's annotations API with the session.
+    const now = Date.now();
+    const created = await page.evaluate(async (now) => {
+      const post = (body) => fetch('/api/annotations', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status);
+      return Promise.all([
+        post({ dashboardUID: 'codex-pipeline-observability', time: now - 30 * 60_000, text: 'Deploy jangar v1.42', tags: ['release'] }),
+        post({ time: now - 60 * 60_000, text: 'Raise NATS max_ack_pending', tags: ['config'] }),
+        post({ time: now - 45 * 60_000, text: 'Unrelated team change', tags: ['other'] }),
+      ]);
+    }, now);
+    assert.deepEqual(created, [200, 200, 200]);
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    const strips = page.locator('.cf-changes [data-testid=codex-flow-change]');
+    await strips.nth(1).waitFor({ timeout: 20_000 });
+    const texts = await strips.evaluateAll((els) => els.map((e) => e.dataset.text));
+    assert.equal(texts.length, 2, texts.join(' | '));
+    assert.match(texts[0], /Raise NATS max_ack_pending \[config\]$/, 'oldest first, an org change with the option\'s tag');
+    assert.match(texts[1], /Deploy jangar v1\.42 \[release\]$/, 'the dashboard\'s own');
+    // Its text on hover, and on focus by keyboard.
+    const deploy = strips.nth(1);
+    await deploy.hover();
+    assert.match(await deploy.evaluate((e) => getComputedStyle(e, '::after').content), /Deploy jangar v1\.42/);
+    await page.mouse.move(0, 0);
+    await deploy.focus();
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.text?.includes('Deploy jangar')), true);
+    assert.match(await deploy.evaluate((e) => getComputedStyle(e, '::after').content), /Deploy jangar v1\.42/);
+    assert.match(await deploy.getAttribute('aria-label'), /Deploy jangar v1\.42/);
+    // Placed at its instant: 30 minutes before the end of a 2-hour strip is three quarters along.
+    const [box, area] = await Promise.all([deploy.boundingBox(), page.locator('.cf-changes').boundingBox()]);
+    const along = (box.x + box.width / 2 - area.x) / area.width;
+    assert.ok(Math.abs(along - 0.75) < 0.02, `at ${along}`);
+    await page.getByTestId('codex-flow-panel').screenshot({ path: `${shots}/changes-strips-dark.png` });
+    await page.getByTestId('codex-flow-stage-kafka').click();
+    const charts = page.locator('.cf-chart');
+    await charts.first().locator('svg').waitFor({ timeout: 20_000 });
+    assert.equal(await charts.first().getByTestId('codex-flow-change').count(), 2, 'on each drill-down chart too');
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=&theme=light`);
+    await strips.nth(1).waitFor({ timeout: 20_000 });
+    await strips.nth(1).focus();
+    await page.getByTestId('codex-flow-panel').screenshot({ path: `${shots}/changes-strips-light.png` });
+    await page.goto(`${base}/d/codex-pipeline-observability?from=now-2h&to=now&refresh=`);
+    await page.getByTestId('codex-flow-stage-kafka').click();
+    await page.getByTestId('codex-flow-open-panel-2').waitFor({ timeout: 20_000 });
+  });
+
   await step('a raw-panel link opens that panel (viewPanel) and Back returns', async () => {
     await page.getByTestId('codex-flow-open-panel-2').click();
     await page.waitForURL(/viewPanel=2/);
@@ -290,7 +336,7 @@ try {
     }
     // Added with "options": {}, the flow panel still got every default, as Grafana merges them.
     const options = await page.evaluate(() => window.__panelOptions[21]);
-    assert.deepEqual(options, { stagePanels: '', showSparklines: true, showEdgeRates: true, direction: 'lr', interval: '' });
+    assert.deepEqual(options, { stagePanels: '', showSparklines: true, showEdgeRates: true, direction: 'lr', interval: '', changeTags: '' });
     await page.screenshot({ path: `${shots}/${uid}.png` });
     page.off('request', listen);
     if (uid === 'team-codex-v2') {

@@ -170,7 +170,7 @@ pub fn layout(n: usize, edges: &[EdgeInput], width: f64, height: f64, direction:
     // Order inside a layer by the mean slot of the predecessors (one barycentre sweep).
     let mut slot = vec![0.0f64; n];
     for group in &mut groups {
-        let mut keyed: Vec<(f64, usize)> = group
+        let keyed: Vec<(f64, usize)> = group
             .iter()
             .map(|&v| {
                 let preds: Vec<f64> = edges.iter().filter(|e| e.to == v && e.from < n).map(|e| slot[e.from]).collect();
@@ -178,8 +178,15 @@ pub fn layout(n: usize, edges: &[EdgeInput], width: f64, height: f64, direction:
                 (key, v)
             })
             .collect();
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        *group = keyed.into_iter().map(|(_, v)| v).collect();
+        // Each put in place as it comes (a layer holds at most a few hundred stages): no sort
+        // routine in the `.wasm` for it.
+        let mut ordered: Vec<(f64, usize)> = Vec::with_capacity(keyed.len());
+        for k in keyed {
+            let after = |o: &(f64, usize)| o.0.total_cmp(&k.0).then(o.1.cmp(&k.1)).is_gt();
+            let at = ordered.iter().position(after).unwrap_or(ordered.len());
+            ordered.insert(at, k);
+        }
+        *group = ordered.into_iter().map(|(_, v)| v).collect();
         for (i, &v) in group.iter().enumerate() {
             slot[v] = i as f64;
         }

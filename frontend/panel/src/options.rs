@@ -16,6 +16,9 @@ pub struct PanelOptions {
     pub direction: Direction,
     /// Evaluation interval override (Prometheus duration); empty = the app's.
     pub interval: String,
+    /// Besides the dashboard's own annotations, those with any of these tags (comma-separated)
+    /// are drawn as changes (`core::changes`).
+    pub change_tags: String,
 }
 
 impl Default for PanelOptions {
@@ -26,6 +29,7 @@ impl Default for PanelOptions {
             show_edge_rates: true,
             direction: Direction::LeftToRight,
             interval: String::new(),
+            change_tags: String::new(),
         }
     }
 }
@@ -114,6 +118,9 @@ pub struct HostProps {
     /// `browser`, `utc` or an IANA zone.
     #[serde(default)]
     pub time_zone: String,
+    /// The dashboard's uid; absent on a dashboard not saved yet.
+    #[serde(default)]
+    pub dashboard_uid: Option<String>,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use codexflow_core::api::EvaluateResponse;
+use codexflow_core::changes::Change;
 use codexflow_core::error::ErrorCode;
 use codexflow_core::web::CallError;
 
@@ -98,7 +99,12 @@ pub struct PanelState {
     pub cursor: Option<usize>,
     /// The stage whose drill-down is open.
     pub drill: Option<String>,
+    /// What changed over the window (`core::changes`), read after each answer; `None` until then.
+    pub changes: Changes,
 }
+
+/// The changes oldest first and whether a query was cut at its limit, or why they could not be read.
+pub type Changes = Option<Result<Rc<(Vec<Change>, bool)>, String>>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -115,6 +121,8 @@ pub enum Action {
     Cursor(Option<usize>),
     Open(String),
     Close,
+    /// The window's changes were read (or could not be).
+    Changes(Result<Rc<(Vec<Change>, bool)>, String>),
 }
 
 impl PanelState {
@@ -144,6 +152,7 @@ impl PanelState {
             Action::Cursor(c) => next.cursor = c,
             Action::Open(id) => next.drill = Some(id),
             Action::Close => next.drill = None,
+            Action::Changes(c) => next.changes = Some(c),
         }
         next
     }
@@ -218,5 +227,7 @@ mod tests {
         assert_eq!(s.cursor, None, "the old tick is not in the new answer");
         assert_eq!(s.reduce(Action::Close).drill, None);
         assert_eq!(s.reduce(Action::Retry).retries, 1);
+        let read = s.reduce(Action::Changes(Err("HTTP 403: denied".into())));
+        assert_eq!(read.changes, Some(Err("HTTP 403: denied".into())));
     }
 }

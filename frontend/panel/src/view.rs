@@ -109,7 +109,7 @@ pub fn alerts_at(
     clock: &dyn Clock,
 ) -> Vec<AlertView> {
     let t = moment(answer, at);
-    let mut out: Vec<AlertView> = answer
+    let all: Vec<AlertView> = answer
         .alerts
         .iter()
         .filter(|a| a.stage.as_deref() == stage)
@@ -136,7 +136,12 @@ pub fn alerts_at(
             }
         })
         .collect();
-    out.sort_by_key(|a| std::cmp::Reverse(a.state));
+    // Firing, then pending, then inactive, each in the answer's order: three passes instead of a
+    // sort routine in the `.wasm`.
+    let mut out = Vec::with_capacity(all.len());
+    for state in [AlertState::Firing, AlertState::Pending, AlertState::Inactive] {
+        out.extend(all.iter().filter(|a| a.state == state).cloned());
+    }
     out
 }
 

@@ -38,6 +38,7 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::grafana::alerting::{self, RuleState};
+use crate::grafana::annotations::Annotations;
 use crate::grafana::boot;
 use crate::grafana::dashboard_v2;
 use crate::grafana::datasources::Datasources;
@@ -115,6 +116,8 @@ struct Shared {
     datasources: Datasources,
     /// Each provisioned alert rule's instances, by rule uid ([`alerting`]).
     alert_states: tokio::sync::Mutex<HashMap<String, RuleState>>,
+    /// Every org's annotations ([`super::annotations`]).
+    annotations: Annotations,
 }
 
 /// A running host; the listener stops when this is dropped.
@@ -184,6 +187,7 @@ impl DevHost {
             loaded,
             datasources,
             alert_states: Default::default(),
+            annotations: Annotations::default(),
         });
         let http = reqwest::Client::new();
         let scheduled = host.clone();
@@ -293,6 +297,9 @@ impl Shared {
         if let Some(answer) = self.alerting_api(&call).await {
             return answer;
         }
+        if path == "api/annotations" {
+            return self.annotations_api(&call);
+        }
         if let Some(rest) = path.strip_prefix("api/datasources/proxy/uid/") {
             return self.proxy(&call, rest, &caller.content_type, http).await;
         }
@@ -389,6 +396,22 @@ impl Shared {
     async fn health(&self, org: i64) -> Response {
         let settings = self.current(org);
         health_response(self.host.plugin.check_health_as(org, settings.as_ref()).await)
+    }
+
+    /// `/api/annotations`: the org's annotations ([`super::annotations`]); a `dashboardUID` must
+    /// name a dashboard the host serves.
+    fn annotations_api(&self, call: &ApiCall<'_>) -> Response {
+        let (status, body) = match call.method {
+            "GET" => {
+                let dashboards = &self.host.provisioning.dashboards;
+                let exists = |uid: &str| dashboards.iter().any(|d| d["uid"] == uid);
+                let with_user_uid = boot::at_least(&self.host.version, 13);
+                self.annotations.find(call.org, call.query, &exists, with_user_uid)
+            }
+            "POST" => self.annotations.add(call.org, &call.body, super::session::now_ms()),
+            _ => (405, serde_json::json!({ "message": "Method not allowed" })),
+        };
+        Response::json(status, &body)
     }
 
     /// `/api/datasources…`: the data source store ([`super::datasources`]); `…/health` is the

@@ -3,11 +3,12 @@
 //! dev host (`devhost`) and the browser page it serves (`page/`, TypeScript built by
 //! `page/build.mjs`), provisioning as Grafana reads it (`provisioning`), which plugins Grafana would
 //! load (`plugins`), sessions and orgs (`session`), the data source store and its API
-//! (`datasources`), Grafana-managed alert rules (`alerting`), the boot data (`boot`) and its Angular detector (`angular`), dashboards stored
+//! (`datasources`), annotations (`annotations`), Grafana-managed alert rules (`alerting`), the boot data (`boot`) and its Angular detector (`angular`), dashboards stored
 //! as schema v2 (`dashboard_v2`). `docs/dev-host.md` names the Grafana source each behaviour follows.
 
 pub mod alerting;
 pub mod angular;
+pub mod annotations;
 pub mod boot;
 pub mod dashboard_v2;
 pub mod datasources;

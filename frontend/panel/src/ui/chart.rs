@@ -12,10 +12,12 @@ use codexflow_core::reason::Clock as _;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::changes::markers;
 use super::clock::Clock;
 use crate::charts::{chart_svg, instant_at, nearest, nice_ticks, value_range, x_of};
 use crate::layout::px;
 use crate::view::value_at;
+use codexflow_core::changes::Change;
 
 /// Line colours for the series of one chart (Grafana's classic palette).
 const PALETTE: [&str; 6] = ["#7EB26D", "#EAB839", "#6ED0E0", "#EF843C", "#E24D42", "#1F78C1"];
@@ -70,7 +72,9 @@ pub fn stepped(key: &str, i: usize, at: Crosshair, m: &StageMetricsResponse) -> 
     Some(Some((i, series[next].t)))
 }
 
-/// Chart `index` of the drill-down, `card` pixels wide, with the crosshair at `at` when it is on it.
+/// Chart `index` of the drill-down, `card` pixels wide, with the crosshair at `at` when it is on it
+/// and a marker at each change.
+#[allow(clippy::too_many_arguments)]
 pub fn chart_card(
     panel: &PanelSeries,
     index: usize,
@@ -80,6 +84,7 @@ pub fn chart_card(
     card: f64,
     grid: &str,
     clock: &Clock,
+    changes: &[Change],
 ) -> Html {
     let plot_w = plot_width(card);
     let series: Vec<(&[Point], String)> = panel
@@ -127,6 +132,7 @@ pub fn chart_card(
                     { for ticks.iter().map(|t| html! { <span class="cf-y" style={format!("top:{}px", px(y_of(*t)))}>{ compact(*t) }</span> }) }
                     { Html::from_html_unchecked(AttrValue::from(svg)) }
                     { crosshair.unwrap_or_default() }
+                    { markers(changes, from, to, clock, &|t, _| format!("{}px", px(AXIS_W + x_of(t, plot_w, from, to)))) }
                 </div>
                 <div class="cf-x"><span>{ clock.time(from) }</span><span>{ clock.time(to) }</span></div>
             }

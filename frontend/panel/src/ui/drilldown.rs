@@ -29,6 +29,7 @@ pub struct DrillProps {
     pub bridge: Bridge,
     pub clock: Clock,
     pub on_close: Callback<String>,
+    pub changes: crate::state::Changes,
 }
 
 #[function_component(DrillDown)]
@@ -103,6 +104,10 @@ pub fn drill_down(p: &DrillProps) -> Html {
                     card_w,
                     &p.host.theme.border,
                     &p.clock,
+                    match &p.changes {
+                        Some(Ok(c)) => &c.0,
+                        _ => &[],
+                    },
                 )
             })
             .collect::<Html>(),

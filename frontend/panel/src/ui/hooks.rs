@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse, StageMetricsRequest, StageMetricsResponse};
+use codexflow_core::changes::{self, Change};
 use codexflow_core::compact::{readable, Encoding};
 use codexflow_core::web::{self, CallError};
 use wasm_bindgen::prelude::*;
@@ -63,10 +64,18 @@ pub fn use_evaluation(host: &HostProps, bridge: &Bridge, instance: u32) -> UseRe
     let state = use_reducer(State::default);
     let interval = host.options.interval_ms();
     let generation = state.0.answer.as_ref().map_or(1, |a| a.generation.wrapping_add(1));
-    let deps =
-        (host.from, host.to, host.refresh, host.resource_url.clone(), host.options.interval.clone(), state.0.retries);
+    let deps = (
+        host.from,
+        host.to,
+        host.refresh,
+        host.resource_url.clone(),
+        host.options.interval.clone(),
+        state.0.retries,
+        (host.dashboard_uid.clone(), host.options.change_tags.clone()),
+    );
     let (dispatch, bridge) = (state.dispatcher(), bridge.clone());
-    use_effect_with(deps, move |(from, to, _, url, _, _)| {
+    use_effect_with(deps, move |(from, to, _, url, _, _, (uid, tags))| {
+        let change_urls = changes::queries(*from, *to, uid.as_deref(), &changes::option_tags(tags));
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map(AbortController::signal);
         match interval {
@@ -88,6 +97,9 @@ pub fn use_evaluation(host: &HostProps, bridge: &Bridge, instance: u32) -> UseRe
                             Err(e) => dispatch.dispatch(Action::Problem(Problem::Failed(e.to_string()))),
                         },
                         Err(e) => dispatch.dispatch(Action::Failed(e)),
+                    }
+                    if let Some(read) = read_changes(&bridge, change_urls, signal.as_ref()).await {
+                        dispatch.dispatch(read);
                     }
                 });
             }
@@ -135,4 +147,23 @@ pub fn use_stage_metrics(
         abort_on_drop(controller)
     });
     (*metrics).clone()
+}
+
+/// The window's changes (`core::changes`): the dashboard's annotations and those with the option's
+/// tags, read through Grafana's annotations API with the viewer's session. Read after each
+/// evaluation, under its abort signal, so they refresh with it and cost no effect of their own.
+async fn read_changes(bridge: &Bridge, urls: Vec<String>, signal: Option<&web_sys::AbortSignal>) -> Option<Action> {
+    let mut answers = Vec::new();
+    for url in urls {
+        let answer = match web::call_text(&bridge.request, "GET", &url, None, signal).await {
+            Ok((status, text)) => web::decode::<Vec<Change>>(status, &text),
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(a) => answers.push(a),
+            Err(CallError::Aborted) => return None,
+            Err(e) => return Some(Action::Changes(Err(e.message()))),
+        }
+    }
+    Some(Action::Changes(Ok(Rc::new(changes::merge(answers)))))
 }

@@ -3,6 +3,7 @@
 //! Shaped like Yew's `function_todomvc`: the state lives in one reducer (`crate::state`, pure),
 //! hooks do the fetching (`hooks`), and small components draw it.
 
+mod changes;
 mod chart;
 mod clock;
 mod diagram;

@@ -12,7 +12,7 @@ use super::clock::Clock;
 use super::hooks::{use_evaluation, State};
 use super::{diagram, drilldown, messages, others, strip, style, RootProps};
 use crate::layout::{layout, px, split_panel};
-use crate::state::{Action, Answer, Phase, Problem, Shared};
+use crate::state::{Action, Answer, Changes, Phase, Problem, Shared};
 use crate::view::{edge_inputs, stages_at};
 
 #[function_component(Root)]
@@ -43,6 +43,7 @@ pub fn root(props: &RootProps) -> Html {
                 stale,
                 loading: s.loading,
                 clock: &clock,
+                changes: &s.changes,
             };
             ready(&view, props, &state.dispatcher(), &root_ref)
         }
@@ -71,6 +72,7 @@ struct ReadyView<'a> {
     stale: Option<&'a str>,
     loading: bool,
     clock: &'a Clock,
+    changes: &'a Changes,
 }
 
 /// The pipeline: the diagram, the state strips, time travel and the drill-down.
@@ -106,7 +108,7 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                 on_open={on_open} />
             if split.strips_h > 0.0 {
                 <strip::Strips answer={data.clone()} generation={v.answer.generation} cursor={v.cursor} height={split.strips_h}
-                    theme={host.theme.clone()} clock={v.clock.clone()} on_cursor={on(Action::Cursor)} />
+                    theme={host.theme.clone()} clock={v.clock.clone()} on_cursor={on(Action::Cursor)} changes={v.changes.clone()} />
             }
             if let Some(t) = v.cursor.and_then(|i| data.ticks.get(i)) {
                 // Alert values between the sparkline's instants are the latest sent before them: said.
@@ -127,7 +129,7 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
             }
             if let Some(stage) = drilled {
                 <drilldown::DrillDown stage={stage.clone()} answer={data.clone()} host={host.clone()} bridge={props.bridge.clone()}
-                    clock={v.clock.clone()} on_close={on_close} />
+                    clock={v.clock.clone()} on_close={on_close} changes={v.changes.clone()} />
             }
         </>
     }

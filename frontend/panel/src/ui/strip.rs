@@ -7,10 +7,12 @@ use codexflow_core::reason::Clock as _;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::changes::markers;
 use super::clock::Clock;
 use super::style::status_color;
 use crate::layout::{px, rows_in_view, STRIP_ROW_PX as ROW_PX};
 use crate::options::Theme;
+use crate::state::Changes;
 use crate::view::{run_paths, tick_at_fraction};
 use codexflow_core::compact::spans;
 
@@ -23,6 +25,7 @@ pub struct StripsProps {
     pub theme: Theme,
     pub clock: Clock,
     pub on_cursor: Callback<Option<usize>>,
+    pub changes: Changes,
 }
 
 #[function_component(Strips)]
@@ -101,10 +104,29 @@ pub fn strips(p: &StripsProps) -> Html {
             }) }
             </div>
             </div>
+            if let (Some(Ok(changes)), Some(first), Some(last)) = (&p.changes, first, last) {
+                // Each tick's cell is 1/n of the strip; a tick's instant is the middle of its cell.
+                <div class="cf-changes">{ markers(&changes.0, first, last, &p.clock, &|_, f| {
+                    format!("{}%", 100.0 * (f * (ticks - 1) as f64 + 0.5) / ticks as f64)
+                }) }</div>
+            }
             <div class="cf-strip-axis">
                 <span>{ first.map(|t| p.clock.time(t)).unwrap_or_default() }</span>
+                { change_note(&p.changes) }
                 <span>{ last.map(|t| p.clock.time(t)).unwrap_or_default() }</span>
             </div>
         </div>
     }
+}
+
+/// Says when changes could not be read, or when older ones may be missing.
+fn change_note(changes: &Changes) -> Html {
+    let text = match changes {
+        Some(Err(why)) => format!("Changes could not be read: {why}"),
+        Some(Ok(c)) if c.1 => {
+            format!("Changes: the newest {} a query shown", codexflow_core::changes::CHANGES_PER_QUERY)
+        }
+        _ => return Html::default(),
+    };
+    html! { <span data-testid="codex-flow-changes-note">{ text }</span> }
 }

@@ -70,6 +70,11 @@ pub const CSS: &str = r#"
 .cf-runbook{display:inline-block;margin:4px 0;text-decoration:none}
 .cf-progress{position:absolute;top:0;left:0;right:0;height:2px;z-index:6;background:var(--cf-primary);opacity:.7}
 .cf-timeline{display:block;width:100%;height:8px;margin-top:2px}
+.cf-changes{position:absolute;top:4px;bottom:22px;left:134px;right:8px;pointer-events:none}
+.cf-change{position:absolute;top:0;bottom:0;width:7px;margin-left:-3px;pointer-events:auto;background:linear-gradient(var(--cf-primary),var(--cf-primary)) center/1px 100% no-repeat}
+.cf-change:hover::after,.cf-change:focus::after{content:attr(data-text);position:absolute;bottom:100%;left:0;z-index:6;white-space:nowrap;padding:2px 6px;border-radius:4px;background:var(--cf-surface);border:1px solid var(--cf-border);color:var(--cf-text);font-size:11px}
+.cf-change-r:hover::after,.cf-change-r:focus::after{left:auto;right:0}
+.cf-change:focus-visible{outline:2px solid var(--cf-primary)}
 "#;
 
 /// The theme colour of a status, as a CSS variable reference.
