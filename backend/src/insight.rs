@@ -154,6 +154,32 @@ fn without_resets(samples: &[Sample]) -> Vec<Sample> {
         .collect()
 }
 
+/// How old the data the consumer takes now is: the time since the message at its position was
+/// produced, read as kafka-lag-exporter reads a consumer group's lag in seconds
+/// (`LookupTable.scala`): the produced count at each sample is position + backlog, and the instant
+/// it reached the consumer's current position is interpolated between the two samples around it.
+/// Caught up (no backlog) is 0; a position the window's produced counts never reach back to gives
+/// the window as a lower bound (`true`). `None` without a sample of both at one instant.
+pub fn data_age(backlog: &[Sample], position: &[Sample]) -> Option<(i64, bool)> {
+    // Produced = position + backlog, at the instants both were sampled.
+    let produced: Vec<(i64, f64, f64)> =
+        position.iter().filter_map(|&(t, p)| backlog.iter().find(|b| b.0 == t).map(|&(_, b)| (t, p + b, p))).collect();
+    let &(now, produced_now, at) = produced.last()?;
+    if produced_now - at <= 0.0 {
+        return Some((0, false));
+    }
+    // The latest sample whose produced count had not yet reached the position: the position's
+    // message was produced between it and the next.
+    let Some(j) = produced.iter().rposition(|&(_, p, _)| p <= at) else {
+        return Some((now - produced[0].0, true));
+    };
+    let (t0, p0, _) = produced[j];
+    let Some(&(t1, p1, _)) = produced.get(j + 1) else { return Some((0, false)) };
+    let fraction = if p1 > p0 { ((at - p0) / (p1 - p0)).clamp(0.0, 1.0) } else { 1.0 };
+    let reached = t0 as f64 + fraction * (t1 - t0) as f64;
+    Some(((now as f64 - reached).max(0.0).round() as i64, false))
+}
+
 /// The insight for one backlog stage; without any backlog sample, everything is unknown and
 /// `missing` (filled by the caller) says why.
 pub fn queue_insight(inputs: &QueueInputs, mut missing: Vec<String>) -> QueueInsight {
@@ -186,6 +212,7 @@ pub fn queue_insight(inputs: &QueueInputs, mut missing: Vec<String>) -> QueueIns
     // promise a catch-up that is not happening.
     let consume = position.as_deref().and_then(slope_per_s).filter(|_| !consumer.is_stuck());
     let lag_time_ms = consume.filter(|c| *c > 0.0).and_then(|c| ms_for(current, c));
+    let age = position.as_deref().and_then(|p| data_age(&backlog, p));
     QueueInsight {
         trend,
         backlog: Some(current),
@@ -193,6 +220,8 @@ pub fn queue_insight(inputs: &QueueInputs, mut missing: Vec<String>) -> QueueIns
         drain_in_ms,
         crosses_in_ms,
         lag_time_ms,
+        age_ms: age.map(|a| a.0),
+        age_is_bound: age.is_some_and(|a| a.1),
         consumer,
         missing,
         ..unknown
@@ -229,6 +258,37 @@ mod tests {
 
     fn insight(backlog: &[Sample], position: Option<&[Sample]>, threshold: Option<f64>) -> QueueInsight {
         queue_insight(&inputs(backlog, position, threshold), Vec::new())
+    }
+
+    #[test]
+    fn the_data_age_is_when_the_consumers_position_was_produced() {
+        // Produced at 10/s from 10,000 (position + backlog); the consumer 200 behind: 20 s old.
+        let produced = |s: f64| 10_000.0 + 10.0 * s;
+        let position = series(|s| produced(s) - 200.0);
+        let backlog = series(|_| 200.0);
+        assert_eq!(data_age(&backlog, &position), Some((20 * S, false)));
+        // Caught up: fresh.
+        assert_eq!(data_age(&series(|_| 0.0), &series(produced)), Some((0, false)));
+        // Stopped at 300 s while production goes on: the position's message was produced 20 s
+        // before the stop, so it is 320 s old at 600 s; the age grows a second a second.
+        let stopped = series(|s| produced(s.min(300.0)) - 200.0);
+        let backlog = series(|s| produced(s) - (produced(s.min(300.0)) - 200.0));
+        assert_eq!(data_age(&backlog, &stopped), Some((320 * S, false)));
+        // Older than the window: a lower bound.
+        let far = series(|s| produced(s) - 9_000.0);
+        assert_eq!(data_age(&series(|_| 9_000.0), &far), Some((600 * S, true)));
+        // Interpolated between samples: 25 messages at 10/s behind is 2.5 s, not a whole step.
+        assert_eq!(data_age(&series(|_| 25.0), &series(|s| produced(s) - 25.0)), Some((2_500, false)));
+        // No instant with both: unknown.
+        assert_eq!(data_age(&[(T0, 5.0)], &[(T0 + 1, 5.0)]), None);
+        // It is part of the insight, and said.
+        let i = insight(&series(|_| 200.0), Some(&series(|s| produced(s) - 200.0)), None);
+        assert_eq!((i.age_ms, i.age_is_bound), (Some(20 * S), false));
+        assert!(
+            i.clone().worded().details.iter().any(|d| d == "Data about 20s old when consumed"),
+            "{:?}",
+            i.worded().details
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod budget;
 pub mod datasource;
 pub mod defaults;
 pub mod evaluate;
+pub mod freshness;
 pub mod fuzz_checks;
 pub mod health;
 pub mod insight;

@@ -71,6 +71,30 @@ pub struct EvaluateResponse {
     /// Compact form: the instants every graph's `seriesValues` are at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spark: Option<Vec<EpochMs>>,
+    /// How old the data reaching the clients is now; absent for a pipeline without backlog stages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freshness: Option<Freshness>,
+}
+
+/// The clients' data age (`backend/src/freshness.rs`): each backlog stage's data age summed along
+/// the pipeline to its last stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Freshness {
+    /// Milliseconds; absent when no backlog stage's age is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub age_ms: Option<i64>,
+    /// `age_ms` is a lower bound: a stage's data is older than its window, or not known.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub at_least: bool,
+    /// The backlog stages on the way whose age is not known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub unknown: Vec<String>,
+    /// In words, what the panel shows: "Clients' data ≈ 28s old".
+    pub line: String,
 }
 
 /// The Alertmanager's answer in brief, or why there is none (then no alert is marked suppressed).

@@ -610,6 +610,7 @@ mod tests {
             alertmanager: None,
             encoding: Encoding::PerTick,
             spark: None,
+            freshness: None,
         }
     }
 

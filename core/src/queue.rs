@@ -122,6 +122,15 @@ pub struct QueueInsight {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub lag_time_ms: Option<i64>,
+    /// How old the data the consumer takes now is: the time since its position's message was
+    /// produced (kafka-lag-exporter's lag in seconds), from position + backlog over the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub age_ms: Option<i64>,
+    /// `age_ms` is only a lower bound: older than the window can tell.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub age_is_bound: bool,
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub consumer: ConsumerStatus,
     /// The window the insight looked at, ending at the evaluation's last tick.
@@ -142,20 +151,35 @@ impl QueueInsight {
         QueueInsight { line: self.tile_line(), details: self.details(), ..self }
     }
 
-    /// One short line for a tile: "draining, ~4m", "growing +12/s", "consumer stalled".
+    /// How old the data its consumer takes is, in a tile's words: "20s old", "more than 3m old",
+    /// "no wait" (no backlog).
+    pub fn age_words(&self) -> Option<String> {
+        Some(match (self.age_ms?, self.age_is_bound) {
+            (0, false) => "no wait".to_string(),
+            (ms, false) => format!("{} old", humanize_duration(ms)),
+            (ms, true) => format!("more than {} old", humanize_duration(ms)),
+        })
+    }
+
+    /// One short line for a tile: "draining, ~4m · 20s old", "growing +12/s", "consumer stalled".
     pub fn tile_line(&self) -> Option<String> {
-        if self.consumer.is_stuck() {
-            return self.consumer.words().map(str::to_string);
-        }
         let rate = self.rate_per_s.unwrap_or(0.0);
-        match self.trend {
-            Trend::Draining => Some(match self.drain_in_ms {
-                Some(ms) => format!("draining, ~{}", humanize_duration(ms.max(1_000))),
-                None => format!("draining {}/s", compact(rate)),
-            }),
-            Trend::Growing => Some(format!("growing +{}/s", compact(rate))),
-            Trend::Steady => Some("steady".to_string()),
-            Trend::Unknown => None,
+        let line = if self.consumer.is_stuck() {
+            self.consumer.words().map(str::to_string)
+        } else {
+            match self.trend {
+                Trend::Draining => Some(match self.drain_in_ms {
+                    Some(ms) => format!("draining, ~{}", humanize_duration(ms.max(1_000))),
+                    None => format!("draining {}/s", compact(rate)),
+                }),
+                Trend::Growing => Some(format!("growing +{}/s", compact(rate))),
+                Trend::Steady => Some("steady".to_string()),
+                Trend::Unknown => None,
+            }
+        };
+        match (line, self.age_words()) {
+            (Some(line), Some(age)) => Some(format!("{line} · {age}")),
+            (line, age) => line.or(age),
         }
     }
 
@@ -179,6 +203,12 @@ impl QueueInsight {
         }
         if let (Some(th), Some(ms)) = (self.threshold, self.crosses_in_ms) {
             out.push(format!("Crosses {} in ~{}", grouped(th), humanize_duration(ms.max(1_000))));
+        }
+        match (self.age_ms, self.age_is_bound) {
+            (Some(0), false) => out.push("No backlog: data is consumed as it arrives".to_string()),
+            (Some(ms), false) => out.push(format!("Data about {} old when consumed", humanize_duration(ms))),
+            (Some(ms), true) => out.push(format!("Data more than {} old when consumed", humanize_duration(ms))),
+            (None, _) => {}
         }
         if let Some(ms) = self.lag_time_ms {
             out.push(format!(
@@ -228,6 +258,16 @@ mod tests {
             Some("consumer stalled")
         );
         assert_eq!(insight(Trend::Steady, 0.0, ConsumerStatus::Ok).tile_line().as_deref(), Some("steady"));
+        let aged = |ms, bound| QueueInsight {
+            age_ms: Some(ms),
+            age_is_bound: bound,
+            ..insight(Trend::Steady, 0.0, ConsumerStatus::Ok)
+        };
+        assert_eq!(aged(20_000, false).tile_line().as_deref(), Some("steady · 20s old"));
+        assert_eq!(aged(200_000, true).tile_line().as_deref(), Some("steady · more than 3m 20s old"));
+        assert_eq!(aged(0, false).tile_line().as_deref(), Some("steady · no wait"));
+        let stalled = QueueInsight { age_ms: Some(62_000), ..insight(Trend::Growing, 12.0, ConsumerStatus::Stall) };
+        assert_eq!(stalled.tile_line().as_deref(), Some("consumer stalled · 1m 2s old"));
         assert_eq!(insight(Trend::Unknown, 0.0, ConsumerStatus::Unknown).tile_line(), None);
     }
 

@@ -30,7 +30,10 @@ try {
       await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]', { timeout: 30_000 });
       const line = page.getByTestId('codex-flow-insight-kafka');
       await line.waitFor({ timeout: 20_000 });
-      assert.match(await line.innerText(), /^consumer (stopped|stalled)$/, last);
+      // The consumer's state, and how old the data it takes is (growing a second a second).
+      assert.match(await line.innerText(), /^consumer (stopped|stalled) · (more than )?(\d+m )?\d+s old$/, last);
+      // The header: how old the data reaching the clients is, Kafka's wait included.
+      assert.match(await page.getByTestId('codex-flow-freshness').innerText(), /^Clients' data (≈|more than) (\d+m )?\d+s old$/, last);
       // The other backlogs are healthy: their consumers are not a problem (NATS' 40 pending may read as
       // steady or as moving by a message, live scrapes decide).
       assert.doesNotMatch(await page.getByTestId('codex-flow-insight-nats').innerText(), /consumer/, last);

@@ -51,7 +51,7 @@ pub fn assemble(
                 .map(|(q, f)| queue::insight(q, f, &fetched.headlines, &rules.set, plan))
         })
         .collect();
-    let stages = settings
+    let stages: Vec<StageHealth> = settings
         .pipeline
         .stages
         .iter()
@@ -62,6 +62,7 @@ pub fn assemble(
             ..stage_health(spec, &alerts, &summaries, plan, headline)
         })
         .collect();
+    let freshness = crate::freshness::freshness(&settings.pipeline, &stages);
     let edges = settings
         .pipeline
         .edges
@@ -95,6 +96,7 @@ pub fn assemble(
         alertmanager,
         encoding: Encoding::PerTick,
         spark: None,
+        freshness,
     }
 }
 

@@ -28,7 +28,8 @@ pub struct AlertView {
     pub ruler: Option<String>,
     /// Who silenced it and until when, when the Alertmanager holds it back (now only).
     pub held_back: Option<String>,
-    /// Its rule's `summary`, expanded with its latest sample (now only: it may quote a value).
+    /// Its rule's `summary`, expanded with its latest sample (now, and while active: it may quote a
+    /// value).
     pub summary: Option<String>,
     /// Who owns it ("team data · owner alice").
     pub owner: Option<String>,
@@ -130,7 +131,8 @@ pub fn alerts_at(
                 error: a.error.clone(),
                 ruler,
                 held_back,
-                summary: runbook::summary(a).filter(|_| now).map(str::to_string),
+                // As Prometheus, an alert says something of itself only while it is active.
+                summary: runbook::summary(a).filter(|_| now && m.state != AlertState::Inactive).map(str::to_string),
                 owner: runbook::owner(a),
                 runbook: a.runbook.is_some(),
             }
@@ -259,6 +261,23 @@ mod tests {
             stages[2].reason.as_deref(),
             Some("no data: jangar_agent_comms_inserted_total has no series, so CodexJangarAgentCommsStalled can never fire")
         );
+    }
+
+    #[test]
+    fn an_alert_says_its_summary_only_now_and_while_active() {
+        let mut a = answer();
+        for alert in &mut a.alerts {
+            alert.annotations = codexflow_core::Labels::new([("summary".to_string(), "lag is high".to_string())]);
+            alert.labels = codexflow_core::Labels::new([("team".to_string(), "data".to_string())]);
+        }
+        let now = alerts_at(&a, Some("kafka"), None, &UtcClock);
+        assert!(now.iter().any(|v| v.state != AlertState::Inactive));
+        for v in &now {
+            assert_eq!(v.summary.is_some(), v.state != AlertState::Inactive, "{}", v.name);
+            assert_eq!(v.owner.as_deref(), Some("team data"), "the owner always");
+        }
+        let then = alerts_at(&a, Some("kafka"), Some(0), &UtcClock);
+        assert!(then.iter().all(|v| v.summary.is_none()), "not of a past tick: it quotes the latest value");
     }
 
     #[test]

@@ -379,6 +379,49 @@ impl Story {
         per_loop * m.loops as f64 + done - queue.start_level()
     }
 
+    /// Ground truth for the freshness estimate: how old, in seconds, the data a stage's consumer
+    /// takes at `t_ms` is — the time since the message at its position was produced, found on the
+    /// story's own produced count (no scrape, no rounding). `kafka` and `nats` are the queues;
+    /// `jangar` is what it inserts (NATS' age while it inserts; while it inserts nothing, the age
+    /// of the last message it inserted, growing a second a second); `clients` is Kafka's plus
+    /// Jangar's, the message's wait in each queue in turn. `None` for another stage.
+    pub fn data_age(&self, stage: &str, t_ms: i64) -> Option<f64> {
+        match stage {
+            "kafka" => Some(self.queue_age(Queue::Kafka, t_ms)),
+            "nats" => Some(self.queue_age(Queue::Nats, t_ms)),
+            "jangar" => {
+                let m = self.moment(t_ms);
+                if ACTS[m.act].inserts > 0.0 {
+                    return Some(self.queue_age(Queue::Nats, t_ms));
+                }
+                let stopped_at = t_ms - (m.into * 1000.0) as i64;
+                Some(m.into + self.queue_age(Queue::Nats, stopped_at))
+            }
+            "clients" => Some(self.data_age("kafka", t_ms)? + self.data_age("jangar", t_ms)?),
+            _ => None,
+        }
+    }
+
+    /// `t` minus the instant `queue` had produced what its consumer has taken by `t` (bisection on
+    /// the produced count, which only grows: every act produces), at most an hour.
+    fn queue_age(&self, queue: Queue, t_ms: i64) -> f64 {
+        let produced = |t: i64| self.total(|a| queue.produced(a), self.moment(t));
+        let taken = self.consumed(queue, self.moment(t_ms));
+        let (mut lo, mut hi) = (t_ms - 3_600_000, t_ms);
+        if produced(hi) <= taken {
+            return 0.0;
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if produced(mid) <= taken {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        (t_ms - lo) as f64 / 1000.0
+    }
+
     /// The Prometheus text exposition at `t_ms`, as an exporter answers a scrape.
     pub fn exposition(&self, t_ms: i64) -> String {
         let mut out = String::new();
@@ -393,6 +436,14 @@ impl Story {
             let selector =
                 if labels.is_empty() { m.name.to_string() } else { format!("{}{{{}}}", m.name, labels.join(",")) };
             let _ = writeln!(out, "{selector} {}", self.sample(&m, t_ms));
+        }
+        // The ground truth the freshness estimate is held to (`data_age`), exported beside the
+        // pipeline's own metrics; nothing the plugin reads.
+        let _ = writeln!(out, "# TYPE codexflow_simulator_data_age_seconds gauge");
+        for stage in ["kafka", "nats", "jangar", "clients"] {
+            if let Some(age) = self.data_age(stage, t_ms) {
+                let _ = writeln!(out, "codexflow_simulator_data_age_seconds{{stage=\"{stage}\"}} {age}");
+            }
         }
         out
     }
@@ -444,6 +495,31 @@ mod tests {
 
     fn value(text: &str, series: &str) -> f64 {
         text.lines().find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok())).unwrap_or(f64::NAN)
+    }
+
+    #[test]
+    fn the_data_age_truth_follows_the_script() {
+        let story = Story::at(0, 0.0);
+        let at = |act: &str, into: f64| {
+            let before: i64 = ACTS.iter().take_while(|a| a.name != act).map(|a| a.secs).sum();
+            ((before as f64 + into) * 1000.0) as i64 + 2 * (story.period() * 1000.0) as i64
+        };
+        let age = |stage: &str, t: i64| story.data_age(stage, t).unwrap();
+        // Healthy: 240 waiting at 12/s is 20 s; 40 at 5/s is 8 s.
+        assert!((age("kafka", at("healthy", 50.0)) - 20.0).abs() < 0.5, "{}", age("kafka", at("healthy", 50.0)));
+        assert!((age("nats", at("healthy", 50.0)) - 8.0).abs() < 0.5);
+        // Jangar stopped 40 s ago: its last row's data was 8 s old then.
+        let stalled = age("jangar", at("Jangar stops inserting", 40.0));
+        assert!((stalled - (40.0 + age("nats", at("Jangar stops inserting", 0.0)))).abs() < 0.01, "{stalled}");
+        // The Kafka consumer commits nothing: its data ages a second a second.
+        let (a, b) = (
+            age("kafka", at("Kafka consumer stops committing", 10.0)),
+            age("kafka", at("Kafka consumer stops committing", 40.0)),
+        );
+        assert!((b - a - 30.0).abs() < 0.01, "{a} {b}");
+        assert_eq!(story.data_age("sse", 0), None);
+        let text = story.exposition(at("healthy", 50.0));
+        assert!(value(&text, "codexflow_simulator_data_age_seconds{stage=\"clients\"}") > 27.0);
     }
 
     #[test]

@@ -167,10 +167,11 @@ fn alerts_card(stage: &StageHealth, answer: &EvaluateResponse, theme: &Theme, cl
                         if let Some(words) = &a.held_back {
                             <div class="cf-weak" data-testid="codex-flow-silence">{ words.clone() }</div>
                         }
-                        if let Some(summary) = runbook::summary(a) {
+                        // As Prometheus, an alert says something of itself only while it is active.
+                        if let (true, Some(summary)) = (a.state != AlertState::Inactive, runbook::summary(a)) {
                             <div data-testid="codex-flow-summary">{ summary }</div>
                         }
-                        if let Some(description) = runbook::description(a) {
+                        if let (true, Some(description)) = (a.state != AlertState::Inactive, runbook::description(a)) {
                             <div class="cf-weak" style="white-space:pre-line">{ description }</div>
                         }
                         if let Some(owner) = runbook::owner(a) {

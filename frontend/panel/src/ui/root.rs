@@ -110,6 +110,10 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                 <strip::Strips answer={data.clone()} generation={v.answer.generation} cursor={v.cursor} height={split.strips_h}
                     theme={host.theme.clone()} clock={v.clock.clone()} on_cursor={on(Action::Cursor)} changes={v.changes.clone()} />
             }
+            if let (None, Some(f)) = (v.cursor, &data.freshness) {
+                // How old the clients' data is now (not known of a past tick: time travel hides it).
+                <div class="cf-fresh" role="status" data-testid="codex-flow-freshness">{ f.line.clone() }</div>
+            }
             if let Some(t) = v.cursor.and_then(|i| data.ticks.get(i)) {
                 // Alert values between the sparkline's instants are the latest sent before them: said.
                 <div class="cf-travel" role="status">{ format!("Showing {}{} · move off the strip to return to now", v.clock.date_time(*t),
