@@ -12,7 +12,9 @@
 //! minus what the consumer takes is the backlog, so the consumer's position (committed offset, ack
 //! floor) and the backlog the exporters report always agree, and the position never moves back. A
 //! backlog rises only while its consumer is stopped (at the produce rate), falls at a fixed drain
-//! rate, and holds at its act's level with the consumer keeping up.
+//! rate, and holds at its act's level with the consumer keeping up. Jangar is the NATS consumer: it
+//! inserts a row for each message it takes, so when it stops inserting, NATS' backlog grows behind
+//! it.
 
 mod serve;
 
@@ -38,8 +40,6 @@ pub struct Act {
     pub nats: Flow,
     /// Messages published to `agent-comms` (messages/s).
     pub published: f64,
-    /// Rows Jangar inserts (rows/s).
-    pub inserts: f64,
     /// Jangar ingest errors (errors/s).
     pub ingest_errors: f64,
     /// SSE errors on the `chat` and `agent-events` streams (errors/s).
@@ -65,7 +65,6 @@ const HEALTHY: Act = Act {
     produced: 12.0,
     nats: Flow::Level(40.0),
     published: 5.0,
-    inserts: 5.0,
     ingest_errors: 0.01,
     sse_errors: [0.004, 0.002],
 };
@@ -91,11 +90,13 @@ pub const ACTS: [Act; 7] = [
         published: 60.0,
         ..HEALTHY
     },
+    // Jangar is the NATS consumer: stopped, it acks nothing, so NATS' backlog grows behind it (a
+    // symptom) while the stream advances.
     Act {
         name: "Jangar stops inserting",
         breaks: Some("jangar"),
         secs: 90,
-        inserts: 0.0,
+        nats: Flow::Stopped,
         ingest_errors: 0.2,
         ..HEALTHY
     },
@@ -253,7 +254,8 @@ fn metrics() -> Vec<Metric> {
     out.push(Metric {
         name: "jangar_agent_comms_inserted_total",
         labels: vec![],
-        kind: Kind::Counter { rate: |a| a.inserts, scale: 1.0, base: 400_000.0 },
+        // Jangar consumes `jangar-agent-comms`: a row for each message it takes.
+        kind: Kind::Queue { queue: Queue::Nats, part: Part::Position, scale: 1.0, base: 400_000.0 },
     });
     out.push(Metric {
         name: "jangar_agent_comms_ingest_errors_total",
@@ -382,21 +384,12 @@ impl Story {
     /// Ground truth for the freshness estimate: how old, in seconds, the data a stage's consumer
     /// takes at `t_ms` is — the time since the message at its position was produced, found on the
     /// story's own produced count (no scrape, no rounding). `kafka` and `nats` are the queues;
-    /// `jangar` is what it inserts (NATS' age while it inserts; while it inserts nothing, the age
-    /// of the last message it inserted, growing a second a second); `clients` is Kafka's plus
+    /// `jangar`, the NATS consumer, inserts what it takes (NATS' age); `clients` is Kafka's plus
     /// Jangar's, the message's wait in each queue in turn. `None` for another stage.
     pub fn data_age(&self, stage: &str, t_ms: i64) -> Option<f64> {
         match stage {
             "kafka" => Some(self.queue_age(Queue::Kafka, t_ms)),
-            "nats" => Some(self.queue_age(Queue::Nats, t_ms)),
-            "jangar" => {
-                let m = self.moment(t_ms);
-                if ACTS[m.act].inserts > 0.0 {
-                    return Some(self.queue_age(Queue::Nats, t_ms));
-                }
-                let stopped_at = t_ms - (m.into * 1000.0) as i64;
-                Some(m.into + self.queue_age(Queue::Nats, stopped_at))
-            }
+            "nats" | "jangar" => Some(self.queue_age(Queue::Nats, t_ms)),
             "clients" => Some(self.data_age("kafka", t_ms)? + self.data_age("jangar", t_ms)?),
             _ => None,
         }
@@ -508,7 +501,7 @@ mod tests {
         // Healthy: 240 waiting at 12/s is 20 s; 40 at 5/s is 8 s.
         assert!((age("kafka", at("healthy", 50.0)) - 20.0).abs() < 0.5, "{}", age("kafka", at("healthy", 50.0)));
         assert!((age("nats", at("healthy", 50.0)) - 8.0).abs() < 0.5);
-        // Jangar stopped 40 s ago: its last row's data was 8 s old then.
+        // Jangar stopped 40 s ago: its last row's data was 8 s old then, and ages a second a second.
         let stalled = age("jangar", at("Jangar stops inserting", 40.0));
         assert!((stalled - (40.0 + age("nats", at("Jangar stops inserting", 0.0)))).abs() < 0.01, "{stalled}");
         // The Kafka consumer commits nothing: its data ages a second a second.
