@@ -4,6 +4,7 @@
 
 pub mod alert_template;
 pub mod alertmanager;
+pub mod bottleneck;
 pub mod budget;
 pub mod datasource;
 pub mod defaults;

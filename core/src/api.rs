@@ -74,6 +74,10 @@ pub struct EvaluateResponse {
     /// How old the data reaching the clients is now; absent for a pipeline without backlog stages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freshness: Option<Freshness>,
+    /// The stage that holds the pipeline back now, and its symptoms; absent when none does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub bottleneck: Option<crate::bottleneck::Bottleneck>,
 }
 
 /// The clients' data age (`backend/src/freshness.rs`): each backlog stage's data age summed along

@@ -611,6 +611,7 @@ mod tests {
             encoding: Encoding::PerTick,
             spark: None,
             freshness: None,
+            bottleneck: None,
         }
     }
 

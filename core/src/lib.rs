@@ -8,6 +8,7 @@
 
 pub mod alerting;
 pub mod api;
+pub mod bottleneck;
 pub mod changes;
 pub mod compact;
 pub mod datasource;

@@ -63,6 +63,7 @@ pub fn assemble(
         })
         .collect();
     let freshness = crate::freshness::freshness(&settings.pipeline, &stages);
+    let bottleneck = crate::bottleneck::bottleneck(&settings.pipeline, &stages);
     let edges = settings
         .pipeline
         .edges
@@ -97,6 +98,7 @@ pub fn assemble(
         encoding: Encoding::PerTick,
         spark: None,
         freshness,
+        bottleneck,
     }
 }
 

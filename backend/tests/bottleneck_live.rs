@@ -1,0 +1,62 @@
+//! The bottleneck end to end: the pipeline simulator scraped by a real Prometheus (its past hour
+//! backfilled from the same story), the plugin binary with the demo's own settings (the runbook's
+//! rules with short windows, a 30 s insight window), and `v1/evaluate` asked at a moment of every
+//! act: the bottleneck must be the stage the act breaks, with the stages that only suffer from it as
+//! its symptoms (Jangar stopped: Jangar, NATS' growing backlog a symptom; the Kafka consumer
+//! stopped: Kafka; SSE errors: SSE alone), and none while the pipeline is healthy.
+
+use std::path::{Path, PathBuf};
+
+use codexflow_core::api::EvaluateResponse;
+use codexflow_testkit::grafana::plugin_host::PluginProcess;
+use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
+use codexflow_testkit::simulator::{now_ms, LivePipeline, Story, ACTS};
+
+/// A moment of each act (seconds in, once its alerts have had their 30 s `for`), the bottleneck
+/// then, and its symptoms.
+const MOMENTS: &[(&str, i64, Option<&str>, &[&str])] = &[
+    ("healthy", 50, None, &[]),
+    ("Kafka lag past 1,000", 70, Some("kafka"), &[]),
+    ("NATS consumer falls behind", 80, Some("nats"), &[]),
+    ("Jangar stops inserting", 60, Some("jangar"), &["nats"]),
+    ("SSE errors spike", 60, Some("sse"), &[]),
+    ("Kafka consumer stops committing", 45, Some("kafka"), &[]),
+    ("recovery", 60, None, &[]),
+];
+
+fn act_start_secs(name: &str) -> i64 {
+    ACTS.iter().take_while(|a| a.name != name).map(|a| a.secs).sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_act_names_the_stage_it_breaks() {
+    let period_ms = (Story::at(0, 0.0).period() * 1000.0) as i64;
+    let epoch_ms = now_ms() / 1000 * 1000 - 2 * period_ms - 60_000;
+    let live = LivePipeline::start(Story { epoch_ms, stretch: 1.0 }).await.expect("simulator and prometheus");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let provisioning = Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url))
+        .expect("the demo's provisioning");
+    let settings = provisioning.apps.first().expect("the demo's app settings").settings.clone();
+    let plugin = PluginProcess::start(&PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin");
+    let mut failures = Vec::new();
+    for &(act, into, stage, symptoms) in MOMENTS {
+        let t = epoch_ms + (act_start_secs(act) + into) * 1000;
+        let body = serde_json::json!({ "from": t - 300_000, "to": t }).to_string();
+        let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let answer: EvaluateResponse = serde_json::from_slice(&r.body).expect("an evaluation");
+        let got = answer.bottleneck.as_ref();
+        let line = format!(
+            "{act:>32} +{into:>2}s: {} · symptoms {:?} · statuses {:?}",
+            got.map_or("no bottleneck".to_string(), |b| b.why.clone()),
+            got.map(|b| b.symptoms.iter().map(|s| s.why.as_str()).collect::<Vec<_>>()),
+            answer.stages.iter().map(|s| (s.id.as_str(), s.status.as_str())).collect::<Vec<_>>()
+        );
+        println!("{line}");
+        let named: Vec<&str> = got.map(|b| b.symptoms.iter().map(|s| s.stage.as_str()).collect()).unwrap_or_default();
+        if got.map(|b| b.stage.as_str()) != stage || named != symptoms {
+            failures.push(format!("{line}\n    expected {stage:?} with symptoms {symptoms:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} acts name another bottleneck:\n{}", failures.len(), failures.join("\n"));
+}

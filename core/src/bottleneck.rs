@@ -1,0 +1,57 @@
+//! Which stage holds the pipeline back, in Google Cloud Dataflow's vocabulary for its bottlenecks
+//! ("Processing is stuck and not making progress", "… ongoing but falling behind", "… ongoing but
+//! the backlog is steady", "… ongoing and catching up from a backlog"), plus a stage without a
+//! backlog failing its own rules. The rule that picks one is the backend's
+//! (`backend/src/bottleneck.rs`); the words both sides show are here.
+
+use serde::{Deserialize, Serialize};
+
+/// How a stage holds the pipeline back, most limiting first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum BottleneckKind {
+    /// Its consumer takes nothing (Burrow's stop, stall or rewind) while there is a backlog.
+    Stuck,
+    /// Its backlog grows while its consumer moves.
+    FallingBehind,
+    /// No backlog of its own, and its rules say it is unhealthy.
+    Failing,
+    /// Unhealthy with a backlog that neither grows nor falls.
+    SteadyBacklog,
+    /// Unhealthy, its backlog falling.
+    CatchingUp,
+}
+
+impl BottleneckKind {
+    /// Dataflow's words for its kinds, ours for a failing stage.
+    pub fn words(self) -> &'static str {
+        match self {
+            BottleneckKind::Stuck => "stuck and not making progress",
+            BottleneckKind::FallingBehind => "ongoing but falling behind",
+            BottleneckKind::Failing => "failing its own alert rules",
+            BottleneckKind::SteadyBacklog => "ongoing but the backlog is steady",
+            BottleneckKind::CatchingUp => "ongoing and catching up from a backlog",
+        }
+    }
+}
+
+/// The stage that holds the pipeline back now, and those that only suffer from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bottleneck {
+    pub stage: String,
+    pub kind: BottleneckKind,
+    /// "Jangar ingest is the bottleneck: processing is stuck and not making progress".
+    pub why: String,
+    /// The stages that only suffer from it, each with the sentence why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symptoms: Vec<Symptom>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Symptom {
+    pub stage: String,
+    /// "NATS agent comms: its backlog is the one Jangar ingest does not take".
+    pub why: String,
+}
