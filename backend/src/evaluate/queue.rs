@@ -281,7 +281,10 @@ mod tests {
         );
         assert!((i.rate_per_s.unwrap() - 2.0).abs() < 1e-9, "{:?}", i.rate_per_s);
         assert!(i.missing.is_empty(), "{:?}", i.missing);
-        assert_eq!(i.line.as_deref(), Some("growing +2/s"), "the words travel with the numbers");
+        // The position now (6,000 past where it was at the window's start) is still below what
+        // had been produced by then (a backlog of 6,100): its data is older than the window.
+        assert_eq!((i.age_ms, i.age_is_bound), (Some(10 * M), true));
+        assert_eq!(i.line.as_deref(), Some("growing +2/s · more than 10m old"), "the words travel with the numbers");
         assert_eq!(i.details, i.clone().details());
     }
 
