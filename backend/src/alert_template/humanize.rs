@@ -1,6 +1,8 @@
 //! Prometheus' `humanize*` template functions, each printing what Prometheus prints for the same
 //! number (its `template/template.go` and `common/helpers/templates/time.go`).
 
+use codexflow_core::format::{utc_clock, utc_date};
+
 use super::go_fmt;
 
 const BIG: [&str; 8] = ["k", "M", "G", "T", "P", "E", "Z", "Y"];
@@ -100,27 +102,13 @@ pub fn humanize_timestamp(v: f64) -> Option<String> {
 /// Go's `time.Time.String()` of a UTC instant given in epoch milliseconds, the fraction's trailing
 /// zeros dropped.
 fn go_time(ms: i64) -> String {
-    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let (y, m, d) = civil(days);
-    let (h, min, s, frac) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+    let frac = ms.rem_euclid(1000);
     let mut fraction = if frac == 0 { String::new() } else { format!(".{frac:03}") };
     while fraction.ends_with('0') {
         fraction.pop();
     }
-    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{s:02}{fraction} +0000 UTC")
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil-from-days).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    let seconds = ms.div_euclid(1000).rem_euclid(60);
+    format!("{} {}:{seconds:02}{fraction} +0000 UTC", utc_date(ms), utc_clock(ms))
 }
 
 #[cfg(test)]
