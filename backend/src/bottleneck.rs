@@ -42,17 +42,17 @@ fn kind(s: &StageHealth) -> Option<BottleneckKind> {
     }
 }
 
-/// Whether stage `to` can be reached from `from` along the edges (bounded: each stage once).
-fn reaches(pipeline: &PipelineSpec, from: usize, to: usize) -> bool {
-    let index = |id: &str| pipeline.stages.iter().position(|s| s.id == id);
-    let mut seen = vec![false; pipeline.stages.len()];
+/// Whether stage `to` can be reached from `from` along `edges` (stage indices below `n`; bounded:
+/// each stage once).
+fn reaches(edges: &[(usize, usize)], n: usize, from: usize, to: usize) -> bool {
+    let mut seen = vec![false; n];
     let mut next = vec![from];
     while let Some(u) = next.pop() {
-        for e in pipeline.edges.iter().filter(|e| index(&e.from) == Some(u)) {
-            if let Some(v) = index(&e.to).filter(|&v| !seen[v]) {
-                if v == to {
-                    return true;
-                }
+        for &(_, v) in edges.iter().filter(|e| e.0 == u) {
+            if v == to {
+                return true;
+            }
+            if !seen[v] {
                 seen[v] = true;
                 next.push(v);
             }
@@ -61,19 +61,15 @@ fn reaches(pipeline: &PipelineSpec, from: usize, to: usize) -> bool {
     false
 }
 
-/// How far along the pipeline a stage is: the most edges on a path into it (cycles bounded).
-fn depth(pipeline: &PipelineSpec) -> Vec<usize> {
-    let index = |id: &str| pipeline.stages.iter().position(|s| s.id == id);
-    let n = pipeline.stages.len();
+/// How far along the pipeline each stage is: the most edges on a path into it (cycles bounded).
+fn depth(edges: &[(usize, usize)], n: usize) -> Vec<usize> {
     let mut depth = vec![0usize; n];
     for _ in 0..n {
         let mut changed = false;
-        for e in &pipeline.edges {
-            if let (Some(u), Some(v)) = (index(&e.from), index(&e.to)) {
-                if depth[u] + 1 > depth[v] && depth[u] < n {
-                    depth[v] = depth[u] + 1;
-                    changed = true;
-                }
+        for &(u, v) in edges {
+            if depth[u] + 1 > depth[v] && depth[u] < n {
+                depth[v] = depth[u] + 1;
+                changed = true;
             }
         }
         if !changed {
@@ -87,26 +83,33 @@ fn depth(pipeline: &PipelineSpec) -> Vec<usize> {
 pub fn bottleneck(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Bottleneck> {
     let n = pipeline.stages.len().min(stages.len());
     let kinds: Vec<Option<BottleneckKind>> = stages[..n].iter().map(kind).collect();
+    let edges: Vec<(usize, usize)> = pipeline.edge_indices().into_iter().filter(|&(u, v)| u < n && v < n).collect();
     let backlog = |i: usize| pipeline.stages[i].queue.as_ref().map(|q| q.backlog.trim());
     // 1. A queue defers to the stage after it that consumes the same backlog.
-    let defers_to = |u: usize| {
-        (0..n).find(|&v| {
-            v != u && kinds[v].is_some() && backlog(u).is_some() && backlog(u) == backlog(v) && reaches(pipeline, u, v)
+    let defers_to: Vec<Option<usize>> = (0..n)
+        .map(|u| {
+            (0..n).find(|&v| {
+                v != u
+                    && kinds[v].is_some()
+                    && backlog(u).is_some()
+                    && backlog(u) == backlog(v)
+                    && reaches(&edges, n, u, v)
+            })
         })
-    };
-    let depth = depth(pipeline);
+        .collect();
+    let depth = depth(&edges, n);
     // 2. The most limiting kind, then the furthest along.
     let cause = (0..n)
-        .filter(|&i| kinds[i].is_some() && defers_to(i).is_none())
+        .filter(|&i| kinds[i].is_some() && defers_to[i].is_none())
         .min_by(|&a, &b| kinds[a].cmp(&kinds[b]).then(depth[b].cmp(&depth[a])))?;
     let kind = kinds[cause]?;
     let name = |i: usize| stages[i].name.clone();
     // 3. Its symptoms.
     let mut symptoms = Vec::new();
     for i in (0..n).filter(|&i| i != cause) {
-        let why = if kinds[i].is_some() && defers_to(i) == Some(cause) {
+        let why = if kinds[i].is_some() && defers_to[i] == Some(cause) {
             format!("{}: its backlog is the one {} does not keep up with", name(i), name(cause))
-        } else if unhealthy(&stages[i]) && reaches(pipeline, cause, i) {
+        } else if unhealthy(&stages[i]) && reaches(&edges, n, cause, i) {
             format!("{}: after {}, it gets what {} lets through", name(i), name(cause), name(cause))
         } else {
             continue;

@@ -26,7 +26,7 @@ pub fn freshness(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Fres
     if !pipeline.stages[..n].iter().any(|s| s.queue.is_some()) {
         return None;
     }
-    let index = |id: &str| pipeline.stages[..n].iter().position(|s| s.id == id);
+    let edges: Vec<(usize, usize)> = pipeline.edge_indices().into_iter().filter(|&(u, v)| u < n && v < n).collect();
     let own = |i: usize| -> (Option<i64>, bool) {
         let age = stages[i].queue.as_ref().map(|q| (q.age_ms, q.age_is_bound));
         match (&pipeline.stages[i].queue, age) {
@@ -45,8 +45,7 @@ pub fn freshness(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Fres
         .collect();
     for _ in 0..n {
         let mut changed = false;
-        for edge in &pipeline.edges {
-            let (Some(u), Some(v)) = (index(&edge.from), index(&edge.to)) else { continue };
+        for &(u, v) in &edges {
             let (own_v, bound_v) = own(v);
             let shared = backlog(u).is_some() && backlog(u) == backlog(v);
             let adds = match (own_v, shared) {
@@ -69,8 +68,7 @@ pub fn freshness(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Fres
         }
     }
     // The clients are at the end: the stages no edge leaves; the oldest data among them.
-    let last =
-        (0..n).filter(|&i| !pipeline.edges.iter().any(|e| index(&e.from) == Some(i))).max_by_key(|&i| best[i].ms)?;
+    let last = (0..n).filter(|&i| !edges.iter().any(|e| e.0 == i)).max_by_key(|&i| best[i].ms)?;
     let Sum { ms, bound, unknown } = best[last].clone();
     let known_any = (0..n).any(|i| pipeline.stages[i].queue.is_some() && own(i).0.is_some());
     let line = match (known_any, bound, unknown.is_empty()) {

@@ -168,6 +168,13 @@ impl PipelineSpec {
     pub fn stage(&self, id: &str) -> Option<&StageSpec> {
         self.stages.iter().find(|s| s.id == id)
     }
+
+    /// Each edge as the indices of its two stages, for walking the pipeline as a graph; an edge
+    /// naming a stage the spec does not have (one not validated) is left out.
+    pub fn edge_indices(&self) -> Vec<(usize, usize)> {
+        let index = |id: &str| self.stages.iter().position(|s| s.id == id);
+        self.edges.iter().filter_map(|e| Some((index(&e.from)?, index(&e.to)?))).collect()
+    }
 }
 
 /// Stage ids go into `data-testid` attributes and URLs.
@@ -196,6 +203,14 @@ mod tests {
         assert_eq!(s.validate(), Ok(()));
         assert_eq!(s.edges[0].unit, "msg/s");
         assert!(s.stages[0].raw_panels.is_empty());
+    }
+
+    #[test]
+    fn edges_as_stage_indices_leave_unknown_stages_out() {
+        let mut s = spec(TWO);
+        assert_eq!(s.edge_indices(), [(0, 1)]);
+        s.edges.push(EdgeSpec { from: "b".into(), to: "gone".into(), ..s.edges[0].clone() });
+        assert_eq!(s.edge_indices(), [(0, 1)]);
     }
 
     #[test]
