@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use codexflow_core::api::EvaluateResponse;
 use codexflow_testkit::grafana::plugin_host::PluginProcess;
 use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
-use codexflow_testkit::simulator::{now_ms, LivePipeline, Story, ACTS};
+use codexflow_testkit::simulator::{now_ms, LivePipeline, Story};
 
 /// A moment of each act (seconds in, once its alerts have had their 30 s `for`), the bottleneck
 /// then, and its symptoms.
@@ -24,15 +24,10 @@ const MOMENTS: &[(&str, i64, Option<&str>, &[&str])] = &[
     ("recovery", 60, None, &[]),
 ];
 
-fn act_start_secs(name: &str) -> i64 {
-    ACTS.iter().take_while(|a| a.name != name).map(|a| a.secs).sum()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_act_names_the_stage_it_breaks() {
-    let period_ms = (Story::at(0, 0.0).period() * 1000.0) as i64;
-    let epoch_ms = now_ms() / 1000 * 1000 - 2 * period_ms - 60_000;
-    let live = LivePipeline::start(Story { epoch_ms, stretch: 1.0 }).await.expect("simulator and prometheus");
+    let story = Story::past_loop(now_ms());
+    let live = LivePipeline::start(story).await.expect("simulator and prometheus");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let provisioning = Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url))
         .expect("the demo's provisioning");
@@ -40,7 +35,7 @@ async fn every_act_names_the_stage_it_breaks() {
     let plugin = PluginProcess::start(&PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin");
     let mut failures = Vec::new();
     for &(act, into, stage, symptoms) in MOMENTS {
-        let t = epoch_ms + (act_start_secs(act) + into) * 1000;
+        let t = story.instant(act, into as f64);
         let body = serde_json::json!({ "from": t - 300_000, "to": t }).to_string();
         let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));

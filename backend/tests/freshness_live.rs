@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use codexflow_core::api::EvaluateResponse;
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
-use codexflow_testkit::simulator::{now_ms, LivePipeline, Story, ACTS, SCRAPE_MS};
+use codexflow_testkit::simulator::{now_ms, LivePipeline, Story, SCRAPE_MS};
 use serde_json::json;
 
 /// A moment of each act, seconds in.
@@ -28,10 +28,6 @@ const MOMENTS: &[(&str, i64)] = &[
 ];
 const WINDOW_MS: i64 = 200_000;
 
-fn act_start_secs(name: &str) -> i64 {
-    ACTS.iter().take_while(|a| a.name != name).map(|a| a.secs).sum()
-}
-
 /// Whether `estimate` (ms) is within 10 % of the truth at some instant of the last scrape interval
 /// before `end`.
 fn close(story: &Story, stage: &str, end: i64, estimate: i64) -> (bool, f64) {
@@ -43,9 +39,7 @@ fn close(story: &Story, stage: &str, end: i64, estimate: i64) -> (bool, f64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_act_gives_the_data_age_the_simulator_knows() {
-    let period_ms = (Story::at(0, 0.0).period() * 1000.0) as i64;
-    let epoch_ms = now_ms() / 1000 * 1000 - 2 * period_ms - 60_000;
-    let story = Story { epoch_ms, stretch: 1.0 };
+    let story = Story::past_loop(now_ms());
     let live = LivePipeline::start(story).await.expect("simulator and prometheus");
     let plugin = PluginProcess::start(&PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin");
     let settings = AppSettings {
@@ -54,7 +48,7 @@ async fn every_act_gives_the_data_age_the_simulator_knows() {
     };
     let mut failures = Vec::new();
     for &(act, into) in MOMENTS {
-        let t = epoch_ms + (act_start_secs(act) + into) * 1000;
+        let t = story.instant(act, into as f64);
         let body = json!({ "from": t - 60_000, "to": t, "intervalMs": 5_000 }).to_string();
         let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));

@@ -52,10 +52,6 @@ const MOMENTS: &[Moment] = &[
     Moment { act: "recovery", into: 26, expect: &[("kafka", Draining, Fine)] },
 ];
 
-fn act_start_secs(name: &str) -> i64 {
-    ACTS.iter().take_while(|a| a.name != name).map(|a| a.secs).sum()
-}
-
 fn queue<'a>(answer: &'a EvaluateResponse, stage: &str) -> &'a QueueInsight {
     let s = answer.stages.iter().find(|s| s.id == stage).unwrap_or_else(|| panic!("stage {stage}"));
     s.queue.as_ref().unwrap_or_else(|| panic!("{stage} has no queue insight"))
@@ -65,9 +61,8 @@ fn queue<'a>(answer: &'a EvaluateResponse, stage: &str) -> &'a QueueInsight {
 async fn each_act_of_the_story_gives_the_trend_and_consumer_status_it_scripts() {
     assert!(ACTS.iter().all(|a| !a.name.is_empty() && MOMENTS.iter().all(|m| ACTS.iter().any(|a| a.name == m.act))));
     // A loop that ended a few minutes ago, inside the backfilled hour.
-    let period_ms = (Story::at(0, 0.0).period() * 1000.0) as i64;
-    let epoch_ms = now_ms() / 1000 * 1000 - 2 * period_ms - 60_000;
-    let live = LivePipeline::start(Story { epoch_ms, stretch: 1.0 }).await.expect("simulator and prometheus");
+    let story = Story::past_loop(now_ms());
+    let live = LivePipeline::start(story).await.expect("simulator and prometheus");
     let plugin = PluginProcess::start(&PathBuf::from(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin");
     let settings = AppSettings {
         json_data: json!({ "prometheusUrl": live.prometheus.url, "queueWindow": "30s" }),
@@ -76,7 +71,7 @@ async fn each_act_of_the_story_gives_the_trend_and_consumer_status_it_scripts() 
 
     let mut failures = Vec::new();
     for m in MOMENTS {
-        let t = epoch_ms + (act_start_secs(m.act) + m.into) * 1000;
+        let t = story.instant(m.act, m.into as f64);
         let body = json!({ "from": t - 60_000, "to": t, "intervalMs": 5_000 }).to_string();
         let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));

@@ -306,6 +306,20 @@ impl Story {
         Story { epoch_ms: now_ms - ((before as f64 * stretch + into) * 1000.0) as i64, stretch }
     }
 
+    /// A story whose loops began long enough ago that a whole loop ended a minute before `now_ms`,
+    /// inside the hour a [`LivePipeline`] backfills: every act of it can be asked about.
+    pub fn past_loop(now_ms: i64) -> Story {
+        let story = Story::at(0, 0.0);
+        let period_ms = (story.period() * 1000.0) as i64;
+        Story { epoch_ms: now_ms / 1000 * 1000 - 2 * period_ms - 60_000, ..story }
+    }
+
+    /// The instant `into` seconds into the act named `act` of the loop that starts at the epoch.
+    pub fn instant(&self, act: &str, into: f64) -> i64 {
+        let before: f64 = ACTS.iter().take_while(|a| a.name != act).map(|a| self.secs(a)).sum();
+        self.epoch_ms + ((before + into) * 1000.0) as i64
+    }
+
     fn secs(&self, act: &Act) -> f64 {
         act.secs as f64 * self.stretch
     }
@@ -493,10 +507,7 @@ mod tests {
     #[test]
     fn the_data_age_truth_follows_the_script() {
         let story = Story::at(0, 0.0);
-        let at = |act: &str, into: f64| {
-            let before: i64 = ACTS.iter().take_while(|a| a.name != act).map(|a| a.secs).sum();
-            ((before as f64 + into) * 1000.0) as i64 + 2 * (story.period() * 1000.0) as i64
-        };
+        let at = |act: &str, into: f64| story.instant(act, into) + 2 * (story.period() * 1000.0) as i64;
         let age = |stage: &str, t: i64| story.data_age(stage, t).unwrap();
         // Healthy: 240 waiting at 12/s is 20 s; 40 at 5/s is 8 s.
         assert!((age("kafka", at("healthy", 50.0)) - 20.0).abs() < 0.5, "{}", age("kafka", at("healthy", 50.0)));
