@@ -14,12 +14,24 @@ pub struct Labels(Vec<(String, String)>);
 
 impl Labels {
     /// Sorted by name; for a repeated name the last value wins, as in a map.
+    ///
+    /// Natively a sort, as upstream sends labels in any order and any number. In the panel each
+    /// pair goes in at its place by binary search instead: it reads only the labels the backend
+    /// wrote, already sorted and unique, so each pair is appended, and no sort routine (3 KB of
+    /// `.wasm`) is compiled in.
     pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Labels {
-        let mut pairs: Vec<(String, String)> = pairs.into_iter().collect();
-        pairs.reverse();
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        pairs.dedup_by(|later, earlier| later.0 == earlier.0);
-        Labels(pairs)
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let mut pairs: Vec<(String, String)> = pairs.into_iter().collect();
+            pairs.reverse();
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            pairs.dedup_by(|later, earlier| later.0 == earlier.0);
+            Labels(pairs)
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            Labels(by_insertion(pairs))
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -61,6 +73,20 @@ impl Serialize for Labels {
     }
 }
 
+/// Sorted and unique by name, the last value of a repeated name kept: the panel's way to
+/// [`Labels::new`].
+#[cfg(any(target_arch = "wasm32", test))]
+fn by_insertion(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+    let mut sorted: Vec<(String, String)> = Vec::new();
+    for (name, value) in pairs {
+        match sorted.binary_search_by(|(k, _)| k.as_str().cmp(&name)) {
+            Ok(i) => sorted[i].1 = value,
+            Err(i) => sorted.insert(i, (name, value)),
+        }
+    }
+    sorted
+}
+
 impl<'de> Deserialize<'de> for Labels {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Labels, D::Error> {
         struct V;
@@ -96,6 +122,20 @@ mod tests {
         let from_map =
             Labels::from(BTreeMap::from([("b".to_string(), "2".to_string()), ("a".to_string(), "1".to_string())]));
         assert_eq!(from_map.iter().next(), Some(("a", "1")));
+    }
+
+    #[test]
+    fn the_panels_insertion_gives_what_the_sort_gives() {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let inputs = [
+            vec![],
+            vec![pair("a", "1"), pair("b", "2"), pair("c", "3")],
+            vec![pair("z", "1"), pair("alertname", "A"), pair("z", "2"), pair("m", "x")],
+            vec![pair("b", "1"), pair("b", "2"), pair("a", "0"), pair("b", "3")],
+        ];
+        for input in inputs {
+            assert_eq!(by_insertion(input.clone()), Labels::new(input).0);
+        }
     }
 
     #[test]

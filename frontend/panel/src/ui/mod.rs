@@ -97,6 +97,9 @@ pub fn mount(
     let host = parse_props(props)?;
     let instance = INSTANCES.fetch_add(1, Ordering::Relaxed);
     let bridge = Bridge { navigate, request, evidence };
+    // A panic traps at once (the build's `immediate-abort`), so no panic hook ever runs; without
+    // one of ours, Yew would install console_error_panic_hook and keep its code in the `.wasm`.
+    yew::set_custom_panic_hook(Box::new(|_| {}));
     let app = yew::Renderer::<Root>::with_root_and_props(element, RootProps { host, bridge: bridge.clone(), instance })
         .render();
     Ok(PanelHandle { app: Some(app), bridge, instance })
