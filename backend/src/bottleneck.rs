@@ -160,16 +160,20 @@ mod tests {
         let p = crate::defaults::pipeline();
         let healthy = (Ok, None);
         // Jangar stops: NATS' backlog (its own) grows and stalls with it; NATS only shows it.
-        let b = bottleneck(
-            &p,
-            &stages([
-                healthy,
-                (Warning, Some((Growing, Stall, 2600.0))),
-                (Warning, Some((Growing, Stall, 2600.0))),
-                healthy,
-            ]),
-        )
-        .unwrap();
+        let mut jangar_stops = stages([
+            healthy,
+            (Warning, Some((Growing, Stall, 2600.0))),
+            (Warning, Some((Growing, Stall, 2600.0))),
+            healthy,
+        ]);
+        let b = bottleneck(&p, &jangar_stops).unwrap();
+        // Each stage involved carries its part, for the panel.
+        b.mark(&mut jangar_stops);
+        let parts: Vec<_> = jangar_stops.iter().map(|s| (s.bottleneck, s.bottleneck_why.as_deref())).collect();
+        assert_eq!(
+            parts,
+            [(false, None), (false, Some(b.symptoms[0].why.as_str())), (true, Some(b.why.as_str())), (false, None)]
+        );
         assert_eq!((b.stage.as_str(), b.kind), ("jangar", BottleneckKind::Stuck));
         assert_eq!(b.why, "Jangar ingest is the bottleneck: processing is stuck and not making progress");
         assert_eq!(b.symptoms.len(), 1);

@@ -76,3 +76,33 @@ async fn queue_insight_in_chromium() {
         }
     }
 }
+
+/// The bottleneck in the browser: the live demo while Jangar inserts nothing, so NATS' backlog grows
+/// behind it; the mark, the symptom and the sentences, in both themes; `tests/e2e/bottleneck.e2e.mjs`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bottleneck_in_chromium() {
+    let root = root();
+    assert_built(&root);
+    // The act four times as long (6 minutes) and 60 s into it: Jangar's stall alert has fired (30 s
+    // `for`), NATS' backlog has grown for the whole 30 s insight window, and the act outlasts both
+    // hosts' runs by minutes.
+    let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("jangar"), 60.0, 4.0))
+        .await
+        .expect("simulator and prometheus");
+    let provisioning =
+        Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
+    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    for version in PLAYED_VERSIONS {
+        let host = DevHost { version: version.into(), ..DevHost::demo(&root, provisioning.clone(), plugin.clone()) }
+            .start("127.0.0.1:0")
+            .await
+            .expect("dev host");
+        let shots = assert_script_passes(&root, version, &host.url, "tests/e2e/bottleneck.e2e.mjs", &[], &plugin).await;
+        for theme in ["dark", "light"] {
+            assert!(
+                shots.join(format!("bottleneck-tooltip-{theme}.png")).exists()
+                    && shots.join(format!("bottleneck-drilldown-{theme}.png")).exists()
+            );
+        }
+    }
+}

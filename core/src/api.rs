@@ -326,6 +326,13 @@ pub struct StageHealth {
     /// inhibited: someone is on it. The status stays what the alerts say; the panel draws it calmer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub suppressed: bool,
+    /// This stage is the response's `bottleneck`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bottleneck: bool,
+    /// On the bottleneck and its symptoms, the response's sentence why, so the panel marks each
+    /// stage without reading `bottleneck` whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bottleneck_why: Option<String>,
 }
 
 /// The one number that sums a stage up ("lag 1.5K").

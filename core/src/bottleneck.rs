@@ -48,6 +48,20 @@ pub struct Bottleneck {
     pub symptoms: Vec<Symptom>,
 }
 
+impl Bottleneck {
+    /// Marks its stages among `stages` (`StageHealth.bottleneck`, `bottleneckWhy`) for the panel.
+    pub fn mark(&self, stages: &mut [crate::api::StageHealth]) {
+        for s in stages {
+            if s.id == self.stage {
+                s.bottleneck = true;
+                s.bottleneck_why = Some(self.why.clone());
+            } else if let Some(symptom) = self.symptoms.iter().find(|x| x.stage == s.id) {
+                s.bottleneck_why = Some(symptom.why.clone());
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Symptom {

@@ -567,6 +567,8 @@ mod tests {
             missing_series: Vec::new(),
             queue: None,
             suppressed: false,
+            bottleneck: false,
+            bottleneck_why: None,
         };
         // A graph off the shared instants (none here is, but a lying upstream could make one).
         let odd = vec![Point { t: 3 * M, v: None }];

@@ -51,7 +51,7 @@ pub fn assemble(
                 .map(|(q, f)| queue::insight(q, f, &fetched.headlines, &rules.set, plan))
         })
         .collect();
-    let stages: Vec<StageHealth> = settings
+    let mut stages: Vec<StageHealth> = settings
         .pipeline
         .stages
         .iter()
@@ -64,6 +64,9 @@ pub fn assemble(
         .collect();
     let freshness = crate::freshness::freshness(&settings.pipeline, &stages);
     let bottleneck = crate::bottleneck::bottleneck(&settings.pipeline, &stages);
+    if let Some(b) = &bottleneck {
+        b.mark(&mut stages);
+    }
     let edges = settings
         .pipeline
         .edges
@@ -218,6 +221,8 @@ fn stage_health(
         missing_series,
         queue: None,
         suppressed,
+        bottleneck: false,
+        bottleneck_why: None,
     }
 }
 

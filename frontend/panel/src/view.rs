@@ -55,6 +55,8 @@ pub struct StageView {
     pub insight_details: String,
     /// Every alert that makes the status is silenced or inhibited in the Alertmanager (now only).
     pub suppressed: bool,
+    /// Its part in the bottleneck now (`true`: the cause, `false`: a symptom) and the sentence why.
+    pub flow: Option<(bool, String)>,
 }
 
 /// Sentences one a line (what `join("\n")` does, without another instantiation of it).
@@ -187,6 +189,7 @@ pub fn stages_at(answer: &EvaluateResponse, at: Option<usize>, clock: &dyn Clock
                 insight: s.queue.as_ref().filter(|_| is_now).and_then(|q| q.line.clone()),
                 insight_details: s.queue.as_ref().filter(|_| is_now).map(|q| lines(&q.details)).unwrap_or_default(),
                 suppressed: is_now && s.suppressed,
+                flow: s.bottleneck_why.clone().filter(|_| is_now).map(|why| (s.bottleneck, why)),
             }
         })
         .collect()
@@ -278,6 +281,19 @@ mod tests {
         }
         let then = alerts_at(&a, Some("kafka"), Some(0), &UtcClock);
         assert!(then.iter().all(|v| v.summary.is_none()), "not of a past tick: it quotes the latest value");
+    }
+
+    #[test]
+    fn the_bottleneck_and_its_symptoms_are_marked_now_only() {
+        let mut a = answer();
+        a.stages[0].bottleneck = true;
+        a.stages[0].bottleneck_why = Some("Kafka is the bottleneck: processing is stuck".into());
+        a.stages[1].bottleneck_why = Some("NATS: after Kafka".into());
+        let now = stages_at(&a, None, &UtcClock);
+        assert_eq!(now[0].flow, Some((true, "Kafka is the bottleneck: processing is stuck".into())));
+        assert_eq!(now[1].flow, Some((false, "NATS: after Kafka".into())));
+        assert_eq!(now[2].flow, None);
+        assert!(stages_at(&a, Some(0), &UtcClock).iter().all(|s| s.flow.is_none()), "it is about now");
     }
 
     #[test]

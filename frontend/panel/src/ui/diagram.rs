@@ -143,7 +143,7 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
     };
     let (enter, leave, focus, blur) = (hover(true), hover(false), hover(true), hover(false));
     let label = format!(
-        "{}: {}{}, {}{}{}{}{}. Press Enter for details.",
+        "{}: {}{}, {}{}{}{}{}{}. Press Enter for details.",
         v.name,
         v.status.as_str(),
         if v.suppressed { " (silenced)" } else { "" },
@@ -151,7 +151,8 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
         if v.insight.is_some() { ", " } else { "" },
         v.insight.as_deref().unwrap_or_default(),
         v.reason.as_ref().map(|r| format!(", {r}")).unwrap_or_default(),
-        v.ruler.as_ref().map(|r| format!(". Ruler: {r}")).unwrap_or_default()
+        v.ruler.as_ref().map(|r| format!(". Ruler: {r}")).unwrap_or_default(),
+        v.flow.as_ref().map(|f| format!(". {}", f.1)).unwrap_or_default()
     );
     let r = &t.rect;
     let style = format!(
@@ -165,12 +166,15 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
     html! {
         <div key={v.id.clone()} class="cf-stage" role="button" tabindex="0" style={style}
             data-testid={format!("codex-flow-stage-{}", v.id)} data-status={v.status.as_str()} data-ruler={v.ruler.is_some().then_some("disagrees")}
-            data-suppressed={v.suppressed.then_some("true")}
+            data-suppressed={v.suppressed.then_some("true")} data-flow={v.flow.as_ref().map(|f| if f.0 { "bottleneck" } else { "symptom" })}
             aria-label={label} aria-describedby={t.hovered.then(|| tip_id(t.instance, t.index))}
             onclick={open} onkeydown={key} onmouseenter={Callback::from(move |_: MouseEvent| enter())} onmouseleave={Callback::from(move |_: MouseEvent| leave())}
             onfocus={Callback::from(move |_: FocusEvent| focus())} onblur={Callback::from(move |_: FocusEvent| blur())}>
             <div class="cf-stage-head">
                 <span class="cf-icon" aria-hidden="true">{ status_icon(v.status) }</span><span>{ v.name.clone() }</span>
+                if v.flow.as_ref().is_some_and(|f| f.0) {
+                    <span class="cf-badge" data-testid="codex-flow-bottleneck">{ "bottleneck" }</span>
+                }
                 if let Some(note) = &v.ruler {
                     <span class="cf-flag" title={note.clone()} aria-hidden="true">{ "⚑" }</span>
                 }
@@ -197,6 +201,9 @@ fn tooltip_view(id: &str, v: &StageView, r: &Rect, width: f64, height: f64) -> H
             <h4>{ format!("{} · {}", v.name, v.status.as_str()) }</h4>
             if let Some(reason) = &v.reason {
                 <div>{ reason.clone() }</div>
+            }
+            if let Some((_, why)) = &v.flow {
+                <div class="cf-why" data-testid="codex-flow-tooltip-why">{ why.clone() }</div>
             }
             if let Some(note) = &v.ruler {
                 <div class="cf-ruler">{ format!("⚑ {note}") }</div>

@@ -122,6 +122,9 @@ pub fn drill_down(p: &DrillProps) -> Html {
             </div>
             <div class="cf-drill-body" onmousemove={pointer} onmouseleave={left}>
                 <div class="cf-card">
+                    if let Some(why) = &p.stage.bottleneck_why {
+                        <div class="cf-why" data-testid="codex-flow-drill-why">{ why.clone() }</div>
+                    }
                     if let Some(q) = &p.stage.queue {
                         <h4><span>{ "Queue" }</span><span class="cf-weak">{ q.line.clone().unwrap_or_default() }</span></h4>
                         <div class="cf-queue" data-testid="codex-flow-queue">{ crate::view::lines(&q.details) }</div>

@@ -17,6 +17,9 @@ pub const CSS: &str = r#"
 .cf-edges text{text-anchor:middle;font-size:11px;fill:var(--cf-text);paint-order:stroke;stroke:var(--cf-bg);stroke-width:3px}
 .cf-stage{position:absolute;display:flex;flex-direction:column;gap:2px;padding:6px 8px;border-radius:6px;border:2px solid var(--cf-status);background:color-mix(in srgb,var(--cf-status) 16%,var(--cf-surface));cursor:pointer;overflow:hidden;user-select:none}
 .cf-stage[data-suppressed]{border-style:dashed;background:color-mix(in srgb,var(--cf-status) 6%,var(--cf-surface))}
+.cf-stage[data-flow=symptom]{opacity:.72;border-style:dotted}
+.cf-badge{padding:0 5px;border-radius:8px;font-size:10px;font-weight:600;border:1px solid var(--cf-status);color:var(--cf-text)}
+.cf-why{font-weight:500;margin-bottom:4px}
 .cf-stage:hover{background:color-mix(in srgb,var(--cf-status) 26%,var(--cf-surface))}
 .cf-stage-head{display:flex;align-items:center;gap:6px;font-weight:500;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .cf-icon{display:inline-flex;align-items:center;justify-content:center;min-width:16px;height:16px;border-radius:8px;font-size:11px;font-weight:700;color:var(--cf-bg);background:var(--cf-status)}

@@ -1,0 +1,77 @@
+// The bottleneck in the browser: the live demo (simulator scraped by a real Prometheus, the real plugin
+// binary, the dev host with the demo's provisioning) while Jangar inserts nothing. Jangar's tile carries
+// the "bottleneck" mark, NATS (whose backlog only grows behind it) is drawn as a symptom, and the
+// sentence why is in each one's tooltip and in the drill-down; screenshots in the dark and light theme.
+// Usage: node tests/e2e/bottleneck.e2e.mjs <dev host URL> <screenshot dir>
+import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { assertPlayedGrafana, launch, watchedPage, stepper } from './browser.mjs';
+
+const [base, shots = 'target/e2e'] = process.argv.slice(2);
+mkdirSync(shots, { recursive: true });
+const browser = await launch();
+const problems = [];
+const { step, done, failed } = stepper();
+try {
+  const page = await watchedPage(browser, problems, { width: 1400, height: 1100 });
+  // The last answer's bottleneck, to say what the backend answered when a check fails.
+  let last = '';
+  page.on('response', async (r) => {
+    if (r.url().endsWith('/v1/evaluate')) {
+      const body = await r.json().catch(() => ({}));
+      last = `answer bottleneck ${JSON.stringify(body.bottleneck)}`;
+    }
+  });
+  const flow = page.getByTestId('codex-flow-panel');
+  for (const theme of ['dark', 'light']) {
+    await step(`${theme}: Jangar is marked the bottleneck, NATS a symptom, each with its sentence`, async () => {
+      await page.goto(`${base}/d/codex-pipeline-observability?theme=${theme}`);
+      await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]', { timeout: 30_000 });
+      const jangar = page.getByTestId('codex-flow-stage-jangar');
+      const nats = page.getByTestId('codex-flow-stage-nats');
+      await page.waitForSelector('[data-testid=codex-flow-stage-jangar][data-flow=bottleneck]', { timeout: 20_000 }).catch(() => {});
+      assert.equal(await jangar.getAttribute('data-flow'), 'bottleneck', last);
+      assert.equal(await jangar.getByTestId('codex-flow-bottleneck').innerText(), 'bottleneck');
+      assert.equal(await page.locator('[data-flow=bottleneck]').count(), 1, 'one cause');
+      assert.equal(await nats.getAttribute('data-flow'), 'symptom', last);
+      assert.equal(await nats.getByTestId('codex-flow-bottleneck').count(), 0, 'a symptom carries no mark');
+      // The symptom is drawn secondary: dimmed, its border dotted.
+      const look = (el) => el.evaluate((e) => { const s = getComputedStyle(e); return [Number(s.opacity), s.borderTopStyle]; });
+      const [[causeOpacity], [symptomOpacity, symptomBorder]] = await Promise.all([look(jangar), look(nats)]);
+      assert.ok(symptomOpacity < causeOpacity, `${symptomOpacity} < ${causeOpacity}`);
+      assert.equal(symptomBorder, 'dotted');
+      for (const kafkaOrSse of ['kafka', 'sse']) {
+        assert.equal(await page.getByTestId(`codex-flow-stage-${kafkaOrSse}`).getAttribute('data-flow'), null, `${kafkaOrSse} plays no part`);
+      }
+      // Screen readers hear the sentence with the tile.
+      assert.match(await jangar.getAttribute('aria-label'), /is the bottleneck: processing is stuck and not making progress/);
+      await jangar.hover();
+      const tip = page.getByRole('tooltip');
+      await tip.waitFor();
+      assert.match(await tip.getByTestId('codex-flow-tooltip-why').innerText(), /^Jangar.* is the bottleneck: processing is stuck and not making progress$/, last);
+      await flow.screenshot({ path: `${shots}/bottleneck-tooltip-${theme}.png` });
+      await nats.hover();
+      await tip.getByTestId('codex-flow-tooltip-why').waitFor();
+      assert.match(await tip.getByTestId('codex-flow-tooltip-why').innerText(), /^NATS.*: its backlog is the one Jangar.* does not keep up with$/, last);
+      await page.mouse.move(0, 0);
+    });
+
+    await step(`${theme}: the drill-down says why Jangar is the bottleneck`, async () => {
+      await page.getByTestId('codex-flow-stage-jangar').focus();
+      await page.keyboard.press('Enter');
+      const why = page.getByTestId('codex-flow-drill-why');
+      await why.waitFor();
+      assert.match(await why.innerText(), /^Jangar.* is the bottleneck: processing is stuck and not making progress$/, last);
+      await page.getByTestId('codex-flow-drilldown').screenshot({ path: `${shots}/bottleneck-drilldown-${theme}.png` });
+      await page.keyboard.press('Escape');
+      await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached' });
+    });
+  }
+  await step('the page played the host\'s Grafana, with its React in the shared modules', () => assertPlayedGrafana(page));
+  assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
+  done();
+} catch (e) {
+  failed(e, problems);
+} finally {
+  await browser.close();
+}
