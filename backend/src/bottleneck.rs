@@ -16,19 +16,20 @@
 //!
 //! Pure: the pipeline and its stages' health in, the bottleneck out.
 
-use codexflow_core::api::StageHealth;
 use codexflow_core::bottleneck::{Bottleneck, BottleneckKind, Symptom};
 use codexflow_core::pipeline::PipelineSpec;
 use codexflow_core::queue::Trend;
 use codexflow_core::StageStatus;
 
-fn unhealthy(s: &StageHealth) -> bool {
+use crate::moment::StageAt;
+
+fn unhealthy(s: &StageAt) -> bool {
     matches!(s.status, StageStatus::Warning | StageStatus::Critical)
 }
 
 /// What kind of bottleneck stage `s` would be, if any.
-fn kind(s: &StageHealth) -> Option<BottleneckKind> {
-    let Some(q) = &s.queue else {
+fn kind(s: &StageAt) -> Option<BottleneckKind> {
+    let Some(q) = s.queue else {
         return unhealthy(s).then_some(BottleneckKind::Failing);
     };
     if q.consumer.is_stuck() && q.backlog.is_some_and(|b| b > 0.0) {
@@ -80,7 +81,7 @@ fn depth(edges: &[(usize, usize)], n: usize) -> Vec<usize> {
 }
 
 /// The bottleneck now, or `None` when no stage holds the pipeline back.
-pub fn bottleneck(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Bottleneck> {
+pub fn bottleneck(pipeline: &PipelineSpec, stages: &[StageAt]) -> Option<Bottleneck> {
     let n = pipeline.stages.len().min(stages.len());
     let kinds: Vec<Option<BottleneckKind>> = stages[..n].iter().map(kind).collect();
     let edges: Vec<(usize, usize)> = pipeline.edge_indices().into_iter().filter(|&(u, v)| u < n && v < n).collect();
@@ -103,7 +104,7 @@ pub fn bottleneck(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Bot
         .filter(|&i| kinds[i].is_some() && defers_to[i].is_none())
         .min_by(|&a, &b| kinds[a].cmp(&kinds[b]).then(depth[b].cmp(&depth[a])))?;
     let kind = kinds[cause]?;
-    let name = |i: usize| stages[i].name.clone();
+    let name = |i: usize| stages[i].name;
     // 3. Its symptoms.
     let mut symptoms = Vec::new();
     for i in (0..n).filter(|&i| i != cause) {
@@ -114,10 +115,10 @@ pub fn bottleneck(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Bot
         } else {
             continue;
         };
-        symptoms.push(Symptom { stage: stages[i].id.clone(), why });
+        symptoms.push(Symptom { stage: stages[i].id.to_string(), why });
     }
     Some(Bottleneck {
-        stage: stages[cause].id.clone(),
+        stage: stages[cause].id.to_string(),
         kind,
         why: format!("{} is the bottleneck: processing is {}", name(cause), kind.words()),
         symptoms,
@@ -127,7 +128,13 @@ pub fn bottleneck(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Bot
 #[cfg(test)]
 mod tests {
     use super::*;
+    use codexflow_core::api::StageHealth;
     use codexflow_core::queue::{ConsumerStatus, QueueInsight};
+
+    /// The rule on the stages as an evaluation has them now.
+    fn bottleneck(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Bottleneck> {
+        super::bottleneck(pipeline, &crate::moment::now(stages))
+    }
 
     /// A stage's status, and for a backlog stage its trend, consumer and backlog.
     type State = (StageStatus, Option<(Trend, ConsumerStatus, f64)>);
@@ -160,20 +167,16 @@ mod tests {
         let p = crate::defaults::pipeline();
         let healthy = (Ok, None);
         // Jangar stops: NATS' backlog (its own) grows and stalls with it; NATS only shows it.
-        let mut jangar_stops = stages([
+        let jangar_stops = stages([
             healthy,
             (Warning, Some((Growing, Stall, 2600.0))),
             (Warning, Some((Growing, Stall, 2600.0))),
             healthy,
         ]);
         let b = bottleneck(&p, &jangar_stops).unwrap();
-        // Each stage involved carries its part, for the panel.
-        b.mark(&mut jangar_stops);
-        let parts: Vec<_> = jangar_stops.iter().map(|s| (s.bottleneck, s.bottleneck_why.as_deref())).collect();
-        assert_eq!(
-            parts,
-            [(false, None), (false, Some(b.symptoms[0].why.as_str())), (true, Some(b.why.as_str())), (false, None)]
-        );
+        // Each stage's part, for the panel.
+        let parts: Vec<_> = jangar_stops.iter().map(|s| b.part_of(&s.id)).collect();
+        assert_eq!(parts, [None, Some((false, b.symptoms[0].why.as_str())), Some((true, b.why.as_str())), None]);
         assert_eq!((b.stage.as_str(), b.kind), ("jangar", BottleneckKind::Stuck));
         assert_eq!(b.why, "Jangar ingest is the bottleneck: processing is stuck and not making progress");
         assert_eq!(b.symptoms.len(), 1);

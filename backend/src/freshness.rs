@@ -8,9 +8,11 @@
 //!
 //! Pure: the pipeline and its stages' insights in, the estimate out.
 
-use codexflow_core::api::{Freshness, StageHealth};
+use codexflow_core::api::Freshness;
 use codexflow_core::duration::humanize_duration;
 use codexflow_core::pipeline::PipelineSpec;
+
+use crate::moment::StageAt;
 
 /// What one stage adds, and what is known of it.
 #[derive(Debug, Clone, Default)]
@@ -21,14 +23,14 @@ struct Sum {
 }
 
 /// The estimate for the stages of `pipeline`, in its order; `None` when no stage holds a backlog.
-pub fn freshness(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Freshness> {
+pub fn freshness(pipeline: &PipelineSpec, stages: &[StageAt]) -> Option<Freshness> {
     let n = pipeline.stages.len().min(stages.len());
     if !pipeline.stages[..n].iter().any(|s| s.queue.is_some()) {
         return None;
     }
     let edges: Vec<(usize, usize)> = pipeline.edge_indices().into_iter().filter(|&(u, v)| u < n && v < n).collect();
     let own = |i: usize| -> (Option<i64>, bool) {
-        let age = stages[i].queue.as_ref().map(|q| (q.age_ms, q.age_is_bound));
+        let age = stages[i].queue.map(|q| (q.age_ms, q.age_is_bound));
         match (&pipeline.stages[i].queue, age) {
             (None, _) => (Some(0), false),
             (Some(_), Some((ms, bound))) => (ms, bound),
@@ -40,7 +42,7 @@ pub fn freshness(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Fres
     let mut best: Vec<Sum> = (0..n)
         .map(|i| match own(i) {
             (Some(ms), bound) => Sum { ms, bound, unknown: Vec::new() },
-            (None, _) => Sum { ms: 0, bound: true, unknown: vec![stages[i].name.clone()] },
+            (None, _) => Sum { ms: 0, bound: true, unknown: vec![stages[i].name.to_string()] },
         })
         .collect();
     for _ in 0..n {
@@ -57,7 +59,7 @@ pub fn freshness(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Fres
             if ms > best[v].ms {
                 let mut unknown = best[u].unknown.clone();
                 if own_v.is_none() && !shared {
-                    unknown.push(stages[v].name.clone());
+                    unknown.push(stages[v].name.to_string());
                 }
                 best[v] = Sum { ms, bound: best[u].bound || bound_v || own_v.is_none(), unknown };
                 changed = true;
@@ -79,13 +81,19 @@ pub fn freshness(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Fres
             format!("Clients' data at least {} old; not known: {}", humanize_duration(ms), unknown.join(", "))
         }
     };
-    Some(Freshness { age_ms: known_any.then_some(ms), at_least: bound, unknown, line })
+    Some(Freshness { age_ms: known_any.then_some(ms), at_least: bound, unknown, line, ..Default::default() })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use codexflow_core::api::StageHealth;
     use codexflow_core::queue::QueueInsight;
+
+    /// The estimate on the stages as an evaluation has them now.
+    fn freshness(pipeline: &PipelineSpec, stages: &[StageHealth]) -> Option<Freshness> {
+        super::freshness(pipeline, &crate::moment::now(stages))
+    }
 
     fn stages(ages: &[Option<(i64, bool)>]) -> Vec<StageHealth> {
         let pipeline = crate::defaults::pipeline();

@@ -16,6 +16,7 @@ pub mod insight;
 pub mod listener;
 pub mod logging;
 pub mod memory;
+pub mod moment;
 pub mod panel_map;
 pub mod plugin;
 pub mod prom;

@@ -3,7 +3,9 @@
 //! rules with short windows, a 30 s insight window), and `v1/evaluate` asked at a moment of every
 //! act: the bottleneck must be the stage the act breaks, with the stages that only suffer from it as
 //! its symptoms (Jangar stopped: Jangar, NATS' growing backlog a symptom; the Kafka consumer
-//! stopped: Kafka; SSE errors: SSE alone), and none while the pipeline is healthy.
+//! stopped: Kafka; SSE errors: SSE alone), and none while the pipeline is healthy; then the same
+//! moments read tick by tick from one evaluation of the whole loop (`bottleneckRuns`, and each
+//! stage's own runs, which the panel marks in time travel).
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +53,43 @@ async fn every_act_names_the_stage_it_breaks() {
         let named: Vec<&str> = got.map(|b| b.symptoms.iter().map(|s| s.stage.as_str()).collect()).unwrap_or_default();
         if got.map(|b| b.stage.as_str()) != stage || named != symptoms {
             failures.push(format!("{line}\n    expected {stage:?} with symptoms {symptoms:?}"));
+        }
+    }
+    // The same moments, tick by tick, from one evaluation of the whole loop at 5 s.
+    let (first, last) = (story.instant(MOMENTS[0].0, 0.0), story.instant(MOMENTS[MOMENTS.len() - 1].0, 70.0));
+    let body = serde_json::json!({ "from": first - 300_000, "to": last, "intervalMs": 5_000 }).to_string();
+    let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let answer: EvaluateResponse = serde_json::from_slice(&r.body).expect("an evaluation");
+    for &(act, into, stage, symptoms) in MOMENTS {
+        let tick = story.instant(act, into as f64).div_euclid(5_000) * 5_000;
+        let got = answer.bottleneck_runs.iter().rev().find(|r| r.from <= tick).and_then(|r| r.bottleneck.as_ref());
+        let line = format!(
+            "{act:>32} +{into:>2}s, tick by tick: {} · symptoms {:?}",
+            got.map_or("no bottleneck".to_string(), |b| b.why.clone()),
+            got.map(|b| b.symptoms.iter().map(|s| s.stage.as_str()).collect::<Vec<_>>())
+        );
+        println!("{line}");
+        let named: Vec<&str> = got.map(|b| b.symptoms.iter().map(|s| s.stage.as_str()).collect()).unwrap_or_default();
+        // Each stage's own runs (what the panel marks in time travel) say the same.
+        let parts: Vec<(&str, bool)> = answer
+            .stages
+            .iter()
+            .filter_map(|s| {
+                let (_, cause, why) = s.bottleneck_runs.iter().rev().find(|r| r.0 <= tick)?;
+                (!why.is_empty()).then_some((s.id.as_str(), *cause))
+            })
+            .collect();
+        let expected_parts: Vec<(&str, bool)> = answer
+            .stages
+            .iter()
+            .filter_map(|s| {
+                let id = s.id.as_str();
+                (Some(id) == stage).then_some((id, true)).or(symptoms.contains(&id).then_some((id, false)))
+            })
+            .collect();
+        if got.map(|b| b.stage.as_str()) != stage || named != symptoms || parts != expected_parts {
+            failures.push(format!("{line}\n    expected {stage:?} with symptoms {symptoms:?}; stages' runs {parts:?}"));
         }
     }
     assert!(failures.is_empty(), "{} acts name another bottleneck:\n{}", failures.len(), failures.join("\n"));

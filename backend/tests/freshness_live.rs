@@ -1,6 +1,7 @@
 //! The clients' data age end to end: the pipeline simulator scraped by a real Prometheus (its past
 //! hour backfilled from the same story), the real plugin binary spoken to as Grafana does, and
-//! `v1/evaluate` asked at a moment of every act. Each backlog stage's data age, and the pipeline's,
+//! `v1/evaluate` asked at a moment of every act, then once over the whole loop (the same moments
+//! read tick by tick). Each backlog stage's data age, and the pipeline's,
 //! must be within 10 % of the simulator's own truth (`Story::data_age`, from its produced and
 //! consumed counts, not from any scrape) at the instant of the last scrape the estimate read.
 //!
@@ -73,6 +74,36 @@ async fn every_act_gives_the_data_age_the_simulator_knows() {
         let f = answer.freshness.clone().expect("the pipeline's freshness");
         check("clients", f.age_ms, f.at_least);
         assert!(f.line.starts_with("Clients' data ≈ "), "{}", f.line);
+    }
+    // The same moments, tick by tick, from one evaluation of the whole loop at 5 s: each tick reads
+    // the insight window up to it, as `to` does above.
+    let (first, last) = (story.instant(MOMENTS[0].0, 0.0), story.instant(MOMENTS[MOMENTS.len() - 1].0, 70.0));
+    let body = json!({ "from": first, "to": last, "intervalMs": 5_000 }).to_string();
+    let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let answer: EvaluateResponse = serde_json::from_slice(&r.body).expect("an evaluation");
+    let f = answer.freshness.clone().expect("the pipeline's freshness");
+    assert_eq!((f.timeline.len(), f.lines.len()), (answer.ticks.len(), answer.ticks.len()), "one a tick");
+    for &(act, into) in MOMENTS {
+        let tick = story.instant(act, into as f64).div_euclid(5_000) * 5_000;
+        let i = answer.ticks.iter().position(|&x| x == tick).expect("the moment's tick");
+        let mut check = |stage: &str, estimate: Option<i64>, bound: bool| {
+            let (ok, truth) = estimate.map_or((false, f64::NAN), |e| close(&story, stage, tick, e));
+            let line = format!(
+                "{act:>32} +{into:>2}s {stage:>7}, tick by tick: estimate {estimate:?} ms (bound {bound}), truth {truth:.0} ms"
+            );
+            println!("{line}");
+            if !ok || bound {
+                failures.push(line);
+            }
+        };
+        for stage in ["kafka", "nats", "jangar"] {
+            let s = answer.stages.iter().find(|s| s.id == stage).expect("a backlog stage");
+            check(stage, s.age_timeline.get(i).copied().flatten(), false);
+        }
+        let (age, at_least) = f.timeline[i];
+        check("clients", age, at_least);
+        assert!(f.lines[i].starts_with("Clients' data ≈ "), "{}", f.lines[i]);
     }
     assert!(failures.is_empty(), "{} estimates are off the truth:\n{}", failures.len(), failures.join("\n"));
 }

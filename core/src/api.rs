@@ -78,6 +78,11 @@ pub struct EvaluateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub bottleneck: Option<crate::bottleneck::Bottleneck>,
+    /// The bottleneck over the window and now, as runs: each holds from its tick to the next
+    /// run's; the last, from `to`, is `bottleneck`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub bottleneck_runs: Vec<crate::bottleneck::BottleneckRun>,
 }
 
 /// The clients' data age (`backend/src/freshness.rs`): each backlog stage's data age summed along
@@ -99,6 +104,14 @@ pub struct Freshness {
     pub unknown: Vec<String>,
     /// In words, what the panel shows: "Clients' data ≈ 28s old".
     pub line: String,
+    /// At each tick of `ticks`: `[ageMs or null, atLeast]`; empty when the window is not read
+    /// tick by tick.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub timeline: Vec<(Option<i64>, bool)>,
+    /// `line` at each tick of `ticks`, for time travel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<String>,
 }
 
 /// The Alertmanager's answer in brief, or why there is none (then no alert is marked suppressed).
@@ -326,13 +339,17 @@ pub struct StageHealth {
     /// inhibited: someone is on it. The status stays what the alerts say; the panel draws it calmer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub suppressed: bool,
-    /// This stage is the response's `bottleneck`.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub bottleneck: bool,
-    /// On the bottleneck and its symptoms, the response's sentence why, so the panel marks each
-    /// stage without reading `bottleneck` whole.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bottleneck_why: Option<String>,
+    /// Its part in the bottleneck over the window and now, as runs: `[t, cause, why]` holds from
+    /// `t` to the next run (`cause`: it is the bottleneck, else a symptom; `why` empty while it
+    /// plays none); the last run, from `to`, is now. Empty when it never plays one. The panel
+    /// marks its tiles from these rather than reading the response's `bottleneck` whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bottleneck_runs: Vec<(i64, bool, String)>,
+    /// A backlog stage's data age at each tick of `ticks` (ms; null where not known), read as of
+    /// that tick; empty for other stages, and when the window is not read tick by tick.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub age_timeline: Vec<Option<i64>>,
 }
 
 /// The one number that sums a stage up ("lag 1.5K").

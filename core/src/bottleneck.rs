@@ -49,16 +49,12 @@ pub struct Bottleneck {
 }
 
 impl Bottleneck {
-    /// Marks its stages among `stages` (`StageHealth.bottleneck`, `bottleneckWhy`) for the panel.
-    pub fn mark(&self, stages: &mut [crate::api::StageHealth]) {
-        for s in stages {
-            if s.id == self.stage {
-                s.bottleneck = true;
-                s.bottleneck_why = Some(self.why.clone());
-            } else if let Some(symptom) = self.symptoms.iter().find(|x| x.stage == s.id) {
-                s.bottleneck_why = Some(symptom.why.clone());
-            }
+    /// Stage `id`'s part: `(true, why)` for the cause, `(false, why)` for a symptom.
+    pub fn part_of(&self, id: &str) -> Option<(bool, &str)> {
+        if self.stage == id {
+            return Some((true, &self.why));
         }
+        self.symptoms.iter().find(|s| s.stage == id).map(|s| (false, s.why.as_str()))
     }
 }
 
@@ -68,4 +64,12 @@ pub struct Symptom {
     pub stage: String,
     /// "NATS agent comms: its backlog is the one Jangar ingest does not take".
     pub why: String,
+}
+
+/// The bottleneck from tick `from` on, until the next run; `None`: no stage holds the pipeline back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BottleneckRun {
+    pub from: i64,
+    pub bottleneck: Option<Bottleneck>,
 }

@@ -567,8 +567,8 @@ mod tests {
             missing_series: Vec::new(),
             queue: None,
             suppressed: false,
-            bottleneck: false,
-            bottleneck_why: None,
+            bottleneck_runs: Vec::new(),
+            age_timeline: Vec::new(),
         };
         // A graph off the shared instants (none here is, but a lying upstream could make one).
         let odd = vec![Point { t: 3 * M, v: None }];
@@ -614,6 +614,7 @@ mod tests {
             spark: None,
             freshness: None,
             bottleneck: None,
+            bottleneck_runs: Vec::new(),
         }
     }
 

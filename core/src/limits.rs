@@ -73,6 +73,14 @@ pub const DEFAULT_QUEUE_WINDOW: Bound = Bound { ms: 600_000, text: "10m" };
 pub const QUEUE_STEPS: i64 = 40;
 pub const QUEUE_MIN_SPARK_POINTS: i64 = 10;
 
+/// The pipeline over the window (each backlog stage's data age, the clients' freshness and the
+/// bottleneck at every tick) is read for windows of at most this many ticks and pipelines of at
+/// most this many stages; beyond, those series are absent (the values now stay). Each backlog and
+/// position is one query over the window at the insight's step, coarsened to at most
+/// [`MAX_POINTS_PER_QUERY`] points.
+pub const MAX_HISTORY_TICKS: usize = 2_000;
+pub const MAX_HISTORY_STAGES: usize = 32;
+
 /// `v1/stage-metrics`: points per series when the request does not say, and the most it may ask.
 pub const STAGE_METRICS_DEFAULT_POINTS: u32 = 600;
 pub const STAGE_METRICS_MAX_POINTS: u32 = 5_000;

@@ -2,6 +2,8 @@
 // binary, the dev host with the demo's provisioning) while Jangar inserts nothing. Jangar's tile carries
 // the "bottleneck" mark, NATS (whose backlog only grows behind it) is drawn as a symptom, and the
 // sentence why is in each one's tooltip and in the drill-down; screenshots in the dark and light theme.
+// In time travel, an instant of the act before (NATS falling behind) marks NATS instead, and the
+// banner gives the clients' data age then.
 // Usage: node tests/e2e/bottleneck.e2e.mjs <dev host URL> <screenshot dir>
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
@@ -19,7 +21,8 @@ try {
   page.on('response', async (r) => {
     if (r.url().endsWith('/v1/evaluate')) {
       const body = await r.json().catch(() => ({}));
-      last = `answer bottleneck ${JSON.stringify(body.bottleneck)}`;
+      const runs = Object.fromEntries((body.stages ?? []).map((s) => [s.id, s.bottleneckRuns]));
+      last = `answer to ${body.to} bottleneck ${JSON.stringify(body.bottleneck)} stages' runs ${JSON.stringify(runs)}`;
     }
   });
   const flow = page.getByTestId('codex-flow-panel');
@@ -67,6 +70,31 @@ try {
       await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached' });
     });
   }
+  await step('in time travel the marks and the clients\' data age are those of the instant', async () => {
+    await page.goto(`${base}/d/codex-pipeline-observability`);
+    await page.waitForSelector('[data-testid=codex-flow-stage-jangar][data-flow=bottleneck]', { timeout: 30_000 });
+    const strip = page.locator('[data-testid=codex-flow-strip-jangar] svg.cf-strip');
+    const box = await strip.boundingBox();
+    // Back along the strip from now, into the act before Jangar's stop: NATS falling behind.
+    let found = null;
+    for (let f = 0.9; f > 0.05 && !found; f -= 0.05) {
+      await page.mouse.move(box.x + box.width * f, box.y + box.height / 2);
+      await page.getByTestId('codex-flow-travel').waitFor();
+      const causes = await page.locator('[data-flow=bottleneck]').evaluateAll((els) => els.map((e) => e.dataset.testid));
+      if (causes.length === 1 && causes[0] === 'codex-flow-stage-nats') found = f;
+    }
+    assert.ok(found, `some instant before Jangar's stop names NATS the bottleneck; ${last}`);
+    assert.equal(await page.getByTestId('codex-flow-stage-jangar').getAttribute('data-flow'), null, 'Jangar plays no part then');
+    // The sentence of that instant (leaving the strip returns to now, so the tile says it).
+    assert.match(await page.getByTestId('codex-flow-stage-nats').getAttribute('aria-label'), /\. NATS.* is the bottleneck: processing is /);
+    // The banner gives the clients' data age then.
+    assert.match(await page.getByTestId('codex-flow-travel').innerText(), /^Showing .* · Clients' data (≈|more than|at least) (\d+m )?\d+s old/);
+    await flow.screenshot({ path: `${shots}/bottleneck-time-travel.png` });
+    await page.mouse.move(0, 0);
+    await page.getByTestId('codex-flow-travel').waitFor({ state: 'detached' });
+    assert.equal(await page.getByTestId('codex-flow-stage-jangar').getAttribute('data-flow'), 'bottleneck', 'now again');
+  });
+
   await step('the page played the host\'s Grafana, with its React in the shared modules', () => assertPlayedGrafana(page));
   assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
   done();

@@ -247,8 +247,8 @@ pub(crate) mod tests {
             missing_series: vec![],
             queue: None,
             suppressed: false,
-            bottleneck: false,
-            bottleneck_why: None,
+            bottleneck_runs: Vec::new(),
+            age_timeline: Vec::new(),
         }
     }
 

@@ -51,7 +51,7 @@ pub fn assemble(
                 .map(|(q, f)| queue::insight(q, f, &fetched.headlines, &rules.set, plan))
         })
         .collect();
-    let mut stages: Vec<StageHealth> = settings
+    let stages: Vec<StageHealth> = settings
         .pipeline
         .stages
         .iter()
@@ -62,11 +62,9 @@ pub fn assemble(
             ..stage_health(spec, &alerts, &summaries, plan, headline)
         })
         .collect();
-    let freshness = crate::freshness::freshness(&settings.pipeline, &stages);
-    let bottleneck = crate::bottleneck::bottleneck(&settings.pipeline, &stages);
-    if let Some(b) = &bottleneck {
-        b.mark(&mut stages);
-    }
+    let now = crate::moment::now(&stages);
+    let freshness = crate::freshness::freshness(&settings.pipeline, &now);
+    let bottleneck = crate::bottleneck::bottleneck(&settings.pipeline, &now);
     let edges = settings
         .pipeline
         .edges
@@ -86,7 +84,11 @@ pub fn assemble(
             }
         })
         .collect();
-    EvaluateResponse {
+    let history = fetched
+        .history
+        .as_ref()
+        .map(|h| super::history::insights(&settings.pipeline, h, &rules.set, &plan.window, settings.queue_window_ms));
+    let mut answer = EvaluateResponse {
         from: req.from,
         to: req.to,
         interval_ms: plan.interval,
@@ -102,7 +104,13 @@ pub fn assemble(
         spark: None,
         freshness,
         bottleneck,
+        bottleneck_runs: Vec::new(),
+    };
+    if let Some(insights) = history {
+        super::history::fill(&mut answer, &settings.pipeline, &insights);
     }
+    super::history::end_with_now(&mut answer);
+    answer
 }
 
 /// Every rule's alerts, marked `nodata` where the rule's inputs do not exist, with the ruler's view
@@ -221,8 +229,8 @@ fn stage_health(
         missing_series,
         queue: None,
         suppressed,
-        bottleneck: false,
-        bottleneck_why: None,
+        bottleneck_runs: Vec::new(),
+        age_timeline: Vec::new(),
     }
 }
 
@@ -291,6 +299,7 @@ mod tests {
             ruler: vec![None, None, None],
             queues: vec![None; 4],
             alertmanager: None,
+            history: None,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod alerts;
 pub mod annotations;
 pub mod assemble;
 pub mod fetch;
+pub mod history;
 pub mod overlay;
 pub mod plan;
 pub mod presence;

@@ -114,7 +114,7 @@ pub fn fetched(queues: Vec<Option<QueueAsks>>, answers: &[Answer]) -> Vec<Option
 }
 
 /// Samples summed across series on `ticks`, or why there are none.
-fn samples(
+pub(super) fn samples(
     what: &str,
     expr: &str,
     ticks: &Ticks,
@@ -130,7 +130,7 @@ fn samples(
 }
 
 /// The threshold of the alert the queue names: `N` of its `X > N` (or `>=`).
-fn threshold(queue: &QueueSpec, rules: &RuleSet) -> Result<Option<f64>, String> {
+pub(super) fn threshold(queue: &QueueSpec, rules: &RuleSet) -> Result<Option<f64>, String> {
     if queue.alert.is_empty() {
         return Ok(None);
     }

@@ -59,6 +59,19 @@ pub struct StageView {
     pub flow: Option<(bool, String)>,
 }
 
+/// A stage's part in the bottleneck now: its last run (the backend's, from `to`, which the panel
+/// does not read).
+pub fn flow_now(runs: &[(i64, bool, String)]) -> Option<(bool, String)> {
+    flow_at(runs, i64::MAX)
+}
+
+/// A stage's part in the bottleneck at `t`, from its runs (`[from, cause, why]`, `why` empty for
+/// none).
+pub fn flow_at(runs: &[(i64, bool, String)], t: i64) -> Option<(bool, String)> {
+    let (_, cause, why) = runs.iter().rev().find(|r| r.0 <= t)?;
+    (!why.is_empty()).then(|| (*cause, why.clone()))
+}
+
 /// Sentences one a line (what `join("\n")` does, without another instantiation of it).
 pub fn lines(sentences: &[String]) -> String {
     let mut out = String::new();
@@ -189,7 +202,11 @@ pub fn stages_at(answer: &EvaluateResponse, at: Option<usize>, clock: &dyn Clock
                 insight: s.queue.as_ref().filter(|_| is_now).and_then(|q| q.line.clone()),
                 insight_details: s.queue.as_ref().filter(|_| is_now).map(|q| lines(&q.details)).unwrap_or_default(),
                 suppressed: is_now && s.suppressed,
-                flow: s.bottleneck_why.clone().filter(|_| is_now).map(|why| (s.bottleneck, why)),
+                flow: if is_now {
+                    flow_now(&s.bottleneck_runs)
+                } else {
+                    t.and_then(|t| flow_at(&s.bottleneck_runs, t))
+                },
             }
         })
         .collect()
@@ -284,16 +301,18 @@ mod tests {
     }
 
     #[test]
-    fn the_bottleneck_and_its_symptoms_are_marked_now_only() {
+    fn the_bottleneck_and_its_symptoms_are_marked_now_and_at_each_tick() {
         let mut a = answer();
-        a.stages[0].bottleneck = true;
-        a.stages[0].bottleneck_why = Some("Kafka is the bottleneck: processing is stuck".into());
-        a.stages[1].bottleneck_why = Some("NATS: after Kafka".into());
-        let now = stages_at(&a, None, &UtcClock);
-        assert_eq!(now[0].flow, Some((true, "Kafka is the bottleneck: processing is stuck".into())));
-        assert_eq!(now[1].flow, Some((false, "NATS: after Kafka".into())));
-        assert_eq!(now[2].flow, None);
-        assert!(stages_at(&a, Some(0), &UtcClock).iter().all(|s| s.flow.is_none()), "it is about now");
+        assert!(stages_at(&a, None, &UtcClock).iter().all(|s| s.flow.is_none()), "no runs: no part");
+        // Kafka a symptom at the first tick, the cause from the second, and now (from `to`) NATS too.
+        let why = |w: &str| w.to_string();
+        a.stages[0].bottleneck_runs = vec![(a.ticks[0], false, why("after")), (a.ticks[1], true, why("cause"))];
+        a.stages[1].bottleneck_runs = vec![(a.ticks[0], false, String::new()), (a.to, false, why("behind it"))];
+        let at = |i: Option<usize>| stages_at(&a, i, &UtcClock).into_iter().map(|s| s.flow).collect::<Vec<_>>();
+        assert_eq!(at(Some(0))[..2], [Some((false, why("after"))), None]);
+        assert_eq!(at(Some(1))[..2], [Some((true, why("cause"))), None]);
+        assert_eq!(at(None)[..3], [Some((true, why("cause"))), Some((false, why("behind it"))), None]);
+        assert_eq!(at(None), at(Some(a.ticks.len() - 1)), "the last tick is now");
     }
 
     #[test]

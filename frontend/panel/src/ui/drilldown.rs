@@ -122,8 +122,8 @@ pub fn drill_down(p: &DrillProps) -> Html {
             </div>
             <div class="cf-drill-body" onmousemove={pointer} onmouseleave={left}>
                 <div class="cf-card">
-                    if let Some(why) = &p.stage.bottleneck_why {
-                        <div class="cf-why" data-testid="codex-flow-drill-why">{ why.clone() }</div>
+                    if let Some((_, why)) = crate::view::flow_now(&p.stage.bottleneck_runs) {
+                        <div class="cf-why" data-testid="codex-flow-drill-why">{ why }</div>
                     }
                     if let Some(q) = &p.stage.queue {
                         <h4><span>{ "Queue" }</span><span class="cf-weak">{ q.line.clone().unwrap_or_default() }</span></h4>

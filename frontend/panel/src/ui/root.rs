@@ -111,12 +111,13 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                     theme={host.theme.clone()} clock={v.clock.clone()} on_cursor={on(Action::Cursor)} changes={v.changes.clone()} />
             }
             if let (None, Some(f)) = (v.cursor, &data.freshness) {
-                // How old the clients' data is now (not known of a past tick: time travel hides it).
+                // How old the clients' data is now; in time travel the banner says it of the tick.
                 <div class="cf-fresh" role="status" data-testid="codex-flow-freshness">{ f.line.clone() }</div>
             }
-            if let Some(t) = v.cursor.and_then(|i| data.ticks.get(i)) {
+            if let Some((i, t)) = v.cursor.and_then(|i| Some((i, data.ticks.get(i)?))) {
                 // Alert values between the sparkline's instants are the latest sent before them: said.
-                <div class="cf-travel" role="status">{ format!("Showing {}{} · move off the strip to return to now", v.clock.date_time(*t),
+                <div class="cf-travel" role="status" data-testid="codex-flow-travel">{ format!("Showing {}{}{} · move off the strip to return to now", v.clock.date_time(*t),
+                    data.freshness.as_ref().and_then(|f| f.lines.get(i)).filter(|l| !l.is_empty()).map(|l| format!(" · {l}")).unwrap_or_default(),
                     value_spacing(&data.alerts).map(|ms| format!(" · alert values every {}", humanize_duration(ms))).unwrap_or_default()) }</div>
             }
             <div class="cf-notes">
