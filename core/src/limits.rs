@@ -73,11 +73,12 @@ pub const DEFAULT_QUEUE_WINDOW: Bound = Bound { ms: 600_000, text: "10m" };
 pub const QUEUE_STEPS: i64 = 40;
 pub const QUEUE_MIN_SPARK_POINTS: i64 = 10;
 
-/// The pipeline over the window (each backlog stage's data age, the clients' freshness and the
-/// bottleneck at every tick) is read for windows of at most this many ticks and pipelines of at
-/// most this many stages; beyond, those series are absent (the values now stay). Each backlog and
-/// position is one query over the window at the insight's step, coarsened to at most
-/// [`MAX_POINTS_PER_QUERY`] points.
+/// The pipeline over the range (each backlog stage's data age, the clients' freshness and the
+/// bottleneck at every tick) is read for ranges of at most this many ticks and pipelines of at
+/// most this many stages; beyond, those series are absent (the values now stay). A backlog stage
+/// is read tick by tick from the series its insight asks anyway: the headline's sparkline, or its
+/// own queries, which then reach over the range when that takes at most [`MAX_POINTS_PER_QUERY`]
+/// points (else they read the last window, and the stage is not known before it).
 pub const MAX_HISTORY_TICKS: usize = 2_000;
 pub const MAX_HISTORY_STAGES: usize = 32;
 

@@ -39,7 +39,7 @@ pub fn assemble(
     let mut alerts =
         rule_alerts(rules, &summaries, plan, fetched.presence.as_deref().ok(), fetched.rules, fetched.ruler, budget);
     let alertmanager = silences::annotate(&mut alerts, settings.alertmanager_url.as_deref(), fetched.alertmanager);
-    let insights: Vec<_> = settings
+    let series: Vec<_> = settings
         .pipeline
         .stages
         .iter()
@@ -48,9 +48,10 @@ pub fn assemble(
             spec.queue
                 .as_ref()
                 .zip(fetched_queue.as_ref())
-                .map(|(q, f)| queue::insight(q, f, &fetched.headlines, &rules.set, plan))
+                .map(|(q, f)| queue::series(q, f, &fetched.headlines, &rules.set, settings.queue_window_ms))
         })
         .collect();
+    let insights: Vec<_> = series.iter().map(|s| s.as_ref().map(|s| s.now(plan))).collect();
     let stages: Vec<StageHealth> = settings
         .pipeline
         .stages
@@ -84,10 +85,8 @@ pub fn assemble(
             }
         })
         .collect();
-    let history = fetched
-        .history
-        .as_ref()
-        .map(|h| super::history::insights(&settings.pipeline, h, &rules.set, &plan.window, settings.queue_window_ms));
+    let history = queue::tick_by_tick(plan, settings.pipeline.stages.len())
+        .then(|| super::history::insights(&series, &plan.window));
     let mut answer = EvaluateResponse {
         from: req.from,
         to: req.to,
@@ -299,7 +298,6 @@ mod tests {
             ruler: vec![None, None, None],
             queues: vec![None; 4],
             alertmanager: None,
-            history: None,
         }
     }
 

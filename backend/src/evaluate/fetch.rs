@@ -8,7 +8,6 @@ use codexflow_core::limits::ACTIVE_AT_LOOKBACK_MS;
 use codexflow_core::Ticks;
 
 use super::alerts::active_at_edge;
-use super::history;
 use super::overlay;
 use super::plan::Plan;
 use super::presence;
@@ -46,8 +45,6 @@ pub struct Fetched {
     pub queues: Vec<Option<QueueFetched>>,
     /// The Alertmanager's alerts and silences (`None`: no `alertmanagerUrl`).
     pub alertmanager: Option<super::silences::AmAnswer>,
-    /// The backlogs and positions over the window (`None`: not read tick by tick).
-    pub history: Option<super::history::HistoryFetched>,
 }
 
 /// Everything an evaluation reads, asked as one round of asks (`crate::upstream`), then, for the
@@ -115,8 +112,6 @@ pub async fn fetch(
         })
         .collect();
     let queues = queue::asks(pipeline, plan, settings.queue_window_ms, &mut asks);
-    let history = history::ticks(plan, pipeline.stages.len(), settings.queue_window_ms)
-        .map(|ticks| (ticks, history::asks(pipeline, ticks, &mut asks)));
     let alertmanager = async {
         match &settings.alertmanager_url {
             Some(url) => Some(upstream.client.with_base(url).alertmanager().await),
@@ -153,8 +148,7 @@ pub async fn fetch(
         .collect();
     let edges = headlines.split_off(pipeline.stages.len().min(headlines.len()));
     let queues = queue::fetched(queues, &answers);
-    let history = history.map(|(ticks, stages)| history::fetched(ticks, stages, &answers));
-    Fetched { presence, rules: rules_fetched, ruler, headlines, edges, queues, alertmanager, history }
+    Fetched { presence, rules: rules_fetched, ruler, headlines, edges, queues, alertmanager }
 }
 
 /// Looks further back for the rules whose episode is active at the edge of what was looked at, to

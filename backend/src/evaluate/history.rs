@@ -1,137 +1,31 @@
-//! The pipeline over the window: each backlog stage's queue insight read as of every tick (the
-//! samples in the insight window up to the tick, as the insight now reads the window up to `to`),
-//! and from those and the stages' statuses then, each stage's data age, the clients' freshness and
-//! the bottleneck at every tick. One query per backlog and per position, over the window and the
-//! insight window before it, at the insight's step (coarser when that would exceed
-//! [`MAX_POINTS_PER_QUERY`]); windows and pipelines beyond [`MAX_HISTORY_TICKS`] and
-//! [`MAX_HISTORY_STAGES`] are not read tick by tick.
+//! The pipeline over the range, tick by tick: each backlog stage's queue insight read as of every
+//! tick (the insight window up to it, from the same series the insight now reads,
+//! `super::queue`), and from those and the stages' statuses then, each stage's data age, the
+//! clients' freshness and the bottleneck at every tick. Ranges of more than [`MAX_HISTORY_TICKS`]
+//! ticks and pipelines of more than [`MAX_HISTORY_STAGES`] stages are not read tick by tick, nor a
+//! stage whose insight series do not reach over the range (an own query of more than
+//! `MAX_POINTS_PER_QUERY` points).
+//!
+//! [`MAX_HISTORY_TICKS`]: codexflow_core::limits::MAX_HISTORY_TICKS
+//! [`MAX_HISTORY_STAGES`]: codexflow_core::limits::MAX_HISTORY_STAGES
 
 use codexflow_core::api::EvaluateResponse;
 use codexflow_core::bottleneck::{Bottleneck, BottleneckRun};
-use codexflow_core::limits::{MAX_HISTORY_STAGES, MAX_HISTORY_TICKS, MAX_POINTS_PER_QUERY, QUEUE_STEPS};
 use codexflow_core::pipeline::PipelineSpec;
 use codexflow_core::queue::QueueInsight;
 use codexflow_core::Ticks;
 
-use super::plan::Plan;
-use super::queue::{samples, threshold};
-use crate::insight::{queue_insight, QueueInputs, Sample};
+use super::queue::QueueSeries;
 use crate::moment::StageAt;
-use crate::rules::RuleSet;
-use crate::upstream::{answer_at, Answer, Ask, Purpose};
 
-/// The ticks the history queries read: from an insight window before the window's first tick to
-/// its last, on the insight's step (at least a second, coarsened to stay within one query's
-/// points), on absolute time so viewers share them. `None` when the window is not read tick by tick.
-pub fn ticks(plan: &Plan, stages: usize, window_ms: i64) -> Option<Ticks> {
-    let (first, last) = (plan.window.first, plan.window.last()?);
-    if plan.window.count > MAX_HISTORY_TICKS || stages > MAX_HISTORY_STAGES || window_ms <= 0 {
-        return None;
-    }
-    let start = first.checked_sub(window_ms)?;
-    let span = last.checked_sub(start)?;
-    let fine = (window_ms / QUEUE_STEPS).max(1_000);
-    let step = fine.max(span / (MAX_POINTS_PER_QUERY - 1) + 1);
-    let (from, to) = (start.div_euclid(step) * step, last.div_euclid(step) * step);
-    Some(Ticks::between(from, to, step))
-}
-
-/// A backlog stage's history asks: the indices of its backlog's and its position's.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StageAsks {
-    backlog: usize,
-    position: Option<usize>,
-}
-
-/// The history's asks, pushed onto `asks`: per stage (`None` for one without a queue).
-pub fn asks(pipeline: &PipelineSpec, ticks: Ticks, asks: &mut Vec<Ask>) -> Vec<Option<StageAsks>> {
-    let mut push = |expr: &str, stage: usize| {
-        asks.push(Ask::new(expr, ticks, Purpose::Queue(stage)));
-        asks.len() - 1
-    };
-    pipeline
-        .stages
+/// Each backlog stage's insight as of every tick of `window` (`[stage][tick]`; `None` for a stage
+/// without a queue, or whose series do not reach over the range).
+pub fn insights(series: &[Option<QueueSeries>], window: &Ticks) -> Vec<Option<Vec<QueueInsight>>> {
+    series
         .iter()
-        .enumerate()
-        .map(|(i, stage)| {
-            let queue = stage.queue.as_ref()?;
-            let backlog = push(&queue.backlog, i);
-            let position = (!queue.position.trim().is_empty()).then(|| push(&queue.position, i));
-            Some(StageAsks { backlog, position })
-        })
-        .collect()
-}
-
-/// What the upstream said for the history: its ticks, and per stage its backlog and position.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryFetched {
-    pub ticks: Ticks,
-    pub stages: Vec<Option<(Answer, Option<Answer>)>>,
-}
-
-pub fn fetched(ticks: Ticks, stages: Vec<Option<StageAsks>>, answers: &[Answer]) -> HistoryFetched {
-    let stages = stages
-        .into_iter()
-        .map(|s| s.map(|s| (answer_at(answers, s.backlog), s.position.map(|p| answer_at(answers, p)))))
-        .collect();
-    HistoryFetched { ticks, stages }
-}
-
-/// The samples of `all` (in time order) in `[t - window_ms, t]`, as the insight's own ticks read
-/// the window up to `to`.
-fn within(all: &[Sample], t: i64, window_ms: i64) -> &[Sample] {
-    let start = all.partition_point(|s| s.0 < t.saturating_sub(window_ms));
-    let end = all.partition_point(|s| s.0 <= t);
-    all.get(start..end.max(start)).unwrap_or_default()
-}
-
-/// Each backlog stage's insight as of every tick of `window` (`[stage][tick]`, `None` for a stage
-/// without a queue).
-pub fn insights(
-    pipeline: &PipelineSpec,
-    fetched: &HistoryFetched,
-    rules: &RuleSet,
-    window: &Ticks,
-    window_ms: i64,
-) -> Vec<Option<Vec<QueueInsight>>> {
-    pipeline
-        .stages
-        .iter()
-        .zip(&fetched.stages)
-        .map(|(spec, answers)| {
-            let (queue, (backlog, position)) = spec.queue.as_ref().zip(answers.as_ref())?;
-            let mut missing = Vec::new();
-            let backlog =
-                samples("the backlog", &queue.backlog, &fetched.ticks, backlog.as_deref()).unwrap_or_else(|why| {
-                    missing.push(why);
-                    Vec::new()
-                });
-            let position = match position {
-                None => {
-                    missing.push("the consumer's position: the pipeline names no query for it".to_string());
-                    None
-                }
-                Some(p) => samples("the consumer's position", &queue.position, &fetched.ticks, p.as_deref())
-                    .map_err(|why| missing.push(why))
-                    .ok(),
-            };
-            let threshold = threshold(queue, rules).unwrap_or_else(|why| {
-                missing.push(why);
-                None
-            });
-            let at = |t: i64| {
-                let inputs = QueueInputs {
-                    backlog: within(&backlog, t, window_ms),
-                    position: position.as_deref().map(|p| within(p, t, window_ms)),
-                    position_is_counter: queue.position_is_counter,
-                    threshold,
-                    now: t,
-                    window_ms,
-                    step_ms: fetched.ticks.step,
-                };
-                queue_insight(&inputs, missing.clone())
-            };
-            Some(window.iter().map(at).collect())
+        .map(|s| {
+            let s = s.as_ref().filter(|s| s.covers(window))?;
+            Some(window.iter().map(|t| s.at(t)).collect())
         })
         .collect()
 }
@@ -209,7 +103,9 @@ fn push_run(runs: &mut Vec<BottleneckRun>, from: i64, bottleneck: Option<Bottlen
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::plan::plan;
+    use crate::evaluate::plan::{plan, Plan};
+    use crate::evaluate::queue::{own_ticks, series, QueueFetched};
+    use crate::rules::RuleSet;
     use crate::series::RangeSeries;
     use codexflow_core::api::{EvaluateRequest, Freshness};
     use codexflow_core::bottleneck::BottleneckKind;
@@ -224,28 +120,6 @@ mod tests {
         plan(&req, M, &RuleSet::default()).unwrap()
     }
 
-    #[test]
-    fn the_window_and_the_insight_window_before_it_on_one_grid_within_bounds() {
-        // Half an hour at 1m with a 10m insight window: 15 s steps from 10 minutes before it.
-        let t = ticks(&plan_of(30), 4, 10 * M).unwrap();
-        assert_eq!((t.first, t.step, t.last()), (DAY - 10 * M, 15 * S, Some(DAY + 30 * M)));
-        // A 10 s window over 1,999 minutes: 1 s steps would be 120,000 points, so coarser.
-        let long = ticks(&plan_of(1_999), 4, 10 * S).unwrap();
-        assert!(long.count as i64 <= MAX_POINTS_PER_QUERY && long.step > S, "{long:?}");
-        // Too many ticks, too many stages: not read tick by tick.
-        assert_eq!(ticks(&plan_of(2_000), 4, 10 * M), None);
-        assert_eq!(ticks(&plan_of(30), MAX_HISTORY_STAGES + 1, 10 * M), None);
-    }
-
-    #[test]
-    fn samples_within_the_insight_window_up_to_a_tick() {
-        let all: Vec<Sample> = (0..10).map(|i| (i * 10, i as f64)).collect();
-        assert_eq!(within(&all, 50, 20), &all[3..6]);
-        assert_eq!(within(&all, 55, 20), &all[4..6]);
-        assert_eq!(within(&all, -5, 20), &[] as &[Sample]);
-        assert_eq!(within(&all, i64::MIN, i64::MAX), &[] as &[Sample]);
-    }
-
     /// The Kafka consumer keeps up for 12 minutes, then stops while 10 messages a second still
     /// arrive; NATS and Jangar keep up throughout.
     #[test]
@@ -253,17 +127,30 @@ mod tests {
         let pipeline = crate::defaults::pipeline();
         let p = plan_of(30);
         let window_ms = 10 * M;
-        let t = ticks(&p, 4, window_ms).unwrap();
-        let series =
-            |f: &dyn Fn(i64) -> f64| vec![RangeSeries::new(&[], &t.iter().map(|x| (x, f(x))).collect::<Vec<_>>())];
+        let t = own_ticks(&p, window_ms, true);
+        assert_eq!((t.first, t.last()), (DAY - window_ms, Some(DAY + 30 * M)), "the range and a window before it");
+        let series_of = |f: &dyn Fn(i64) -> f64| {
+            Some(Ok(vec![RangeSeries::new(&[], &t.iter().map(|x| (x, f(x))).collect::<Vec<_>>())]))
+        };
         let secs = |x: i64| ((x - (DAY - 10 * M)) / S) as f64;
         let stop = DAY + 12 * M;
         let position = |x: i64| 10.0 * secs(x.min(stop));
         let backlog = |x: i64| 10.0 * secs(x) - position(x);
-        let kafka = (Ok(series(&backlog)), Some(Ok(series(&position))));
-        let healthy = || (Ok(series(&|_| 0.0)), Some(Ok(series(&|x| secs(x)))));
-        let fetched = HistoryFetched { ticks: t, stages: vec![Some(kafka), Some(healthy()), Some(healthy()), None] };
-        let insights = insights(&pipeline, &fetched, &RuleSet::default(), &p.window, window_ms);
+        let fetched = |b: &dyn Fn(i64) -> f64, p: &dyn Fn(i64) -> f64| QueueFetched {
+            ticks: t,
+            backlog: series_of(b),
+            from_headline: None,
+            position: series_of(p),
+        };
+        let fetched = [fetched(&backlog, &position), fetched(&|_| 0.0, &secs), fetched(&|_| 0.0, &secs)];
+        let rules = RuleSet::default();
+        let stage_series: Vec<_> = pipeline
+            .stages
+            .iter()
+            .zip(fetched.iter().map(Some).chain([None]))
+            .map(|(spec, f)| Some(series(spec.queue.as_ref()?, f?, &[], &rules, window_ms)))
+            .collect();
+        let insights = insights(&stage_series, &p.window);
         let mut answer = crate::datasource::frames::tests::answer(
             pipeline
                 .stages
@@ -304,5 +191,9 @@ mod tests {
         assert_eq!(part.first().map(|r| (r.0, r.1, r.2.is_empty())), Some((DAY, false, true)));
         assert_eq!(part.last().map(|r| (r.1, r.2.as_str())), Some((true, last.why.as_str())));
         assert!(answer.stages[1..].iter().all(|s| s.bottleneck_runs.is_empty()));
+        // Series that reach only the last window are not read tick by tick.
+        let short = QueueFetched { ticks: own_ticks(&p, window_ms, false), ..fetched[0].clone() };
+        let only_now = series(pipeline.stages[0].queue.as_ref().unwrap(), &short, &[], &rules, window_ms);
+        assert_eq!(super::insights(&[Some(only_now)], &p.window), [None]);
     }
 }

@@ -1,10 +1,14 @@
 //! Queue insight inside an evaluation: which series a backlog stage's insight reads (a query of its
 //! own, or a headline's sparkline when that is the same expression and fine enough), and the
-//! insight itself from what the upstream answered. The numbers come from the pure
-//! [`crate::insight`]; this module only gathers its inputs and names what is missing.
+//! insight from what the upstream answered, now and as of every tick of the range
+//! (`super::history`). The series are asked once and read both ways: now is their last insight
+//! window, a tick the window up to it. The numbers come from the pure [`crate::insight`]; this
+//! module only gathers its inputs and names what is missing.
 
 use codexflow_core::api::Point;
-use codexflow_core::limits::{QUEUE_MIN_SPARK_POINTS, QUEUE_STEPS};
+use codexflow_core::limits::{
+    MAX_HISTORY_STAGES, MAX_HISTORY_TICKS, MAX_POINTS_PER_QUERY, QUEUE_MIN_SPARK_POINTS, QUEUE_STEPS,
+};
 use codexflow_core::pipeline::{PipelineSpec, QueueSpec};
 use codexflow_core::queue::QueueInsight;
 use codexflow_core::Ticks;
@@ -29,40 +33,55 @@ pub struct QueueFetched {
     pub position: Option<Result<Vec<RangeSeries>, PromError>>,
 }
 
-/// The insight's own ticks: `window_ms` up to the request's `to` (on the step's grid, so viewers
-/// share the queries), in [`QUEUE_STEPS`] steps of at least a second. Insight is about now: it
-/// ends at `to`, not at the last evaluation tick, which may be an interval older.
-fn own_ticks(plan: &Plan, window_ms: i64) -> Ticks {
-    let step = (window_ms / QUEUE_STEPS).max(1_000);
-    let count = window_ms / step + 1;
-    let end = plan.to.div_euclid(step) * step;
-    Ticks { first: end.saturating_sub((count - 1) * step), step, count: count as usize }
+/// Whether the range is read tick by tick at all: not too many ticks or stages
+/// ([`MAX_HISTORY_TICKS`], [`MAX_HISTORY_STAGES`]).
+pub fn tick_by_tick(plan: &Plan, stages: usize) -> bool {
+    plan.window.count <= MAX_HISTORY_TICKS && stages <= MAX_HISTORY_STAGES
 }
 
-/// The sparkline's ticks within the window, when the sparkline ends at `to` itself and has enough
-/// points in the window to read a trend from.
-fn spark_ticks(plan: &Plan, window_ms: i64) -> Option<Ticks> {
-    let (spark, start) = (plan.spark, plan.last_tick.saturating_sub(window_ms));
-    if plan.last_tick != plan.to
-        || spark.step <= 0
-        || spark.last() != Some(plan.last_tick)
-        || spark.first > start
-        || spark.step > window_ms / QUEUE_MIN_SPARK_POINTS
-    {
-        return None;
+/// The insight's own ticks, on its step ([`QUEUE_STEPS`] a window, at least a second) and on
+/// absolute time so viewers share the queries, up to the request's `to` (insight is about now: not
+/// the last evaluation tick, which may be an interval older): from an insight window before the
+/// range's first tick when `history` and that fits one query ([`MAX_POINTS_PER_QUERY`]), else
+/// the last window only.
+pub(super) fn own_ticks(plan: &Plan, window_ms: i64, history: bool) -> Ticks {
+    let step = (window_ms / QUEUE_STEPS).max(1_000);
+    let end = plan.to.div_euclid(step) * step;
+    let last_window =
+        Ticks { first: end.saturating_sub(window_ms / step * step), step, count: (window_ms / step + 1) as usize };
+    let from = plan.window.first.saturating_sub(window_ms).div_euclid(step) * step;
+    match end.checked_sub(from).map(|span| span / step + 1) {
+        Some(count) if history && count > last_window.count as i64 && count <= MAX_POINTS_PER_QUERY => {
+            Ticks { first: from, step, count: count as usize }
+        }
+        _ => last_window,
     }
-    let skipped = ((start - spark.first) as u64).div_ceil(spark.step as u64) as i64;
-    let first = spark.first + skipped * spark.step;
-    Some(Ticks { first, step: spark.step, count: ((plan.last_tick - first) / spark.step + 1) as usize })
+}
+
+/// Whether the sparkline can be the insight's ticks: it ends at `to` itself and has at least
+/// [`QUEUE_MIN_SPARK_POINTS`] steps in an insight window.
+fn spark_is_fine(plan: &Plan, window_ms: i64) -> bool {
+    let (spark, start) = (plan.spark, plan.last_tick.saturating_sub(window_ms));
+    plan.last_tick == plan.to
+        && spark.step > 0
+        && spark.last() == Some(plan.last_tick)
+        && spark.first <= start
+        && spark.step <= window_ms / QUEUE_MIN_SPARK_POINTS
 }
 
 /// The ticks a stage's insight reads, and the stage whose headline is its backlog, if any (a
 /// backlog may be another stage's headline: Jangar's is the NATS consumer's pending count).
-fn source(queue: &QueueSpec, pipeline: &PipelineSpec, plan: &Plan, window_ms: i64) -> (Ticks, Option<usize>) {
+fn source(
+    queue: &QueueSpec,
+    pipeline: &PipelineSpec,
+    plan: &Plan,
+    window_ms: i64,
+    history: bool,
+) -> (Ticks, Option<usize>) {
     let headline = pipeline.stages.iter().position(|s| s.headline.expr.trim() == queue.backlog.trim());
-    match (spark_ticks(plan, window_ms), headline) {
-        (Some(spark), Some(i)) => (spark, Some(i)),
-        _ => (own_ticks(plan, window_ms), None),
+    match headline {
+        Some(i) if spark_is_fine(plan, window_ms) => (plan.spark, Some(i)),
+        _ => (own_ticks(plan, window_ms, history), None),
     }
 }
 
@@ -78,6 +97,7 @@ pub struct QueueAsks {
 
 /// Every backlog stage's insight asks, pushed onto `asks` (`None` for a stage without a queue).
 pub fn asks(pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, asks: &mut Vec<Ask>) -> Vec<Option<QueueAsks>> {
+    let history = tick_by_tick(plan, pipeline.stages.len());
     let mut push = |expr: &str, ticks: Ticks, stage: usize| {
         asks.push(Ask::new(expr, ticks, Purpose::Queue(stage)));
         asks.len() - 1
@@ -88,7 +108,7 @@ pub fn asks(pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, asks: &mut Vec
         .enumerate()
         .map(|(i, stage)| {
             let queue = stage.queue.as_ref()?;
-            let (ticks, from_headline) = source(queue, pipeline, plan, window_ms);
+            let (ticks, from_headline) = source(queue, pipeline, plan, window_ms, history);
             let backlog = from_headline.is_none().then(|| push(&queue.backlog, ticks, i));
             let position = (!queue.position.trim().is_empty()).then(|| push(&queue.position, ticks, i));
             Some(QueueAsks { ticks, from_headline, backlog, position })
@@ -114,7 +134,7 @@ pub fn fetched(queues: Vec<Option<QueueAsks>>, answers: &[Answer]) -> Vec<Option
 }
 
 /// Samples summed across series on `ticks`, or why there are none.
-pub(super) fn samples(
+fn samples(
     what: &str,
     expr: &str,
     ticks: &Ticks,
@@ -130,7 +150,7 @@ pub(super) fn samples(
 }
 
 /// The threshold of the alert the queue names: `N` of its `X > N` (or `>=`).
-pub(super) fn threshold(queue: &QueueSpec, rules: &RuleSet) -> Result<Option<f64>, String> {
+fn threshold(queue: &QueueSpec, rules: &RuleSet) -> Result<Option<f64>, String> {
     if queue.alert.is_empty() {
         return Ok(None);
     }
@@ -145,24 +165,37 @@ pub(super) fn threshold(queue: &QueueSpec, rules: &RuleSet) -> Result<Option<f64
     }
 }
 
-/// The stage's insight at the plan's last tick. `headlines` are every stage's headline answers,
-/// one of which may be the backlog.
-pub fn insight(
-    queue: &QueueSpec,
+/// One stage's insight inputs over everything its asks read, once: read as of now with
+/// [`QueueSeries::now`], as of a tick with [`QueueSeries::at`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueSeries<'a> {
+    queue: &'a QueueSpec,
+    ticks: Ticks,
+    backlog: Vec<Sample>,
+    position: Option<Vec<Sample>>,
+    threshold: Option<f64>,
+    missing: Vec<String>,
+    window_ms: i64,
+}
+
+/// Stage `queue`'s series from what was fetched for it. `headlines` are every stage's headline
+/// answers, one of which may be the backlog.
+pub fn series<'a>(
+    queue: &'a QueueSpec,
     fetched: &QueueFetched,
     headlines: &[Result<Vec<RangeSeries>, PromError>],
     rules: &RuleSet,
-    plan: &Plan,
-) -> QueueInsight {
+    window_ms: i64,
+) -> QueueSeries<'a> {
     let mut missing = Vec::new();
-    let ticks = &fetched.ticks;
+    let ticks = fetched.ticks;
     let no_headline = PromError::Limit("the headline it reads was not fetched".to_string());
     let backlog_result = match (&fetched.backlog, fetched.from_headline.and_then(|i| headlines.get(i))) {
         (Some(own), _) => own.as_deref(),
         (None, Some(headline)) => headline.as_deref(),
         (None, None) => Err(&no_headline),
     };
-    let backlog = samples("the backlog", &queue.backlog, ticks, backlog_result).unwrap_or_else(|why| {
+    let backlog = samples("the backlog", &queue.backlog, &ticks, backlog_result).unwrap_or_else(|why| {
         missing.push(why);
         Vec::new()
     });
@@ -171,7 +204,7 @@ pub fn insight(
             missing.push("the consumer's position: the pipeline names no query for it".to_string());
             None
         }
-        Some(result) => samples("the consumer's position", &queue.position, ticks, result.as_deref())
+        Some(result) => samples("the consumer's position", &queue.position, &ticks, result.as_deref())
             .map_err(|why| missing.push(why))
             .ok(),
     };
@@ -179,16 +212,44 @@ pub fn insight(
         missing.push(why);
         None
     });
-    let inputs = QueueInputs {
-        backlog: &backlog,
-        position: position.as_deref(),
-        position_is_counter: queue.position_is_counter,
-        threshold,
-        now: ticks.last().unwrap_or(plan.to),
-        window_ms: ticks.last().map_or(0, |l| l - ticks.first),
-        step_ms: ticks.step,
-    };
-    queue_insight(&inputs, missing).worded()
+    QueueSeries { queue, ticks, backlog, position, threshold, missing, window_ms }
+}
+
+/// The samples of `all` (in time order) in `[t - window_ms, t]`.
+fn within(all: &[Sample], t: i64, window_ms: i64) -> &[Sample] {
+    let start = all.partition_point(|s| s.0 < t.saturating_sub(window_ms));
+    let end = all.partition_point(|s| s.0 <= t);
+    all.get(start..end.max(start)).unwrap_or_default()
+}
+
+impl QueueSeries<'_> {
+    /// The insight now: over the last insight window of its ticks.
+    pub fn now(&self, plan: &Plan) -> QueueInsight {
+        self.at(self.ticks.last().unwrap_or(plan.to)).worded()
+    }
+
+    /// The insight as of `t`: over the insight window up to it, as far as the ticks reach back.
+    pub fn at(&self, t: i64) -> QueueInsight {
+        let inputs = QueueInputs {
+            backlog: within(&self.backlog, t, self.window_ms),
+            position: self.position.as_deref().map(|p| within(p, t, self.window_ms)),
+            position_is_counter: self.queue.position_is_counter,
+            threshold: self.threshold,
+            now: t,
+            window_ms: self.window_ms / self.ticks.step.max(1) * self.ticks.step,
+            step_ms: self.ticks.step,
+        };
+        queue_insight(&inputs, self.missing.clone())
+    }
+
+    /// Whether its ticks reach over the range, so it can be read as of each of its ticks: to the
+    /// last, and from no later than an insight window into it (a sparkline starts at the range,
+    /// so the first ticks' windows hold what the range does).
+    pub fn covers(&self, window: &Ticks) -> bool {
+        window.last().is_some_and(|last| {
+            self.ticks.first <= window.first.saturating_add(self.window_ms) && self.ticks.last() >= Some(last)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -233,19 +294,24 @@ mod tests {
 
     #[test]
     fn the_window_is_read_from_the_sparkline_when_it_is_fine_enough() {
-        // An hour at 1m: the sparkline's last eleven points; its own ticks are 15 s apart.
+        // An hour at 1m: the sparkline, 1 m apart, has ten steps in a 10 m window.
         let hour = plan_of(60);
-        let spark = spark_ticks(&hour, 10 * M).unwrap();
-        assert_eq!((spark.first, spark.step, spark.count, spark.last()), (DAY + 50 * M, M, 11, Some(DAY + 60 * M)));
-        let own = own_ticks(&hour, 10 * M);
+        assert!(spark_is_fine(&hour, 10 * M));
+        // Its own ticks are 15 s apart: over the hour and the window before it when read tick by
+        // tick, else the last window only.
+        let own = own_ticks(&hour, 10 * M, true);
+        assert_eq!((own.first, own.step, own.last()), (DAY - 10 * M, 15_000, Some(DAY + 60 * M)));
+        let own = own_ticks(&hour, 10 * M, false);
         assert_eq!((own.first, own.step, own.count, own.last()), (DAY + 50 * M, 15_000, 41, Some(DAY + 60 * M)));
         // A day at 1m has a sparkline point every 6m: too coarse. Five minutes do not cover the window.
-        assert!(spark_ticks(&plan_of(1440), 10 * M).is_none());
-        assert!(spark_ticks(&plan_of(5), 10 * M).is_none());
-        // A 30 s window: 1 s steps, never closer.
-        let short = own_ticks(&hour, 30_000);
+        assert!(!spark_is_fine(&plan_of(1440), 10 * M));
+        assert!(!spark_is_fine(&plan_of(5), 10 * M));
+        // A 30 s window: 1 s steps, never closer; over a day that is more than one query holds, so
+        // only the last window is read.
+        let short = own_ticks(&hour, 30_000, false);
         assert_eq!((short.step, short.count), (1_000, 31));
-        assert!(spark_ticks(&hour, 30_000).is_none());
+        assert_eq!(own_ticks(&plan_of(1440), 30_000, true), own_ticks(&plan_of(1440), 30_000, false));
+        assert!(!spark_is_fine(&hour, 30_000));
         // `to` between ticks (a live dashboard): the insight ends at `to`, on its own grid.
         let live = plan(
             &EvaluateRequest { from: DAY, to: DAY + 60 * M + 37_500, interval_ms: None, encoding: Default::default() },
@@ -253,8 +319,8 @@ mod tests {
             &RuleSet::default(),
         )
         .unwrap();
-        assert!(spark_ticks(&live, 10 * M).is_none(), "the sparkline ends 37.5 s earlier");
-        assert_eq!(own_ticks(&live, 10 * M).last(), Some(DAY + 60 * M + 30_000));
+        assert!(!spark_is_fine(&live, 10 * M), "the sparkline ends 37.5 s earlier");
+        assert_eq!(own_ticks(&live, 10 * M, true).last(), Some(DAY + 60 * M + 30_000));
     }
 
     #[test]
@@ -262,10 +328,13 @@ mod tests {
         let p = plan_of(60);
         let pipeline = crate::defaults::pipeline();
         let same = stage(&pipeline.stages[1].headline.expr, "sum(offset)", "LagHigh");
-        let spark = spark_ticks(&p, 10 * M).unwrap();
-        assert_eq!(source(same.queue.as_ref().unwrap(), &pipeline, &p, 10 * M), (spark, Some(1)));
+        let spark = p.spark;
+        assert_eq!(source(same.queue.as_ref().unwrap(), &pipeline, &p, 10 * M, true), (spark, Some(1)));
         let other = stage("sum(other)", "", "");
-        assert_eq!(source(other.queue.as_ref().unwrap(), &pipeline, &p, 10 * M), (own_ticks(&p, 10 * M), None));
+        assert_eq!(
+            source(other.queue.as_ref().unwrap(), &pipeline, &p, 10 * M, true),
+            (own_ticks(&p, 10 * M, true), None)
+        );
         // The headline grows 2/s over the hour; the position moves 10/s.
         let fetched = QueueFetched {
             ticks: spark,
@@ -274,7 +343,7 @@ mod tests {
             position: Some(Ok(linear(&spark, |s| 10.0 * s as f64))),
         };
         let headlines = [Ok(Vec::new()), Ok(linear(&p.spark, |s| 100.0 + 2.0 * s as f64))];
-        let i = insight(same.queue.as_ref().unwrap(), &fetched, &headlines, &rules(), &p);
+        let i = series(same.queue.as_ref().unwrap(), &fetched, &headlines, &rules(), 10 * M).now(&p);
         assert_eq!(
             (i.trend, i.consumer, i.threshold, i.window_ms, i.step_ms),
             (Trend::Growing, ConsumerStatus::Warning, Some(1000.0), 10 * M, M)
@@ -289,14 +358,23 @@ mod tests {
     }
 
     #[test]
+    fn samples_within_the_insight_window_up_to_a_tick() {
+        let all: Vec<Sample> = (0..10).map(|i| (i * 10, i as f64)).collect();
+        assert_eq!(within(&all, 50, 20), &all[3..6]);
+        assert_eq!(within(&all, 55, 20), &all[4..6]);
+        assert_eq!(within(&all, -5, 20), &[] as &[Sample]);
+        assert_eq!(within(&all, i64::MIN, i64::MAX), &[] as &[Sample]);
+    }
+
+    #[test]
     fn what_is_missing_is_named() {
         let p = plan_of(5);
-        let ticks = own_ticks(&p, 10 * M);
+        let ticks = own_ticks(&p, 10 * M, true);
         let err = PromError::Query { kind: "bad_data".into(), message: "boom".into() };
         let fetched =
             QueueFetched { ticks, backlog: Some(Ok(Vec::new())), from_headline: None, position: Some(Err(err)) };
         let s = stage("sum(backlog)", "sum(offset)", "Odd");
-        let i = insight(s.queue.as_ref().unwrap(), &fetched, &[], &rules(), &p);
+        let i = series(s.queue.as_ref().unwrap(), &fetched, &[], &rules(), 10 * M).now(&p);
         assert_eq!((i.trend, i.consumer, i.backlog), (Trend::Unknown, ConsumerStatus::Unknown, None));
         assert_eq!(i.missing.len(), 3, "{:?}", i.missing);
         assert_eq!(i.missing[0], "the backlog: no samples of sum(backlog) in the window");
@@ -309,7 +387,7 @@ mod tests {
         let gone = stage("sum(backlog)", "", "Gone");
         let fetched =
             QueueFetched { ticks, backlog: Some(Ok(linear(&ticks, |_| 5.0))), from_headline: None, position: None };
-        let i = insight(gone.queue.as_ref().unwrap(), &fetched, &[], &rules(), &p);
+        let i = series(gone.queue.as_ref().unwrap(), &fetched, &[], &rules(), 10 * M).now(&p);
         assert_eq!(i.trend, Trend::Steady);
         assert_eq!(
             i.missing,
