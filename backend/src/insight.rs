@@ -161,9 +161,18 @@ fn without_resets(samples: &[Sample]) -> Vec<Sample> {
 /// Caught up (no backlog) is 0; a position the window's produced counts never reach back to gives
 /// the window as a lower bound (`true`). `None` without a sample of both at one instant.
 pub fn data_age(backlog: &[Sample], position: &[Sample]) -> Option<(i64, bool)> {
-    // Produced = position + backlog, at the instants both were sampled.
-    let produced: Vec<(i64, f64, f64)> =
-        position.iter().filter_map(|&(t, p)| backlog.iter().find(|b| b.0 == t).map(|&(_, b)| (t, p + b, p))).collect();
+    // Produced = position + backlog, at the instants both were sampled (both in time order: a
+    // merge, as this runs at every tick of a range).
+    let mut produced: Vec<(i64, f64, f64)> = Vec::with_capacity(position.len());
+    let mut j = 0;
+    for &(t, p) in position {
+        while backlog.get(j).is_some_and(|b| b.0 < t) {
+            j += 1;
+        }
+        if let Some(&(_, b)) = backlog.get(j).filter(|b| b.0 == t) {
+            produced.push((t, p + b, p));
+        }
+    }
     let &(now, produced_now, at) = produced.last()?;
     if produced_now - at <= 0.0 {
         return Some((0, false));

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use codexflow_core::api::EvaluateResponse;
+use codexflow_core::bottleneck::part_at;
 use codexflow_testkit::grafana::plugin_host::PluginProcess;
 use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
 use codexflow_testkit::simulator::{now_ms, LivePipeline, Story};
@@ -75,10 +76,7 @@ async fn every_act_names_the_stage_it_breaks() {
         let parts: Vec<(&str, bool)> = answer
             .stages
             .iter()
-            .filter_map(|s| {
-                let (_, cause, why) = s.bottleneck_runs.iter().rev().find(|r| r.0 <= tick)?;
-                (!why.is_empty()).then_some((s.id.as_str(), *cause))
-            })
+            .filter_map(|s| part_at(&s.bottleneck_runs, tick).map(|(cause, _)| (s.id.as_str(), cause)))
             .collect();
         let expected_parts: Vec<(&str, bool)> = answer
             .stages

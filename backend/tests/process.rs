@@ -448,14 +448,13 @@ async fn concurrent_identical_evaluations_share_upstream_queries() {
     let requests = proxy.requests();
     let distinct: std::collections::HashSet<_> = requests.iter().collect();
     // One read of the ruler's rules (this Prometheus has none, so the built-in rules are in force),
-    // one series call for the existence checks, a range query per rule, and one for every headline,
-    // edge and backlog stage's consumer position together (`evaluate::graphs`; the sparkline ends on
-    // a tick of its own here, so no query for the newest tick; the backlogs are headlines, read
-    // from the sparkline, a minute apart over these two hours, and so are their positions, over
-    // the range, so that queue insight is read tick by tick from the same answer).
-    // (Before graphs and queue insight were batched: 15, one per headline, edge and position; then
-    // 8, the positions a query of their own over the last insight window.)
-    assert_eq!(distinct.len(), 1 + 1 + 4 + 1, "an evaluation's upstream queries: {distinct:#?}");
+    // one series call for the existence checks, a range query per rule, one for every headline and
+    // edge together (`evaluate::graphs`; the sparkline ends on a tick of its own here, so no query
+    // for the newest tick), and one for the three backlog stages' consumer positions together
+    // (their backlogs are headlines, read from the sparkline, a minute apart over these two hours,
+    // and so are the positions, on the sparkline's ticks, so that queue insight is read tick by
+    // tick from the same answers; light asks go together only with their own kind).
+    assert_eq!(distinct.len(), 1 + 1 + 4 + 1 + 1, "an evaluation's upstream queries: {distinct:#?}");
     assert_eq!(requests.len(), distinct.len(), "each distinct query must reach the upstream once: {requests:#?}");
 
     // A later, different window is not served from another window's answers.

@@ -79,7 +79,7 @@ pub struct EvaluateResponse {
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub bottleneck: Option<crate::bottleneck::Bottleneck>,
     /// The bottleneck over the window and now, as runs: each holds from its tick to the next
-    /// run's; the last, from `to`, is `bottleneck`.
+    /// run's; the last is the one in force at `to`, `bottleneck`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub bottleneck_runs: Vec<crate::bottleneck::BottleneckRun>,
@@ -341,8 +341,8 @@ pub struct StageHealth {
     pub suppressed: bool,
     /// Its part in the bottleneck over the window and now, as runs: `[t, cause, why]` holds from
     /// `t` to the next run (`cause`: it is the bottleneck, else a symptom; `why` empty while it
-    /// plays none); the last run, from `to`, is now. Empty when it never plays one. The panel
-    /// marks its tiles from these rather than reading the response's `bottleneck` whole.
+    /// plays none); the last run is the one in force at `to`, now. Empty when it never plays one.
+    /// The panel marks its tiles from these rather than reading the response's `bottleneck` whole.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bottleneck_runs: Vec<(i64, bool, String)>,
     /// A backlog stage's data age at each tick of `ticks` (ms; null where not known), read as of

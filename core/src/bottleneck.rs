@@ -66,6 +66,13 @@ pub struct Symptom {
     pub why: String,
 }
 
+/// A stage's part at `t` from its runs (`StageHealth.bottleneckRuns`: `[from, cause, why]`, `why`
+/// empty while it plays none): `(cause, why)`, or `None`.
+pub fn part_at(runs: &[(i64, bool, String)], t: i64) -> Option<(bool, &str)> {
+    let (_, cause, why) = runs.iter().rev().find(|r| r.0 <= t)?;
+    (!why.is_empty()).then_some((*cause, why.as_str()))
+}
+
 /// The bottleneck from tick `from` on, until the next run; `None`: no stage holds the pipeline back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -74,13 +74,16 @@ pub const QUEUE_STEPS: i64 = 40;
 pub const QUEUE_MIN_SPARK_POINTS: i64 = 10;
 
 /// The pipeline over the range (each backlog stage's data age, the clients' freshness and the
-/// bottleneck at every tick) is read for ranges of at most this many ticks and pipelines of at
-/// most this many stages; beyond, those series are absent (the values now stay). A backlog stage
-/// is read tick by tick from the series its insight asks anyway: the headline's sparkline, or its
-/// own queries, which then reach over the range when that takes at most [`MAX_POINTS_PER_QUERY`]
-/// points (else they read the last window, and the stage is not known before it).
+/// bottleneck at every tick) is read for ranges of at most this many ticks, and pipelines of at
+/// most this many stages and edges and bytes of stage names (each tick's words may repeat them);
+/// beyond, those series are absent and only now is said. A backlog stage is read tick by tick from
+/// the series its insight asks anyway: the headline's sparkline, or its own queries, which then
+/// reach over the range when that takes at most [`MAX_POINTS_PER_QUERY`] points (else they read
+/// the last window, and the stage's age is not known at the range's ticks).
 pub const MAX_HISTORY_TICKS: usize = 2_000;
 pub const MAX_HISTORY_STAGES: usize = 32;
+pub const MAX_HISTORY_EDGES: usize = 64;
+pub const MAX_HISTORY_NAME_BYTES: usize = 4 << 10;
 
 /// `v1/stage-metrics`: points per series when the request does not say, and the most it may ask.
 pub const STAGE_METRICS_DEFAULT_POINTS: u32 = 600;

@@ -85,8 +85,8 @@ pub fn assemble(
             }
         })
         .collect();
-    let history = queue::tick_by_tick(plan, settings.pipeline.stages.len())
-        .then(|| super::history::insights(&series, &plan.window));
+    let history =
+        queue::tick_by_tick(plan, &settings.pipeline).then(|| super::history::insights(&series, &plan.window));
     let mut answer = EvaluateResponse {
         from: req.from,
         to: req.to,

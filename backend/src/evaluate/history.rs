@@ -86,17 +86,23 @@ pub fn end_with_now(answer: &mut EvaluateResponse) {
     push_run(&mut answer.bottleneck_runs, to, now);
 }
 
-/// Stage `id`'s part in `bottleneck` from `t` on, pushed when it differs from the last.
+/// Stage `id`'s part in `bottleneck` from `t` on, pushed when it differs from the last (a run
+/// from the same instant, now at the last tick, is replaced).
 fn push_part(runs: &mut Vec<(i64, bool, String)>, t: i64, bottleneck: Option<&Bottleneck>, id: &str) {
     let (cause, why) = bottleneck.and_then(|b| b.part_of(id)).unwrap_or_default();
-    if runs.last().is_none_or(|(_, c, w)| (*c, w.as_str()) != (cause, why)) {
-        runs.push((t, cause, why.to_string()));
+    match runs.last_mut() {
+        Some((_, c, w)) if (*c, w.as_str()) == (cause, why) => {}
+        Some((from, c, w)) if *from == t => (*c, *w) = (cause, why.to_string()),
+        _ => runs.push((t, cause, why.to_string())),
     }
 }
 
+/// The bottleneck from `from` on, pushed as `push_part` pushes a stage's part.
 fn push_run(runs: &mut Vec<BottleneckRun>, from: i64, bottleneck: Option<Bottleneck>) {
-    if runs.last().is_none_or(|r| r.bottleneck != bottleneck) {
-        runs.push(BottleneckRun { from, bottleneck });
+    match runs.last_mut() {
+        Some(r) if r.bottleneck == bottleneck => {}
+        Some(r) if r.from == from => r.bottleneck = bottleneck,
+        _ => runs.push(BottleneckRun { from, bottleneck }),
     }
 }
 

@@ -7,7 +7,8 @@
 
 use codexflow_core::api::Point;
 use codexflow_core::limits::{
-    MAX_HISTORY_STAGES, MAX_HISTORY_TICKS, MAX_POINTS_PER_QUERY, QUEUE_MIN_SPARK_POINTS, QUEUE_STEPS,
+    MAX_HISTORY_EDGES, MAX_HISTORY_NAME_BYTES, MAX_HISTORY_STAGES, MAX_HISTORY_TICKS, MAX_POINTS_PER_QUERY,
+    QUEUE_MIN_SPARK_POINTS, QUEUE_STEPS,
 };
 use codexflow_core::pipeline::{PipelineSpec, QueueSpec};
 use codexflow_core::queue::QueueInsight;
@@ -33,10 +34,14 @@ pub struct QueueFetched {
     pub position: Option<Result<Vec<RangeSeries>, PromError>>,
 }
 
-/// Whether the range is read tick by tick at all: not too many ticks or stages
-/// ([`MAX_HISTORY_TICKS`], [`MAX_HISTORY_STAGES`]).
-pub fn tick_by_tick(plan: &Plan, stages: usize) -> bool {
-    plan.window.count <= MAX_HISTORY_TICKS && stages <= MAX_HISTORY_STAGES
+/// Whether the range is read tick by tick at all: not too many ticks, stages or edges, nor too
+/// long a text of stage names, which each tick's words repeat ([`MAX_HISTORY_TICKS`],
+/// [`MAX_HISTORY_STAGES`], [`MAX_HISTORY_EDGES`], [`MAX_HISTORY_NAME_BYTES`]).
+pub fn tick_by_tick(plan: &Plan, pipeline: &PipelineSpec) -> bool {
+    plan.window.count <= MAX_HISTORY_TICKS
+        && pipeline.stages.len() <= MAX_HISTORY_STAGES
+        && pipeline.edges.len() <= MAX_HISTORY_EDGES
+        && pipeline.stages.iter().map(|s| s.name.len()).sum::<usize>() <= MAX_HISTORY_NAME_BYTES
 }
 
 /// The insight's own ticks, on its step ([`QUEUE_STEPS`] a window, at least a second) and on
@@ -97,7 +102,7 @@ pub struct QueueAsks {
 
 /// Every backlog stage's insight asks, pushed onto `asks` (`None` for a stage without a queue).
 pub fn asks(pipeline: &PipelineSpec, plan: &Plan, window_ms: i64, asks: &mut Vec<Ask>) -> Vec<Option<QueueAsks>> {
-    let history = tick_by_tick(plan, pipeline.stages.len());
+    let history = tick_by_tick(plan, pipeline);
     let mut push = |expr: &str, ticks: Ticks, stage: usize| {
         asks.push(Ask::new(expr, ticks, Purpose::Queue(stage)));
         asks.len() - 1
@@ -144,9 +149,13 @@ fn samples(
     let out: Vec<Sample> =
         summed_points(ticks, series).into_iter().filter_map(|Point { t, v }| v.map(|v| (t, v))).collect();
     if out.is_empty() {
-        return Err(format!("{what}: no samples of {expr} in the window"));
+        return Err(no_samples(what, expr));
     }
     Ok(out)
+}
+
+fn no_samples(what: &str, expr: &str) -> String {
+    format!("{what}: no samples of {expr} in the window")
 }
 
 /// The threshold of the alert the queue names: `N` of its `X > N` (or `>=`).
@@ -212,6 +221,8 @@ pub fn series<'a>(
         missing.push(why);
         None
     });
+    // The window as its steps read it: whole steps of the ticks' grid.
+    let window_ms = window_ms / ticks.step.max(1) * ticks.step;
     QueueSeries { queue, ticks, backlog, position, threshold, missing, window_ms }
 }
 
@@ -223,32 +234,46 @@ fn within(all: &[Sample], t: i64, window_ms: i64) -> &[Sample] {
 }
 
 impl QueueSeries<'_> {
-    /// The insight now: over the last insight window of its ticks.
+    /// The insight now, over the last insight window of its ticks, worded, with what is missing
+    /// named (a series with samples earlier in the range but none in the window among them).
     pub fn now(&self, plan: &Plan) -> QueueInsight {
-        self.at(self.ticks.last().unwrap_or(plan.to)).worded()
+        let t = self.ticks.last().unwrap_or(plan.to);
+        let mut missing = self.missing.clone();
+        let mut empty = |what: &str, expr: &str, all: &[Sample]| {
+            if !all.is_empty() && within(all, t, self.window_ms).is_empty() {
+                missing.push(no_samples(what, expr));
+            }
+        };
+        empty("the backlog", &self.queue.backlog, &self.backlog);
+        empty("the consumer's position", &self.queue.position, self.position.as_deref().unwrap_or_default());
+        queue_insight(&self.inputs(t), missing).worded()
     }
 
-    /// The insight as of `t`: over the insight window up to it, as far as the ticks reach back.
+    /// The insight as of tick `t`, over the insight window up to it, as far as the ticks reach
+    /// back: the numbers only (what is missing is said of now, once).
     pub fn at(&self, t: i64) -> QueueInsight {
-        let inputs = QueueInputs {
+        queue_insight(&self.inputs(t), Vec::new())
+    }
+
+    fn inputs(&self, t: i64) -> QueueInputs<'_> {
+        QueueInputs {
             backlog: within(&self.backlog, t, self.window_ms),
             position: self.position.as_deref().map(|p| within(p, t, self.window_ms)),
             position_is_counter: self.queue.position_is_counter,
             threshold: self.threshold,
             now: t,
-            window_ms: self.window_ms / self.ticks.step.max(1) * self.ticks.step,
+            window_ms: self.window_ms,
             step_ms: self.ticks.step,
-        };
-        queue_insight(&inputs, self.missing.clone())
+        }
     }
 
     /// Whether its ticks reach over the range, so it can be read as of each of its ticks: to the
-    /// last, and from no later than an insight window into it (a sparkline starts at the range,
-    /// so the first ticks' windows hold what the range does).
+    /// last tick's step (own ticks end on their grid, at most a step before it), and from no later
+    /// than an insight window into it (a sparkline starts at the range, so the first ticks'
+    /// windows hold what the range does).
     pub fn covers(&self, window: &Ticks) -> bool {
-        window.last().is_some_and(|last| {
-            self.ticks.first <= window.first.saturating_add(self.window_ms) && self.ticks.last() >= Some(last)
-        })
+        let (Some(last), Some(end)) = (window.last(), self.ticks.last()) else { return false };
+        self.ticks.first <= window.first.saturating_add(self.window_ms) && end > last.saturating_sub(self.ticks.step)
     }
 }
 
@@ -355,6 +380,27 @@ mod tests {
         assert_eq!((i.age_ms, i.age_is_bound), (Some(10 * M), true));
         assert_eq!(i.line.as_deref(), Some("growing +2/s · more than 10m old"), "the words travel with the numbers");
         assert_eq!(i.details, i.clone().details());
+    }
+
+    #[test]
+    fn own_ticks_off_the_interval_grid_still_cover_the_range() {
+        // Ticks 10 s apart, insight steps of 15 s, `to` 20.5 s past the half hour: the last tick is
+        // 5 s after the insight's last step, which still reads the window up to it.
+        let req = EvaluateRequest {
+            from: DAY,
+            to: DAY + 30 * M + 20_500,
+            interval_ms: Some(10_000),
+            encoding: Default::default(),
+        };
+        let p = plan(&req, M, &RuleSet::default()).unwrap();
+        let ticks = own_ticks(&p, 10 * M, true);
+        assert_eq!((p.window.last(), ticks.last()), (Some(DAY + 30 * M + 20_000), Some(DAY + 30 * M + 15_000)));
+        let s = stage("sum(backlog)", "", "");
+        let fetched =
+            QueueFetched { ticks, backlog: Some(Ok(linear(&ticks, |_| 5.0))), from_headline: None, position: None };
+        assert!(series(s.queue.as_ref().unwrap(), &fetched, &[], &rules(), 10 * M).covers(&p.window));
+        let last_window = QueueFetched { ticks: own_ticks(&p, 10 * M, false), ..fetched };
+        assert!(!series(s.queue.as_ref().unwrap(), &last_window, &[], &rules(), 10 * M).covers(&p.window));
     }
 
     #[test]

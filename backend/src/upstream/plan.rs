@@ -8,13 +8,14 @@
 //! 3. **Settled ticks**: of a keepable source, only the ticks before and after those kept are asked;
 //!    the kept ones are read from the store.
 //! 4. **Requests**: what is left to ask, as *parts*, goes together ([`super::batch`]) when they are
-//!    vectors and either light and on the same ticks ([`Purpose::light`]) or small and nearly on the
-//!    same ticks ([`TOGETHER_MAX_TICKS`]); the rest goes alone, in parallel.
+//!    vectors and either light and on the same ticks ([`Purpose::light`]; graphs with graphs, queue
+//!    insight with queue insight) or small and nearly on the same ticks ([`TOGETHER_MAX_TICKS`]);
+//!    the rest goes alone, in parallel.
 
 use codexflow_core::limits::{TOGETHER_MAX_PARTS, TOGETHER_MAX_TICKS};
 use codexflow_core::Ticks;
 
-use super::ask::Ask;
+use super::ask::{Ask, Purpose};
 use super::settled::Kind;
 use crate::promql::Filter;
 
@@ -64,7 +65,7 @@ pub struct Plan {
 /// for a keepable source, which of its ticks the settled store holds (contiguous, on its ticks).
 pub fn plan(asks: &[Ask], kind: impl Fn(&str) -> Kind, mut kept: impl FnMut(&str, &Ticks) -> Option<Ticks>) -> Plan {
     // 1. Repeats: one candidate per expression and ticks; light while every reader is.
-    let mut candidates: Vec<(String, Ticks, bool)> = Vec::new();
+    let mut candidates: Vec<(String, Ticks, Light)> = Vec::new();
     let mut of_ask: Vec<Option<usize>> = Vec::with_capacity(asks.len());
     for ask in asks {
         if ask.ticks.count == 0 {
@@ -73,11 +74,11 @@ pub fn plan(asks: &[Ask], kind: impl Fn(&str) -> Kind, mut kept: impl FnMut(&str
         }
         match candidates.iter().position(|(e, t, _)| *e == ask.expr && *t == ask.ticks) {
             Some(i) => {
-                candidates[i].2 &= ask.purpose.light();
+                candidates[i].2 = candidates[i].2.and(Light::of(ask.purpose));
                 of_ask.push(Some(i));
             }
             None => {
-                candidates.push((ask.expr.clone(), ask.ticks, ask.purpose.light()));
+                candidates.push((ask.expr.clone(), ask.ticks, Light::of(ask.purpose)));
                 of_ask.push(Some(candidates.len() - 1));
             }
         }
@@ -97,7 +98,7 @@ pub fn plan(asks: &[Ask], kind: impl Fn(&str) -> Kind, mut kept: impl FnMut(&str
         match holder {
             Some(h) => {
                 read_from[i] = h;
-                candidates[h].2 &= candidates[i].2;
+                candidates[h].2 = candidates[h].2.and(candidates[i].2);
             }
             None => asked.push(i),
         }
@@ -106,7 +107,7 @@ pub fn plan(asks: &[Ask], kind: impl Fn(&str) -> Kind, mut kept: impl FnMut(&str
     asked.sort_unstable();
     let mut out = Plan::default();
     let mut index_of = vec![0; candidates.len()];
-    let mut parts: Vec<(Part, bool, Kind)> = Vec::new();
+    let mut parts: Vec<(Part, Light, Kind)> = Vec::new();
     for &i in &asked {
         let (expr, ticks, light) = &candidates[i];
         let k = kinds[i];
@@ -152,12 +153,45 @@ pub fn missing(kept: Option<Ticks>, want: &Ticks) -> Vec<Ticks> {
     out
 }
 
+/// Whether a source is light ([`Purpose::light`]), and whose: light parts on the same ticks go
+/// together only with their own kind, so a queue insight query that fails (too many series, a
+/// timeout) does not take the graphs with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Light {
+    No,
+    Graph,
+    Queue,
+}
+
+impl Light {
+    fn of(purpose: Purpose) -> Light {
+        match purpose {
+            _ if !purpose.light() => Light::No,
+            Purpose::Queue(_) => Light::Queue,
+            _ => Light::Graph,
+        }
+    }
+
+    fn is(self) -> bool {
+        self != Light::No
+    }
+
+    /// A source both read: light while both are; read by a graph too, a graph's.
+    fn and(self, other: Light) -> Light {
+        match (self, other) {
+            (Light::No, _) | (_, Light::No) => Light::No,
+            (a, b) if a == b => a,
+            _ => Light::Graph,
+        }
+    }
+}
+
 /// Parts on their way to one request.
 struct Group {
     ticks: Ticks,
     parts: Vec<Part>,
-    /// Every part light, and all on exactly `ticks`.
-    light_same: bool,
+    /// Every part light of this kind, and all on exactly `ticks` (`No` otherwise).
+    light_same: Light,
     /// Every part keepable: the request may evaluate each at ticks beyond its own.
     widenable: bool,
     vector: bool,
@@ -166,7 +200,7 @@ struct Group {
 }
 
 impl Group {
-    fn of(part: Part, light: bool, k: Kind) -> Group {
+    fn of(part: Part, light: Light, k: Kind) -> Group {
         Group {
             ticks: part.ticks,
             parts: vec![part],
@@ -182,16 +216,16 @@ impl Group {
     /// part: on this grid), the union at most [`TOGETHER_MAX_TICKS`] ticks, and the ticks evaluated
     /// beyond the parts' own, summed, at most as many (no more than one more small request would
     /// cost). A part is never evaluated at a finer step than its own unless it is light.
-    fn admits(&self, part: &Part, light: bool, k: Kind) -> bool {
+    fn admits(&self, part: &Part, light: Light, k: Kind) -> bool {
         if !(self.vector && k.vector) || self.parts.len() >= TOGETHER_MAX_PARTS {
             return false;
         }
-        if self.light_same && light && self.ticks == part.ticks {
+        if self.light_same.is() && self.light_same == light && self.ticks == part.ticks {
             return true;
         }
         // On this grid: at its own step, or, light, at a step of which its own is a multiple (a
         // sparkline's few new ticks among a refresh's).
-        let on_grid = self.ticks.aligned(&part.ticks) && (self.ticks.step == part.ticks.step || light);
+        let on_grid = self.ticks.aligned(&part.ticks) && (self.ticks.step == part.ticks.step || light.is());
         if !(self.widenable && k.keepable && on_grid) {
             return false;
         }
@@ -201,8 +235,10 @@ impl Group {
         union <= TOGETHER_MAX_TICKS && beyond <= TOGETHER_MAX_TICKS
     }
 
-    fn add(&mut self, part: Part, light: bool, k: Kind) {
-        self.light_same &= light && self.ticks == part.ticks;
+    fn add(&mut self, part: Part, light: Light, k: Kind) {
+        if self.light_same != light || self.ticks != part.ticks {
+            self.light_same = Light::No;
+        }
         self.widenable &= k.keepable;
         self.ticks = self.ticks.union(&part.ticks);
         self.own = self.own.saturating_add(ticks_of(&part.ticks));

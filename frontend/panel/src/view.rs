@@ -59,17 +59,15 @@ pub struct StageView {
     pub flow: Option<(bool, String)>,
 }
 
-/// A stage's part in the bottleneck now: its last run (the backend's, from `to`, which the panel
-/// does not read).
+/// A stage's part in the bottleneck now: the run in force at `to` is its last (the panel does not
+/// read `to`).
 pub fn flow_now(runs: &[(i64, bool, String)]) -> Option<(bool, String)> {
     flow_at(runs, i64::MAX)
 }
 
-/// A stage's part in the bottleneck at `t`, from its runs (`[from, cause, why]`, `why` empty for
-/// none).
+/// A stage's part in the bottleneck at `t`, from its runs.
 pub fn flow_at(runs: &[(i64, bool, String)], t: i64) -> Option<(bool, String)> {
-    let (_, cause, why) = runs.iter().rev().find(|r| r.0 <= t)?;
-    (!why.is_empty()).then(|| (*cause, why.clone()))
+    codexflow_core::bottleneck::part_at(runs, t).map(|(cause, why)| (cause, why.to_string()))
 }
 
 /// Sentences one a line (what `join("\n")` does, without another instantiation of it).
