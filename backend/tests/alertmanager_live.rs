@@ -10,10 +10,8 @@ use std::time::Duration;
 use codexflow_core::api::{EvaluateResponse, StageHealth};
 use codexflow_core::{AlertState, StageStatus};
 use codexflow_testkit::alertmanager::AlertmanagerServer;
-use codexflow_testkit::browser::{assert_built, assert_script_passes};
+use codexflow_testkit::browser::{assert_built, assert_passes_on_each_demo_host};
 use codexflow_testkit::daemon::{free_port, wait_until};
-use codexflow_testkit::grafana::boot::PLAYED_VERSIONS;
-use codexflow_testkit::grafana::devhost::DevHost;
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess, APP_ID};
 use codexflow_testkit::grafana::provisioning::{env_with_prometheus, Provisioning};
 use codexflow_testkit::prometheus::{PromOptions, PrometheusServer};
@@ -147,13 +145,8 @@ async fn a_silence_shows_in_the_panel_in_chromium() {
     app.settings.json_data =
         json!({ "prometheusUrl": live.prom.url, "alertmanagerUrl": live.am.url, "evaluationInterval": "1s" });
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    for version in PLAYED_VERSIONS {
-        let host = DevHost { version: version.into(), ..DevHost::demo(&root, provisioning.clone(), plugin.clone()) }
-            .start("127.0.0.1:0")
-            .await
-            .expect("dev host");
-        let script = "tests/e2e/silence.e2e.mjs";
-        let shots = assert_script_passes(&root, version, &host.url, script, &[AUTHOR, COMMENT], &plugin).await;
+    let script = "tests/e2e/silence.e2e.mjs";
+    for shots in assert_passes_on_each_demo_host(&root, &provisioning, &plugin, script, &[AUTHOR, COMMENT]).await {
         for shot in ["tile", "tooltip", "drilldown"] {
             for theme in ["dark", "light"] {
                 assert!(shots.join(format!("silenced-{shot}-{theme}.png")).exists());

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codexflow_testkit::browser::{assert_built, assert_script_passes};
+use codexflow_testkit::browser::{assert_built, assert_passes_on_each_demo_host, assert_script_passes};
 use codexflow_testkit::grafana::boot::PLAYED_VERSIONS;
 use codexflow_testkit::grafana::devhost::DevHost;
 use codexflow_testkit::grafana::plugin_host::PluginProcess;
@@ -32,13 +32,8 @@ async fn live_demo_in_chromium() {
         Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
     let simulator = format!("http://{}", live.simulator.addr);
-    for version in PLAYED_VERSIONS {
-        let host = DevHost { version: version.into(), ..DevHost::demo(&root, provisioning.clone(), plugin.clone()) }
-            .start("127.0.0.1:0")
-            .await
-            .expect("dev host");
-        let script = "tests/e2e/demo.e2e.mjs";
-        let shots = assert_script_passes(&root, version, &host.url, script, &[&simulator], &plugin).await;
+    let script = "tests/e2e/demo.e2e.mjs";
+    for shots in assert_passes_on_each_demo_host(&root, &provisioning, &plugin, script, &[&simulator]).await {
         assert!(shots.join("demo-dashboard.png").exists());
     }
 }
@@ -92,12 +87,9 @@ async fn bottleneck_in_chromium() {
     let provisioning =
         Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
     let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
-    for version in PLAYED_VERSIONS {
-        let host = DevHost { version: version.into(), ..DevHost::demo(&root, provisioning.clone(), plugin.clone()) }
-            .start("127.0.0.1:0")
-            .await
-            .expect("dev host");
-        let shots = assert_script_passes(&root, version, &host.url, "tests/e2e/bottleneck.e2e.mjs", &[], &plugin).await;
+    let script = "tests/e2e/bottleneck.e2e.mjs";
+    for shots in assert_passes_on_each_demo_host(&root, &provisioning, &plugin, script, &[]).await {
+        assert!(shots.join("bottleneck-time-travel.png").exists());
         for theme in ["dark", "light"] {
             assert!(
                 shots.join(format!("bottleneck-tooltip-{theme}.png")).exists()

@@ -66,3 +66,25 @@ pub async fn assert_script_passes(
     );
     shots
 }
+
+/// Runs `script` (with `more` arguments) once under each Grafana the dev host plays, each time on a
+/// demo host serving `provisioning` with `plugin`, as [`assert_script_passes`]; returns the
+/// screenshot folders, one a version.
+pub async fn assert_passes_on_each_demo_host(
+    root: &Path,
+    provisioning: &crate::grafana::provisioning::Provisioning,
+    plugin: &std::sync::Arc<crate::grafana::plugin_host::PluginProcess>,
+    script: &str,
+    more: &[&str],
+) -> Vec<PathBuf> {
+    use crate::grafana::devhost::DevHost;
+    let mut shots = Vec::new();
+    for version in crate::grafana::boot::PLAYED_VERSIONS {
+        let host = DevHost { version: version.into(), ..DevHost::demo(root, provisioning.clone(), plugin.clone()) }
+            .start("127.0.0.1:0")
+            .await
+            .expect("dev host");
+        shots.push(assert_script_passes(root, version, &host.url, script, more, plugin).await);
+    }
+    shots
+}
