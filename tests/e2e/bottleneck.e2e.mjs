@@ -5,17 +5,11 @@
 // In time travel, an instant of the act before (NATS falling behind) marks NATS instead, and the
 // banner gives the clients' data age then.
 // Usage: node tests/e2e/bottleneck.e2e.mjs <dev host URL> <screenshot dir>
-import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { assertPlayedGrafana, launch, watchedPage, stepper } from './browser.mjs';
+import { runScript } from './browser.mjs';
 
 const [base, shots = 'target/e2e'] = process.argv.slice(2);
-mkdirSync(shots, { recursive: true });
-const browser = await launch();
-const problems = [];
-const { step, done, failed } = stepper();
-try {
-  const page = await watchedPage(browser, problems, { width: 1400, height: 1100 });
+await runScript({ shots, viewport: { width: 1400, height: 1100 } }, async ({ page, step }) => {
   // The last answer's bottleneck, to say what the backend answered when a check fails.
   let last = '';
   page.on('response', async (r) => {
@@ -95,11 +89,4 @@ try {
     assert.equal(await page.getByTestId('codex-flow-stage-jangar').getAttribute('data-flow'), 'bottleneck', 'now again');
   });
 
-  await step('the page played the host\'s Grafana, with its React in the shared modules', () => assertPlayedGrafana(page));
-  assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
-  done();
-} catch (e) {
-  failed(e, problems);
-} finally {
-  await browser.close();
-}
+});

@@ -1,6 +1,7 @@
 // What the browser end-to-end scripts share: Debian's Chromium launched the way these machines allow
 // (never a downloaded browser), a page that records every error, failed request and HTTP error, and
-// numbered steps.
+// numbered steps, put together by `runScript`.
+import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -57,4 +58,28 @@ export async function assertPlayedGrafana(page) {
   const expected = Number(grafana.split('.')[0]) >= 13 ? '19' : '18';
   assert.equal(react.split('.')[0], expected, `Grafana ${grafana} hands plugins React ${react}`);
   console.log(`# played Grafana ${grafana}, plugins got React ${react}`);
+}
+
+/**
+ * Runs a script's steps on one watched page of `viewport`: the screenshot folder `shots` made,
+ * Chromium launched, `steps({ page, step, problems })`, then the check that the page played the
+ * host's Grafana and met no problems but those `forgiven` expects; TAP-like lines, exit code 1 on the
+ * first failure, the browser closed in every case.
+ */
+export async function runScript({ shots, viewport, forgiven = () => false }, steps) {
+  mkdirSync(shots, { recursive: true });
+  const browser = await launch();
+  const problems = [];
+  const { step, done, failed } = stepper();
+  try {
+    const page = await watchedPage(browser, problems, viewport);
+    await steps({ page, step, problems });
+    await step('the page played the host\'s Grafana, with its React in the shared modules', () => assertPlayedGrafana(page));
+    assert.deepEqual(problems.filter((p) => !forgiven(p)), [], 'no page errors, console errors or failed requests');
+    done();
+  } catch (e) {
+    failed(e, problems);
+  } finally {
+    await browser.close();
+  }
 }

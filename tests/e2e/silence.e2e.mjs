@@ -4,19 +4,13 @@
 // status but is drawn calmer and says "silenced"; the tooltip and the drill-down name who silenced
 // it, until when and why. Screenshots of each in the dark and the light theme.
 // Usage: node tests/e2e/silence.e2e.mjs <dev host URL> <screenshot dir> <author> <comment>
-import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { assertPlayedGrafana, launch, watchedPage, stepper } from './browser.mjs';
+import { runScript } from './browser.mjs';
 
 const [base, shots = 'target/e2e', author, comment] = process.argv.slice(2);
-mkdirSync(shots, { recursive: true });
-const browser = await launch();
-const problems = [];
-const { step, done, failed } = stepper();
 // "silenced by alice until 2026-12-02 03:04 UTC: draining after the deploy"
 const words = new RegExp(`silenced by ${author} until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: ${comment}`);
-try {
-  const page = await watchedPage(browser, problems, { width: 1400, height: 1100 });
+await runScript({ shots, viewport: { width: 1400, height: 1100 } }, async ({ page, step }) => {
   const flow = page.getByTestId('codex-flow-panel');
   for (const theme of ['dark', 'light']) {
     await step(`${theme}: the silenced Kafka stage keeps its status, drawn calmer and marked silenced`, async () => {
@@ -52,11 +46,4 @@ try {
       await drill.waitFor({ state: 'detached' });
     });
   }
-  await step('the page played the host\'s Grafana, with its React in the shared modules', () => assertPlayedGrafana(page));
-  assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
-  done();
-} catch (e) {
-  failed(e, problems);
-} finally {
-  await browser.close();
-}
+});
