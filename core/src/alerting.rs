@@ -18,10 +18,10 @@
 //! Alertmanager; that retention never changes a reported state, so it is not
 //! modelled here.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The state Prometheus reports for an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertState {
     #[default]
@@ -29,6 +29,8 @@ pub enum AlertState {
     Pending,
     Firing,
 }
+
+crate::by_name!(AlertState { Inactive = "inactive", Pending = "pending", Firing = "firing" });
 
 impl AlertState {
     pub fn as_str(self) -> &'static str {

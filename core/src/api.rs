@@ -192,7 +192,7 @@ pub struct GroupSummary {
 }
 
 /// How a group's ticks were placed within its interval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PhaseSource {
     /// Multiples of the interval since the epoch: no ruler phase is known (YAML, built-in rules).
@@ -206,6 +206,8 @@ pub enum PhaseSource {
     /// The phase of the ruler's `lastEvaluation`, to the millisecond (other rulers, e.g. Mimir).
     LastEvaluation,
 }
+
+crate::by_name!(PhaseSource { Epoch = "epoch", GroupHash = "groupHash", Aligned = "aligned", LastEvaluation = "lastEvaluation" });
 
 impl PhaseSource {
     pub fn as_str(self) -> &'static str {
@@ -241,17 +243,17 @@ pub struct RulerStatus {
 }
 
 /// The ruler's `health` of a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleHealth {
     Ok,
     /// Prometheus writes `err`; some rulers write `error`.
-    #[serde(alias = "error")]
     Err,
     #[default]
-    #[serde(other)]
     Unknown,
 }
+
+crate::by_name!(RuleHealth { Ok = "ok", Err = "err", Err = "error", Unknown = "unknown" } other Unknown);
 
 /// One live alert as the ruler reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -534,7 +536,7 @@ pub struct RuleInfo {
 }
 
 /// Where the rules in force came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RulesSource {
     /// The ruler's rules API.
@@ -544,6 +546,8 @@ pub enum RulesSource {
     /// The runbook's rules, built in.
     Builtin,
 }
+
+crate::by_name!(RulesSource { Ruler = "ruler", Yaml = "yaml", Builtin = "builtin" });
 
 impl RulesSource {
     pub fn as_str(self) -> &'static str {
@@ -556,7 +560,7 @@ impl RulesSource {
 }
 
 /// How a rule's stage was decided, in the order the decisions are tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StageSource {
     /// The rule's `stage` label.
@@ -571,6 +575,8 @@ pub enum StageSource {
     #[default]
     Unassigned,
 }
+
+crate::by_name!(StageSource { Label = "label", Setting = "setting", Default = "default", Inferred = "inferred", Unassigned = "unassigned" });
 
 impl StageSource {
     pub fn as_str(self) -> &'static str {

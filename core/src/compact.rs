@@ -21,7 +21,7 @@ use crate::limits::MAX_TICKS;
 use crate::status::StageStatus;
 
 /// How `v1/evaluate` sends its timelines and graphs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Encoding {
     /// One entry per tick (`statusTimeline`, `timeline`, `series`): the default.
@@ -31,6 +31,8 @@ pub enum Encoding {
     /// (`seriesValues`).
     Runs,
 }
+
+crate::by_name!(Encoding { PerTick = "perTick", Runs = "runs" });
 
 impl Encoding {
     pub fn is_per_tick(&self) -> bool {

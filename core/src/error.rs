@@ -4,7 +4,7 @@
 //! A Grafana admin reads these next to a form field, so the field is a path as they see it
 //! (`jsonData.pipeline.stages[1].id`, `from`), never a Rust type name.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A field at fault and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,7 +39,7 @@ pub fn join_path(a: &str, b: &str) -> String {
 }
 
 /// The `code` of every error answer of the resource API (`docs/api.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request is malformed or asks for something out of bounds.
@@ -54,9 +54,10 @@ pub enum ErrorCode {
     TooLarge,
     Internal,
     /// A code this build does not know (a newer backend): shown as a plain error.
-    #[serde(other)]
     Unknown,
 }
+
+crate::by_name!(ErrorCode { BadRequest = "bad_request", NotFound = "not_found", MethodNotAllowed = "method_not_allowed", Settings = "settings", Upstream = "upstream", TooLarge = "too_large", Internal = "internal", Unknown = "unknown" } other Unknown);
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {

@@ -9,6 +9,7 @@
 pub mod alerting;
 pub mod api;
 pub mod bottleneck;
+pub mod by_name;
 pub mod changes;
 pub mod compact;
 pub mod datasource;

@@ -10,7 +10,7 @@ use crate::duration::humanize_duration;
 use crate::format::{compact, grouped};
 
 /// The backlog's direction over the insight window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Trend {
     Growing,
@@ -21,9 +21,11 @@ pub enum Trend {
     Unknown,
 }
 
+crate::by_name!(Trend { Growing = "growing", Draining = "draining", Steady = "steady", Unknown = "unknown" });
+
 /// Burrow's consumer statuses (linkedin/Burrow `core/internal/evaluator`), as far as scraped metrics
 /// can tell them; `unknown` without any backlog sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ConsumerStatus {
     Ok,
@@ -38,6 +40,8 @@ pub enum ConsumerStatus {
     #[default]
     Unknown,
 }
+
+crate::by_name!(ConsumerStatus { Ok = "ok", Warning = "warning", Stall = "stall", Stop = "stop", Rewind = "rewind", Unknown = "unknown" });
 
 impl Trend {
     /// As the wire spells it.

@@ -133,7 +133,7 @@ impl JsonKey {
 pub const DEFAULT_RULE_GROUPS: &str = "codex-pipeline-observability.rules";
 
 /// Where the admin asked the rules to come from (`jsonData.rulesSource`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RulesChoice {
     /// `yaml` when `rulesYaml` is set, else `ruler` when the rules API has the configured groups,
@@ -148,6 +148,8 @@ pub enum RulesChoice {
     /// The runbook's four rules, built in.
     Builtin,
 }
+
+crate::by_name!(RulesChoice { Auto = "auto", Ruler = "ruler", Yaml = "yaml", Builtin = "builtin" });
 
 impl RulesChoice {
     pub const ALL: [RulesChoice; 4] = [RulesChoice::Auto, RulesChoice::Ruler, RulesChoice::Yaml, RulesChoice::Builtin];
@@ -204,7 +206,7 @@ impl SecretKey {
 }
 
 /// How the backend authenticates to the upstream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthKind {
     #[default]
@@ -212,6 +214,8 @@ pub enum AuthKind {
     Bearer,
     Basic,
 }
+
+crate::by_name!(AuthKind { None = "none", Bearer = "bearer", Basic = "basic" });
 
 impl AuthKind {
     pub const ALL: [AuthKind; 3] = [AuthKind::None, AuthKind::Bearer, AuthKind::Basic];

@@ -4,11 +4,11 @@
 //! alert outranks missing data because it is actionable; missing data
 //! outranks `ok` because a stage we cannot see is not known to be healthy.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::alerting::AlertState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum StageStatus {
     #[default]
@@ -17,6 +17,8 @@ pub enum StageStatus {
     Warning,
     Critical,
 }
+
+crate::by_name!(StageStatus { Ok = "ok", Nodata = "nodata", Warning = "warning", Critical = "critical" });
 
 impl StageStatus {
     pub fn as_str(self) -> &'static str {
