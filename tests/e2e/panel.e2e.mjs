@@ -98,13 +98,30 @@ await runScript({ shots, viewport: { width: 1400, height: 900 } }, async ({ page
     const before = await rotations();
     await page.evaluate(() => fetch('/api/devhost/expire-session', { method: 'POST' }));
     const answers = [];
-    const watch = (r) => { if (r.url().endsWith('/resources/v1/evaluate')) answers.push(r.status()); };
+    let evaluationRefused;
+    const refused = new Promise((resolve) => { evaluationRefused = resolve; });
+    const watch = (r) => {
+      if (!r.url().endsWith('/resources/v1/evaluate')) return;
+      answers.push(r.status());
+      if (r.status() === 401) evaluationRefused();
+    };
     page.on('response', watch);
+    // The raw panels' and the data source's queries go out (unchanged) only once the panel's own call
+    // has met the expired session: otherwise one of theirs may rotate the session first, and the
+    // panel's call, sent a moment later, never meets it. At most 10 s: a panel that never calls
+    // fails the check below, not a hang.
+    const raw = /\/api\/(datasources\/proxy|ds\/query)/;
+    const hold = async (route) => {
+      await Promise.race([refused, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      await route.continue();
+    };
+    await page.route(raw, hold);
     const ok = page.waitForResponse((r) => r.url().endsWith('/resources/v1/evaluate') && r.status() === 200);
     await page.getByTestId('refresh').click();
     await ok;
     await page.waitForSelector('[data-testid=codex-flow-panel][data-state=ready]');
     page.off('response', watch);
+    await page.unroute(raw, hold);
     assert.deepEqual(answers, [401, 200], 'one refused call, rotated, retried once');
     // The data source's queries (the State timeline, the annotations) are refused too; a call refused while
     // a rotation is in flight shares it, one answered after it rotates again.
