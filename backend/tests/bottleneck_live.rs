@@ -9,7 +9,6 @@
 
 use std::path::{Path, PathBuf};
 
-use codexflow_core::api::EvaluateResponse;
 use codexflow_core::bottleneck::part_at;
 use codexflow_testkit::grafana::plugin_host::PluginProcess;
 use codexflow_testkit::grafana::provisioning::{demo_dirs, env_with_prometheus, Provisioning};
@@ -39,10 +38,7 @@ async fn every_act_names_the_stage_it_breaks() {
     let mut failures = Vec::new();
     for &(act, into, stage, symptoms) in MOMENTS {
         let t = story.instant(act, into as f64);
-        let body = serde_json::json!({ "from": t - 300_000, "to": t }).to_string();
-        let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
-        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-        let answer: EvaluateResponse = serde_json::from_slice(&r.body).expect("an evaluation");
+        let answer = plugin.evaluate(&settings, t - 300_000, t, None).await;
         let got = answer.bottleneck.as_ref();
         let line = format!(
             "{act:>32} +{into:>2}s: {} · symptoms {:?} · statuses {:?}",
@@ -58,10 +54,7 @@ async fn every_act_names_the_stage_it_breaks() {
     }
     // The same moments, tick by tick, from one evaluation of the whole loop at 5 s.
     let (first, last) = (story.instant(MOMENTS[0].0, 0.0), story.instant(MOMENTS[MOMENTS.len() - 1].0, 70.0));
-    let body = serde_json::json!({ "from": first - 300_000, "to": last, "intervalMs": 5_000 }).to_string();
-    let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let answer: EvaluateResponse = serde_json::from_slice(&r.body).expect("an evaluation");
+    let answer = plugin.evaluate(&settings, first - 300_000, last, Some(5_000)).await;
     for &(act, into, stage, symptoms) in MOMENTS {
         let tick = story.instant(act, into as f64).div_euclid(5_000) * 5_000;
         let got = answer.bottleneck_runs.iter().rev().find(|r| r.from <= tick).and_then(|r| r.bottleneck.as_ref());

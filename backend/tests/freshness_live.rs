@@ -12,7 +12,6 @@
 
 use std::path::PathBuf;
 
-use codexflow_core::api::EvaluateResponse;
 use codexflow_testkit::grafana::plugin_host::{AppSettings, PluginProcess};
 use codexflow_testkit::simulator::{now_ms, LivePipeline, Story, SCRAPE_MS};
 use serde_json::json;
@@ -38,6 +37,25 @@ fn close(story: &Story, stage: &str, end: i64, estimate: i64) -> (bool, f64) {
     (ok, truths.first().copied().unwrap_or(f64::NAN))
 }
 
+/// Checks `stage`'s estimate at `moment` against the truth at `at`, printing it; an estimate off the
+/// truth, absent or only a bound is a failure.
+fn judge(
+    story: &Story,
+    failures: &mut Vec<String>,
+    moment: &str,
+    stage: &str,
+    at: i64,
+    estimate: Option<i64>,
+    bound: bool,
+) {
+    let (ok, truth) = estimate.map_or((false, f64::NAN), |e| close(story, stage, at, e));
+    let line = format!("{moment:>45} {stage:>7}: estimate {estimate:?} ms (bound {bound}), truth {truth:.0} ms");
+    println!("{line}");
+    if !ok || bound {
+        failures.push(line);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_act_gives_the_data_age_the_simulator_knows() {
     let story = Story::past_loop(now_ms());
@@ -50,59 +68,35 @@ async fn every_act_gives_the_data_age_the_simulator_knows() {
     let mut failures = Vec::new();
     for &(act, into) in MOMENTS {
         let t = story.instant(act, into as f64);
-        let body = json!({ "from": t - 60_000, "to": t, "intervalMs": 5_000 }).to_string();
-        let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
-        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-        let answer: EvaluateResponse = serde_json::from_slice(&r.body).expect("an evaluation");
+        let answer = plugin.evaluate(&settings, t - 60_000, t, Some(5_000)).await;
         // The insight's last step: `to` on its 5 s grid.
         let end = t.div_euclid(WINDOW_MS / 40) * (WINDOW_MS / 40);
-        let mut check = |stage: &str, estimate: Option<i64>, bound: bool| {
-            let (ok, truth) = estimate.map_or((false, f64::NAN), |e| close(&story, stage, end, e));
-            let line = format!(
-                "{act:>32} +{into:>2}s {stage:>7}: estimate {estimate:?} ms (bound {bound}), truth {truth:.0} ms"
-            );
-            println!("{line}");
-            if !ok || bound {
-                failures.push(line);
-            }
-        };
+        let moment = format!("{act} +{into}s");
         for stage in ["kafka", "nats", "jangar"] {
             let q =
                 answer.stages.iter().find(|s| s.id == stage).and_then(|s| s.queue.as_ref()).expect("a backlog stage");
-            check(stage, q.age_ms, q.age_is_bound);
+            judge(&story, &mut failures, &moment, stage, end, q.age_ms, q.age_is_bound);
         }
         let f = answer.freshness.clone().expect("the pipeline's freshness");
-        check("clients", f.age_ms, f.at_least);
+        judge(&story, &mut failures, &moment, "clients", end, f.age_ms, f.at_least);
         assert!(f.line.starts_with("Clients' data ≈ "), "{}", f.line);
     }
     // The same moments, tick by tick, from one evaluation of the whole loop at 5 s: each tick reads
     // the insight window up to it, as `to` does above.
     let (first, last) = (story.instant(MOMENTS[0].0, 0.0), story.instant(MOMENTS[MOMENTS.len() - 1].0, 70.0));
-    let body = json!({ "from": first, "to": last, "intervalMs": 5_000 }).to_string();
-    let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let answer: EvaluateResponse = serde_json::from_slice(&r.body).expect("an evaluation");
+    let answer = plugin.evaluate(&settings, first, last, Some(5_000)).await;
     let f = answer.freshness.clone().expect("the pipeline's freshness");
     assert_eq!((f.timeline.len(), f.lines.len()), (answer.ticks.len(), answer.ticks.len()), "one a tick");
     for &(act, into) in MOMENTS {
         let tick = story.instant(act, into as f64).div_euclid(5_000) * 5_000;
         let i = answer.ticks.iter().position(|&x| x == tick).expect("the moment's tick");
-        let mut check = |stage: &str, estimate: Option<i64>, bound: bool| {
-            let (ok, truth) = estimate.map_or((false, f64::NAN), |e| close(&story, stage, tick, e));
-            let line = format!(
-                "{act:>32} +{into:>2}s {stage:>7}, tick by tick: estimate {estimate:?} ms (bound {bound}), truth {truth:.0} ms"
-            );
-            println!("{line}");
-            if !ok || bound {
-                failures.push(line);
-            }
-        };
+        let moment = format!("{act} +{into}s, tick by tick");
         for stage in ["kafka", "nats", "jangar"] {
             let s = answer.stages.iter().find(|s| s.id == stage).expect("a backlog stage");
-            check(stage, s.age_timeline.get(i).copied().flatten(), false);
+            judge(&story, &mut failures, &moment, stage, tick, s.age_timeline.get(i).copied().flatten(), false);
         }
         let (age, at_least) = f.timeline[i];
-        check("clients", age, at_least);
+        judge(&story, &mut failures, &moment, "clients", tick, age, at_least);
         assert!(f.lines[i].starts_with("Clients' data ≈ "), "{}", f.lines[i]);
     }
     assert!(failures.is_empty(), "{} estimates are off the truth:\n{}", failures.len(), failures.join("\n"));

@@ -72,10 +72,7 @@ async fn each_act_of_the_story_gives_the_trend_and_consumer_status_it_scripts() 
     let mut failures = Vec::new();
     for m in MOMENTS {
         let t = story.instant(m.act, m.into as f64);
-        let body = json!({ "from": t - 60_000, "to": t, "intervalMs": 5_000 }).to_string();
-        let r = plugin.call_resource(Some(&settings), "POST", "v1/evaluate", body.as_bytes()).await.expect("call");
-        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-        let answer: EvaluateResponse = serde_json::from_slice(&r.body).expect("an evaluation");
+        let answer = plugin.evaluate(&settings, t - 60_000, t, Some(5_000)).await;
         for &(stage, trend, consumer) in m.expect {
             let q = queue(&answer, stage);
             let line = format!(

@@ -202,6 +202,22 @@ impl PluginProcess {
         self.call_resource_as(1, settings, method, path_and_query, body).await
     }
 
+    /// `POST v1/evaluate` with `settings` over `[from, to]` at `interval_ms`: the answer, or a panic
+    /// with what the plugin said instead.
+    pub async fn evaluate(
+        &self,
+        settings: &AppSettings,
+        from: i64,
+        to: i64,
+        interval_ms: Option<i64>,
+    ) -> codexflow_core::api::EvaluateResponse {
+        let request = codexflow_core::api::EvaluateRequest { from, to, interval_ms, encoding: Default::default() };
+        let body = serde_json::to_vec(&request).expect("a request");
+        let r = self.call_resource(Some(settings), "POST", "v1/evaluate", &body).await.expect("CallResource");
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        serde_json::from_slice(&r.body).expect("an evaluation")
+    }
+
     /// [`PluginProcess::call_resource`] in `org_id`.
     pub async fn call_resource_as(
         &self,
