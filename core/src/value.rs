@@ -44,8 +44,10 @@ pub mod opt {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
                 Ok(Some(v as f64))
             }
+            // Only the three names: the wire writes every finite value as a number, and reading a
+            // number from text would keep a float parser in the panel's budgeted `.wasm`.
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                super::parse_sample_value(v).map(Some).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+                super::non_finite(v).map(Some).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
             }
         }
         d.deserialize_option(V)
@@ -63,14 +65,19 @@ pub(crate) fn non_finite_name(v: f64) -> &'static str {
     }
 }
 
-/// Parses a sample value as Prometheus' API writes it (`"1.5"`, `"NaN"`, `"+Inf"`, `"-Inf"`).
-pub fn parse_sample_value(s: &str) -> Option<f64> {
+/// A non-finite value by the name Prometheus writes it (`NaN`, `+Inf` or `Inf`, `-Inf`).
+fn non_finite(s: &str) -> Option<f64> {
     match s {
         "NaN" => Some(f64::NAN),
         "+Inf" | "Inf" => Some(f64::INFINITY),
         "-Inf" => Some(f64::NEG_INFINITY),
-        _ => s.parse::<f64>().ok(),
+        _ => None,
     }
+}
+
+/// Parses a sample value as Prometheus' API writes it (`"1.5"`, `"NaN"`, `"+Inf"`, `"-Inf"`).
+pub fn parse_sample_value(s: &str) -> Option<f64> {
+    non_finite(s).or_else(|| s.parse::<f64>().ok())
 }
 
 #[cfg(test)]
@@ -98,5 +105,8 @@ mod tests {
         assert!(serde_json::from_str::<Point>(r#"{"t":1,"v":[1]}"#).is_err());
         assert_eq!(serde_json::from_str::<Point>(r#"{"t":1,"v":null}"#).unwrap().v, None);
         assert_eq!(serde_json::from_str::<Point>(r#"{"t":1,"v":3}"#).unwrap().v, Some(3.0));
+        // A finite value is a number on the wire, never text.
+        assert!(serde_json::from_str::<Point>(r#"{"t":1,"v":"1.5"}"#).is_err());
+        assert_eq!(super::parse_sample_value("1.5"), Some(1.5), "as Prometheus' API writes it");
     }
 }

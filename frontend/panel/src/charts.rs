@@ -51,12 +51,12 @@ pub fn parse_color(s: &str) -> RGBColor {
         }
         return grey;
     }
+    // Channels as whole numbers (a fraction is dropped, as drawing rounds it anyway); the alpha is not
+    // read: reading it would keep a float parser in the panel for nothing.
     let inner = s.strip_prefix("rgba(").or_else(|| s.strip_prefix("rgb(")).and_then(|r| r.strip_suffix(')'));
-    match inner.map(|i| i.split(',').map(|p| p.trim().parse::<f64>()).collect::<Vec<_>>()) {
-        Some(parts) if parts.len() >= 3 && parts[..3].iter().all(Result::is_ok) => {
-            let c = |i: usize| parts[i].as_ref().map_or(128.0, |v| *v).clamp(0.0, 255.0) as u8;
-            RGBColor(c(0), c(1), c(2))
-        }
+    let channel = |p: &str| p.trim().split('.').next()?.parse::<u32>().ok().map(|v| v.min(255) as u8);
+    match inner.map(|i| i.split(',').take(3).map(channel).collect::<Option<Vec<_>>>()) {
+        Some(Some(c)) if c.len() == 3 => RGBColor(c[0], c[1], c[2]),
         _ => grey,
     }
 }
@@ -230,6 +230,9 @@ mod tests {
         assert_eq!(parse_color("#73BF69"), RGBColor(0x73, 0xBF, 0x69));
         assert_eq!(parse_color("#fff"), RGBColor(255, 255, 255));
         assert_eq!(parse_color("rgba(242, 73, 92, 0.5)"), RGBColor(242, 73, 92));
+        assert_eq!(parse_color("rgb(300, 7.6, 0)"), RGBColor(255, 7, 0));
+        assert_eq!(parse_color("rgb(1, 2)"), RGBColor(128, 128, 128));
+        assert_eq!(parse_color("rgb(-1, 2, 3)"), RGBColor(128, 128, 128));
         assert_eq!(parse_color("nonsense"), RGBColor(128, 128, 128));
     }
 
