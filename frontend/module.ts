@@ -100,27 +100,32 @@ function LiveFlowPanel(props: PanelProps<Options>) {
   const evidenceRef = React.useRef<ReturnType<typeof evidence> | null>(null);
   evidenceRef.current = evidence(found, foundFailure, from, to);
 
-  const json = JSON.stringify({
-    panelId: props.id,
-    width: props.width,
-    height: props.height,
+  // The panel's `HostProps`, as the list it reads (frontend/panel/src/options.rs): a list costs the
+  // budgeted .wasm less to read than an object. Grafana fills in the options' defaults; so does this,
+  // for an option a saved panel lacks.
+  const json = JSON.stringify([
+    props.id,
+    props.width,
+    props.height,
     from,
     to,
     refresh,
     // backendSrv resolves /api/... against Grafana's base, sub-path included.
     resourceUrl,
-    options: {
-      ...options,
+    [
       // What was found on the dashboard, then the option: a stage listed in both takes the option's panels.
-      stagePanels: [foundMapping(found), replaceVariables(options.stagePanels ?? '')].filter((m) => m.trim()).join('; '),
-      interval: replaceVariables(options.interval ?? ''),
-      changeTags: replaceVariables(options.changeTags ?? ''),
-    },
-    theme: themeColors(theme),
-    timeZone: props.timeZone,
+      [foundMapping(found), replaceVariables(options.stagePanels ?? '')].filter((m) => m.trim()).join('; '),
+      options.showSparklines ?? true,
+      options.showEdgeRates ?? true,
+      options.direction ?? 'lr',
+      replaceVariables(options.interval ?? ''),
+      replaceVariables(options.changeTags ?? ''),
+    ],
+    themeColors(theme),
+    props.timeZone ?? '',
     // Whose annotations are the dashboard's own changes (none on a dashboard not saved yet).
-    dashboardUid: dashboardUid(locationService.getLocation().pathname),
-  });
+    dashboardUid(locationService.getLocation().pathname),
+  ]);
 
   const { host, failure } = useWasmMount(
     () => loadWasm(panelBaseUrl),

@@ -3,9 +3,9 @@
 use codexflow_core::options::Direction;
 use serde::Deserialize;
 
-/// Options from the panel editor (`options` in the panel JSON).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// Options from the panel editor (`options` in the panel JSON), with Grafana's defaults applied
+/// (the plugin's option editors' `defaultValue`, which module.js also fills in for an option missing).
+#[derive(Debug, Clone, PartialEq)]
 pub struct PanelOptions {
     /// Which raw panels open from which stage, `stage=id,id; stage=id` (a stage listed twice: the
     /// last wins). module.js hands over what it found on the dashboard followed by the panel option,
@@ -97,8 +97,13 @@ pub fn parse_stage_panels(s: &str) -> Result<StagePanels, String> {
 pub use codexflow_core::theme::Theme;
 
 /// Everything the host (Grafana, through module.js) hands the panel on each render.
+///
+/// Sent as a list in the order of the fields, the options a list of their own
+/// (`[stagePanels, showSparklines, showEdgeRates, direction, interval, changeTags]`) and the theme as
+/// [`Theme`] reads it: an object's deserializer (a matcher for each field's name) costs the panel's
+/// budgeted `.wasm` several kilobytes more than a list's.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "HostPropsWire")]
 pub struct HostProps {
     pub panel_id: u32,
     pub width: f64,
@@ -107,20 +112,28 @@ pub struct HostProps {
     pub from: i64,
     pub to: i64,
     /// Changes whenever the dashboard refreshes (refresh button, auto-refresh).
-    #[serde(default)]
     pub refresh: u64,
     /// `/api/plugins/<app>/resources` as the browser reaches it.
     pub resource_url: String,
-    #[serde(default)]
     pub options: PanelOptions,
-    #[serde(default)]
     pub theme: Theme,
     /// `browser`, `utc` or an IANA zone.
-    #[serde(default)]
     pub time_zone: String,
     /// The dashboard's uid; absent on a dashboard not saved yet.
-    #[serde(default)]
     pub dashboard_uid: Option<String>,
+}
+
+type OptionsWire = (String, bool, bool, Direction, String, String);
+type HostPropsWire = (u32, f64, f64, i64, i64, u64, String, OptionsWire, Theme, String, Option<String>);
+
+impl From<HostPropsWire> for HostProps {
+    fn from(
+        (panel_id, width, height, from, to, refresh, resource_url, options, theme, time_zone, dashboard_uid): HostPropsWire,
+    ) -> HostProps {
+        let (stage_panels, show_sparklines, show_edge_rates, direction, interval, change_tags) = options;
+        let options = PanelOptions { stage_panels, show_sparklines, show_edge_rates, direction, interval, change_tags };
+        HostProps { panel_id, width, height, from, to, refresh, resource_url, options, theme, time_zone, dashboard_uid }
+    }
 }
 
 #[cfg(test)]
@@ -144,17 +157,24 @@ mod tests {
     }
 
     #[test]
-    fn props_fill_defaults() {
-        let p: HostProps =
-            serde_json::from_str(r#"{"panelId":3,"width":800,"height":300,"from":0,"to":1,"resourceUrl":"/r"}"#)
-                .unwrap();
-        assert_eq!(p.options, PanelOptions::default());
-        assert!(p.theme.is_dark);
-        let o: PanelOptions = serde_json::from_str(r#"{"direction":"tb","interval":"30s"}"#).unwrap();
-        assert_eq!(o.direction, Direction::TopToBottom);
-        assert_eq!(o.interval_ms(), Ok(Some(30_000)));
-        assert!(o.show_sparklines);
-        let bad: PanelOptions = serde_json::from_str(r#"{"interval":"10ms"}"#).unwrap();
+    fn props_are_read_as_a_list() {
+        let p: HostProps = serde_json::from_str(
+            r#"[3, 800, 300.5, 0, 1, 2, "/r", ["kafka=1", false, true, "tb", "30s", "deploy"],
+                [false, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"], "utc", null]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (p.panel_id, p.height, p.refresh, p.resource_url.as_str(), p.time_zone.as_str()),
+            (3, 300.5, 2, "/r", "utc")
+        );
+        assert_eq!(p.options.direction, Direction::TopToBottom);
+        assert_eq!((p.options.show_sparklines, p.options.show_edge_rates), (false, true));
+        assert_eq!(p.options.interval_ms(), Ok(Some(30_000)));
+        assert_eq!(p.options.change_tags, "deploy");
+        assert!(!p.theme.is_dark && p.dashboard_uid.is_none());
+        let bad = PanelOptions { interval: "10ms".into(), ..PanelOptions::default() };
         assert!(bad.interval_ms().is_err());
+        let short = serde_json::from_str::<HostProps>(r#"[3, 800, 300]"#).unwrap_err().to_string();
+        assert!(short.contains("invalid length"), "{short}");
     }
 }

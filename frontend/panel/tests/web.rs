@@ -51,10 +51,12 @@ fn calls() -> u32 {
 }
 
 fn props(width: f64, height: f64) -> String {
+    // HostProps' list: panel id, size, window, refresh, resources, options, theme, time zone, dashboard.
     format!(
-        r#"{{"panelId":7,"width":{width},"height":{height},"from":1795780800000,"to":1795780980000,"refresh":0,
-            "resourceUrl":"/api/plugins/proompteng-codexflow-app/resources","timeZone":"utc",
-            "options":{{"stagePanels":"kafka=1,2; nats=3,4,5","showSparklines":true,"showEdgeRates":true,"direction":"lr","interval":""}}}}"#
+        r##"[7, {width}, {height}, 1795780800000, 1795780980000, 0, "/api/plugins/proompteng-codexflow-app/resources",
+            ["kafka=1,2; nats=3,4,5", true, true, "lr", "", ""],
+            [true, "#73BF69", "#FF9830", "#F2495C", "#8E8E8E", "#CCCCDC", "#8E8E9E", "#181B1F", "#22252B", "#34373D", "#6E9FFF"],
+            "utc", null]"##
     )
 }
 
