@@ -30,13 +30,21 @@ pub struct Page {
     pub public_token: Option<String>,
     /// The session's current org.
     pub org_id: i64,
+    /// `cfg.AppURL`, ending in `/` (`config.appUrl` in the frontend).
+    pub app_url: String,
 }
 
 impl Page {
     /// A page of a host playing `played`, unless `?grafanaVersion=` asks for another.
     pub fn from_query(query: &str, played: &str) -> Page {
-        let mut page =
-            Page { light: false, legacy_paths: false, version: played.to_string(), public_token: None, org_id: 1 };
+        let mut page = Page {
+            light: false,
+            legacy_paths: false,
+            version: played.to_string(),
+            public_token: None,
+            org_id: 1,
+            app_url: String::new(),
+        };
         for (k, v) in query.split('&').filter_map(|kv| kv.split_once('=')) {
             match k {
                 "theme" => page.light = v == "light",
@@ -138,7 +146,7 @@ pub fn boot_data(page: &Page, loaded: &[FoundPlugin], dist: &Path, datasources: 
                   "orgRole": if signed_in { "Admin" } else { "" }, "isSignedIn": signed_in,
                   "theme": if page.light { "light" } else { "dark" }, "lightTheme": page.light, "timezone": "browser" },
         "settings": {
-            "appSubUrl": "", "namespace": super::dashboard_v2::namespace(page.org_id), "buildInfo": { "version": page.version, "edition": "Open Source", "env": "production" },
+            "appSubUrl": "", "appUrl": page.app_url, "namespace": super::dashboard_v2::namespace(page.org_id), "buildInfo": { "version": page.version, "edition": "Open Source", "env": "production" },
             "featureToggles": feature_toggles(&page.version), "datasources": ds, "defaultDatasource": default_ds,
             "panels": panels, "apps": apps, "bootData": {},
             "publicDashboardAccessToken": page.public_token.clone().unwrap_or_default()

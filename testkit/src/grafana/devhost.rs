@@ -47,6 +47,7 @@ use crate::grafana::plugin_host::{AppSettings, HostError, PluginProcess, APP_ID}
 use crate::grafana::plugins::{self, FoundPlugin, LoadingConfig};
 use crate::grafana::provisioning::Provisioning;
 use crate::grafana::session::{Denied, Sessions, MEMBER_ORGS};
+use crate::grafana::short_urls::ShortUrls;
 use crate::http::{read_request, write_response};
 use grafana_plugin_sdk::pluginv2;
 
@@ -118,6 +119,7 @@ struct Shared {
     alert_states: tokio::sync::Mutex<HashMap<String, RuleState>>,
     /// Every org's annotations ([`super::annotations`]).
     annotations: Annotations,
+    short_urls: ShortUrls,
 }
 
 /// A running host; the listener stops when this is dropped.
@@ -188,6 +190,7 @@ impl DevHost {
             datasources,
             alert_states: Default::default(),
             annotations: Annotations::default(),
+            short_urls: ShortUrls::default(),
         });
         let http = reqwest::Client::new();
         let scheduled = host.clone();
@@ -225,6 +228,7 @@ impl Shared {
             Ok(Some(r)) => {
                 head_only = r.method == "HEAD";
                 let caller = Caller {
+                    host: r.header("host").unwrap_or("127.0.0.1").to_string(),
                     content_type: r.header("content-type").unwrap_or("").to_string(),
                     cookie: r.header("cookie").unwrap_or("").to_string(),
                     org_header: r.header("x-grafana-org-id").map(str::to_string),
@@ -299,6 +303,10 @@ impl Shared {
         }
         if path == "api/annotations" {
             return self.annotations_api(&call);
+        }
+        if path == "api/short-urls" && method == "POST" {
+            let (status, body) = self.short_urls.create(org, &call.body, &app_url(caller));
+            return Response::json(status, &body);
         }
         if let Some(rest) = path.strip_prefix("api/datasources/proxy/uid/") {
             return self.proxy(&call, rest, &caller.content_type, http).await;
@@ -618,10 +626,22 @@ impl Shared {
                 body: Vec::new(),
             };
         }
+        if let Some(uid) = path.strip_prefix("goto/") {
+            // Signed in only, as Grafana's `reqSignedIn` on the route.
+            if let Err(denied) = self.sessions.authorize(&caller.cookie, None) {
+                return denied_response(&denied);
+            }
+            let (status, to) = match self.short_urls.target(uid) {
+                Some(path) => (302, format!("/{path}")),
+                None => (308, "/".to_string()),
+            };
+            return Response { status, headers: vec![("Location".into(), to)], body: Vec::new() };
+        }
         if let Some(token) = path.strip_prefix("public-dashboards/") {
             return self.index(query, Some(token), caller);
         }
         if path.starts_with("d/")
+            || path.starts_with("d-solo/")
             || path.starts_with("plugins/")
             || path.starts_with("dashboard/snapshot/")
             || path == "explore"
@@ -684,6 +704,7 @@ impl Shared {
             }
         };
         let page = boot::Page {
+            app_url: app_url(caller),
             public_token: public_token.map(str::to_string),
             org_id: session.map_or(1, |s| s.org_id),
             ..boot::Page::from_query(query, &self.host.version)
@@ -769,6 +790,8 @@ struct ApiCall<'a> {
 
 /// What the host reads of a request besides its method, target and body.
 struct Caller {
+    /// The `Host` header: the dev host's root URL is the one the browser reached.
+    host: String,
     content_type: String,
     cookie: String,
     org_header: Option<String>,
@@ -798,6 +821,11 @@ fn health_response(answer: Result<pluginv2::CheckHealthResponse, HostError>) -> 
     }
     let ok = r.status() == pluginv2::check_health_response::HealthStatus::Ok;
     Response::json(if ok { 200 } else { 400 }, &payload)
+}
+
+/// Grafana's root URL (`cfg.AppURL`, ending in `/`): here, where the browser reached the host.
+fn app_url(caller: &Caller) -> String {
+    format!("http://{}/", caller.host)
 }
 
 fn denied_response(denied: &Denied) -> Response {

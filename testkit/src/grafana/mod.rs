@@ -19,3 +19,4 @@ pub mod plugin_host;
 pub mod plugins;
 pub mod provisioning;
 pub mod session;
+pub mod short_urls;

@@ -192,6 +192,32 @@ function search(): Record<string, string> {
  * `ThemeContext` (what `useTheme2()` reads), replaced, and `config.theme2` with it, on every
  * `ThemeChangedEvent` on the app events.
  */
+/**
+ * Grafana's notifications (grafana/grafana `public/app/core/components/AppNotifications/AppNotificationList.tsx`):
+ * `alertSuccess`, `alertWarning` and `alertError` on the app events, each `[title, text?]`, shown as an
+ * `Alert` (`data-testid="data-testid Alert <severity>"`, `selectors.components.Alert.alertV2`), errors as
+ * `role=alert`, the rest as `role=status`. They stay, for a test to read.
+ */
+function Notifications() {
+  const [shown, setShown] = React.useState<{ severity: string; title: string; text: string }[]>([]);
+  React.useEffect(() => {
+    const events = getAppEvents() as unknown as { on(e: unknown, h: (p: unknown) => void): void; off(e: unknown, h: (p: unknown) => void): void };
+    const handlers = (['success', 'warning', 'error'] as const).map((severity) => {
+      const event = grafanaData.AppEvents[`alert${severity[0].toUpperCase()}${severity.slice(1)}` as 'alertSuccess'];
+      const handler = (payload: unknown) => {
+        const [title, text] = Array.isArray(payload) ? payload.map(String) : [String(payload)];
+        setShown((s) => [...s, { severity, title: title ?? '', text: text ?? '' }]);
+      };
+      events.on(event, handler);
+      return () => events.off(event, handler);
+    });
+    return () => handlers.forEach((off) => off());
+  }, []);
+  return React.createElement('div', { style: { position: 'fixed', top: 8, right: 8, zIndex: 1000 } }, shown.map((n, i) =>
+    React.createElement('div', { key: i, role: n.severity === 'error' ? 'alert' : 'status', 'data-testid': `data-testid Alert ${n.severity}` },
+      React.createElement('strong', null, n.title), n.text ? React.createElement('div', null, n.text) : null)));
+}
+
 function ThemeProvider(props: { children: React.ReactNode }) {
   const [theme, setTheme] = React.useState<GrafanaTheme2>(config.theme2);
   React.useEffect(() => {
@@ -218,7 +244,41 @@ const pluginCache = new Map<string, Promise<grafanaData.PanelPlugin>>();
  * data (not installed, or refused at load) is "Panel plugin not found"; a loaded one gets its meta
  * (`plugin.meta = meta`, `baseUrl` included) before it renders.
  */
+/**
+ * The dashboard scene's query controller (grafana/scenes `packages/scenes/src/behaviors/SceneQueryController.ts`):
+ * running work (`queryStarted` / `queryCompleted` of an entry) counted in `window.__grafanaRunningQueryCount`,
+ * which Grafana's image renderer waits on; a dashboard scene carries it in its `$behaviors` and sets itself
+ * as `window.__grafanaSceneContext` when activated (`DashboardScene._activationHandler`), as every dashboard
+ * page of Grafana 12 and 13 does.
+ */
+class QueryController {
+  readonly isQueryController = true;
+  private running = new Set<object>();
+  queryStarted(entry: object) {
+    this.running.add(entry);
+    this.count(1);
+  }
+  queryCompleted(entry: object) {
+    if (!this.running.delete(entry)) return;
+    this.count(-1);
+  }
+  private count(by: number) {
+    const w = window as unknown as { __grafanaRunningQueryCount?: number };
+    w.__grafanaRunningQueryCount = (w.__grafanaRunningQueryCount ?? 0) + by;
+  }
+}
+const queryController = new QueryController();
+
+/** A panel plugin's module loaded as VizPanel loads it: counted as running work (`VizPanel/loadPlugin/<id>`, scenes `VizPanel.tsx`). */
 function loadPanelPlugin(type: string): Promise<grafanaData.PanelPlugin> {
+  const entry = { type: `VizPanel/loadPlugin/${type}`, origin: scene };
+  queryController.queryStarted(entry);
+  const loaded = loadPanelPluginOnce(type);
+  loaded.finally(() => queryController.queryCompleted(entry)).catch(() => {});
+  return loaded;
+}
+
+function loadPanelPluginOnce(type: string): Promise<grafanaData.PanelPlugin> {
   const meta = (config as unknown as { panels: Record<string, grafanaData.PanelPluginMeta> }).panels[type];
   if (!meta) return Promise.reject(new Error(`Panel plugin not found: ${type}`));
   if (!pluginCache.has(type)) {
@@ -354,6 +414,9 @@ function RawPanel(props: { panel: Panel; width: number; height: number; timeRang
     React.createElement('div', { style: { fontSize: 11, opacity: 0.7 } }, series.map((s) => s.name).join(' · ') || 'No data'));
 }
 
+/** The dashboard scene as the renderer and plugins find it (`window.__grafanaSceneContext`): its behaviours. */
+const scene = { state: { $behaviors: [queryController] } };
+
 function App(props: { dashboard: Dashboard }) {
   const { dashboard } = props;
   const [params, setParams] = React.useState(search());
@@ -401,7 +464,12 @@ function App(props: { dashboard: Dashboard }) {
   }, [dashboard, timeRange, renderCounter]);
   const onChangeTimeRange = React.useCallback((r: { from: number; to: number }) => locationService.partial({ from: String(r.from), to: String(r.to) }), []);
   const replaceVariables = React.useMemo(() => variableReplacer(dashboard, params), [dashboard, params]);
-  const viewPanel = viewPanelId(params.viewPanel);
+  // `/d-solo/<uid>?panelId=N` (what Grafana's image renderer, alert screenshots and reports capture):
+  // that panel alone, filling the page, no dashboard chrome (grafana/grafana
+  // `public/app/features/dashboard-scene/solo/SoloPanelPage.tsx`; `SoloPanelContext.tsx` matches a
+  // bare number as `panel-N`).
+  const solo = location.pathname.startsWith('/d-solo/');
+  const viewPanel = viewPanelId(solo ? params.panelId : params.viewPanel);
   const colWidth = (width - MARGIN) / 24;
   const toolbar = React.createElement('div', { style: { display: 'flex', gap: 8, alignItems: 'center', padding: '6px 8px' } },
     React.createElement('strong', { 'data-testid': 'dashboard-title' }, dashboard.title),
@@ -420,14 +488,17 @@ function App(props: { dashboard: Dashboard }) {
   const everyPanel = dashboard.panels.flatMap((p) => (p.type === 'row' ? [p, ...(p.panels ?? [])] : [p]));
   const shown = viewPanel !== null
     ? everyPanel.filter((p) => p.id === viewPanel && p.type !== 'row')
+    : solo ? []
     : dashboard.panels.flatMap((p) => (p.type === 'row' && p.collapsed && opened.has(p.id) ? [p, ...(p.panels ?? [])] : [p]));
   const repeated = shown.flatMap((p) => repeatValues(dashboard, params, p).slice(0, viewPanel !== null ? 1 : undefined).map((value, i) => ({ p, value, i })));
   const body = repeated.map(({ p, value, i }) => {
     const full = viewPanel !== null;
     const x = p.gridPos.x + (full ? 0 : i * p.gridPos.w);
-    const w = full ? width - 2 * MARGIN : p.gridPos.w * colWidth - MARGIN;
-    const h = full ? window.innerHeight - 60 : p.type === 'row' ? HEADER : p.gridPos.h * CELL + (p.gridPos.h - 1) * MARGIN;
-    const style: React.CSSProperties = full
+    const w = solo ? width : full ? width - 2 * MARGIN : p.gridPos.w * colWidth - MARGIN;
+    const h = solo ? window.innerHeight : full ? window.innerHeight - 60 : p.type === 'row' ? HEADER : p.gridPos.h * CELL + (p.gridPos.h - 1) * MARGIN;
+    const style: React.CSSProperties = solo
+      ? { position: 'fixed', left: 0, top: 0, width: w, height: h }
+      : full
       ? { position: 'relative', margin: MARGIN, width: w, height: h }
       : { position: 'absolute', left: MARGIN + (x % 24) * colWidth, top: p.gridPos.y * (CELL + MARGIN), width: w, height: h };
     const inner = { width: Math.floor(w - 2 * MARGIN), height: Math.floor(h - HEADER - MARGIN) };
@@ -459,6 +530,9 @@ function App(props: { dashboard: Dashboard }) {
       React.createElement('h2', { style: { margin: 0, height: HEADER - 8, fontSize: 13, fontWeight: 500 } }, scoped(p.title)),
       content);
   });
+  if (solo) {
+    return body.length > 0 ? React.createElement('main', null, body) : React.createElement('div', { role: 'alert', 'data-testid': 'panel-not-found' }, 'Panel not found');
+  }
   return React.createElement('div', null, toolbar,
     React.createElement('main', { style: { position: 'relative', minHeight: '100vh' } }, body));
 }
@@ -500,7 +574,7 @@ async function appPage(render: (node: React.ReactNode) => void, id: string) {
  */
 function dashboardApi(path: string): string | null {
   const parts = path.split('/');
-  if (parts[1] === 'd') return `/api/dashboards/uid/${parts[2] ?? ''}`;
+  if (parts[1] === 'd' || parts[1] === 'd-solo') return `/api/dashboards/uid/${parts[2] ?? ''}`;
   if (parts[1] === 'public-dashboards') return `/api/public/dashboards/${parts[2] ?? ''}`;
   if (parts[1] === 'dashboard' && parts[2] === 'snapshot') return `/api/snapshots/${parts[3] ?? ''}`;
   return null;
@@ -552,7 +626,7 @@ async function dashboardFrom(r: Response): Promise<Dashboard | null> {
 
 async function main() {
   const root = createRoot(document.getElementById('root')!);
-  const render = (node: React.ReactNode) => root.render(React.createElement(ThemeProvider, null, node));
+  const render = (node: React.ReactNode) => root.render(React.createElement(ThemeProvider, null, node, React.createElement(Notifications)));
   if (location.pathname.startsWith('/plugins/')) {
     await appPage(render, location.pathname.split('/')[2] ?? '');
     return;
@@ -573,6 +647,7 @@ async function main() {
     return;
   }
   document.title = `${dashboard.title} · Codex Flow dev host`;
+  (window as unknown as { __grafanaSceneContext?: unknown }).__grafanaSceneContext = scene;
   render(React.createElement(App, { dashboard }));
 }
 
