@@ -8,6 +8,9 @@ import { config, locationService } from '@grafana/runtime';
 import * as amd from 'module';
 import init, { mount } from './pkg/codexflow_panel.js';
 import { hostRequest, themeColors, useWasmMount, wasmLoader } from './wasm-host.ts';
+import { copyMomentLink, momentParam, notify } from './share.ts';
+import { diagramPng, diagramSvg, download, fileName, type Caption } from './diagram-image.ts';
+import { holdUntilDrawn } from './render-hold.ts';
 import { evidence, findRawPanels, foundMapping, type Found } from './raw-panels.ts';
 import { dashboardUid } from './dashboard-model.ts';
 import { StagePanelsEditor } from './stage-panels-editor.ts';
@@ -95,6 +98,10 @@ function LiveFlowPanel(props: PanelProps<Options>) {
   React.useEffect(() => { if (found) onInstanceStateChange?.({ rawPanels: found }); }, [found, onInstanceStateChange]);
   const from = props.timeRange.from.valueOf();
   const to = props.timeRange.to.valueOf();
+  // What sharing a moment reads when it happens: the window (a link names it, made absolute), the
+  // titles and the dashboard's time zone (an image's caption).
+  const now = React.useRef({ range: { from, to }, title: '', timeZone: props.timeZone });
+  now.current = { range: { from, to }, title: [found?.dashboardTitle, props.title].filter((t) => t).join(' · '), timeZone: props.timeZone };
 
   // The drill-down asks for titles and Explore links when it draws (see raw-panels.ts `evidence`).
   const evidenceRef = React.useRef<ReturnType<typeof evidence> | null>(null);
@@ -134,16 +141,45 @@ function LiveFlowPanel(props: PanelProps<Options>) {
         locationService.partial({ viewPanel: panelId });
         return true;
       };
-      return mount(element, first, navigate, hostRequest, (kind: string, key: string) => evidenceRef.current?.(kind, key));
+      return mount(element, first, navigate, hostRequest, (kind: string, key: string) => evidenceRef.current?.(kind, key),
+        momentParam, (_key: string, what: string, at?: number) => shareMoment(element, what, at, now.current));
     },
     json,
     'panel',
   );
 
+  // Grafana's image renderer waits until the panel has drawn (render-hold.ts).
+  React.useEffect(() => (host.current ? holdUntilDrawn(host.current) : undefined), [host]);
+
   if (failure) {
     return React.createElement('div', { role: 'alert', style: { padding: 8 } }, failure);
   }
   return React.createElement('div', { ref: host, style: { width: props.width, height: props.height } });
+}
+
+/**
+ * A moment shared from the panel's buttons: `link` copies a link to it, `svg` and `png` download the
+ * diagram as shown (`diagram-image.ts`), `at` being the instant travelled to, if any.
+ */
+function shareMoment(
+  element: HTMLElement,
+  what: string,
+  at: number | undefined,
+  now: { range: { from: number; to: number }; title: string; timeZone: string },
+) {
+  if (what === 'link') {
+    copyMomentLink(now.range);
+    return;
+  }
+  const root = element.querySelector<HTMLElement>('.cf-root');
+  if (!root || (what !== 'svg' && what !== 'png')) return;
+  const caption: Caption = { title: now.title || 'Codex Flow', at: at ?? now.range.to, past: at !== undefined, timeZone: now.timeZone };
+  const image = diagramSvg(root, caption);
+  const saved = what === 'svg' ? Promise.resolve(new Blob([image.svg], { type: 'image/svg+xml' })) : diagramPng(image);
+  saved.then(
+    (blob) => download(blob, fileName(caption, what)),
+    (e: unknown) => notify('error', ['Could not export the diagram', String(e)]),
+  );
 }
 
 export const plugin = new PanelPlugin<Options>(FlowPanel).setPanelOptions((builder) =>

@@ -17,7 +17,7 @@ import { dashboardUid, flatPanels, isV2Spec, type ModelPanel, storedDashboardUrl
 export interface PanelRef { id: number; title: string }
 export interface StageFound { stage: string; panels: PanelRef[]; queries: string[] }
 /** What the mapping found, or why there is none. */
-export interface Found { stages: StageFound[]; datasourceUid: string | null; titles: Record<number, string>; error?: string }
+export interface Found { stages: StageFound[]; datasourceUid: string | null; titles: Record<number, string>; dashboardTitle?: string; error?: string }
 
 /** The one answer of a backendSrv fetch (without importing rxjs, which the module would have to share). */
 function once<T>(observable: { subscribe(o: { next(v: FetchResponse<T>): void; error(e: unknown): void }): unknown }): Promise<FetchResponse<T>> {
@@ -29,16 +29,19 @@ const MAX_QUERIES = 26; // codexflow_core::limits::MAX_PANEL_QUERIES
 
 type Srv = ReturnType<typeof getBackendSrv>;
 
-/** The dashboard's panels, from the legacy API, or from the one that serves a v2 dashboard. */
-async function dashboardPanels(srv: Srv, uid: string): Promise<ModelPanel[]> {
-  const read = (model: { panels?: unknown } | undefined) => (isV2Spec(model) ? v2Panels(model) : flatPanels(model?.panels));
-  let legacy: FetchResponse<{ dashboard?: { panels?: unknown } }>;
+/** The dashboard's title and panels, from the legacy API, or from the one that serves a v2 dashboard. */
+async function dashboardPanels(srv: Srv, uid: string): Promise<{ title: string; panels: ModelPanel[] }> {
+  const read = (model: { title?: unknown; panels?: unknown } | undefined) => ({
+    title: typeof model?.title === 'string' ? model.title : '',
+    panels: isV2Spec(model) ? v2Panels(model) : flatPanels(model?.panels),
+  });
+  let legacy: FetchResponse<{ dashboard?: { title?: unknown; panels?: unknown } }>;
   try {
     legacy = await once(srv.fetch({ url: `/api/dashboards/uid/${encodeURIComponent(uid)}`, showErrorAlert: false }));
   } catch (e) {
     const url = storedDashboardUrl(e, (config as unknown as { namespace?: string }).namespace || 'default', uid);
     if (!url) throw e;
-    const stored = await once<{ spec?: { panels?: unknown } }>(srv.fetch({ url, showErrorAlert: false }));
+    const stored = await once<{ spec?: { title?: unknown; panels?: unknown } }>(srv.fetch({ url, showErrorAlert: false }));
     return read(stored.data?.spec);
   }
   return read(legacy.data?.dashboard);
@@ -77,7 +80,8 @@ export async function findRawPanels(selfId: number, pathname: string, replaceVar
   const uid = dashboardUid(pathname);
   if (!uid) return { stages: [], datasourceUid: null, titles: {}, error: 'This dashboard is not saved yet, so its panels cannot be read: save it, or choose each stage\'s panels in the panel option "Raw panels per stage".' };
   const srv = getBackendSrv();
-  const panels = (await dashboardPanels(srv, uid)).filter((p) => typeof p.id === 'number' && p.id !== selfId);
+  const dashboard = await dashboardPanels(srv, uid);
+  const panels = dashboard.panels.filter((p) => typeof p.id === 'number' && p.id !== selfId);
   // Every panel's title here: for the backend, and for links to panels chosen by hand too.
   const titles: Record<number, string> = Object.fromEntries(panels.map((p) => [p.id as number, replaceVariables(p.title ?? '')]));
   const described = panels
@@ -90,7 +94,7 @@ export async function findRawPanels(selfId: number, pathname: string, replaceVar
     .slice(0, MAX_PANELS);
   const answer = await once<{ stages: StageFound[] }>(srv.fetch({ url: `${resourceUrl}/v1/panel-map`, method: 'POST', data: { panels: described }, showErrorAlert: false }));
   const stages = answer.data.stages.map((s) => ({ stage: s.stage, panels: s.panels.map(({ id, title }) => ({ id, title })), queries: s.queries ?? [] }));
-  return { stages, datasourceUid: dashboardPrometheus(panels, replaceVariables), titles };
+  return { stages, datasourceUid: dashboardPrometheus(panels, replaceVariables), titles, dashboardTitle: replaceVariables(dashboard.title) };
 }
 
 /**

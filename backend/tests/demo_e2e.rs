@@ -98,3 +98,40 @@ async fn bottleneck_in_chromium() {
         }
     }
 }
+
+/// Sharing a moment in the browser (`tests/e2e/share.e2e.mjs`), 60 s into Jangar's stop so the
+/// statuses differ across the window: the moment in the URL and the copied link round trip, two flow
+/// panels on one dashboard (`codex-flow-twice`: the demo's flow panel and a copy, id 99), hostile
+/// moments ignored, the diagram exported as SVG and PNG in both themes, and `/d-solo`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_in_chromium() {
+    let root = root();
+    assert_built(&root);
+    let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("jangar"), 60.0, 4.0))
+        .await
+        .expect("simulator and prometheus");
+    let mut provisioning =
+        Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
+    let demo = provisioning.dashboards.iter().find(|d| d["uid"] == "codex-pipeline-observability").cloned();
+    let mut twice = demo.expect("the demo dashboard");
+    let flow =
+        twice["panels"].as_array().and_then(|p| p.iter().find(|p| p["type"] == "proompteng-codexflow-panel")).cloned();
+    let mut copy = flow.expect("the demo's flow panel");
+    copy["id"] = 99.into();
+    copy["gridPos"]["y"] = 10.into();
+    twice["uid"] = "codex-flow-twice".into();
+    twice["title"] = "Codex Pipeline, two flows".into();
+    twice["panels"] = serde_json::json!([
+        twice["panels"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["id"] != 99 && p["type"] == "proompteng-codexflow-panel")),
+        copy
+    ]);
+    provisioning.dashboards.push(twice);
+    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    for shots in assert_passes_on_each_demo_host(&root, &provisioning, &plugin, "tests/e2e/share.e2e.mjs", &[]).await {
+        for shot in ["share-link-opened.png", "share-panel-dark.png", "share-panel-light.png", "share-d-solo.png"] {
+            assert!(shots.join(shot).exists(), "{shot}");
+        }
+    }
+}

@@ -18,6 +18,7 @@ pub mod error;
 pub mod format;
 pub mod labels;
 pub mod limits;
+pub mod moment_param;
 pub mod options;
 pub mod panel_map;
 pub mod pipeline;

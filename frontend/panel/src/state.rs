@@ -6,6 +6,7 @@ use std::rc::Rc;
 use codexflow_core::api::EvaluateResponse;
 use codexflow_core::changes::Change;
 use codexflow_core::error::ErrorCode;
+use codexflow_core::moment_param::Moment;
 use codexflow_core::web::CallError;
 
 /// The last good answer, numbered so effects and memos can key on it cheaply.
@@ -97,8 +98,13 @@ pub struct PanelState {
     pub retries: u32,
     /// The tick under the pointer on the state strip (time travel), if any.
     pub cursor: Option<usize>,
+    /// The instant (a tick's, epoch ms) time travel stays at when the pointer leaves: chosen by a
+    /// click on the strip or restored from the URL, so it can be shared.
+    pub pinned: Option<i64>,
     /// The stage whose drill-down is open.
     pub drill: Option<String>,
+    /// A moment from the URL, restored when the first answer says whether it exists.
+    pub restore: Option<Moment>,
     /// What changed over the window (`core::changes`), read after each answer; `None` until then.
     pub changes: Changes,
 }
@@ -119,6 +125,8 @@ pub enum Action {
     Retry,
     /// The pointer moved along the strip, or off it.
     Cursor(Option<usize>),
+    /// Time travel stays at this tick (a click on the strip), or returns to now.
+    Pin(Option<usize>),
     Open(String),
     Close,
     /// The window's changes were read (or could not be).
@@ -135,8 +143,21 @@ impl PanelState {
                 next.answer = Some(Answer { generation, data });
                 next.problem = None;
                 next.loading = false;
-                // A tick index into the old answer means nothing in the new one.
-                next.cursor = next.cursor.filter(|&c| next.answer.as_ref().is_some_and(|a| c < a.data.ticks.len()));
+                let Some(answer) = next.answer.as_ref().map(|a| &a.data) else { return next };
+                // A tick index into the old answer means nothing in the new one; an instant does.
+                next.cursor = next.cursor.filter(|&c| c < answer.ticks.len());
+                if let Some(m) = next.restore.take() {
+                    // A moment this answer does not have (another window, a stage gone) is ignored whole.
+                    let at = match m.at {
+                        None => Some(None),
+                        Some(t) => tick_of(&answer.ticks, t).map(|i| answer.ticks.get(i).copied()),
+                    };
+                    let known = m.stage.as_ref().is_none_or(|id| answer.stages.iter().any(|s| &s.id == id));
+                    if let (Some(at), true) = (at, known) {
+                        (next.pinned, next.drill) = (at, m.stage);
+                    }
+                }
+                next.pinned = next.pinned.filter(|&t| tick_of(&answer.ticks, t).is_some());
             }
             Action::Failed(e) => {
                 if let Some(problem) = Problem::of(e) {
@@ -150,11 +171,29 @@ impl PanelState {
             }
             Action::Retry => next.retries = next.retries.wrapping_add(1),
             Action::Cursor(c) => next.cursor = c,
+            Action::Pin(c) => {
+                next.pinned = c.and_then(|i| self.answer.as_ref()?.data.ticks.get(i).copied());
+            }
             Action::Open(id) => next.drill = Some(id),
             Action::Close => next.drill = None,
             Action::Changes(c) => next.changes = Some(c),
         }
         next
+    }
+
+    /// A panel that restores `moment` (read from the URL) once its first answer arrives.
+    pub fn restoring(moment: Option<Moment>) -> PanelState {
+        PanelState { restore: moment, ..PanelState::default() }
+    }
+
+    /// The tick shown: the one under the pointer, else the pinned one; `None` is now.
+    pub fn shown(&self) -> Option<usize> {
+        self.cursor.or_else(|| tick_of(&self.answer.as_ref()?.data.ticks, self.pinned?))
+    }
+
+    /// What a link to this moment restores.
+    pub fn moment(&self) -> Moment {
+        Moment { at: self.pinned, stage: self.drill.clone() }
     }
 
     pub fn phase(&self) -> Phase {
@@ -166,6 +205,11 @@ impl PanelState {
             (Some(_), _) => Phase::Ready,
         }
     }
+}
+
+/// The tick showing instant `t`: the last at or before it, within the window.
+fn tick_of(ticks: &[i64], t: i64) -> Option<usize> {
+    (t <= *ticks.last()?).then(|| ticks.partition_point(|&x| x <= t).checked_sub(1)).flatten()
 }
 
 #[cfg(test)]
@@ -229,5 +273,38 @@ mod tests {
         assert_eq!(s.reduce(Action::Retry).retries, 1);
         let read = s.reduce(Action::Changes(Err("HTTP 403: denied".into())));
         assert_eq!(read.changes, Some(Err("HTTP 403: denied".into())));
+    }
+
+    #[test]
+    fn a_pinned_instant_stays_after_the_pointer_and_a_refresh() {
+        let s = PanelState::default().reduce(Action::Arrived(answer(4))).reduce(Action::Pin(Some(2)));
+        assert_eq!((s.pinned, s.shown()), (Some(1_795_780_920_000), Some(2)));
+        let s = s.reduce(Action::Cursor(Some(1)));
+        assert_eq!(s.shown(), Some(1), "the pointer travels over a pinned instant");
+        let s = s.reduce(Action::Cursor(None)).reduce(Action::Arrived(answer(4)));
+        assert_eq!(s.shown(), Some(2));
+        assert_eq!(s.moment().value().as_deref(), Some("1795780920000"));
+        assert_eq!(s.reduce(Action::Arrived(answer(2))).pinned, None, "gone from the window");
+        assert_eq!(s.reduce(Action::Pin(None)).shown(), None);
+        assert_eq!(s.reduce(Action::Pin(Some(3))).pinned, Some(1_795_780_980_000));
+    }
+
+    #[test]
+    fn a_moment_from_the_url_is_restored_or_ignored_whole() {
+        let restore = |value: &str| {
+            PanelState::restoring(Moment::parse(value)).reduce(Action::Fetching).reduce(Action::Arrived(answer(4)))
+        };
+        let s = restore("1795780860000~jangar");
+        assert_eq!((s.shown(), s.drill.as_deref()), (Some(1), Some("jangar")));
+        assert_eq!(s.moment().value().as_deref(), Some("1795780860000~jangar"));
+        // Between ticks: the tick before it, as the strip shows it.
+        assert_eq!(restore("1795780890000").pinned, Some(1_795_780_860_000));
+        assert_eq!(restore("~sse").drill.as_deref(), Some("sse"));
+        for ignored in ["1795780860000~nope", "99995780860000~jangar", "1~jangar", "1795780860000~", "x"] {
+            let s = restore(ignored);
+            assert_eq!((s.pinned, s.drill.as_deref()), (None, None), "{ignored}");
+        }
+        let s = restore("1795780860000").reduce(Action::Arrived(answer(4)));
+        assert_eq!(s.restore, None, "restored once, from the first answer");
     }
 }

@@ -115,7 +115,7 @@ fn key(el: &Element, key: &str) {
 async fn every_status_has_colour_icon_and_word() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None, request(), None, None, None).unwrap();
     for (id, status, icon) in
         [("kafka", "critical", "✕"), ("nats", "ok", "✓"), ("jangar", "nodata", "?"), ("sse", "warning", "!")]
     {
@@ -139,7 +139,7 @@ async fn every_status_has_colour_icon_and_word() {
 async fn loading_error_retry_and_unconfigured_states() {
     stub_fetch(200, FIXTURE, true);
     let root = host();
-    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None, None, None).unwrap();
     let panel = wait_for(&root, "[data-testid=codex-flow-panel]").await;
     assert_eq!(attr(&panel, "data-state"), "loading");
     assert!(panel.text_content().unwrap().contains("Loading pipeline health"));
@@ -147,7 +147,7 @@ async fn loading_error_retry_and_unconfigured_states() {
 
     stub_fetch(500, r#"{"code":"internal","error":"boom from the backend"}"#, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None, None, None).unwrap();
     let button = wait_for(&root, ".cf-error button").await;
     assert!(root.text_content().unwrap().contains("boom from the backend"));
     let before = calls();
@@ -162,7 +162,7 @@ async fn loading_error_retry_and_unconfigured_states() {
         false,
     );
     let root = host();
-    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None, None, None).unwrap();
     wait_for(&root, "[data-state=unconfigured]").await;
     let text = root.text_content().unwrap();
     assert!(text.contains("not configured") && text.contains("prometheusUrl"), "{text}");
@@ -170,7 +170,7 @@ async fn loading_error_retry_and_unconfigured_states() {
 
     stub_fetch(200, "this is not json", false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(800.0, 300.0), None, request(), None, None, None).unwrap();
     wait_for(&root, "[data-state=error]").await;
     handle.unmount();
 }
@@ -181,7 +181,7 @@ async fn click_and_keyboard_open_the_drilldown_and_escape_closes_it() {
     let root = host();
     let navigated = js_sys::Array::new();
     let navigate = Function::new_with_args("id", "this.push(id); return true;").bind0(&navigated);
-    let mut handle = mount(root.clone(), &props(1200.0, 500.0), Some(navigate), request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), Some(navigate), request(), None, None, None).unwrap();
 
     let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     kafka.unchecked_ref::<HtmlElement>().click();
@@ -224,7 +224,7 @@ async fn click_and_keyboard_open_the_drilldown_and_escape_closes_it() {
 async fn hover_tooltip_and_time_travel_on_the_strip() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None, None, None).unwrap();
     let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     kafka.dispatch_event(&MouseEvent::new("mouseenter").unwrap()).unwrap();
     let tip = wait_for(&root, "[role=tooltip]").await;
@@ -283,7 +283,7 @@ async fn the_strips_build_the_rows_in_view_and_follow_the_scroll() {
     // 64 stages: their rows are 896 px, the strips a third of an 800 px panel.
     stub_fetch(200, &with_stages(60), false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 800.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 800.0), None, request(), None, None, None).unwrap();
     let list = wait_for(&root, ".cf-strip-rows").await;
     let built = |root: &Element| root.query_selector_all(".cf-strip-row").unwrap().length();
     let shown = |root: &Element, id: &str| {
@@ -328,7 +328,7 @@ async fn the_strips_build_the_rows_in_view_and_follow_the_scroll() {
 async fn resize_relays_out_and_small_tiles_are_compact() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 400.0), None, request(), None, None, None).unwrap();
     let sse = wait_for(&root, "[data-testid=codex-flow-stage-sse]").await;
     let wide = sse.unchecked_ref::<HtmlElement>().style().get_property_value("left").unwrap();
     handle.update(&props(500.0, 120.0)).unwrap();
@@ -344,8 +344,8 @@ async fn resize_relays_out_and_small_tiles_are_compact() {
 async fn two_panels_do_not_share_ids_and_unmount_cleans_up() {
     stub_fetch(200, FIXTURE, false);
     let (a, b) = (host(), host());
-    let mut ha = mount(a.clone(), &props(900.0, 300.0), None, request(), None).unwrap();
-    let mut hb = mount(b.clone(), &props(900.0, 300.0), None, request(), None).unwrap();
+    let mut ha = mount(a.clone(), &props(900.0, 300.0), None, request(), None, None, None).unwrap();
+    let mut hb = mount(b.clone(), &props(900.0, 300.0), None, request(), None, None, None).unwrap();
     let ma = wait_for(&a, "marker").await;
     let mb = wait_for(&b, "marker").await;
     assert_ne!(attr(&ma, "id"), attr(&mb, "id"));
@@ -408,7 +408,7 @@ async fn collect_garbage() -> bool {
 async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1000.0, 400.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(1000.0, 400.0), None, request(), None, None, None).unwrap();
     wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     let nodes = || root.get_elements_by_tag_name("*").length();
     let render = |handle: &mut codexflow_panel::PanelHandle, i: usize| {
@@ -454,7 +454,7 @@ async fn a_thousand_rerenders_leak_neither_memory_nor_nodes() {
 async fn stage_elements_survive_rerenders() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None, None, None).unwrap();
     let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     kafka.unchecked_ref::<HtmlElement>().focus().unwrap();
     kafka.dispatch_event(&MouseEvent::new("mouseenter").unwrap()).unwrap();
@@ -477,7 +477,7 @@ async fn stage_elements_survive_rerenders() {
 async fn refresh_and_time_range_changes_fetch_again() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(900.0, 300.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(900.0, 300.0), None, request(), None, None, None).unwrap();
     wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await;
     let evaluations = || {
         let config = Reflect::get(&web_sys::window().unwrap(), &"__cf".into()).unwrap();
@@ -511,7 +511,7 @@ async fn an_empty_pipeline_says_so() {
     let empty = r#"{"from":0,"to":60000,"intervalMs":60000,"ticks":[0,60000],"stages":[],"edges":[],"source":{"source":"builtin","why":"no rules are configured"},"rules":[],"alerts":[]}"#;
     stub_fetch(200, empty, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(600.0, 200.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(600.0, 200.0), None, request(), None, None, None).unwrap();
     wait_for(&root, "[data-state=ready] .cf-message").await;
     assert!(root.text_content().unwrap().contains("The pipeline has no stages"));
     handle.unmount();
@@ -530,7 +530,7 @@ async fn a_stage_whose_alerts_are_silenced_looks_calmer_and_says_who_and_until_w
         );
     stub_fetch(200, &silenced, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None, None, None).unwrap();
     let kafka = wait_for(&root, "[data-testid=codex-flow-stage-kafka][data-suppressed]").await;
     assert_eq!(attr(&kafka, "data-status"), "critical", "the status stays what the alerts say");
     assert!(kafka.text_content().unwrap().contains("critical · silenced"), "{}", kafka.text_content().unwrap());
@@ -549,7 +549,7 @@ async fn a_stage_whose_alerts_are_silenced_looks_calmer_and_says_who_and_until_w
 async fn the_drilldown_charts_have_a_crosshair_for_the_pointer_and_the_keys() {
     stub_fetch(200, FIXTURE, false);
     let root = host();
-    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None).unwrap();
+    let mut handle = mount(root.clone(), &props(1200.0, 500.0), None, request(), None, None, None).unwrap();
     wait_for(&root, "[data-testid=codex-flow-stage-kafka]").await.unchecked_ref::<HtmlElement>().click();
     let drill = wait_for(&root, "[data-testid=codex-flow-drilldown]").await;
     let svg = wait_for(&root, ".cf-chart svg").await;

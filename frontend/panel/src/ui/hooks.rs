@@ -7,6 +7,7 @@ use std::rc::Rc;
 use codexflow_core::api::{EvaluateRequest, EvaluateResponse, StageMetricsRequest, StageMetricsResponse};
 use codexflow_core::changes::{self, Change};
 use codexflow_core::compact::{readable, Encoding};
+use codexflow_core::moment_param::{self, Moment};
 use codexflow_core::web::{self, CallError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -61,7 +62,11 @@ async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
 /// interval or a retry changes.
 #[hook]
 pub fn use_evaluation(host: &HostProps, bridge: &Bridge, instance: u32) -> UseReducerHandle<State> {
-    let state = use_reducer(State::default);
+    // The moment a link brought, read once, at mount.
+    let state = {
+        let (bridge, key) = (bridge.clone(), moment_param::key(host.panel_id));
+        use_reducer(move || State(PanelState::restoring(bridge.read_moment(&key).and_then(|v| Moment::parse(&v)))))
+    };
     let interval = host.options.interval_ms();
     let generation = state.0.answer.as_ref().map_or(1, |a| a.generation.wrapping_add(1));
     let deps = (

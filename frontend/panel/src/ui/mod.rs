@@ -12,6 +12,7 @@ mod hooks;
 mod messages;
 mod others;
 mod root;
+mod share;
 mod strip;
 mod style;
 
@@ -33,6 +34,13 @@ pub struct Bridge {
     /// `evidence(kind, key)`: what module.js found on the dashboard, as text: `title` of a panel id,
     /// `explore` (a URL) and `none` (why no panel shows it) of a stage id.
     pub evidence: Option<js_sys::Function>,
+    /// `moment(key)` reads the dashboard URL's query parameter `key`; `moment(key, value)` sets it
+    /// (`null` removes it), replacing the history entry.
+    pub moment: Option<js_sys::Function>,
+    /// `share(key, what, at)`: `link` copies a link to the dashboard as it is, the time range made
+    /// absolute (the moment is the URL's parameter `key`); `svg` and `png` download the diagram as
+    /// shown at `at` (the instant travelled to; none is now).
+    pub share: Option<js_sys::Function>,
 }
 
 impl PartialEq for Bridge {
@@ -57,6 +65,29 @@ impl Bridge {
             .call2(&JsValue::NULL, &JsValue::from_str(kind), &JsValue::from_str(key))
             .ok()?
             .as_string()
+    }
+}
+
+impl Bridge {
+    /// The URL's moment parameter `key`, as the host read it.
+    pub fn read_moment(&self, key: &str) -> Option<String> {
+        self.moment.as_ref()?.call1(&JsValue::NULL, &JsValue::from_str(key)).ok()?.as_string()
+    }
+
+    /// Sets (or with `None` removes) the URL's moment parameter `key`.
+    pub fn write_moment(&self, key: &str, value: Option<&str>) {
+        if let Some(f) = &self.moment {
+            let _ = f.call2(&JsValue::NULL, &JsValue::from_str(key), &value.map_or(JsValue::NULL, JsValue::from_str));
+        }
+    }
+
+    /// Asks the host to share the moment under the URL parameter `key` as `what` (`link`, `svg`,
+    /// `png`); the host says how that went, as Grafana does, in a notification.
+    pub fn share(&self, key: &str, what: &str, at: Option<i64>) {
+        if let Some(f) = &self.share {
+            let at = at.map_or(JsValue::UNDEFINED, |t| JsValue::from_f64(t as f64));
+            let _ = f.call3(&JsValue::NULL, &JsValue::from_str(key), &JsValue::from_str(what), &at);
+        }
     }
 }
 
@@ -85,7 +116,8 @@ fn parse_props(json: &str) -> Result<HostProps, JsValue> {
 }
 
 /// Mounts the panel into `element`. `props` is the JSON of [`HostProps`]; `navigate(panelId)` opens
-/// a raw panel; `request(method, url, body, signal)` makes the resource calls through Grafana.
+/// a raw panel; `request(method, url, body, signal)` makes the resource calls through Grafana; the
+/// rest are [`Bridge`]'s.
 #[wasm_bindgen]
 pub fn mount(
     element: web_sys::Element,
@@ -93,10 +125,12 @@ pub fn mount(
     navigate: Option<js_sys::Function>,
     request: js_sys::Function,
     evidence: Option<js_sys::Function>,
+    moment: Option<js_sys::Function>,
+    share: Option<js_sys::Function>,
 ) -> Result<PanelHandle, JsValue> {
     let host = parse_props(props)?;
     let instance = INSTANCES.fetch_add(1, Ordering::Relaxed);
-    let bridge = Bridge { navigate, request, evidence };
+    let bridge = Bridge { navigate, request, evidence, moment, share };
     // A panic traps at once (the build's `immediate-abort`), so no panic hook ever runs; without
     // one of ours, Yew would install console_error_panic_hook and keep its code in the `.wasm`.
     yew::set_custom_panic_hook(Box::new(|_| {}));

@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use super::clock::Clock;
 use super::hooks::{use_evaluation, State};
-use super::{diagram, drilldown, messages, others, strip, style, RootProps};
+use super::{diagram, drilldown, messages, others, share, strip, style, RootProps};
 use crate::layout::{layout, px, split_panel};
 use crate::state::{Action, Answer, Changes, Phase, Problem, Shared};
 use crate::view::{edge_inputs, stages_at};
@@ -23,6 +23,8 @@ pub fn root(props: &RootProps) -> Html {
     let clock = use_memo(host.time_zone.clone(), |zone| Clock::new(zone));
     let s = &state.0;
     let phase = s.phase();
+    let key = codexflow_core::moment_param::key(host.panel_id);
+    share::use_moment_in_url(&props.bridge, &key, s.moment(), s.answer.is_some());
 
     let body = match (phase, &s.answer, &s.problem) {
         (Phase::Unconfigured, _, Some(Problem::Unconfigured(m))) => messages::unconfigured(m),
@@ -38,7 +40,9 @@ pub fn root(props: &RootProps) -> Html {
             };
             let view = ReadyView {
                 answer: a,
-                cursor: s.cursor,
+                cursor: s.shown(),
+                pinned: s.cursor.is_none() && s.pinned.is_some(),
+                share: key,
                 drill: s.drill.as_deref(),
                 stale,
                 loading: s.loading,
@@ -66,7 +70,12 @@ pub fn root(props: &RootProps) -> Html {
 /// What the ready view draws from.
 struct ReadyView<'a> {
     answer: &'a Answer,
+    /// The tick shown: under the pointer, or pinned.
     cursor: Option<usize>,
+    /// Time travel stays where it is when the pointer leaves.
+    pinned: bool,
+    /// The URL parameter of the moment shown.
+    share: String,
     drill: Option<&'a str>,
     /// The last refresh failed: its message, shown over the last answer.
     stale: Option<&'a str>,
@@ -108,18 +117,24 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                 on_open={on_open} />
             if split.strips_h > 0.0 {
                 <strip::Strips answer={data.clone()} generation={v.answer.generation} cursor={v.cursor} height={split.strips_h}
-                    theme={host.theme.clone()} clock={v.clock.clone()} on_cursor={on(Action::Cursor)} changes={v.changes.clone()} />
+                    theme={host.theme.clone()} clock={v.clock.clone()} on_cursor={on(Action::Cursor)} on_pin={on(Action::Pin)}
+                    changes={v.changes.clone()} />
             }
-            if let (None, Some(f)) = (v.cursor, &data.freshness) {
-                // How old the clients' data is now; in time travel the banner says it of the tick.
-                <div class="cf-fresh" role="status" data-testid="codex-flow-freshness">{ f.line.clone() }</div>
-            }
-            if let Some((i, t)) = v.cursor.and_then(|i| Some((i, data.ticks.get(i)?))) {
-                // Alert values between the sparkline's instants are the latest sent before them: said.
-                <div class="cf-travel" role="status" data-testid="codex-flow-travel">{ format!("Showing {}{}{} · move off the strip to return to now", v.clock.date_time(*t),
-                    data.freshness.as_ref().and_then(|f| f.lines.get(i)).filter(|l| !l.is_empty()).map(|l| format!(" · {l}")).unwrap_or_default(),
-                    value_spacing(&data.alerts).map(|ms| format!(" · alert values every {}", humanize_duration(ms))).unwrap_or_default()) }</div>
-            }
+            <div class="cf-corner">
+                if let (None, Some(f)) = (v.cursor, &data.freshness) {
+                    // How old the clients' data is now; in time travel the banner says it of the tick.
+                    <div class="cf-fresh" role="status" data-testid="codex-flow-freshness">{ f.line.clone() }</div>
+                }
+                if let Some((i, t)) = v.cursor.and_then(|i| Some((i, data.ticks.get(i)?))) {
+                    // Alert values between the sparkline's instants are the latest sent before them: said.
+                    <div class="cf-travel" role="status" data-testid="codex-flow-travel">{ format!("Showing {}{}{} · {}", v.clock.date_time(*t),
+                        data.freshness.as_ref().and_then(|f| f.lines.get(i)).filter(|l| !l.is_empty()).map(|l| format!(" · {l}")).unwrap_or_default(),
+                        value_spacing(&data.alerts).map(|ms| format!(" · alert values every {}", humanize_duration(ms))).unwrap_or_default(),
+                        if v.pinned { "click the strip to move" } else { "click to stay here, move off the strip to return to now" }) }</div>
+                }
+                { share::actions(&props.bridge, &v.share, v.cursor.and_then(|i| data.ticks.get(i).copied()),
+                    v.pinned.then(|| { let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.dispatch(Action::Pin(None))) })) }
+            </div>
             <div class="cf-notes">
                 { others::others(data, v.cursor, v.clock) }
                 if let Some(fallback) = &data.source.fallback {
@@ -133,7 +148,7 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                 <div class="cf-progress" aria-hidden="true"></div>
             }
             if let Some(stage) = drilled {
-                <drilldown::DrillDown stage={stage.clone()} answer={data.clone()} host={host.clone()} bridge={props.bridge.clone()}
+                <drilldown::DrillDown stage={stage.clone()} answer={data.clone()} host={host.clone()} bridge={props.bridge.clone()} share={v.share.clone()}
                     clock={v.clock.clone()} on_close={on_close} changes={v.changes.clone()} />
             }
         </>

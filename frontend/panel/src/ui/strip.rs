@@ -25,6 +25,8 @@ pub struct StripsProps {
     pub theme: Theme,
     pub clock: Clock,
     pub on_cursor: Callback<Option<usize>>,
+    /// A click: time travel stays at the tick.
+    pub on_pin: Callback<Option<usize>>,
     pub changes: Changes,
 }
 
@@ -49,24 +51,8 @@ pub fn strips(p: &StripsProps) -> Html {
                 .collect::<Vec<_>>()
         })
     };
-    let ticks_vec = p.answer.ticks.clone();
-    let on_move = {
-        let (on_cursor, ticks_vec) = (p.on_cursor.clone(), ticks_vec.clone());
-        Callback::from(move |e: MouseEvent| {
-            // Yew delegates events to the app root, so find the strip from the event's target.
-            let Some(target) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .and_then(|el| el.closest(".cf-strip").ok().flatten())
-            else {
-                return;
-            };
-            let rect = target.get_bounding_client_rect();
-            if rect.width() > 0.0 {
-                on_cursor.emit(tick_at_fraction(&ticks_vec, (e.client_x() as f64 - rect.left()) / rect.width()));
-            }
-        })
-    };
+    let on_move = pointed(&p.on_cursor, &p.answer);
+    let on_click = pointed(&p.on_pin, &p.answer);
     let on_leave = {
         let on_cursor = p.on_cursor.clone();
         Callback::from(move |_: MouseEvent| on_cursor.emit(None))
@@ -93,7 +79,7 @@ pub fn strips(p: &StripsProps) -> Html {
             { for rows[start..end].iter().map(|(id, name, paths)| html! {
                 <div class="cf-strip-row" key={id.clone()} data-testid={format!("codex-flow-strip-{id}")}>
                     <span class="cf-strip-name" title={name.clone()}>{ name.clone() }</span>
-                    <svg class="cf-strip" viewBox={format!("0 0 {ticks} 1")} preserveAspectRatio="none" onmousemove={on_move.clone()}
+                    <svg class="cf-strip" viewBox={format!("0 0 {ticks} 1")} preserveAspectRatio="none" onmousemove={on_move.clone()} onclick={on_click.clone()}
                         role="img" aria-label={format!("{name} state over the time range")}>
                         { for paths.iter().map(|(color, d)| html! { <path d={d.clone()} fill={color.clone()} /> }) }
                         if let Some(c) = p.cursor {
@@ -117,6 +103,25 @@ pub fn strips(p: &StripsProps) -> Html {
             </div>
         </div>
     }
+}
+
+/// Emits the tick under the pointer on a strip to `to`.
+fn pointed(to: &Callback<Option<usize>>, answer: &Shared) -> Callback<MouseEvent> {
+    let (to, answer) = (to.clone(), answer.clone());
+    Callback::from(move |e: MouseEvent| {
+        // Yew delegates events to the app root, so find the strip from the event's target.
+        let Some(target) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest(".cf-strip").ok().flatten())
+        else {
+            return;
+        };
+        let rect = target.get_bounding_client_rect();
+        if rect.width() > 0.0 {
+            to.emit(tick_at_fraction(&answer.ticks, (e.client_x() as f64 - rect.left()) / rect.width()));
+        }
+    })
 }
 
 /// Says when changes could not be read, or when older ones may be missing.

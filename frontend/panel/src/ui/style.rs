@@ -44,8 +44,11 @@ pub const CSS: &str = r#"
 .cf-strip{flex:1;height:100%;display:block;cursor:crosshair}
 .cf-strip-axis{display:flex;justify-content:space-between;margin-left:126px;font-size:10px;color:var(--cf-text-weak)}
 .cf-cursor{stroke:var(--cf-text);stroke-width:1}
-.cf-fresh{position:absolute;top:4px;right:8px;z-index:4;font-size:11px;color:var(--cf-text-weak)}
-.cf-travel{position:absolute;top:4px;right:8px;z-index:4;padding:2px 8px;border-radius:4px;background:var(--cf-primary);color:var(--cf-bg);font-size:11px}
+.cf-corner{position:absolute;top:4px;right:8px;z-index:4;display:flex;gap:6px;align-items:center}
+.cf-fresh{font-size:11px;color:var(--cf-text-weak)}
+.cf-export{display:flex;gap:4px}
+.cf-export .cf-button,.cf-travel .cf-button{padding:0 6px;font-size:11px}
+.cf-travel{display:flex;gap:6px;align-items:center;padding:2px 8px;border-radius:4px;background:var(--cf-primary);color:var(--cf-bg);font-size:11px}
 .cf-notes{position:absolute;top:4px;left:8px;z-index:4;display:flex;flex-direction:column;align-items:flex-start;gap:4px;max-width:70%}
 .cf-banner{padding:2px 8px;border-radius:4px;background:var(--cf-surface);border:1px solid var(--cf-critical);font-size:11px}
 .cf-others{padding:2px 8px;border-radius:4px;background:var(--cf-surface);border:1px solid var(--cf-status);font-size:11px;max-height:60vh;overflow:auto}

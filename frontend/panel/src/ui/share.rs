@@ -1,0 +1,48 @@
+//! Sharing a moment: the moment kept in the dashboard's URL (`core::moment_param`), and the
+//! "Copy link to this moment" action, which the host carries out as Grafana's share drawer does.
+
+use codexflow_core::moment_param::Moment;
+use yew::prelude::*;
+
+use super::Bridge;
+
+/// Keeps `moment` in the URL under `key` once the first answer has said whether the URL's own
+/// moment exists (before that, writing would drop the moment a link brought).
+#[hook]
+pub fn use_moment_in_url(bridge: &Bridge, key: &str, moment: Moment, answered: bool) {
+    let (bridge, key) = (bridge.clone(), key.to_string());
+    use_effect_with((moment.value(), answered), move |(value, answered)| {
+        if *answered {
+            bridge.write_moment(&key, value.as_deref());
+        }
+    });
+}
+
+/// A button that asks the host to share the moment under the URL parameter `key`, at `at`, as `what`:
+/// `link` (a link to it, copied), `svg` or `png` (the diagram as shown, downloaded).
+fn button(bridge: &Bridge, key: &str, at: Option<i64>, what: &'static str, text: &'static str) -> Html {
+    let (bridge, key) = (bridge.clone(), key.to_string());
+    html! {
+        <button class="cf-button" data-share={what} onclick={Callback::from(move |_: MouseEvent| bridge.share(&key, what, at))}>{ text }</button>
+    }
+}
+
+/// The button that copies a link to the moment.
+pub fn copy_link(bridge: &Bridge, key: &str) -> Html {
+    button(bridge, key, None, "link", "Copy link to this moment")
+}
+
+/// The moment's actions, left out of an image of the diagram: back to now (`now`, when travel stays
+/// at an instant), a link to the moment, and the diagram as shown at `at` (none: now) as SVG and PNG.
+pub fn actions(bridge: &Bridge, key: &str, at: Option<i64>, now: Option<Callback<MouseEvent>>) -> Html {
+    html! {
+        <span class="cf-export" data-export="omit">
+            if let Some(onclick) = now {
+                <button class="cf-button" data-testid="codex-flow-now" {onclick}>{ "Back to now" }</button>
+            }
+            { copy_link(bridge, key) }
+            { button(bridge, key, at, "svg", "Export SVG") }
+            { button(bridge, key, at, "png", "Export PNG") }
+        </span>
+    }
+}
