@@ -33,6 +33,10 @@ pub fn within_dates(t: i64) -> bool {
     (0..=MAX_EPOCH_MS).contains(&t)
 }
 
+/// The longest moment the flow panel reads from the dashboard's URL (`moment_param`): an instant (at
+/// most 15 digits), the separator and a stage id (at most 64). A longer one is ignored whole.
+pub const MAX_MOMENT_BYTES: usize = 96;
+
 /// Most ticks one `v1/evaluate` window may hold (7 days at 15 s is 40,320).
 pub const MAX_TICKS: usize = 100_000;
 

@@ -6,14 +6,11 @@
 //! only the keys its objects own, so the parameter survives both. A value that does not read as a
 //! moment is ignored whole: the panel shows the live view and drops the parameter.
 
-use crate::limits::within_dates;
+use crate::limits::{within_dates, MAX_MOMENT_BYTES};
 use crate::pipeline::is_valid_id;
 
 /// The parameter's name is this followed by the panel's id.
 pub const KEY_PREFIX: &str = "codexflow-";
-
-/// Longest value read: an instant (at most 15 digits), the separator and a stage id (at most 64).
-pub const MAX_MOMENT_BYTES: usize = 96;
 
 /// Between the instant and the stage: unreserved in URLs, never part of either.
 const SEPARATOR: char = '~';
