@@ -12,9 +12,8 @@ const PAD = 8;
 export interface Caption {
   /** The dashboard's and the panel's titles. */
   title: string;
-  /** The instant shown (epoch ms), and whether it is a past one (time travel) or now. */
+  /** The instant shown (epoch ms): the one travelled to, else the window's end. */
   at: number;
-  past: boolean;
   timeZone: string;
 }
 
@@ -26,12 +25,23 @@ export interface DiagramImage {
   captionHeight: number;
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** What XML 1.0 cannot carry (control characters, U+FFFE/U+FFFF, a lone surrogate), which a stage's name or a title could hold. */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const clean = (s: string) => s.replace(NOT_XML, '\uFFFD');
+const escape = (s: string) => clean(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Each stage's line, as its tile tells it to a screen reader: name, status, headline, reason, bottleneck. */
+/** Cleans every text and attribute under `node` of what XML cannot carry, so the serialised SVG parses. */
+function cleanTree(node: Element) {
+  const walker = document.createTreeWalker(node, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+  for (let n: Node | null = node; n; n = walker.nextNode()) {
+    if (n.nodeType === Node.TEXT_NODE) n.nodeValue = clean(n.nodeValue ?? '');
+    else for (const a of Array.from((n as Element).attributes)) a.value = clean(a.value);
+  }
+}
+
+/** Each stage's line, as its tile tells a screen reader (`data-line`): name, status, headline, reason, bottleneck. */
 function stageLines(root: Element): string[] {
-  return Array.from(root.querySelectorAll('[data-testid^="codex-flow-stage-"][aria-label]'), (tile) =>
-    (tile.getAttribute('aria-label') ?? '').replace(/\s*Press Enter for details\.$/, ''));
+  return Array.from(root.querySelectorAll('[data-testid^="codex-flow-stage-"][data-line]'), (tile) => tile.getAttribute('data-line') ?? '');
 }
 
 /** The diagram of the panel whose root (`.cf-root`) is `root`, with `caption`. */
@@ -41,12 +51,13 @@ export function diagramSvg(root: HTMLElement, caption: Caption): DiagramImage {
   const style = getComputedStyle(root);
   const clone = root.cloneNode(true) as HTMLElement;
   clone.querySelectorAll('button, [data-export="omit"]').forEach((b) => b.remove());
+  cleanTree(clone);
   // What the panel inherits from Grafana's page, which an image does not have.
   const wrapper = document.createElement('div');
   wrapper.setAttribute('style', `font-family:${style.fontFamily};font-size:${style.fontSize};line-height:${style.lineHeight};color:${style.color};width:${width}px;height:${height}px;overflow:hidden`);
   wrapper.appendChild(clone);
   const html = new XMLSerializer().serializeToString(wrapper);
-  const when = `${dateTimeFormat(caption.at, { timeZone: caption.timeZone })}${caption.past ? '' : ' (now)'}`;
+  const when = dateTimeFormat(caption.at, { timeZone: caption.timeZone });
   const lines = [caption.title, when, ...stageLines(root)];
   const captionHeight = lines.length * LINE + 2 * PAD;
   const bg = style.getPropertyValue('--cf-bg').trim() || '#ffffff';
@@ -67,13 +78,18 @@ export function diagramPng(image: DiagramImage): Promise<Blob> {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.onload = () => {
-      const canvas = document.createElement('canvas');
-      canvas.width = image.width;
-      canvas.height = image.height + image.captionHeight;
-      const ctx = canvas.getContext('2d');
-      if (!ctx) return reject(new Error('the browser gave no canvas'));
-      ctx.drawImage(img, 0, 0);
-      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser could not make a PNG'))), 'image/png');
+      try {
+        const canvas = document.createElement('canvas');
+        canvas.width = image.width;
+        canvas.height = image.height + image.captionHeight;
+        const ctx = canvas.getContext('2d');
+        if (!ctx) return reject(new Error('the browser gave no canvas'));
+        ctx.drawImage(img, 0, 0);
+        // A browser that taints a canvas drawn from a foreignObject (Safari) throws here.
+        canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser could not make a PNG'))), 'image/png');
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
     };
     img.onerror = () => reject(new Error('the browser could not draw the diagram'));
     img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(image.svg)}`;

@@ -26,6 +26,9 @@ interface Options {
   changeTags: string;
 }
 
+/** The options' defaults: the editors' `defaultValue`, which Grafana applies, and what the panel gets for an option a saved panel lacks. */
+const DEFAULTS: Options = { stagePanels: '', showSparklines: true, showEdgeRates: true, direction: 'lr', interval: '', changeTags: '' };
+
 const loadWasm = wasmLoader(init, 'codexflow_panel_bg.wasm', (amd as { uri?: string }).uri);
 // Before Grafana 11.1 the AMD module has no `uri`: Grafana's own meta for this panel says where it is
 // served from (`importPanelPlugin` sets `plugin.meta`, from `config.panels[id]`).
@@ -121,12 +124,12 @@ function LiveFlowPanel(props: PanelProps<Options>) {
     resourceUrl,
     [
       // What was found on the dashboard, then the option: a stage listed in both takes the option's panels.
-      [foundMapping(found), replaceVariables(options.stagePanels ?? '')].filter((m) => m.trim()).join('; '),
-      options.showSparklines ?? true,
-      options.showEdgeRates ?? true,
-      options.direction ?? 'lr',
-      replaceVariables(options.interval ?? ''),
-      replaceVariables(options.changeTags ?? ''),
+      [foundMapping(found), replaceVariables(options.stagePanels ?? DEFAULTS.stagePanels)].filter((m) => m.trim()).join('; '),
+      options.showSparklines ?? DEFAULTS.showSparklines,
+      options.showEdgeRates ?? DEFAULTS.showEdgeRates,
+      options.direction ?? DEFAULTS.direction,
+      replaceVariables(options.interval ?? DEFAULTS.interval),
+      replaceVariables(options.changeTags ?? DEFAULTS.changeTags),
     ],
     themeColors(theme),
     props.timeZone ?? '',
@@ -142,14 +145,14 @@ function LiveFlowPanel(props: PanelProps<Options>) {
         return true;
       };
       return mount(element, first, navigate, hostRequest, (kind: string, key: string) => evidenceRef.current?.(kind, key),
-        momentParam, (_key: string, what: string, at?: number) => shareMoment(element, what, at, now.current));
+        momentParam, (what: string, at?: number) => shareMoment(element, what, at, now.current));
     },
     json,
     'panel',
   );
 
   // Grafana's image renderer waits until the panel has drawn (render-hold.ts).
-  React.useEffect(() => (host.current ? holdUntilDrawn(host.current) : undefined), [host]);
+  React.useEffect(() => (host.current && !failure ? holdUntilDrawn(host.current) : undefined), [host, failure]);
 
   if (failure) {
     return React.createElement('div', { role: 'alert', style: { padding: 8 } }, failure);
@@ -171,15 +174,17 @@ function shareMoment(
     copyMomentLink(now.range);
     return;
   }
-  const root = element.querySelector<HTMLElement>('.cf-root');
-  if (!root || (what !== 'svg' && what !== 'png')) return;
-  const caption: Caption = { title: now.title || 'Codex Flow', at: at ?? now.range.to, past: at !== undefined, timeZone: now.timeZone };
-  const image = diagramSvg(root, caption);
-  const saved = what === 'svg' ? Promise.resolve(new Blob([image.svg], { type: 'image/svg+xml' })) : diagramPng(image);
-  saved.then(
-    (blob) => download(blob, fileName(caption, what)),
-    (e: unknown) => notify('error', ['Could not export the diagram', String(e)]),
-  );
+  const failed = (e: unknown) => notify('error', ['Could not export the diagram', String(e)]);
+  try {
+    const root = element.querySelector<HTMLElement>('.cf-root');
+    if (!root || (what !== 'svg' && what !== 'png')) return;
+    const caption: Caption = { title: now.title || 'Codex Flow', at: at ?? now.range.to, timeZone: now.timeZone };
+    const image = diagramSvg(root, caption);
+    const saved = what === 'svg' ? Promise.resolve(new Blob([image.svg], { type: 'image/svg+xml' })) : diagramPng(image);
+    saved.then((blob) => download(blob, fileName(caption, what)), failed);
+  } catch (e) {
+    failed(e);
+  }
 }
 
 export const plugin = new PanelPlugin<Options>(FlowPanel).setPanelOptions((builder) =>
@@ -189,15 +194,15 @@ export const plugin = new PanelPlugin<Options>(FlowPanel).setPanelOptions((build
       path: 'stagePanels',
       name: 'Raw panels per stage',
       description: 'Empty: found on this dashboard by what the panels query. To choose a stage\'s panels yourself: stage=panelId,panelId; … (template variables allowed); other stages stay automatic.',
-      defaultValue: '',
+      defaultValue: DEFAULTS.stagePanels,
       editor: StagePanelsEditor,
     })
-    .addBooleanSwitch({ path: 'showSparklines', name: 'Sparklines', defaultValue: true })
-    .addBooleanSwitch({ path: 'showEdgeRates', name: 'Edge throughput', defaultValue: true })
+    .addBooleanSwitch({ path: 'showSparklines', name: 'Sparklines', defaultValue: DEFAULTS.showSparklines })
+    .addBooleanSwitch({ path: 'showEdgeRates', name: 'Edge throughput', defaultValue: DEFAULTS.showEdgeRates })
     .addRadio({
       path: 'direction',
       name: 'Layout direction',
-      defaultValue: 'lr',
+      defaultValue: DEFAULTS.direction,
       settings: {
         options: [
           { value: 'lr', label: 'Left to right' },
@@ -209,12 +214,12 @@ export const plugin = new PanelPlugin<Options>(FlowPanel).setPanelOptions((build
       path: 'interval',
       name: 'Evaluation interval',
       description: 'Prometheus duration such as 30s; empty uses the app setting',
-      defaultValue: '',
+      defaultValue: DEFAULTS.interval,
     })
     .addTextInput({
       path: 'changeTags',
       name: 'Change annotation tags',
       description: 'This dashboard\'s annotations are drawn on the strips and charts as changes; also those of the organisation with any of these tags (comma-separated, such as deploy, config)',
-      defaultValue: '',
+      defaultValue: DEFAULTS.changeTags,
     })
 );

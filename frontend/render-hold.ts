@@ -6,9 +6,9 @@
 // `sceneGraph.getQueryController` finds it); a panel that loads its WebAssembly and then asks its own
 // backend would otherwise leave a moment with neither, and be captured loading. So the panel counts
 // itself as running work there, as Grafana's own panels do when rendered for an image
-// (`holdRenderReadiness`), until its root says it is drawn (`data-state` ready, error or unconfigured),
-// for at most 30 s, and only where Grafana renders for an image (`isRenderTarget`: the solo route, the
-// renderer's message channel, or a user signed in by a render key).
+// (`holdRenderReadiness`), once: from its mount until its root says it has drawn (`data-settled`: an
+// answer, or why there is none), for at most 30 s, and only where Grafana renders for an image
+// (`isRenderTarget`: the solo route, the renderer's message channel, or a user signed in by a render key).
 import { config, locationService } from '@grafana/runtime';
 
 interface QueryController {
@@ -21,7 +21,6 @@ interface SceneLike {
 }
 
 const MAX_HOLD_MS = 30_000;
-const SETTLED = ['ready', 'error', 'unconfigured'];
 
 function isRenderTarget(): boolean {
   const w = window as unknown as { __grafanaImageRendererMessageChannel?: unknown };
@@ -39,33 +38,27 @@ function queryController(): { controller: QueryController; scene: SceneLike } | 
 }
 
 /**
- * Counts the panel under `element` as running work while it is not drawn; returns the cleanup that
- * stops watching and releases any hold.
+ * Counts the panel under `element` as running work until it has drawn, once; returns the cleanup
+ * that stops watching and releases the hold.
  */
 export function holdUntilDrawn(element: HTMLElement): () => void {
   const found = isRenderTarget() ? queryController() : null;
   if (!found) return () => {};
-  let entry: object | null = null;
-  let timer = 0;
-  const release = () => {
-    if (!entry) return;
-    found.controller.queryCompleted(entry);
-    entry = null;
-    window.clearTimeout(timer);
-  };
-  const check = () => {
-    const state = element.querySelector('[data-testid=codex-flow-panel]')?.getAttribute('data-state');
-    if (state && SETTLED.includes(state)) return release();
-    if (entry) return;
-    entry = { type: 'plugin', origin: found.scene, cancel: release };
-    found.controller.queryStarted(entry);
-    timer = window.setTimeout(release, MAX_HOLD_MS);
-  };
-  const observer = new MutationObserver(check);
-  observer.observe(element, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
-  check();
-  return () => {
+  const entry = { type: 'plugin', origin: found.scene, cancel: () => done() };
+  found.controller.queryStarted(entry);
+  let held = true;
+  const observer = new MutationObserver(() => {
+    if (element.querySelector('[data-testid=codex-flow-panel][data-settled]')) done();
+  });
+  const timer = window.setTimeout(() => done(), MAX_HOLD_MS);
+  function done() {
+    if (!held) return;
+    held = false;
     observer.disconnect();
-    release();
-  };
+    window.clearTimeout(timer);
+    found!.controller.queryCompleted(entry);
+  }
+  observer.observe(element, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-settled'] });
+  if (element.querySelector('[data-testid=codex-flow-panel][data-settled]')) done();
+  return done;
 }

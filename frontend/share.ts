@@ -37,9 +37,19 @@ export async function momentLink(range: { from: number; to: number }): Promise<s
   return `${root.replace(/\/+$/, '')}/${path}`;
 }
 
-/** Copies `text` as Grafana's `copyStringToClipboard` does: the Clipboard API in a secure context, else a selected textarea. */
-async function copy(text: string): Promise<void> {
-  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+/**
+ * Copies the link `url` will resolve to. The click's permission to write the clipboard lasts only while
+ * the click is handled, so where the browser takes a pending item (`ClipboardItem` with a promise) the
+ * write starts at once; otherwise as Grafana's `copyStringToClipboard` does: the Clipboard API in a
+ * secure context, else a selected textarea.
+ */
+async function copy(url: Promise<string>): Promise<void> {
+  const clipboard = window.isSecureContext ? navigator.clipboard : undefined;
+  if (clipboard?.write && typeof ClipboardItem !== 'undefined') {
+    return clipboard.write([new ClipboardItem({ 'text/plain': url.then((u) => new Blob([u], { type: 'text/plain' })) })]);
+  }
+  const text = await url;
+  if (clipboard) return clipboard.writeText(text);
   const area = document.createElement('textarea');
   area.value = text;
   area.style.position = 'fixed';
@@ -60,12 +70,12 @@ export function notify(kind: 'success' | 'error', words: string[]) {
 
 /** Copies the link to this moment and says so; when copying fails, the notification carries the link to copy by hand. */
 export async function copyMomentLink(range: { from: number; to: number }): Promise<void> {
-  let url = '';
+  const url = momentLink(range);
   try {
-    url = await momentLink(range);
     await copy(url);
     notify('success', ['Link to this moment copied']);
   } catch (e) {
-    notify('error', ['Could not copy the link to this moment', url ? `Copy it by hand: ${url}` : String(e)]);
+    const made = await url.catch(() => '');
+    notify('error', ['Could not copy the link to this moment', made ? `Copy it by hand: ${made}` : String(e)]);
   }
 }

@@ -33,8 +33,12 @@ pub fn within_dates(t: i64) -> bool {
     (0..=MAX_EPOCH_MS).contains(&t)
 }
 
-/// The longest moment the flow panel reads from the dashboard's URL (`moment_param`): an instant (at
-/// most 15 digits), the separator and a stage id (at most 64). A longer one is ignored whole.
+/// The longest stage id: ids go into `data-testid` attributes and URLs.
+pub const MAX_STAGE_ID_BYTES: usize = 64;
+
+/// The longest moment the flow panel reads from the dashboard's URL (`moment_param`): room for an
+/// instant up to 9999 (15 digits), the separator and the longest stage id, with some to spare for
+/// leading zeros. A longer one is ignored whole.
 pub const MAX_MOMENT_BYTES: usize = 96;
 
 /// Most ticks one `v1/evaluate` window may hold (7 days at 15 s is 40,320).

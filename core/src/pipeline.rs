@@ -180,7 +180,7 @@ impl PipelineSpec {
 /// Stage ids go into `data-testid` attributes and URLs.
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.len() <= 64
+        && id.len() <= crate::limits::MAX_STAGE_ID_BYTES
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 

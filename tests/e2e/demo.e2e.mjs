@@ -49,6 +49,9 @@ await runScript({ shots, viewport: { width: 1400, height: 1400 }, forgiven: expe
     await page.getByTestId('back-to-dashboard').click();
     await page.getByTestId('codex-flow-stage-nats').waitFor();
     assert.doesNotMatch(page.url(), /viewPanel/);
+    // Back where the panel was opened from: NATS' drill-down, from the URL's moment.
+    await page.getByTestId('codex-flow-drilldown').waitFor();
+    assert.equal(await page.getByTestId('codex-flow-drilldown').getAttribute('data-stage'), 'nats');
   });
 
   const app = 'proompteng-codexflow-app';

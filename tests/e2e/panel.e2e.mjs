@@ -280,6 +280,9 @@ await runScript({ shots, viewport: { width: 1400, height: 900 } }, async ({ page
     await page.getByTestId('back-to-dashboard').click();
     await page.getByTestId('codex-flow-stage-kafka').waitFor();
     assert.doesNotMatch(page.url(), /viewPanel/);
+    // Back where the panel was opened from: the drill-down is in the URL's moment.
+    await page.getByTestId('codex-flow-drilldown').waitFor();
+    await page.getByTestId('codex-flow-open-panel-2').waitFor();
   });
 
   await step('a link as Scenes writes it (viewPanel=panel-2) opens the same panel as the bare id the panel writes', async () => {
@@ -422,6 +425,11 @@ await runScript({ shots, viewport: { width: 1400, height: 900 } }, async ({ page
     await page.waitForURL(/viewPanel=8/);
     await page.getByTestId('raw-panel-series-8').waitFor({ timeout: 20_000 });
     await page.getByTestId('back-to-dashboard').click();
+    // Back where the panel was opened from: SSE's drill-down, from the URL's moment; closed to go on.
+    await page.getByTestId('codex-flow-drilldown').waitFor();
+    assert.equal(await page.getByTestId('codex-flow-drilldown').getAttribute('data-stage'), 'sse');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('codex-flow-drilldown').waitFor({ state: 'detached' });
     await page.getByTestId('codex-flow-stage-kafka').click();
     const explore = page.getByTestId('codex-flow-explore-kafka');
     await explore.waitFor({ timeout: 20_000 });

@@ -47,11 +47,16 @@ async function pin(scope, page, stage, fraction) {
  */
 async function rendererReady(page, inFlight) {
   const deadline = Date.now() + 30_000;
-  for (let idle = 0; idle < 2 && Date.now() < deadline; await page.waitForTimeout(100)) {
+  let idle = 0;
+  while (idle < 2) {
+    assert.ok(Date.now() < deadline, 'the page went idle within 30 s, as the renderer needs');
+    await page.waitForTimeout(100);
     const queries = await page.evaluate(() => !!(window.__grafanaSceneContext && window.__grafanaRunningQueryCount > 0));
     idle = inFlight.size === 0 && !queries ? idle + 1 : 0;
   }
 }
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** What a PNG's header says of its size. */
 function pngSize(bytes) {
@@ -90,7 +95,7 @@ await runScript({ shots, viewport }, async ({ page, step, problems }) => {
     await page.keyboard.press('Enter');
     await page.getByTestId('data-testid Alert success').filter({ hasText: 'Link to this moment copied' }).waitFor();
     link = await page.evaluate(() => navigator.clipboard.readText());
-    assert.match(link, new RegExp(`^${base}/goto/[A-Za-z0-9]+\\?orgId=1$`));
+    assert.match(link, new RegExp(`^${escapeRegExp(base)}/goto/[A-Za-z0-9]+\\?orgId=1$`));
   });
 
   await step('the link opened in another browser context shows the same instant, stage and statuses', async () => {
@@ -126,6 +131,8 @@ await runScript({ shots, viewport }, async ({ page, step, problems }) => {
     assert.equal(await one.getByTestId('codex-flow-drilldown').count(), 0);
     await pin(one, page, 'kafka', 0.2);
     await one.getByTestId('codex-flow-travel').waitFor();
+    const deadline = Date.now() + 10_000;
+    while (!moments(page.url())[first] && Date.now() < deadline) await page.waitForTimeout(50);
     const both = moments(page.url());
     assert.match(both[first] ?? '', /^\d{13}$/);
     assert.equal(both[second], `${seen.at}~nats`, 'the second panel\'s moment is untouched');
@@ -139,6 +146,8 @@ await runScript({ shots, viewport }, async ({ page, step, problems }) => {
       ['a stage that does not exist', `${key}=${t}~nope`],
       ['markup', `${key}=~%3Cscript%3Ealert(1)%3C%2Fscript%3E`],
       ['10 KB', `${key}=${'9'.repeat(10_240)}`],
+      ['the key twice', `${key}=${t}~jangar&${key}=${t}~nats`],
+      ['the key with no value', key],
       ['another panel\'s key', `codexflow-4242=${t}~jangar`],
     ]) {
       await page.goto(`${base}/d/codex-pipeline-observability?${query}`);
@@ -160,8 +169,10 @@ await runScript({ shots, viewport }, async ({ page, step, problems }) => {
       await page.waitForSelector(ready, { timeout: 30_000 });
       await pin(page, page, 'nats', 0.6);
       await page.getByTestId('codex-flow-travel').waitFor();
-      const shown = await statuses(page);
-      const names = await page.locator('[data-testid^=codex-flow-stage-] .cf-stage-head span:last-child').allInnerTexts();
+      // Each tile's name and status, read from the tile itself.
+      const tiles = await page.locator('[data-testid^=codex-flow-stage-]').evaluateAll((els) =>
+        els.map((e) => [e.querySelector('.cf-stage-head > span:nth-child(2)').textContent, e.dataset.status]));
+      assert.ok(tiles.length >= 4);
       const exported = async (what) => {
         const [download] = await Promise.all([page.waitForEvent('download'), (async () => {
           await page.locator(`[data-share=${what}]`).focus();
@@ -175,22 +186,27 @@ await runScript({ shots, viewport }, async ({ page, step, problems }) => {
         const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
         const error = doc.querySelector('parsererror');
         const svg = doc.documentElement;
+        const diagram = svg.querySelector(':scope > foreignObject');
         return { error: error?.textContent ?? null, root: svg.localName, width: Number(svg.getAttribute('width')), height: Number(svg.getAttribute('height')),
+          diagram: [Number(diagram?.getAttribute('width')), Number(diagram?.getAttribute('height'))],
           captions: Array.from(doc.querySelectorAll('g#caption > text'), (t) => t.textContent) };
       }, svgText);
       assert.equal(parsed.error, null, 'the SVG parses as XML');
       assert.equal(parsed.root, 'svg');
-      for (const [i, name] of names.entries()) {
-        const status = Object.values(shown)[i];
+      for (const [name, status] of tiles) {
         assert.ok(parsed.captions.some((c) => c.startsWith(`${name}: ${status}`)), `the caption names ${name} as ${status}: ${parsed.captions.join(' | ')}`);
       }
       assert.match(parsed.captions[0], /Codex Pipeline/, 'the dashboard\'s title');
       assert.match(parsed.captions[1], /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'the instant travelled to, in the dashboard\'s time zone');
+      assert.equal(parsed.captions.length, 2 + tiles.length, 'titles, instant, a line a stage');
       const png = await exported('png');
       const size = pngSize(png);
       const root = await flow.evaluate((e) => ({ width: e.offsetWidth, height: e.offsetHeight }));
-      assert.equal(size.width, root.width, 'the panel\'s width in pixels');
-      assert.equal(size.height, parsed.height, 'the panel\'s height and the caption band');
+      // The diagram at the panel's size in pixels, 1:1, with the caption band below it.
+      assert.deepEqual(parsed.diagram, [root.width, root.height], 'the diagram is the panel\'s size');
+      assert.equal(size.width, root.width, 'the PNG is the panel\'s width in pixels');
+      assert.ok(parsed.height > root.height + 3 * 12, `a caption band below the diagram: ${parsed.height} > ${root.height}`);
+      assert.equal(size.height, parsed.height, 'the PNG is the SVG drawn 1:1');
       assert.equal(parsed.width, root.width);
       // The panel on screen without its buttons (the image leaves them out), pixel by pixel against the PNG.
       await page.addStyleTag({ content: '.cf-root button, .cf-root [data-export=omit] { display: none !important; }' });

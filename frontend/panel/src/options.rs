@@ -21,6 +21,8 @@ pub struct PanelOptions {
     pub change_tags: String,
 }
 
+/// The options' defaults as Grafana applies them (module.js `DEFAULTS`), for the tests.
+#[cfg(test)]
 impl Default for PanelOptions {
     fn default() -> Self {
         PanelOptions {

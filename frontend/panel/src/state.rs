@@ -78,6 +78,12 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Whether the panel has drawn what it will show until the next fetch: an answer, or why there
+    /// is none. Grafana's image renderer is held until then (the root's `data-settled`).
+    pub fn is_settled(self) -> bool {
+        matches!(self, Phase::Ready | Phase::Error | Phase::Unconfigured)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Loading => "loading",

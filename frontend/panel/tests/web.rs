@@ -51,9 +51,14 @@ fn calls() -> u32 {
 }
 
 fn props(width: f64, height: f64) -> String {
+    props_at(width, height, 1_795_780_980_000, 0)
+}
+
+/// The props with the window ending at `to` and the dashboard refreshed `refresh` times.
+fn props_at(width: f64, height: f64, to: i64, refresh: u64) -> String {
     // HostProps' list: panel id, size, window, refresh, resources, options, theme, time zone, dashboard.
     format!(
-        r##"[7, {width}, {height}, 1795780800000, 1795780980000, 0, "/api/plugins/proompteng-codexflow-app/resources",
+        r##"[7, {width}, {height}, 1795780800000, {to}, {refresh}, "/api/plugins/proompteng-codexflow-app/resources",
             ["kafka=1,2; nats=3,4,5", true, true, "lr", "", ""],
             [true, "#73BF69", "#FF9830", "#F2495C", "#8E8E8E", "#CCCCDC", "#8E8E9E", "#181B1F", "#22252B", "#34373D", "#6E9FFF"],
             "utc", null]"##
@@ -213,7 +218,7 @@ async fn click_and_keyboard_open_the_drilldown_and_escape_closes_it() {
     key(&nats, "Enter");
     wait_for(&root, "[data-testid=codex-flow-drilldown][data-stage=nats]").await;
     wait_for(&root, "[data-testid=codex-flow-open-panel-5]").await;
-    wait_for(&root, ".cf-drill-head button").await.unchecked_ref::<HtmlElement>().click();
+    wait_for(&root, ".cf-drill-head button[aria-label^=Close]").await.unchecked_ref::<HtmlElement>().click();
     wait_gone(&root, "[data-testid=codex-flow-drilldown]").await;
     key(&nats, " ");
     wait_for(&root, "[data-testid=codex-flow-drilldown]").await;
@@ -485,22 +490,14 @@ async fn refresh_and_time_range_changes_fetch_again() {
         calls.iter().filter(|c| c.as_string().is_some_and(|u| u.ends_with("/v1/evaluate"))).count()
     };
     let before = evaluations();
-    handle.update(&props(900.0, 300.0).replace("\"refresh\":0", "\"refresh\":1")).unwrap();
+    handle.update(&props_at(900.0, 300.0, 1_795_780_980_000, 1)).unwrap();
     eventually(|| evaluations() > before).await;
     assert_eq!(evaluations(), before + 1, "a refresh fetches once");
-    handle
-        .update(
-            &props(900.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000"),
-        )
-        .unwrap();
+    handle.update(&props_at(900.0, 300.0, 1_795_781_040_000, 1)).unwrap();
     eventually(|| evaluations() > before + 1).await;
     assert_eq!(evaluations(), before + 2, "a new time range fetches once");
     // A resize alone does not refetch.
-    handle
-        .update(
-            &props(700.0, 300.0).replace("\"refresh\":0", "\"refresh\":1").replace("1795780980000", "1795781040000"),
-        )
-        .unwrap();
+    handle.update(&props_at(700.0, 300.0, 1_795_781_040_000, 1)).unwrap();
     gloo_timers::future::TimeoutFuture::new(30).await;
     assert_eq!(evaluations(), before + 2);
     handle.unmount();
@@ -608,5 +605,40 @@ async fn the_drilldown_charts_have_a_crosshair_for_the_pointer_and_the_keys() {
     );
     key(&drill, "Escape");
     wait_gone(&root, "[data-testid=codex-flow-drilldown]").await;
+    handle.unmount();
+}
+
+/// A moment in the URL (the host's `moment`) is applied to the first answer, and nothing is written
+/// to the URL before that answer says whether the moment exists.
+#[wasm_bindgen_test]
+async fn a_moment_from_the_url_waits_for_the_first_answer() {
+    stub_fetch(200, FIXTURE, true);
+    let window = web_sys::window().unwrap();
+    Reflect::set(&window, &"__cfWrites".into(), &js_sys::Array::new()).unwrap();
+    let moment = Function::new_with_args(
+        "key, value",
+        "if (value === undefined) return key === 'codexflow-7' ? '1795780860000~jangar' : undefined;
+         window.__cfWrites.push(key + '=' + value);",
+    );
+    let writes = || {
+        Reflect::get(&web_sys::window().unwrap(), &"__cfWrites".into())
+            .unwrap()
+            .unchecked_into::<js_sys::Array>()
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect::<Vec<_>>()
+    };
+    let root = host();
+    let mut handle = mount(root.clone(), &props(900.0, 300.0), None, request(), None, Some(moment), None).unwrap();
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    assert!(writes().is_empty(), "nothing written before the first answer: {:?}", writes());
+    let config = Reflect::get(&window, &"__cf".into()).unwrap();
+    Reflect::set(&config, &"hang".into(), &JsValue::FALSE).unwrap();
+    handle.update(&props_at(900.0, 300.0, 1_795_780_980_000, 1)).unwrap();
+    let drill = wait_for(&root, "[data-testid=codex-flow-drilldown]").await;
+    assert_eq!(drill.get_attribute("data-stage").as_deref(), Some("jangar"));
+    wait_for(&root, "[data-testid=codex-flow-travel]").await;
+    eventually(|| !writes().is_empty()).await;
+    assert_eq!(writes(), vec!["codexflow-7=1795780860000~jangar".to_string()], "the moment kept as it came");
     handle.unmount();
 }

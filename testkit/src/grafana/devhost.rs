@@ -627,13 +627,15 @@ impl Shared {
             };
         }
         if let Some(uid) = path.strip_prefix("goto/") {
-            // Signed in only, as Grafana's `reqSignedIn` on the route.
-            if let Err(denied) = self.sessions.authorize(&caller.cookie, None) {
-                return denied_response(&denied);
-            }
-            let (status, to) = match self.short_urls.target(uid) {
-                Some(path) => (302, format!("/{path}")),
-                None => (308, "/".to_string()),
+            // Signed in only, as Grafana's `reqSignedIn` on the route; the uid looked up in the user's org.
+            let org = match self.sessions.authorize(&caller.cookie, None) {
+                Ok(org) => org,
+                Err(denied) => return denied_response(&denied),
+            };
+            let root = app_url(caller);
+            let (status, to) = match self.short_urls.target(org, uid) {
+                Some(path) => (302, format!("{root}{path}")),
+                None => (308, root),
             };
             return Response { status, headers: vec![("Location".into(), to)], body: Vec::new() };
         }

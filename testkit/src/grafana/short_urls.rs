@@ -1,8 +1,9 @@
-//! Grafana's short URLs as the dev host plays them (grafana/grafana `pkg/api/short_url.go`,
-//! `pkg/services/shorturls/shorturlimpl/shorturl.go`): `POST /api/short-urls` with `{path}` for any
-//! signed-in user, the path relative (no leading `/`, no `../`), one short URL per org and path,
-//! answered `{uid, url}` with `url` = `<appUrl>goto/<uid>?orgId=<org>`; `GET /goto/<uid>` redirects
-//! to the path under the root URL, and an unknown uid to the root.
+//! Grafana's short URLs as the dev host plays them, as Grafana 12 and 13 keep them (grafana/grafana
+//! `pkg/api/short_url.go`, `pkg/services/shorturls/shorturlimpl/shorturl.go`): `POST /api/short-urls`
+//! with `{path}` for any signed-in user, the path relative (no leading `/`, no `../`), the same path in
+//! the same org giving the same short URL (the service's signature de-duplication), answered
+//! `{uid, url}` with `url` = `<appUrl>goto/<uid>?orgId=<org>`; `GET /goto/<uid>` looks the uid up in the
+//! user's org and redirects (302) to `<appUrl><path>`, an unknown one (308) to the root URL.
 
 use std::sync::Mutex;
 
@@ -43,10 +44,10 @@ impl ShortUrls {
         (200, json!({ "uid": uid, "url": format!("{app_url}goto/{uid}?orgId={org}") }))
     }
 
-    /// Where `GET /goto/<uid>` sends the browser: the path made, relative to the root URL.
-    pub fn target(&self, uid: &str) -> Option<String> {
+    /// Where `GET /goto/<uid>` sends a user of `org`: the path made, relative to the root URL.
+    pub fn target(&self, org: i64, uid: &str) -> Option<String> {
         let made = self.made.lock().ok()?;
-        made.iter().find(|(_, u, _)| u == uid).map(|(_, _, path)| path.clone())
+        made.iter().find(|(o, u, _)| *o == org && u == uid).map(|(_, _, path)| path.clone())
     }
 }
 
@@ -61,8 +62,9 @@ mod tests {
         assert_eq!((status, a["url"].as_str()), (200, Some("http://h/goto/cf000001?orgId=1")));
         assert_eq!(urls.create(1, br#"{"path":"d/x?from=1&to=2"}"#, "http://h/").1, a);
         assert_eq!(urls.create(2, br#"{"path":"d/x?from=1&to=2"}"#, "http://h/").1["uid"], "cf000002");
-        assert_eq!(urls.target("cf000001").as_deref(), Some("d/x?from=1&to=2"));
-        assert_eq!(urls.target("nope"), None);
+        assert_eq!(urls.target(1, "cf000001").as_deref(), Some("d/x?from=1&to=2"));
+        assert_eq!(urls.target(2, "cf000001"), None, "another org's");
+        assert_eq!(urls.target(1, "nope"), None);
         for bad in [&br#"{"path":"/d/x"}"#[..], br#"{"path":"d/../../etc"}"#, b"[]", b"not json"] {
             assert_eq!(urls.create(1, bad, "http://h/").0, 400);
         }

@@ -142,8 +142,9 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
         move || on_hover.emit(on.then_some(i))
     };
     let (enter, leave, focus, blur) = (hover(true), hover(false), hover(true), hover(false));
-    let label = format!(
-        "{}: {}{}, {}{}{}{}{}{}. Press Enter for details.",
+    // The tile in one line: what a screen reader hears before "Press Enter", and an image's caption.
+    let line = format!(
+        "{}: {}{}, {}{}{}{}{}{}",
         v.name,
         v.status.as_str(),
         if v.suppressed { " (silenced)" } else { "" },
@@ -167,7 +168,7 @@ fn stage_tile(t: &Tile, on_open: &Callback<String>, on_hover: &Callback<Option<u
         <div key={v.id.clone()} class="cf-stage" role="button" tabindex="0" style={style}
             data-testid={format!("codex-flow-stage-{}", v.id)} data-status={v.status.as_str()} data-ruler={v.ruler.is_some().then_some("disagrees")}
             data-suppressed={v.suppressed.then_some("true")} data-flow={v.flow.as_ref().map(|f| if f.0 { "bottleneck" } else { "symptom" })}
-            aria-label={label} aria-describedby={t.hovered.then(|| tip_id(t.instance, t.index))}
+            aria-label={format!("{line}. Press Enter for details.")} data-line={line} aria-describedby={t.hovered.then(|| tip_id(t.instance, t.index))}
             onclick={open} onkeydown={key} onmouseenter={Callback::from(move |_: MouseEvent| enter())} onmouseleave={Callback::from(move |_: MouseEvent| leave())}
             onfocus={Callback::from(move |_: FocusEvent| focus())} onblur={Callback::from(move |_: FocusEvent| blur())}>
             <div class="cf-stage-head">

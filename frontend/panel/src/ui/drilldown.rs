@@ -30,8 +30,6 @@ pub struct DrillProps {
     pub clock: Clock,
     pub on_close: Callback<String>,
     pub changes: crate::state::Changes,
-    /// The URL parameter of the moment shown.
-    pub share: String,
 }
 
 #[function_component(DrillDown)]
@@ -120,7 +118,7 @@ pub fn drill_down(p: &DrillProps) -> Html {
             <div class="cf-drill-head" style={format!("--cf-status:{}", status_var(p.stage.status))}>
                 <span class="cf-icon" aria-hidden="true">{ status_icon(p.stage.status) }</span>
                 <h3>{ format!("{} · {}", p.stage.name, p.stage.status.as_str()) }</h3>
-                { super::share::copy_link(&p.bridge, &p.share) }
+                { super::share::copy_link(&p.bridge) }
                 <button class="cf-button" onclick={close} aria-label="Close details (Escape)">{ "✕ Close" }</button>
             </div>
             <div class="cf-drill-body" onmousemove={pointer} onmouseleave={left}>

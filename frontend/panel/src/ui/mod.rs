@@ -37,9 +37,9 @@ pub struct Bridge {
     /// `moment(key)` reads the dashboard URL's query parameter `key`; `moment(key, value)` sets it
     /// (`null` removes it), replacing the history entry.
     pub moment: Option<js_sys::Function>,
-    /// `share(key, what, at)`: `link` copies a link to the dashboard as it is, the time range made
-    /// absolute (the moment is the URL's parameter `key`); `svg` and `png` download the diagram as
-    /// shown at `at` (the instant travelled to; none is now).
+    /// `share(what, at)`: `link` copies a link to the dashboard as its URL is, the time range made
+    /// absolute (the moment is in the URL already); `svg` and `png` download the diagram as shown, `at`
+    /// being the instant travelled to (none: the window's end).
     pub share: Option<js_sys::Function>,
 }
 
@@ -66,9 +66,7 @@ impl Bridge {
             .ok()?
             .as_string()
     }
-}
 
-impl Bridge {
     /// The URL's moment parameter `key`, as the host read it.
     pub fn read_moment(&self, key: &str) -> Option<String> {
         self.moment.as_ref()?.call1(&JsValue::NULL, &JsValue::from_str(key)).ok()?.as_string()
@@ -81,12 +79,12 @@ impl Bridge {
         }
     }
 
-    /// Asks the host to share the moment under the URL parameter `key` as `what` (`link`, `svg`,
-    /// `png`); the host says how that went, as Grafana does, in a notification.
-    pub fn share(&self, key: &str, what: &str, at: Option<i64>) {
+    /// Asks the host to share the moment shown (kept in the URL) as `what` (`link`, `svg`, `png`), the
+    /// instant travelled to being `at`; the host says how that went, as Grafana does, in a notification.
+    pub fn share(&self, what: &str, at: Option<i64>) {
         if let Some(f) = &self.share {
             let at = at.map_or(JsValue::UNDEFINED, |t| JsValue::from_f64(t as f64));
-            let _ = f.call3(&JsValue::NULL, &JsValue::from_str(key), &JsValue::from_str(what), &at);
+            let _ = f.call2(&JsValue::NULL, &JsValue::from_str(what), &at);
         }
     }
 }

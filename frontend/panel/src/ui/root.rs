@@ -41,8 +41,8 @@ pub fn root(props: &RootProps) -> Html {
             let view = ReadyView {
                 answer: a,
                 cursor: s.shown(),
-                pinned: s.cursor.is_none() && s.pinned.is_some(),
-                share: key,
+                pinned: s.pinned.is_some(),
+                hovering: s.cursor.is_some(),
                 drill: s.drill.as_deref(),
                 stale,
                 loading: s.loading,
@@ -60,7 +60,8 @@ pub fn root(props: &RootProps) -> Html {
         px(host.height.max(0.0))
     );
     html! {
-        <div ref={root_ref} class="cf-root" style={frame} data-testid="codex-flow-panel" data-state={phase.as_str()}>
+        <div ref={root_ref} class="cf-root" style={frame} data-testid="codex-flow-panel" data-state={phase.as_str()}
+            data-settled={phase.is_settled().then_some("true")}>
             <style>{ style::CSS }</style>
             { body }
         </div>
@@ -72,10 +73,10 @@ struct ReadyView<'a> {
     answer: &'a Answer,
     /// The tick shown: under the pointer, or pinned.
     cursor: Option<usize>,
-    /// Time travel stays where it is when the pointer leaves.
+    /// Time travel stays at an instant when the pointer leaves the strips.
     pinned: bool,
-    /// The URL parameter of the moment shown.
-    share: String,
+    /// The pointer is on a strip.
+    hovering: bool,
     drill: Option<&'a str>,
     /// The last refresh failed: its message, shown over the last answer.
     stale: Option<&'a str>,
@@ -130,9 +131,13 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                     <div class="cf-travel" role="status" data-testid="codex-flow-travel">{ format!("Showing {}{}{} · {}", v.clock.date_time(*t),
                         data.freshness.as_ref().and_then(|f| f.lines.get(i)).filter(|l| !l.is_empty()).map(|l| format!(" · {l}")).unwrap_or_default(),
                         value_spacing(&data.alerts).map(|ms| format!(" · alert values every {}", humanize_duration(ms))).unwrap_or_default(),
-                        if v.pinned { "click the strip to move" } else { "click to stay here, move off the strip to return to now" }) }</div>
+                        match (v.hovering, v.pinned) {
+                            (false, _) => "click the strip to move",
+                            (true, true) => "click to stay here, move off the strip to return to the instant kept",
+                            (true, false) => "click to stay here, move off the strip to return to now",
+                        }) }</div>
                 }
-                { share::actions(&props.bridge, &v.share, v.cursor.and_then(|i| data.ticks.get(i).copied()),
+                { share::actions(&props.bridge, v.cursor.and_then(|i| data.ticks.get(i).copied()),
                     v.pinned.then(|| { let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.dispatch(Action::Pin(None))) })) }
             </div>
             <div class="cf-notes">
@@ -148,7 +153,7 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                 <div class="cf-progress" aria-hidden="true"></div>
             }
             if let Some(stage) = drilled {
-                <drilldown::DrillDown stage={stage.clone()} answer={data.clone()} host={host.clone()} bridge={props.bridge.clone()} share={v.share.clone()}
+                <drilldown::DrillDown stage={stage.clone()} answer={data.clone()} host={host.clone()} bridge={props.bridge.clone()}
                     clock={v.clock.clone()} on_close={on_close} changes={v.changes.clone()} />
             }
         </>

@@ -18,31 +18,31 @@ pub fn use_moment_in_url(bridge: &Bridge, key: &str, moment: Moment, answered: b
     });
 }
 
-/// A button that asks the host to share the moment under the URL parameter `key`, at `at`, as `what`:
-/// `link` (a link to it, copied), `svg` or `png` (the diagram as shown, downloaded).
-fn button(bridge: &Bridge, key: &str, at: Option<i64>, what: &'static str, text: &'static str) -> Html {
-    let (bridge, key) = (bridge.clone(), key.to_string());
+/// A button that asks the host to share the moment, at `at`, as `what`: `link` (a link to it,
+/// copied), `svg` or `png` (the diagram as shown, downloaded).
+fn button(bridge: &Bridge, at: Option<i64>, what: &'static str, text: &'static str) -> Html {
+    let bridge = bridge.clone();
     html! {
-        <button class="cf-button" data-share={what} onclick={Callback::from(move |_: MouseEvent| bridge.share(&key, what, at))}>{ text }</button>
+        <button class="cf-button" data-share={what} onclick={Callback::from(move |_: MouseEvent| bridge.share(what, at))}>{ text }</button>
     }
 }
 
 /// The button that copies a link to the moment.
-pub fn copy_link(bridge: &Bridge, key: &str) -> Html {
-    button(bridge, key, None, "link", "Copy link to this moment")
+pub fn copy_link(bridge: &Bridge) -> Html {
+    button(bridge, None, "link", "Copy link to this moment")
 }
 
 /// The moment's actions, left out of an image of the diagram: back to now (`now`, when travel stays
 /// at an instant), a link to the moment, and the diagram as shown at `at` (none: now) as SVG and PNG.
-pub fn actions(bridge: &Bridge, key: &str, at: Option<i64>, now: Option<Callback<MouseEvent>>) -> Html {
+pub fn actions(bridge: &Bridge, at: Option<i64>, now: Option<Callback<MouseEvent>>) -> Html {
     html! {
         <span class="cf-export" data-export="omit">
             if let Some(onclick) = now {
                 <button class="cf-button" data-testid="codex-flow-now" {onclick}>{ "Back to now" }</button>
             }
-            { copy_link(bridge, key) }
-            { button(bridge, key, at, "svg", "Export SVG") }
-            { button(bridge, key, at, "png", "Export PNG") }
+            { copy_link(bridge) }
+            { button(bridge, at, "svg", "Export SVG") }
+            { button(bridge, at, "png", "Export PNG") }
         </span>
     }
 }

@@ -188,11 +188,6 @@ function search(): Record<string, string> {
 }
 
 /**
- * Grafana's ThemeProvider (grafana/grafana `public/app/core/utils/ConfigProvider.tsx`): the theme in
- * `ThemeContext` (what `useTheme2()` reads), replaced, and `config.theme2` with it, on every
- * `ThemeChangedEvent` on the app events.
- */
-/**
  * Grafana's notifications (grafana/grafana `public/app/core/components/AppNotifications/AppNotificationList.tsx`):
  * `alertSuccess`, `alertWarning` and `alertError` on the app events, each `[title, text?]`, shown as an
  * `Alert` (`data-testid="data-testid Alert <severity>"`, `selectors.components.Alert.alertV2`), errors as
@@ -218,6 +213,11 @@ function Notifications() {
       React.createElement('strong', null, n.title), n.text ? React.createElement('div', null, n.text) : null)));
 }
 
+/**
+ * Grafana's ThemeProvider (grafana/grafana `public/app/core/utils/ConfigProvider.tsx`): the theme in
+ * `ThemeContext` (what `useTheme2()` reads), replaced, and `config.theme2` with it, on every
+ * `ThemeChangedEvent` on the app events.
+ */
 function ThemeProvider(props: { children: React.ReactNode }) {
   const [theme, setTheme] = React.useState<GrafanaTheme2>(config.theme2);
   React.useEffect(() => {
@@ -239,11 +239,6 @@ function changeTheme(mode: 'light' | 'dark') {
 }
 
 const pluginCache = new Map<string, Promise<grafanaData.PanelPlugin>>();
-/**
- * grafana/grafana `public/app/features/plugins/importPanelPlugin.ts`: a panel that is not in the boot
- * data (not installed, or refused at load) is "Panel plugin not found"; a loaded one gets its meta
- * (`plugin.meta = meta`, `baseUrl` included) before it renders.
- */
 /**
  * The dashboard scene's query controller (grafana/scenes `packages/scenes/src/behaviors/SceneQueryController.ts`):
  * running work (`queryStarted` / `queryCompleted` of an entry) counted in `window.__grafanaRunningQueryCount`,
@@ -278,6 +273,11 @@ function loadPanelPlugin(type: string): Promise<grafanaData.PanelPlugin> {
   return loaded;
 }
 
+/**
+ * grafana/grafana `public/app/features/plugins/importPanelPlugin.ts`: a panel that is not in the boot
+ * data (not installed, or refused at load) is "Panel plugin not found"; a loaded one gets its meta
+ * (`plugin.meta = meta`, `baseUrl` included) before it renders.
+ */
 function loadPanelPluginOnce(type: string): Promise<grafanaData.PanelPlugin> {
   const meta = (config as unknown as { panels: Record<string, grafanaData.PanelPluginMeta> }).panels[type];
   if (!meta) return Promise.reject(new Error(`Panel plugin not found: ${type}`));
