@@ -19,18 +19,24 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The live demo a browser test runs against: `story` played by the simulator and scraped by a real
+/// Prometheus, the demo's provisioning pointed at it, and the plugin binary started as Grafana does.
+async fn live_demo(root: &Path, story: Story) -> (LivePipeline, Provisioning, Arc<PluginProcess>) {
+    let live = LivePipeline::start(story).await.expect("simulator and prometheus");
+    let provisioning =
+        Provisioning::read(&demo_dirs(root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
+    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    (live, provisioning, plugin)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_demo_in_chromium() {
     let root = root();
     assert_built(&root);
     // Each act four times as long (6 minutes for the NATS act) and two minutes into it: the NATS
     // alert has fired (30 s `for`), and the act outlasts the test's start-up by minutes.
-    let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("nats"), 120.0, 4.0))
-        .await
-        .expect("simulator and prometheus");
-    let provisioning =
-        Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
-    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    let (live, provisioning, plugin) =
+        live_demo(&root, Story::stretched_in_act(now_ms(), Some("nats"), 120.0, 4.0)).await;
     let simulator = format!("http://{}", live.simulator.addr);
     let script = "tests/e2e/demo.e2e.mjs";
     for shots in assert_passes_on_each_demo_host(&root, &provisioning, &plugin, script, &[&simulator]).await {
@@ -51,12 +57,7 @@ async fn queue_insight_in_chromium() {
     let before: i64 = ACTS[..act].iter().map(|a| a.secs).sum();
     // A pipeline of its own per Grafana played, so each run starts 22 s into the act.
     for version in PLAYED_VERSIONS {
-        let live =
-            LivePipeline::start(Story::at(now_ms(), before as f64 + 22.0)).await.expect("simulator and prometheus");
-        let provisioning =
-            Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
-        let plugin =
-            Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+        let (_live, provisioning, plugin) = live_demo(&root, Story::at(now_ms(), before as f64 + 22.0)).await;
         let host = DevHost { version: version.into(), ..DevHost::demo(&root, provisioning, plugin.clone()) }
             .start("127.0.0.1:0")
             .await
@@ -81,12 +82,8 @@ async fn bottleneck_in_chromium() {
     // The act four times as long (6 minutes) and 60 s into it: Jangar's stall alert has fired (30 s
     // `for`), NATS' backlog has grown for the whole 30 s insight window, and the act outlasts both
     // hosts' runs by minutes.
-    let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("jangar"), 60.0, 4.0))
-        .await
-        .expect("simulator and prometheus");
-    let provisioning =
-        Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
-    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
+    let (_live, provisioning, plugin) =
+        live_demo(&root, Story::stretched_in_act(now_ms(), Some("jangar"), 60.0, 4.0)).await;
     let script = "tests/e2e/bottleneck.e2e.mjs";
     for shots in assert_passes_on_each_demo_host(&root, &provisioning, &plugin, script, &[]).await {
         assert!(shots.join("bottleneck-time-travel.png").exists());
@@ -107,11 +104,8 @@ async fn bottleneck_in_chromium() {
 async fn share_in_chromium() {
     let root = root();
     assert_built(&root);
-    let live = LivePipeline::start(Story::stretched_in_act(now_ms(), Some("jangar"), 60.0, 4.0))
-        .await
-        .expect("simulator and prometheus");
-    let mut provisioning =
-        Provisioning::read(&demo_dirs(&root), &env_with_prometheus(&live.prometheus.url)).expect("provisioning");
+    let (_live, mut provisioning, plugin) =
+        live_demo(&root, Story::stretched_in_act(now_ms(), Some("jangar"), 60.0, 4.0)).await;
     let demo = provisioning.dashboards.iter().find(|d| d["uid"] == "codex-pipeline-observability").cloned();
     let mut twice = demo.expect("the demo dashboard");
     let flow =
@@ -128,7 +122,6 @@ async fn share_in_chromium() {
         copy
     ]);
     provisioning.dashboards.push(twice);
-    let plugin = Arc::new(PluginProcess::start(Path::new(env!("CARGO_BIN_EXE_gpx_codexflow"))).await.expect("plugin"));
     for shots in assert_passes_on_each_demo_host(&root, &provisioning, &plugin, "tests/e2e/share.e2e.mjs", &[]).await {
         for shot in ["share-link-opened.png", "share-panel-dark.png", "share-panel-light.png", "share-d-solo.png"] {
             assert!(shots.join(shot).exists(), "{shot}");
