@@ -21,6 +21,8 @@ interface SceneLike {
 }
 
 const MAX_HOLD_MS = 30_000;
+/** The panel's root once it has drawn (`Phase::is_settled`). */
+const SETTLED = '[data-testid=codex-flow-panel][data-settled]';
 
 function isRenderTarget(): boolean {
   const w = window as unknown as { __grafanaImageRendererMessageChannel?: unknown };
@@ -48,7 +50,7 @@ export function holdUntilDrawn(element: HTMLElement): () => void {
   found.controller.queryStarted(entry);
   let held = true;
   const observer = new MutationObserver(() => {
-    if (element.querySelector('[data-testid=codex-flow-panel][data-settled]')) done();
+    if (element.querySelector(SETTLED)) done();
   });
   const timer = window.setTimeout(() => done(), MAX_HOLD_MS);
   function done() {
@@ -59,6 +61,6 @@ export function holdUntilDrawn(element: HTMLElement): () => void {
     found!.controller.queryCompleted(entry);
   }
   observer.observe(element, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-settled'] });
-  if (element.querySelector('[data-testid=codex-flow-panel][data-settled]')) done();
+  if (element.querySelector(SETTLED)) done();
   return done;
 }

@@ -9,6 +9,8 @@ use codexflow_core::error::ErrorCode;
 use codexflow_core::moment_param::Moment;
 use codexflow_core::web::CallError;
 
+use crate::view::moment;
+
 /// The last good answer, numbered so effects and memos can key on it cheaply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
@@ -156,7 +158,7 @@ impl PanelState {
                     // A moment this answer does not have (another window, a stage gone) is ignored whole.
                     let at = match m.at {
                         None => Some(None),
-                        Some(t) => tick_of(&answer.ticks, t).map(|i| answer.ticks.get(i).copied()),
+                        Some(t) => tick_of(&answer.ticks, t).map(|i| moment(answer, Some(i))),
                     };
                     let known = m.stage.as_ref().is_none_or(|id| answer.stages.iter().any(|s| &s.id == id));
                     if let (Some(at), true) = (at, known) {
@@ -178,7 +180,7 @@ impl PanelState {
             Action::Retry => next.retries = next.retries.wrapping_add(1),
             Action::Cursor(c) => next.cursor = c,
             Action::Pin(c) => {
-                next.pinned = c.and_then(|i| self.answer.as_ref()?.data.ticks.get(i).copied());
+                next.pinned = self.answer.as_ref().and_then(|a| moment(&a.data, c));
             }
             Action::Open(id) => next.drill = Some(id),
             Action::Close => next.drill = None,

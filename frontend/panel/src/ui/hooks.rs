@@ -64,8 +64,12 @@ async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
 pub fn use_evaluation(host: &HostProps, bridge: &Bridge, instance: u32) -> UseReducerHandle<State> {
     // The moment a link brought, read once, at mount.
     let state = {
-        let (bridge, key) = (bridge.clone(), moment_param::key(host.panel_id));
-        use_reducer(move || State(PanelState::restoring(bridge.read_moment(&key).and_then(|v| Moment::parse(&v)))))
+        let (bridge, panel_id) = (bridge.clone(), host.panel_id);
+        use_reducer(move || {
+            State(PanelState::restoring(
+                bridge.read_moment(&moment_param::key(panel_id)).and_then(|v| Moment::parse(&v)),
+            ))
+        })
     };
     let interval = host.options.interval_ms();
     let generation = state.0.answer.as_ref().map_or(1, |a| a.generation.wrapping_add(1));

@@ -13,7 +13,7 @@ use super::hooks::{use_evaluation, State};
 use super::{diagram, drilldown, messages, others, share, strip, style, RootProps};
 use crate::layout::{layout, px, split_panel};
 use crate::state::{Action, Answer, Changes, Phase, Problem, Shared};
-use crate::view::{edge_inputs, stages_at};
+use crate::view::{edge_inputs, moment, stages_at};
 
 #[function_component(Root)]
 pub fn root(props: &RootProps) -> Html {
@@ -23,8 +23,7 @@ pub fn root(props: &RootProps) -> Html {
     let clock = use_memo(host.time_zone.clone(), |zone| Clock::new(zone));
     let s = &state.0;
     let phase = s.phase();
-    let key = codexflow_core::moment_param::key(host.panel_id);
-    share::use_moment_in_url(&props.bridge, &key, s.moment(), s.answer.is_some());
+    share::use_moment_in_url(&props.bridge, host.panel_id, s.moment(), s.answer.is_some());
 
     let body = match (phase, &s.answer, &s.problem) {
         (Phase::Unconfigured, _, Some(Problem::Unconfigured(m))) => messages::unconfigured(m),
@@ -137,7 +136,7 @@ fn ready(v: &ReadyView, props: &RootProps, dispatch: &UseReducerDispatcher<State
                             (true, false) => "click to stay here, move off the strip to return to now",
                         }) }</div>
                 }
-                { share::actions(&props.bridge, v.cursor.and_then(|i| data.ticks.get(i).copied()),
+                { share::actions(&props.bridge, moment(data, v.cursor),
                     v.pinned.then(|| { let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.dispatch(Action::Pin(None))) })) }
             </div>
             <div class="cf-notes">

@@ -1,19 +1,19 @@
 //! Sharing a moment: the moment kept in the dashboard's URL (`core::moment_param`), and the
 //! "Copy link to this moment" action, which the host carries out as Grafana's share drawer does.
 
-use codexflow_core::moment_param::Moment;
+use codexflow_core::moment_param::{key, Moment};
 use yew::prelude::*;
 
 use super::Bridge;
 
-/// Keeps `moment` in the URL under `key` once the first answer has said whether the URL's own
-/// moment exists (before that, writing would drop the moment a link brought).
+/// Keeps `moment` in the URL under panel `panel_id`'s parameter once the first answer has said
+/// whether the URL's own moment exists (before that, writing would drop the moment a link brought).
 #[hook]
-pub fn use_moment_in_url(bridge: &Bridge, key: &str, moment: Moment, answered: bool) {
-    let (bridge, key) = (bridge.clone(), key.to_string());
-    use_effect_with((moment.value(), answered), move |(value, answered)| {
+pub fn use_moment_in_url(bridge: &Bridge, panel_id: u32, moment: Moment, answered: bool) {
+    let bridge = bridge.clone();
+    use_effect_with((moment, answered), move |(moment, answered)| {
         if *answered {
-            bridge.write_moment(&key, value.as_deref());
+            bridge.write_moment(&key(panel_id), moment.value().as_deref());
         }
     });
 }
